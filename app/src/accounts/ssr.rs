@@ -1,0 +1,414 @@
+//! Server side of accounts: Argon2id passwords, server-side sessions, API tokens and sign-in throttling.
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{ApiToken, Me, NewApiToken, OrgKind, OrgRef, Role, SignIn, SignUp};
+use crate::db::{from_ms, now_ms, Db};
+use crate::error::{AppError, ErrorCode, Result};
+use crate::realtime::Actor;
+
+pub const SESSION_COOKIE: &str = "chorus_session";
+const SESSION_DAYS: i64 = 30;
+const PARTNER_COLORS: [&str; 8] =
+    ["#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#dc2626", "#4d7c0f"];
+
+/// Who is making a request: a signed-in person, or an integration through a partner's API token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub me: Me,
+    /// Set when the request came with an API token (its name).
+    pub via_token: Option<String>,
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.me.user_id,
+            name: match &self.via_token {
+                Some(t) => format!("{} via token \"{t}\"", self.me.name),
+                None => self.me.name.clone(),
+            },
+            org_id: self.me.org.as_ref().map(|o| o.id),
+            org_name: self.me.org.as_ref().map(|o| o.name.clone()),
+        }
+    }
+
+    /// The organization of a partner member; creators have none and are refused partner operations.
+    pub fn member_org(&self) -> Result<&OrgRef> {
+        match (&self.me.role, &self.me.org) {
+            (Role::Member, Some(org)) => Ok(org),
+            _ => Err(AppError::forbidden("Only members of a partner organization can do this")),
+        }
+    }
+
+    /// A scope for idempotency keys: one per person or token.
+    pub fn idempotency_scope(&self) -> String {
+        match &self.via_token {
+            Some(t) => format!("token:{}:{t}", self.me.user_id),
+            None => format!("user:{}", self.me.user_id),
+        }
+    }
+}
+
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            AppError::internal()
+        })
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn validate_person(name: &str, email: &str, password: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(AppError::validation("name", "Enter your name"));
+    }
+    let email = email.trim();
+    if email.len() < 3 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+        return Err(AppError::validation("email", "Enter a valid email address"));
+    }
+    if password.chars().count() < 8 {
+        return Err(AppError::validation("password", "Use at least 8 characters for the password"));
+    }
+    Ok(())
+}
+
+pub fn org_from_row(id: i64, name: String, kind: String, color: String) -> OrgRef {
+    OrgRef { id, name, kind: OrgKind::parse(&kind).unwrap_or(OrgKind::Agency), color }
+}
+
+async fn email_taken(conn: &mut sqlx::AnyConnection, email: &str) -> Result<bool> {
+    Ok(sqlx::query("SELECT 1 FROM users WHERE email = $1").bind(email).fetch_optional(conn).await?.is_some())
+}
+
+/// Creates an organization and its first member. Returns the new user's id.
+pub async fn sign_up(db: &Db, input: &SignUp) -> Result<i64> {
+    validate_person(&input.name, &input.email, &input.password)?;
+    if input.org_name.trim().is_empty() {
+        return Err(AppError::validation("org_name", "Enter the name of your brand or agency"));
+    }
+    let kind = OrgKind::parse(&input.org_kind)
+        .ok_or_else(|| AppError::validation("org_kind", "Choose brand or agency"))?;
+    let email = normalize_email(&input.email);
+    let hash = hash_password(&input.password)?;
+    let mut w = db.write().await?;
+    if email_taken(w.conn(), &email).await? {
+        return Err(AppError::validation("email", "This email is already registered; sign in instead"));
+    }
+    let org_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(w.conn()).await?;
+    let color = PARTNER_COLORS[(org_count as usize) % PARTNER_COLORS.len()];
+    let now = now_ms();
+    let org_id: i64 = sqlx::query_scalar(
+        "INSERT INTO organizations (name, kind, color, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(input.org_name.trim())
+    .bind(kind.as_str())
+    .bind(color)
+    .bind(now)
+    .fetch_one(w.conn())
+    .await?;
+    let user_id = insert_user(w.conn(), &input.name, &email, &hash, Role::Member, Some(org_id)).await?;
+    w.commit().await?;
+    Ok(user_id)
+}
+
+/// Adds a member to an existing organization (used by the demo data and by tests).
+pub async fn add_member(db: &Db, org_id: i64, name: &str, email: &str, password: &str) -> Result<i64> {
+    validate_person(name, email, password)?;
+    let email = normalize_email(email);
+    let hash = hash_password(password)?;
+    let mut w = db.write().await?;
+    if email_taken(w.conn(), &email).await? {
+        return Err(AppError::validation("email", "This email is already registered; sign in instead"));
+    }
+    let id = insert_user(w.conn(), name, &email, &hash, Role::Member, Some(org_id)).await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+pub(crate) async fn insert_user(
+    conn: &mut sqlx::AnyConnection,
+    name: &str,
+    email: &str,
+    hash: &str,
+    role: Role,
+    org_id: Option<i64>,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, name, password_hash, role, org_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(email)
+    .bind(name.trim())
+    .bind(hash)
+    .bind(role.as_str())
+    .bind(org_id)
+    .bind(now_ms())
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub(crate) fn validate_creator_signup(name: &str, email: &str, password: &str) -> Result<(String, String)> {
+    validate_person(name, email, password)?;
+    Ok((normalize_email(email), hash_password(password)?))
+}
+
+/// Checks a password. Unknown email and wrong password get the same answer.
+pub async fn sign_in(db: &Db, input: &SignIn) -> Result<i64> {
+    let email = normalize_email(&input.email);
+    let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&db.pool)
+        .await?;
+    let wrong = || AppError::new(ErrorCode::Unauthorized, "Wrong email or password");
+    let Some(row) = row else {
+        // Spend the same time as a real check so response time does not reveal which emails exist.
+        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let dummy = DUMMY.get_or_init(|| hash_password("not a real password").unwrap_or_default());
+        let _ = verify_password(&input.password, dummy);
+        return Err(wrong());
+    };
+    let hash: String = row.get(1);
+    if verify_password(&input.password, &hash) { Ok(row.get(0)) } else { Err(wrong()) }
+}
+
+/// Creates a server-side session and returns the cookie value (never stored as is).
+pub async fn create_session(db: &Db, user_id: i64) -> Result<String> {
+    let token = random_token(32);
+    let now = now_ms();
+    sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(sha256_hex(&token))
+        .bind(user_id)
+        .bind(now)
+        .bind(now + SESSION_DAYS * 86_400_000)
+        .execute(&db.pool)
+        .await?;
+    Ok(token)
+}
+
+pub async fn end_session(db: &Db, token: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(sha256_hex(token)).execute(&db.pool).await?;
+    Ok(())
+}
+
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        SESSION_DAYS * 86_400,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_session_cookie(secure: bool) -> String {
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", if secure { "; Secure" } else { "" })
+}
+
+/// The session token from a `Cookie` header.
+pub fn session_from_cookies(header: &str) -> Option<String> {
+    header.split(';').find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == SESSION_COOKIE && !v.is_empty()).then(|| v.to_string())
+    })
+}
+
+pub async fn me_by_id(db: &Db, user_id: i64) -> Result<Option<Me>> {
+    let row = sqlx::query(
+        "SELECT u.id, u.name, u.email, u.role, o.id, o.name, o.kind, o.color \
+         FROM users u LEFT JOIN organizations o ON o.id = u.org_id WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|r| Me {
+        user_id: r.get(0),
+        name: r.get(1),
+        email: r.get(2),
+        role: Role::parse(&r.get::<String, _>(3)),
+        org: r.get::<Option<i64>, _>(4).map(|id| org_from_row(id, r.get(5), r.get(6), r.get(7))),
+    }))
+}
+
+pub async fn principal_from_session(db: &Db, token: &str) -> Result<Option<Principal>> {
+    let user_id: Option<i64> = sqlx::query_scalar("SELECT user_id FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+        .bind(sha256_hex(token))
+        .bind(now_ms())
+        .fetch_optional(&db.pool)
+        .await?;
+    let Some(user_id) = user_id else { return Ok(None) };
+    Ok(me_by_id(db, user_id).await?.map(|me| Principal { me, via_token: None }))
+}
+
+pub const TOKEN_PREFIX: &str = "chorus_";
+
+pub async fn principal_from_token(db: &Db, token: &str) -> Result<Option<Principal>> {
+    let row = sqlx::query("SELECT id, user_id, org_id, name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+        .bind(sha256_hex(token))
+        .fetch_optional(&db.pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let (id, user_id, org_id, name): (i64, i64, i64, String) = (row.get(0), row.get(1), row.get(2), row.get(3));
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now_ms()).bind(id).execute(&db.pool).await?;
+    let Some(me) = me_by_id(db, user_id).await? else { return Ok(None) };
+    // A token speaks for the organization that created it, as long as its creator still belongs there.
+    if me.org.as_ref().map(|o| o.id) != Some(org_id) {
+        return Ok(None);
+    }
+    Ok(Some(Principal { me, via_token: Some(name) }))
+}
+
+pub async fn create_token(db: &Db, who: &Principal, name: &str) -> Result<NewApiToken> {
+    let org = who.member_org()?;
+    if who.via_token.is_some() {
+        return Err(AppError::forbidden("API tokens cannot create other tokens"));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.len() > 80 {
+        return Err(AppError::validation("name", "Give the token a name of 1 to 80 characters"));
+    }
+    let secret = format!("{TOKEN_PREFIX}{}", random_token(24));
+    let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
+    let now = now_ms();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO api_tokens (org_id, user_id, name, prefix, token_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(org.id)
+    .bind(who.me.user_id)
+    .bind(name)
+    .bind(&prefix)
+    .bind(sha256_hex(&secret))
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(NewApiToken {
+        token: ApiToken {
+            id,
+            name: name.to_string(),
+            prefix,
+            created_by: who.me.name.clone(),
+            created_at: from_ms(now),
+            last_used_at: None,
+            revoked_at: None,
+        },
+        secret,
+    })
+}
+
+pub async fn list_tokens(db: &Db, who: &Principal) -> Result<Vec<ApiToken>> {
+    let org = who.member_org()?;
+    let rows = sqlx::query(
+        "SELECT t.id, t.name, t.prefix, u.name, t.created_at, t.last_used_at, t.revoked_at \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.org_id = $1 ORDER BY t.id DESC",
+    )
+    .bind(org.id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ApiToken {
+            id: r.get(0),
+            name: r.get(1),
+            prefix: r.get(2),
+            created_by: r.get(3),
+            created_at: from_ms(r.get(4)),
+            last_used_at: r.get::<Option<i64>, _>(5).map(from_ms),
+            revoked_at: r.get::<Option<i64>, _>(6).map(from_ms),
+        })
+        .collect())
+}
+
+pub async fn revoke_token(db: &Db, who: &Principal, token_id: i64) -> Result<()> {
+    let org = who.member_org()?;
+    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL")
+        .bind(now_ms())
+        .bind(token_id)
+        .bind(org.id)
+        .execute(&db.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        let exists = sqlx::query("SELECT 1 FROM api_tokens WHERE id = $1 AND org_id = $2")
+            .bind(token_id)
+            .bind(org.id)
+            .fetch_optional(&db.pool)
+            .await?;
+        if exists.is_none() {
+            return Err(AppError::not_found("API token"));
+        }
+    }
+    Ok(())
+}
+
+/// Throttles sign-in attempts per email and per client address.
+pub struct LoginLimiter {
+    attempts: Mutex<HashMap<String, (u32, Instant)>>,
+    pub max_per_window: u32,
+    pub window: Duration,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        LoginLimiter { attempts: Mutex::new(HashMap::new()), max_per_window: 10, window: Duration::from_secs(600) }
+    }
+}
+
+impl LoginLimiter {
+    pub fn new(max_per_window: u32) -> Self {
+        LoginLimiter { max_per_window, ..LoginLimiter::default() }
+    }
+
+    /// Counts an attempt; refuses once the window's allowance is spent.
+    pub fn check(&self, email: &str, client: &str) -> Result<()> {
+        let now = Instant::now();
+        let mut map = self.attempts.lock().unwrap();
+        if map.len() > 100_000 {
+            map.retain(|_, (_, start)| now.duration_since(*start) < self.window);
+        }
+        for (key, limit) in [(format!("e:{}", normalize_email(email)), self.max_per_window), (format!("c:{client}"), self.max_per_window * 5)] {
+            let entry = map.entry(key).or_insert((0, now));
+            if now.duration_since(entry.1) >= self.window {
+                *entry = (0, now);
+            }
+            entry.0 += 1;
+            if entry.0 > limit {
+                let wait = self.window.saturating_sub(now.duration_since(entry.1)).as_secs().div_ceil(60).max(1);
+                return Err(AppError::new(
+                    ErrorCode::RateLimited,
+                    format!("Too many sign-in attempts; try again in {wait} minute(s)"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn succeeded(&self, email: &str) {
+        self.attempts.lock().unwrap().remove(&format!("e:{}", normalize_email(email)));
+    }
+}

@@ -1,0 +1,158 @@
+//! The database: one pool and one set of queries serving SQLite and PostgreSQL alike.
+//!
+//! Queries use `$1`-style placeholders, which both backends accept, and plain types (i64, text),
+//! so every domain function is written once.
+use std::sync::Arc;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::error::Result;
+use crate::realtime::hub::Hub;
+use crate::realtime::Event;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database handle every domain function takes: the pool, the live-update hub, and (on SQLite) the
+/// single-writer lock that keeps concurrent write transactions from failing with SQLITE_BUSY.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    pub hub: Hub,
+    write_lock: Arc<Mutex<()>>,
+    /// How many events a campaign keeps; clients further behind are told to reload.
+    pub event_retention: i64,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub fn from_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+impl Db {
+    /// Connects (creating the SQLite file and its folder when needed) and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(sqlx::Error::Configuration(
+                format!("unsupported database URL {url:?}: use sqlite://… or postgres://…").into(),
+            ));
+        };
+        let url = if backend == Backend::Sqlite { sqlite_url(url)? } else { url.to_string() };
+        let options: AnyConnectOptions = url.parse()?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; \
+                             PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        Ok(Db {
+            hub: Hub::new(pool.clone()),
+            pool,
+            backend,
+            write_lock: Arc::new(Mutex::new(())),
+            event_retention: 10_000,
+        })
+    }
+
+    /// Starts a write transaction. Events appended through it are published to live subscribers
+    /// only after it commits.
+    pub async fn write(&self) -> Result<WriteTx> {
+        let guard = match self.backend {
+            Backend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx { tx, _guard: guard, events: Vec::new(), db: self.clone() })
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// A write transaction plus the events it appended.
+pub struct WriteTx {
+    pub tx: sqlx::Transaction<'static, sqlx::Any>,
+    _guard: Option<OwnedMutexGuard<()>>,
+    pub(crate) events: Vec<Event>,
+    pub(crate) db: Db,
+}
+
+impl WriteTx {
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend
+    }
+
+    /// Commits, then hands the appended events to the hub (in order).
+    pub async fn commit(self) -> Result<Vec<Event>> {
+        let WriteTx { tx, _guard, events, db } = self;
+        tx.commit().await?;
+        drop(_guard);
+        for event in &events {
+            db.hub.publish(event).await;
+        }
+        Ok(events)
+    }
+}
+
+fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
+    let path_part = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let (path, query) = path_part.split_once('?').unwrap_or((path_part, ""));
+    if path != ":memory:" && !path.is_empty() {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    sqlx::Error::Configuration(format!("cannot create {}: {e}", parent.display()).into())
+                })?;
+            }
+        }
+    }
+    let query = if query.contains("mode=") { query.to_string() } else if query.is_empty() {
+        "mode=rwc".to_string()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}

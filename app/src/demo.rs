@@ -1,0 +1,91 @@
+//! `--demo`: a realistic joint campaign (a brand, a US agency and an EU agency), created once.
+use crate::accounts::ssr::{add_member, me_by_id, sign_up, Principal};
+use crate::accounts::SignUp;
+use crate::campaigns::ssr as campaigns;
+use crate::campaigns::{InvitationKind, NewCampaign, NewInvitation};
+use crate::db::Db;
+use crate::error::Result;
+use crate::outreach::ssr as outreach;
+use crate::outreach::{MoveCard, NewCreator, Stage};
+
+pub const DEMO_PASSWORD: &str = "chorus-demo";
+
+/// The demo sign-ins: (email, who they are).
+pub const DEMO_USERS: [(&str, &str); 4] = [
+    ("maya@northwind.example", "Maya Lind, brand manager at Northwind Outdoor (accountable owner)"),
+    ("jordan@brightline.example", "Jordan Reyes, Brightline Social (US agency)"),
+    ("lena@kanal.example", "Lena Vogt, Kanal Studio (EU agency)"),
+    ("sam@brightline.example", "Sam Okafor, Brightline Social (US agency)"),
+];
+
+async fn principal(db: &Db, user_id: i64) -> Result<Principal> {
+    let me = me_by_id(db, user_id).await?.ok_or_else(crate::error::AppError::internal)?;
+    Ok(Principal { me, via_token: None })
+}
+
+/// Creates the demo campaign unless it exists. Returns whether anything was created.
+pub async fn seed(db: &Db) -> Result<bool> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(DEMO_USERS[0].0)
+        .fetch_optional(&db.pool)
+        .await?;
+    if exists.is_some() {
+        return Ok(false);
+    }
+    let person = |name: &str, email: &str, org: &str, kind: &str| SignUp {
+        name: name.into(),
+        email: email.into(),
+        password: DEMO_PASSWORD.into(),
+        org_name: org.into(),
+        org_kind: kind.into(),
+    };
+    let maya = principal(db, sign_up(db, &person("Maya Lind", DEMO_USERS[0].0, "Northwind Outdoor", "brand")).await?).await?;
+    let jordan = principal(db, sign_up(db, &person("Jordan Reyes", DEMO_USERS[1].0, "Brightline Social (US)", "agency")).await?).await?;
+    let lena = principal(db, sign_up(db, &person("Lena Vogt", DEMO_USERS[2].0, "Kanal Studio (EU)", "agency")).await?).await?;
+    let brightline = jordan.me.org.clone().expect("member");
+    add_member(db, brightline.id, "Sam Okafor", DEMO_USERS[3].0, DEMO_PASSWORD).await?;
+
+    let campaign = campaigns::create(db, &maya, &NewCampaign { name: "Trailhead Spring Launch".into() }).await?;
+    for partner in [&jordan, &lena] {
+        let (_, token) = campaigns::invite(db, &maya, campaign.id, &NewInvitation { kind: InvitationKind::Partner, creator_id: None }).await?;
+        campaigns::accept_partner(db, partner, &token).await?;
+    }
+
+    // (name, platform, handle, followers, lane, owner, stage, next action)
+    let pool: [(&str, &str, &str, i64, &str, &Principal, Stage, &str); 12] = [
+        ("Ava Chen", "instagram", "ava.outdoors", 48_200, "influencer", &jordan, Stage::Negotiating, "Send rate card"),
+        ("Marco Bianchi", "instagram", "marco.trails", 212_000, "influencer", &lena, Stage::Contracted, "Share the brief"),
+        ("Priya Nair", "tiktok", "priyahikes", 8_900, "ugc", &lena, Stage::ContentInProgress, "Review first cut"),
+        ("Tom Becker", "youtube", "beckerwild", 640_000, "influencer", &lena, Stage::Contacted, "Follow up on email"),
+        ("Lucía Gómez", "tiktok", "lucia.camps", 31_500, "ugc", &jordan, Stage::Briefed, "Confirm shoot date"),
+        ("Noah Williams", "instagram", "noahclimbs", 1_250_000, "influencer", &jordan, Stage::Prospect, "Check audience overlap"),
+        ("Sofie Jansen", "instagram", "sofie.sends", 15_400, "ugc", &lena, Stage::Posted, "Log performance"),
+        ("Kenji Sato", "youtube", "kenjigear", 96_000, "influencer", &jordan, Stage::Paid, ""),
+        ("Amara Obi", "tiktok", "amara.outside", 4_300, "ugc", &jordan, Stage::Prospect, "Introduce to both partners"),
+        ("Elias Berg", "twitch", "eliasbergstream", 27_000, "influencer", &lena, Stage::Declined, ""),
+        ("Hannah Price", "x", "hannahprice", 62_000, "influencer", &maya, Stage::Negotiating, "Legal review of usage rights"),
+        ("Jules Moreau", "instagram", "jules.moreau", 9_800, "ugc", &lena, Stage::Contacted, "Send product"),
+    ];
+    for (name, platform, handle, followers, lane, owner, stage, next) in pool {
+        let card = outreach::add_creator(
+            db,
+            owner,
+            campaign.id,
+            &NewCreator {
+                name: name.into(),
+                platform: platform.into(),
+                handle: handle.into(),
+                followers,
+                lane: lane.into(),
+                owner_org_id: None,
+                next_action: (!next.is_empty()).then(|| next.to_string()),
+            },
+            None,
+        )
+        .await?;
+        if stage != Stage::Prospect {
+            outreach::move_card(db, owner, campaign.id, card.id, &MoveCard { stage, version: card.version }, None).await?;
+        }
+    }
+    Ok(true)
+}

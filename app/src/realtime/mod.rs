@@ -1,0 +1,81 @@
+//! Live updates: the event every committed change appends, and the WebSocket messages that carry it.
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::OrgRef;
+use crate::outreach::{Card, Stage};
+
+#[cfg(feature = "ssr")]
+pub mod hub;
+#[cfg(feature = "ssr")]
+pub mod log;
+#[cfg(feature = "hydrate")]
+pub mod client;
+
+/// Who made a change, as everyone else sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user_id: i64,
+    pub name: String,
+    pub org_id: Option<i64>,
+    pub org_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Change {
+    CardAdded { card: Card },
+    CardMoved { card_id: i64, name: String, from: Stage, to: Stage, version: i64 },
+    PartnerJoined { org: OrgRef },
+    CreatorJoined { creator_id: i64, user_id: i64 },
+}
+
+/// One entry of a campaign's event log: `seq` is gap-free and increasing per campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub campaign_id: i64,
+    pub seq: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: Actor,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+impl Event {
+    /// A sentence for the activity trail and toasts.
+    pub fn describe(&self) -> String {
+        let who = match &self.actor.org_name {
+            Some(org) => format!("{} ({org})", self.actor.name),
+            None => self.actor.name.clone(),
+        };
+        match &self.change {
+            Change::CardAdded { card } => format!("{who} added {} to the pool", card.name),
+            Change::CardMoved { name, from, to, .. } => {
+                format!("{who} moved {name} from {} to {}", from.label(), to.label())
+            }
+            Change::PartnerJoined { org } => format!("{} joined the campaign as a partner", org.name),
+            Change::CreatorJoined { .. } => format!("{who} accepted a creator invitation"),
+        }
+    }
+}
+
+/// What a browser tab (or any client) sends on its one WebSocket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// Start receiving a campaign's events after `after` (the last sequence number seen).
+    Subscribe { campaign_id: i64, after: i64 },
+    Unsubscribe { campaign_id: i64 },
+    Ping,
+}
+
+/// What the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    Subscribed { campaign_id: i64, head: i64 },
+    Event { event: Event },
+    /// The missed events are no longer kept (or too many were missed): reload the campaign's state.
+    Reset { campaign_id: i64, reason: String },
+    Error { campaign_id: Option<i64>, code: crate::error::ErrorCode, message: String },
+    Pong,
+}

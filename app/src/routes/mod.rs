@@ -1,0 +1,20 @@
+//! One module per page.
+pub mod auth;
+pub mod board;
+pub mod home;
+pub mod invite;
+pub mod not_found;
+pub mod tokens;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// A `?error=…&field=…` left by a form that posted to the server and came back.
+pub fn query_error() -> Option<crate::error::AppError> {
+    let q = use_query_map();
+    let q = q.read_untracked();
+    q.get("error").map(|message| crate::error::AppError {
+        field: q.get("field"),
+        ..crate::error::AppError::new(crate::error::ErrorCode::BadRequest, message)
+    })
+}

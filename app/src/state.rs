@@ -1,0 +1,58 @@
+//! What server functions and handlers reach through context: the database and the server's settings.
+use std::sync::Arc;
+
+use crate::accounts::ssr::{principal_from_session, session_from_cookies, LoginLimiter, Principal};
+use crate::db::Db;
+use crate::error::{AppError, Result};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub limiter: Arc<LoginLimiter>,
+    /// Mark cookies `Secure` (the app is served over TLS).
+    pub secure_cookies: bool,
+    pub leptos: leptos::config::LeptosOptions,
+}
+
+impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// The state, inside a server function.
+pub fn app_state() -> Result<AppState> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::internal()
+    })
+}
+
+/// The signed-in person of the current request, inside a server function or during rendering.
+pub async fn current_principal() -> Result<Option<Principal>> {
+    let state = app_state()?;
+    let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else { return Ok(None) };
+    let token = parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(session_from_cookies);
+    match token {
+        Some(token) => principal_from_session(&state.db, &token).await,
+        None => Ok(None),
+    }
+}
+
+pub async fn require_principal() -> Result<Principal> {
+    current_principal().await?.ok_or_else(AppError::unauthorized)
+}
+
+/// Sets the HTTP status of the page being rendered (e.g. 404 for a campaign one may not see).
+pub fn set_status(code: u16) {
+    if let (Some(opts), Ok(status)) =
+        (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(code))
+    {
+        opts.set_status(status);
+    }
+}

@@ -1,0 +1,206 @@
+//! The versioned JSON API (`/api/v1/…`): the same domain functions the pages use, for integrations and tests.
+use std::net::SocketAddr;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::json;
+
+use app::accounts::ssr as accounts;
+use app::accounts::{SignIn, SignUp};
+use app::campaigns::{NewCampaign, NewInvitation};
+use app::error::{AppError, ErrorCode, Result};
+use app::outreach::{MoveCard, NewCreator};
+use app::state::AppState;
+
+use crate::auth::{session_token, Auth};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(crate::openapi::document))
+        .route("/api/v1/auth/signup", post(sign_up))
+        .route("/api/v1/auth/signin", post(sign_in))
+        .route("/api/v1/auth/signout", post(sign_out))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/campaigns", get(list_campaigns).post(create_campaign))
+        .route("/api/v1/campaigns/{id}", get(get_campaign))
+        .route("/api/v1/campaigns/{id}/invitations", post(invite))
+        .route("/api/v1/invitations/{token}/accept", post(accept))
+        .route("/api/v1/campaigns/{id}/board", get(board))
+        .route("/api/v1/campaigns/{id}/creators", post(add_creator))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}", get(get_creator))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/move", post(move_creator))
+        .route("/api/v1/campaigns/{id}/events", get(events))
+        .route("/api/v1/tokens", get(list_tokens).post(create_token))
+        .route("/api/v1/tokens/{id}", delete(revoke_token))
+        .fallback(|| async { AppError::not_found("API endpoint") })
+}
+
+/// JSON bodies whose errors name the field, in the same error shape as everything else.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::JsonDataError(e)) => {
+                let detail = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_else(|| e.body_text());
+                let field = detail.split('`').nth(1).map(str::to_string);
+                Err(AppError { field, ..AppError::new(ErrorCode::Validation, format!("Invalid request body: {detail}")) })
+            }
+            Err(e) => Err(AppError::new(ErrorCode::BadRequest, e.body_text())),
+        }
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+fn with_cookie(resp: impl IntoResponse, cookie: String) -> Response {
+    let mut resp = resp.into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+async fn sign_up(State(s): State<AppState>, ApiJson(input): ApiJson<SignUp>) -> Result<Response> {
+    let user_id = accounts::sign_up(&s.db, &input).await?;
+    let token = accounts::create_session(&s.db, user_id).await?;
+    let me = accounts::me_by_id(&s.db, user_id).await?;
+    Ok(with_cookie((StatusCode::CREATED, Json(me)), accounts::session_cookie(&token, s.secure_cookies)))
+}
+
+async fn sign_in(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(input): ApiJson<SignIn>,
+) -> Result<Response> {
+    s.limiter.check(&input.email, &addr.ip().to_string())?;
+    let user_id = accounts::sign_in(&s.db, &input).await?;
+    s.limiter.succeeded(&input.email);
+    let token = accounts::create_session(&s.db, user_id).await?;
+    let me = accounts::me_by_id(&s.db, user_id).await?;
+    Ok(with_cookie(Json(me), accounts::session_cookie(&token, s.secure_cookies)))
+}
+
+async fn sign_out(State(s): State<AppState>, req: Request) -> Result<Response> {
+    let (parts, _) = req.into_parts();
+    if let Some(token) = session_token(&parts) {
+        accounts::end_session(&s.db, &token).await?;
+    }
+    Ok(with_cookie(StatusCode::NO_CONTENT, accounts::clear_session_cookie(s.secure_cookies)))
+}
+
+async fn me(Auth(who): Auth) -> impl IntoResponse {
+    Json(who.me)
+}
+
+async fn list_campaigns(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
+    Ok(Json(app::campaigns::ssr::list(&s.db, &who).await?))
+}
+
+async fn create_campaign(State(s): State<AppState>, Auth(who): Auth, ApiJson(input): ApiJson<NewCampaign>) -> Result<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Json(app::campaigns::ssr::create(&s.db, &who, &input).await?)))
+}
+
+async fn get_campaign(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    Ok(Json(app::campaigns::ssr::get(&s.db, &who, id).await?))
+}
+
+async fn invite(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<NewInvitation>,
+) -> Result<impl IntoResponse> {
+    let (invitation, token) = app::campaigns::ssr::invite(&s.db, &who, id, &input).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "invitation": invitation, "token": token }))))
+}
+
+async fn accept(State(s): State<AppState>, Auth(who): Auth, Path(token): Path<String>) -> Result<impl IntoResponse> {
+    Ok(Json(app::campaigns::ssr::accept_partner(&s.db, &who, &token).await?))
+}
+
+async fn board(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    Ok(Json(app::outreach::ssr::board(&s.db, &who, id).await?))
+}
+
+async fn add_creator(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<NewCreator>,
+) -> Result<impl IntoResponse> {
+    let key = idempotency_key(&headers);
+    let card = app::outreach::ssr::add_creator(&s.db, &who, id, &input, key.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(card)))
+}
+
+async fn get_creator(State(s): State<AppState>, Auth(who): Auth, Path((id, creator_id)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+    Ok(Json(app::outreach::ssr::card(&s.db, &who, id, creator_id).await?))
+}
+
+async fn move_creator(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, creator_id)): Path<(i64, i64)>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<MoveCard>,
+) -> Result<impl IntoResponse> {
+    let key = idempotency_key(&headers);
+    Ok(Json(app::outreach::ssr::move_card(&s.db, &who, id, creator_id, &input, key.as_deref()).await?))
+}
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    #[serde(default)]
+    after: i64,
+    #[serde(default = "default_limit")]
+    limit: i64,
+}
+
+fn default_limit() -> i64 {
+    500
+}
+
+async fn events(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<EventsQuery>,
+) -> Result<impl IntoResponse> {
+    app::campaigns::ssr::authorize(&s.db, &who, id).await?;
+    if !(1..=1000).contains(&q.limit) {
+        return Err(AppError::validation("limit", "Use a limit from 1 to 1000"));
+    }
+    let events = app::realtime::log::events_after(&s.db.pool, id, q.after, q.limit).await?;
+    let head = app::realtime::log::head(&s.db.pool, id).await?.unwrap_or(0);
+    Ok(Json(json!({ "head": head, "events": events })))
+}
+
+#[derive(Deserialize)]
+struct NewToken {
+    name: String,
+}
+
+async fn list_tokens(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
+    Ok(Json(accounts::list_tokens(&s.db, &who).await?))
+}
+
+async fn create_token(State(s): State<AppState>, Auth(who): Auth, ApiJson(input): ApiJson<NewToken>) -> Result<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Json(accounts::create_token(&s.db, &who, &input.name).await?)))
+}
+
+async fn revoke_token(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    accounts::revoke_token(&s.db, &who, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,66 @@
+//! Command-line flags, each with an environment fallback.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "chorus", version, about = "Chorus: the shared, live command center for joint influencer and UGC campaigns")]
+pub struct Config {
+    /// Database URL: `sqlite://path/to/file.db` (default: chorus.db in the data directory) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Address to listen on.
+    #[arg(long, env = "CHORUS_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Where Chorus keeps its files (the SQLite database by default).
+    #[arg(long, env = "CHORUS_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// The built site (the WASM bundle, styles and public files), as produced by `cargo leptos build`.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// Fill in a demo campaign (once) and print its sign-in details.
+    #[arg(long, env = "CHORUS_DEMO")]
+    pub demo: bool,
+
+    /// Mark the session cookie Secure (set this when Chorus is served over HTTPS).
+    #[arg(long, env = "CHORUS_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// Extra origins allowed to send mutating requests and open WebSockets (the app's own host is always allowed),
+    /// comma separated, e.g. `https://chorus.example.com`.
+    #[arg(long, env = "CHORUS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// How many events each campaign keeps for clients to catch up; older ones are pruned.
+    #[arg(long, env = "CHORUS_EVENT_RETENTION", default_value_t = 10_000)]
+    pub event_retention: i64,
+
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "CHORUS_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+
+    /// Sign-in attempts allowed per email in ten minutes.
+    #[arg(long, env = "CHORUS_LOGIN_ATTEMPTS", default_value_t = 10)]
+    pub login_attempts: u32,
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("chorus.db").display()))
+    }
+
+    /// A configuration for tests: an ephemeral port and the given database.
+    pub fn for_tests(database_url: &str) -> Config {
+        let mut c = Config::parse_from(["chorus"]);
+        c.database_url = Some(database_url.to_string());
+        c.addr = "127.0.0.1:0".parse().unwrap();
+        c
+    }
+}

@@ -1,0 +1,171 @@
+//! The plain HTML form posts behind sign-in, sign-up, sign-out and accepting invitations: they set or
+//! clear the session cookie and redirect, so they work before (or without) the WASM bundle.
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use app::accounts::ssr as accounts;
+use app::accounts::{SignIn, SignUp};
+use app::error::AppError;
+use app::state::AppState;
+
+use crate::auth::{session_token, MaybeAuth};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/signin", post(sign_in))
+        .route("/auth/signup", post(sign_up))
+        .route("/auth/signout", post(sign_out))
+        .route("/auth/accept", post(accept_partner))
+        .route("/auth/creator-signup", post(creator_sign_up))
+}
+
+/// Only same-site paths are followed after signing in.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn back(page: &str, e: &AppError, keep: &[(&str, &str)]) -> Response {
+    let mut url = format!("{page}{}error={}", if page.contains('?') { "&" } else { "?" }, enc(&e.message));
+    if let Some(f) = &e.field {
+        url.push_str(&format!("&field={}", enc(f)));
+    }
+    for (k, v) in keep {
+        if !v.is_empty() {
+            url.push_str(&format!("&{k}={}", enc(v)));
+        }
+    }
+    Redirect::to(&url).into_response()
+}
+
+fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
+    let mut resp = Redirect::to(safe_next(next)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&accounts::session_cookie(token, state.secure_cookies)) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<SignInForm>,
+) -> Response {
+    let page = if f.next.is_empty() { "/signin".to_string() } else { format!("/signin?next={}", enc(&f.next)) };
+    if let Err(e) = state.limiter.check(&f.email, &addr.ip().to_string()) {
+        return back(&page, &e, &[("email", &f.email)]);
+    }
+    match accounts::sign_in(&state.db, &SignIn { email: f.email.clone(), password: f.password }).await {
+        Ok(user_id) => {
+            state.limiter.succeeded(&f.email);
+            match accounts::create_session(&state.db, user_id).await {
+                Ok(token) => signed_in(&state, &token, &f.next),
+                Err(e) => back(&page, &e, &[]),
+            }
+        }
+        Err(e) => back(&page, &e, &[("email", &f.email)]),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignUpForm {
+    name: String,
+    email: String,
+    password: String,
+    org_name: String,
+    #[serde(default)]
+    org_kind: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn sign_up(State(state): State<AppState>, Form(f): Form<SignUpForm>) -> Response {
+    let input = SignUp {
+        name: f.name.clone(),
+        email: f.email.clone(),
+        password: f.password,
+        org_name: f.org_name.clone(),
+        org_kind: if f.org_kind.is_empty() { "agency".into() } else { f.org_kind },
+    };
+    let page = if f.next.is_empty() { "/signup".to_string() } else { format!("/signup?next={}", enc(&f.next)) };
+    let keep = [("name", f.name.as_str()), ("email", f.email.as_str()), ("org_name", f.org_name.as_str())];
+    let result = async {
+        let user_id = accounts::sign_up(&state.db, &input).await?;
+        accounts::create_session(&state.db, user_id).await
+    }
+    .await;
+    match result {
+        Ok(token) => signed_in(&state, &token, &f.next),
+        Err(e) => back(&page, &e, &keep),
+    }
+}
+
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (mut parts, _) = axum::http::Request::new(()).into_parts();
+    parts.headers = headers;
+    if let Some(token) = session_token(&parts) {
+        let _ = accounts::end_session(&state.db, &token).await;
+    }
+    let mut resp = Redirect::to("/").into_response();
+    if let Ok(v) = HeaderValue::from_str(&accounts::clear_session_cookie(state.secure_cookies)) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    token: String,
+}
+
+async fn accept_partner(State(state): State<AppState>, MaybeAuth(who): MaybeAuth, Form(f): Form<AcceptForm>) -> Response {
+    let here = format!("/invite/{}", f.token);
+    let Some(who) = who else { return Redirect::to(&format!("/signin?next={}", enc(&here))).into_response() };
+    match app::campaigns::ssr::accept_partner(&state.db, &who, &f.token).await {
+        Ok(c) => Redirect::to(&format!("/campaigns/{}", c.id)).into_response(),
+        Err(e) => back(&here, &e, &[]),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CreatorSignUpForm {
+    token: String,
+    name: String,
+    email: String,
+    password: String,
+}
+
+async fn creator_sign_up(State(state): State<AppState>, Form(f): Form<CreatorSignUpForm>) -> Response {
+    let here = format!("/invite/{}", f.token);
+    let result = async {
+        let user_id = app::campaigns::ssr::accept_creator(&state.db, &f.token, &f.name, &f.email, &f.password).await?;
+        accounts::create_session(&state.db, user_id).await
+    }
+    .await;
+    match result {
+        Ok(token) => signed_in(&state, &token, "/"),
+        Err(e) => back(&here, &e, &[]),
+    }
+}

@@ -1,0 +1,155 @@
+//! The `chorus` server: SSR pages and the hydrated app, static assets, the JSON API and the WebSocket endpoint.
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod config;
+pub mod forms;
+pub mod listener;
+pub mod openapi;
+pub mod security;
+pub mod ws;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::middleware;
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use serde_json::json;
+use tokio::sync::oneshot;
+
+use app::accounts::ssr::LoginLimiter;
+use app::db::{Backend, Db};
+use app::state::AppState;
+use app::{shell, App};
+
+pub use config::Config;
+
+/// Builds the state: connects, migrates, and (with `--demo`) seeds.
+pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
+    let url = config.database_url();
+    let mut db = Db::connect(&url).await.map_err(|e| anyhow_like::msg(format!("cannot open the database: {e}")))?;
+    db.event_retention = config.event_retention.max(1);
+    if config.demo {
+        let created = app::demo::seed(&db).await.map_err(|e| anyhow_like::msg(format!("demo data: {e}")))?;
+        tracing::info!(created, "demo campaign ready");
+    }
+    let leptos = LeptosOptions::builder()
+        .output_name("chorus")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .hash_files(true)
+        .build();
+    let limiter = LoginLimiter::new(config.login_attempts);
+    Ok(AppState { db, limiter: Arc::new(limiter), secure_cookies: config.secure_cookies, leptos })
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState, config: &Config) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let shell_options = state.leptos.clone();
+    let pkg_dir = config.site_root.join("pkg");
+    assets::precompress(&pkg_dir);
+    let origins = security::Origins(Arc::new(config.allowed_origins.clone()));
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/ws", get(ws::upgrade))
+        .merge(api::router())
+        .merge(forms::router())
+        .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
+        .nest_service("/pkg", assets::pkg_router::<()>(&pkg_dir))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(origins, security::refuse_foreign_origins))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let backend = match state.db.backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    match state.db.ping().await {
+        Ok(()) => Json(json!({ "status": "ok", "database": backend, "watched_campaigns": state.db.hub.watched() })).into_response(),
+        Err(_) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "database": backend })),
+        )
+            .into_response(),
+    }
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    listener: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests (and their writes) finish, then closes the database.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(15), &mut self.task).await;
+        if let Some(l) = self.listener.take() {
+            l.abort();
+        }
+        self.state.db.pool.close().await;
+    }
+
+    /// Waits until the server stops by itself.
+    pub async fn wait(&mut self) {
+        let _ = (&mut self.task).await;
+    }
+}
+
+pub async fn start(config: Config) -> anyhow_like::Result<Running> {
+    let state = state(&config).await?;
+    let listener_task = (state.db.backend == Backend::Postgres)
+        .then(|| listener::spawn(config.database_url(), state.db.hub.clone()));
+    let app = router(state.clone(), &config);
+    let tcp = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| anyhow_like::msg(format!("cannot listen on {}: {e}", config.addr)))?;
+    let addr = tcp.local_addr().map_err(|e| anyhow_like::msg(e.to_string()))?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(tcp, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "server error");
+        }
+    });
+    Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task })
+}
+
+/// A tiny error type for start-up failures: a sentence for the operator.
+pub mod anyhow_like {
+    #[derive(Debug)]
+    pub struct Error(pub String);
+    impl std::fmt::Display for Error {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    impl std::error::Error for Error {}
+    pub type Result<T> = std::result::Result<T, Error>;
+    pub fn msg(s: impl Into<String>) -> Error {
+        Error(s.into())
+    }
+}

@@ -1,0 +1,180 @@
+//! The WebSocket endpoint: one socket per browser tab, subscriptions per campaign, resume by sequence number.
+//!
+//! A subscriber gets every event after the sequence number it names, exactly once and in order: first the
+//! backlog from the event log, then live frames from the hub. A client that falls behind (its socket is slow,
+//! so its broadcast receiver lags) is caught up from the log; one too far behind is told to reload. A socket
+//! that cannot take a message for `SEND_TIMEOUT` is dropped. None of this ever blocks a writer or other clients.
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{SplitSink, StreamExt};
+use futures_util::SinkExt;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamMap;
+
+use app::accounts::ssr::Principal;
+use app::error::AppError;
+use app::realtime::hub::frame_text;
+use app::realtime::{log, ClientMsg, ServerMsg};
+use app::state::AppState;
+
+use crate::auth::MaybeAuth;
+
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// A client further behind than this reloads its state instead of replaying events.
+const MAX_CATCH_UP: i64 = 2_000;
+
+pub async fn upgrade(State(state): State<AppState>, MaybeAuth(who): MaybeAuth, ws: WebSocketUpgrade) -> Response {
+    let Some(who) = who else { return AppError::unauthorized().into_response() };
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(64 * 1024)
+        .max_frame_size(64 * 1024)
+        .on_upgrade(move |socket| Connection::new(state, who).run(socket))
+}
+
+struct Connection {
+    state: AppState,
+    who: Principal,
+    subs: StreamMap<i64, BroadcastStream<app::realtime::hub::Frame>>,
+    last: HashMap<i64, i64>,
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+/// The socket could not take a message in time (or is gone): close it.
+struct Gone;
+
+async fn send(sink: &mut Sink, text: Utf8Bytes) -> Result<(), Gone> {
+    match tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Text(text))).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(Gone),
+    }
+}
+
+async fn send_msg(sink: &mut Sink, msg: &ServerMsg) -> Result<(), Gone> {
+    send(sink, serde_json::to_string(msg).unwrap_or_default().into()).await
+}
+
+impl Connection {
+    fn new(state: AppState, who: Principal) -> Self {
+        Connection { state, who, subs: StreamMap::new(), last: HashMap::new() }
+    }
+
+    async fn run(mut self, socket: WebSocket) {
+        let (mut sink, mut stream) = socket.split();
+        let _ = self.serve(&mut sink, &mut stream).await;
+        let campaigns: Vec<i64> = self.subs.keys().copied().collect();
+        drop(std::mem::take(&mut self.subs));
+        for campaign_id in campaigns {
+            self.state.db.hub.release(campaign_id);
+        }
+        let _ = sink.close().await;
+    }
+
+    async fn serve(&mut self, sink: &mut Sink, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Result<(), Gone> {
+        loop {
+            tokio::select! {
+                incoming = stream.next() => match incoming {
+                    Some(Ok(Message::Text(text))) => self.handle(sink, &text).await?,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
+                    Some(Ok(_)) => {}
+                },
+                Some((campaign_id, item)) = self.subs.next(), if !self.subs.is_empty() => {
+                    let last = self.last.get(&campaign_id).copied().unwrap_or(0);
+                    match item {
+                        Ok(frame) if frame.seq <= last => {}
+                        Ok(frame) if frame.seq == last + 1 => {
+                            send(sink, frame.text).await?;
+                            self.last.insert(campaign_id, frame.seq);
+                        }
+                        // A gap, or this socket fell behind the broadcast: replay from the log.
+                        Ok(_) | Err(BroadcastStreamRecvError::Lagged(_)) => self.catch_up(sink, campaign_id).await?,
+                    }
+                }
+            }
+        }
+    }
+
+    async fn handle(&mut self, sink: &mut Sink, text: &str) -> Result<(), Gone> {
+        let msg = match serde_json::from_str::<ClientMsg>(text) {
+            Ok(m) => m,
+            Err(e) => {
+                let error = ServerMsg::Error {
+                    campaign_id: None,
+                    code: app::error::ErrorCode::BadRequest,
+                    message: format!("Unreadable message: {e}"),
+                };
+                return send_msg(sink, &error).await;
+            }
+        };
+        match msg {
+            ClientMsg::Ping => send_msg(sink, &ServerMsg::Pong).await,
+            ClientMsg::Unsubscribe { campaign_id } => {
+                self.unsubscribe(campaign_id);
+                Ok(())
+            }
+            ClientMsg::Subscribe { campaign_id, after } => {
+                if let Err(e) = app::campaigns::ssr::authorize(&self.state.db, &self.who, campaign_id).await {
+                    let error = ServerMsg::Error { campaign_id: Some(campaign_id), code: e.code, message: e.message };
+                    return send_msg(sink, &error).await;
+                }
+                let (rx, _) = match self.state.db.hub.subscribe(campaign_id).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let error = ServerMsg::Error { campaign_id: Some(campaign_id), code: e.code, message: e.message };
+                        return send_msg(sink, &error).await;
+                    }
+                };
+                self.subs.insert(campaign_id, BroadcastStream::new(rx));
+                self.last.insert(campaign_id, after.max(0));
+                let head = log::head(&self.state.db.pool, campaign_id).await.ok().flatten().unwrap_or(0);
+                send_msg(sink, &ServerMsg::Subscribed { campaign_id, head }).await?;
+                self.catch_up(sink, campaign_id).await
+            }
+        }
+    }
+
+    fn unsubscribe(&mut self, campaign_id: i64) {
+        self.subs.remove(&campaign_id);
+        self.last.remove(&campaign_id);
+        self.state.db.hub.release(campaign_id);
+    }
+
+    /// Sends every logged event after the last one this socket got; resets the client when that is impossible.
+    async fn catch_up(&mut self, sink: &mut Sink, campaign_id: i64) -> Result<(), Gone> {
+        let last = self.last.get(&campaign_id).copied().unwrap_or(0);
+        let pool = &self.state.db.pool;
+        let head = log::head(pool, campaign_id).await.ok().flatten().unwrap_or(0);
+        if head == last {
+            return Ok(());
+        }
+        let rows = match log::after(pool, campaign_id, last, MAX_CATCH_UP + 1).await {
+            Ok(rows) => rows,
+            Err(_) => return self.reset(sink, campaign_id, "the event log could not be read").await,
+        };
+        let contiguous = rows.first().is_some_and(|(seq, _)| *seq == last + 1);
+        if last > head || !contiguous || rows.len() as i64 > MAX_CATCH_UP {
+            let reason = if last > head {
+                "your state is ahead of the server"
+            } else {
+                "the events you missed are no longer kept"
+            };
+            return self.reset(sink, campaign_id, reason).await;
+        }
+        for (seq, body) in rows {
+            send(sink, frame_text(&body).into()).await?;
+            self.last.insert(campaign_id, seq);
+        }
+        Ok(())
+    }
+
+    async fn reset(&mut self, sink: &mut Sink, campaign_id: i64, reason: &str) -> Result<(), Gone> {
+        self.unsubscribe(campaign_id);
+        send_msg(sink, &ServerMsg::Reset { campaign_id, reason: reason.to_string() }).await
+    }
+}
