@@ -20,6 +20,22 @@ use app::state::AppState;
 
 use crate::auth::{session_token, Auth};
 
+#[cfg(test)]
+mod tests {
+    use super::describe_data_error;
+
+    #[test]
+    fn data_errors_name_the_field() {
+        let (f, _) = describe_data_error("Failed to deserialize the JSON body into the target type: stage: unknown variant `viral`, expected one of `prospect` at line 1 column 17");
+        assert_eq!(f.as_deref(), Some("stage"));
+        let (f, _) = describe_data_error("Failed to deserialize the JSON body into the target type: missing field `name` at line 1 column 2");
+        assert_eq!(f.as_deref(), Some("name"));
+        let (f, d) = describe_data_error("Failed to deserialize the JSON body into the target type: invalid type: integer `5`, expected a string at line 1 column 9");
+        assert_eq!(f, None);
+        assert!(d.starts_with("invalid type"));
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/openapi.json", get(crate::openapi::document))
@@ -50,13 +66,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::JsonDataError(e)) => {
-                let detail = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_else(|| e.body_text());
-                let field = detail.split('`').nth(1).map(str::to_string);
+                let (field, detail) = describe_data_error(&e.body_text());
                 Err(AppError { field, ..AppError::new(ErrorCode::Validation, format!("Invalid request body: {detail}")) })
             }
             Err(e) => Err(AppError::new(ErrorCode::BadRequest, e.body_text())),
         }
     }
+}
+
+/// Turns axum's "…target type: stage: unknown variant `x`…" into the field (`stage`) and the detail.
+fn describe_data_error(text: &str) -> (Option<String>, String) {
+    let detail = text.split_once("target type: ").map(|(_, d)| d).unwrap_or(text);
+    let (path, inner) = detail.split_once(": ").unwrap_or((".", detail));
+    let field = if path != "." && !path.contains(' ') {
+        Some(path.trim_start_matches('.').to_string())
+    } else if inner.starts_with("missing field") {
+        inner.split('`').nth(1).map(str::to_string)
+    } else {
+        None
+    };
+    (field, detail.to_string())
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Option<String> {

@@ -43,10 +43,16 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
         .site_root(config.site_root.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
-        .hash_files(true)
+        .hash_files(hash_file_present())
         .build();
     let limiter = LoginLimiter::new(config.login_attempts);
     Ok(AppState { db, limiter: Arc::new(limiter), secure_cookies: config.secure_cookies, leptos })
+}
+
+/// cargo-leptos writes `hash.txt` (the hashed bundle names) beside the binary it builds; without it (tests,
+/// plain `cargo build`) the bundle is referenced by its plain name.
+fn hash_file_present() -> bool {
+    std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join("hash.txt").exists())).unwrap_or(false)
 }
 
 /// The whole HTTP surface.

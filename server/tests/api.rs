@@ -1,0 +1,371 @@
+//! The JSON API and the pages, against a real server on SQLite and on PostgreSQL.
+mod common;
+
+use common::*;
+use serde_json::json;
+
+on_both_databases!(
+    accounts_sign_up_in_and_out,
+    outsiders_get_not_found_everywhere,
+    stale_version_is_a_conflict_not_an_overwrite,
+    retried_mutation_applies_once,
+    api_tokens_act_for_the_organization_until_revoked,
+    bad_input_names_the_field,
+    invitations_are_single_use,
+    creators_see_only_their_own,
+);
+
+async fn accounts_sign_up_in_and_out(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let mut maya = app.client();
+    let me = maya.sign_up("Maya Lind", "Maya@Northwind.example", "Northwind").await;
+    assert_eq!(me["email"], "maya@northwind.example");
+    assert_eq!(me["org"]["name"], "Northwind");
+    let first_cookie = maya.cookie.clone().unwrap();
+    assert!(first_cookie.starts_with("chorus_session="));
+
+    // Duplicate email.
+    let dup = app.client().post("/api/v1/auth/signup", json!({ "name": "X", "email": "maya@northwind.example", "password": "12345678", "org_name": "Y" })).await;
+    assert_eq!((dup.status, dup.code(), dup.body["field"].as_str()), (422, "validation", Some("email")));
+
+    // Wrong password: one answer for unknown email and wrong password.
+    let anon = app.client();
+    let wrong = anon.post("/api/v1/auth/signin", json!({ "email": "maya@northwind.example", "password": "nope-nope" })).await;
+    let unknown = anon.post("/api/v1/auth/signin", json!({ "email": "nobody@x.example", "password": "nope-nope" })).await;
+    assert_eq!((wrong.status, wrong.code()), (401, "unauthorized"));
+    assert_eq!(wrong.body["message"], unknown.body["message"]);
+
+    // Signing in issues a new session id.
+    let ok = anon.post("/api/v1/auth/signin", json!({ "email": "maya@northwind.example", "password": "correct horse" })).await;
+    assert_eq!(ok.status, 200);
+    let second_cookie = ok.set_cookie.clone().unwrap();
+    assert_ne!(first_cookie, second_cookie);
+
+    // The cookie is HttpOnly and SameSite=Lax.
+    let raw = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/signin", app.base))
+        .json(&json!({ "email": "maya@northwind.example", "password": "correct horse" }))
+        .send()
+        .await
+        .unwrap();
+    let header = raw.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(header.contains("HttpOnly") && header.contains("SameSite=Lax"), "{header}");
+
+    // Sign out ends that session only.
+    assert_eq!(maya.get("/api/v1/me").await.status, 200);
+    maya.post("/api/v1/auth/signout", json!({})).await;
+    assert_eq!(maya.get("/api/v1/me").await.status, 401);
+    let mut other = app.client();
+    other.cookie = Some(second_cookie);
+    assert_eq!(other.get("/api/v1/me").await.body["name"], "Maya Lind");
+
+    // Sign-in attempts are throttled (the tests allow 5 per email).
+    let mut last = 0;
+    for _ in 0..7 {
+        last = anon.post("/api/v1/auth/signin", json!({ "email": "target@x.example", "password": "guessing" })).await.status;
+    }
+    assert_eq!(last, 429);
+    app.running.stop().await;
+}
+
+async fn outsiders_get_not_found_everywhere(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let mut brand = app.client();
+    brand.sign_up("Maya", "maya@brand.example", "Brand").await;
+    let mut agency = app.client();
+    agency.sign_up("Jordan", "jordan@agency.example", "Agency").await;
+    let mut outsider = app.client();
+    outsider.sign_up("Eve", "eve@other.example", "Other Co").await;
+
+    let id = brand.create_campaign("Spring").await;
+    let card = brand.add_creator(id, "Ava", "ava.outdoors").await;
+    let card_id = card["id"].as_i64().unwrap();
+
+    // Before the invitation the agency is an outsider too.
+    for who in [&agency, &outsider] {
+        assert_eq!(who.get(&format!("/api/v1/campaigns/{id}")).await.status, 404);
+    }
+    brand.bring_in(id, &agency).await;
+    assert_eq!(agency.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["cards"].as_array().unwrap().len(), 1);
+
+    // The outsider: every read and write says "not found", the same as a campaign that does not exist.
+    let reads = [
+        format!("/api/v1/campaigns/{id}"),
+        format!("/api/v1/campaigns/{id}/board"),
+        format!("/api/v1/campaigns/{id}/events"),
+        format!("/api/v1/campaigns/{id}/creators/{card_id}"),
+    ];
+    for path in &reads {
+        let r = outsider.get(path).await;
+        assert_eq!((r.status, r.code()), (404, "not_found"), "{path}");
+    }
+    let missing = outsider.get("/api/v1/campaigns/999999").await;
+    assert_eq!(missing.body, outsider.get(&format!("/api/v1/campaigns/{id}")).await.body);
+    let mv = outsider.move_card(id, card_id, "contacted", 1).await;
+    assert_eq!(mv.status, 404);
+    let add = outsider.post(&format!("/api/v1/campaigns/{id}/creators"), json!({ "name": "X", "platform": "tiktok", "handle": "x" })).await;
+    assert_eq!(add.status, 404);
+    let inv = outsider.post(&format!("/api/v1/campaigns/{id}/invitations"), json!({ "kind": "partner" })).await;
+    assert_eq!(inv.status, 404);
+    assert!(outsider.get("/api/v1/campaigns").await.ok().as_array().unwrap().is_empty());
+
+    // The page too: 404 and no campaign data in the HTML.
+    let page = outsider.get(&format!("/campaigns/{id}")).await;
+    assert_eq!(page.status, 404);
+    assert!(!page.body.as_str().unwrap().contains("ava.outdoors"));
+    let own = agency.get(&format!("/campaigns/{id}")).await;
+    assert_eq!(own.status, 200);
+    assert!(own.body.as_str().unwrap().contains("ava.outdoors"));
+
+    // Nothing was changed by the refused writes.
+    let board = brand.get(&format!("/api/v1/campaigns/{id}/board")).await.ok();
+    assert_eq!(board["cards"][0]["stage"], "prospect");
+    assert_eq!(board["cards"].as_array().unwrap().len(), 1);
+
+    // Signed out: 401 from the API.
+    assert_eq!(app.client().get(&format!("/api/v1/campaigns/{id}")).await.status, 401);
+    app.running.stop().await;
+}
+
+async fn stale_version_is_a_conflict_not_an_overwrite(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let mut a = app.client();
+    a.sign_up("A", "a@a.example", "A").await;
+    let mut b = app.client();
+    b.sign_up("B", "b@b.example", "B").await;
+    let id = a.create_campaign("C").await;
+    a.bring_in(id, &b).await;
+    let card = a.add_creator(id, "Ava", "ava").await;
+    let card_id = card["id"].as_i64().unwrap();
+    assert_eq!(card["version"], 1);
+
+    let moved = a.move_card(id, card_id, "contacted", 1).await.ok();
+    assert_eq!((moved["stage"].as_str(), moved["version"].as_i64()), (Some("contacted"), Some(2)));
+
+    // B still has version 1 on screen.
+    let refused = b.move_card(id, card_id, "declined", 1).await;
+    assert_eq!((refused.status, refused.code()), (409, "conflict"));
+    assert_eq!(refused.body["current"]["stage"], "contacted");
+    assert_eq!(refused.body["current"]["version"], 2);
+    assert!(refused.body["message"].as_str().unwrap().contains("Contacted"));
+
+    // B resolves it knowingly, with the current version.
+    let resolved = b.move_card(id, card_id, "declined", 2).await.ok();
+    assert_eq!((resolved["stage"].as_str(), resolved["version"].as_i64()), (Some("declined"), Some(3)));
+    app.running.stop().await;
+}
+
+async fn retried_mutation_applies_once(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let mut a = app.client();
+    a.sign_up("A", "a@a.example", "A").await;
+    let id = a.create_campaign("C").await;
+    let path = format!("/api/v1/campaigns/{id}/creators");
+    let body = json!({ "name": "Ava", "platform": "tiktok", "handle": "ava", "lane": "ugc" });
+    let first = a.post_with(&path, body.clone(), &[("idempotency-key", "add-ava-1")]).await;
+    let retry = a.post_with(&path, body.clone(), &[("idempotency-key", "add-ava-1")]).await;
+    assert_eq!(first.status, 201);
+    assert_eq!(retry.status, 201);
+    assert_eq!(first.body, retry.body);
+
+    let card_id = first.body["id"].as_i64().unwrap();
+    let mv = format!("/api/v1/campaigns/{id}/creators/{card_id}/move");
+    let m1 = a.post_with(&mv, json!({ "stage": "contacted", "version": 1 }), &[("idempotency-key", "mv-1")]).await.ok();
+    let m2 = a.post_with(&mv, json!({ "stage": "contacted", "version": 1 }), &[("idempotency-key", "mv-1")]).await.ok();
+    assert_eq!(m1, m2);
+    assert_eq!(m2["version"], 2);
+
+    // The same key for a different request is refused, not silently replayed.
+    let reused = a.post_with(&mv, json!({ "stage": "paid", "version": 2 }), &[("idempotency-key", "mv-1")]).await;
+    assert_eq!((reused.status, reused.code()), (422, "idempotency_key_reused"));
+
+    // One card, one move: the log has partner_joined, card_added, card_moved and nothing more.
+    let events = a.get(&format!("/api/v1/campaigns/{id}/events")).await.ok();
+    let kinds: Vec<&str> = events["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["partner_joined", "card_added", "card_moved"]);
+    assert_eq!(events["head"], 3);
+    app.running.stop().await;
+}
+
+async fn api_tokens_act_for_the_organization_until_revoked(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let mut a = app.client();
+    a.sign_up("A", "a@a.example", "A Agency").await;
+    let id = a.create_campaign("C").await;
+    let created = a.post("/api/v1/tokens", json!({ "name": "Reporting sync" })).await.ok();
+    let secret = created["secret"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("chorus_"));
+
+    let mut integration = app.client();
+    integration.bearer = Some(secret.clone());
+    let card = integration.add_creator(id, "Ava", "ava").await;
+    assert_eq!(card["owner"]["name"], "A Agency");
+    let events = a.get(&format!("/api/v1/campaigns/{id}/events")).await.ok();
+    let actor = events["events"][1]["actor"]["name"].as_str().unwrap();
+    assert!(actor.contains("Reporting sync"), "{actor}");
+
+    // Tokens are listed with a prefix only, never the secret.
+    let list = a.get("/api/v1/tokens").await.ok();
+    assert_eq!(list[0]["name"], "Reporting sync");
+    assert!(!list.to_string().contains(&secret));
+    assert!(list[0]["last_used_at"].is_string());
+
+    // A token cannot mint tokens; revoking locks it out.
+    assert_eq!(integration.post("/api/v1/tokens", json!({ "name": "x" })).await.status, 403);
+    let token_id = created["token"]["id"].as_i64().unwrap();
+    assert_eq!(a.send(reqwest::Method::DELETE, &format!("/api/v1/tokens/{token_id}"), None, &[]).await.status, 204);
+    let after = integration.get(&format!("/api/v1/campaigns/{id}/board")).await;
+    assert_eq!((after.status, after.code()), (401, "unauthorized"));
+
+    // Another organization cannot revoke it.
+    let mut b = app.client();
+    b.sign_up("B", "b@b.example", "B").await;
+    assert_eq!(b.send(reqwest::Method::DELETE, &format!("/api/v1/tokens/{token_id}"), None, &[]).await.status, 404);
+    app.running.stop().await;
+}
+
+async fn bad_input_names_the_field(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let mut a = app.client();
+    a.sign_up("A", "a@a.example", "A").await;
+    let id = a.create_campaign("C").await;
+    let path = format!("/api/v1/campaigns/{id}/creators");
+    let cases = [
+        (json!({ "name": "", "platform": "tiktok", "handle": "x" }), "name"),
+        (json!({ "name": "X", "platform": "myspace", "handle": "x" }), "platform"),
+        (json!({ "name": "X", "platform": "tiktok", "handle": "has space" }), "handle"),
+        (json!({ "name": "X", "platform": "tiktok", "handle": "x", "followers": -5 }), "followers"),
+        (json!({ "name": "X", "platform": "tiktok", "handle": "x", "lane": "radio" }), "lane"),
+        (json!({ "platform": "tiktok", "handle": "x" }), "name"),
+    ];
+    for (body, field) in cases {
+        let r = a.post(&path, body.clone()).await;
+        assert_eq!((r.status, r.code(), r.body["field"].as_str()), (422, "validation", Some(field)), "{body}");
+    }
+    // A duplicate of platform + handle, case-insensitive and with or without the @.
+    a.add_creator(id, "Ava", "Ava.Outdoors").await;
+    let dup = a.post(&path, json!({ "name": "Ava again", "platform": "instagram", "handle": "@ava.outdoors" })).await;
+    assert_eq!((dup.status, dup.body["field"].as_str()), (422, Some("handle")));
+    assert!(dup.body["message"].as_str().unwrap().contains("already in this pool"));
+    // Unknown stage.
+    let card = a.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["cards"][0]["id"].as_i64().unwrap();
+    let r = a.move_card(id, card, "viral", 1).await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("stage")));
+    // Nothing half-written: still exactly one card.
+    assert_eq!(a.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["cards"].as_array().unwrap().len(), 1);
+    app.running.stop().await;
+}
+
+async fn invitations_are_single_use(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let mut a = app.client();
+    a.sign_up("A", "a@a.example", "A").await;
+    let mut b = app.client();
+    b.sign_up("B", "b@b.example", "B").await;
+    let mut c = app.client();
+    c.sign_up("C", "c@c.example", "C").await;
+    let id = a.create_campaign("Camp").await;
+    let inv = a.post(&format!("/api/v1/campaigns/{id}/invitations"), json!({ "kind": "partner" })).await.ok();
+    let token = inv["token"].as_str().unwrap();
+    assert_eq!(b.post(&format!("/api/v1/invitations/{token}/accept"), json!({})).await.status, 200);
+    let again = c.post(&format!("/api/v1/invitations/{token}/accept"), json!({})).await;
+    assert_eq!(again.status, 404);
+    assert_eq!(c.get(&format!("/api/v1/campaigns/{id}")).await.status, 404);
+    let partners = a.get(&format!("/api/v1/campaigns/{id}")).await.ok()["partners"].as_array().unwrap().len();
+    assert_eq!(partners, 2);
+    app.running.stop().await;
+}
+
+async fn creators_see_only_their_own(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let mut a = app.client();
+    a.sign_up("A", "a@a.example", "A").await;
+    let id = a.create_campaign("Camp").await;
+    let card = a.add_creator(id, "Ava", "ava").await;
+    let inv = a
+        .post(&format!("/api/v1/campaigns/{id}/invitations"), json!({ "kind": "creator", "creator_id": card["id"] }))
+        .await
+        .ok();
+    let token = inv["token"].as_str().unwrap();
+    // The creator signs up through the form the invitation page shows.
+    let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp = form
+        .post(format!("{}/auth/creator-signup", app.base))
+        .form(&[("token", token), ("name", "Ava Chen"), ("email", "ava@creator.example"), ("password", "creator-pass")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    let mut ava = app.client();
+    ava.cookie = Some(cookie);
+    let me = ava.get("/api/v1/me").await.ok();
+    assert_eq!(me["role"], "creator");
+    // A creator sees no partner page, no board, no pool.
+    assert_eq!(ava.get(&format!("/api/v1/campaigns/{id}/board")).await.status, 404);
+    assert_eq!(ava.get(&format!("/api/v1/campaigns/{id}")).await.status, 404);
+    assert_eq!(ava.get(&format!("/campaigns/{id}")).await.status, 404);
+    assert_eq!(ava.move_card(id, card["id"].as_i64().unwrap(), "paid", 1).await.status, 404);
+    // Their home page shows their campaign and point of contact.
+    let home = ava.get("/").await;
+    let html = home.body.as_str().unwrap();
+    assert!(html.contains("Camp") && html.contains("point of contact"), "{html}");
+    app.running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_origins_are_refused() {
+    let app = spawn_app(DbKind::Sqlite).await;
+    let mut a = app.client();
+    a.sign_up("A", "a@a.example", "A").await;
+    let r = a.post_with("/api/v1/campaigns", json!({ "name": "X" }), &[("origin", "http://evil.example")]).await;
+    assert_eq!((r.status, r.code()), (403, "forbidden"));
+    let same = format!("http://{}", app.running.addr);
+    let ok = a.post_with("/api/v1/campaigns", json!({ "name": "X" }), &[("origin", same.as_str())]).await;
+    assert_eq!(ok.status, 201);
+    let r = a.post_with("/api/v1/campaigns", json!({ "name": "X" }), &[("sec-fetch-site", "cross-site")]).await;
+    assert_eq!(r.status, 403);
+    // Only one campaign was created.
+    assert_eq!(a.get("/api/v1/campaigns").await.ok().as_array().unwrap().len(), 1);
+    // The WebSocket handshake from a foreign page fails, from our own page succeeds.
+    assert!(ws_connect(&app, &a, Some("http://evil.example")).await.is_err());
+    assert!(ws_connect(&app, &a, Some(&same)).await.is_ok());
+    app.running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_openapi_and_demo() {
+    let url = fresh_database(DbKind::Sqlite).await;
+    let app = spawn_on(&url, |c| c.demo = true).await;
+    let health = app.client().get("/healthz").await.ok();
+    assert_eq!((health["status"].as_str(), health["database"].as_str()), (Some("ok"), Some("sqlite")));
+    let spec = app.client().get("/api/v1/openapi.json").await.ok();
+    assert_eq!(spec["openapi"], "3.1.0");
+    assert!(spec["paths"]["/api/v1/campaigns/{id}/creators/{creator_id}/move"]["post"].is_object());
+    let unknown = app.client().get("/api/v1/nothing-here").await;
+    assert_eq!((unknown.status, unknown.code()), (404, "not_found"));
+
+    let maya = app.client();
+    let signed = maya.post("/api/v1/auth/signin", json!({ "email": "maya@northwind.example", "password": "chorus-demo" })).await;
+    let mut maya = maya;
+    maya.cookie = signed.set_cookie.clone();
+    let campaigns = maya.get("/api/v1/campaigns").await.ok();
+    assert_eq!(campaigns.as_array().unwrap().len(), 1);
+    assert_eq!(campaigns[0]["partners"].as_array().unwrap().len(), 3);
+    let id = campaigns[0]["id"].as_i64().unwrap();
+    let board = maya.get(&format!("/api/v1/campaigns/{id}/board")).await.ok();
+    assert_eq!(board["cards"].as_array().unwrap().len(), 12);
+    app.running.stop().await;
+
+    // Seeding again (a restart with --demo) changes nothing.
+    let again = spawn_on(&url, |c| c.demo = true).await;
+    let mut maya2 = again.client();
+    maya2.cookie = again
+        .client()
+        .post("/api/v1/auth/signin", json!({ "email": "maya@northwind.example", "password": "chorus-demo" }))
+        .await
+        .set_cookie;
+    assert_eq!(maya2.get("/api/v1/campaigns").await.ok().as_array().unwrap().len(), 1);
+    assert_eq!(maya2.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["cards"].as_array().unwrap().len(), 12);
+    again.running.stop().await;
+}

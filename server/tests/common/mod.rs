@@ -1,0 +1,255 @@
+//! Test helpers: a fresh server per test on its own database (SQLite file or PostgreSQL database), a small
+//! HTTP client that keeps its session cookie, and a real WebSocket client.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use chorus_server::{Config, Running};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server the tests use (its `postgres` database is only used to create fresh ones).
+pub fn pg_admin_url() -> String {
+    std::env::var("CHORUS_TEST_PG").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/postgres".into())
+}
+
+fn unique(prefix: &str) -> String {
+    use rand::Rng;
+    format!("{prefix}_{}_{:08x}", std::process::id(), rand::thread_rng().gen::<u32>())
+}
+
+/// A fresh, empty database of the given kind.
+pub async fn fresh_database(kind: DbKind) -> String {
+    match kind {
+        DbKind::Sqlite => {
+            let dir = std::env::temp_dir().join(unique("chorus_test"));
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}", dir.join("chorus.db").display())
+        }
+        DbKind::Postgres => {
+            use sqlx::Connection;
+            let admin = pg_admin_url();
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("PostgreSQL must run at 127.0.0.1:5432 for the tests (see README)");
+            let name = unique("chorus_test");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+            let base = admin.rsplit_once('/').unwrap().0;
+            format!("{base}/{name}")
+        }
+    }
+}
+
+pub struct TestApp {
+    pub running: Running,
+    pub base: String,
+    pub database_url: String,
+}
+
+pub async fn spawn_app(kind: DbKind) -> TestApp {
+    let url = fresh_database(kind).await;
+    spawn_on(&url, |_| {}).await
+}
+
+pub async fn spawn_on(database_url: &str, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config::for_tests(database_url);
+    config.site_root = std::env::temp_dir().join("chorus-test-site");
+    config.login_attempts = 5;
+    tweak(&mut config);
+    let running = chorus_server::start(config).await.expect("server starts");
+    let base = format!("http://{}", running.addr);
+    TestApp { running, base, database_url: database_url.to_string() }
+}
+
+impl TestApp {
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.running.addr)
+    }
+}
+
+/// An HTTP client with one session (or one bearer token).
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub cookie: Option<String>,
+    pub bearer: Option<String>,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub set_cookie: Option<String>,
+}
+
+impl Reply {
+    pub fn ok(self) -> Value {
+        assert!((200..300).contains(&self.status), "expected success, got {} {}", self.status, self.body);
+        self.body
+    }
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        Client { base: base.to_string(), http: reqwest::Client::new(), cookie: None, bearer: None }
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        if let Some(t) = &self.bearer {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let set_cookie = resp
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").to_string());
+        let text = resp.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, body, set_cookie }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(reqwest::Method::GET, path, None, &[]).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(reqwest::Method::POST, path, Some(body), &[]).await
+    }
+    pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Reply {
+        self.send(reqwest::Method::POST, path, Some(body), headers).await
+    }
+
+    /// Signs up a new organization with one member and keeps the session.
+    pub async fn sign_up(&mut self, name: &str, email: &str, org: &str) -> Value {
+        let reply = self
+            .post("/api/v1/auth/signup", json!({ "name": name, "email": email, "password": "correct horse", "org_name": org, "org_kind": "agency" }))
+            .await;
+        self.cookie = reply.set_cookie.clone();
+        reply.ok()
+    }
+
+    pub async fn create_campaign(&self, name: &str) -> i64 {
+        self.post("/api/v1/campaigns", json!({ "name": name })).await.ok()["id"].as_i64().unwrap()
+    }
+
+    /// Invites `other`'s organization to the campaign and accepts as `other`.
+    pub async fn bring_in(&self, campaign_id: i64, other: &Client) {
+        let inv = self.post(&format!("/api/v1/campaigns/{campaign_id}/invitations"), json!({ "kind": "partner" })).await.ok();
+        let token = inv["token"].as_str().unwrap();
+        other.post(&format!("/api/v1/invitations/{token}/accept"), json!({})).await.ok();
+    }
+
+    pub async fn add_creator(&self, campaign_id: i64, name: &str, handle: &str) -> Value {
+        self.post(
+            &format!("/api/v1/campaigns/{campaign_id}/creators"),
+            json!({ "name": name, "platform": "instagram", "handle": handle, "followers": 12000, "lane": "ugc" }),
+        )
+        .await
+        .ok()
+    }
+
+    pub async fn move_card(&self, campaign_id: i64, card_id: i64, stage: &str, version: i64) -> Reply {
+        self.post(&format!("/api/v1/campaigns/{campaign_id}/creators/{card_id}/move"), json!({ "stage": stage, "version": version }))
+            .await
+    }
+}
+
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the WebSocket as `client` (its cookie or token), with an optional Origin header.
+pub async fn ws_connect(app: &TestApp, client: &Client, origin: Option<&str>) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+    let mut req = app.ws_url().into_client_request().unwrap();
+    if let Some(c) = &client.cookie {
+        req.headers_mut().insert("cookie", c.parse().unwrap());
+    }
+    if let Some(t) = &client.bearer {
+        req.headers_mut().insert("authorization", format!("Bearer {t}").parse().unwrap());
+    }
+    if let Some(o) = origin {
+        req.headers_mut().insert("origin", o.parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(req).await.map(|(ws, _)| ws)
+}
+
+pub async fn ws_send(ws: &mut Ws, msg: Value) {
+    ws.send(Message::Text(msg.to_string().into())).await.unwrap();
+}
+
+/// The next JSON message, or `None` after `wait` of silence.
+pub async fn ws_next(ws: &mut Ws, wait: Duration) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(wait, ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => return serde_json::from_str(&t).ok(),
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Err(_) => return None,
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(_))) => return None,
+        }
+    }
+}
+
+/// Subscribes and returns the `subscribed` answer.
+pub async fn ws_subscribe(ws: &mut Ws, campaign_id: i64, after: i64) -> Value {
+    ws_send(ws, json!({ "op": "subscribe", "campaign_id": campaign_id, "after": after })).await;
+    ws_next(ws, Duration::from_secs(5)).await.expect("an answer to subscribe")
+}
+
+/// Collects event sequence numbers until `n` arrived or `wait` passes without one.
+pub async fn ws_events(ws: &mut Ws, n: usize, wait: Duration) -> Vec<Value> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        match ws_next(ws, wait).await {
+            Some(v) if v["type"] == "event" => out.push(v["event"].clone()),
+            Some(_) => continue,
+            None => break,
+        }
+    }
+    out
+}
+
+pub fn seqs(events: &[Value]) -> Vec<i64> {
+    events.iter().map(|e| e["seq"].as_i64().unwrap()).collect()
+}
+
+/// Runs a test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::common::DbKind::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::common::DbKind::Postgres).await
+                }
+            }
+        )*
+    };
+}
