@@ -5,7 +5,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -54,7 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/events", get(events))
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
-        .fallback(|| async { AppError::not_found("API endpoint") })
+        .route("/api/v1/{*rest}", any(|| async { AppError::not_found("API endpoint") }))
 }
 
 /// JSON bodies whose errors name the field, in the same error shape as everything else.

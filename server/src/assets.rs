@@ -33,7 +33,7 @@ pub fn precompress(dir: &Path) {
             let mut out = Vec::new();
             let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
             if brotli::BrotliCompress(&mut &data[..], &mut out, &params).is_ok() {
-                let _ = std::fs::write(&br, out);
+                write_atomically(&br, &out);
             }
         }
         let gz = path.with_extension(format!("{ext}.gz"));
@@ -41,11 +41,27 @@ pub fn precompress(dir: &Path) {
             let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
             if enc.write_all(&data).is_ok() {
                 if let Ok(out) = enc.finish() {
-                    let _ = std::fs::write(&gz, out);
+                    write_atomically(&gz, &out);
                 }
             }
         }
     }
+}
+
+/// The compressed file appears whole or not at all, so it is never served half-written.
+fn write_atomically(path: &Path, data: &[u8]) {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    if std::fs::write(&tmp, data).is_ok() {
+        let _ = std::fs::rename(&tmp, path);
+    }
+}
+
+/// Compresses in the background: start-up does not wait, and until a file's compressed twin exists the
+/// file is served as is.
+pub fn precompress_in_background(dir: std::path::PathBuf) {
+    std::thread::spawn(move || precompress(&dir));
 }
 
 /// `/pkg/…`: immutable, pre-compressed.

@@ -61,7 +61,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let context_state = state.clone();
     let shell_options = state.leptos.clone();
     let pkg_dir = config.site_root.join("pkg");
-    assets::precompress(&pkg_dir);
+    assets::precompress_in_background(pkg_dir.clone());
     let origins = security::Origins(Arc::new(config.allowed_origins.clone()));
 
     Router::new()

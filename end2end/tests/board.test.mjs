@@ -1,0 +1,137 @@
+// Two partners on one board: what one does, the other sees at once; outsiders see nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, startBrowser, api, signUp, contextFor, openBoard, card } from './harness.mjs';
+
+let server, browser, brand, agency, outsider, campaignId;
+
+before(async () => {
+  server = await startServer();
+  browser = await startBrowser();
+  brand = await signUp(server, 'Maya Lind', 'maya@northwind.example', 'Northwind Outdoor');
+  agency = await signUp(server, 'Jordan Reyes', 'jordan@brightline.example', 'Brightline Social');
+  outsider = await signUp(server, 'Eve Stone', 'eve@elsewhere.example', 'Elsewhere Media');
+  campaignId = (await api(server, brand, 'POST', '/api/v1/campaigns', { name: 'Trailhead Spring Launch' })).json.id;
+  const inv = (await api(server, brand, 'POST', `/api/v1/campaigns/${campaignId}/invitations`, { kind: 'partner' })).json;
+  await api(server, agency, 'POST', `/api/v1/invitations/${inv.token}/accept`);
+  for (const [name, handle] of [['Ava Chen', 'ava.outdoors'], ['Marco Bianchi', 'marco.trails'], ['Priya Nair', 'priyahikes']]) {
+    await api(server, brand, 'POST', `/api/v1/campaigns/${campaignId}/creators`, {
+      name, platform: 'instagram', handle, followers: 48000, lane: 'influencer',
+    });
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('a card moved by one partner shows up for the other without reload', async () => {
+  const a = await (await contextFor(browser, server, brand)).newPage();
+  const b = await (await contextFor(browser, server, agency)).newPage();
+  await openBoard(a, server, campaignId);
+  await openBoard(b, server, campaignId);
+  await b.evaluate(() => (window.__notReloaded = true));
+
+  // Partner A moves Ava with the "Move to" menu (the touch and phone path).
+  await card(a, 'prospect', 'ava.outdoors').locator('select').selectOption('contacted');
+  await card(a, 'contacted', 'ava.outdoors').waitFor();
+  await card(b, 'contacted', 'ava.outdoors').waitFor({ timeout: 10000 });
+  assert.equal(await card(b, 'prospect', 'ava.outdoors').count(), 0);
+  const toast = await b.getByTestId('toast').textContent();
+  assert.match(toast, /Maya Lind \(Northwind Outdoor\) moved Ava Chen from Prospect to Contacted/);
+  assert.equal(await b.evaluate(() => window.__notReloaded), true, 'the page was not reloaded');
+
+  // Partner B answers with the keyboard: focus the card, arrow right.
+  await card(b, 'contacted', 'ava.outdoors').focus();
+  await b.keyboard.press('ArrowRight');
+  await card(a, 'negotiating', 'ava.outdoors').waitFor({ timeout: 10000 });
+  assert.match(await a.getByTestId('toast').textContent(), /Jordan Reyes \(Brightline Social\) moved Ava Chen/);
+
+  // And with the mouse: drag Marco to Contracted.
+  await card(a, 'prospect', 'marco.trails').dragTo(a.locator('section.column[data-stage="contracted"]'));
+  await card(b, 'contracted', 'marco.trails').waitFor({ timeout: 10000 });
+
+  // The activity trail on both screens names who did what.
+  await b.getByTestId('activity').getByText('moved Marco Bianchi from Prospect to Contracted').waitFor();
+
+  // Through the JSON API as well: an integration's move appears on both open boards.
+  const board = (await api(server, brand, 'GET', `/api/v1/campaigns/${campaignId}/board`)).json;
+  const priya = board.cards.find((c) => c.handle === 'priyahikes');
+  await api(server, agency, 'POST', `/api/v1/campaigns/${campaignId}/creators/${priya.id}/move`, { stage: 'briefed', version: priya.version });
+  await card(a, 'briefed', 'priyahikes').waitFor({ timeout: 10000 });
+  await card(b, 'briefed', 'priyahikes').waitFor({ timeout: 10000 });
+
+  // A creator added by one partner is introduced to the other at once.
+  await b.getByLabel('Name').fill('Lucía Gómez');
+  await b.getByLabel('Handle').fill('lucia.camps');
+  await b.getByRole('button', { name: 'Add to the pool' }).click();
+  await card(a, 'prospect', 'lucia.camps').waitFor({ timeout: 10000 });
+  await a.context().close();
+  await b.context().close();
+});
+
+test('a stale move is refused and shown as a conflict the person resolves', async () => {
+  const a = await (await contextFor(browser, server, brand)).newPage();
+  // A's live connection goes nowhere, so A's screen goes stale while another partner changes the card.
+  await a.routeWebSocket(/\/ws$/, () => {});
+  await openBoard(a, server, campaignId);
+  const board = (await api(server, brand, 'GET', `/api/v1/campaigns/${campaignId}/board`)).json;
+  const priya = board.cards.find((c) => c.handle === 'priyahikes');
+  assert.equal(priya.stage, 'briefed');
+  await api(server, agency, 'POST', `/api/v1/campaigns/${campaignId}/creators/${priya.id}/move`, { stage: 'posted', version: priya.version });
+
+  // A, still seeing Priya in Briefed, moves her: refused, never a silent overwrite.
+  await card(a, 'briefed', 'priyahikes').locator('select').selectOption('paid');
+  const conflict = a.getByTestId('conflict');
+  await conflict.waitFor({ timeout: 10000 });
+  assert.match(await conflict.textContent(), /changed by someone else meanwhile: it is now in Posted/);
+  await card(a, 'posted', 'priyahikes').waitFor(); // rolled back to the truth
+  const now = (await api(server, brand, 'GET', `/api/v1/campaigns/${campaignId}/creators/${priya.id}`)).json;
+  assert.equal(now.stage, 'posted');
+
+  // A decides knowingly.
+  await conflict.getByRole('button', { name: 'Move it to Paid anyway' }).click();
+  await card(a, 'paid', 'priyahikes').waitFor({ timeout: 10000 });
+  const after = (await api(server, brand, 'GET', `/api/v1/campaigns/${campaignId}/creators/${priya.id}`)).json;
+  assert.equal(after.stage, 'paid');
+  await a.context().close();
+});
+
+test('a user of a third organization cannot open the campaign', async () => {
+  const ctx = await contextFor(browser, server, outsider);
+  const page = await ctx.newPage();
+  const resp = await page.goto(`${server.base}/campaigns/${campaignId}`);
+  assert.equal(resp.status(), 404);
+  await page.getByRole('heading', { name: 'Campaign not found' }).waitFor();
+  assert.equal(await page.locator('li.card').count(), 0);
+  assert.ok(!(await page.content()).includes('ava.outdoors'));
+  // Their home page does not list it either.
+  await page.goto(server.base);
+  assert.ok(!(await page.content()).includes('Trailhead Spring Launch'));
+  await ctx.close();
+});
+
+test('sign in through the form, and the board works on a 360 px phone', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+  const page = await ctx.newPage();
+  await page.goto(`${server.base}/signin`);
+  await page.getByLabel('Email').fill('jordan@brightline.example');
+  await page.getByLabel('Password').fill('wrong password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Wrong email or password').waitFor();
+  await page.getByLabel('Password').fill('correct horse');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('signed-in-as').waitFor();
+  await page.getByRole('link', { name: 'Trailhead Spring Launch' }).click();
+  await page.locator('.live[data-status="live"]').waitFor({ timeout: 30000 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
+  await card(page, 'prospect', 'marco.trails').count(); // may have moved already; pick any card
+  const first = page.locator('li.card').first();
+  const handle = await first.getAttribute('data-handle');
+  await first.locator('select').selectOption('declined');
+  await card(page, 'declined', handle).waitFor({ timeout: 10000 });
+  await page.screenshot({ path: 'test-results/board-360.png', fullPage: false }).catch(() => {});
+  await ctx.close();
+});
