@@ -108,7 +108,9 @@ test('a user of a third organization cannot open the campaign', async () => {
   assert.ok(!(await page.content()).includes('ava.outdoors'));
   // Their home page does not list it either.
   await page.goto(server.base);
-  assert.ok(!(await page.content()).includes('Trailhead Spring Launch'));
+  await page.getByRole('heading', { name: 'Campaigns of Elsewhere Media' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Trailhead Spring Launch' }).count(), 0);
+  assert.equal(await page.locator('.campaign-list li').count(), 0);
   await ctx.close();
 });
 
