@@ -31,7 +31,9 @@ pub fn precompress(dir: &Path) {
         let br = path.with_extension(format!("{ext}.br"));
         if !fresh(&br) {
             let mut out = Vec::new();
-            let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+            // The best ratio for release bundles; debug bundles are large and only need to be quick.
+            let quality = if data.len() < 4 << 20 { 11 } else { 5 };
+            let params = brotli::enc::BrotliEncoderParams { quality, lgwin: 22, ..Default::default() };
             if brotli::BrotliCompress(&mut &data[..], &mut out, &params).is_ok() {
                 write_atomically(&br, &out);
             }
