@@ -137,6 +137,27 @@ impl WriteTx {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_create_their_file() {
+        let dir = std::env::temp_dir().join(format!("chorus-url-{}", std::process::id()));
+        let url = sqlite_url(&format!("sqlite://{}/sub/x.db", dir.display())).unwrap();
+        assert!(url.ends_with("/sub/x.db?mode=rwc"), "{url}");
+        assert!(dir.join("sub").is_dir());
+        assert_eq!(sqlite_url("sqlite::memory:").unwrap(), "sqlite://:memory:?mode=rwc");
+        assert_eq!(sqlite_url("sqlite://a.db?mode=ro").unwrap(), "sqlite://a.db?mode=ro");
+    }
+
+    #[tokio::test]
+    async fn other_urls_are_refused_with_a_reason() {
+        let e = Db::connect("mysql://x").await.unwrap_err().to_string();
+        assert!(e.contains("use sqlite://… or postgres://…"), "{e}");
+    }
+}
+
 fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
     let path_part = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let (path, query) = path_part.split_once('?').unwrap_or((path_part, ""));

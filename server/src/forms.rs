@@ -30,6 +30,21 @@ fn safe_next(next: &str) -> &str {
     if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next("/campaigns/3"), "/campaigns/3");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next(""), "/");
+        assert_eq!(enc("a b&c=d/é"), "a%20b%26c%3Dd/%C3%A9");
+    }
+}
+
 fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -71,6 +86,7 @@ pub struct SignInForm {
 async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Form(f): Form<SignInForm>,
 ) -> Response {
     let page = if f.next.is_empty() { "/signin".to_string() } else { format!("/signin?next={}", enc(&f.next)) };
@@ -80,6 +96,7 @@ async fn sign_in(
     match accounts::sign_in(&state.db, &SignIn { email: f.email.clone(), password: f.password }).await {
         Ok(user_id) => {
             state.limiter.succeeded(&f.email);
+            end_previous_session(&state, headers).await;
             match accounts::create_session(&state.db, user_id).await {
                 Ok(token) => signed_in(&state, &token, &f.next),
                 Err(e) => back(&page, &e, &[]),
@@ -122,12 +139,17 @@ async fn sign_up(State(state): State<AppState>, Form(f): Form<SignUpForm>) -> Re
     }
 }
 
-async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// Signing in (again) never keeps a session id that existed before.
+async fn end_previous_session(state: &AppState, headers: HeaderMap) {
     let (mut parts, _) = axum::http::Request::new(()).into_parts();
     parts.headers = headers;
     if let Some(token) = session_token(&parts) {
         let _ = accounts::end_session(&state.db, &token).await;
     }
+}
+
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    end_previous_session(&state, headers).await;
     let mut resp = Redirect::to("/").into_response();
     if let Ok(v) = HeaderValue::from_str(&accounts::clear_session_cookie(state.secure_cookies)) {
         resp.headers_mut().insert(header::SET_COOKIE, v);

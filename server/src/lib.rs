@@ -100,6 +100,7 @@ pub struct Running {
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     listener: Option<tokio::task::JoinHandle<()>>,
+    housekeeping: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -112,6 +113,7 @@ impl Running {
         if let Some(l) = self.listener.take() {
             l.abort();
         }
+        self.housekeeping.abort();
         self.state.db.pool.close().await;
     }
 
@@ -125,6 +127,16 @@ pub async fn start(config: Config) -> anyhow_like::Result<Running> {
     let state = state(&config).await?;
     let listener_task = (state.db.backend == Backend::Postgres)
         .then(|| listener::spawn(config.database_url(), state.db.hub.clone()));
+    let db = state.db.clone();
+    let housekeeping = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = app::accounts::ssr::prune(&db).await {
+                tracing::warn!(error = %e, "housekeeping failed");
+            }
+        }
+    });
     let app = router(state.clone(), &config);
     let tcp = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -141,7 +153,7 @@ pub async fn start(config: Config) -> anyhow_like::Result<Running> {
             tracing::error!(error = %e, "server error");
         }
     });
-    Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task })
+    Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task, housekeeping })
 }
 
 /// A tiny error type for start-up failures: a sentence for the operator.

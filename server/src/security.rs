@@ -29,6 +29,34 @@ pub fn is_foreign(headers: &HeaderMap, allowed: &[String]) -> bool {
     headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v == "cross-site")
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_our_own_origin_passes() {
+        let host = ("host", "chorus.example:3000");
+        assert!(!is_foreign(&headers(&[host, ("origin", "http://chorus.example:3000")]), &[]));
+        assert!(!is_foreign(&headers(&[host, ("origin", "https://chorus.example:3000")]), &[]));
+        assert!(is_foreign(&headers(&[host, ("origin", "http://evil.example")]), &[]));
+        assert!(is_foreign(&headers(&[host, ("origin", "http://chorus.example:3000.evil.example")]), &[]));
+        assert!(is_foreign(&headers(&[host, ("origin", "null")]), &[]));
+        assert!(!is_foreign(&headers(&[host, ("origin", "https://app.example")]), &["https://app.example/".into()]));
+        // No Origin: decided by Sec-Fetch-Site when the browser sends it; integrations send neither.
+        assert!(is_foreign(&headers(&[host, ("sec-fetch-site", "cross-site")]), &[]));
+        assert!(!is_foreign(&headers(&[host, ("sec-fetch-site", "same-origin")]), &[]));
+        assert!(!is_foreign(&headers(&[host]), &[]));
+    }
+}
+
 pub async fn refuse_foreign_origins(State(origins): State<Origins>, req: Request, next: Next) -> Response {
     let mutating = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if (mutating || is_upgrade(req.headers())) && is_foreign(req.headers(), &origins.0) {

@@ -214,6 +214,14 @@ pub async fn create_session(db: &Db, user_id: i64) -> Result<String> {
     Ok(token)
 }
 
+/// Forgets expired sessions and idempotency keys older than a day (retries come within minutes).
+pub async fn prune(db: &Db) -> Result<()> {
+    let now = now_ms();
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&db.pool).await?;
+    sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(now - 86_400_000).execute(&db.pool).await?;
+    Ok(())
+}
+
 pub async fn end_session(db: &Db, token: &str) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(sha256_hex(token)).execute(&db.pool).await?;
     Ok(())
@@ -364,6 +372,61 @@ pub async fn revoke_token(db: &Db, who: &Principal, token_id: i64) -> Result<()>
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_session_among_other_cookies() {
+        assert_eq!(session_from_cookies("a=1; chorus_session=abc; b=2").as_deref(), Some("abc"));
+        assert_eq!(session_from_cookies("chorus_session="), None);
+        assert_eq!(session_from_cookies("other=chorus_session"), None);
+    }
+
+    #[test]
+    fn person_validation_names_the_field() {
+        assert_eq!(validate_person(" ", "a@b.c", "12345678").unwrap_err().field.as_deref(), Some("name"));
+        assert_eq!(validate_person("A", "nope", "12345678").unwrap_err().field.as_deref(), Some("email"));
+        assert_eq!(validate_person("A", "a@", "12345678").unwrap_err().field.as_deref(), Some("email"));
+        assert_eq!(validate_person("A", "a@b.c", "1234567").unwrap_err().field.as_deref(), Some("password"));
+        assert!(validate_person("A", "a@b.c", "12345678").is_ok());
+    }
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("correct horsf", &h));
+        assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn the_limiter_counts_per_email_and_forgets_on_success() {
+        let l = LoginLimiter::new(3);
+        for _ in 0..3 {
+            l.check("A@x.example", "1.1.1.1").unwrap();
+        }
+        let e = l.check("a@x.example", "1.1.1.1").unwrap_err();
+        assert_eq!(e.code, ErrorCode::RateLimited);
+        assert!(e.message.contains("try again in 10 minute"), "{}", e.message);
+        // Another email from the same address still gets through (the per-address allowance is larger).
+        l.check("b@x.example", "1.1.1.1").unwrap();
+        l.succeeded("a@x.example");
+        l.check("a@x.example", "1.1.1.1").unwrap();
+    }
+
+    #[test]
+    fn the_limiter_caps_one_address_across_emails() {
+        let l = LoginLimiter::new(1);
+        for i in 0..5 {
+            l.check(&format!("{i}@x.example"), "9.9.9.9").unwrap();
+        }
+        assert!(l.check("5@x.example", "9.9.9.9").is_err());
+        assert!(l.check("6@x.example", "8.8.8.8").is_ok());
+    }
 }
 
 /// Throttles sign-in attempts per email and per client address.

@@ -148,6 +148,26 @@ pub struct NewCreator {
     pub next_action: Option<String>,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_round_trip_and_step_along_the_flow() {
+        for s in Stage::ALL {
+            assert_eq!(Stage::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::Value::String(s.as_str().into()));
+        }
+        assert_eq!(Stage::Prospect.step(true), Some(Stage::Contacted));
+        assert_eq!(Stage::Prospect.step(false), None);
+        assert_eq!(Stage::Posted.step(true), Some(Stage::Paid));
+        assert_eq!(Stage::Paid.step(true), None);
+        // Declined is out of the arrow-key path.
+        assert_eq!(Stage::Declined.step(true), None);
+        assert_eq!(Stage::parse("viral"), None);
+    }
+}
+
 fn default_lane() -> String {
     "influencer".into()
 }

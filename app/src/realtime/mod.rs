@@ -58,6 +58,41 @@ impl Event {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(change: Change) -> Event {
+        Event {
+            campaign_id: 1,
+            seq: 7,
+            at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            actor: Actor { user_id: 2, name: "Jordan Reyes".into(), org_id: Some(3), org_name: Some("Brightline".into()) },
+            change,
+        }
+    }
+
+    #[test]
+    fn events_read_as_sentences() {
+        let e = event(Change::CardMoved { card_id: 5, name: "Ava Chen".into(), from: Stage::Prospect, to: Stage::ContentInProgress, version: 2 });
+        assert_eq!(e.describe(), "Jordan Reyes (Brightline) moved Ava Chen from Prospect to Content in progress");
+    }
+
+    #[test]
+    fn the_wire_format_is_stable() {
+        let e = event(Change::CardMoved { card_id: 5, name: "Ava".into(), from: Stage::Prospect, to: Stage::Contacted, version: 2 });
+        let v = serde_json::to_value(ServerMsg::Event { event: e.clone() }).unwrap();
+        assert_eq!(v["type"], "event");
+        assert_eq!(v["event"]["seq"], 7);
+        assert_eq!(v["event"]["kind"], "card_moved");
+        assert_eq!(v["event"]["data"]["to"], "contacted");
+        let back: ServerMsg = serde_json::from_value(v).unwrap();
+        assert_eq!(back, ServerMsg::Event { event: e });
+        let sub: ClientMsg = serde_json::from_str(r#"{"op":"subscribe","campaign_id":1,"after":5}"#).unwrap();
+        assert_eq!(sub, ClientMsg::Subscribe { campaign_id: 1, after: 5 });
+    }
+}
+
 /// What a browser tab (or any client) sends on its one WebSocket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
