@@ -64,6 +64,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invite/:token") view=routes::invite::InvitePage ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id") view=routes::board::BoardPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/tokens") view=routes::tokens::TokensPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/organization") view=routes::organization::OrganizationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/join/:token") view=routes::join::JoinPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -52,6 +52,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/creators/{creator_id}", get(get_creator))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}/move", post(move_creator))
         .route("/api/v1/campaigns/{id}/events", get(events))
+        .route("/api/v1/org/members", get(list_members))
+        .route("/api/v1/org/invitations", post(invite_member))
+        .route("/api/v1/org/invitations/{token}/accept", post(join_organization))
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/{*rest}", any(|| async { AppError::not_found("API endpoint") }))
@@ -232,4 +235,27 @@ async fn create_token(State(s): State<AppState>, Auth(who): Auth, ApiJson(input)
 async fn revoke_token(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     accounts::revoke_token(&s.db, &who, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_members(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
+    Ok(Json(accounts::members(&s.db, &who).await?))
+}
+
+async fn invite_member(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
+    let (invitation, token) = accounts::invite_member(&s.db, &who).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "invitation": invitation, "token": token }))))
+}
+
+#[derive(Deserialize)]
+struct JoinRequest {
+    name: String,
+    email: String,
+    password: String,
+}
+
+async fn join_organization(State(s): State<AppState>, Path(token): Path<String>, ApiJson(input): ApiJson<JoinRequest>) -> Result<Response> {
+    let user_id = accounts::accept_member(&s.db, &token, &input.name, &input.email, &input.password).await?;
+    let session = accounts::create_session(&s.db, user_id).await?;
+    let me = accounts::me_by_id(&s.db, user_id).await?;
+    Ok(with_cookie((StatusCode::CREATED, Json(me)), accounts::session_cookie(&session, s.secure_cookies)))
 }

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/signout", post(sign_out))
         .route("/auth/accept", post(accept_partner))
         .route("/auth/creator-signup", post(creator_sign_up))
+        .route("/auth/join", post(join_organization))
 }
 
 /// Only same-site paths are followed after signing in.
@@ -183,6 +184,27 @@ async fn creator_sign_up(State(state): State<AppState>, Form(f): Form<CreatorSig
     let here = format!("/invite/{}", f.token);
     let result = async {
         let user_id = app::campaigns::ssr::accept_creator(&state.db, &f.token, &f.name, &f.email, &f.password).await?;
+        accounts::create_session(&state.db, user_id).await
+    }
+    .await;
+    match result {
+        Ok(token) => signed_in(&state, &token, "/"),
+        Err(e) => back(&here, &e, &[]),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct JoinForm {
+    token: String,
+    name: String,
+    email: String,
+    password: String,
+}
+
+async fn join_organization(State(state): State<AppState>, Form(f): Form<JoinForm>) -> Response {
+    let here = format!("/join/{}", f.token);
+    let result = async {
+        let user_id = accounts::accept_member(&state.db, &f.token, &f.name, &f.email, &f.password).await?;
         accounts::create_session(&state.db, user_id).await
     }
     .await;

@@ -90,6 +90,7 @@ pub fn spec() -> Value {
                     "actor": { "type": "object" }, "kind": { "type": "string", "enum": ["card_added", "card_moved", "partner_joined", "creator_joined"] }, "data": { "type": "object" } } },
                 "ApiToken": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "prefix": { "type": "string" }, "created_by": { "type": "string" }, "created_at": { "type": "string" }, "last_used_at": { "type": ["string", "null"] }, "revoked_at": { "type": ["string", "null"] } } },
                 "NewApiToken": { "type": "object", "properties": { "token": r("ApiToken"), "secret": { "type": "string", "description": "Shown once" } } },
+                "Join": { "type": "object", "required": ["name", "email", "password"], "properties": { "name": { "type": "string" }, "email": { "type": "string" }, "password": { "type": "string", "minLength": 8 } } },
                 "NewToken": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" } } }
             }
         },
@@ -111,6 +112,9 @@ pub fn spec() -> Value {
             "/api/v1/campaigns/{id}/creators/{creator_id}": { "get": op("One creator card", "outreach", None, ("200", r("Card")), &["id", "creator_id"]) },
             "/api/v1/campaigns/{id}/creators/{creator_id}/move": { "post": op("Move a card to another stage (409 on a stale version)", "outreach", Some("MoveCard"), ("200", r("Card")), &["id", "creator_id", "idem"]) },
             "/api/v1/campaigns/{id}/events": { "get": op("The activity trail: events after a sequence number", "realtime", None, ("200", json!({ "type": "object", "properties": { "head": { "type": "integer" }, "events": arr("Event") } })), &["id", "after"]) },
+            "/api/v1/org/members": { "get": op("Members of your organization", "accounts", None, ("200", json!({ "type": "array", "items": { "type": "object" } })), &[]) },
+            "/api/v1/org/invitations": { "post": op("A single-use link for a colleague to join your organization", "accounts", None, ("201", json!({ "type": "object" })), &[]) },
+            "/api/v1/org/invitations/{token}/accept": { "post": op("Create an account in the inviting organization; sets the session cookie", "accounts", Some("Join"), ("201", r("Me")), &["token"]) },
             "/api/v1/tokens": {
                 "get": op("Your organization's API tokens", "accounts", None, ("200", arr("ApiToken")), &[]),
                 "post": op("Create an API token (the secret is returned once)", "accounts", Some("NewToken"), ("201", r("NewApiToken")), &[])

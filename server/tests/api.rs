@@ -369,3 +369,39 @@ async fn health_openapi_and_demo() {
     assert_eq!(maya2.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["cards"].as_array().unwrap().len(), 12);
     again.running.stop().await;
 }
+
+on_both_databases!(colleagues_join_through_a_single_use_link);
+
+async fn colleagues_join_through_a_single_use_link(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let mut jordan = app.client();
+    jordan.sign_up("Jordan", "jordan@brightline.example", "Brightline").await;
+    let id = jordan.create_campaign("Spring").await;
+    let inv = jordan.post("/api/v1/org/invitations", json!({})).await.ok();
+    let token = inv["token"].as_str().unwrap().to_string();
+    assert_eq!(inv["invitation"]["org"]["name"], "Brightline");
+    assert!(inv["invitation"]["path"].as_str().unwrap().starts_with("/join/"));
+
+    let path = format!("/api/v1/org/invitations/{token}/accept");
+    let bad = app.client().post(&path, json!({ "name": "Sam", "email": "sam@brightline.example", "password": "short" })).await;
+    assert_eq!((bad.status, bad.body["field"].as_str()), (422, Some("password")));
+    let joined = app.client().post(&path, json!({ "name": "Sam", "email": "sam@brightline.example", "password": "long enough" })).await;
+    assert_eq!(joined.status, 201);
+    assert_eq!(joined.body["org"]["name"], "Brightline");
+    let mut sam = app.client();
+    sam.cookie = joined.set_cookie.clone();
+    // Sam sees the organization's campaigns and its members.
+    assert_eq!(sam.get("/api/v1/campaigns").await.ok()[0]["id"].as_i64(), Some(id));
+    let members = sam.get("/api/v1/org/members").await.ok();
+    let names: Vec<&str> = members.as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Jordan", "Sam"]);
+    // The link worked once.
+    let again = app.client().post(&path, json!({ "name": "Eve", "email": "eve@x.example", "password": "long enough" })).await;
+    assert_eq!(again.status, 404);
+    // Another organization's members stay private.
+    let mut other = app.client();
+    other.sign_up("Lena", "lena@kanal.example", "Kanal").await;
+    let theirs = other.get("/api/v1/org/members").await.ok();
+    assert_eq!(theirs.as_array().unwrap().len(), 1);
+    app.running.stop().await;
+}

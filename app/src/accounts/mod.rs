@@ -89,6 +89,25 @@ pub struct SignIn {
     pub password: String,
 }
 
+/// A colleague in the signed-in person's organization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub joined_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What a colleague's invitation link offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberInvitation {
+    pub org: OrgRef,
+    pub invited_by: String,
+    /// `/join/…`; the token is shown only to whoever created it.
+    pub path: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiToken {
     pub id: i64,

@@ -9,7 +9,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::{ApiToken, Me, NewApiToken, OrgKind, OrgRef, Role, SignIn, SignUp};
+use super::{ApiToken, Me, Member, MemberInvitation, NewApiToken, OrgKind, OrgRef, Role, SignIn, SignUp};
 use crate::db::{from_ms, now_ms, Db};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::realtime::Actor;
@@ -151,6 +151,95 @@ pub async fn add_member(db: &Db, org_id: i64, name: &str, email: &str, password:
     let id = insert_user(w.conn(), name, &email, &hash, Role::Member, Some(org_id)).await?;
     w.commit().await?;
     Ok(id)
+}
+
+const MEMBER_INVITATION_DAYS: i64 = 7;
+
+/// The members of the principal's organization.
+pub async fn members(db: &Db, who: &Principal) -> Result<Vec<Member>> {
+    let org = who.member_org()?;
+    let rows = sqlx::query("SELECT id, name, email, created_at FROM users WHERE org_id = $1 ORDER BY id")
+        .bind(org.id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Member { user_id: r.get(0), name: r.get(1), email: r.get(2), joined_at: from_ms(r.get(3)) })
+        .collect())
+}
+
+/// A single-use link for a colleague to join the principal's organization. Returns it and its token.
+pub async fn invite_member(db: &Db, who: &Principal) -> Result<(MemberInvitation, String)> {
+    let org = who.member_org()?;
+    if who.via_token.is_some() {
+        return Err(AppError::forbidden("API tokens cannot invite people"));
+    }
+    let token = random_token(24);
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO member_invitations (token_hash, org_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(sha256_hex(&token))
+    .bind(org.id)
+    .bind(who.me.user_id)
+    .bind(now)
+    .bind(now + MEMBER_INVITATION_DAYS * 86_400_000)
+    .execute(&db.pool)
+    .await?;
+    Ok((member_invitation(db, &token).await?, token))
+}
+
+/// What a colleague's link offers; used or expired links are "not found".
+pub async fn member_invitation(db: &Db, token: &str) -> Result<MemberInvitation> {
+    let row = sqlx::query(
+        "SELECT o.id, o.name, o.kind, o.color, u.name, i.expires_at FROM member_invitations i \
+         JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.created_by \
+         WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2",
+    )
+    .bind(sha256_hex(token))
+    .bind(now_ms())
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("Invitation (it may have been used or have expired)"))?;
+    Ok(MemberInvitation {
+        org: org_from_row(row.get(0), row.get(1), row.get(2), row.get(3)),
+        invited_by: row.get(4),
+        expires_at: from_ms(row.get(5)),
+        path: format!("/join/{token}"),
+    })
+}
+
+/// A colleague creates their account in the inviting organization. Returns the new user's id.
+pub async fn accept_member(db: &Db, token: &str, name: &str, email: &str, password: &str) -> Result<i64> {
+    validate_person(name, email, password)?;
+    let email = normalize_email(email);
+    let hash = hash_password(password)?;
+    let mut w = db.write().await?;
+    if email_taken(w.conn(), &email).await? {
+        return Err(AppError::validation("email", "This email is already registered; sign in instead"));
+    }
+    let org_id: i64 = sqlx::query_scalar(
+        "SELECT org_id FROM member_invitations WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(sha256_hex(token))
+    .bind(now_ms())
+    .fetch_optional(w.conn())
+    .await?
+    .ok_or_else(|| AppError::not_found("Invitation (it may have been used or have expired)"))?;
+    let user_id = insert_user(w.conn(), name, &email, &hash, Role::Member, Some(org_id)).await?;
+    let claimed = sqlx::query(
+        "UPDATE member_invitations SET used_by = $1, used_at = $2 WHERE token_hash = $3 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(now_ms())
+    .bind(sha256_hex(token))
+    .execute(w.conn())
+    .await?;
+    if claimed.rows_affected() != 1 {
+        return Err(AppError::not_found("Invitation (it may have been used or have expired)"));
+    }
+    w.commit().await?;
+    Ok(user_id)
 }
 
 pub(crate) async fn insert_user(

@@ -28,7 +28,10 @@ pub fn TopBar() -> impl IntoView {
                                     {me.org.clone().map(|o| view! { <span class="muted">" · " {o.name}</span> })}
                                     {(me.role == Role::Creator).then(|| view! { <span class="muted">" · creator"</span> })}
                                 </span>
-                                {(me.role == Role::Member).then(|| view! { <a href="/settings/tokens">"API tokens"</a> })}
+                                {(me.role == Role::Member).then(|| view! {
+                                    <a href="/settings/organization">"Organization"</a>
+                                    <a href="/settings/tokens">"API tokens"</a>
+                                })}
                                 <form method="post" action="/auth/signout" class="inline">
                                     <button type="submit" class="link">"Sign out"</button>
                                 </form>

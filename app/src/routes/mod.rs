@@ -3,7 +3,9 @@ pub mod auth;
 pub mod board;
 pub mod home;
 pub mod invite;
+pub mod join;
 pub mod not_found;
+pub mod organization;
 pub mod tokens;
 
 use leptos::prelude::*;
