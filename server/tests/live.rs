@@ -206,3 +206,54 @@ async fn a_slow_reader_does_not_hold_back_others() {
     assert_eq!(seqs(&late), ((head + 1)..=(head + 60)).collect::<Vec<_>>());
     app.running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_listener_connection_loses_nothing() {
+    use sqlx::Connection;
+    let url = fresh_database(DbKind::Postgres).await;
+    let one = spawn_on(&url, |_| {}).await;
+    let two = spawn_on(&url, |_| {}).await;
+    let (brand, agency, id, card) = two_partners(&one).await;
+    let mut agency_on_two = two.client();
+    agency_on_two.cookie = agency.cookie.clone();
+    let head = agency_on_two.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["head"].as_i64().unwrap();
+    let mut ws = ws_connect(&two, &agency_on_two, None).await.unwrap();
+    ws_subscribe(&mut ws, id, head).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Cut every LISTEN connection on this database (both processes' listeners), then write while they
+    // are down: the notifications of these writes are lost for good.
+    let db_name = url.rsplit('/').next().unwrap().to_string();
+    // Warm the writer's pool so it has open connections to work with while new ones are refused.
+    let path = format!("/api/v1/campaigns/{id}/board");
+    let warm: Vec<_> = (0..6).map(|_| brand.get(&path)).collect();
+    for r in futures_util::future::join_all(warm).await {
+        assert_eq!(r.status, 200);
+    }
+    let mut admin = sqlx::PgConnection::connect(&pg_admin_url()).await.unwrap();
+    // Keep the listeners out until the writes are done (the servers' pools keep their open connections).
+    sqlx::query(&format!("ALTER DATABASE {db_name} WITH ALLOW_CONNECTIONS false")).execute(&mut admin).await.unwrap();
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'LISTEN%'",
+    )
+    .bind(&db_name)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(!killed.is_empty(), "found the listener connections");
+    let mut version = 1;
+    for stage in ["contacted", "negotiating"] {
+        version = brand.move_card(id, card, stage, version).await.ok()["version"].as_i64().unwrap();
+    }
+    assert!(ws_events(&mut ws, 1, Duration::from_millis(700)).await.is_empty(), "nothing can arrive while the listener is down");
+    sqlx::query(&format!("ALTER DATABASE {db_name} WITH ALLOW_CONNECTIONS true")).execute(&mut admin).await.unwrap();
+    // The listener reconnects and catches up from the log: both events arrive, in order, once.
+    let got = ws_events(&mut ws, 2, Duration::from_secs(15)).await;
+    assert_eq!(seqs(&got), vec![head + 1, head + 2]);
+    // And live delivery works again afterwards.
+    brand.move_card(id, card, "contracted", version).await.ok();
+    let more = ws_events(&mut ws, 2, Duration::from_secs(3)).await;
+    assert_eq!(seqs(&more), vec![head + 3]);
+    two.running.stop().await;
+    one.running.stop().await;
+}

@@ -59,7 +59,18 @@ pub async fn spawn_app(kind: DbKind) -> TestApp {
     spawn_on(&url, |_| {}).await
 }
 
+/// Logs are silent in tests unless `CHORUS_TEST_LOG` is set (e.g. `CHORUS_TEST_LOG=debug`).
+fn init_tracing() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("CHORUS_TEST_LOG") {
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
+    });
+}
+
 pub async fn spawn_on(database_url: &str, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    init_tracing();
     let mut config = Config::for_tests(database_url);
     config.site_root = std::env::temp_dir().join("chorus-test-site");
     config.login_attempts = 5;
