@@ -2,10 +2,11 @@
 //!
 //! This crate holds everything both sides share: the wire types, the pages (rendered on the server and
 //! hydrated in the browser), and, behind the `ssr` feature, the domain layer over the database.
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod accounts;
 pub mod campaigns;
+pub mod charter;
 pub mod components;
 pub mod error;
 pub mod outreach;

@@ -5,7 +5,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, delete, get, post};
+use axum::routing::{any, delete, get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -52,6 +52,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/creators/{creator_id}", get(get_creator))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}/move", post(move_creator))
         .route("/api/v1/campaigns/{id}/events", get(events))
+        .route("/api/v1/campaigns/{id}/charter", get(charter))
+        .route("/api/v1/campaigns/{id}/charter.md", get(charter_markdown))
+        .route("/api/v1/campaigns/{id}/charter/sections/{section}", put(save_section))
+        .route("/api/v1/campaigns/{id}/charter/propose", post(propose_charter))
+        .route("/api/v1/campaigns/{id}/charter/versions/{number}/sign", post(sign_charter))
+        .route("/api/v1/campaigns/{id}/charter/comments", post(comment_charter))
+        .route("/api/v1/campaigns/{id}/charter/comments/{comment_id}/resolve", post(resolve_comment))
+        .route("/api/v1/campaigns/{id}/charter/for-creator", get(creator_charter))
+        .route("/api/v1/campaigns/{id}/launch", post(launch))
         .route("/api/v1/org/members", get(list_members))
         .route("/api/v1/org/invitations", post(invite_member))
         .route("/api/v1/org/invitations/{token}/accept", post(join_organization))
@@ -258,4 +267,74 @@ async fn join_organization(State(s): State<AppState>, Path(token): Path<String>,
     let session = accounts::create_session(&s.db, user_id).await?;
     let me = accounts::me_by_id(&s.db, user_id).await?;
     Ok(with_cookie((StatusCode::CREATED, Json(me)), accounts::session_cookie(&session, s.secure_cookies)))
+}
+
+async fn charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    Ok(Json(app::charter::ssr::view(&s.db, &who, id).await?))
+}
+
+async fn charter_markdown(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Response> {
+    let md = app::charter::ssr::export_markdown(&s.db, &who, id).await?;
+    let mut resp = md.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/markdown; charset=utf-8"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"charter-{id}.md\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct SectionBody {
+    body: serde_json::Value,
+    version: i64,
+}
+
+async fn save_section(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, section)): Path<(i64, String)>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<SectionBody>,
+) -> Result<impl IntoResponse> {
+    let section = app::charter::Section::parse(&section).ok_or_else(|| {
+        let names: Vec<&str> = app::charter::Section::ALL.iter().map(|s| s.key()).collect();
+        AppError::validation("section", format!("Unknown section; use one of: {}", names.join(", ")))
+    })?;
+    let key = idempotency_key(&headers);
+    let save = app::charter::SaveSection { section, body: input.body, version: input.version };
+    Ok(Json(app::charter::ssr::save_section(&s.db, &who, id, &save, key.as_deref()).await?))
+}
+
+async fn propose_charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    let number = app::charter::ssr::propose(&s.db, &who, id).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "number": number }))))
+}
+
+async fn sign_charter(State(s): State<AppState>, Auth(who): Auth, Path((id, number)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+    app::charter::ssr::sign(&s.db, &who, id, number).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn comment_charter(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<app::charter::NewComment>,
+) -> Result<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Json(app::charter::ssr::comment(&s.db, &who, id, &input).await?)))
+}
+
+async fn resolve_comment(State(s): State<AppState>, Auth(who): Auth, Path((id, comment_id)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+    app::charter::ssr::resolve(&s.db, &who, id, comment_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn creator_charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    Ok(Json(app::charter::ssr::for_creator(&s.db, &who, id).await?))
+}
+
+async fn launch(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    app::charter::ssr::launch(&s.db, &who, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -27,6 +27,13 @@ pub enum Change {
     CardMoved { card_id: i64, name: String, from: Stage, to: Stage, version: i64 },
     PartnerJoined { org: OrgRef },
     CreatorJoined { creator_id: i64, user_id: i64 },
+    CharterSectionSaved { section: crate::charter::Section, version: i64 },
+    /// A version frozen for sign-off; `replaces_signed` when a change after a signature made it.
+    CharterProposed { number: i64, replaces_signed: Option<i64> },
+    CharterSigned { number: i64, org: OrgRef },
+    CharterCommented { comment_id: i64, section: crate::charter::Section, by_creator: bool },
+    CharterCommentResolved { comment_id: i64 },
+    CampaignLaunched { charter_version: i64 },
 }
 
 /// One entry of a campaign's event log: `seq` is gap-free and increasing per campaign.
@@ -54,6 +61,16 @@ impl Event {
             }
             Change::PartnerJoined { org } => format!("{} joined the campaign as a partner", org.name),
             Change::CreatorJoined { .. } => format!("{who} accepted a creator invitation"),
+            Change::CharterSectionSaved { section, .. } => format!("{who} saved the charter's {}", section.title().to_lowercase()),
+            Change::CharterProposed { number, replaces_signed: Some(old) } => {
+                format!("{who} changed the charter after version {old} was signed: version {number} needs every signature again")
+            }
+            Change::CharterProposed { number, .. } => format!("{who} proposed charter version {number} for sign-off"),
+            Change::CharterSigned { number, org } => format!("{who} signed charter version {number} for {}", org.name),
+            Change::CharterCommented { section, by_creator: true, .. } => format!("{who} (creator) commented on the {}", section.title().to_lowercase()),
+            Change::CharterCommented { section, .. } => format!("{who} commented on the {}", section.title().to_lowercase()),
+            Change::CharterCommentResolved { .. } => format!("{who} resolved a comment on the charter"),
+            Change::CampaignLaunched { charter_version } => format!("{who} launched the campaign on charter version {charter_version}"),
         }
     }
 }

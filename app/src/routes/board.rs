@@ -213,7 +213,7 @@ fn BoardView(data: BoardData) -> impl IntoView {
                     ps.push(org.clone());
                 }
             }),
-            Change::CreatorJoined { .. } => {}
+            _ => {}
         }
         if event.actor.user_id != me.user_id {
             toast.set(Some(event.describe()));

@@ -1,0 +1,553 @@
+//! Server side of the charter: the draft per section, versions, signatures, the launch gate, comments.
+use std::collections::BTreeMap;
+
+use sqlx::Row;
+
+use super::validate;
+use super::*;
+use crate::accounts::ssr::{org_from_row, Principal};
+use crate::accounts::Role;
+use crate::campaigns::ssr::authorize;
+use crate::db::{from_ms, now_ms, Db, WriteTx};
+use crate::error::{AppError, ErrorCode, Result};
+use crate::idempotency;
+use crate::realtime::{log, Change};
+
+/// The partners of a campaign and their members: who can be named in the charter.
+pub async fn roster(db: &Db, campaign_id: i64) -> Result<Roster> {
+    let partners = sqlx::query(
+        "SELECT o.id, o.name, o.kind, o.color FROM campaign_partners p JOIN organizations o ON o.id = p.org_id \
+         WHERE p.campaign_id = $1 ORDER BY p.joined_at, o.id",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|r| org_from_row(r.get(0), r.get(1), r.get(2), r.get(3)))
+    .collect();
+    let people = sqlx::query(
+        "SELECT u.id, u.name, u.org_id FROM users u JOIN campaign_partners p ON p.org_id = u.org_id \
+         WHERE p.campaign_id = $1 AND u.role = 'member' ORDER BY u.org_id, u.name",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|r| Person { user_id: r.get(0), name: r.get(1), org_id: r.get(2) })
+    .collect();
+    Ok(Roster { partners, people })
+}
+
+async fn draft(conn: &mut sqlx::AnyConnection, campaign_id: i64) -> Result<(CharterDoc, Vec<SectionMeta>)> {
+    let rows = sqlx::query(
+        "SELECT s.section, s.body, s.version, u.name, s.updated_at FROM charter_sections s \
+         JOIN users u ON u.id = s.updated_by WHERE s.campaign_id = $1",
+    )
+    .bind(campaign_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut doc = CharterDoc::new_draft();
+    let mut metas: BTreeMap<Section, SectionMeta> =
+        Section::ALL.into_iter().map(|s| (s, SectionMeta { section: s, version: 0, updated_by: None, updated_at: None })).collect();
+    for r in rows {
+        let Some(section) = Section::parse(&r.get::<String, _>(0)) else { continue };
+        let body: serde_json::Value = serde_json::from_str(&r.get::<String, _>(1)).unwrap_or_default();
+        if doc.set_section(section, body).is_err() {
+            tracing::warn!(campaign_id, section = section.key(), "stored charter section no longer parses");
+        }
+        metas.insert(section, SectionMeta {
+            section,
+            version: r.get(2),
+            updated_by: Some(r.get(3)),
+            updated_at: Some(from_ms(r.get(4))),
+        });
+    }
+    Ok((doc, metas.into_values().collect()))
+}
+
+async fn versions(db: &Db, campaign_id: i64) -> Result<Vec<CharterVersion>> {
+    let rows = sqlx::query(
+        "SELECT v.number, v.body, u.name, v.proposed_at FROM charter_versions v JOIN users u ON u.id = v.proposed_by \
+         WHERE v.campaign_id = $1 ORDER BY v.number",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let sigs = sqlx::query(
+        "SELECT s.number, o.id, o.name, o.kind, o.color, u.name, s.signed_at FROM charter_signatures s \
+         JOIN organizations o ON o.id = s.org_id JOIN users u ON u.id = s.user_id WHERE s.campaign_id = $1 ORDER BY s.signed_at",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let number: i64 = r.get(0);
+            CharterVersion {
+                number,
+                doc: serde_json::from_str(&r.get::<String, _>(1)).unwrap_or_default(),
+                proposed_by: r.get(2),
+                proposed_at: from_ms(r.get(3)),
+                signatures: sigs
+                    .iter()
+                    .filter(|s| s.get::<i64, _>(0) == number)
+                    .map(|s| Signature {
+                        org: org_from_row(s.get(1), s.get(2), s.get(3), s.get(4)),
+                        user_name: s.get(5),
+                        signed_at: from_ms(s.get(6)),
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+fn fully_signed(v: &CharterVersion, roster: &Roster) -> bool {
+    roster.partners.iter().all(|p| v.signatures.iter().any(|s| s.org.id == p.id))
+}
+
+/// Who may sign for which partner: the people the version names as accountable for that partner's
+/// responsibilities, and the campaign's accountable owner for their own organization.
+pub fn signatories(doc: &CharterDoc, roster: &Roster) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = doc
+        .responsibilities
+        .items
+        .iter()
+        .filter_map(|r| r.accountable.map(|p| (r.org_id, p)))
+        .collect();
+    if let Some(owner) = doc.ownership.accountable_owner.and_then(|o| roster.person(o)) {
+        out.push((owner.org_id, owner.user_id));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+async fn comments(db: &Db, campaign_id: i64) -> Result<Vec<CharterComment>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.section, a.name, a.role, c.body, c.parent_id, c.created_at, r.name FROM charter_comments c \
+         JOIN users a ON a.id = c.author_user_id LEFT JOIN users r ON r.id = c.resolved_by \
+         WHERE c.campaign_id = $1 ORDER BY c.id",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(CharterComment {
+                id: r.get(0),
+                section: Section::parse(&r.get::<String, _>(1))?,
+                author: r.get(2),
+                author_is_creator: r.get::<String, _>(3) == "creator",
+                body: r.get(4),
+                parent_id: r.get(5),
+                created_at: from_ms(r.get(6)),
+                resolved_by: r.get(7),
+            })
+        })
+        .collect())
+}
+
+/// Open threads started by creators.
+fn open_creator_threads(comments: &[CharterComment]) -> usize {
+    comments.iter().filter(|c| c.parent_id.is_none() && c.author_is_creator && c.resolved_by.is_none()).count()
+}
+
+/// The launch checklist: completeness of the draft, the version, every partner's signature, and (as a
+/// warning) creators' open comments.
+pub fn checklist(
+    draft: &CharterDoc,
+    roster: &Roster,
+    current: Option<&CharterVersion>,
+    comments: &[CharterComment],
+) -> Vec<CheckItem> {
+    let mut items = validate::completeness(draft, roster);
+    let item = |ok: bool, message: String| CheckItem { ok, blocking: true, section: None, message };
+    match current {
+        None => items.push(item(false, "Propose the charter for sign-off".into())),
+        Some(v) => {
+            items.push(item(v.doc == *draft, format!(
+                "Version {} is the charter as it stands (no changes since it was proposed)",
+                v.number
+            )));
+            for p in &roster.partners {
+                let signed = v.signatures.iter().find(|s| s.org.id == p.id);
+                items.push(item(signed.is_some(), match signed {
+                    Some(s) => format!("Signed for {} by {}", p.name, s.user_name),
+                    None => format!("Signature of {} on version {}", p.name, v.number),
+                }));
+            }
+        }
+    }
+    let open = open_creator_threads(comments);
+    items.push(CheckItem {
+        ok: open == 0,
+        blocking: false,
+        section: None,
+        message: if open == 0 { "No open creator comments".into() } else { format!("{open} open creator comment(s)") },
+    });
+    items
+}
+
+pub async fn view(db: &Db, who: &Principal, campaign_id: i64) -> Result<CharterView> {
+    let campaign = crate::campaigns::ssr::get(db, who, campaign_id).await?;
+    let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
+    let mut conn = db.pool.acquire().await?;
+    let (draft, sections) = draft(&mut conn, campaign_id).await?;
+    drop(conn);
+    let roster = roster(db, campaign_id).await?;
+    let all = versions(db, campaign_id).await?;
+    let current = all.last().cloned();
+    let last_signed = all.iter().rev().find(|v| fully_signed(v, &roster)).filter(|v| Some(v.number) != current.as_ref().map(|c| c.number)).cloned();
+    let comments = comments(db, campaign_id).await?;
+    let checklist = checklist(&draft, &roster, current.as_ref(), &comments);
+    let my_org = who.member_org()?.id;
+    let can_sign_for = current
+        .as_ref()
+        .map(|v| signatories(&v.doc, &roster).into_iter().filter(|(org, p)| *p == who.me.user_id && *org == my_org).map(|(o, _)| o).collect())
+        .unwrap_or_default();
+    Ok(CharterView {
+        campaign_id,
+        campaign_name: campaign.name,
+        status: campaign.status,
+        draft_differs: current.as_ref().is_none_or(|v| v.doc != draft),
+        draft,
+        sections,
+        current,
+        last_signed,
+        roster,
+        checklist,
+        comments,
+        can_sign_for,
+        head,
+    })
+}
+
+async fn freeze(w: &mut WriteTx, who: &Principal, campaign_id: i64, doc: &CharterDoc) -> Result<i64> {
+    let number: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM charter_versions WHERE campaign_id = $1")
+        .bind(campaign_id)
+        .fetch_one(w.conn())
+        .await?;
+    sqlx::query("INSERT INTO charter_versions (campaign_id, number, body, proposed_by, proposed_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(campaign_id)
+        .bind(number)
+        .bind(serde_json::to_string(doc).unwrap_or_default())
+        .bind(who.me.user_id)
+        .bind(now_ms())
+        .execute(w.conn())
+        .await?;
+    Ok(number)
+}
+
+async fn latest(w: &mut WriteTx, campaign_id: i64) -> Result<Option<(i64, CharterDoc, i64)>> {
+    let row = sqlx::query(
+        "SELECT v.number, v.body, (SELECT COUNT(*) FROM charter_signatures s WHERE s.campaign_id = v.campaign_id AND s.number = v.number) \
+         FROM charter_versions v WHERE v.campaign_id = $1 ORDER BY v.number DESC LIMIT 1",
+    )
+    .bind(campaign_id)
+    .fetch_optional(w.conn())
+    .await?;
+    Ok(row.map(|r| (r.get(0), serde_json::from_str(&r.get::<String, _>(1)).unwrap_or_default(), r.get(2))))
+}
+
+/// Saves one section of the draft. A save based on a stale section version is refused with the section as
+/// it is now. A change after someone signed freezes a new version (which nobody has signed yet).
+pub async fn save_section(db: &Db, who: &Principal, campaign_id: i64, input: &SaveSection, key: Option<&str>) -> Result<SectionMeta> {
+    authorize(db, who, campaign_id).await?;
+    let roster = roster(db, campaign_id).await?;
+    let hash = idempotency::request_hash("charter_section", &(campaign_id, input));
+    let scope = who.idempotency_scope();
+    let mut w = db.write().await?;
+    if let Some(answer) = idempotency::claim(&mut w, &scope, key, &hash).await? {
+        return idempotency::replay(&answer);
+    }
+    // Take the campaign's row lock first so concurrent saves of one charter serialize on PostgreSQL.
+    sqlx::query("UPDATE campaigns SET last_seq = last_seq WHERE id = $1").bind(campaign_id).execute(w.conn()).await?;
+    let (mut doc, metas) = draft(w.conn(), campaign_id).await?;
+    let meta = metas.iter().find(|m| m.section == input.section).cloned().ok_or_else(AppError::internal)?;
+    if meta.version != input.version {
+        return Err(AppError::conflict(
+            format!(
+                "{} was changed by {} meanwhile (now version {}). Your edit was not saved: review their change, then apply yours again.",
+                input.section.title(),
+                meta.updated_by.clone().unwrap_or_else(|| "someone".into()),
+                meta.version
+            ),
+            Some(serde_json::json!({ "section": input.section, "version": meta.version, "body": doc.section_json(input.section), "updated_by": meta.updated_by })),
+        ));
+    }
+    doc.set_section(input.section, input.body.clone()).map_err(|e| {
+        AppError::validation(input.section.key(), format!("{}: {e}", input.section.title()))
+    })?;
+    validate::section(&doc, input.section, &roster)?;
+    let version = meta.version + 1;
+    let now = now_ms();
+    let body = serde_json::to_string(&doc.section_json(input.section)).unwrap_or_default();
+    if meta.version == 0 {
+        sqlx::query("INSERT INTO charter_sections (campaign_id, section, body, version, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(campaign_id)
+            .bind(input.section.key())
+            .bind(&body)
+            .bind(version)
+            .bind(who.me.user_id)
+            .bind(now)
+            .execute(w.conn())
+            .await?;
+    } else {
+        sqlx::query("UPDATE charter_sections SET body = $1, version = $2, updated_by = $3, updated_at = $4 WHERE campaign_id = $5 AND section = $6")
+            .bind(&body)
+            .bind(version)
+            .bind(who.me.user_id)
+            .bind(now)
+            .bind(campaign_id)
+            .bind(input.section.key())
+            .execute(w.conn())
+            .await?;
+    }
+    log::append(&mut w, campaign_id, &who.actor(), Change::CharterSectionSaved { section: input.section, version }).await?;
+    if let Some((number, signed_doc, signatures)) = latest(&mut w, campaign_id).await? {
+        if signatures > 0 && signed_doc != doc {
+            let new = freeze(&mut w, who, campaign_id, &doc).await?;
+            log::append(&mut w, campaign_id, &who.actor(), Change::CharterProposed { number: new, replaces_signed: Some(number) }).await?;
+        }
+    }
+    let saved = SectionMeta { section: input.section, version, updated_by: Some(who.me.name.clone()), updated_at: Some(from_ms(now)) };
+    idempotency::store(&mut w, &scope, key, &saved).await?;
+    w.commit().await?;
+    Ok(saved)
+}
+
+/// Freezes the draft as the next numbered version for every partner to sign.
+pub async fn propose(db: &Db, who: &Principal, campaign_id: i64) -> Result<i64> {
+    authorize(db, who, campaign_id).await?;
+    let roster = roster(db, campaign_id).await?;
+    let mut w = db.write().await?;
+    sqlx::query("UPDATE campaigns SET last_seq = last_seq WHERE id = $1").bind(campaign_id).execute(w.conn()).await?;
+    let (doc, _) = draft(w.conn(), campaign_id).await?;
+    for s in Section::ALL {
+        validate::section(&doc, s, &roster)?;
+    }
+    if let Some((number, current, _)) = latest(&mut w, campaign_id).await? {
+        if current == doc {
+            return Err(AppError::validation("charter", format!("Nothing changed since version {number}: it is already up for sign-off")));
+        }
+    }
+    let number = freeze(&mut w, who, campaign_id, &doc).await?;
+    log::append(&mut w, campaign_id, &who.actor(), Change::CharterProposed { number, replaces_signed: None }).await?;
+    w.commit().await?;
+    Ok(number)
+}
+
+/// Signs version `number` for the signer's organization.
+pub async fn sign(db: &Db, who: &Principal, campaign_id: i64, number: i64) -> Result<()> {
+    let org = authorize(db, who, campaign_id).await?;
+    if who.via_token.is_some() {
+        return Err(AppError::forbidden("A person signs the charter, not an API token"));
+    }
+    let roster = roster(db, campaign_id).await?;
+    let mut w = db.write().await?;
+    sqlx::query("UPDATE campaigns SET last_seq = last_seq WHERE id = $1").bind(campaign_id).execute(w.conn()).await?;
+    let Some((current, doc, _)) = latest(&mut w, campaign_id).await? else {
+        return Err(AppError::validation("number", "No version has been proposed for sign-off yet"));
+    };
+    if current != number {
+        return Err(AppError::conflict(
+            format!("Version {number} is no longer the one up for sign-off: read version {current} and sign that one"),
+            Some(serde_json::json!({ "current_version": current })),
+        ));
+    }
+    if !signatories(&doc, &roster).iter().any(|(o, p)| *o == org.id && *p == who.me.user_id) {
+        return Err(AppError::forbidden(format!(
+            "Only a person the charter names as accountable for {} (or the campaign's accountable owner) can sign for it",
+            org.name
+        )));
+    }
+    let done = sqlx::query(
+        "INSERT INTO charter_signatures (campaign_id, number, org_id, user_id, signed_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (campaign_id, number, org_id) DO NOTHING",
+    )
+    .bind(campaign_id)
+    .bind(number)
+    .bind(org.id)
+    .bind(who.me.user_id)
+    .bind(now_ms())
+    .execute(w.conn())
+    .await?;
+    if done.rows_affected() == 0 {
+        // Signing twice is harmless: nothing to record.
+        return Ok(());
+    }
+    log::append(&mut w, campaign_id, &who.actor(), Change::CharterSigned { number, org }).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// Takes the campaign live, if and only if the checklist has nothing blocking; otherwise refuses with the list.
+pub async fn launch(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
+    let view = view(db, who, campaign_id).await?;
+    if view.status == "live" {
+        return Ok(());
+    }
+    let missing: Vec<String> = view.checklist.iter().filter(|c| c.blocking && !c.ok).map(|c| c.message.clone()).collect();
+    if !missing.is_empty() {
+        return Err(AppError {
+            field: Some("charter".into()),
+            current: Some(serde_json::json!({ "missing": missing })),
+            ..AppError::new(ErrorCode::Validation, format!("The campaign cannot go live yet: {}", missing.join("; ")))
+        });
+    }
+    let mut w = db.write().await?;
+    let changed = sqlx::query("UPDATE campaigns SET status = 'live' WHERE id = $1 AND status <> 'live'")
+        .bind(campaign_id)
+        .execute(w.conn())
+        .await?;
+    if changed.rows_affected() == 1 {
+        let number = view.current.map(|v| v.number).unwrap_or(0);
+        log::append(&mut w, campaign_id, &who.actor(), Change::CampaignLaunched { charter_version: number }).await?;
+    }
+    w.commit().await?;
+    Ok(())
+}
+
+/// The campaign a creator belongs to, or "not found".
+async fn creator_campaign(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
+    if who.me.role != Role::Creator {
+        return Err(AppError::not_found("Campaign"));
+    }
+    let found = sqlx::query("SELECT 1 FROM creators WHERE campaign_id = $1 AND user_id = $2")
+        .bind(campaign_id)
+        .bind(who.me.user_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    found.map(|_| ()).ok_or_else(|| AppError::not_found("Campaign"))
+}
+
+/// Partners comment on any section; creators on the sections they can see.
+pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, input: &NewComment) -> Result<CharterComment> {
+    let is_creator = who.me.role == Role::Creator;
+    if is_creator {
+        creator_campaign(db, who, campaign_id).await?;
+        if !input.section.creator_facing() {
+            return Err(AppError::validation("section", "Creators comment on the brief, the pillars, the criteria and the point of contact"));
+        }
+    } else {
+        authorize(db, who, campaign_id).await?;
+    }
+    let body = input.body.trim();
+    if body.is_empty() || body.chars().count() > 4000 {
+        return Err(AppError::validation("body", "Write a comment of 1 to 4,000 characters"));
+    }
+    let mut w = db.write().await?;
+    if let Some(parent) = input.parent_id {
+        let row = sqlx::query("SELECT section, author_user_id FROM charter_comments WHERE id = $1 AND campaign_id = $2 AND parent_id IS NULL")
+            .bind(parent)
+            .bind(campaign_id)
+            .fetch_optional(w.conn())
+            .await?
+            .ok_or_else(|| AppError::validation("parent_id", "Reply to a comment of this charter"))?;
+        if is_creator && row.get::<i64, _>(1) != who.me.user_id {
+            return Err(AppError::validation("parent_id", "Reply to a comment of this charter"));
+        }
+        if row.get::<String, _>(0) != input.section.key() {
+            return Err(AppError::validation("section", "A reply belongs to the same section as its comment"));
+        }
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO charter_comments (campaign_id, section, author_user_id, body, parent_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(campaign_id)
+    .bind(input.section.key())
+    .bind(who.me.user_id)
+    .bind(body)
+    .bind(input.parent_id)
+    .bind(now_ms())
+    .fetch_one(w.conn())
+    .await?;
+    log::append(&mut w, campaign_id, &who.actor(), Change::CharterCommented { comment_id: id, section: input.section, by_creator: is_creator }).await?;
+    w.commit().await?;
+    Ok(CharterComment {
+        id,
+        section: input.section,
+        author: who.me.name.clone(),
+        author_is_creator: is_creator,
+        body: body.to_string(),
+        parent_id: input.parent_id,
+        created_at: chrono::Utc::now(),
+        resolved_by: None,
+    })
+}
+
+pub async fn resolve(db: &Db, who: &Principal, campaign_id: i64, comment_id: i64) -> Result<()> {
+    authorize(db, who, campaign_id).await?;
+    let mut w = db.write().await?;
+    let done = sqlx::query(
+        "UPDATE charter_comments SET resolved_by = $1, resolved_at = $2 WHERE id = $3 AND campaign_id = $4 AND parent_id IS NULL AND resolved_at IS NULL",
+    )
+    .bind(who.me.user_id)
+    .bind(now_ms())
+    .bind(comment_id)
+    .bind(campaign_id)
+    .execute(w.conn())
+    .await?;
+    if done.rows_affected() == 0 {
+        let exists = sqlx::query("SELECT 1 FROM charter_comments WHERE id = $1 AND campaign_id = $2")
+            .bind(comment_id)
+            .bind(campaign_id)
+            .fetch_optional(w.conn())
+            .await?;
+        return match exists {
+            Some(_) => Ok(()), // already resolved
+            None => Err(AppError::not_found("Comment")),
+        };
+    }
+    log::append(&mut w, campaign_id, &who.actor(), Change::CharterCommentResolved { comment_id }).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// The creator-facing part of the version under review (or the draft before any proposal).
+pub async fn for_creator(db: &Db, who: &Principal, campaign_id: i64) -> Result<CreatorCharter> {
+    creator_campaign(db, who, campaign_id).await?;
+    let name: String = sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&db.pool).await?;
+    let all = versions(db, campaign_id).await?;
+    let (version, doc) = match all.last() {
+        Some(v) => (Some(v.number), v.doc.clone()),
+        None => {
+            let mut conn = db.pool.acquire().await?;
+            (None, draft(&mut conn, campaign_id).await?.0)
+        }
+    };
+    let roster = roster(db, campaign_id).await?;
+    // A creator sees their own threads only: never other creators' or partners' internal comments.
+    let mine: Vec<i64> = sqlx::query_scalar("SELECT id FROM charter_comments WHERE campaign_id = $1 AND author_user_id = $2 AND parent_id IS NULL")
+        .bind(campaign_id)
+        .bind(who.me.user_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let comments = comments(db, campaign_id)
+        .await?
+        .into_iter()
+        .filter(|c| mine.contains(&c.id) || c.parent_id.is_some_and(|p| mine.contains(&p)))
+        .collect();
+    Ok(CreatorCharter {
+        campaign_id,
+        campaign_name: name,
+        version,
+        contact: roster.person_label(doc.ownership.creator_contact),
+        brief: doc.creative_brief,
+        pillars: doc.pillars,
+        criteria: doc.criteria,
+        comments,
+    })
+}
+
+/// The charter as Markdown: the version up for sign-off (or the draft before any).
+pub async fn export_markdown(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
+    let v = view(db, who, campaign_id).await?;
+    Ok(match &v.current {
+        Some(c) => markdown::document(&c.doc, &v.roster, &v.campaign_name, Some(c)),
+        None => markdown::document(&v.draft, &v.roster, &v.campaign_name, None),
+    })
+}
