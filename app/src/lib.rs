@@ -64,6 +64,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=routes::auth::SignUpPage/>
                     <Route path=path!("/invite/:token") view=routes::invite::InvitePage ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id") view=routes::board::BoardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/charter") view=routes::charter::CharterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/charter/print") view=routes::charter_print::CharterPrintPage ssr=SsrMode::Async/>
+                    <Route path=path!("/portal/campaigns/:id/charter") view=routes::portal_charter::PortalCharterPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/tokens") view=routes::tokens::TokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/organization") view=routes::organization::OrganizationPage ssr=SsrMode::Async/>
                     <Route path=path!("/join/:token") view=routes::join::JoinPage ssr=SsrMode::Async/>

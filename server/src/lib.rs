@@ -1,4 +1,5 @@
 //! The `chorus` server: SSR pages and the hydrated app, static assets, the JSON API and the WebSocket endpoint.
+#![recursion_limit = "512"]
 pub mod api;
 pub mod assets;
 pub mod auth;

@@ -87,6 +87,7 @@ impl Connection {
                 Some((campaign_id, item)) = self.subs.next(), if !self.subs.is_empty() => {
                     let last = self.last.get(&campaign_id).copied().unwrap_or(0);
                     match item {
+                        Ok(frame) if frame.seq == 0 => send(sink, frame.text).await?,
                         Ok(frame) if frame.seq <= last => {}
                         Ok(frame) if frame.seq == last + 1 => {
                             send(sink, frame.text).await?;
@@ -114,6 +115,20 @@ impl Connection {
         };
         match msg {
             ClientMsg::Ping => send_msg(sink, &ServerMsg::Pong).await,
+            ClientMsg::Presence { campaign_id, section } => {
+                // Only to a campaign this socket is subscribed to (and so was authorized for).
+                if self.subs.contains_key(&campaign_id) {
+                    let msg = ServerMsg::Presence {
+                        campaign_id,
+                        user_id: self.who.me.user_id,
+                        name: self.who.me.name.clone(),
+                        org_name: self.who.me.org.as_ref().map(|o| o.name.clone()),
+                        section: section.map(|s| s.chars().take(40).collect()),
+                    };
+                    self.state.db.hub.publish_ephemeral(campaign_id, serde_json::to_string(&msg).unwrap_or_default());
+                }
+                Ok(())
+            }
             ClientMsg::Unsubscribe { campaign_id } => {
                 self.unsubscribe(campaign_id);
                 Ok(())

@@ -257,3 +257,27 @@ async fn a_dropped_listener_connection_loses_nothing() {
     two.running.stop().await;
     one.running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_reaches_subscribers_only() {
+    let app = spawn_app(DbKind::Sqlite).await;
+    let (brand, agency, id, _card) = two_partners(&app).await;
+    let mut outsider = app.client();
+    outsider.sign_up("Eve", "eve@other.example", "Other").await;
+    let mut watcher = ws_connect(&app, &brand, None).await.unwrap();
+    ws_subscribe(&mut watcher, id, 1_000_000).await; // far ahead: answered with a reset, but no events
+    let mut watcher = ws_connect(&app, &brand, None).await.unwrap();
+    let head = brand.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["head"].as_i64().unwrap();
+    ws_subscribe(&mut watcher, id, head).await;
+    let mut editor = ws_connect(&app, &agency, None).await.unwrap();
+    ws_subscribe(&mut editor, id, head).await;
+    ws_send(&mut editor, json!({ "op": "presence", "campaign_id": id, "section": "tiers" })).await;
+    let seen = ws_next(&mut watcher, WAIT).await.unwrap();
+    assert_eq!((seen["type"].as_str(), seen["name"].as_str(), seen["section"].as_str()), (Some("presence"), Some("Jordan Reyes"), Some("tiers")));
+    assert_eq!(seen["org_name"], "Brightline");
+    // An outsider's socket cannot announce itself on a campaign it could not subscribe to.
+    let mut eve = ws_connect(&app, &outsider, None).await.unwrap();
+    ws_send(&mut eve, json!({ "op": "presence", "campaign_id": id, "section": "tiers" })).await;
+    assert!(ws_next(&mut watcher, std::time::Duration::from_millis(600)).await.is_none());
+    app.running.stop().await;
+}

@@ -179,6 +179,7 @@ pub fn to_html(md: &str) -> String {
     let mut out = String::new();
     let mut list: Option<&str> = None;
     let mut para: Vec<String> = Vec::new();
+    let mut table: Option<usize> = None;
     let flush_para = |out: &mut String, para: &mut Vec<String>| {
         if !para.is_empty() {
             out.push_str(&format!("<p>{}</p>", para.join(" ")));
@@ -187,6 +188,30 @@ pub fn to_html(md: &str) -> String {
     };
     for line in md.lines() {
         let t = line.trim();
+        if t.starts_with('|') && t.ends_with('|') {
+            flush_para(&mut out, &mut para);
+            if let Some(l) = list.take() {
+                out.push_str(&format!("</{l}>"));
+            }
+            let cells: Vec<&str> = t.trim_matches('|').split('|').map(str::trim).collect();
+            if cells.iter().all(|c| !c.is_empty() && c.chars().all(|ch| ch == '-' || ch == ':')) {
+                continue;
+            }
+            let tag = if table.is_none() { "th" } else { "td" };
+            if table.is_none() {
+                out.push_str("<table>");
+            }
+            table = Some(table.unwrap_or(0) + 1);
+            out.push_str("<tr>");
+            for c in cells {
+                out.push_str(&format!("<{tag}>{}</{tag}>", inline(c)));
+            }
+            out.push_str("</tr>");
+            continue;
+        }
+        if table.take().is_some() {
+            out.push_str("</table>");
+        }
         let bullet = t.strip_prefix("- ").or_else(|| t.strip_prefix("* "));
         let numbered = t.split_once(". ").filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())).map(|(_, r)| r);
         let item = bullet.map(|b| ("ul", b)).or(numbered.map(|n| ("ol", n)));
@@ -223,6 +248,9 @@ pub fn to_html(md: &str) -> String {
     if let Some(l) = list {
         out.push_str(&format!("</{l}>"));
     }
+    if table.is_some() {
+        out.push_str("</table>");
+    }
     flush_para(&mut out, &mut para);
     out
 }
@@ -238,6 +266,11 @@ mod tests {
             html,
             "<h3>Goal</h3><p>Warm <strong>and</strong> dry.</p><ul><li>one</li><li>two &lt;script&gt;</li></ul><ol><li>first</li><li>second</li></ol>"
         );
+    }
+
+    #[test]
+    fn tables_render() {
+        assert_eq!(to_html("| a | b |\n|---|---|\n| 1 | 2 |"), "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>");
     }
 
     #[test]

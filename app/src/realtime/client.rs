@@ -45,6 +45,15 @@ impl Live {
         live
     }
 
+    /// Sends a message on the open socket (dropped while reconnecting: presence repeats anyway).
+    pub fn send(&self, msg: &ClientMsg) {
+        if let Some(socket) = self.0.borrow().socket.as_ref() {
+            if socket.ready_state() == WebSocket::OPEN {
+                let _ = socket.send_with_str(&serde_json::to_string(msg).unwrap_or_default());
+            }
+        }
+    }
+
     /// After reloading the state (on a reset): continue from its head.
     pub fn restart_from(&self, head: i64) {
         self.0.borrow_mut().last = head;

@@ -100,6 +100,13 @@ impl Hub {
         }
     }
 
+    /// A message that is not part of the log (presence): sent to whoever listens now, with sequence 0.
+    pub fn publish_ephemeral(&self, campaign_id: i64, text: String) {
+        if let Some(channel) = self.channel(campaign_id) {
+            let _ = channel.tx.send(Frame { seq: 0, text: text.into() });
+        }
+    }
+
     /// Another process committed event `seq` (or at least up to it).
     pub async fn notify(&self, campaign_id: i64, seq: i64) {
         let Some(channel) = self.channel(campaign_id) else { return };

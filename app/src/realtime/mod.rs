@@ -117,6 +117,8 @@ pub enum ClientMsg {
     /// Start receiving a campaign's events after `after` (the last sequence number seen).
     Subscribe { campaign_id: i64, after: i64 },
     Unsubscribe { campaign_id: i64 },
+    /// Where this person is working right now (e.g. which charter section they are editing); not logged.
+    Presence { campaign_id: i64, section: Option<String> },
     Ping,
 }
 
@@ -129,5 +131,7 @@ pub enum ServerMsg {
     /// The missed events are no longer kept (or too many were missed): reload the campaign's state.
     Reset { campaign_id: i64, reason: String },
     Error { campaign_id: Option<i64>, code: crate::error::ErrorCode, message: String },
+    /// Someone else's presence, passed on as it comes; it expires unless repeated.
+    Presence { campaign_id: i64, user_id: i64, name: String, org_name: Option<String>, section: Option<String> },
     Pong,
 }

@@ -283,6 +283,7 @@ fn BoardView(data: BoardData) -> impl IntoView {
         <section class="board-page" data-campaign-id=campaign.id>
             <header class="board-header">
                 <div>
+                    <p class="crumbs"><strong>"Board"</strong> " · " <a href=format!("/campaigns/{}/charter", campaign.id)>"Charter"</a></p>
                     <h1>{campaign.name.clone()}</h1>
                     <div class="partners" aria-label="Partners">
                         <For each=move || partners.get() key=|p| p.id children=|p| view! { <PartnerChip org=p/> }/>
@@ -333,6 +334,7 @@ fn BoardView(data: BoardData) -> impl IntoView {
             </div>
         </section>
     }
+    .into_any()
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -1,11 +1,14 @@
 //! One module per page.
 pub mod auth;
 pub mod board;
+pub mod charter;
+pub mod charter_print;
 pub mod home;
 pub mod invite;
 pub mod join;
 pub mod not_found;
 pub mod organization;
+pub mod portal_charter;
 pub mod tokens;
 
 use leptos::prelude::*;

@@ -1,0 +1,125 @@
+//! A creator's view of the charter before launch: the brief, the pillars, the criteria and whom to talk to,
+//! with a place to say what does not add up.
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+
+use crate::charter::{markdown, CharterComment, CreatorCharter, Section};
+use crate::components::ErrorNotice;
+use crate::error::AppError;
+
+#[leptos::server(prefix = "/sfn", endpoint = "creator_charter")]
+pub async fn load_creator_charter(campaign_id: i64) -> Result<CreatorCharter, AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    crate::charter::ssr::for_creator(&state.db, &who, campaign_id).await
+}
+
+#[component]
+pub fn PortalCharterPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let reload = RwSignal::new(0u32);
+    let data = Resource::new(move || (id(), reload.get()), |(id, _)| load_creator_charter(id));
+    // Marks the page once the browser app has taken over (before that, the buttons do nothing).
+    let hydrated = RwSignal::new("no");
+    Effect::new(move |_| hydrated.set("yes"));
+    view! {
+        <section class="page narrow portal" data-hydrated=move || hydrated.get()>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(c) => view! { <CreatorCharterView c reload/> }.into_any(),
+                        Err(e) => {
+                            #[cfg(feature = "ssr")]
+                            crate::state::set_status(e.code.status());
+                            view! { <h1>"Not found"</h1><ErrorNotice error=e/> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>) -> impl IntoView {
+    let id = c.campaign_id;
+    let pillars = c.pillars.pillars.clone();
+    let comments = c.comments.clone();
+    let version = c.version.map(|v| format!("Version {v}, up for sign-off by the partners")).unwrap_or_else(|| "Draft".into());
+    view! {
+        <h1>{c.campaign_name.clone()}</h1>
+        <p class="muted">{version}</p>
+        <p class="contact">"Your one point of contact: " <strong data-testid="contact">{c.contact.clone()}</strong></p>
+        <section class="panel" data-section="creative_brief">
+            <h2>"The brief"</h2>
+            <div class="md" inner_html=markdown::to_html(&c.brief.markdown)></div>
+            <Threads section=Section::CreativeBrief comments=comments.clone()/>
+            <Ask id section=Section::CreativeBrief reload/>
+        </section>
+        <section class="panel" data-section="pillars">
+            <h2>"Content pillars"</h2>
+            <ul>{pillars.into_iter().map(|p| view! {
+                <li><strong>{p.name}</strong> ": " {p.description} <br/> "Do: " {p.dos} <br/> "Don't: " {p.donts}</li>
+            }).collect_view()}</ul>
+            <Threads section=Section::Pillars comments=comments.clone()/>
+            <Ask id section=Section::Pillars reload/>
+        </section>
+        <section class="panel" data-section="criteria">
+            <h2>"How your content is approved"</h2>
+            <h3>"UGC"</h3>
+            <ul>{c.criteria.ugc.iter().filter(|x| !x.trim().is_empty()).map(|x| view! { <li>{x.clone()}</li> }).collect_view()}</ul>
+            <h3>"Influencer posts"</h3>
+            <ul>{c.criteria.influencer.iter().filter(|x| !x.trim().is_empty()).map(|x| view! { <li>{x.clone()}</li> }).collect_view()}</ul>
+            <h3>"What we expect of you"</h3>
+            <p>{c.criteria.creator_expectations.clone()}</p>
+            <Threads section=Section::Criteria comments=comments.clone()/>
+            <Ask id section=Section::Criteria reload/>
+        </section>
+    }
+}
+
+#[component]
+fn Threads(section: Section, comments: Vec<CharterComment>) -> impl IntoView {
+    let mine: Vec<CharterComment> = comments.iter().filter(|c| c.section == section && c.parent_id.is_none()).cloned().collect();
+    mine.into_iter()
+        .map(|t| {
+            let replies: Vec<CharterComment> = comments.iter().filter(|c| c.parent_id == Some(t.id)).cloned().collect();
+            view! {
+                <article class="comment" data-testid="my-comment">
+                    <p>{t.body}</p>
+                    {replies.into_iter().map(|r| view! { <p class="reply"><strong>{r.author}</strong> ": " {r.body}</p> }).collect_view()}
+                    {t.resolved_by.map(|by| view! { <p class="muted">"Resolved by " {by}</p> })}
+                </article>
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+fn Ask(id: i64, section: Section, reload: RwSignal<u32>) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let send = move |_| {
+        let body = text.get_untracked();
+        spawn_local(async move {
+            match super::charter::comment_charter(id, section, body, None).await {
+                Ok(_) => {
+                    text.set(String::new());
+                    reload.update(|r| *r += 1);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <div class="stack compact">
+            <label>{format!("Comment on the {}", section.title().to_lowercase())}
+                <textarea rows="2" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            </label>
+            <button type="button" class="button primary" on:click=send>"Send to the partners"</button>
+            {move || error.get().map(|e| view! { <ErrorNotice error=e/> })}
+        </div>
+    }
+}
