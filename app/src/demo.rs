@@ -87,5 +87,59 @@ pub async fn seed(db: &Db) -> Result<bool> {
             outreach::move_card(db, owner, campaign.id, card.id, &MoveCard { stage, version: card.version }, None).await?;
         }
     }
+    seed_charter(db, campaign.id, [&maya, &jordan, &lena]).await?;
     Ok(true)
+}
+
+/// A complete charter, proposed as version 1 and signed by the brand: the agencies' signatures are what
+/// the launch checklist still waits for.
+async fn seed_charter(db: &Db, campaign_id: i64, [maya, jordan, lena]: [&Principal; 3]) -> Result<()> {
+    use crate::charter::{ssr as charter, SaveSection, Section};
+    use serde_json::json;
+    let org = |p: &Principal| p.me.org.as_ref().map(|o| o.id).unwrap_or_default();
+    let today = chrono::Utc::now().date_naive();
+    let this_q = crate::charter::quarter_of(today);
+    let next_q = crate::charter::quarter_of(today + chrono::Duration::days(92));
+    let sections = [
+        (Section::Audience, json!({ "segment": "Weekend hikers who camp two to six nights a year", "region": "US Pacific Northwest and the DACH Alps",
+            "age_band": "25–40", "interests": "hiking, wild camping, light packing", "language": "English and German", "market": "US + DE/AT/CH" })),
+        (Section::ValueProposition, json!({ "propositions": ["Stay dry on any trail without carrying the weight"] })),
+        (Section::CreativeBrief, json!({ "markdown": "# The story
+Real trails, real weather, real people: the Trailhead shell proves itself outdoors, not in a studio.
+
+## Must show
+- The jacket in rain or wind
+- Packing it into its own pocket
+- **#ad** disclosure in the first line
+
+## Avoid
+- Studio shots
+- Comparisons with named competitors" })),
+        (Section::Pillars, json!({ "pillars": [
+            { "name": "Trail tests", "description": "The product in real weather", "dos": "Rain, wind, mud; show the beading", "donts": "Staged studio water" },
+            { "name": "Pack light", "description": "How little space it takes", "dos": "Pack it into its pocket on camera", "donts": "Unboxing without use" } ] })),
+        (Section::Criteria, json!({ "ugc": ["Product visible within the first 3 seconds", "Natural light, vertical 9:16", "No music we cannot license"],
+            "influencer": ["#ad disclosure in the first line", "Link in bio for the whole flight", "One story frame on the day of the post"],
+            "creator_expectations": "Two drafts at most, one round of changes, answers within 24 hours for UGC and 48 hours for posts. Ask your point of contact, nobody else." })),
+        (Section::Success, json!({ "targets": [
+            { "lane": "influencer", "metric": "engagement_rate", "comparison": ">=", "value": 3.0 },
+            { "lane": "influencer", "metric": "cpe", "comparison": "<=", "value": 0.10 },
+            { "lane": "ugc", "metric": "approved_ugc_assets", "comparison": ">=", "value": 40.0 },
+            { "lane": "ugc", "metric": "engagement_rate_reach", "comparison": ">=", "value": 4.0 } ] })),
+        (Section::Thresholds, json!({ "thresholds": [
+            { "metric": "cpe", "comparison": ">", "value": 0.15, "scope": "lane", "scope_value": "influencer", "escalate_to": jordan.me.user_id },
+            { "metric": "engagement_rate", "comparison": "<", "value": 1.5, "scope": "tier", "scope_value": "micro", "escalate_to": maya.me.user_id } ] })),
+        (Section::Responsibilities, json!({ "items": [
+            { "org_id": org(maya), "responsibility": "Budget, brand safety and final say", "accountable": maya.me.user_id },
+            { "org_id": org(jordan), "responsibility": "Influencer relations and talent", "accountable": jordan.me.user_id },
+            { "org_id": org(lena), "responsibility": "UGC strategy and content approval", "accountable": lena.me.user_id } ] })),
+        (Section::Ownership, json!({ "accountable_owner": maya.me.user_id, "creator_contact": jordan.me.user_id })),
+        (Section::Rotation, json!({ "slots": [ { "quarter": this_q, "lead_org_id": org(lena) }, { "quarter": next_q, "lead_org_id": org(maya) } ] })),
+    ];
+    for (section, body) in sections {
+        charter::save_section(db, maya, campaign_id, &SaveSection { section, body, version: 0 }, None).await?;
+    }
+    let number = charter::propose(db, maya, campaign_id).await?;
+    charter::sign(db, maya, campaign_id, number).await?;
+    Ok(())
 }

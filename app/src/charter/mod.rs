@@ -488,6 +488,9 @@ pub struct CharterView {
     /// Partner organizations the signed-in person may sign for.
     pub can_sign_for: Vec<i64>,
     pub head: i64,
+    /// This quarter (e.g. "2027-Q1") and its UGC strategy lead, per the version up for sign-off (or the draft).
+    pub quarter: String,
+    pub ugc_lead: Option<String>,
 }
 
 /// What a creator sees: the creator-facing sections of the version under review, and whom to talk to.

@@ -204,6 +204,8 @@ pub async fn view(db: &Db, who: &Principal, campaign_id: i64) -> Result<CharterV
     let comments = comments(db, campaign_id).await?;
     let checklist = checklist(&draft, &roster, current.as_ref(), &comments);
     let my_org = who.member_org()?.id;
+    let quarter = quarter_of(chrono::Utc::now().date_naive());
+    let ugc_lead = current.as_ref().map(|c| &c.doc).unwrap_or(&draft).ugc_lead(&quarter).and_then(|o| roster.org(o)).map(|o| o.name.clone());
     let can_sign_for = current
         .as_ref()
         .map(|v| signatories(&v.doc, &roster).into_iter().filter(|(org, p)| *p == who.me.user_id && *org == my_org).map(|(o, _)| o).collect())
@@ -222,6 +224,8 @@ pub async fn view(db: &Db, who: &Principal, campaign_id: i64) -> Result<CharterV
         comments,
         can_sign_for,
         head,
+        quarter,
+        ugc_lead,
     })
 }
 
@@ -411,6 +415,22 @@ pub async fn launch(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// This quarter's UGC strategy lead of a campaign (from the version up for sign-off, or the draft).
+pub async fn ugc_lead_now(db: &Db, campaign_id: i64) -> Result<(String, Option<String>)> {
+    let quarter = quarter_of(chrono::Utc::now().date_naive());
+    let all = versions(db, campaign_id).await?;
+    let doc = match all.last() {
+        Some(v) => v.doc.clone(),
+        None => {
+            let mut conn = db.pool.acquire().await?;
+            draft(&mut conn, campaign_id).await?.0
+        }
+    };
+    let roster = roster(db, campaign_id).await?;
+    let lead = doc.ugc_lead(&quarter).and_then(|o| roster.org(o)).map(|o| o.name.clone());
+    Ok((quarter, lead))
+}
+
 /// The campaign a creator belongs to, or "not found".
 async fn creator_campaign(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
     if who.me.role != Role::Creator {
@@ -550,4 +570,83 @@ pub async fn export_markdown(db: &Db, who: &Principal, campaign_id: i64) -> Resu
         Some(c) => markdown::document(&c.doc, &v.roster, &v.campaign_name, Some(c)),
         None => markdown::document(&v.draft, &v.roster, &v.campaign_name, None),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::OrgKind;
+
+    fn org(id: i64, name: &str) -> OrgRef {
+        OrgRef { id, name: name.into(), kind: OrgKind::Agency, color: "#000".into() }
+    }
+
+    fn roster() -> Roster {
+        Roster {
+            partners: vec![org(1, "Brand"), org(2, "Agency")],
+            people: vec![Person { user_id: 10, name: "Maya".into(), org_id: 1 }, Person { user_id: 20, name: "Jordan".into(), org_id: 2 }],
+        }
+    }
+
+    fn version(doc: &CharterDoc, signed_by: &[i64]) -> CharterVersion {
+        CharterVersion {
+            number: 3,
+            doc: doc.clone(),
+            proposed_by: "Maya".into(),
+            proposed_at: chrono::Utc::now(),
+            signatures: signed_by
+                .iter()
+                .map(|o| Signature { org: org(*o, if *o == 1 { "Brand" } else { "Agency" }), user_name: "X".into(), signed_at: chrono::Utc::now() })
+                .collect(),
+        }
+    }
+
+    fn blocking(items: &[CheckItem]) -> Vec<&str> {
+        items.iter().filter(|c| c.blocking && !c.ok).map(|c| c.message.as_str()).collect()
+    }
+
+    #[test]
+    fn the_gate_wants_a_proposal_then_every_signature_on_the_current_text() {
+        let doc = CharterDoc::new_draft();
+        let none = checklist(&doc, &roster(), None, &[]);
+        assert!(blocking(&none).contains(&"Propose the charter for sign-off"));
+
+        let half = checklist(&doc, &roster(), Some(&version(&doc, &[1])), &[]);
+        let b = blocking(&half);
+        assert!(b.contains(&"Signature of Agency on version 3"));
+        assert!(!b.iter().any(|m| m.starts_with("Signature of Brand")));
+
+        let mut edited = doc.clone();
+        edited.audience.segment = "Hikers".into();
+        let stale = checklist(&edited, &roster(), Some(&version(&doc, &[1, 2])), &[]);
+        assert!(blocking(&stale).contains(&"Version 3 is the charter as it stands (no changes since it was proposed)"));
+    }
+
+    #[test]
+    fn open_creator_comments_warn_without_blocking() {
+        let doc = CharterDoc::new_draft();
+        let comment = |resolved: bool, creator: bool| CharterComment {
+            id: 1,
+            section: Section::CreativeBrief,
+            author: "Ava".into(),
+            author_is_creator: creator,
+            body: "?".into(),
+            parent_id: None,
+            created_at: chrono::Utc::now(),
+            resolved_by: resolved.then(|| "Jordan".into()),
+        };
+        let items = checklist(&doc, &roster(), None, &[comment(false, true), comment(false, false)]);
+        let warning = items.iter().find(|c| !c.blocking).unwrap();
+        assert_eq!((warning.ok, warning.message.as_str()), (false, "1 open creator comment(s)"));
+        let items = checklist(&doc, &roster(), None, &[comment(true, true)]);
+        assert!(items.iter().find(|c| !c.blocking).unwrap().ok);
+    }
+
+    #[test]
+    fn signatories_are_the_accountable_people_and_the_owner() {
+        let mut doc = CharterDoc::new_draft();
+        doc.responsibilities.items.push(Responsibility { org_id: 2, responsibility: "Talent".into(), accountable: Some(20) });
+        doc.ownership.accountable_owner = Some(10);
+        assert_eq!(signatories(&doc, &roster()), vec![(1, 10), (2, 20)]);
+    }
 }

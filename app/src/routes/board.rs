@@ -16,6 +16,8 @@ use crate::realtime::ServerMsg;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoardData {
     pub board: Board,
+    /// This quarter and its UGC strategy lead, from the charter.
+    pub ugc_lead: (String, Option<String>),
     pub activity: Vec<Event>,
     pub me: Me,
 }
@@ -26,7 +28,8 @@ pub async fn load_board(campaign_id: i64) -> Result<BoardData, AppError> {
     let who = crate::state::require_principal().await?;
     let board = crate::outreach::ssr::board(&state.db, &who, campaign_id).await?;
     let activity = crate::realtime::log::recent(&state.db.pool, campaign_id, 30).await?;
-    Ok(BoardData { board, activity, me: who.me })
+    let ugc_lead = crate::charter::ssr::ugc_lead_now(&state.db, campaign_id).await?;
+    Ok(BoardData { board, ugc_lead, activity, me: who.me })
 }
 
 #[leptos::server(prefix = "/sfn", endpoint = "move_card")]
@@ -178,7 +181,8 @@ impl BoardCtx {
 
 #[component]
 fn BoardView(data: BoardData) -> impl IntoView {
-    let BoardData { board, activity, me } = data;
+    let BoardData { board, activity, me, ugc_lead } = data;
+    let ugc_lead = format!("UGC lead {}: {}", ugc_lead.0, ugc_lead.1.unwrap_or_else(|| "not set in the charter".into()));
     let campaign = board.campaign.clone();
     let ctx = BoardCtx {
         campaign_id: campaign.id,
@@ -290,6 +294,7 @@ fn BoardView(data: BoardData) -> impl IntoView {
                     </div>
                 </div>
                 <div class="board-tools">
+                    <span class="chip" data-testid="ugc-lead" title="Rotates by quarter, per the charter">{ugc_lead}</span>
                     <span class="live" data-status=move || status.get().as_str() role="status" aria-live="polite">
                         <span class="dot" aria-hidden="true"></span>
                         {move || status.get().label()}

@@ -233,6 +233,7 @@ fn CharterBody(initial: CharterView) -> impl IntoView {
                     <div class="partners">{move || ctx.view.with(|v| v.roster.partners.clone()).into_iter().map(|p| view! { <PartnerChip org=p/> }).collect_view()}</div>
                 </div>
                 <div class="board-tools">
+                    <span class="chip" data-testid="ugc-lead">{move || ctx.view.with(|v| format!("UGC lead {}: {}", v.quarter, v.ugc_lead.clone().unwrap_or_else(|| "not set".into())))}</span>
                     <span class="status-pill" data-testid="campaign-status">{move || ctx.view.with(|v| v.status.clone())}</span>
                     <a class="button small" href=format!("/campaigns/{id}/charter/print")>"Printable one-pager"</a>
                     <a class="button small" href=format!("/api/v1/campaigns/{id}/charter.md") download="">"Markdown"</a>
