@@ -93,8 +93,13 @@ test('a stale move is refused and shown as a conflict the person resolves', asyn
   // A decides knowingly.
   await conflict.getByRole('button', { name: 'Move it to Paid anyway' }).click();
   await card(a, 'paid', 'priyahikes').waitFor({ timeout: 10000 });
-  const after = (await api(server, brand, 'GET', `/api/v1/campaigns/${campaignId}/creators/${priya.id}`)).json;
-  assert.equal(after.stage, 'paid');
+  // The board shows it at once (optimistically); the server confirms it shortly after.
+  let stage;
+  for (let i = 0; i < 50 && stage !== 'paid'; i++) {
+    stage = (await api(server, brand, 'GET', `/api/v1/campaigns/${campaignId}/creators/${priya.id}`)).json.stage;
+    if (stage !== 'paid') await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(stage, 'paid');
   await a.context().close();
 });
 
