@@ -124,6 +124,7 @@ Real trails, real weather, real people: the Trailhead shell proves itself outdoo
         (Section::Success, json!({ "targets": [
             { "lane": "influencer", "metric": "engagement_rate", "comparison": ">=", "value": 3.0 },
             { "lane": "influencer", "metric": "cpe", "comparison": "<=", "value": 0.10 },
+            { "lane": "influencer", "metric": "posts_published", "comparison": ">=", "value": 24.0 },
             { "lane": "ugc", "metric": "approved_ugc_assets", "comparison": ">=", "value": 40.0 },
             { "lane": "ugc", "metric": "engagement_rate_reach", "comparison": ">=", "value": 4.0 } ] })),
         (Section::Thresholds, json!({ "thresholds": [

@@ -31,7 +31,9 @@ before(async () => {
     criteria: { ugc: ['Product visible in 3 s'], influencer: ['Disclosure #ad'], creator_expectations: 'Two drafts, one round of changes' },
     success: { targets: [
       { lane: 'influencer', metric: 'engagement_rate', comparison: '>=', value: 3 },
-      { lane: 'ugc', metric: 'approved_ugc_assets', comparison: '>=', value: 40 }] },
+      { lane: 'influencer', metric: 'posts_published', comparison: '>=', value: 24 },
+      { lane: 'ugc', metric: 'approved_ugc_assets', comparison: '>=', value: 40 },
+      { lane: 'ugc', metric: 'engagement_rate_reach', comparison: '>=', value: 4 }] },
     thresholds: { thresholds: [{ metric: 'cpe', comparison: '>', value: 0.15, scope: 'campaign', scope_value: '', escalate_to: ids.maya }] },
     responsibilities: { items: [
       { org_id: ids.brand, responsibility: 'UGC strategy and approval', accountable: ids.maya },

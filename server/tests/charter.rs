@@ -60,7 +60,9 @@ async fn complete(s: &Setup) {
         ("criteria", json!({ "ugc": ["Product visible in the first 3 seconds", "Natural light"], "influencer": ["Disclosure #ad", "Link in bio"], "creator_expectations": "Two drafts, one round of changes" })),
         ("success", json!({ "targets": [
             { "lane": "influencer", "metric": "engagement_rate", "comparison": ">=", "value": 3 },
-            { "lane": "ugc", "metric": "approved_ugc_assets", "comparison": ">=", "value": 40 } ] })),
+            { "lane": "influencer", "metric": "posts_published", "comparison": ">=", "value": 24 },
+            { "lane": "ugc", "metric": "approved_ugc_assets", "comparison": ">=", "value": 40 },
+            { "lane": "ugc", "metric": "engagement_rate_reach", "comparison": ">=", "value": 4 } ] })),
         ("thresholds", json!({ "thresholds": [{ "metric": "cpe", "comparison": ">", "value": 0.15, "scope": "lane", "scope_value": "influencer", "escalate_to": s.maya }] })),
         ("responsibilities", json!({ "items": [
             { "org_id": s.brand_org, "responsibility": "UGC strategy and approval", "accountable": s.maya },
@@ -146,6 +148,9 @@ async fn charter_from_draft_to_launch(kind: DbKind) {
     let view = charter(b, id).await;
     assert_eq!(view["current"]["number"], 2);
     assert!(view["current"]["signatures"].as_array().unwrap().is_empty());
+    // The version Maya signed is kept to compare with.
+    assert_eq!(view["last_signed"]["number"], 1);
+    assert_eq!(view["last_signed"]["signatures"][0]["user_name"], "Maya Lind");
     assert_eq!(open_items(&view), ["Signature of Northwind on version 2", "Signature of Brightline on version 2"]);
     // Signing the superseded version is refused.
     let stale = a.post(&format!("/api/v1/campaigns/{id}/charter/versions/1/sign"), json!({})).await;

@@ -478,7 +478,7 @@ pub struct CharterView {
     pub sections: Vec<SectionMeta>,
     /// The latest version proposed for sign-off.
     pub current: Option<CharterVersion>,
-    /// The latest version every partner signed, if it is not the current one.
+    /// The latest earlier version anyone signed: what the current version is compared with.
     pub last_signed: Option<CharterVersion>,
     /// The draft has changes not yet proposed.
     pub draft_differs: bool,

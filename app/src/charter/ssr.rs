@@ -103,10 +103,6 @@ async fn versions(db: &Db, campaign_id: i64) -> Result<Vec<CharterVersion>> {
         .collect())
 }
 
-fn fully_signed(v: &CharterVersion, roster: &Roster) -> bool {
-    roster.partners.iter().all(|p| v.signatures.iter().any(|s| s.org.id == p.id))
-}
-
 /// Who may sign for which partner: the people the version names as accountable for that partner's
 /// responsibilities, and the campaign's accountable owner for their own organization.
 pub fn signatories(doc: &CharterDoc, roster: &Roster) -> Vec<(i64, i64)> {
@@ -200,7 +196,7 @@ pub async fn view(db: &Db, who: &Principal, campaign_id: i64) -> Result<CharterV
     let roster = roster(db, campaign_id).await?;
     let all = versions(db, campaign_id).await?;
     let current = all.last().cloned();
-    let last_signed = all.iter().rev().find(|v| fully_signed(v, &roster)).filter(|v| Some(v.number) != current.as_ref().map(|c| c.number)).cloned();
+    let last_signed = all.iter().rev().skip(1).find(|v| !v.signatures.is_empty()).cloned();
     let comments = comments(db, campaign_id).await?;
     let checklist = checklist(&draft, &roster, current.as_ref(), &comments);
     let my_org = who.member_org()?.id;

@@ -215,8 +215,12 @@ pub fn completeness(doc: &CharterDoc, roster: &Roster) -> Vec<CheckItem> {
     check(c.ugc.iter().any(|x| !x.trim().is_empty()), Section::Criteria, "UGC approval criteria".into());
     check(c.influencer.iter().any(|x| !x.trim().is_empty()), Section::Criteria, "Influencer-content approval criteria".into());
     for lane in [Lane::Influencer, Lane::Ugc] {
-        let has = doc.success.targets.iter().any(|t| t.lane == Some(lane));
-        check(has, Section::Success, format!("KPI targets for the {} lane", lane.label()));
+        for (quality, what) in [(true, "quality"), (false, "volume")] {
+            let has = doc.success.targets.iter().any(|t| {
+                t.lane == Some(lane) && METRICS.iter().any(|(k, _, q)| *k == t.metric && *q == quality)
+            });
+            check(has, Section::Success, format!("A {what} target for the {} lane", lane.label()));
+        }
     }
     check(!doc.thresholds.thresholds.is_empty(), Section::Thresholds, "Daily thresholds that trigger escalation".into());
     for (i, t) in doc.thresholds.thresholds.iter().enumerate() {
@@ -350,5 +354,11 @@ mod tests {
         assert!(open.contains(&"US Agency owns a non-negotiable responsibility".to_string()));
         assert!(open.contains(&"One point of contact for creators".to_string()));
         assert!(!open.contains(&"Influencer tiers defined by engagement".to_string()));
+        assert!(open.contains(&"A volume target for the UGC lane".to_string()));
+        let mut doc = doc;
+        doc.success.targets.push(KpiTarget { lane: Some(Lane::Ugc), metric: "approved_ugc_assets".into(), comparison: Comparison::AtLeast, value: 40.0 });
+        let open: Vec<String> = completeness(&doc, &roster()).into_iter().filter(|c| !c.ok).map(|c| c.message).collect();
+        assert!(!open.contains(&"A volume target for the UGC lane".to_string()));
+        assert!(open.contains(&"A quality target for the UGC lane".to_string()));
     }
 }

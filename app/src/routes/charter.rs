@@ -375,7 +375,8 @@ fn Changes() -> impl IntoView {
             {move || ctx.view.with(|v| {
                 let mut parts = Vec::new();
                 if let (Some(signed), Some(cur)) = (&v.last_signed, &v.current) {
-                    parts.push(render(format!("Version {} (signed) → version {}", signed.number, cur.number), diff::sections(&signed.doc, &cur.doc, &v.roster)).into_any());
+                    let by = signed.signatures.iter().map(|s| s.org.name.clone()).collect::<Vec<_>>().join(", ");
+                    parts.push(render(format!("Version {} (signed by {by}) → version {}", signed.number, cur.number), diff::sections(&signed.doc, &cur.doc, &v.roster)).into_any());
                 }
                 if let Some(cur) = &v.current {
                     if v.draft_differs {
