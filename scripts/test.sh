@@ -10,7 +10,7 @@ bash scripts/postgres.sh
 echo "[test] unit and integration tests"
 cargo test -p app -p server --features app/ssr -- --test-threads=2
 
-echo "[test] building the app for the browser tests"
-cargo leptos build
+echo "[test] building the app for the browser tests (the release build people run)"
+cargo leptos build --release
 echo "[test] end-to-end tests in headless Chromium"
-(cd end2end && CHORUS_BIN="$CARGO_TARGET_DIR/debug/chorus" CHORUS_SITE_ROOT="$(pwd)/../target/site" npm test)
+(cd end2end && CHORUS_BIN="$CARGO_TARGET_DIR/release/chorus" CHORUS_SITE_ROOT="$(pwd)/../target/site" npm test)
