@@ -112,7 +112,8 @@ impl Db {
 pub struct WriteTx {
     pub tx: sqlx::Transaction<'static, sqlx::Any>,
     _guard: Option<OwnedMutexGuard<()>>,
-    pub(crate) events: Vec<Event>,
+    /// Each appended event with its stored JSON (serialized once, for the log and every subscriber).
+    pub(crate) events: Vec<(Event, String)>,
     pub(crate) db: Db,
 }
 
@@ -130,10 +131,10 @@ impl WriteTx {
         let WriteTx { tx, _guard, events, db } = self;
         tx.commit().await?;
         drop(_guard);
-        for event in &events {
-            db.hub.publish(event).await;
+        for (event, body) in &events {
+            db.hub.publish(event, body).await;
         }
-        Ok(events)
+        Ok(events.into_iter().map(|(e, _)| e).collect())
     }
 }
 

@@ -342,6 +342,9 @@ async fn health_openapi_and_demo() {
     let spec = app.client().get("/api/v1/openapi.json").await.ok();
     assert_eq!(spec["openapi"], "3.1.0");
     assert!(spec["paths"]["/api/v1/campaigns/{id}/creators/{creator_id}/move"]["post"].is_object());
+    // Pages and API answers are compressed for clients that ask.
+    let raw = reqwest::Client::new().get(format!("{}/api/v1/openapi.json", app.base)).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(raw.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
     let unknown = app.client().get("/api/v1/nothing-here").await;
     assert_eq!((unknown.status, unknown.code()), (404, "not_found"));
 

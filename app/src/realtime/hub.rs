@@ -86,14 +86,13 @@ impl Hub {
     }
 
     /// A committed local event.
-    pub async fn publish(&self, event: &Event) {
+    pub async fn publish(&self, event: &Event, body: &str) {
         let Some(channel) = self.channel(event.campaign_id) else { return };
         let mut last = channel.last.lock().await;
         match *last {
             Some(l) if event.seq <= l => {}
             Some(l) if event.seq == l + 1 => {
-                let body = serde_json::to_string(event).expect("events serialize");
-                let _ = channel.tx.send(Frame { seq: event.seq, text: frame_text(&body).into() });
+                let _ = channel.tx.send(Frame { seq: event.seq, text: frame_text(body).into() });
                 *last = Some(event.seq);
             }
             _ => self.fill(event.campaign_id, &channel, &mut last, event.seq).await,

@@ -51,7 +51,7 @@ pub async fn append(w: &mut WriteTx, campaign_id: i64, actor: &Actor, change: Ch
             .execute(w.conn())
             .await?;
     }
-    w.events.push(event.clone());
+    w.events.push((event.clone(), body));
     Ok(event)
 }
 
