@@ -37,16 +37,7 @@ async fn summary(db: &Db, campaign_id: i64) -> Result<CampaignSummary> {
     .fetch_optional(&db.pool)
     .await?
     .ok_or_else(|| AppError::not_found("Campaign"))?;
-    let partners = sqlx::query(
-        "SELECT o.id, o.name, o.kind, o.color FROM campaign_partners p JOIN organizations o ON o.id = p.org_id \
-         WHERE p.campaign_id = $1 ORDER BY p.joined_at, o.id",
-    )
-    .bind(campaign_id)
-    .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(|r| org_from_row(r.get(0), r.get(1), r.get(2), r.get(3)))
-    .collect();
+    let partners = partners(db, campaign_id).await?;
     Ok(CampaignSummary {
         id: row.get(0),
         name: row.get(1),
@@ -55,6 +46,20 @@ async fn summary(db: &Db, campaign_id: i64) -> Result<CampaignSummary> {
         owner_org: org_from_row(row.get(4), row.get(5), row.get(6), row.get(7)),
         partners,
     })
+}
+
+/// The partner organizations of a campaign, in the order they joined.
+pub async fn partners(db: &Db, campaign_id: i64) -> Result<Vec<OrgRef>> {
+    Ok(sqlx::query(
+        "SELECT o.id, o.name, o.kind, o.color FROM campaign_partners p JOIN organizations o ON o.id = p.org_id \
+         WHERE p.campaign_id = $1 ORDER BY p.joined_at, o.id",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|r| org_from_row(r.get(0), r.get(1), r.get(2), r.get(3)))
+    .collect())
 }
 
 /// The one check every campaign read, write and subscription goes through. Anyone whose organization is

@@ -15,16 +15,7 @@ use crate::realtime::{log, Change};
 
 /// The partners of a campaign and their members: who can be named in the charter.
 pub async fn roster(db: &Db, campaign_id: i64) -> Result<Roster> {
-    let partners = sqlx::query(
-        "SELECT o.id, o.name, o.kind, o.color FROM campaign_partners p JOIN organizations o ON o.id = p.org_id \
-         WHERE p.campaign_id = $1 ORDER BY p.joined_at, o.id",
-    )
-    .bind(campaign_id)
-    .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(|r| org_from_row(r.get(0), r.get(1), r.get(2), r.get(3)))
-    .collect();
+    let partners = crate::campaigns::ssr::partners(db, campaign_id).await?;
     let people = sqlx::query(
         "SELECT u.id, u.name, u.org_id FROM users u JOIN campaign_partners p ON p.org_id = u.org_id \
          WHERE p.campaign_id = $1 AND u.role = 'member' ORDER BY u.org_id, u.name",

@@ -6,6 +6,18 @@ use leptos::prelude::*;
 use crate::accounts::OrgRef;
 use crate::error::AppError;
 
+/// A fresh idempotency key for one user action (its retries reuse it). Only the browser makes them.
+pub fn new_key() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        format!("{:x}{:x}", (js_sys::Math::random() * 1e15) as u64, js_sys::Date::now() as u64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::new()
+    }
+}
+
 /// A partner's name on its colour, used wherever ownership is shown.
 #[component]
 pub fn PartnerChip(org: OrgRef) -> impl IntoView {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::Me;
 use crate::campaigns::InvitationKind;
-use crate::components::{ErrorNotice, PartnerChip};
+use crate::components::{new_key, ErrorNotice, PartnerChip};
 use crate::error::{AppError, ErrorCode};
 use crate::outreach::{Board, Card, Lane, Stage, PLATFORMS};
 use crate::realtime::{Change, Event};
@@ -73,18 +73,6 @@ pub async fn create_invitation(campaign_id: i64, kind: InvitationKind, creator_i
     let input = crate::campaigns::NewInvitation { kind, creator_id };
     let (invitation, _) = crate::campaigns::ssr::invite(&state.db, &who, campaign_id, &input).await?;
     Ok(invitation.path)
-}
-
-/// A fresh idempotency key for one user action (retries of that action reuse it).
-fn new_key() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        format!("{:x}{:x}", (js_sys::Math::random() * 1e15) as u64, js_sys::Date::now() as u64)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        String::new()
-    }
 }
 
 fn followers_label(n: i64) -> String {

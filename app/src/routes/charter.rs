@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::charter::diff::{self, Change as LineChange};
 use crate::charter::{markdown, CharterComment, CharterView, Roster, Section, SectionMeta, METRICS};
-use crate::components::{ErrorNotice, PartnerChip};
+use crate::components::{new_key, ErrorNotice, PartnerChip};
 use crate::error::{AppError, ErrorCode};
 
 #[leptos::server(prefix = "/sfn", endpoint = "charter")]
@@ -60,17 +60,6 @@ pub async fn resolve_charter_comment(campaign_id: i64, comment_id: i64) -> Resul
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::charter::ssr::resolve(&state.db, &who, campaign_id, comment_id).await
-}
-
-fn new_key() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        format!("{:x}{:x}", (js_sys::Math::random() * 1e15) as u64, js_sys::Date::now() as u64)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        String::new()
-    }
 }
 
 #[component]
