@@ -104,8 +104,13 @@ pub fn org_from_row(id: i64, name: String, kind: String, color: String) -> OrgRe
     OrgRef { id, name, kind: OrgKind::parse(&kind).unwrap_or(OrgKind::Agency), color }
 }
 
-async fn email_taken(conn: &mut sqlx::AnyConnection, email: &str) -> Result<bool> {
-    Ok(sqlx::query("SELECT 1 FROM users WHERE email = $1").bind(email).fetch_optional(conn).await?.is_some())
+/// Refuses an email that already has an account, naming the field.
+pub(crate) async fn ensure_email_free(conn: &mut sqlx::AnyConnection, email: &str) -> Result<()> {
+    let taken = sqlx::query("SELECT 1 FROM users WHERE email = $1").bind(email).fetch_optional(conn).await?.is_some();
+    if taken {
+        return Err(AppError::validation("email", "This email is already registered; sign in instead"));
+    }
+    Ok(())
 }
 
 /// Creates an organization and its first member. Returns the new user's id.
@@ -119,9 +124,7 @@ pub async fn sign_up(db: &Db, input: &SignUp) -> Result<i64> {
     let email = normalize_email(&input.email);
     let hash = hash_password(&input.password)?;
     let mut w = db.write().await?;
-    if email_taken(w.conn(), &email).await? {
-        return Err(AppError::validation("email", "This email is already registered; sign in instead"));
-    }
+    ensure_email_free(w.conn(), &email).await?;
     let org_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(w.conn()).await?;
     let color = PARTNER_COLORS[(org_count as usize) % PARTNER_COLORS.len()];
     let now = now_ms();
@@ -141,13 +144,9 @@ pub async fn sign_up(db: &Db, input: &SignUp) -> Result<i64> {
 
 /// Adds a member to an existing organization (used by the demo data and by tests).
 pub async fn add_member(db: &Db, org_id: i64, name: &str, email: &str, password: &str) -> Result<i64> {
-    validate_person(name, email, password)?;
-    let email = normalize_email(email);
-    let hash = hash_password(password)?;
+    let (email, hash) = prepare_person(name, email, password)?;
     let mut w = db.write().await?;
-    if email_taken(w.conn(), &email).await? {
-        return Err(AppError::validation("email", "This email is already registered; sign in instead"));
-    }
+    ensure_email_free(w.conn(), &email).await?;
     let id = insert_user(w.conn(), name, &email, &hash, Role::Member, Some(org_id)).await?;
     w.commit().await?;
     Ok(id)
@@ -211,13 +210,9 @@ pub async fn member_invitation(db: &Db, token: &str) -> Result<MemberInvitation>
 
 /// A colleague creates their account in the inviting organization. Returns the new user's id.
 pub async fn accept_member(db: &Db, token: &str, name: &str, email: &str, password: &str) -> Result<i64> {
-    validate_person(name, email, password)?;
-    let email = normalize_email(email);
-    let hash = hash_password(password)?;
+    let (email, hash) = prepare_person(name, email, password)?;
     let mut w = db.write().await?;
-    if email_taken(w.conn(), &email).await? {
-        return Err(AppError::validation("email", "This email is already registered; sign in instead"));
-    }
+    ensure_email_free(w.conn(), &email).await?;
     let org_id: i64 = sqlx::query_scalar(
         "SELECT org_id FROM member_invitations WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )
@@ -265,7 +260,8 @@ pub(crate) async fn insert_user(
     Ok(id)
 }
 
-pub(crate) fn validate_creator_signup(name: &str, email: &str, password: &str) -> Result<(String, String)> {
+/// Checks a new person's details and returns their normalized email and password hash.
+pub(crate) fn prepare_person(name: &str, email: &str, password: &str) -> Result<(String, String)> {
     validate_person(name, email, password)?;
     Ok((normalize_email(email), hash_password(password)?))
 }

@@ -2,7 +2,7 @@
 use sqlx::Row;
 
 use super::{CampaignSummary, CreatorCampaign, Invitation, InvitationKind, NewCampaign, NewInvitation};
-use crate::accounts::ssr::{insert_user, org_from_row, random_token, sha256_hex, validate_creator_signup, Principal};
+use crate::accounts::ssr::{ensure_email_free, insert_user, org_from_row, random_token, sha256_hex, prepare_person, Principal};
 use crate::accounts::{OrgRef, Role};
 use crate::db::{from_ms, now_ms, Db};
 use crate::error::{AppError, Result};
@@ -219,11 +219,9 @@ pub async fn accept_partner(db: &Db, who: &Principal, token: &str) -> Result<Cam
 
 /// A creator signs up through their invitation; the new account is linked to their card. Returns the user id.
 pub async fn accept_creator(db: &Db, token: &str, name: &str, email: &str, password: &str) -> Result<i64> {
-    let (email, hash) = validate_creator_signup(name, email, password)?;
+    let (email, hash) = prepare_person(name, email, password)?;
     let mut w = db.write().await?;
-    if sqlx::query("SELECT 1 FROM users WHERE email = $1").bind(&email).fetch_optional(w.conn()).await?.is_some() {
-        return Err(AppError::validation("email", "This email is already registered; sign in instead"));
-    }
+    ensure_email_free(w.conn(), &email).await?;
     let user_id = insert_user(w.conn(), name, &email, &hash, Role::Creator, None).await?;
     let (campaign_id, creator_id) = claim(&mut w, token, "creator", user_id).await?;
     let creator_id = creator_id.ok_or_else(AppError::internal)?;
