@@ -172,44 +172,33 @@ async fn accept_partner(State(state): State<AppState>, MaybeAuth(who): MaybeAuth
     }
 }
 
+/// The form behind both invitation sign-ups: a creator's (`/invite/…`) and a colleague's (`/join/…`).
 #[derive(Deserialize)]
-pub struct CreatorSignUpForm {
+pub struct InvitedSignUpForm {
     token: String,
     name: String,
     email: String,
     password: String,
 }
 
-async fn creator_sign_up(State(state): State<AppState>, Form(f): Form<CreatorSignUpForm>) -> Response {
-    let here = format!("/invite/{}", f.token);
-    let result = async {
-        let user_id = app::campaigns::ssr::accept_creator(&state.db, &f.token, &f.name, &f.email, &f.password).await?;
-        accounts::create_session(&state.db, user_id).await
-    }
-    .await;
-    match result {
-        Ok(token) => signed_in(&state, &token, "/"),
-        Err(e) => back(&here, &e, &[]),
+/// Signs in the account an invitation just created, or goes back to the invitation page with the error.
+async fn signed_in_or_back(state: &AppState, page: &str, created: app::error::Result<i64>) -> Response {
+    let session = match created {
+        Ok(user_id) => accounts::create_session(&state.db, user_id).await,
+        Err(e) => Err(e),
+    };
+    match session {
+        Ok(token) => signed_in(state, &token, "/"),
+        Err(e) => back(page, &e, &[]),
     }
 }
 
-#[derive(Deserialize)]
-pub struct JoinForm {
-    token: String,
-    name: String,
-    email: String,
-    password: String,
+async fn creator_sign_up(State(state): State<AppState>, Form(f): Form<InvitedSignUpForm>) -> Response {
+    let created = app::campaigns::ssr::accept_creator(&state.db, &f.token, &f.name, &f.email, &f.password).await;
+    signed_in_or_back(&state, &format!("/invite/{}", f.token), created).await
 }
 
-async fn join_organization(State(state): State<AppState>, Form(f): Form<JoinForm>) -> Response {
-    let here = format!("/join/{}", f.token);
-    let result = async {
-        let user_id = accounts::accept_member(&state.db, &f.token, &f.name, &f.email, &f.password).await?;
-        accounts::create_session(&state.db, user_id).await
-    }
-    .await;
-    match result {
-        Ok(token) => signed_in(&state, &token, "/"),
-        Err(e) => back(&here, &e, &[]),
-    }
+async fn join_organization(State(state): State<AppState>, Form(f): Form<InvitedSignUpForm>) -> Response {
+    let created = accounts::accept_member(&state.db, &f.token, &f.name, &f.email, &f.password).await;
+    signed_in_or_back(&state, &format!("/join/{}", f.token), created).await
 }
