@@ -51,40 +51,64 @@ pub async fn seed(db: &Db) -> Result<bool> {
         campaigns::accept_partner(db, partner, &token).await?;
     }
 
-    // (name, platform, handle, followers, lane, owner, stage, next action)
-    let pool: [(&str, &str, &str, i64, &str, &Principal, Stage, &str); 12] = [
-        ("Ava Chen", "instagram", "ava.outdoors", 48_200, "influencer", &jordan, Stage::Negotiating, "Send rate card"),
-        ("Marco Bianchi", "instagram", "marco.trails", 212_000, "influencer", &lena, Stage::Contracted, "Share the brief"),
-        ("Priya Nair", "tiktok", "priyahikes", 8_900, "ugc", &lena, Stage::ContentInProgress, "Review first cut"),
-        ("Tom Becker", "youtube", "beckerwild", 640_000, "influencer", &lena, Stage::Contacted, "Follow up on email"),
-        ("Lucía Gómez", "tiktok", "lucia.camps", 31_500, "ugc", &jordan, Stage::Briefed, "Confirm shoot date"),
-        ("Noah Williams", "instagram", "noahclimbs", 1_250_000, "influencer", &jordan, Stage::Prospect, "Check audience overlap"),
-        ("Sofie Jansen", "instagram", "sofie.sends", 15_400, "ugc", &lena, Stage::Posted, "Log performance"),
-        ("Kenji Sato", "youtube", "kenjigear", 96_000, "influencer", &jordan, Stage::Paid, ""),
-        ("Amara Obi", "tiktok", "amara.outside", 4_300, "ugc", &jordan, Stage::Prospect, "Introduce to both partners"),
-        ("Elias Berg", "twitch", "eliasbergstream", 27_000, "influencer", &lena, Stage::Declined, ""),
-        ("Hannah Price", "x", "hannahprice", 62_000, "influencer", &maya, Stage::Negotiating, "Legal review of usage rights"),
-        ("Jules Moreau", "instagram", "jules.moreau", 9_800, "ugc", &lena, Stage::Contacted, "Send product"),
+    // (name, platform, handle, followers, engagement % by followers, lane, owner, stage, next action,
+    //  due in days (negative: overdue), days in stage, country, language)
+    type Row<'a> = (&'a str, &'a str, &'a str, i64, f64, &'a str, &'a Principal, Stage, &'a str, i64, i64, &'a str, &'a str);
+    let pool: [Row; 12] = [
+        ("Ava Chen", "instagram", "ava.outdoors", 48_200, 3.1, "influencer", &jordan, Stage::Negotiating, "Send rate card", 2, 4, "US", "en"),
+        ("Marco Bianchi", "instagram", "marco.trails", 212_000, 1.9, "influencer", &lena, Stage::Contracted, "Share the brief", -2, 9, "IT", "it"),
+        ("Priya Nair", "tiktok", "priyahikes", 8_900, 6.4, "ugc", &lena, Stage::ContentInProgress, "Review first cut", 1, 3, "GB", "en"),
+        ("Tom Becker", "youtube", "beckerwild", 640_000, 0.6, "influencer", &lena, Stage::Contacted, "Follow up on email", -5, 16, "DE", "de"),
+        ("Lucía Gómez", "tiktok", "lucia.camps", 31_500, 4.2, "ugc", &jordan, Stage::Briefed, "Confirm shoot date", 5, 2, "ES", "es"),
+        ("Noah Williams", "instagram", "noahclimbs", 1_250_000, 0.9, "influencer", &jordan, Stage::Prospect, "Check audience overlap", 7, 21, "US", "en"),
+        ("Sofie Jansen", "instagram", "sofie.sends", 15_400, 2.8, "ugc", &lena, Stage::Posted, "Log performance", 0, 1, "NL", "nl"),
+        ("Kenji Sato", "youtube", "kenjigear", 96_000, 2.2, "influencer", &jordan, Stage::Paid, "", 0, 30, "JP", "ja"),
+        ("Amara Obi", "tiktok", "amara.outside", 4_300, 2.1, "ugc", &jordan, Stage::Prospect, "Introduce to both partners", -1, 12, "US", "en"),
+        ("Elias Berg", "twitch", "eliasbergstream", 27_000, 1.2, "influencer", &lena, Stage::Declined, "", 0, 40, "SE", "sv"),
+        ("Hannah Price", "x", "hannahprice", 62_000, 1.7, "influencer", &maya, Stage::Negotiating, "Legal review of usage rights", 3, 6, "US", "en"),
+        ("Jules Moreau", "instagram", "jules.moreau", 9_800, 3.6, "ugc", &lena, Stage::Contacted, "Send product", 4, 8, "FR", "fr"),
     ];
-    for (name, platform, handle, followers, lane, owner, stage, next) in pool {
-        let card = outreach::add_creator(
-            db,
-            owner,
-            campaign.id,
-            &NewCreator {
-                name: name.into(),
-                platform: platform.into(),
-                handle: handle.into(),
-                followers,
-                lane: lane.into(),
-                owner_org_id: None,
-                next_action: (!next.is_empty()).then(|| next.to_string()),
-            },
-            None,
-        )
-        .await?;
+    let today = chrono::Utc::now().date_naive();
+    for (name, platform, handle, followers, er, lane, owner, stage, next, due, days, country, language) in pool {
+        let engagements = (followers as f64 * er / 100.0).round() as i64;
+        let mut input = NewCreator::named(name, platform, handle);
+        input.followers = followers;
+        input.avg_reach = Some(followers * 38 / 100);
+        input.avg_likes = engagements * 80 / 100;
+        input.avg_comments = engagements * 6 / 100;
+        input.avg_shares = engagements * 5 / 100;
+        input.avg_saves = engagements - input.avg_likes - input.avg_comments - input.avg_shares;
+        input.lane = lane.into();
+        input.next_action = (!next.is_empty()).then(|| next.to_string());
+        input.next_action_due = (!next.is_empty()).then(|| today + chrono::Duration::days(due));
+        input.country = Some(country.into());
+        input.language = Some(language.into());
+        input.contact_email = Some(format!("{}@creators.example", handle.replace('.', "")));
+        input.rates = format!("${} per post", (followers / 100).clamp(150, 9_000));
+        let card = outreach::add_creator(db, owner, campaign.id, &input, None).await?;
         if stage != Stage::Prospect {
             outreach::move_card(db, owner, campaign.id, card.id, &MoveCard { stage, version: card.version }, None).await?;
+        }
+        // A believable age in the current stage.
+        sqlx::query("UPDATE creators SET stage_changed_at = $1 WHERE id = $2")
+            .bind(crate::db::now_ms() - days * 86_400_000)
+            .bind(card.id)
+            .execute(&db.pool)
+            .await?;
+        if name == "Ava Chen" {
+            let tiktok = crate::pool::PlatformStats {
+                platform: "tiktok".into(),
+                handle: "ava.outdoors".into(),
+                followers: 91_000,
+                avg_reach: Some(60_000),
+                avg_likes: 4_100,
+                avg_comments: 120,
+                avg_shares: 300,
+                avg_saves: 210,
+            };
+            crate::pool::ssr::add_handle(db, owner, campaign.id, card.id, &tiktok, None).await?;
+            let note = crate::pool::NewNote { text: "Prefers email over DMs; asked for a two-week shoot window.".into() };
+            crate::pool::ssr::add_note(db, &maya, campaign.id, card.id, &note, None).await?;
         }
     }
     seed_charter(db, campaign.id, [&maya, &jordan, &lena]).await?;

@@ -10,6 +10,7 @@ pub mod charter;
 pub mod components;
 pub mod error;
 pub mod outreach;
+pub mod pool;
 pub mod realtime;
 pub mod routes;
 

@@ -16,6 +16,8 @@ use app::accounts::{SignIn, SignUp};
 use app::campaigns::{NewCampaign, NewInvitation};
 use app::error::{AppError, ErrorCode, Result};
 use app::outreach::{MoveCard, NewCreator};
+use app::pool::ssr as pool;
+use app::pool::{ApplyMode, ChangeOwner, EditCreator, Merge, NewNote, PlatformStats, SetNextAction};
 use app::state::AppState;
 
 use crate::auth::{session_token, Auth};
@@ -51,6 +53,18 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/creators", post(add_creator))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}", get(get_creator))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}/move", post(move_creator))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/detail", get(creator_detail))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/profile", put(edit_creator))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/owner", put(change_owner))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/next-action", put(set_next_action))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/notes", post(add_note))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/handles", post(add_handle))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/merge", post(merge_creators))
+        .route("/api/v1/campaigns/{id}/creators.csv", get(export_creators))
+        .route("/api/v1/campaigns/{id}/imports", post(preview_import))
+        .route("/api/v1/campaigns/{id}/imports/{import_id}/apply", post(apply_import))
+        .route("/api/v1/campaigns/{id}/imports/{import_id}", delete(discard_import))
+        .route("/api/v1/imports/template.csv", get(import_template))
         .route("/api/v1/campaigns/{id}/events", get(events))
         .route("/api/v1/campaigns/{id}/charter", get(charter))
         .route("/api/v1/campaigns/{id}/charter.md", get(charter_markdown))
@@ -199,6 +213,128 @@ async fn move_creator(
 ) -> Result<impl IntoResponse> {
     let key = idempotency_key(&headers);
     Ok(Json(app::outreach::ssr::move_card(&s.db, &who, id, creator_id, &input, key.as_deref()).await?))
+}
+
+async fn creator_detail(State(s): State<AppState>, Auth(who): Auth, Path((id, creator_id)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+    Ok(Json(pool::detail(&s.db, &who, id, creator_id).await?))
+}
+
+async fn edit_creator(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, creator_id)): Path<(i64, i64)>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<EditCreator>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(pool::edit(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+}
+
+async fn change_owner(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, creator_id)): Path<(i64, i64)>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<ChangeOwner>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(pool::change_owner(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+}
+
+async fn set_next_action(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, creator_id)): Path<(i64, i64)>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<SetNextAction>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(pool::set_next_action(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+}
+
+async fn add_note(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, creator_id)): Path<(i64, i64)>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<NewNote>,
+) -> Result<impl IntoResponse> {
+    let entry = pool::add_note(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(entry)))
+}
+
+async fn add_handle(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, creator_id)): Path<(i64, i64)>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<PlatformStats>,
+) -> Result<impl IntoResponse> {
+    let card = pool::add_handle(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(card)))
+}
+
+async fn merge_creators(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, creator_id)): Path<(i64, i64)>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<Merge>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(pool::merge(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+}
+
+fn csv_response(body: String, filename: &str) -> Response {
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+async fn export_creators(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Response> {
+    let body = pool::export_csv(&s.db, &who, id).await?;
+    Ok(csv_response(body, &format!("creators-{id}.csv")))
+}
+
+async fn import_template() -> Response {
+    csv_response(app::pool::import::template(), "chorus-creators-template.csv")
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    #[serde(default)]
+    filename: String,
+}
+
+/// The file is the request body (text/csv); `?filename=` names it for the activity trail.
+async fn preview_import(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<ImportQuery>,
+    body: String,
+) -> Result<impl IntoResponse> {
+    let preview = pool::preview(&s.db, &who, id, &q.filename, &body).await?;
+    Ok((StatusCode::CREATED, Json(preview)))
+}
+
+#[derive(Deserialize)]
+struct ApplyBody {
+    mode: ApplyMode,
+}
+
+async fn apply_import(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, import_id)): Path<(i64, i64)>,
+    ApiJson(input): ApiJson<ApplyBody>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(pool::apply(&s.db, &who, id, import_id, input.mode).await?))
+}
+
+async fn discard_import(State(s): State<AppState>, Auth(who): Auth, Path((id, import_id)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+    pool::discard(&s.db, &who, id, import_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

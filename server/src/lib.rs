@@ -77,6 +77,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(tower_http::compression::CompressionLayer::new())
         .route("/ws", get(ws::upgrade))
         .layer(middleware::from_fn_with_state(origins, security::refuse_foreign_origins))
+        // CSV imports of 10,000 creators are a few MB.
+        .layer(axum::extract::DefaultBodyLimit::max(app::pool::import::MAX_BYTES + 64 * 1024))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

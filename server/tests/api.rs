@@ -245,8 +245,10 @@ async fn bad_input_names_the_field(kind: DbKind) {
     // A duplicate of platform + handle, case-insensitive and with or without the @.
     a.add_creator(id, "Ava", "Ava.Outdoors").await;
     let dup = a.post(&path, json!({ "name": "Ava again", "platform": "instagram", "handle": "@ava.outdoors" })).await;
-    assert_eq!((dup.status, dup.body["field"].as_str()), (422, Some("handle")));
+    // A conflict with the record that holds it, so the person can open it instead.
+    assert_eq!((dup.status, dup.body["field"].as_str()), (409, Some("handle")));
     assert!(dup.body["message"].as_str().unwrap().contains("already in this pool"));
+    assert_eq!(dup.body["current"]["name"], "Ava");
     // Unknown stage.
     let card = a.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["cards"][0]["id"].as_i64().unwrap();
     let r = a.move_card(id, card, "viral", 1).await;

@@ -402,17 +402,27 @@ pub async fn launch(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// This quarter's UGC strategy lead of a campaign (from the version up for sign-off, or the draft).
-pub async fn ugc_lead_now(db: &Db, campaign_id: i64) -> Result<(String, Option<String>)> {
-    let quarter = quarter_of(chrono::Utc::now().date_naive());
+/// The charter the campaign works by: the version up for sign-off (or signed), or the draft before any.
+async fn current_doc(db: &Db, campaign_id: i64) -> Result<CharterDoc> {
     let all = versions(db, campaign_id).await?;
-    let doc = match all.last() {
+    Ok(match all.last() {
         Some(v) => v.doc.clone(),
         None => {
             let mut conn = db.pool.acquire().await?;
             draft(&mut conn, campaign_id).await?.0
         }
-    };
+    })
+}
+
+/// The campaign's tier definitions (the template until the charter changes them).
+pub async fn tiers(db: &Db, campaign_id: i64) -> Result<crate::charter::Tiers> {
+    Ok(current_doc(db, campaign_id).await?.tiers)
+}
+
+/// This quarter's UGC strategy lead of a campaign (from the version up for sign-off, or the draft).
+pub async fn ugc_lead_now(db: &Db, campaign_id: i64) -> Result<(String, Option<String>)> {
+    let quarter = quarter_of(chrono::Utc::now().date_naive());
+    let doc = current_doc(db, campaign_id).await?;
     let roster = roster(db, campaign_id).await?;
     let lead = doc.ugc_lead(&quarter).and_then(|o| roster.org(o)).map(|o| o.name.clone());
     Ok((quarter, lead))

@@ -1,7 +1,7 @@
 //! Server side of the outreach board: loading it, adding creators to the pool, moving cards.
 use sqlx::Row;
 
-use super::{Board, Card, Lane, MoveCard, NewCreator, Stage, PLATFORMS};
+use super::{Board, Card, Lane, MoveCard, NewCreator, Stage};
 use crate::accounts::ssr::{org_from_row, Principal};
 use crate::campaigns::ssr::{authorize, get as get_campaign};
 use crate::db::{from_ms, now_ms, Db};
@@ -9,11 +9,13 @@ use crate::error::{AppError, Result};
 use crate::idempotency;
 use crate::realtime::{log, Change};
 
-const CARD_COLUMNS: &str = "cr.id, cr.campaign_id, cr.name, cr.platform, cr.handle, cr.followers, cr.lane, cr.stage, \
-     o.id, o.name, o.kind, o.color, u.name, cr.next_action, cr.version, cr.updated_at \
+pub(crate) const CARD_COLUMNS: &str = "cr.id, cr.campaign_id, cr.name, cr.platform, cr.handle, cr.followers, cr.avg_reach, \
+     cr.avg_likes + cr.avg_comments + cr.avg_shares + cr.avg_saves, \
+     (SELECT COUNT(*) FROM creator_handles h WHERE h.creator_id = cr.id), cr.country, cr.lane, cr.stage, cr.stage_changed_at, \
+     o.id, o.name, o.kind, o.color, cr.owner_user_id, u.name, cr.next_action, cr.next_action_due, cr.version, cr.updated_at \
      FROM creators cr JOIN organizations o ON o.id = cr.owner_org_id LEFT JOIN users u ON u.id = cr.owner_user_id";
 
-fn card_from_row(r: &sqlx::any::AnyRow) -> Card {
+pub(crate) fn card_from_row(r: &sqlx::any::AnyRow) -> Card {
     Card {
         id: r.get(0),
         campaign_id: r.get(1),
@@ -21,17 +23,24 @@ fn card_from_row(r: &sqlx::any::AnyRow) -> Card {
         platform: r.get(3),
         handle: r.get(4),
         followers: r.get(5),
-        lane: Lane::parse(&r.get::<String, _>(6)).unwrap_or(Lane::Influencer),
-        stage: Stage::parse(&r.get::<String, _>(7)).unwrap_or(Stage::Prospect),
-        owner: org_from_row(r.get(8), r.get(9), r.get(10), r.get(11)),
-        owner_person: r.get(12),
-        next_action: r.get(13),
-        version: r.get(14),
-        updated_at: from_ms(r.get(15)),
+        avg_reach: r.get(6),
+        engagements: r.get(7),
+        handles: r.get(8),
+        country: r.get(9),
+        lane: Lane::parse(&r.get::<String, _>(10)).unwrap_or(Lane::Influencer),
+        stage: Stage::parse(&r.get::<String, _>(11)).unwrap_or(Stage::Prospect),
+        stage_since: from_ms(r.get(12)),
+        owner: org_from_row(r.get(13), r.get(14), r.get(15), r.get(16)),
+        owner_user_id: r.get(17),
+        owner_person: r.get(18),
+        next_action: r.get(19),
+        next_action_due: r.get::<Option<String>, _>(20).and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+        version: r.get(21),
+        updated_at: from_ms(r.get(22)),
     }
 }
 
-async fn card_by_id(conn: &mut sqlx::AnyConnection, campaign_id: i64, card_id: i64) -> Result<Option<Card>> {
+pub(crate) async fn card_by_id(conn: &mut sqlx::AnyConnection, campaign_id: i64, card_id: i64) -> Result<Option<Card>> {
     let row = sqlx::query(&format!("SELECT {CARD_COLUMNS} WHERE cr.id = $1 AND cr.campaign_id = $2"))
         .bind(card_id)
         .bind(campaign_id)
@@ -51,7 +60,9 @@ pub async fn board(db: &Db, who: &Principal, campaign_id: i64) -> Result<Board> 
         .iter()
         .map(card_from_row)
         .collect();
-    Ok(Board { campaign, cards, head })
+    let tiers = crate::charter::ssr::tiers(db, campaign_id).await?;
+    let people = crate::pool::ssr::people(db, campaign_id).await?;
+    Ok(Board { campaign, cards, tiers, people, head })
 }
 
 pub async fn card(db: &Db, who: &Principal, campaign_id: i64, card_id: i64) -> Result<Card> {
@@ -60,76 +71,165 @@ pub async fn card(db: &Db, who: &Principal, campaign_id: i64, card_id: i64) -> R
     card_by_id(&mut conn, campaign_id, card_id).await?.ok_or_else(|| AppError::not_found("Creator"))
 }
 
-fn validate_new(input: &NewCreator) -> Result<(String, String, Lane)> {
-    if input.name.trim().is_empty() {
-        return Err(AppError::validation("name", "Enter the creator's name"));
+/// Checks that the owner is a partner and the person (if any) works there.
+pub(crate) async fn check_owner(conn: &mut sqlx::AnyConnection, campaign_id: i64, org_id: i64, user_id: Option<i64>) -> Result<()> {
+    let is_partner = sqlx::query("SELECT 1 FROM campaign_partners WHERE campaign_id = $1 AND org_id = $2")
+        .bind(campaign_id)
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if is_partner.is_none() {
+        return Err(AppError::validation("owner_org_id", "The relationship owner must be a partner of this campaign"));
     }
-    let platform = input.platform.trim().to_lowercase();
-    if !PLATFORMS.contains(&platform.as_str()) {
-        return Err(AppError::validation("platform", format!("Choose one of: {}", PLATFORMS.join(", "))));
+    if let Some(uid) = user_id {
+        let works_there = sqlx::query("SELECT 1 FROM users WHERE id = $1 AND org_id = $2 AND role = 'member'")
+            .bind(uid)
+            .bind(org_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if works_there.is_none() {
+            return Err(AppError::validation("owner_user_id", "The owner person must work for the owner partner"));
+        }
     }
-    let handle = input.handle.trim().trim_start_matches('@').to_string();
-    if handle.is_empty() || handle.len() > 100 || handle.chars().any(char::is_whitespace) {
-        return Err(AppError::validation("handle", "Enter the handle without spaces, e.g. @studio.mara"));
+    Ok(())
+}
+
+/// The creator already holding a platform + handle in this pool, if any.
+pub(crate) async fn holder_of(conn: &mut sqlx::AnyConnection, campaign_id: i64, platform: &str, handle: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT creator_id FROM creator_handles WHERE campaign_id = $1 AND platform = $2 AND handle_key = $3")
+        .bind(campaign_id)
+        .bind(platform)
+        .bind(handle.to_lowercase())
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Inserts a normalized creator (owner resolved) and its primary handle; returns the id.
+pub(crate) async fn insert_creator(conn: &mut sqlx::AnyConnection, campaign_id: i64, n: &NewCreator, now: i64) -> Result<i64> {
+    let stage = n.stage.unwrap_or(Stage::Prospect);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO creators (campaign_id, name, platform, handle, handle_key, followers, avg_reach, avg_likes, avg_comments, \
+         avg_shares, avg_saves, lane, stage, stage_changed_at, owner_org_id, owner_user_id, next_action, next_action_due, \
+         country, language, audience_notes, rates, contact_email, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, 1, $24, $25) \
+         RETURNING id",
+    )
+    .bind(campaign_id)
+    .bind(&n.name)
+    .bind(&n.platform)
+    .bind(&n.handle)
+    .bind(n.handle.to_lowercase())
+    .bind(n.followers)
+    .bind(n.avg_reach)
+    .bind(n.avg_likes)
+    .bind(n.avg_comments)
+    .bind(n.avg_shares)
+    .bind(n.avg_saves)
+    .bind(&n.lane)
+    .bind(stage.as_str())
+    .bind(now)
+    .bind(n.owner_org_id)
+    .bind(n.owner_user_id)
+    .bind(&n.next_action)
+    .bind(n.next_action_due.map(|d| d.to_string()))
+    .bind(&n.country)
+    .bind(&n.language)
+    .bind(&n.audience_notes)
+    .bind(&n.rates)
+    .bind(&n.contact_email)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO creator_handles (campaign_id, creator_id, platform, handle, handle_key, followers, avg_reach, \
+         avg_likes, avg_comments, avg_shares, avg_saves, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)",
+    )
+    .bind(campaign_id)
+    .bind(id)
+    .bind(&n.platform)
+    .bind(&n.handle)
+    .bind(n.handle.to_lowercase())
+    .bind(n.followers)
+    .bind(n.avg_reach)
+    .bind(n.avg_likes)
+    .bind(n.avg_comments)
+    .bind(n.avg_shares)
+    .bind(n.avg_saves)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// A creator with the same name or contact email (the same person on another platform, most likely).
+async fn similar(conn: &mut sqlx::AnyConnection, campaign_id: i64, n: &NewCreator) -> Result<Option<(i64, &'static str)>> {
+    if let Some(email) = &n.contact_email {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM creators WHERE campaign_id = $1 AND contact_email = $2")
+            .bind(campaign_id)
+            .bind(email)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(id) = id {
+            return Ok(Some((id, "contact_email")));
+        }
     }
-    if input.followers < 0 {
-        return Err(AppError::validation("followers", "Followers cannot be negative"));
-    }
-    let lane = Lane::parse(&input.lane).ok_or_else(|| AppError::validation("lane", "Choose influencer or ugc"))?;
-    Ok((platform, handle, lane))
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM creators WHERE campaign_id = $1 AND LOWER(name) = $2")
+        .bind(campaign_id)
+        .bind(n.name.to_lowercase())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(id.map(|id| (id, "name")))
 }
 
 /// Adds a creator to the campaign's pool (introducing them to every partner at once).
+///
+/// The same person is never two records: a platform + handle already in the pool is refused with the
+/// creator holding it (`current`), and a creator with the same name or contact email is refused as a
+/// possible duplicate (offering a merge) unless `allow_similar` is set.
 pub async fn add_creator(db: &Db, who: &Principal, campaign_id: i64, input: &NewCreator, key: Option<&str>) -> Result<Card> {
     let my_org = authorize(db, who, campaign_id).await?;
-    let (platform, handle, lane) = validate_new(input)?;
-    let owner_org = input.owner_org_id.unwrap_or(my_org.id);
+    let mut n = input.normalized()?;
+    let owner_org = n.owner_org_id.unwrap_or(my_org.id);
+    n.owner_org_id = Some(owner_org);
+    if n.owner_user_id.is_none() && owner_org == my_org.id && who.via_token.is_none() {
+        n.owner_user_id = Some(who.me.user_id);
+    }
     let hash = idempotency::request_hash("add_creator", &(campaign_id, input));
     let scope = who.idempotency_scope();
     let mut w = db.write().await?;
     if let Some(answer) = idempotency::claim(&mut w, &scope, key, &hash).await? {
         return idempotency::replay(&answer);
     }
-    let is_partner = sqlx::query("SELECT 1 FROM campaign_partners WHERE campaign_id = $1 AND org_id = $2")
-        .bind(campaign_id)
-        .bind(owner_org)
-        .fetch_optional(w.conn())
-        .await?;
-    if is_partner.is_none() {
-        return Err(AppError::validation("owner_org_id", "The relationship owner must be a partner of this campaign"));
+    check_owner(w.conn(), campaign_id, owner_org, n.owner_user_id).await?;
+    if let Some(holder) = holder_of(w.conn(), campaign_id, &n.platform, &n.handle).await? {
+        let existing = card_by_id(w.conn(), campaign_id, holder).await?.ok_or_else(AppError::internal)?;
+        return Err(AppError {
+            field: Some("handle".into()),
+            ..AppError::conflict(
+                format!("@{} on {} is already in this pool as {}", n.handle, n.platform, existing.name),
+                serde_json::to_value(&existing).ok(),
+            )
+        });
     }
-    let exists = sqlx::query("SELECT name FROM creators WHERE campaign_id = $1 AND platform = $2 AND handle_key = $3")
-        .bind(campaign_id)
-        .bind(&platform)
-        .bind(handle.to_lowercase())
-        .fetch_optional(w.conn())
-        .await?;
-    if let Some(row) = exists {
-        return Err(AppError::validation(
-            "handle",
-            format!("@{handle} on {platform} is already in this pool as {}", row.get::<String, _>(0)),
-        ));
+    if !n.allow_similar {
+        if let Some((id, field)) = similar(w.conn(), campaign_id, &n).await? {
+            let existing = card_by_id(w.conn(), campaign_id, id).await?.ok_or_else(AppError::internal)?;
+            let why = if field == "name" { "the same name" } else { "the same contact email" };
+            return Err(AppError {
+                field: Some(field.into()),
+                ..AppError::conflict(
+                    format!(
+                        "{} (@{} on {}) has {why}: if this is the same person, add the handle to them instead of creating a second record",
+                        existing.name, existing.handle, existing.platform
+                    ),
+                    serde_json::to_value(&existing).ok(),
+                )
+            });
+        }
     }
     let now = now_ms();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO creators (campaign_id, name, platform, handle, handle_key, followers, lane, stage, owner_org_id, \
-         owner_user_id, next_action, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'prospect', $8, $9, $10, 1, $11, $12) RETURNING id",
-    )
-    .bind(campaign_id)
-    .bind(input.name.trim())
-    .bind(&platform)
-    .bind(&handle)
-    .bind(handle.to_lowercase())
-    .bind(input.followers)
-    .bind(lane.as_str())
-    .bind(owner_org)
-    .bind(if owner_org == my_org.id && who.via_token.is_none() { Some(who.me.user_id) } else { None })
-    .bind(input.next_action.as_deref().map(str::trim).filter(|s| !s.is_empty()))
-    .bind(now)
-    .bind(now)
-    .fetch_one(w.conn())
-    .await?;
+    let id = insert_creator(w.conn(), campaign_id, &n, now).await?;
+    crate::pool::ssr::record(&mut w, campaign_id, id, who, "added", &format!("Added to the pool on {} as @{}", n.platform, n.handle)).await?;
     let card = card_by_id(w.conn(), campaign_id, id).await?.ok_or_else(AppError::internal)?;
     log::append(&mut w, campaign_id, &who.actor(), Change::CardAdded { card: card.clone() }).await?;
     idempotency::store(&mut w, &scope, key, &card).await?;
@@ -155,28 +255,39 @@ pub async fn move_card(
     }
     let current = card_by_id(w.conn(), campaign_id, card_id).await?.ok_or_else(|| AppError::not_found("Creator"))?;
     if current.version != input.version {
-        return Err(conflict(&current, who));
+        return Err(conflict(&current));
     }
     if current.stage == input.stage {
         idempotency::store(&mut w, &scope, key, &current).await?;
         w.commit().await?;
         return Ok(current);
     }
+    let now = now_ms();
     let updated = sqlx::query(
-        "UPDATE creators SET stage = $1, version = version + 1, updated_at = $2 \
-         WHERE id = $3 AND campaign_id = $4 AND version = $5",
+        "UPDATE creators SET stage = $1, stage_changed_at = $2, version = version + 1, updated_at = $3 \
+         WHERE id = $4 AND campaign_id = $5 AND version = $6",
     )
     .bind(input.stage.as_str())
-    .bind(now_ms())
+    .bind(now)
+    .bind(now)
     .bind(card_id)
     .bind(campaign_id)
     .bind(input.version)
     .execute(w.conn())
     .await?;
     if updated.rows_affected() == 0 {
-        return Err(conflict(&current, who));
+        return Err(conflict(&current));
     }
     let card = card_by_id(w.conn(), campaign_id, card_id).await?.ok_or_else(AppError::internal)?;
+    crate::pool::ssr::record(
+        &mut w,
+        campaign_id,
+        card_id,
+        who,
+        "moved",
+        &format!("Moved from {} to {}", current.stage.label(), card.stage.label()),
+    )
+    .await?;
     log::append(
         &mut w,
         campaign_id,
@@ -189,10 +300,10 @@ pub async fn move_card(
     Ok(card)
 }
 
-fn conflict(current: &Card, _who: &Principal) -> AppError {
+pub(crate) fn conflict(current: &Card) -> AppError {
     AppError::conflict(
         format!(
-            "{} was changed by someone else meanwhile: it is now in {} (version {}). Your move was not applied.",
+            "{} was changed by someone else meanwhile: it is now in {} (version {}). Your change was not applied.",
             current.name,
             current.stage.label(),
             current.version

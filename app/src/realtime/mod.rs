@@ -25,6 +25,13 @@ pub struct Actor {
 pub enum Change {
     CardAdded { card: Card },
     CardMoved { card_id: i64, name: String, from: Stage, to: Stage, version: i64 },
+    /// A card's fields changed (owner, next action, profile, handles); `what` completes "{who} …".
+    CardUpdated { card: Card, what: String },
+    CardNoted { card_id: i64, name: String },
+    /// Creators imported from a file at once; the cards ride along for small files, else clients reload.
+    CreatorsImported { count: i64, file: String, cards: Option<Vec<Card>> },
+    /// `removed_id` was merged into `into` (the same person, two records) and is gone.
+    CreatorsMerged { into: Card, removed_id: i64, removed_name: String },
     PartnerJoined { org: OrgRef },
     CreatorJoined { creator_id: i64, user_id: i64 },
     CharterSectionSaved { section: crate::charter::Section, version: i64 },
@@ -59,6 +66,10 @@ impl Event {
             Change::CardMoved { name, from, to, .. } => {
                 format!("{who} moved {name} from {} to {}", from.label(), to.label())
             }
+            Change::CardUpdated { what, .. } => format!("{who} {what}"),
+            Change::CardNoted { name, .. } => format!("{who} added a note on {name}"),
+            Change::CreatorsImported { count, file, .. } => format!("{who} imported {count} creators from {file}"),
+            Change::CreatorsMerged { into, removed_name, .. } => format!("{who} merged {removed_name} into {}", into.name),
             Change::PartnerJoined { org } => format!("{} joined the campaign as a partner", org.name),
             Change::CreatorJoined { .. } => format!("{who} accepted a creator invitation"),
             Change::CharterSectionSaved { section, .. } => format!("{who} saved the charter's {}", section.title().to_lowercase()),
@@ -133,5 +144,7 @@ pub enum ServerMsg {
     Error { campaign_id: Option<i64>, code: crate::error::ErrorCode, message: String },
     /// Someone else's presence, passed on as it comes; it expires unless repeated.
     Presence { campaign_id: i64, user_id: i64, name: String, org_name: Option<String>, section: Option<String> },
+    /// Progress of a long job someone runs on the campaign (a CSV import); not logged.
+    Progress { campaign_id: i64, job: String, by: String, done: u64, total: u64 },
     Pong,
 }

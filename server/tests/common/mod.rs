@@ -151,6 +151,26 @@ impl Client {
     pub async fn post(&self, path: &str, body: Value) -> Reply {
         self.send(reqwest::Method::POST, path, Some(body), &[]).await
     }
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.send(reqwest::Method::PUT, path, Some(body), &[]).await
+    }
+
+    /// Posts a plain-text body (a CSV file).
+    pub async fn post_text(&self, path: &str, text: &str) -> Reply {
+        let mut req = self.http.post(format!("{}{path}", self.base)).header("content-type", "text/csv").body(text.to_string());
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        if let Some(t) = &self.bearer {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, body, set_cookie: None }
+    }
+
     pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Reply {
         self.send(reqwest::Method::POST, path, Some(body), headers).await
     }
