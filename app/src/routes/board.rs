@@ -856,6 +856,10 @@ fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             use wasm_bindgen::JsCast;
+            // A mouse drags the whole card (HTML5 drag and drop); touch and pen drag from the grip.
+            if ev.pointer_type() == "mouse" {
+                return;
+            }
             if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
                 let _ = el.set_pointer_capture(ev.pointer_id());
             }
