@@ -241,7 +241,7 @@ pub(crate) struct BoardCtx {
     touch_over: RwSignal<Option<Stage>>,
     /// The card whose detail is open.
     pub open: RwSignal<Option<i64>>,
-    /// Bumped by every live event, so an open detail reloads.
+    /// Bumped when the open card changes, so its detail reloads.
     pub rev: RwSignal<u64>,
     pub viewers: RwSignal<Vec<Viewer>>,
     /// Progress of imports running on this campaign: (job, by, done, total).
@@ -332,7 +332,16 @@ fn apply_event(ctx: BoardCtx, event: &Event) {
         Change::CharterSectionSaved { .. } | Change::CharterProposed { .. } => ctx.reload.update(|r| *r += 1),
         _ => {}
     }
-    ctx.rev.update(|r| *r += 1);
+    // An open detail reloads only when its own card changed (so typing elsewhere is not disturbed).
+    let touched = match &event.change {
+        Change::CardMoved { card_id, .. } | Change::CardNoted { card_id, .. } => Some(*card_id),
+        Change::CardAdded { card } | Change::CardUpdated { card, .. } => Some(card.id),
+        Change::CreatorsMerged { into, .. } => Some(into.id),
+        _ => None,
+    };
+    if touched.is_some() && touched == ctx.open.get_untracked() {
+        ctx.rev.update(|r| *r += 1);
+    }
 }
 
 #[component]

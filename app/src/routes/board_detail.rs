@@ -63,6 +63,8 @@ pub fn CardDetail(id: i64, now: chrono::DateTime<chrono::Utc>) -> impl IntoView 
     let ctx = expect_context::<BoardCtx>();
     let detail = Resource::new(move || (id, ctx.rev.get()), move |(id, _)| fetch_creator(ctx.campaign_id, id));
     let close = move || ctx.open.set(None);
+    // A note being written survives the detail reloading around it.
+    let note = RwSignal::new(String::new());
     view! {
         <div class="drawer-backdrop" on:click=move |_| close()></div>
         <aside class="drawer" role="dialog" aria-modal="true" aria-label="Creator detail" data-testid="card-detail"
@@ -71,7 +73,7 @@ pub fn CardDetail(id: i64, now: chrono::DateTime<chrono::Utc>) -> impl IntoView 
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
-                        Ok(d) => view! { <DetailBody d now/> }.into_any(),
+                        Ok(d) => view! { <DetailBody d now note/> }.into_any(),
                         Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     }
                 })}
@@ -81,7 +83,7 @@ pub fn CardDetail(id: i64, now: chrono::DateTime<chrono::Utc>) -> impl IntoView 
 }
 
 #[component]
-fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSignal<String>) -> impl IntoView {
     let ctx = expect_context::<BoardCtx>();
     let CreatorDetail { card, profile, handles, history, has_account } = d;
     let id = card.id;
@@ -122,7 +124,6 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>) -> impl Into
         spawn_local(async move { done(save_next_action(ctx.campaign_id, id, input, new_key()).await, "Next action saved") });
     };
     // Note.
-    let note = RwSignal::new(String::new());
     let add_note_now = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = NewNote { text: note.get_untracked() };

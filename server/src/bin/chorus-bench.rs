@@ -3,8 +3,8 @@
 //! It is a benchmark, not a test: it is built only with `--features bench` and never runs in CI.
 //!
 //! * `chorus-bench [run]`: the whole benchmark. Fan-out latency of Chorus against a minimal broadcast server
-//!   (the floor), server memory per idle WebSocket, server-side rendering time of a 500-card board and the
-//!   compressed size of the WASM bundle. Prints a table and, with `--write-doc`, writes the figures into
+//!   (the floor), server memory per idle WebSocket, server-side rendering time of a 500- and a 2,000-card board
+//!   and the compressed size of the WASM bundle. Prints a table and, with `--write-doc`, writes the figures into
 //!   docs/PERFORMANCE.md (between the `chorus-bench` markers).
 //! * `chorus-bench clients`: N WebSocket clients in their own process (the load generator). Reports on stdout.
 //! * `chorus-bench serve`: the Chorus server (`chorus_server::start`) alone in a process, so that its resident
@@ -89,10 +89,10 @@ struct RunArgs {
     /// How long one round may take before it is given up (counted as incomplete).
     #[arg(long, default_value_t = 20)]
     round_timeout_s: u64,
-    /// Cards on the server-rendered board.
-    #[arg(long, default_value_t = 500)]
-    ssr_cards: usize,
-    /// Sequential timed GETs of the board page.
+    /// Cards on the server-rendered board: one board (campaign) per size, each measured on its own.
+    #[arg(long, alias = "ssr-cards", value_delimiter = ',', default_value = "500,2000")]
+    ssr_sizes: Vec<usize>,
+    /// Sequential timed GETs of the board page, per size.
     #[arg(long, default_value_t = 200)]
     ssr_requests: usize,
     /// The cargo-leptos site root holding pkg/*.wasm (default: $CARGO_TARGET_DIR/site, then <workspace>/target/site).
@@ -979,8 +979,14 @@ struct Ssr {
     p50: f64,
     p95: f64,
     p99: f64,
+    max: f64,
     html_bytes: usize,
     html_gzip: usize,
+    /// Cards on the page carrying an overdue mark, and tier labels (a check that the seeded figures render).
+    overdue: usize,
+    tiered: usize,
+    /// Seconds the CSV import (preview + apply) took.
+    seed_s: f64,
 }
 
 #[derive(Default, Clone)]
@@ -1009,7 +1015,7 @@ async fn run(a: RunArgs, fd_limit: u64) {
     let mut chorus_rows: Vec<FanOut> = Vec::new();
     let mut floor_rows: Vec<FanOut> = Vec::new();
     let mut memory_rows: Vec<Memory> = Vec::new();
-    let mut ssr = None;
+    let mut ssr: Vec<Ssr> = Vec::new();
 
     if wants("fanout") || wants("ssr") {
         let server = ServerProc::spawn(&dir, "fanout").await;
@@ -1037,16 +1043,20 @@ async fn run(a: RunArgs, fd_limit: u64) {
             }
         }
         if wants("ssr") {
-            println!("SSR of a {}-card board …", a.ssr_cards);
-            let row = ssr_board(&a, &http).await;
-            println!(
-                "  p50 {} ms, p95 {} ms, p99 {} ms, {} bytes",
-                fmt_ms(row.p50),
-                fmt_ms(row.p95),
-                fmt_ms(row.p99),
-                row.html_bytes
-            );
-            ssr = Some(row);
+            for &cards in &a.ssr_sizes {
+                println!("SSR of a {}-card board …", fmt_n(cards));
+                let row = ssr_board(&a, &http, cards).await;
+                println!(
+                    "  seeded in {:.1} s; p50 {} ms, p95 {} ms, p99 {} ms, max {} ms, {} bytes",
+                    row.seed_s,
+                    fmt_ms(row.p50),
+                    fmt_ms(row.p95),
+                    fmt_ms(row.p99),
+                    fmt_ms(row.max),
+                    row.html_bytes
+                );
+                ssr.push(row);
+            }
         }
         server.stop().await;
     }
@@ -1278,25 +1288,159 @@ async fn memory(a: &RunArgs, dir: &Path, n: usize) -> Memory {
     row
 }
 
-async fn ssr_board(a: &RunArgs, http: &Http) -> Ssr {
-    let campaign = http.campaign("Board of many").await;
-    for i in 0..a.ssr_cards {
-        let card = http.add_creator(campaign, i).await;
-        // Spread the cards over every column, as a real board would be.
-        let stage = Stage::ALL[i % Stage::ALL.len()];
-        if stage != Stage::Prospect {
-            http.move_card(campaign, card["id"].as_i64().unwrap(), stage, card["version"].as_i64().unwrap()).await;
-        }
+/// Deterministic pseudo-random numbers (splitmix64), so that every run seeds the same board.
+struct Mix(u64);
+
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
     }
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// How a pool of creators spreads over the stages (a funnel: many prospects, few paid), in per mille.
+const STAGE_SHARE: [(Stage, u32); 10] = [
+    (Stage::Prospect, 300),
+    (Stage::Contacted, 180),
+    (Stage::Negotiating, 110),
+    (Stage::Contracted, 80),
+    (Stage::Briefed, 70),
+    (Stage::ContentInProgress, 70),
+    (Stage::Posted, 60),
+    (Stage::Paid, 50),
+    (Stage::Declined, 50),
+    (Stage::Archived, 30),
+];
+
+/// A CSV file (the import format, app/src/pool/import.rs) of `n` creators with realistic figures: followers
+/// log-uniform from 500 to 3M (so every tier of the charter template and "no tier" occur), engagement 0.3–6 %
+/// of followers split into likes, comments, shares and saves (so some are below their tier's minimum), reach for
+/// four in five, a next action for two in three with a due date from 20 days ago to 30 days ahead (about a
+/// third of them overdue), a country, a language, owners spread over `owners` (partner names; empty = the
+/// importer's). end2end/bench/board-update.mjs writes the same kind of file.
+fn board_csv(n: usize, owners: &[String], today: chrono::NaiveDate) -> String {
+    const FIRST: [&str; 16] = [
+        "Ava", "Marco", "Priya", "Lucía", "Noah", "Mei", "Jonas", "Amara", "Leo", "Sofia", "Kai", "Nora", "Omar", "Ines",
+        "Theo", "Yuki",
+    ];
+    const LAST: [&str; 16] = [
+        "Chen", "Bianchi", "Nair", "Gómez", "Müller", "Okafor", "Larsen", "Silva", "Kowalski", "Haddad", "Tanaka",
+        "Dubois", "Novak", "Reyes", "Andersen", "Costa",
+    ];
+    const COUNTRIES: [(&str, &str); 8] =
+        [("US", "en"), ("GB", "en"), ("DE", "de"), ("FR", "fr"), ("ES", "es"), ("BR", "pt"), ("JP", "ja"), ("IT", "it")];
+    const ACTIONS: [&str; 6] =
+        ["Send the brief", "Follow up on rates", "Ask for media kit", "Review draft", "Confirm posting date", "Send contract"];
+    let mut rng = Mix(0xC0FFEE ^ n as u64);
+    let mut out = String::new();
+    let header: Vec<&str> = [
+        "name", "platform", "handle", "followers", "avg_reach", "avg_likes", "avg_comments", "avg_shares", "avg_saves",
+        "lane", "stage", "owner", "next_action", "next_action_due", "country", "language",
+    ]
+    .to_vec();
+    app::pool::csv::push_record(&mut out, &header);
+    for i in 0..n {
+        let (first, last) = (FIRST[rng.below(FIRST.len())], LAST[rng.below(LAST.len())]);
+        let platform = PLATFORMS[[0, 0, 0, 1, 1, 2, 3, 4][rng.below(8)]];
+        let followers = (500.0 * (3_000_000.0f64 / 500.0).powf(rng.unit())).round() as i64;
+        let engagements = followers as f64 * (0.003 + 0.057 * rng.unit());
+        let part = |share: f64| ((engagements * share).round() as i64).to_string();
+        let reach =
+            if rng.below(5) == 0 { String::new() } else { ((followers as f64 * (0.1 + 0.5 * rng.unit())) as i64).to_string() };
+        let mut pick = rng.below(1000) as u32;
+        let stage = STAGE_SHARE
+            .iter()
+            .find(|(_, share)| {
+                if pick < *share {
+                    true
+                } else {
+                    pick -= share;
+                    false
+                }
+            })
+            .map(|(s, _)| *s)
+            .unwrap_or(Stage::Prospect);
+        let (action, due) = if rng.below(3) == 0 {
+            (String::new(), String::new())
+        } else {
+            let days = rng.below(51) as i64 - 20;
+            (ACTIONS[rng.below(ACTIONS.len())].to_string(), (today + chrono::Duration::days(days)).format("%Y-%m-%d").to_string())
+        };
+        let (country, language) = COUNTRIES[rng.below(COUNTRIES.len())];
+        let owner = if owners.is_empty() { String::new() } else { owners[i % owners.len()].clone() };
+        let row = [
+            format!("{first} {last}"),
+            platform.to_string(),
+            format!("{}.{}.{i:04}", first.to_lowercase(), last.to_lowercase()),
+            followers.to_string(),
+            reach,
+            part(0.80),
+            part(0.06),
+            part(0.06),
+            part(0.08),
+            if rng.below(3) == 0 { "ugc" } else { "influencer" }.to_string(),
+            stage.as_str().to_string(),
+            owner,
+            action,
+            due,
+            country.to_string(),
+            language.to_string(),
+        ];
+        app::pool::csv::push_record(&mut out, &row);
+    }
+    out
+}
+
+/// Adds `n` creators to the campaign through the CSV import (upload, then apply all rows), as a partner would.
+async fn import_creators(http: &Http, campaign: i64, n: usize) {
+    let csv = board_csv(n, &[], chrono::Utc::now().date_naive());
+    let path = format!("/api/v1/campaigns/{campaign}/imports?filename=bench-{n}.csv");
+    let resp = http
+        .client
+        .post(format!("{}{path}", http.base))
+        .header("cookie", &http.cookie)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .expect("upload the CSV file");
+    let status = resp.status().as_u16();
+    let preview: Value = resp.json().await.unwrap_or(Value::Null);
+    assert!((200..300).contains(&status), "CSV preview: {status} {preview}");
+    assert_eq!(preview["valid"].as_u64(), Some(n as u64), "every row of the generated file is valid: {}", preview["errors"]);
+    let import_id = preview["import_id"].as_i64().expect("import_id");
+    let done = http
+        .post(&format!("/api/v1/campaigns/{campaign}/imports/{import_id}/apply"), json!({ "mode": "all" }))
+        .await
+        .expect("apply the import");
+    assert_eq!(done["imported"].as_u64(), Some(n as u64), "every row imported: {done}");
+}
+
+async fn ssr_board(a: &RunArgs, http: &Http, cards: usize) -> Ssr {
+    let campaign = http.campaign(&format!("Board of {cards}")).await;
+    let seeding = Instant::now();
+    import_creators(http, campaign, cards).await;
+    let seed_s = seeding.elapsed().as_secs_f64();
     let path = format!("/campaigns/{campaign}");
-    let last_handle = format!("creator.{:04}", a.ssr_cards.saturating_sub(1));
+    let last_handle = format!(".{:04}\"", cards.saturating_sub(1));
     let mut html = Vec::new();
     for _ in 0..5 {
         let (status, body, _) = http.request(reqwest::Method::GET, &path, None).await.expect("the board page");
         assert_eq!(status, 200, "GET {path}");
         html = body;
     }
-    assert!(String::from_utf8_lossy(&html).contains(&last_handle), "the board page shows every card");
+    let page = String::from_utf8_lossy(&html).to_string();
+    assert!(page.contains(&last_handle), "the board page shows every card");
     let mut times = Vec::with_capacity(a.ssr_requests);
     for _ in 0..a.ssr_requests {
         let t = Instant::now();
@@ -1309,13 +1453,17 @@ async fn ssr_board(a: &RunArgs, http: &Http) -> Ssr {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     let _ = gz.write_all(&html);
     Ssr {
-        cards: a.ssr_cards,
+        cards,
         requests: a.ssr_requests,
         p50: pct(&times, 50.0),
         p95: pct(&times, 95.0),
         p99: pct(&times, 99.0),
+        max: times.last().copied().unwrap_or(f64::NAN),
         html_bytes: html.len(),
         html_gzip: gz.finish().map(|v| v.len()).unwrap_or(0),
+        overdue: page.matches("class=\"card overdue\"").count(),
+        tiered: page.matches("data-testid=\"tier\"").count(),
+        seed_s,
     }
 }
 
@@ -1428,7 +1576,7 @@ struct Report {
     chorus: Vec<FanOut>,
     floor: Vec<FanOut>,
     memory: Vec<Memory>,
-    ssr: Option<Ssr>,
+    ssr: Vec<Ssr>,
     wasm: Option<Wasm>,
     load_before: String,
     load_after: String,
@@ -1438,6 +1586,9 @@ struct Report {
 const FANOUT_TARGET: f64 = 1.25;
 const MEMORY_TARGET: u64 = 16 * 1024;
 const WASM_TARGET: u64 = 300_000;
+/// The server renders the board of this many cards with p95 ≤ SSR_TARGET_MS.
+const SSR_TARGET_CARDS: usize = 2_000;
+const SSR_TARGET_MS: f64 = 50.0;
 
 fn verdict(ok: bool) -> &'static str {
     if ok {
@@ -1596,21 +1747,35 @@ impl Report {
             s += "\n";
         }
 
-        if let Some(r) = &self.ssr {
+        if !self.ssr.is_empty() {
+            let sizes: Vec<String> = self.ssr.iter().map(|r| fmt_n(r.cards)).collect();
             s += &format!(
-                "### Server-side rendering of a {}-card board\n\n`GET /campaigns/{{id}}` with a session, {} times one after another (after 5 unmeasured), timed from sending the request to the last byte of the page.\n\n",
-                r.cards, r.requests
+                "### Server-side rendering of the board ({} cards)\n\n\
+                 One campaign per size, its creators added through the CSV import (realistic figures: tiers, engagement below a tier's minimum, \
+                 overdue next actions; spread over the stages like a funnel). `GET /campaigns/{{id}}` with a session, {} times one after another \
+                 (after 5 unmeasured), timed from sending the request to the last byte of the page. Target: p95 ≤ {} ms with {} cards.\n\n",
+                sizes.join(" and "),
+                a.ssr_requests,
+                SSR_TARGET_MS,
+                fmt_n(SSR_TARGET_CARDS)
             );
-            s += "| cards | p50 | p95 | p99 | HTML | HTML gzip |\n|---:|---:|---:|---:|---:|---:|\n";
-            s += &format!(
-                "| {} | {} ms | {} ms | {} ms | {} | {} |\n\n",
-                r.cards,
-                fmt_ms(r.p50),
-                fmt_ms(r.p95),
-                fmt_ms(r.p99),
-                kb(r.html_bytes as u64),
-                kb(r.html_gzip as u64)
-            );
+            s += "| cards | p50 | p95 | p99 | max | HTML | HTML gzip | overdue marks / tier labels on the page | p95 ≤ 50 ms (2,000 cards) |\n|---:|---:|---:|---:|---:|---:|---:|---:|:--:|\n";
+            for r in &self.ssr {
+                s += &format!(
+                    "| {} | {} ms | {} ms | {} ms | {} ms | {} | {} | {} / {} | {} |\n",
+                    fmt_n(r.cards),
+                    fmt_ms(r.p50),
+                    fmt_ms(r.p95),
+                    fmt_ms(r.p99),
+                    fmt_ms(r.max),
+                    kb(r.html_bytes as u64),
+                    kb(r.html_gzip as u64),
+                    fmt_n(r.overdue),
+                    fmt_n(r.tiered),
+                    if r.cards == SSR_TARGET_CARDS { verdict(r.p95 <= SSR_TARGET_MS) } else { "–" }
+                );
+            }
+            s += "\n";
         }
 
         if let Some(w) = &self.wasm {
