@@ -128,9 +128,9 @@ pub fn tier_for(tiers: &Tiers, m: &Metrics) -> Tiering {
             basis: t.basis,
             below_minimum: false,
             explanation: format!(
-                "{}: {:.2}% ≥ {}% minimum, ER = {}",
-                t.name,
+                "{:.2}% meets the {} minimum of {}% (ER = {})",
                 r,
+                t.name,
                 trim_pct(t.min_engagement_rate),
                 t.basis.formula()
             ),

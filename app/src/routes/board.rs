@@ -668,8 +668,25 @@ fn FilterBar() -> impl IntoView {
         ctx.people.with(|ps| ps.iter().filter(|p| partner.is_none_or(|o| o == p.org_id)).cloned().collect::<Vec<_>>())
     };
     let opt_id = |v: String| v.parse::<i64>().ok();
+    // On phones the filters fold away behind one button (the search box stays).
+    let unfolded = RwSignal::new(false);
+    let active = move || {
+        filters.with(|f| {
+            [f.partner.is_some(), f.person.is_some(), !f.tier.is_empty(), !f.platform.is_empty(), !f.lane.is_empty(), f.age.is_some(), f.overdue]
+                .into_iter()
+                .filter(|b| *b)
+                .count()
+        })
+    };
     view! {
-        <form class="filters" role="search" aria-label="Filter the board" data-testid="filters" on:submit=|ev| ev.prevent_default()>
+        <form class="filters" class:folded=move || !unfolded.get() role="search" aria-label="Filter the board" data-testid="filters" on:submit=|ev| ev.prevent_default()>
+            <button type="button" class="button small filters-toggle" aria-expanded=move || unfolded.get().to_string()
+                on:click=move |_| unfolded.update(|u| *u = !*u)>
+                {move || match active() {
+                    0 => "Filters".to_string(),
+                    n => format!("Filters ({n})"),
+                }}
+            </button>
             <label class="grow">
                 <span class="sr-only">"Search"</span>
                 <input type="search" name="q" placeholder="Search name, @handle, next action…"
