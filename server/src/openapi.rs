@@ -315,7 +315,8 @@ fn pool_schemas() -> Value {
             "card": r("Card"), "profile": r("Profile"),
             "handles": { "type": "array", "items": r("PlatformStats"), "description": "Every handle with its figures; the primary one first" },
             "history": arr("HistoryEntry"),
-            "has_account": { "type": "boolean", "description": "Whether the creator has accepted a portal invitation" } } },
+            "account": { "type": ["array", "null"], "items": { "type": "string" }, "minItems": 2, "maxItems": 2,
+                "description": "The creator's own account as [name, email], once they accepted a portal invitation" } } },
         "PartnerPerson": { "type": "object", "description": "A person at a partner organization", "properties": {
             "user_id": { "type": "integer" }, "name": { "type": "string" }, "org_id": { "type": "integer" } } },
         "Tier": { "type": "object", "description": "One tier of the charter: a follower band [min_followers, max_followers) and the engagement rate it asks for", "properties": {

@@ -453,3 +453,25 @@ async fn ten_thousand_rows_import_in_one_go(kind: DbKind) {
     let last = events["events"].as_array().unwrap().last().unwrap().clone();
     assert_eq!((last["data"]["count"].as_i64(), last["data"]["cards"].is_null()), (Some(10_000), true));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_detail_links_the_creators_own_account() {
+    let app = spawn_app(DbKind::Sqlite).await;
+    let (maya, _, _, campaign) = setup(&app).await;
+    let card = maya.add_creator(campaign, "Ava Chen", "ava").await;
+    let id = card["id"].as_i64().unwrap();
+    assert_eq!(maya.get(&path(campaign, &format!("/creators/{id}/detail"))).await.ok()["account"], Value::Null);
+    let inv = maya.post(&path(campaign, "/invitations"), json!({ "kind": "creator", "creator_id": id })).await.ok();
+    let token = inv["token"].as_str().unwrap();
+    // The creator signs up through the form the invitation page shows.
+    let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp = form
+        .post(format!("{}/auth/creator-signup", app.base))
+        .form(&[("token", token), ("name", "Ava Chen"), ("email", "ava@creators.example"), ("password", "creator-pass")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let detail = maya.get(&path(campaign, &format!("/creators/{id}/detail"))).await.ok();
+    assert_eq!(detail["account"], json!(["Ava Chen", "ava@creators.example"]));
+}

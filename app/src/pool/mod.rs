@@ -202,8 +202,8 @@ pub struct CreatorDetail {
     pub profile: Profile,
     pub handles: Vec<PlatformStats>,
     pub history: Vec<HistoryEntry>,
-    /// Whether the creator has accepted a portal invitation.
-    pub has_account: bool,
+    /// The creator's own account (name, email), once they accepted a portal invitation.
+    pub account: Option<(String, String)>,
 }
 
 /// A person at a partner organization, for the owner pickers and the person filter.

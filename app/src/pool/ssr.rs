@@ -90,7 +90,13 @@ pub async fn detail(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64)
         rates: r.get(4),
         contact_email: r.get(5),
     };
-    let has_account = r.get::<Option<i64>, _>(6).is_some();
+    let account = match r.get::<Option<i64>, _>(6) {
+        Some(uid) => sqlx::query_as::<_, (String, String)>("SELECT name, email FROM users WHERE id = $1")
+            .bind(uid)
+            .fetch_optional(&mut *conn)
+            .await?,
+        None => None,
+    };
     let handles = handles_of(&mut conn, creator_id).await?;
     let history = sqlx::query(
         "SELECT id, kind, body, actor_name, actor_org_name, at FROM creator_history WHERE creator_id = $1 ORDER BY id DESC LIMIT 200",
@@ -101,7 +107,7 @@ pub async fn detail(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64)
     .iter()
     .map(|r| HistoryEntry { id: r.get(0), kind: r.get(1), text: r.get(2), actor_name: r.get(3), actor_org: r.get(4), at: from_ms(r.get(5)) })
     .collect();
-    Ok(CreatorDetail { card, profile, handles, history, has_account })
+    Ok(CreatorDetail { card, profile, handles, history, account })
 }
 
 /// Opens a write on one card: authorized, idempotency claimed, the card as it is and its version checked.

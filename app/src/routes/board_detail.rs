@@ -65,11 +65,18 @@ pub fn CardDetail(id: i64, now: chrono::DateTime<chrono::Utc>) -> impl IntoView 
     let close = move || ctx.open.set(None);
     // A note being written survives the detail reloading around it.
     let note = RwSignal::new(String::new());
+    // Keyboard users land in the drawer (Escape closes it).
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(b) = close_button.get() {
+            let _ = b.focus();
+        }
+    });
     view! {
         <div class="drawer-backdrop" on:click=move |_| close()></div>
         <aside class="drawer" role="dialog" aria-modal="true" aria-label="Creator detail" data-testid="card-detail"
             on:keydown=move |ev| if ev.key() == "Escape" { close() }>
-            <button type="button" class="button small drawer-close" on:click=move |_| close() aria-label="Close">"✕"</button>
+            <button type="button" class="button small drawer-close" node_ref=close_button on:click=move |_| close() aria-label="Close">"✕"</button>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
@@ -85,7 +92,7 @@ pub fn CardDetail(id: i64, now: chrono::DateTime<chrono::Utc>) -> impl IntoView 
 #[component]
 fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSignal<String>) -> impl IntoView {
     let ctx = expect_context::<BoardCtx>();
-    let CreatorDetail { card, profile, handles, history, has_account } = d;
+    let CreatorDetail { card, profile, handles, history, account } = d;
     let id = card.id;
     let version = card.version;
     let tiering = ctx.tiers.with_untracked(|t| tier_for(t, &card.metrics()));
@@ -347,10 +354,14 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSign
 
         <section class="detail-section">
             <h3>"Creator portal"</h3>
-            {if has_account {
-                view! { <p class="muted">"Has a portal account."</p> }.into_any()
-            } else {
-                view! { <button type="button" class="button small" on:click=invite>"Create a portal invitation"</button> }.into_any()
+            {match account {
+                Some((name, email)) => view! {
+                    <p data-testid="portal-account">"Portal account: " <strong>{name}</strong> " · " <a href=format!("mailto:{email}")>{email.clone()}</a></p>
+                }.into_any(),
+                None => view! {
+                    <p class="muted small">"No portal account yet: invite them, and they see this campaign's brief and their point of contact."</p>
+                    <button type="button" class="button small" on:click=invite>"Create a portal invitation"</button>
+                }.into_any(),
             }}
             {move || invite_link.get().map(|r| match r {
                 Ok(url) => view! { <p class="notice" role="status">"Single-use link: " <code data-testid="invite-link">{url}</code></p> }.into_any(),
