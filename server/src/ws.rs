@@ -10,11 +10,8 @@ use std::time::Duration;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{SplitSink, StreamExt};
 use futures_util::SinkExt;
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
-use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::StreamMap;
+use tokio::sync::broadcast::{self, error::RecvError};
 
 use app::accounts::ssr::Principal;
 use app::error::AppError;
@@ -37,14 +34,30 @@ pub async fn upgrade(State(state): State<AppState>, MaybeAuth(who): MaybeAuth, w
         .on_upgrade(move |socket| Connection::new(state, who).run(socket))
 }
 
+type Frame = app::realtime::hub::Frame;
+
 struct Connection {
     state: AppState,
     who: Principal,
-    subs: StreamMap<i64, BroadcastStream<app::realtime::hub::Frame>>,
+    /// The campaigns this socket follows (a tab follows one, so this is usually a single receiver).
+    subs: Vec<(i64, broadcast::Receiver<Frame>)>,
     last: HashMap<i64, i64>,
 }
 
-type Sink = SplitSink<WebSocket, Message>;
+/// One task owns the whole socket: no split halves and no lock between reading and writing.
+type Sink = WebSocket;
+
+/// The next frame of any subscription. Cancel-safe: `broadcast::Receiver::recv` loses nothing when dropped.
+async fn next_frame(subs: &mut [(i64, broadcast::Receiver<Frame>)]) -> (i64, Result<Frame, RecvError>) {
+    if let [(id, rx)] = subs {
+        return (*id, rx.recv().await);
+    }
+    let futures = subs.iter_mut().map(|(id, rx)| {
+        let id = *id;
+        Box::pin(async move { (id, rx.recv().await) })
+    });
+    futures_util::future::select_all(futures).await.0
+}
 
 /// The socket could not take a message in time (or is gone): close it.
 struct Gone;
@@ -83,43 +96,50 @@ async fn send_msg(sink: &mut Sink, msg: &ServerMsg) -> Result<(), Gone> {
 
 impl Connection {
     fn new(state: AppState, who: Principal) -> Self {
-        Connection { state, who, subs: StreamMap::new(), last: HashMap::new() }
+        Connection { state, who, subs: Vec::new(), last: HashMap::new() }
     }
 
-    async fn run(mut self, socket: WebSocket) {
-        let (mut sink, mut stream) = socket.split();
-        let _ = self.serve(&mut sink, &mut stream).await;
-        let campaigns: Vec<i64> = self.subs.keys().copied().collect();
-        drop(std::mem::take(&mut self.subs));
+    async fn run(mut self, mut socket: WebSocket) {
+        let _ = self.serve(&mut socket).await;
+        let campaigns: Vec<i64> = self.subs.iter().map(|(id, _)| *id).collect();
+        self.subs.clear();
         for campaign_id in campaigns {
             self.state.db.hub.release(campaign_id);
         }
-        let _ = sink.close().await;
+        let _ = socket.close().await;
     }
 
-    async fn serve(&mut self, sink: &mut Sink, stream: &mut futures_util::stream::SplitStream<WebSocket>) -> Result<(), Gone> {
+    async fn serve(&mut self, socket: &mut WebSocket) -> Result<(), Gone> {
         loop {
             tokio::select! {
-                incoming = stream.next() => match incoming {
-                    Some(Ok(Message::Text(text))) => self.handle(sink, &text).await?,
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
-                    Some(Ok(_)) => {}
-                },
-                Some((campaign_id, item)) = self.subs.next(), if !self.subs.is_empty() => {
+                // Events first: a busy reader never delays the fan-out.
+                biased;
+                (campaign_id, item) = next_frame(&mut self.subs), if !self.subs.is_empty() => {
                     let last = self.last.get(&campaign_id).copied().unwrap_or(0);
                     match item {
-                        Ok(frame) if frame.seq == 0 => send(sink, frame.text).await?,
+                        Ok(frame) if frame.seq == 0 => send(socket, frame.text).await?,
                         Ok(frame) if frame.seq <= last => {}
                         Ok(frame) if frame.seq == last + 1 => {
-                            send(sink, frame.text).await?;
+                            send(socket, frame.text).await?;
                             self.last.insert(campaign_id, frame.seq);
                         }
                         // A gap, or this socket fell behind the broadcast: replay from the log.
-                        Ok(_) | Err(BroadcastStreamRecvError::Lagged(_)) => self.catch_up(sink, campaign_id).await?,
+                        Ok(_) | Err(RecvError::Lagged(_)) => self.catch_up(socket, campaign_id).await?,
+                        // The hub let the channel go (no other subscriber and released): follow again.
+                        Err(RecvError::Closed) => self.unsubscribe(campaign_id),
                     }
                 }
+                incoming = socket.recv() => match incoming {
+                    Some(Ok(Message::Text(text))) => self.handle(socket, &text).await?,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
+                    Some(Ok(_)) => {}
+                },
             }
         }
+    }
+
+    fn subscribed(&self, campaign_id: i64) -> bool {
+        self.subs.iter().any(|(id, _)| *id == campaign_id)
     }
 
     async fn handle(&mut self, sink: &mut Sink, text: &str) -> Result<(), Gone> {
@@ -138,7 +158,7 @@ impl Connection {
             ClientMsg::Ping => send_msg(sink, &ServerMsg::Pong).await,
             ClientMsg::Presence { campaign_id, section } => {
                 // Only to a campaign this socket is subscribed to (and so was authorized for).
-                if self.subs.contains_key(&campaign_id) {
+                if self.subscribed(campaign_id) {
                     let msg = ServerMsg::Presence {
                         campaign_id,
                         user_id: self.who.me.user_id,
@@ -166,7 +186,11 @@ impl Connection {
                         return send_msg(sink, &error).await;
                     }
                 };
-                self.subs.insert(campaign_id, BroadcastStream::new(rx));
+                if self.subscribed(campaign_id) {
+                    // Subscribing again restarts from `after`: drop the old receiver (and its hold on the hub).
+                    self.unsubscribe(campaign_id);
+                }
+                self.subs.push((campaign_id, rx));
                 self.last.insert(campaign_id, after.max(0));
                 let head = log::head(&self.state.db.pool, campaign_id).await.ok().flatten().unwrap_or(0);
                 send_msg(sink, &ServerMsg::Subscribed { campaign_id, head }).await?;
@@ -176,9 +200,12 @@ impl Connection {
     }
 
     fn unsubscribe(&mut self, campaign_id: i64) {
-        self.subs.remove(&campaign_id);
+        let before = self.subs.len();
+        self.subs.retain(|(id, _)| *id != campaign_id);
         self.last.remove(&campaign_id);
-        self.state.db.hub.release(campaign_id);
+        if self.subs.len() < before {
+            self.state.db.hub.release(campaign_id);
+        }
     }
 
     /// Sends every logged event after the last one this socket got; resets the client when that is impossible.
