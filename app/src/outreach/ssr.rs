@@ -141,12 +141,18 @@ pub(crate) async fn insert_creator(conn: &mut sqlx::AnyConnection, campaign_id: 
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
+    insert_handle(conn, campaign_id, id, n, 0).await?;
+    Ok(id)
+}
+
+/// Inserts one handle (platform, handle and figures of a normalized creator) of creator `creator_id`.
+pub(crate) async fn insert_handle(conn: &mut sqlx::AnyConnection, campaign_id: i64, creator_id: i64, n: &NewCreator, position: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO creator_handles (campaign_id, creator_id, platform, handle, handle_key, followers, avg_reach, \
-         avg_likes, avg_comments, avg_shares, avg_saves, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)",
+         avg_likes, avg_comments, avg_shares, avg_saves, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(campaign_id)
-    .bind(id)
+    .bind(creator_id)
     .bind(&n.platform)
     .bind(&n.handle)
     .bind(n.handle.to_lowercase())
@@ -156,9 +162,10 @@ pub(crate) async fn insert_creator(conn: &mut sqlx::AnyConnection, campaign_id: 
     .bind(n.avg_comments)
     .bind(n.avg_shares)
     .bind(n.avg_saves)
-    .execute(&mut *conn)
+    .bind(position)
+    .execute(conn)
     .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// A creator with the same name or contact email (the same person on another platform, most likely).

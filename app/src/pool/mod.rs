@@ -44,6 +44,17 @@ impl PlatformStats {
     pub fn metrics(&self) -> Metrics {
         Metrics { followers: self.followers, avg_reach: self.avg_reach, engagements: self.engagements() }
     }
+    /// A creator named `name` with this handle and its figures (for the one shared validation).
+    pub fn as_new_creator(&self, name: &str) -> crate::outreach::NewCreator {
+        let mut n = crate::outreach::NewCreator::named(name, &self.platform, &self.handle);
+        n.followers = self.followers;
+        n.avg_reach = self.avg_reach;
+        n.avg_likes = self.avg_likes;
+        n.avg_comments = self.avg_comments;
+        n.avg_shares = self.avg_shares;
+        n.avg_saves = self.avg_saves;
+        n
+    }
 }
 
 impl Metrics {

@@ -11,8 +11,8 @@ use crate::campaigns::ssr::{authorize, partners};
 use crate::db::{from_ms, now_ms, Db, WriteTx};
 use crate::error::{AppError, Result};
 use crate::idempotency;
-use crate::outreach::ssr::{card_by_id, check_owner, conflict, holder_of, insert_creator};
-use crate::outreach::{Card, NewCreator};
+use crate::outreach::ssr::{card_by_id, check_owner, conflict, holder_of, insert_creator, insert_handle};
+use crate::outreach::Card;
 use crate::realtime::{log, Change, ServerMsg};
 
 /// Imports of up to this many creators carry the cards in their event; larger ones make clients reload.
@@ -227,13 +227,7 @@ pub async fn set_next_action(db: &Db, who: &Principal, campaign_id: i64, creator
 /// Edits the profile and the primary handle's figures.
 pub async fn edit(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, input: &EditCreator, key: Option<&str>) -> Result<Card> {
     // One validation for everything a creator is made of.
-    let mut probe = NewCreator::named(&input.profile.name, &input.stats.platform, &input.stats.handle);
-    probe.followers = input.stats.followers;
-    probe.avg_reach = input.stats.avg_reach;
-    probe.avg_likes = input.stats.avg_likes;
-    probe.avg_comments = input.stats.avg_comments;
-    probe.avg_shares = input.stats.avg_shares;
-    probe.avg_saves = input.stats.avg_saves;
+    let mut probe = input.stats.as_new_creator(&input.profile.name);
     probe.country = input.profile.country.clone();
     probe.language = input.profile.language.clone();
     probe.contact_email = input.profile.contact_email.clone();
@@ -319,14 +313,7 @@ pub async fn add_note(db: &Db, who: &Principal, campaign_id: i64, creator_id: i6
 
 /// Adds another platform's handle to a creator (how a suspected duplicate is merged before it exists).
 pub async fn add_handle(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, input: &PlatformStats, key: Option<&str>) -> Result<Card> {
-    let mut probe = NewCreator::named("x", &input.platform, &input.handle);
-    probe.followers = input.followers;
-    probe.avg_reach = input.avg_reach;
-    probe.avg_likes = input.avg_likes;
-    probe.avg_comments = input.avg_comments;
-    probe.avg_shares = input.avg_shares;
-    probe.avg_saves = input.avg_saves;
-    let n = probe.normalized()?;
+    let n = input.as_new_creator("x").normalized()?;
     let (mut w, current, replay) = begin_card_write(db, who, campaign_id, creator_id, "add_handle", input, None, key).await?;
     if let Ok(card) = replay {
         return Ok(card);
@@ -341,25 +328,11 @@ pub async fn add_handle(db: &Db, who: &Principal, campaign_id: i64, creator_id: 
             )
         });
     }
-    sqlx::query(
-        "INSERT INTO creator_handles (campaign_id, creator_id, platform, handle, handle_key, followers, avg_reach, \
-         avg_likes, avg_comments, avg_shares, avg_saves, position) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (SELECT COUNT(*) FROM creator_handles WHERE creator_id = $12))",
-    )
-    .bind(campaign_id)
-    .bind(creator_id)
-    .bind(&n.platform)
-    .bind(&n.handle)
-    .bind(n.handle.to_lowercase())
-    .bind(n.followers)
-    .bind(n.avg_reach)
-    .bind(n.avg_likes)
-    .bind(n.avg_comments)
-    .bind(n.avg_shares)
-    .bind(n.avg_saves)
-    .bind(creator_id)
-    .execute(w.conn())
-    .await?;
+    let position: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM creator_handles WHERE creator_id = $1")
+        .bind(creator_id)
+        .fetch_one(w.conn())
+        .await?;
+    insert_handle(w.conn(), campaign_id, creator_id, &n, position).await?;
     let text = format!("Added @{} on {}", n.handle, n.platform);
     let what = format!("added @{} on {} to {}", n.handle, n.platform, current.name);
     finish_card_write(w, who, &current, "handle", &text, what, key).await
