@@ -6,6 +6,12 @@
 #   scripts/bench.sh --build-wasm        # first build the release WASM bundle into target/bench/site (as
 #                                        # `cargo leptos build --release` would) and measure that one
 #   scripts/bench.sh --sizes 100,1000 --only fanout --no-doc    # any chorus-bench flag (chorus-bench --help)
+#   scripts/bench.sh --only ssr --ssr-sizes 500,2000              # only the server-side rendering of large boards
+#   scripts/bench.sh --board             # then also the board of 2,000 cards in headless Chromium: builds the
+#                                        # release site (`cargo leptos build --release`) and runs
+#                                        # end2end/bench/board-update.mjs (figures into end2end/bench/board-update.json
+#                                        # and the "Board with 2,000 cards" section of docs/PERFORMANCE.md)
+#   scripts/bench.sh --board-only        # only that browser benchmark
 #
 # It is a benchmark, not a test: nothing here runs in CI. Run it on an otherwise idle machine.
 set -euo pipefail
@@ -14,18 +20,22 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chorus-target}"
 
 build_wasm=0
 write_doc=1
+board=0
+rust_bench=1
 args=()
 for arg in "$@"; do
   case "$arg" in
     --build-wasm) build_wasm=1 ;;
     --no-doc) write_doc=0 ;;
+    --board) board=1 ;;
+    --board-only) board=1; rust_bench=0 ;;
     *) args+=("$arg") ;;
   esac
 done
 
 log() { printf '\033[1;34m[bench]\033[0m %s\n' "$*"; }
 
-if [ "$build_wasm" = 1 ]; then
+if [ "$rust_bench" = 1 ] && [ "$build_wasm" = 1 ]; then
   # The release bundle as `cargo leptos build --release` (0.3.10) makes it: the frontend crate in the
   # wasm-release profile, wasm-bindgen --target=web, wasm-opt -Oz. Done by hand so that neither the site other
   # tools serve (target/site) nor the release server binary is touched.
@@ -46,14 +56,36 @@ if [ "$build_wasm" = 1 ]; then
   args=(--site-root "$site" "${args[@]}")
 fi
 
-log "building chorus-bench (release)"
-cargo build --release -p server --features bench --bin chorus-bench
-
 mkdir -p target/bench
-logfile="target/bench/bench-$(date -u +%Y%m%dT%H%M%SZ).log"
-if [ "$write_doc" = 1 ]; then
-  args+=(--write-doc docs/PERFORMANCE.md)
-fi
 export CHORUS_BENCH_COMMAND="scripts/bench.sh${*:+ $*}"
-log "running: chorus-bench ${args[*]:-} (log: $logfile)"
-"$CARGO_TARGET_DIR/release/chorus-bench" "${args[@]}" 2>&1 | tee "$logfile"
+
+if [ "$rust_bench" = 1 ]; then
+  log "building chorus-bench (release)"
+  cargo build --release -p server --features bench --bin chorus-bench
+
+  logfile="target/bench/bench-$(date -u +%Y%m%dT%H%M%SZ).log"
+  if [ "$write_doc" = 1 ]; then
+    args+=(--write-doc docs/PERFORMANCE.md)
+  fi
+  log "running: chorus-bench ${args[*]:-} (log: $logfile)"
+  "$CARGO_TARGET_DIR/release/chorus-bench" "${args[@]}" 2>&1 | tee "$logfile"
+fi
+
+if [ "$board" = 1 ]; then
+  # The release server and site, exactly as people run them (and as scripts/test.sh builds them).
+  export PATH="$HOME/.cargo/bin:${CHORUS_TOOLS_DIR:-$HOME/.cache/chorus-tools}/node_modules/.bin:$PATH"
+  log "building the release site (cargo leptos build --release)"
+  cargo leptos build --release
+  if [ ! -d end2end/node_modules/playwright-core ]; then
+    log "installing the browser-test dependencies (end2end/, npm ci)"
+    (cd end2end && npm ci --no-audit --no-fund --silent)
+  fi
+  board_args=()
+  if [ "$write_doc" = 1 ]; then
+    board_args+=(--write-doc "$(pwd)/docs/PERFORMANCE.md")
+  fi
+  logfile="target/bench/board-$(date -u +%Y%m%dT%H%M%SZ).log"
+  log "running: node end2end/bench/board-update.mjs ${board_args[*]:-} (log: $logfile)"
+  (cd end2end && CHORUS_BIN="$CARGO_TARGET_DIR/release/chorus" CHORUS_SITE_ROOT="$(pwd)/../target/site" \
+    node bench/board-update.mjs "${board_args[@]}") 2>&1 | tee "$logfile"
+fi
