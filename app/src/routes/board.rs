@@ -261,6 +261,7 @@ impl BoardCtx {
         self.cards.update(|cs| {
             if let Some(c) = cs.iter_mut().find(|c| c.id == card_id) {
                 c.stage = to;
+                c.stage_since = chrono::Utc::now();
             }
         });
         let key = new_key();
@@ -814,12 +815,24 @@ fn RefusedBanner(refused: Refused) -> impl IntoView {
 fn Column(stage: Stage, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let ctx = expect_context::<BoardCtx>();
     let filters = expect_context::<Memo<Filters>>();
+    // Newest arrivals first; a long column shows its first cards and the rest on request.
     let cards = Memo::new(move |_| {
         let f = filters.get();
-        ctx.tiers.with(|t| {
+        let mut v = ctx.tiers.with(|t| {
             ctx.cards.with(|cs| cs.iter().filter(|c| c.stage == stage && f.matches(c, t, now)).cloned().collect::<Vec<_>>())
-        })
+        });
+        v.sort_by(|a, b| b.stage_since.cmp(&a.stage_since).then(b.id.cmp(&a.id)));
+        v
     });
+    let expanded = RwSignal::new(false);
+    let shown = move || {
+        let mut v = cards.get();
+        if !expanded.get() {
+            v.truncate(COLUMN_PAGE);
+        }
+        v
+    };
+    let hidden = move || cards.with(Vec::len).saturating_sub(if expanded.get() { usize::MAX } else { COLUMN_PAGE });
     let over = RwSignal::new(false);
     view! {
         <section
@@ -847,11 +860,20 @@ fn Column(stage: Stage, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
         >
             <h2>{stage.label()} <span class="count">{move || cards.with(Vec::len)}</span></h2>
             <ul>
-                <For each=move || cards.get() key=|c| (c.id, c.version, c.stage) children=move |card| view! { <CardView card now/> }/>
+                <For each=shown key=|c| (c.id, c.version, c.stage) children=move |card| view! { <CardView card now/> }/>
             </ul>
+            {move || (hidden() > 0).then(|| view! {
+                <button type="button" class="button small show-all" on:click=move |_| expanded.set(true)>
+                    {format!("Show {} more", hidden())}
+                </button>
+            })}
         </section>
     }
 }
+
+/// Cards a column shows before "Show … more": enough for a screenful, few enough that a board of
+/// thousands renders and updates quickly (filters narrow a column down further).
+const COLUMN_PAGE: usize = 40;
 
 /// The stage under a touch point, for touch drags.
 #[cfg(feature = "hydrate")]

@@ -815,6 +815,8 @@ impl Floor {
         let accept = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { continue };
+                // As Chorus does (server/src/lib.rs): no Nagle delay on small frames.
+                let _ = stream.set_nodelay(true);
                 let tx = accept_tx.clone();
                 tokio::spawn(async move {
                     // The same socket settings as Chorus' WebSocket upgrade.
