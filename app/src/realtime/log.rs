@@ -2,7 +2,7 @@
 use sqlx::Row;
 
 use super::{Actor, Change, Event};
-use crate::db::{now_ms, Backend, WriteTx};
+use crate::db::{Backend, WriteTx};
 use crate::error::Result;
 
 /// The PostgreSQL channel that tells every `chorus` process a campaign has a new event.
@@ -17,11 +17,13 @@ pub async fn append(w: &mut WriteTx, campaign_id: i64, actor: &Actor, change: Ch
     .bind(campaign_id)
     .fetch_one(w.conn())
     .await?;
-    let now = now_ms();
+    // The event's time to the microsecond (the JSON body keeps it; the column keeps milliseconds).
+    let at = chrono::Utc::now();
+    let now = at.timestamp_millis();
     let event = Event {
         campaign_id,
         seq,
-        at: crate::db::from_ms(now),
+        at: chrono::DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at),
         actor: actor.clone(),
         change,
     };
