@@ -94,14 +94,25 @@ pub(crate) async fn check_owner(conn: &mut sqlx::AnyConnection, campaign_id: i64
     Ok(())
 }
 
-/// The creator already holding a platform + handle in this pool, if any.
-pub(crate) async fn holder_of(conn: &mut sqlx::AnyConnection, campaign_id: i64, platform: &str, handle: &str) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT creator_id FROM creator_handles WHERE campaign_id = $1 AND platform = $2 AND handle_key = $3")
-        .bind(campaign_id)
-        .bind(platform)
-        .bind(handle.to_lowercase())
-        .fetch_optional(conn)
-        .await?)
+/// Refuses a platform + handle that a creator of this pool already holds: a conflict naming that creator,
+/// with the card as `current` so the person can open it (`hint` ends the sentence).
+pub(crate) async fn refuse_taken_handle(conn: &mut sqlx::AnyConnection, campaign_id: i64, n: &NewCreator, hint: &str) -> Result<()> {
+    let holder: Option<i64> =
+        sqlx::query_scalar("SELECT creator_id FROM creator_handles WHERE campaign_id = $1 AND platform = $2 AND handle_key = $3")
+            .bind(campaign_id)
+            .bind(&n.platform)
+            .bind(n.handle.to_lowercase())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(holder) = holder else { return Ok(()) };
+    let existing = card_by_id(conn, campaign_id, holder).await?.ok_or_else(AppError::internal)?;
+    Err(AppError {
+        field: Some("handle".into()),
+        ..AppError::conflict(
+            format!("@{} on {} is already in this pool as {}{hint}", n.handle, n.platform, existing.name),
+            serde_json::to_value(&existing).ok(),
+        )
+    })
 }
 
 /// Inserts a normalized creator (owner resolved) and its primary handle; returns the id.
@@ -208,16 +219,7 @@ pub async fn add_creator(db: &Db, who: &Principal, campaign_id: i64, input: &New
         return idempotency::replay(&answer);
     }
     check_owner(w.conn(), campaign_id, owner_org, n.owner_user_id).await?;
-    if let Some(holder) = holder_of(w.conn(), campaign_id, &n.platform, &n.handle).await? {
-        let existing = card_by_id(w.conn(), campaign_id, holder).await?.ok_or_else(AppError::internal)?;
-        return Err(AppError {
-            field: Some("handle".into()),
-            ..AppError::conflict(
-                format!("@{} on {} is already in this pool as {}", n.handle, n.platform, existing.name),
-                serde_json::to_value(&existing).ok(),
-            )
-        });
-    }
+    refuse_taken_handle(w.conn(), campaign_id, &n, "").await?;
     if !n.allow_similar {
         if let Some((id, field)) = similar(w.conn(), campaign_id, &n).await? {
             let existing = card_by_id(w.conn(), campaign_id, id).await?.ok_or_else(AppError::internal)?;

@@ -11,19 +11,20 @@ use crate::campaigns::ssr::{authorize, partners};
 use crate::db::{from_ms, now_ms, Db, WriteTx};
 use crate::error::{AppError, Result};
 use crate::idempotency;
-use crate::outreach::ssr::{card_by_id, check_owner, conflict, holder_of, insert_creator, insert_handle};
+use crate::outreach::ssr::{card_by_id, check_owner, conflict, insert_creator, insert_handle, refuse_taken_handle};
 use crate::outreach::Card;
 use crate::realtime::{log, Change, ServerMsg};
 
 /// Imports of up to this many creators carry the cards in their event; larger ones make clients reload.
 const INLINE_CARDS: usize = 100;
 
-/// Appends an entry to a creator's history.
-pub async fn record(w: &mut WriteTx, campaign_id: i64, creator_id: i64, who: &Principal, kind: &str, body: &str) -> Result<()> {
+/// Appends an entry to a creator's history and returns it.
+pub async fn record(w: &mut WriteTx, campaign_id: i64, creator_id: i64, who: &Principal, kind: &str, body: &str) -> Result<HistoryEntry> {
     let actor = who.actor();
-    sqlx::query(
+    let at = now_ms();
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO creator_history (campaign_id, creator_id, kind, body, actor_user_id, actor_name, actor_org_name, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(campaign_id)
     .bind(creator_id)
@@ -32,10 +33,10 @@ pub async fn record(w: &mut WriteTx, campaign_id: i64, creator_id: i64, who: &Pr
     .bind(actor.user_id)
     .bind(&actor.name)
     .bind(&actor.org_name)
-    .bind(now_ms())
-    .execute(w.conn())
+    .bind(at)
+    .fetch_one(w.conn())
     .await?;
-    Ok(())
+    Ok(HistoryEntry { id, kind: kind.into(), text: body.into(), actor_name: actor.name, actor_org: actor.org_name, at: from_ms(at) })
 }
 
 /// Every partner's people (members), for owner pickers and the person filter.
@@ -111,6 +112,7 @@ pub async fn detail(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64)
 }
 
 /// Opens a write on one card: authorized, idempotency claimed, the card as it is and its version checked.
+/// The third value is the first answer when this is a retry with a used idempotency key (apply nothing).
 async fn begin_card_write<T: serde::Serialize>(
     db: &Db,
     who: &Principal,
@@ -120,13 +122,13 @@ async fn begin_card_write<T: serde::Serialize>(
     input: &T,
     version: Option<i64>,
     key: Option<&str>,
-) -> Result<(WriteTx, Card, Result<Card, String>)> {
+) -> Result<(WriteTx, Card, Option<Card>)> {
     authorize(db, who, campaign_id).await?;
     let hash = idempotency::request_hash(op, &(campaign_id, creator_id, input));
     let mut w = db.write().await?;
     if let Some(answer) = idempotency::claim(&mut w, &who.idempotency_scope(), key, &hash).await? {
         let card: Card = idempotency::replay(&answer)?;
-        return Ok((w, card.clone(), Ok(card)));
+        return Ok((w, card.clone(), Some(card)));
     }
     let current = card_by_id(w.conn(), campaign_id, creator_id).await?.ok_or_else(|| AppError::not_found("Creator"))?;
     if let Some(v) = version {
@@ -134,7 +136,7 @@ async fn begin_card_write<T: serde::Serialize>(
             return Err(conflict(&current));
         }
     }
-    Ok((w, current, Err(String::new())))
+    Ok((w, current, None))
 }
 
 /// Finishes a card write: bumps the version (guarded), records history, logs the event, stores the answer.
@@ -168,7 +170,7 @@ async fn finish_card_write(
 pub async fn change_owner(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, input: &ChangeOwner, key: Option<&str>) -> Result<Card> {
     let (mut w, current, replay) =
         begin_card_write(db, who, campaign_id, creator_id, "change_owner", input, Some(input.version), key).await?;
-    if let Ok(card) = replay {
+    if let Some(card) = replay {
         return Ok(card);
     }
     check_owner(w.conn(), campaign_id, input.org_id, input.user_id).await?;
@@ -206,7 +208,7 @@ pub async fn set_next_action(db: &Db, who: &Principal, campaign_id: i64, creator
     }
     let (mut w, current, replay) =
         begin_card_write(db, who, campaign_id, creator_id, "next_action", input, Some(input.version), key).await?;
-    if let Ok(card) = replay {
+    if let Some(card) = replay {
         return Ok(card);
     }
     sqlx::query("UPDATE creators SET next_action = $1, next_action_due = $2 WHERE id = $3")
@@ -238,7 +240,7 @@ pub async fn edit(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, i
     }
     let n = probe.normalized()?;
     let (mut w, current, replay) = begin_card_write(db, who, campaign_id, creator_id, "edit", input, Some(input.version), key).await?;
-    if let Ok(card) = replay {
+    if let Some(card) = replay {
         return Ok(card);
     }
     let lane = if input.lane.is_some() { n.lane.clone() } else { current.lane.as_str().to_string() };
@@ -299,12 +301,7 @@ pub async fn add_note(db: &Db, who: &Principal, campaign_id: i64, creator_id: i6
         return idempotency::replay(&answer);
     }
     let card = card_by_id(w.conn(), campaign_id, creator_id).await?.ok_or_else(|| AppError::not_found("Creator"))?;
-    record(&mut w, campaign_id, creator_id, who, "note", text).await?;
-    let r = sqlx::query("SELECT id, kind, body, actor_name, actor_org_name, at FROM creator_history WHERE creator_id = $1 ORDER BY id DESC LIMIT 1")
-        .bind(creator_id)
-        .fetch_one(w.conn())
-        .await?;
-    let entry = HistoryEntry { id: r.get(0), kind: r.get(1), text: r.get(2), actor_name: r.get(3), actor_org: r.get(4), at: from_ms(r.get(5)) };
+    let entry = record(&mut w, campaign_id, creator_id, who, "note", text).await?;
     log::append(&mut w, campaign_id, &who.actor(), Change::CardNoted { card_id: creator_id, name: card.name }).await?;
     idempotency::store(&mut w, &scope, key, &entry).await?;
     w.commit().await?;
@@ -315,19 +312,10 @@ pub async fn add_note(db: &Db, who: &Principal, campaign_id: i64, creator_id: i6
 pub async fn add_handle(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, input: &PlatformStats, key: Option<&str>) -> Result<Card> {
     let n = input.as_new_creator("x").normalized()?;
     let (mut w, current, replay) = begin_card_write(db, who, campaign_id, creator_id, "add_handle", input, None, key).await?;
-    if let Ok(card) = replay {
+    if let Some(card) = replay {
         return Ok(card);
     }
-    if let Some(holder) = holder_of(w.conn(), campaign_id, &n.platform, &n.handle).await? {
-        let other = card_by_id(w.conn(), campaign_id, holder).await?.ok_or_else(AppError::internal)?;
-        return Err(AppError {
-            field: Some("handle".into()),
-            ..AppError::conflict(
-                format!("@{} on {} already belongs to {}: merge the two records instead", n.handle, n.platform, other.name),
-                serde_json::to_value(&other).ok(),
-            )
-        });
-    }
+    refuse_taken_handle(w.conn(), campaign_id, &n, ": merge the two records instead").await?;
     let position: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM creator_handles WHERE creator_id = $1")
         .bind(creator_id)
         .fetch_one(w.conn())
@@ -342,7 +330,7 @@ pub async fn add_handle(db: &Db, who: &Principal, campaign_id: i64, creator_id: 
 /// creator addressed, which keeps its owner, stage and profile (blank fields are filled from `from`).
 pub async fn merge(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, input: &Merge, key: Option<&str>) -> Result<Card> {
     let (mut w, current, replay) = begin_card_write(db, who, campaign_id, creator_id, "merge", input, None, key).await?;
-    if let Ok(card) = replay {
+    if let Some(card) = replay {
         return Ok(card);
     }
     if input.from_id == creator_id {

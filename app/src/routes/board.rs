@@ -825,14 +825,9 @@ fn Column(stage: Stage, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
         v
     });
     let expanded = RwSignal::new(false);
-    let shown = move || {
-        let mut v = cards.get();
-        if !expanded.get() {
-            v.truncate(COLUMN_PAGE);
-        }
-        v
-    };
-    let hidden = move || cards.with(Vec::len).saturating_sub(if expanded.get() { usize::MAX } else { COLUMN_PAGE });
+    let limit = move || if expanded.get() { usize::MAX } else { COLUMN_PAGE };
+    let shown = move || cards.with(|v| v.iter().take(limit()).cloned().collect::<Vec<_>>());
+    let hidden = move || cards.with(Vec::len).saturating_sub(limit());
     let over = RwSignal::new(false);
     view! {
         <section
