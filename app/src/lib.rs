@@ -8,7 +8,9 @@ pub mod accounts;
 pub mod campaigns;
 pub mod charter;
 pub mod components;
+pub mod content;
 pub mod error;
+pub mod media;
 pub mod outreach;
 pub mod pool;
 pub mod realtime;
@@ -67,6 +69,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/campaigns/:id") view=routes::board::BoardPage ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/charter") view=routes::charter::CharterPage ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/charter/print") view=routes::charter_print::CharterPrintPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/content") view=routes::content::ContentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/portal") view=routes::portal::PortalHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/portal/campaigns/:id") view=routes::portal::PortalPage ssr=SsrMode::Async/>
                     <Route path=path!("/portal/campaigns/:id/charter") view=routes::portal_charter::PortalCharterPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/tokens") view=routes::tokens::TokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/organization") view=routes::organization::OrganizationPage ssr=SsrMode::Async/>

@@ -12,6 +12,10 @@ pub struct AppState {
     /// Mark cookies `Secure` (the app is served over TLS).
     pub secure_cookies: bool,
     pub leptos: leptos::config::LeptosOptions,
+    /// Where uploaded drafts and their previews are kept.
+    pub files: Arc<crate::media::storage::LocalStorage>,
+    /// The largest file a creator may upload.
+    pub max_upload_bytes: u64,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {

@@ -47,6 +47,23 @@ pub struct Config {
     /// Sign-in attempts allowed per email in ten minutes.
     #[arg(long, env = "CHORUS_LOGIN_ATTEMPTS", default_value_t = 10)]
     pub login_attempts: u32,
+
+    /// The largest file a creator may upload, in MB.
+    #[arg(long, env = "CHORUS_MAX_UPLOAD_MB", default_value_t = 200)]
+    pub max_upload_mb: u64,
+
+    /// Send mail (escalations) through this SMTP server, e.g. `smtp://mail.example.com:25`. Without it, mail
+    /// stays in the outbox, readable on each campaign's content page and in the logs.
+    #[arg(long, env = "CHORUS_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// The sender address of Chorus's mail.
+    #[arg(long, env = "CHORUS_MAIL_FROM", default_value = "chorus@localhost")]
+    pub mail_from: String,
+
+    /// How often review clocks are checked for breaches, in seconds.
+    #[arg(long, env = "CHORUS_CLOCK_SECONDS", default_value_t = 20)]
+    pub clock_seconds: u64,
 }
 
 impl Config {
@@ -61,6 +78,7 @@ impl Config {
         let mut c = Config::parse_from(["chorus"]);
         c.database_url = Some(database_url.to_string());
         c.addr = "127.0.0.1:0".parse().unwrap();
+        c.data_dir = std::env::temp_dir().join(format!("chorus-files-{}-{}", std::process::id(), rand::random::<u32>()));
         c
     }
 }

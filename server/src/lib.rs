@@ -4,8 +4,11 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod config;
+pub mod content_api;
 pub mod forms;
 pub mod listener;
+pub mod mail;
+pub mod files;
 pub mod openapi;
 pub mod security;
 pub mod ws;
@@ -47,7 +50,16 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
         .hash_files(hash_file_present())
         .build();
     let limiter = LoginLimiter::new(config.login_attempts);
-    Ok(AppState { db, limiter: Arc::new(limiter), secure_cookies: config.secure_cookies, leptos })
+    let files = app::media::storage::LocalStorage::new(config.data_dir.join("files"))
+        .map_err(|e| anyhow_like::msg(format!("cannot create the files folder under {}: {e}", config.data_dir.display())))?;
+    Ok(AppState {
+        db,
+        limiter: Arc::new(limiter),
+        secure_cookies: config.secure_cookies,
+        leptos,
+        files: Arc::new(files),
+        max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
+    })
 }
 
 /// cargo-leptos writes `hash.txt` (the hashed bundle names) beside the binary it builds; without it (tests,
@@ -69,6 +81,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/healthz", get(healthz))
         .merge(api::router())
         .merge(forms::router())
+        .merge(files::router())
+        .merge(content_api::router())
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
         .nest_service("/pkg", assets::pkg_router::<()>(&pkg_dir))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -77,8 +91,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(tower_http::compression::CompressionLayer::new())
         .route("/ws", get(ws::upgrade))
         .layer(middleware::from_fn_with_state(origins, security::refuse_foreign_origins))
-        // CSV imports of 10,000 creators are a few MB.
-        .layer(axum::extract::DefaultBodyLimit::max(app::pool::import::MAX_BYTES + 64 * 1024))
+        // CSV imports of 10,000 creators are a few MB; upload chunks are at most 8 MB.
+        .layer(axum::extract::DefaultBodyLimit::max(app::pool::import::MAX_BYTES.max(app::content::uploads::MAX_CHUNK) + 64 * 1024))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -134,12 +148,25 @@ pub async fn start(config: Config) -> anyhow_like::Result<Running> {
     let listener_task = (state.db.backend == Backend::Postgres)
         .then(|| listener::spawn(config.database_url(), state.db.hub.clone()));
     let db = state.db.clone();
+    let clock = Duration::from_secs(config.clock_seconds.max(1));
+    let mail = mail::Mailer::new(config.smtp_url.clone(), config.mail_from.clone());
     let housekeeping = tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        let mut every = tokio::time::interval(clock);
+        let mut last_prune = std::time::Instant::now();
         loop {
             every.tick().await;
-            if let Err(e) = app::accounts::ssr::prune(&db).await {
-                tracing::warn!(error = %e, "housekeeping failed");
+            // Review clocks: every breach raises one escalation (the breach key is unique across processes).
+            match app::content::ssr::scan_review_breaches(&db, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(raised = n, "review SLA escalations raised"),
+                Err(e) => tracing::warn!(error = %e, "review clock check failed"),
+            }
+            mail.deliver(&db).await;
+            if last_prune.elapsed() > Duration::from_secs(3600) {
+                last_prune = std::time::Instant::now();
+                if let Err(e) = app::accounts::ssr::prune(&db).await {
+                    tracing::warn!(error = %e, "housekeeping failed");
+                }
             }
         }
     });

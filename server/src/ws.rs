@@ -42,6 +42,9 @@ struct Connection {
     /// The campaigns this socket follows (a tab follows one, so this is usually a single receiver).
     subs: Vec<(i64, broadcast::Receiver<Frame>)>,
     last: HashMap<i64, i64>,
+    /// Campaigns followed as a creator: their creator records. Such a subscription gets only `portal` nudges
+    /// about what is addressed to those records, never the partners' events.
+    portal: HashMap<i64, Vec<i64>>,
 }
 
 /// One task owns the whole socket: no split halves and no lock between reading and writing.
@@ -96,7 +99,7 @@ async fn send_msg(sink: &mut Sink, msg: &ServerMsg) -> Result<(), Gone> {
 
 impl Connection {
     fn new(state: AppState, who: Principal) -> Self {
-        Connection { state, who, subs: Vec::new(), last: HashMap::new() }
+        Connection { state, who, subs: Vec::new(), last: HashMap::new(), portal: HashMap::new() }
     }
 
     async fn run(mut self, mut socket: WebSocket) {
@@ -115,6 +118,20 @@ impl Connection {
                 // Events first: a busy reader never delays the fan-out.
                 biased;
                 (campaign_id, item) = next_frame(&mut self.subs), if !self.subs.is_empty() => {
+                    if let Some(creators) = self.portal.get(&campaign_id) {
+                        match item {
+                            Ok(frame) => if let Some(text) = portal_nudge(campaign_id, &frame, creators) {
+                                send(socket, text.into()).await?;
+                            },
+                            // Missed frames might have been for this creator: have the portal reload.
+                            Err(RecvError::Lagged(_)) => {
+                                let nudge = ServerMsg::Portal { campaign_id, text: String::new() };
+                                send_msg(socket, &nudge).await?;
+                            }
+                            Err(RecvError::Closed) => self.unsubscribe(campaign_id),
+                        }
+                        continue;
+                    }
                     let last = self.last.get(&campaign_id).copied().unwrap_or(0);
                     match item {
                         Ok(frame) if frame.seq == 0 => send(socket, frame.text).await?,
@@ -157,8 +174,8 @@ impl Connection {
         match msg {
             ClientMsg::Ping => send_msg(sink, &ServerMsg::Pong).await,
             ClientMsg::Presence { campaign_id, section } => {
-                // Only to a campaign this socket is subscribed to (and so was authorized for).
-                if self.subscribed(campaign_id) {
+                // Only partners, and only to a campaign this socket is subscribed to (and so was authorized for).
+                if self.subscribed(campaign_id) && !self.portal.contains_key(&campaign_id) {
                     let msg = ServerMsg::Presence {
                         campaign_id,
                         user_id: self.who.me.user_id,
@@ -173,6 +190,9 @@ impl Connection {
             ClientMsg::Unsubscribe { campaign_id } => {
                 self.unsubscribe(campaign_id);
                 Ok(())
+            }
+            ClientMsg::Subscribe { campaign_id, .. } if self.who.me.role == app::accounts::Role::Creator => {
+                self.subscribe_portal(sink, campaign_id).await
             }
             ClientMsg::Subscribe { campaign_id, after } => {
                 if let Err(e) = app::campaigns::ssr::authorize(&self.state.db, &self.who, campaign_id).await {
@@ -199,7 +219,35 @@ impl Connection {
         }
     }
 
+    /// A creator follows a campaign they are part of: nudges only, for what is addressed to them.
+    async fn subscribe_portal(&mut self, sink: &mut Sink, campaign_id: i64) -> Result<(), Gone> {
+        let creators: Vec<i64> = sqlx::query_scalar("SELECT id FROM creators WHERE campaign_id = $1 AND user_id = $2")
+            .bind(campaign_id)
+            .bind(self.who.me.user_id)
+            .fetch_all(&self.state.db.pool)
+            .await
+            .unwrap_or_default();
+        if creators.is_empty() {
+            let error = ServerMsg::Error { campaign_id: Some(campaign_id), code: app::error::ErrorCode::NotFound, message: "Campaign not found".into() };
+            return send_msg(sink, &error).await;
+        }
+        let rx = match self.state.db.hub.subscribe(campaign_id).await {
+            Ok((rx, _)) => rx,
+            Err(e) => {
+                let error = ServerMsg::Error { campaign_id: Some(campaign_id), code: e.code, message: e.message };
+                return send_msg(sink, &error).await;
+            }
+        };
+        if self.subscribed(campaign_id) {
+            self.unsubscribe(campaign_id);
+        }
+        self.subs.push((campaign_id, rx));
+        self.portal.insert(campaign_id, creators);
+        send_msg(sink, &ServerMsg::Subscribed { campaign_id, head: 0 }).await
+    }
+
     fn unsubscribe(&mut self, campaign_id: i64) {
+        self.portal.remove(&campaign_id);
         let before = self.subs.len();
         self.subs.retain(|(id, _)| *id != campaign_id);
         self.last.remove(&campaign_id);
@@ -240,4 +288,15 @@ impl Connection {
         self.unsubscribe(campaign_id);
         send_msg(sink, &ServerMsg::Reset { campaign_id, reason: reason.to_string() }).await
     }
+}
+
+/// The nudge a creator's portal gets for a logged event addressed to one of their records; nothing otherwise
+/// (presence, progress and every partner-only event stay with the partners).
+fn portal_nudge(campaign_id: i64, frame: &Frame, creators: &[i64]) -> Option<String> {
+    if frame.seq == 0 {
+        return None;
+    }
+    let ServerMsg::Event { event } = serde_json::from_str::<ServerMsg>(frame.text.as_str()).ok()? else { return None };
+    let to = event.change.addressed_to_creator()?;
+    creators.contains(&to).then(|| serde_json::to_string(&ServerMsg::Portal { campaign_id, text: event.describe() }).unwrap_or_default())
 }

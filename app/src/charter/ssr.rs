@@ -403,7 +403,7 @@ pub async fn launch(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
 }
 
 /// The charter the campaign works by: the version up for sign-off (or signed), or the draft before any.
-async fn current_doc(db: &Db, campaign_id: i64) -> Result<CharterDoc> {
+pub async fn current_doc(db: &Db, campaign_id: i64) -> Result<CharterDoc> {
     let all = versions(db, campaign_id).await?;
     Ok(match all.last() {
         Some(v) => v.doc.clone(),

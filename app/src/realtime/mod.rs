@@ -41,6 +41,25 @@ pub enum Change {
     CharterCommented { comment_id: i64, section: crate::charter::Section, by_creator: bool },
     CharterCommentResolved { comment_id: i64 },
     CampaignLaunched { charter_version: i64 },
+    /// A deliverable was briefed, submitted, reviewed or paid; `what` completes "{who} …".
+    DeliverableChanged { deliverable_id: i64, creator_id: i64, lane: crate::outreach::Lane, status: crate::content::Status, what: String },
+    /// `internal` comments are for the partners only and never reach the creator.
+    DeliverableCommented { deliverable_id: i64, creator_id: i64, title: String, internal: bool },
+    LaneSaved { lane: crate::outreach::Lane },
+    TimeZoneSet { time_zone: String },
+    EscalationRaised { escalation: crate::content::Escalation },
+    EscalationUpdated { escalation: crate::content::Escalation },
+}
+
+impl Change {
+    /// The creator a change is addressed to (their portal updates live); `None` for partner-only changes.
+    pub fn addressed_to_creator(&self) -> Option<i64> {
+        match self {
+            Change::DeliverableChanged { creator_id, .. } => Some(*creator_id),
+            Change::DeliverableCommented { creator_id, internal: false, .. } => Some(*creator_id),
+            _ => None,
+        }
+    }
 }
 
 /// One entry of a campaign's event log: `seq` is gap-free and increasing per campaign.
@@ -82,6 +101,13 @@ impl Event {
             Change::CharterCommented { section, .. } => format!("{who} commented on the {}", section.title().to_lowercase()),
             Change::CharterCommentResolved { .. } => format!("{who} resolved a comment on the charter"),
             Change::CampaignLaunched { charter_version } => format!("{who} launched the campaign on charter version {charter_version}"),
+            Change::DeliverableChanged { what, .. } => format!("{who} {what}"),
+            Change::DeliverableCommented { title, internal: true, .. } => format!("{who} left an internal note on \"{title}\""),
+            Change::DeliverableCommented { title, .. } => format!("{who} commented on \"{title}\""),
+            Change::LaneSaved { lane } => format!("{who} updated the {} lane's brief and settings", lane.label()),
+            Change::TimeZoneSet { time_zone } => format!("{who} set the campaign's time zone to {time_zone}"),
+            Change::EscalationRaised { escalation } => format!("Escalation to {}: {}", escalation.assignee, escalation.title),
+            Change::EscalationUpdated { escalation } => format!("{who} marked the escalation \"{}\" {}", escalation.title, escalation.status),
         }
     }
 }
@@ -146,5 +172,7 @@ pub enum ServerMsg {
     Presence { campaign_id: i64, user_id: i64, name: String, org_name: Option<String>, section: Option<String> },
     /// Progress of a long job someone runs on the campaign (a CSV import); not logged.
     Progress { campaign_id: i64, job: String, by: String, done: u64, total: u64 },
+    /// To a creator's portal: something addressed to them changed (reload what you show). Carries no partner data.
+    Portal { campaign_id: i64, text: String },
     Pong,
 }

@@ -5,11 +5,13 @@ pub mod board_detail;
 pub mod board_import;
 pub mod charter;
 pub mod charter_print;
+pub mod content;
 pub mod home;
 pub mod invite;
 pub mod join;
 pub mod not_found;
 pub mod organization;
+pub mod portal;
 pub mod portal_charter;
 pub mod tokens;
 

@@ -1,0 +1,705 @@
+//! Two content lanes (influencer posts and UGC assets) and the one approval workflow every partner runs:
+//! deliverables, rounds of submissions, reviews against the lane's criteria, a clock on every review, and
+//! escalation when a clock runs out.
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::OrgRef;
+use crate::charter::{CharterDoc, Roster};
+use crate::outreach::Lane;
+
+pub mod sla;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+#[cfg(feature = "ssr")]
+pub mod uploads;
+
+/// Where a deliverable is in its approval workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Briefed; nothing submitted yet.
+    AwaitingDraft,
+    /// A round waits for its reviewer; its SLA clock runs.
+    InReview,
+    /// The reviewer asked for changes: the creator's turn again.
+    ChangesRequested,
+    Approved,
+    Rejected,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] =
+        [Status::AwaitingDraft, Status::InReview, Status::ChangesRequested, Status::Approved, Status::Rejected];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::AwaitingDraft => "awaiting_draft",
+            Status::InReview => "in_review",
+            Status::ChangesRequested => "changes_requested",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.key() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::AwaitingDraft => "Awaiting draft",
+            Status::InReview => "In review",
+            Status::ChangesRequested => "Changes requested",
+            Status::Approved => "Approved",
+            Status::Rejected => "Rejected",
+        }
+    }
+    /// The creator may submit a (new) round.
+    pub fn open_for_submission(self) -> bool {
+        matches!(self, Status::AwaitingDraft | Status::ChangesRequested)
+    }
+}
+
+/// A reviewer's decision on one round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approved,
+    ChangesRequested,
+    Rejected,
+}
+
+impl Decision {
+    pub fn key(self) -> &'static str {
+        match self {
+            Decision::Approved => "approved",
+            Decision::ChangesRequested => "changes_requested",
+            Decision::Rejected => "rejected",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Decision> {
+        [Decision::Approved, Decision::ChangesRequested, Decision::Rejected].into_iter().find(|d| d.key() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Decision::Approved => "Approved",
+            Decision::ChangesRequested => "Changes requested",
+            Decision::Rejected => "Rejected",
+        }
+    }
+    pub fn status(self) -> Status {
+        match self {
+            Decision::Approved => Status::Approved,
+            Decision::ChangesRequested => Status::ChangesRequested,
+            Decision::Rejected => Status::Rejected,
+        }
+    }
+}
+
+/// Payout status: tracked only (no money moves through Chorus).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payout {
+    Owed,
+    Approved,
+    Paid,
+}
+
+impl Payout {
+    pub const ALL: [Payout; 3] = [Payout::Owed, Payout::Approved, Payout::Paid];
+    pub fn key(self) -> &'static str {
+        match self {
+            Payout::Owed => "owed",
+            Payout::Approved => "approved",
+            Payout::Paid => "paid",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Payout> {
+        Payout::ALL.into_iter().find(|p| p.key() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Payout::Owed => "Owed",
+            Payout::Approved => "Approved for payment",
+            Payout::Paid => "Paid",
+        }
+    }
+}
+
+/// Who reviews a lane's content, per the charter's responsibility matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reviewer {
+    pub user_id: Option<i64>,
+    /// "Lena Vogt (Studio Kin)", or the organization alone when the matrix names no person.
+    pub label: String,
+    pub org_id: Option<i64>,
+    /// The responsibility line that makes them the reviewer, e.g. "UGC strategy and content approval".
+    pub responsibility: String,
+    /// Why: "UGC lead of 2027-Q1" or "influencer relations owner".
+    pub why: String,
+}
+
+/// The reviewer of a lane on a given day: for UGC the quarter's UGC lead organization and its person accountable
+/// for UGC; for influencer posts the person accountable for influencer relations. `None` when the charter says
+/// nobody (then any partner member may review).
+pub fn reviewer_for(doc: &CharterDoc, roster: &Roster, lane: Lane, today: chrono::NaiveDate) -> Option<Reviewer> {
+    let mentions = |text: &str, word: &str| text.to_lowercase().contains(word);
+    let (word, lead_org, why) = match lane {
+        Lane::Ugc => {
+            let quarter = crate::charter::quarter_of(today);
+            let lead = doc.ugc_lead(&quarter);
+            ("ugc", lead, format!("UGC lead of {quarter}"))
+        }
+        Lane::Influencer => ("influencer", None, "influencer relations owner".to_string()),
+    };
+    let items: Vec<_> = doc.responsibilities.items.iter().filter(|r| mentions(&r.responsibility, word)).collect();
+    let item = match lead_org {
+        Some(org) => items.iter().find(|r| r.org_id == org).or_else(|| items.first()),
+        None => items.first(),
+    };
+    match (item, lead_org) {
+        (Some(r), _) if lead_org.is_none() || lead_org == Some(r.org_id) => Some(Reviewer {
+            user_id: r.accountable,
+            label: match r.accountable {
+                Some(_) => roster.person_label(r.accountable),
+                None => roster.org_label(Some(r.org_id)),
+            },
+            org_id: Some(r.org_id),
+            responsibility: r.responsibility.clone(),
+            why,
+        }),
+        // The lead organization has no UGC line of its own in the matrix: the organization reviews.
+        (_, Some(org)) => Some(Reviewer {
+            user_id: None,
+            label: roster.org_label(Some(org)),
+            org_id: Some(org),
+            responsibility: "UGC strategy (quarterly rotation)".into(),
+            why,
+        }),
+        _ => None,
+    }
+}
+
+/// Whether a partner member may decide on a lane's content: the named reviewer, a colleague of theirs (the
+/// reviewing organization), or the campaign's accountable owner; anyone on a partner when nobody is named.
+pub fn may_decide(reviewer: Option<&Reviewer>, accountable_owner: Option<i64>, user_id: i64, org_id: i64) -> bool {
+    match reviewer {
+        None => true,
+        Some(r) => r.user_id == Some(user_id) || r.org_id == Some(org_id) || accountable_owner == Some(user_id),
+    }
+}
+
+/// One of the lane's approval criteria, ticked (or not) by the reviewer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Criterion {
+    pub text: String,
+    pub met: bool,
+}
+
+/// A lane's settings: its brief, approval SLA, budget line and default fee; its criteria come from the charter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaneSettings {
+    pub lane: Lane,
+    /// Markdown.
+    pub brief: String,
+    pub sla_hours: i64,
+    pub budget_cents: i64,
+    pub default_fee_cents: i64,
+    /// 0 until first saved.
+    pub version: i64,
+    pub criteria: Vec<String>,
+    pub reviewer: Option<Reviewer>,
+    /// Fees of this lane's deliverables: committed against the budget line.
+    pub committed_cents: i64,
+}
+
+impl LaneSettings {
+    pub fn default_sla(lane: Lane) -> i64 {
+        match lane {
+            Lane::Ugc => 24,
+            Lane::Influencer => 48,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SaveLane {
+    pub lane: Lane,
+    pub brief: String,
+    pub sla_hours: i64,
+    pub budget_cents: i64,
+    pub default_fee_cents: i64,
+    /// The version the editor started from (0 for a lane never saved).
+    pub version: i64,
+}
+
+/// A file of a submission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub id: String,
+    pub file_name: String,
+    /// The kind found by looking at the content, e.g. `png`, `mp4`.
+    pub kind: String,
+    pub mime: String,
+    pub size: i64,
+    pub has_thumb: bool,
+}
+
+impl FileRef {
+    pub fn is_image(&self) -> bool {
+        self.mime.starts_with("image/")
+    }
+    pub fn is_video(&self) -> bool {
+        self.mime.starts_with("video/")
+    }
+}
+
+/// One round (v1, v2, …) of a deliverable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Round {
+    pub submission_id: i64,
+    pub round: i64,
+    pub caption: String,
+    pub link: Option<String>,
+    pub files: Vec<FileRef>,
+    pub submitted_by: String,
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+    pub sla_hours: i64,
+    pub review_due_at: chrono::DateTime<chrono::Utc>,
+    /// The review deadline in the campaign's time zone, e.g. "Tue 9 Mar, 14:00 CET".
+    pub review_due_label: String,
+    pub decision: Option<Decision>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What the reviewer tells the creator.
+    pub feedback: String,
+    pub criteria: Vec<Criterion>,
+    /// The caption compared with the round before (empty for v1).
+    pub caption_diff: Vec<crate::charter::diff::Line>,
+}
+
+impl Round {
+    /// Decided within its SLA (`None` while pending).
+    pub fn within_sla(&self) -> Option<bool> {
+        self.decided_at.map(|d| d <= self.review_due_at)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: i64,
+    pub round: Option<i64>,
+    pub author: String,
+    pub org_name: Option<String>,
+    /// Partners only; never shown to the creator.
+    pub internal: bool,
+    pub body: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deliverable {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub creator_id: i64,
+    pub creator_name: String,
+    /// The partner that owns the creator relationship.
+    pub owner_org: Option<OrgRef>,
+    pub lane: Lane,
+    pub title: String,
+    pub expectations: String,
+    pub due_date: Option<chrono::NaiveDate>,
+    /// The end of the due day in the campaign's time zone.
+    pub due_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub fee_cents: i64,
+    pub status: Status,
+    pub payout: Payout,
+    pub version: i64,
+    pub reviewer: Option<Reviewer>,
+    pub rounds: Vec<Round>,
+    pub comments: Vec<Comment>,
+}
+
+impl Deliverable {
+    /// The round waiting for review, if any.
+    pub fn pending(&self) -> Option<&Round> {
+        self.rounds.last().filter(|r| r.decision.is_none())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewDeliverable {
+    pub creator_id: i64,
+    /// Defaults to the creator's lane.
+    #[serde(default)]
+    pub lane: Option<Lane>,
+    pub title: String,
+    #[serde(default)]
+    pub expectations: String,
+    /// YYYY-MM-DD, a day in the campaign's time zone.
+    #[serde(default)]
+    pub due_date: Option<String>,
+    /// Defaults to the lane's default fee.
+    #[serde(default)]
+    pub fee_cents: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewSubmission {
+    #[serde(default)]
+    pub caption: String,
+    #[serde(default)]
+    pub link: Option<String>,
+    /// Completed uploads of this deliverable.
+    #[serde(default)]
+    pub uploads: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    /// The round decided (must be the pending one).
+    pub round: i64,
+    pub decision: Decision,
+    /// To the creator; required to request changes or reject.
+    #[serde(default)]
+    pub feedback: String,
+    /// One tick per lane criterion, in order.
+    #[serde(default)]
+    pub criteria: Vec<bool>,
+    /// The deliverable version the reviewer saw.
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewDeliverableComment {
+    pub body: String,
+    /// Partners only (ignored for creators, whose comments always reach the partners).
+    #[serde(default)]
+    pub internal: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetPayout {
+    pub payout: Payout,
+    pub version: i64,
+}
+
+/// Review turnaround for one lane and one partner (or all partners when `partner` is `None`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turnaround {
+    pub lane: Lane,
+    pub partner: Option<OrgRef>,
+    pub reviewed: i64,
+    pub pending: i64,
+    /// Hours from submission to decision (pending rounds count up to now), mean and median.
+    pub mean_wait_hours: Option<f64>,
+    pub median_wait_hours: Option<f64>,
+    /// Rounds per asset that has at least one round.
+    pub rounds_per_asset: Option<f64>,
+    /// Share of decided rounds decided within their SLA, in percent.
+    pub within_sla_pct: Option<f64>,
+}
+
+/// One decided or pending round, as turnaround needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundTiming {
+    pub deliverable_id: i64,
+    pub lane: Lane,
+    pub partner_id: Option<i64>,
+    pub submitted_at: i64,
+    pub due_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+/// Turnaround per lane, overall and per partner (times in milliseconds).
+pub fn turnaround(rounds: &[RoundTiming], partners: &[OrgRef], now_ms: i64) -> Vec<Turnaround> {
+    let mut out = Vec::new();
+    for lane in [Lane::Influencer, Lane::Ugc] {
+        let mut scopes: Vec<Option<&OrgRef>> = vec![None];
+        scopes.extend(partners.iter().map(Some));
+        for partner in scopes {
+            let rows: Vec<&RoundTiming> = rounds
+                .iter()
+                .filter(|r| r.lane == lane && partner.is_none_or(|p| r.partner_id == Some(p.id)))
+                .collect();
+            if partner.is_some() && rows.is_empty() {
+                continue;
+            }
+            let mut waits: Vec<f64> = rows
+                .iter()
+                .map(|r| (r.decided_at.unwrap_or(now_ms) - r.submitted_at).max(0) as f64 / 3_600_000.0)
+                .collect();
+            waits.sort_by(|a, b| a.total_cmp(b));
+            let decided: Vec<&&RoundTiming> = rows.iter().filter(|r| r.decided_at.is_some()).collect();
+            let within = decided.iter().filter(|r| r.decided_at.is_some_and(|d| d <= r.due_at)).count();
+            let mut assets: Vec<i64> = rows.iter().map(|r| r.deliverable_id).collect();
+            assets.sort_unstable();
+            assets.dedup();
+            out.push(Turnaround {
+                lane,
+                partner: partner.cloned(),
+                reviewed: decided.len() as i64,
+                pending: (rows.len() - decided.len()) as i64,
+                mean_wait_hours: (!waits.is_empty()).then(|| waits.iter().sum::<f64>() / waits.len() as f64),
+                median_wait_hours: median(&waits),
+                rounds_per_asset: (!assets.is_empty()).then(|| rows.len() as f64 / assets.len() as f64),
+                within_sla_pct: (!decided.is_empty()).then(|| within as f64 * 100.0 / decided.len() as f64),
+            });
+        }
+    }
+    out
+}
+
+fn median(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
+/// An escalation: something a named person must act on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Escalation {
+    pub id: i64,
+    pub campaign_id: i64,
+    /// `review_sla` or `threshold`.
+    pub kind: String,
+    pub title: String,
+    /// The numbers that triggered it, in words.
+    pub detail: String,
+    pub assignee_user_id: Option<i64>,
+    pub assignee: String,
+    /// `open`, `acknowledged` or `resolved`.
+    pub status: String,
+    pub note: String,
+    pub version: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// The deliverable it concerns, when it is about a review.
+    pub deliverable_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateEscalation {
+    /// `acknowledged` or `resolved` (or `open` to reopen).
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+    pub version: i64,
+}
+
+/// A mail that Chorus sent or keeps for reading (no SMTP server configured).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxMail {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// A creator the partners can brief (for the new-deliverable form).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Briefable {
+    pub creator_id: i64,
+    pub name: String,
+    pub lane: Lane,
+    pub has_account: bool,
+}
+
+/// The partners' content page: both lanes side by side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentView {
+    pub campaign_id: i64,
+    pub campaign_name: String,
+    pub time_zone: String,
+    pub lanes: Vec<LaneSettings>,
+    pub deliverables: Vec<Deliverable>,
+    pub turnaround: Vec<Turnaround>,
+    pub escalations: Vec<Escalation>,
+    pub outbox: Vec<OutboxMail>,
+    pub creators: Vec<Briefable>,
+    pub partners: Vec<OrgRef>,
+    /// The event sequence number this view is as of.
+    pub head: i64,
+    /// Whether the signed-in member may decide per lane (influencer, UGC).
+    pub may_decide: Vec<(Lane, bool)>,
+    pub max_upload_bytes: u64,
+}
+
+/// What a lane means for the creator: its brief, criteria and review time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PortalLane {
+    pub lane: Lane,
+    pub brief: String,
+    pub criteria: Vec<String>,
+    pub sla_hours: i64,
+}
+
+/// A creator's page for one campaign: only what is addressed to them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PortalView {
+    pub campaign_id: i64,
+    pub campaign_name: String,
+    pub creator_id: i64,
+    /// The one named point of contact: "Jordan Reyes (Brightline Agency)".
+    pub contact: String,
+    pub expectations: String,
+    pub lanes: Vec<PortalLane>,
+    /// Their deliverables, with feedback and payout status; no internal comments.
+    pub deliverables: Vec<Deliverable>,
+    pub max_upload_bytes: u64,
+    pub time_zone: String,
+}
+
+/// The state of one upload, for progress and resuming.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadState {
+    pub id: String,
+    pub file_name: String,
+    pub size: i64,
+    pub received: i64,
+    /// `receiving`, `complete` or `failed`.
+    pub status: String,
+    pub kind: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartUpload {
+    pub file_name: String,
+    pub size: i64,
+    /// Chosen by the client (e.g. a random id per file); starting again with it resumes the same upload.
+    pub client_key: String,
+}
+
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let c = cents.abs();
+    let whole = (c / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}${grouped}.{:02}", c % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::OrgKind;
+    use crate::charter::{Person, Responsibilities, Responsibility, Rotation, RotationSlot};
+
+    fn org(id: i64, name: &str) -> OrgRef {
+        OrgRef { id, name: name.into(), kind: OrgKind::Agency, color: "#000".into() }
+    }
+
+    fn doc() -> (CharterDoc, Roster) {
+        let mut doc = CharterDoc::new_draft();
+        doc.responsibilities = Responsibilities {
+            items: vec![
+                Responsibility { org_id: 1, responsibility: "Budget and final say".into(), accountable: Some(10) },
+                Responsibility { org_id: 2, responsibility: "Influencer relations and talent".into(), accountable: Some(20) },
+                Responsibility { org_id: 3, responsibility: "UGC strategy and content approval".into(), accountable: Some(30) },
+                Responsibility { org_id: 2, responsibility: "UGC production (US)".into(), accountable: Some(21) },
+            ],
+        };
+        doc.rotation = Rotation {
+            slots: vec![
+                RotationSlot { quarter: "2027-Q1".into(), lead_org_id: Some(3) },
+                RotationSlot { quarter: "2027-Q2".into(), lead_org_id: Some(2) },
+                RotationSlot { quarter: "2027-Q3".into(), lead_org_id: Some(1) },
+            ],
+        };
+        let roster = Roster {
+            partners: vec![org(1, "Northwind"), org(2, "Brightline"), org(3, "Studio Kin")],
+            people: vec![
+                Person { user_id: 10, name: "Maya".into(), org_id: 1 },
+                Person { user_id: 20, name: "Jordan".into(), org_id: 2 },
+                Person { user_id: 21, name: "Sam".into(), org_id: 2 },
+                Person { user_id: 30, name: "Lena".into(), org_id: 3 },
+            ],
+        };
+        (doc, roster)
+    }
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn ugc_is_reviewed_by_the_quarters_lead() {
+        let (doc, roster) = doc();
+        let q1 = reviewer_for(&doc, &roster, Lane::Ugc, day("2027-02-10")).unwrap();
+        assert_eq!((q1.user_id, q1.label.as_str(), q1.why.as_str()), (Some(30), "Lena (Studio Kin)", "UGC lead of 2027-Q1"));
+        // Next quarter the lead rotates to Brightline, whose UGC line names Sam.
+        let q2 = reviewer_for(&doc, &roster, Lane::Ugc, day("2027-04-01")).unwrap();
+        assert_eq!(q2.user_id, Some(21));
+        // Q3's lead has no UGC line in the matrix: the organization reviews.
+        let q3 = reviewer_for(&doc, &roster, Lane::Ugc, day("2027-07-01")).unwrap();
+        assert_eq!((q3.user_id, q3.org_id, q3.label.as_str()), (None, Some(1), "Northwind"));
+        // No rotation for the quarter: the matrix's UGC line.
+        let q4 = reviewer_for(&doc, &roster, Lane::Ugc, day("2027-11-01")).unwrap();
+        assert_eq!(q4.user_id, Some(30));
+    }
+
+    #[test]
+    fn influencer_posts_go_to_the_influencer_relations_owner() {
+        let (doc, roster) = doc();
+        let r = reviewer_for(&doc, &roster, Lane::Influencer, day("2027-02-10")).unwrap();
+        assert_eq!((r.user_id, r.responsibility.as_str()), (Some(20), "Influencer relations and talent"));
+        let empty = CharterDoc::new_draft();
+        assert_eq!(reviewer_for(&empty, &roster, Lane::Influencer, day("2027-02-10")), None);
+    }
+
+    #[test]
+    fn who_may_decide() {
+        let (doc, roster) = doc();
+        let r = reviewer_for(&doc, &roster, Lane::Ugc, day("2027-02-10"));
+        assert!(may_decide(r.as_ref(), Some(10), 30, 3), "the reviewer");
+        assert!(may_decide(r.as_ref(), Some(10), 31, 3), "a colleague at the reviewing organization");
+        assert!(may_decide(r.as_ref(), Some(10), 10, 1), "the accountable owner");
+        assert!(!may_decide(r.as_ref(), Some(10), 20, 2), "another partner");
+        assert!(may_decide(None, None, 20, 2), "nobody named: any partner");
+    }
+
+    #[test]
+    fn turnaround_by_hand() {
+        let h = 3_600_000;
+        let partners = vec![org(1, "A"), org(2, "B")];
+        let rounds = vec![
+            // Deliverable 1 (partner A, UGC): v1 decided after 10 h (SLA 24 h), v2 after 30 h (late).
+            RoundTiming { deliverable_id: 1, lane: Lane::Ugc, partner_id: Some(1), submitted_at: 0, due_at: 24 * h, decided_at: Some(10 * h) },
+            RoundTiming { deliverable_id: 1, lane: Lane::Ugc, partner_id: Some(1), submitted_at: 100 * h, due_at: 124 * h, decided_at: Some(130 * h) },
+            // Deliverable 2 (partner B, UGC): pending for 4 h.
+            RoundTiming { deliverable_id: 2, lane: Lane::Ugc, partner_id: Some(2), submitted_at: 196 * h, due_at: 220 * h, decided_at: None },
+        ];
+        let t = turnaround(&rounds, &partners, 200 * h);
+        let all_ugc = t.iter().find(|t| t.lane == Lane::Ugc && t.partner.is_none()).unwrap();
+        assert_eq!((all_ugc.reviewed, all_ugc.pending), (2, 1));
+        assert_eq!(all_ugc.mean_wait_hours, Some((10.0 + 30.0 + 4.0) / 3.0));
+        assert_eq!(all_ugc.median_wait_hours, Some(10.0));
+        assert_eq!(all_ugc.rounds_per_asset, Some(1.5));
+        assert_eq!(all_ugc.within_sla_pct, Some(50.0));
+        let a = t.iter().find(|t| t.lane == Lane::Ugc && t.partner.as_ref().is_some_and(|p| p.id == 1)).unwrap();
+        assert_eq!((a.rounds_per_asset, a.median_wait_hours), (Some(2.0), Some(20.0)));
+        let b = t.iter().find(|t| t.lane == Lane::Ugc && t.partner.as_ref().is_some_and(|p| p.id == 2)).unwrap();
+        assert_eq!((b.within_sla_pct, b.pending), (None, 1), "nothing decided: no share, not 0 %");
+        // The influencer lane has no rounds: one overall row with nothing to report, no per-partner rows.
+        let inf: Vec<_> = t.iter().filter(|t| t.lane == Lane::Influencer).collect();
+        assert_eq!(inf.len(), 1);
+        assert_eq!((inf[0].mean_wait_hours, inf[0].rounds_per_asset), (None, None));
+    }
+
+    #[test]
+    fn money_reads_well() {
+        assert_eq!(money(0), "$0.00");
+        assert_eq!(money(123456789), "$1,234,567.89");
+        assert_eq!(money(-50), "-$0.50");
+    }
+}
