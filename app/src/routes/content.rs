@@ -234,11 +234,17 @@ fn ContentBoard(v: ContentView) -> impl IntoView {
     let ctx = Ctx { campaign_id, view: RwSignal::new(v), open: RwSignal::new(None), now: use_clock(), toast: RwSignal::new(None) };
     let hydrated = RwSignal::new("no");
     Effect::new(move |_| hydrated.set("yes"));
+    let live = RwSignal::new("connecting");
 
     #[cfg(feature = "hydrate")]
     {
         use crate::realtime::client::{Live, LiveStatus};
         let status = RwSignal::new(LiveStatus::Connecting);
+        Effect::new(move |_| {
+            if status.get() != LiveStatus::Live {
+                live.set("connecting");
+            }
+        });
         let head = ctx.view.get_untracked().head;
         let handle = StoredValue::new_local(None::<Live>);
         Effect::new(move |prev: Option<()>| {
@@ -266,6 +272,7 @@ fn ContentBoard(v: ContentView) -> impl IntoView {
                         ctx.refresh();
                     }
                 }
+                ServerMsg::Subscribed { .. } => live.set("live"),
                 ServerMsg::Reset { .. } => {
                     spawn_local(async move {
                         if let Ok(v) = load_content(campaign_id).await {
@@ -285,7 +292,7 @@ fn ContentBoard(v: ContentView) -> impl IntoView {
 
     let lanes = move || ctx.view.with(|v| v.lanes.clone());
     view! {
-        <section class="page content-page" data-hydrated=move || hydrated.get()>
+        <section class="page content-page" data-hydrated=move || hydrated.get() data-live=move || live.get()>
             <p class="crumbs"><a href=format!("/campaigns/{campaign_id}")>"Board"</a> " · " <a href=format!("/campaigns/{campaign_id}/charter")>"Charter"</a> " · " <strong>"Content"</strong></p>
             <h1>"Content · " {name}</h1>
             {move || ctx.toast.get().map(|t| view! { <div class="toast" role="status" data-testid="toast">{t}</div> })}

@@ -106,6 +106,8 @@ fn Portal(v: PortalView) -> impl IntoView {
     let now = use_clock();
     let hydrated = RwSignal::new("no");
     Effect::new(move |_| hydrated.set("yes"));
+    // "live" once the server confirmed the subscription (decisions arrive from then on).
+    let live = RwSignal::new("connecting");
     let refresh = move || {
         spawn_local(async move {
             if let Ok(v) = load_portal(campaign_id).await {
@@ -131,7 +133,10 @@ fn Portal(v: PortalView) -> impl IntoView {
                     refresh();
                 }
                 // (Re)connected: catch up on anything missed while offline.
-                ServerMsg::Subscribed { .. } => refresh(),
+                ServerMsg::Subscribed { .. } => {
+                    live.set("live");
+                    refresh();
+                }
                 _ => {}
             };
             handle.set_value(Some(Live::connect(campaign_id, 0, status, on_msg)));
@@ -143,7 +148,7 @@ fn Portal(v: PortalView) -> impl IntoView {
     let deliverables = move || view_sig.with(|v| v.deliverables.clone());
     let lanes = v.lanes.clone();
     view! {
-        <section class="page narrow portal" data-hydrated=move || hydrated.get()>
+        <section class="page narrow portal" data-hydrated=move || hydrated.get() data-live=move || live.get()>
             <p class="crumbs"><a href="/portal">"Your campaigns"</a></p>
             <h1>{v.campaign_name.clone()}</h1>
             <p class="contact">"Your one point of contact: " <strong data-testid="contact">{v.contact.clone()}</strong></p>
