@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod charter;
 pub mod components;
 pub mod error;
+pub mod media;
 pub mod outreach;
 pub mod pool;
 pub mod realtime;
