@@ -11,11 +11,12 @@ use crate::outreach::{MoveCard, NewCreator, Stage};
 pub const DEMO_PASSWORD: &str = "chorus-demo";
 
 /// The demo sign-ins: (email, who they are).
-pub const DEMO_USERS: [(&str, &str); 4] = [
+pub const DEMO_USERS: [(&str, &str); 5] = [
     ("maya@northwind.example", "Maya Lind, brand manager at Northwind Outdoor (accountable owner)"),
     ("jordan@brightline.example", "Jordan Reyes, Brightline Social (US agency)"),
     ("lena@kanal.example", "Lena Vogt, Kanal Studio (EU agency)"),
     ("sam@brightline.example", "Sam Okafor, Brightline Social (US agency)"),
+    ("priya@creators.example", "Priya Nair, a UGC creator (her portal: open it on a phone)"),
 ];
 
 async fn principal(db: &Db, user_id: i64) -> Result<Principal> {
@@ -69,6 +70,7 @@ pub async fn seed(db: &Db) -> Result<bool> {
         ("Jules Moreau", "instagram", "jules.moreau", 9_800, 3.6, "ugc", &lena, Stage::Contacted, "Send product", 4, 8, "FR", "fr"),
     ];
     let today = chrono::Utc::now().date_naive();
+    let mut ids = std::collections::HashMap::new();
     for (name, platform, handle, followers, er, lane, owner, stage, next, due, days, country, language) in pool {
         let engagements = (followers as f64 * er / 100.0).round() as i64;
         let mut input = NewCreator::named(name, platform, handle);
@@ -86,6 +88,7 @@ pub async fn seed(db: &Db) -> Result<bool> {
         input.contact_email = Some(format!("{}@creators.example", handle.replace('.', "")));
         input.rates = format!("${} per post", (followers / 100).clamp(150, 9_000));
         let card = outreach::add_creator(db, owner, campaign.id, &input, None).await?;
+        ids.insert(name, card.id);
         if stage != Stage::Prospect {
             outreach::move_card(db, owner, campaign.id, card.id, &MoveCard { stage, version: card.version }, None).await?;
         }
@@ -112,7 +115,70 @@ pub async fn seed(db: &Db) -> Result<bool> {
         }
     }
     seed_charter(db, campaign.id, [&maya, &jordan, &lena]).await?;
+    seed_content(db, campaign.id, [&maya, &jordan, &lena], &ids).await?;
     Ok(true)
+}
+
+/// Both lanes with their settings, and deliverables at every step: awaiting a draft, in review (one past its
+/// SLA, so an escalation is raised when the server starts), changes requested, approved and paid.
+async fn seed_content(db: &Db, campaign_id: i64, [maya, jordan, lena]: [&Principal; 3], ids: &std::collections::HashMap<&str, i64>) -> Result<()> {
+    use crate::content::ssr as content;
+    use crate::content::{Decision, NewDeliverable, NewSubmission, Payout, Review, SaveLane, SetPayout};
+    use crate::outreach::Lane;
+    content::set_time_zone(db, maya, campaign_id, "America/Los_Angeles").await?;
+    let lanes = [
+        (Lane::Ugc, "# UGC assets\nRaw, phone-shot, vertical 9:16. The jacket in real weather within 3 seconds.\n\n- 15 to 30 seconds\n- No voice-over needed", 24, 1_200_000, 45_000),
+        (Lane::Influencer, "# Influencer posts\nOne feed post and one story frame on launch day, in your own voice.\n\n- #ad in the first line\n- Link in bio for the whole flight", 48, 6_000_000, 250_000),
+    ];
+    for (lane, brief, sla_hours, budget_cents, default_fee_cents) in lanes {
+        content::save_lane(db, lena, campaign_id, &SaveLane { lane, brief: brief.into(), sla_hours, budget_cents, default_fee_cents, version: 0 }).await?;
+    }
+    // Creators with portal accounts (Priya's sign-in is printed with the others).
+    let mut creators = std::collections::HashMap::new();
+    for (name, email) in [("Priya Nair", "priya@creators.example"), ("Lucía Gómez", "lucia@creators.example"), ("Sofie Jansen", "sofie@creators.example"), ("Kenji Sato", "kenji@creators.example")] {
+        let creator_id = ids[name];
+        let (_, token) = campaigns::invite(db, jordan, campaign_id, &NewInvitation { kind: InvitationKind::Creator, creator_id: Some(creator_id) }).await?;
+        let user_id = campaigns::accept_creator(db, &token, name, email, DEMO_PASSWORD).await?;
+        creators.insert(name, principal(db, user_id).await?);
+    }
+    let today = chrono::Utc::now().date_naive();
+    let brief = |name: &str, lane: Lane, title: &str, expectations: &str, due: i64| NewDeliverable {
+        creator_id: ids[name],
+        lane: Some(lane),
+        title: title.into(),
+        expectations: expectations.into(),
+        due_date: Some((today + chrono::Duration::days(due)).to_string()),
+        fee_cents: None,
+    };
+    let submit = |caption: &str, link: &str| NewSubmission { caption: caption.into(), link: Some(link.into()), uploads: Vec::new() };
+    let review = |round, decision, feedback: &str, criteria: Vec<bool>, version| Review { round, decision, feedback: feedback.into(), criteria, version };
+
+    // Ava: briefed, no draft yet.
+    content::create_deliverable(db, jordan, campaign_id, &brief("Ava Chen", Lane::Influencer, "Launch-day Reel", "A 30-second Reel on the trail, posted on launch day with one story frame.", 9), None).await?;
+    // Priya: v1 in review, the clock running.
+    let d = content::create_deliverable(db, lena, campaign_id, &brief("Priya Nair", Lane::Ugc, "Rain test clip (9:16)", "Water beading on the sleeve, then the hood up. 15-20 s.", 3), None).await?;
+    content::submit(db, &creators["Priya Nair"], campaign_id, d.id, &submit("Rain on the ridge: does it hold? #ad", "https://www.tiktok.com/@priyahikes/video/7301"), None).await?;
+    // Lucía: v1 sent back with changes; v2 waiting 30 hours, past the 24-hour SLA.
+    let d = content::create_deliverable(db, jordan, campaign_id, &brief("Lucía Gómez", Lane::Ugc, "Campfire morning", "Packing the jacket into its pocket at camp. 20 s.", 1), None).await?;
+    let d = content::submit(db, &creators["Lucía Gómez"], campaign_id, d.id, &submit("Mañana en el camp", "https://www.tiktok.com/@lucia.camps/video/5521"), None).await?;
+    let d = content::review(db, lena, campaign_id, d.id, &review(1, Decision::ChangesRequested, "Lovely light. Please show the pocket packing in the first 3 seconds, and add #ad.", vec![false, true, true], d.version), None).await?;
+    let d = content::submit(db, &creators["Lucía Gómez"], campaign_id, d.id, &submit("Packs into its own pocket. Mañana en el camp #ad", "https://www.tiktok.com/@lucia.camps/video/5522"), None).await?;
+    let thirty_hours = 30 * 3_600_000;
+    sqlx::query("UPDATE submissions SET submitted_at = submitted_at - $1, review_due_at = review_due_at - $1 WHERE deliverable_id = $2 AND round = 2")
+        .bind(thirty_hours)
+        .bind(d.id)
+        .execute(&db.pool)
+        .await?;
+    // Sofie: approved, payout approved. Kenji: approved and paid.
+    let d = content::create_deliverable(db, lena, campaign_id, &brief("Sofie Jansen", Lane::Ugc, "Pack-light unboxing", "From box to pocket in one take.", -6), None).await?;
+    let d = content::submit(db, &creators["Sofie Jansen"], campaign_id, d.id, &submit("From box to pocket in 12 seconds #ad", "https://www.instagram.com/p/sofie-pack"), None).await?;
+    let d = content::review(db, lena, campaign_id, d.id, &review(1, Decision::Approved, "", vec![true, true, true], d.version), None).await?;
+    content::set_payout(db, maya, campaign_id, d.id, &SetPayout { payout: Payout::Approved, version: d.version }).await?;
+    let d = content::create_deliverable(db, jordan, campaign_id, &brief("Kenji Sato", Lane::Influencer, "Gear review video", "Ten minutes on YouTube, the shell in three weathers.", -20), None).await?;
+    let d = content::submit(db, &creators["Kenji Sato"], campaign_id, d.id, &submit("Trailhead shell: 3 weathers, 1 jacket #ad", "https://www.youtube.com/watch?v=kenjigear1"), None).await?;
+    let d = content::review(db, jordan, campaign_id, d.id, &review(1, Decision::Approved, "", vec![true, true, true], d.version), None).await?;
+    content::set_payout(db, maya, campaign_id, d.id, &SetPayout { payout: Payout::Paid, version: d.version }).await?;
+    Ok(())
 }
 
 /// A complete charter, proposed as version 1 and signed by the brand: the agencies' signatures are what

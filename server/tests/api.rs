@@ -360,6 +360,28 @@ async fn health_openapi_and_demo() {
     let id = campaigns[0]["id"].as_i64().unwrap();
     let board = maya.get(&format!("/api/v1/campaigns/{id}/board")).await.ok();
     assert_eq!(board["cards"].as_array().unwrap().len(), 12);
+    // Content at every step, and the review past its SLA escalated as the server started.
+    let content = maya.get(&format!("/api/v1/campaigns/{id}/content")).await.ok();
+    let statuses: Vec<&str> = content["deliverables"].as_array().unwrap().iter().map(|d| d["status"].as_str().unwrap()).collect();
+    for s in ["awaiting_draft", "in_review", "approved"] {
+        assert!(statuses.contains(&s), "{s} in {statuses:?}");
+    }
+    assert_eq!(content["time_zone"], "America/Los_Angeles");
+    let mut escalations = Vec::new();
+    for _ in 0..50 {
+        escalations = maya.get(&format!("/api/v1/campaigns/{id}/escalations")).await.ok().as_array().unwrap().clone();
+        if !escalations.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(escalations.len(), 1, "Lucía's v2 waits 30 h on a 24 h SLA");
+    assert_eq!(escalations[0]["assignee"], "Lena Vogt");
+    // Priya, a demo creator, signs in to her portal.
+    let mut priya = app.client();
+    priya.cookie = app.client().post("/api/v1/auth/signin", json!({ "email": "priya@creators.example", "password": "chorus-demo" })).await.set_cookie;
+    let portal = priya.get(&format!("/api/v1/campaigns/{id}/portal")).await.ok();
+    assert_eq!(portal["deliverables"][0]["title"], "Rain test clip (9:16)");
     app.running.stop().await;
 
     // Seeding again (a restart with --demo) changes nothing.
