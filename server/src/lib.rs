@@ -10,6 +10,7 @@ pub mod listener;
 pub mod mail;
 pub mod files;
 pub mod openapi;
+pub mod openapi_content;
 pub mod security;
 pub mod ws;
 

@@ -2,7 +2,7 @@
 use axum::Json;
 use serde_json::{json, Value};
 
-fn op(summary: &str, tag: &str, body: Option<&str>, ok: (&str, Value), extra: &[&str]) -> Value {
+pub(crate) fn op(summary: &str, tag: &str, body: Option<&str>, ok: (&str, Value), extra: &[&str]) -> Value {
     let mut o = json!({
         "summary": summary,
         "tags": [tag],
@@ -37,21 +37,21 @@ fn op(summary: &str, tag: &str, body: Option<&str>, ok: (&str, Value), extra: &[
     o
 }
 
-fn r(name: &str) -> Value {
+pub(crate) fn r(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-fn arr(name: &str) -> Value {
+pub(crate) fn arr(name: &str) -> Value {
     json!({ "type": "array", "items": r(name) })
 }
 
 /// The `default` error response, for operations written by hand.
-fn error_response() -> Value {
+pub(crate) fn error_response() -> Value {
     json!({ "description": "Error", "content": { "application/json": { "schema": r("Error") } } })
 }
 
 /// Documents error statuses worth knowing about (all in the `Error` shape) on an operation.
-fn fails(mut o: Value, errors: &[(&str, &str)]) -> Value {
+pub(crate) fn fails(mut o: Value, errors: &[(&str, &str)]) -> Value {
     for (status, why) in errors {
         o["responses"][*status] = json!({ "description": why, "content": { "application/json": { "schema": r("Error") } } });
     }
@@ -59,14 +59,14 @@ fn fails(mut o: Value, errors: &[(&str, &str)]) -> Value {
 }
 
 /// Adds every entry of `more` (an object) to `into` (an object).
-fn extend(into: &mut Value, more: Value) {
+pub(crate) fn extend(into: &mut Value, more: Value) {
     if let (Some(into), Value::Object(more)) = (into.as_object_mut(), more) {
         into.extend(more);
     }
 }
 
 /// A nullable scalar: `{"type": [t, "null"]}` with an optional format.
-fn nullable(t: &str, format: Option<&str>) -> Value {
+pub(crate) fn nullable(t: &str, format: Option<&str>) -> Value {
     let mut v = json!({ "type": [t, "null"] });
     if let Some(f) = format {
         v["format"] = json!(f);
@@ -101,7 +101,8 @@ pub fn spec() -> Value {
             { "name": "outreach", "description": "The outreach board: creators as cards moving through stages, each with one relationship owner" },
             { "name": "pool", "description": format!("The shared creator pool: profiles with figures per platform, engagement both ways, tiers from the charter's tier definitions, one relationship owner with recorded changes, notes and history, merges, CSV import (preview, then all / only the valid rows / nothing) and export. {ER_FORMULAS} {DUPLICATE_RULES}") },
             { "name": "realtime", "description": "The activity trail (the campaign's event log) and live updates" },
-            { "name": "charter", "description": "The joint strategy charter, its sign-off and the launch" }
+            { "name": "charter", "description": "The joint strategy charter, its sign-off and the launch" },
+            { "name": "content", "description": crate::openapi_content::TAG_DESCRIPTION }
         ],
         "components": {
             "securitySchemes": {
@@ -222,6 +223,8 @@ pub fn spec() -> Value {
     extend(&mut doc["components"]["schemas"], pool_schemas());
     extend(&mut doc["components"]["schemas"], live_schemas());
     extend(&mut doc["paths"], pool_paths());
+    extend(&mut doc["paths"], crate::openapi_content::content_paths());
+    extend(&mut doc["components"]["schemas"], crate::openapi_content::content_schemas());
     doc
 }
 
@@ -275,6 +278,14 @@ fn event_data() -> Vec<(&'static str, Value)> {
         ("charter_commented", obj(json!({ "comment_id": int(), "section": r("CharterSection"), "by_creator": { "type": "boolean" } }))),
         ("charter_comment_resolved", obj(json!({ "comment_id": int() }))),
         ("campaign_launched", obj(json!({ "charter_version": int() }))),
+        ("deliverable_changed", obj(json!({ "deliverable_id": int(), "creator_id": int(), "lane": r("Lane"), "status": r("Status"),
+            "what": { "type": "string", "description": "Completes \"{who} …\" (briefed, submitted, reviewed or paid)" } }))),
+        ("deliverable_commented", obj(json!({ "deliverable_id": int(), "creator_id": int(), "title": text(),
+            "internal": { "type": "boolean", "description": "Partners only: never sent to the creator" } }))),
+        ("lane_saved", obj(json!({ "lane": r("Lane") }))),
+        ("time_zone_set", obj(json!({ "time_zone": { "type": "string", "description": "An IANA name, e.g. Europe/Berlin" } }))),
+        ("escalation_raised", obj(json!({ "escalation": r("Escalation") }))),
+        ("escalation_updated", obj(json!({ "escalation": r("Escalation") }))),
     ]
 }
 
@@ -378,6 +389,8 @@ fn live_schemas() -> Value {
         req.extend(required.iter().map(|s| s.to_string()));
         json!({ "type": "object", "title": name, "required": req, "properties": p })
     };
+    let mut portal = msg("type", "portal", json!({ "campaign_id": int(), "text": { "type": "string", "description": "What changed, in words (may be empty)" } }), &["campaign_id", "text"]);
+    portal["description"] = json!("What a creator's socket gets instead of events: something addressed to them changed (reload the portal). Carries no partner data.");
     json!({
         "ClientMessage": { "description": "What a client sends on its WebSocket", "oneOf": [
             msg("op", "subscribe", json!({ "campaign_id": int(), "after": { "type": "integer", "description": "The last sequence number seen (0: everything kept)" } }), &["campaign_id", "after"]),
@@ -393,6 +406,7 @@ fn live_schemas() -> Value {
             msg("type", "presence", json!({ "campaign_id": int(), "user_id": int(), "name": { "type": "string" }, "org_name": nullable("string", None), "section": nullable("string", None) }), &["campaign_id", "user_id"]),
             msg("type", "progress", json!({ "campaign_id": int(), "job": { "type": "string", "description": "e.g. \"import:7\"" }, "by": { "type": "string", "description": "Who runs it" },
                 "done": int(), "total": int() }), &["campaign_id", "job", "done", "total"]),
+            portal,
             msg("type", "pong", json!({}), &[])
         ] }
     })

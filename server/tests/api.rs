@@ -344,6 +344,38 @@ async fn health_openapi_and_demo() {
     let spec = app.client().get("/api/v1/openapi.json").await.ok();
     assert_eq!(spec["openapi"], "3.1.0");
     assert!(spec["paths"]["/api/v1/campaigns/{id}/creators/{creator_id}/move"]["post"].is_object());
+    // The content lanes are documented: the review (with its 403), the chunked upload, the files, the portal message.
+    assert!(spec["paths"]["/api/v1/campaigns/{id}/deliverables/{deliverable_id}/review"]["post"]["responses"]["403"].is_object());
+    assert!(spec["paths"]["/api/v1/uploads/{upload_id}"]["put"]["requestBody"]["content"]["application/octet-stream"].is_object());
+    assert!(spec["paths"]["/files/{upload_id}/thumb"]["get"]["responses"]["200"]["content"]["image/jpeg"].is_object());
+    let messages = spec["components"]["schemas"]["ServerMessage"]["oneOf"].as_array().unwrap();
+    assert!(messages.iter().any(|m| m["properties"]["type"]["const"] == "portal"));
+    let kinds = spec["components"]["schemas"]["Event"]["properties"]["kind"]["enum"].as_array().unwrap();
+    assert!(kinds.iter().any(|k| k == "deliverable_changed") && kinds.iter().any(|k| k == "escalation_raised"));
+    // Every `$ref` in the whole document points at a defined schema.
+    fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        use serde_json::Value;
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(s)) = m.get("$ref") {
+                    out.push(s);
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&spec, &mut all);
+    assert!(all.len() > 100, "{} refs", all.len());
+    for target in all {
+        let name = target.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected $ref {target}"));
+        assert!(spec["components"]["schemas"][name].is_object(), "$ref {target} is not defined");
+    }
+    if let Ok(path) = std::env::var("CHORUS_OPENAPI_OUT") {
+        std::fs::write(path, serde_json::to_string_pretty(&spec).unwrap()).unwrap();
+    }
     // Pages and API answers are compressed for clients that ask.
     let raw = reqwest::Client::new().get(format!("{}/api/v1/openapi.json", app.base)).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(raw.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
