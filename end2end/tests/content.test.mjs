@@ -134,7 +134,7 @@ test('a draft goes from the phone to approved, and the creator sees each decisio
   // The reviewer sees it arrive without reloading, with its clock; asks for changes with a criterion unticked.
   await row.locator('.status.in_review').waitFor();
   await row.getByTestId('sla').waitFor();
-  assert.match(await row.getByTestId('sla').innerText(), /left/);
+  assert.match(await row.getByTestId('sla').textContent(), /h \d+ min left/);
   await row.locator('.deliverable-head').click();
   const panel = row.getByTestId('review-panel');
   await panel.locator('img[alt="Preview of ridge.png"]').waitFor();
