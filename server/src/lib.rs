@@ -7,6 +7,7 @@ pub mod config;
 pub mod forms;
 pub mod listener;
 pub mod openapi;
+pub mod pwa;
 pub mod security;
 pub mod ws;
 
@@ -72,6 +73,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
         .nest_service("/pkg", assets::pkg_router::<()>(&pkg_dir))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Whose page this is, for the creator portal's service worker (public/sw.js).
+        .layer(middleware::from_fn_with_state(state.clone(), pwa::tag_account_pages))
         // Pages and API answers compressed on the fly (a 500-card board: 798 kB of HTML, 36 kB gzipped);
         // the bundle under /pkg is already compressed and passes through untouched.
         .layer(tower_http::compression::CompressionLayer::new())
