@@ -155,6 +155,8 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response
     if let Ok(v) = HeaderValue::from_str(&accounts::clear_session_cookie(state.secure_cookies)) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
+    // The device forgets the account's pages kept for offline use (and the service worker keeping them).
+    resp.headers_mut().insert("clear-site-data", HeaderValue::from_static("\"cache\", \"storage\""));
     resp
 }
 

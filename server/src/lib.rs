@@ -11,6 +11,7 @@ pub mod mail;
 pub mod files;
 pub mod openapi;
 pub mod openapi_content;
+pub mod pwa;
 pub mod security;
 pub mod ws;
 
@@ -87,6 +88,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
         .nest_service("/pkg", assets::pkg_router::<()>(&pkg_dir))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Whose page this is, for the creator portal's service worker (public/sw.js).
+        .layer(middleware::from_fn_with_state(state.clone(), pwa::tag_account_pages))
         // Pages and API answers compressed on the fly (a 500-card board: 798 kB of HTML, 36 kB gzipped);
         // the bundle under /pkg is already compressed and passes through untouched.
         .layer(tower_http::compression::CompressionLayer::new())

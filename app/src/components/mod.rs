@@ -1,5 +1,6 @@
 //! Pieces shared by several pages.
 pub mod nav;
+pub mod pwa;
 
 use leptos::prelude::*;
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::Me;
 use crate::campaigns::{CampaignSummary, CreatorCampaign};
+use crate::components::pwa::PwaHead;
 use crate::components::{ErrorNotice, PartnerChip};
 use crate::error::AppError;
 
@@ -105,6 +106,7 @@ fn MemberHome(me: Me, campaigns: Vec<CampaignSummary>) -> impl IntoView {
 #[component]
 fn CreatorHome(me: Me, campaigns: Vec<CreatorCampaign>) -> impl IntoView {
     view! {
+        <PwaHead/>
         <section class="page narrow">
             <h1>"Hi " {me.name}</h1>
             <p class="muted">"Your campaigns, each with one point of contact."</p>

@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
 use crate::charter::{markdown, CharterComment, CreatorCharter, Section};
+use crate::components::pwa::PwaHead;
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
@@ -25,6 +26,7 @@ pub fn PortalCharterPage() -> impl IntoView {
     let hydrated = RwSignal::new("no");
     Effect::new(move |_| hydrated.set("yes"));
     view! {
+        <PwaHead/>
         <section class="page narrow portal" data-hydrated=move || hydrated.get()>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
