@@ -116,7 +116,10 @@ fn CreatorHome(me: Me, campaigns: Vec<CreatorCampaign>) -> impl IntoView {
                         <h2>{c.campaign_name}</h2>
                         <p>"Stage: " <strong>{c.stage.label()}</strong></p>
                         <p>"Your point of contact: " {c.contact_person.unwrap_or_else(|| c.contact_org.clone())} " (" {c.contact_org} ")"</p>
-                        <p><a class="button" href=format!("/portal/campaigns/{}/charter", c.campaign_id)>"Read the joint strategy and comment"</a></p>
+                        <p class="row">
+                            <a class="button primary" href=format!("/portal/campaigns/{}", c.campaign_id)>"Your deliverables"</a>
+                            <a class="button" href=format!("/portal/campaigns/{}/charter", c.campaign_id)>"Read the joint strategy and comment"</a>
+                        </p>
                     </li>
                 }).collect_view()}
             </ul>

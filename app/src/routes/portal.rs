@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::content::{comment_on, use_clock, DecisionView, RoundBody, SlaClock};
 use crate::campaigns::CreatorCampaign;
+use crate::components::pwa::PwaHead;
 use crate::components::{new_key, ErrorNotice};
 use crate::content::{money, Deliverable, NewDeliverableComment, NewSubmission, PortalView};
 use crate::error::{AppError, ErrorCode};
@@ -56,6 +57,7 @@ fn not_found_view(e: AppError) -> AnyView {
 pub fn PortalHomePage() -> impl IntoView {
     let data = Resource::new(|| (), |_| load_portal_campaigns());
     view! {
+        <PwaHead/>
         <Suspense fallback=|| view! { <p class="page">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
@@ -87,6 +89,7 @@ pub fn PortalPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let data = Resource::new(id, load_portal);
     view! {
+        <PwaHead/>
         <Suspense fallback=|| view! { <p class="page">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
