@@ -11,6 +11,7 @@ pub mod components;
 pub mod content;
 pub mod error;
 pub mod media;
+pub mod metrics;
 pub mod outreach;
 pub mod pool;
 pub mod realtime;

@@ -8,6 +8,7 @@ pub mod content_api;
 pub mod forms;
 pub mod listener;
 pub mod mail;
+pub mod metrics_api;
 pub mod files;
 pub mod openapi;
 pub mod openapi_content;
@@ -85,6 +86,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(forms::router())
         .merge(files::router())
         .merge(content_api::router())
+        .merge(metrics_api::router())
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
         .nest_service("/pkg", assets::pkg_router::<()>(&pkg_dir))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -49,6 +49,9 @@ pub enum Change {
     TimeZoneSet { time_zone: String },
     EscalationRaised { escalation: crate::content::Escalation },
     EscalationUpdated { escalation: crate::content::Escalation },
+    PostTracked { post_id: i64, creator_name: String, lane: crate::outreach::Lane },
+    /// Daily figures arrived (`corrected`: rows whose stored figures changed; the old ones are kept).
+    MetricsIngested { source: String, inserted: i64, corrected: i64 },
 }
 
 impl Change {
@@ -107,6 +110,9 @@ impl Event {
             Change::LaneSaved { lane } => format!("{who} updated the {} lane's brief and settings", lane.label()),
             Change::TimeZoneSet { time_zone } => format!("{who} set the campaign's time zone to {time_zone}"),
             Change::EscalationRaised { escalation } => format!("Escalation to {}: {}", escalation.assignee, escalation.title),
+            Change::PostTracked { creator_name, lane, .. } => format!("{who} started tracking a {} post by {creator_name}", lane.label()),
+            Change::MetricsIngested { source, inserted, corrected: 0 } => format!("{who} added {inserted} day(s) of figures ({source})"),
+            Change::MetricsIngested { source, inserted, corrected } => format!("{who} added {inserted} and corrected {corrected} day(s) of figures ({source})"),
             Change::EscalationUpdated { escalation } => format!("{who} marked the escalation \"{}\" {}", escalation.title, escalation.status),
         }
     }

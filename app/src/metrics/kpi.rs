@@ -1,0 +1,201 @@
+//! The KPIs, each with its formula: computed from summed daily numbers, never dividing by zero (a missing
+//! denominator gives `None`, shown as "—", never NaN or infinity).
+use serde::{Deserialize, Serialize};
+
+/// Summed numbers of any cut (a post, a day, a lane, a partner…). Money in cents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    pub impressions: i64,
+    pub reach: i64,
+    pub views: i64,
+    pub likes: i64,
+    pub comments: i64,
+    pub shares: i64,
+    pub saves: i64,
+    pub clicks: i64,
+    pub conversions: i64,
+    pub revenue_cents: i64,
+    pub fee_cents: i64,
+    pub product_cents: i64,
+    pub paid_cents: i64,
+    /// Followers of the posting accounts (each post counted once), for engagement rate by followers.
+    pub followers: i64,
+}
+
+impl Totals {
+    pub fn engagements(&self) -> i64 {
+        self.likes + self.comments + self.shares + self.saves
+    }
+    /// Fees, product and paid amplification.
+    pub fn spend_cents(&self) -> i64 {
+        self.fee_cents + self.product_cents + self.paid_cents
+    }
+    pub fn add(&mut self, o: &Totals) {
+        self.impressions += o.impressions;
+        self.reach += o.reach;
+        self.views += o.views;
+        self.likes += o.likes;
+        self.comments += o.comments;
+        self.shares += o.shares;
+        self.saves += o.saves;
+        self.clicks += o.clicks;
+        self.conversions += o.conversions;
+        self.revenue_cents += o.revenue_cents;
+        self.fee_cents += o.fee_cents;
+        self.product_cents += o.product_cents;
+        self.paid_cents += o.paid_cents;
+        self.followers += o.followers;
+    }
+}
+
+fn ratio(num: f64, den: f64) -> Option<f64> {
+    (den > 0.0 && num.is_finite()).then(|| num / den)
+}
+
+/// Engagement rate by followers, in percent: engagements / followers × 100.
+pub fn er_followers(t: &Totals) -> Option<f64> {
+    ratio(t.engagements() as f64 * 100.0, t.followers as f64)
+}
+
+/// Engagement rate by reach, in percent: engagements / reach × 100.
+pub fn er_reach(t: &Totals) -> Option<f64> {
+    ratio(t.engagements() as f64 * 100.0, t.reach as f64)
+}
+
+/// Cost per engagement, in currency units: spend / engagements.
+pub fn cpe(t: &Totals) -> Option<f64> {
+    ratio(t.spend_cents() as f64 / 100.0, t.engagements() as f64)
+}
+
+/// Cost per 1,000 impressions: spend / impressions × 1,000.
+pub fn cpm(t: &Totals) -> Option<f64> {
+    ratio(t.spend_cents() as f64 / 100.0 * 1000.0, t.impressions as f64)
+}
+
+/// Cost per click: spend / clicks.
+pub fn cpc(t: &Totals) -> Option<f64> {
+    ratio(t.spend_cents() as f64 / 100.0, t.clicks as f64)
+}
+
+/// Conversion rate, in percent: conversions / clicks × 100.
+pub fn conversion_rate(t: &Totals) -> Option<f64> {
+    ratio(t.conversions as f64 * 100.0, t.clicks as f64)
+}
+
+/// Return on ad spend: revenue / spend.
+pub fn roas(t: &Totals) -> Option<f64> {
+    ratio(t.revenue_cents as f64, t.spend_cents() as f64)
+}
+
+/// Earned media value, an estimate: impressions / 1,000 × the platform's CPM.
+pub fn emv(impressions: i64, platform_cpm: f64) -> Option<f64> {
+    (platform_cpm.is_finite() && platform_cpm >= 0.0).then(|| impressions as f64 / 1000.0 * platform_cpm)
+}
+
+/// A KPI by key, e.g. for thresholds and targets that name one (`engagement_rate`, `cpe`, …).
+pub fn by_key(key: &str, t: &Totals) -> Option<f64> {
+    match key {
+        "engagement_rate" => er_followers(t),
+        "engagement_rate_reach" => er_reach(t),
+        "cpe" => cpe(t),
+        "cpm" => cpm(t),
+        "cpc" => cpc(t),
+        "conversion_rate" => conversion_rate(t),
+        "roas" => roas(t),
+        "impressions" => Some(t.impressions as f64),
+        "reach" => Some(t.reach as f64),
+        "engagements" => Some(t.engagements() as f64),
+        "clicks" => Some(t.clicks as f64),
+        "conversions" => Some(t.conversions as f64),
+        _ => None,
+    }
+}
+
+/// The formula of a KPI, as the dashboard shows it.
+pub fn formula(key: &str) -> &'static str {
+    match key {
+        "engagement_rate" => "(likes + comments + shares + saves) / followers × 100",
+        "engagement_rate_reach" => "(likes + comments + shares + saves) / reach × 100",
+        "cpe" => "spend (fees + product + paid) / engagements",
+        "cpm" => "spend / impressions × 1,000",
+        "cpc" => "spend / clicks",
+        "conversion_rate" => "conversions / clicks × 100",
+        "roas" => "revenue / spend",
+        "emv" => "impressions / 1,000 × the platform's CPM (an estimate)",
+        _ => "",
+    }
+}
+
+/// A KPI for people: two decimals, or "—" when it cannot be computed.
+pub fn show(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("{x:.2}"),
+        _ => "—".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Totals {
+        Totals {
+            impressions: 200_000,
+            reach: 120_000,
+            views: 90_000,
+            likes: 4_000,
+            comments: 300,
+            shares: 200,
+            saves: 500,
+            clicks: 1_600,
+            conversions: 48,
+            revenue_cents: 432_000,
+            fee_cents: 150_000,
+            product_cents: 20_000,
+            paid_cents: 30_000,
+            followers: 250_000,
+        }
+    }
+
+    #[test]
+    fn every_kpi_by_hand() {
+        let t = sample();
+        assert_eq!(t.engagements(), 5_000);
+        assert_eq!(t.spend_cents(), 200_000); // $2,000
+        assert_eq!(er_followers(&t), Some(2.0)); // 5,000 / 250,000
+        let by_reach = er_reach(&t).unwrap(); // 5,000 / 120,000
+        assert!((by_reach - 4.166_666).abs() < 1e-5);
+        assert_eq!(cpe(&t), Some(0.4)); // $2,000 / 5,000
+        assert_eq!(cpm(&t), Some(10.0)); // $2,000 / 200,000 × 1,000
+        assert_eq!(cpc(&t), Some(1.25)); // $2,000 / 1,600
+        assert_eq!(conversion_rate(&t), Some(3.0)); // 48 / 1,600
+        assert_eq!(roas(&t), Some(2.16)); // $4,320 / $2,000
+        assert_eq!(emv(200_000, 7.5), Some(1_500.0)); // 200 × $7.50
+        assert_eq!(by_key("cpe", &t), Some(0.4));
+        assert_eq!(by_key("nonsense", &t), None);
+    }
+
+    #[test]
+    fn zero_denominators_are_unknown_never_nan() {
+        let zero = Totals::default();
+        for key in ["engagement_rate", "engagement_rate_reach", "cpe", "cpm", "cpc", "conversion_rate", "roas"] {
+            assert_eq!(by_key(key, &zero), None, "{key}");
+            assert_eq!(show(by_key(key, &zero)), "—");
+        }
+        // Spend without engagements: CPE unknown, not infinite.
+        let spent = Totals { fee_cents: 10_000, ..Totals::default() };
+        assert_eq!(cpe(&spent), None);
+        assert_eq!(roas(&spent), Some(0.0), "spend with no revenue is a ROAS of 0");
+        assert_eq!(emv(0, 7.5), Some(0.0));
+        assert_eq!(emv(1000, f64::NAN), None);
+        assert_eq!(show(Some(f64::INFINITY)), "—");
+    }
+
+    #[test]
+    fn totals_add_up() {
+        let mut a = sample();
+        a.add(&sample());
+        assert_eq!(a.engagements(), 10_000);
+        assert_eq!(er_followers(&a), Some(2.0), "rates do not change when every part doubles");
+    }
+}

@@ -1,0 +1,117 @@
+//! Performance numbers: posts (or UGC assets) and their daily figures, entered by hand, imported, or pushed
+//! through the API; corrections are recorded, never silent. KPIs are computed from summed figures.
+use serde::{Deserialize, Serialize};
+
+use crate::outreach::Lane;
+
+pub mod kpi;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+/// A post or asset whose numbers are tracked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Post {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub creator_id: i64,
+    pub creator_name: String,
+    pub deliverable_id: Option<i64>,
+    pub lane: Lane,
+    pub platform: String,
+    pub url: String,
+    pub title: String,
+    pub followers: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPost {
+    pub creator_id: i64,
+    /// The deliverable it fulfils, if any (its lane is then the post's lane).
+    #[serde(default)]
+    pub deliverable_id: Option<i64>,
+    /// Defaults to the deliverable's lane, else the creator's.
+    #[serde(default)]
+    pub lane: Option<Lane>,
+    pub platform: String,
+    pub url: String,
+    #[serde(default)]
+    pub title: String,
+}
+
+/// One post's figures for one day. Unknown fields are refused (a misspelt metric never vanishes silently).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DailyFigures {
+    pub post_id: i64,
+    /// YYYY-MM-DD, a day in the campaign's time zone; not in the future.
+    pub day: String,
+    #[serde(default)]
+    pub impressions: i64,
+    #[serde(default)]
+    pub reach: i64,
+    #[serde(default)]
+    pub views: i64,
+    #[serde(default)]
+    pub likes: i64,
+    #[serde(default)]
+    pub comments: i64,
+    #[serde(default)]
+    pub shares: i64,
+    #[serde(default)]
+    pub saves: i64,
+    #[serde(default)]
+    pub clicks: i64,
+    #[serde(default)]
+    pub conversions: i64,
+    #[serde(default)]
+    pub revenue_cents: i64,
+    #[serde(default)]
+    pub fee_cents: i64,
+    #[serde(default)]
+    pub product_cents: i64,
+    #[serde(default)]
+    pub paid_cents: i64,
+}
+
+impl DailyFigures {
+    /// The figures by name, in a fixed order (for validation messages, corrections and CSV).
+    pub fn values(&self) -> [(&'static str, i64); 13] {
+        [
+            ("impressions", self.impressions),
+            ("reach", self.reach),
+            ("views", self.views),
+            ("likes", self.likes),
+            ("comments", self.comments),
+            ("shares", self.shares),
+            ("saves", self.saves),
+            ("clicks", self.clicks),
+            ("conversions", self.conversions),
+            ("revenue_cents", self.revenue_cents),
+            ("fee_cents", self.fee_cents),
+            ("product_cents", self.product_cents),
+            ("paid_cents", self.paid_cents),
+        ]
+    }
+}
+
+/// A batch of daily figures and where they come from (e.g. "api:shopify-sync", "manual", "csv:june.csv").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ingest {
+    #[serde(default = "default_source")]
+    pub source: String,
+    pub rows: Vec<DailyFigures>,
+}
+
+fn default_source() -> String {
+    "api".into()
+}
+
+/// What a batch did: new rows, corrected rows (their old figures kept), and unchanged rows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IngestResult {
+    pub inserted: i64,
+    pub corrected: i64,
+    pub unchanged: i64,
+}

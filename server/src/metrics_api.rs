@@ -1,0 +1,40 @@
+//! Performance numbers in the JSON API: tracked posts, daily figures (idempotent by key), and totals with KPIs.
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use app::error::Result;
+use app::metrics::{kpi, ssr as metrics, Ingest, NewPost};
+use app::state::AppState;
+
+use crate::api::ApiJson;
+use crate::auth::Auth;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/campaigns/{id}/posts", post(add_post))
+        .route("/api/v1/campaigns/{id}/metrics", post(ingest))
+        .route("/api/v1/campaigns/{id}/metrics/totals", get(totals))
+}
+
+async fn add_post(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>, ApiJson(input): ApiJson<NewPost>) -> Result<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Json(metrics::add_post(&s.db, &who, id, &input).await?)))
+}
+
+async fn ingest(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>, headers: HeaderMap, ApiJson(input): ApiJson<Ingest>) -> Result<impl IntoResponse> {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    Ok(Json(metrics::ingest(&s.db, &who, id, &input, key).await?))
+}
+
+/// Campaign totals and every KPI, each with its formula (`null` when it cannot be computed, e.g. no clicks).
+async fn totals(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    let t = metrics::totals(&s.db, &who, id).await?;
+    let kpis: serde_json::Map<String, serde_json::Value> = ["engagement_rate", "engagement_rate_reach", "cpe", "cpm", "cpc", "conversion_rate", "roas"]
+        .into_iter()
+        .map(|k| (k.to_string(), json!({ "value": kpi::by_key(k, &t), "formula": kpi::formula(k) })))
+        .collect();
+    Ok(Json(json!({ "totals": t, "engagements": t.engagements(), "spend_cents": t.spend_cents(), "kpis": kpis })))
+}
