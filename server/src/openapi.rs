@@ -102,7 +102,8 @@ pub fn spec() -> Value {
             { "name": "pool", "description": format!("The shared creator pool: profiles with figures per platform, engagement both ways, tiers from the charter's tier definitions, one relationship owner with recorded changes, notes and history, merges, CSV import (preview, then all / only the valid rows / nothing) and export. {ER_FORMULAS} {DUPLICATE_RULES}") },
             { "name": "realtime", "description": "The activity trail (the campaign's event log) and live updates" },
             { "name": "charter", "description": "The joint strategy charter, its sign-off and the launch" },
-            { "name": "content", "description": crate::openapi_content::TAG_DESCRIPTION }
+            { "name": "content", "description": crate::openapi_content::TAG_DESCRIPTION },
+            { "name": "metrics", "description": "Performance numbers: tracked posts and their daily figures (corrections kept), totals and KPIs with their formulas" }
         ],
         "components": {
             "securitySchemes": {
@@ -223,6 +224,8 @@ pub fn spec() -> Value {
     extend(&mut doc["components"]["schemas"], pool_schemas());
     extend(&mut doc["components"]["schemas"], live_schemas());
     extend(&mut doc["paths"], pool_paths());
+    extend(&mut doc["paths"], crate::openapi_content::metrics_paths());
+    extend(&mut doc["components"]["schemas"], crate::openapi_content::metrics_schemas());
     extend(&mut doc["paths"], crate::openapi_content::content_paths());
     extend(&mut doc["components"]["schemas"], crate::openapi_content::content_schemas());
     doc
@@ -286,6 +289,9 @@ fn event_data() -> Vec<(&'static str, Value)> {
         ("time_zone_set", obj(json!({ "time_zone": { "type": "string", "description": "An IANA name, e.g. Europe/Berlin" } }))),
         ("escalation_raised", obj(json!({ "escalation": r("Escalation") }))),
         ("escalation_updated", obj(json!({ "escalation": r("Escalation") }))),
+        ("post_tracked", obj(json!({ "post_id": int(), "creator_name": text(), "lane": r("Lane") }))),
+        ("metrics_ingested", obj(json!({ "source": text(), "inserted": int(),
+            "corrected": { "type": "integer", "description": "Rows whose stored figures changed (the old ones are kept)" } }))),
     ]
 }
 

@@ -311,3 +311,47 @@ pub fn content_schemas() -> Value {
             "error": { "type": ["string", "null"], "description": "Why the file was refused" } } }
     })
 }
+
+/// Performance numbers: tracked posts, daily figures, totals with KPIs.
+pub fn metrics_paths() -> Value {
+    let invalid = ("422", "A field is invalid (`field` names it, e.g. `rows[3].likes`); nothing of the batch was written");
+    let cid = &["id"][..];
+    let idem = &["id", "idem"][..];
+    json!({
+        "/api/v1/campaigns/{id}/posts": { "post": fails(described(op("Track a post (or UGC asset) of a creator of the pool", "metrics", Some("NewPost"), ("201", r("Post")), cid), PARTNERS),
+            &[NOT_FOUND, ("409", "This URL is already tracked (`current.post_id`)"), invalid]) },
+        "/api/v1/campaigns/{id}/metrics": { "post": fails(described(op("Send daily figures per post: all rows or none; a changed figure is a correction, kept with its old values", "metrics", Some("Ingest"), ("200", r("IngestResult")), idem),
+            "Partners only (a partner's API token works). Days are in the campaign's time zone and may not be in the future; counts may not be negative; \
+             unknown fields are refused. At most 5,000 rows per call."), &[NOT_FOUND, invalid]) },
+        "/api/v1/campaigns/{id}/metrics/totals": { "get": fails(described(op("Campaign totals and every KPI with its formula (`null` when a denominator is zero)", "metrics", None, ("200", r("MetricTotals")), cid), PARTNERS), &[NOT_FOUND]) },
+    })
+}
+
+pub fn metrics_schemas() -> Value {
+    let int = || json!({ "type": "integer" });
+    let count = || json!({ "type": "integer", "minimum": 0, "default": 0 });
+    let text = || json!({ "type": "string" });
+    let figures: serde_json::Map<String, Value> = app::metrics::DailyFigures::default().values().iter().map(|(n, _)| (n.to_string(), count())).collect();
+    let mut daily = figures.clone();
+    daily.insert("post_id".into(), int());
+    daily.insert("day".into(), json!({ "type": "string", "format": "date" }));
+    let mut totals = figures;
+    totals.insert("followers".into(), count());
+    let kpi = json!({ "type": "object", "properties": { "value": nullable("number", None), "formula": text() } });
+    json!({
+        "NewPost": { "type": "object", "required": ["creator_id", "platform", "url"], "additionalProperties": false, "properties": {
+            "creator_id": int(), "deliverable_id": nullable("integer", None), "lane": { "oneOf": [r("Lane"), { "type": "null" }] },
+            "platform": text(), "url": { "type": "string", "format": "uri" }, "title": text() } },
+        "Post": { "type": "object", "properties": { "id": int(), "campaign_id": int(), "creator_id": int(), "creator_name": text(),
+            "deliverable_id": nullable("integer", None), "lane": r("Lane"), "platform": text(), "url": text(), "title": text(),
+            "followers": { "type": "integer", "description": "Of the posting account when the post was registered" } } },
+        "DailyFigures": { "type": "object", "required": ["post_id", "day"], "additionalProperties": false, "properties": daily },
+        "Ingest": { "type": "object", "required": ["rows"], "additionalProperties": false, "properties": {
+            "source": { "type": "string", "default": "api", "description": "Where the figures come from, e.g. \"api:shopify\"" },
+            "rows": { "type": "array", "items": r("DailyFigures"), "maxItems": 5000 } } },
+        "IngestResult": { "type": "object", "properties": { "inserted": int(), "corrected": int(), "unchanged": int() } },
+        "MetricTotals": { "type": "object", "properties": {
+            "totals": { "type": "object", "properties": totals }, "engagements": int(), "spend_cents": int(),
+            "kpis": { "type": "object", "additionalProperties": kpi } } },
+    })
+}
