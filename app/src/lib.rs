@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/campaigns/:id/charter") view=routes::charter::CharterPage ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/charter/print") view=routes::charter_print::CharterPrintPage ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/content") view=routes::content::ContentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/performance") view=routes::performance::PerformancePage ssr=SsrMode::Async/>
                     <Route path=path!("/portal") view=routes::portal::PortalHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/portal/campaigns/:id") view=routes::portal::PortalPage ssr=SsrMode::Async/>
                     <Route path=path!("/portal/campaigns/:id/charter") view=routes::portal_charter::PortalCharterPage ssr=SsrMode::Async/>

@@ -167,6 +167,12 @@ pub async fn start(config: Config) -> anyhow_like::Result<Running> {
                 Ok(n) => tracing::info!(raised = n, "review SLA escalations raised"),
                 Err(e) => tracing::warn!(error = %e, "review clock check failed"),
             }
+            // The daily cut-off: thresholds on each campaign's day that just ended (in its time zone).
+            match app::metrics::ssr::close_days(&db, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(raised = n, "threshold escalations raised at the daily cut-off"),
+                Err(e) => tracing::warn!(error = %e, "daily cut-off failed"),
+            }
             mail.deliver(&db).await;
             if last_prune.elapsed() > Duration::from_secs(3600) {
                 last_prune = std::time::Instant::now();

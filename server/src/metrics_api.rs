@@ -2,7 +2,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::json;
 
@@ -18,6 +18,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/posts", post(add_post))
         .route("/api/v1/campaigns/{id}/metrics", post(ingest))
         .route("/api/v1/campaigns/{id}/metrics/totals", get(totals))
+        .route("/api/v1/campaigns/{id}/dashboard", get(dashboard))
+        .route("/api/v1/campaigns/{id}/metrics.csv", get(export))
+        .route("/api/v1/campaigns/{id}/cpm/{platform}", put(set_cpm))
 }
 
 async fn add_post(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>, ApiJson(input): ApiJson<NewPost>) -> Result<impl IntoResponse> {
@@ -37,4 +40,29 @@ async fn totals(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>)
         .map(|k| (k.to_string(), json!({ "value": kpi::by_key(k, &t), "formula": kpi::formula(k) })))
         .collect();
     Ok(Json(json!({ "totals": t, "engagements": t.engagements(), "spend_cents": t.spend_cents(), "kpis": kpis })))
+}
+
+async fn dashboard(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    Ok(Json(metrics::dashboard(&s.db, &who, id).await?))
+}
+
+async fn export(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    let csv = metrics::export_csv(&s.db, &who, id).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"campaign-{id}-figures.csv\"")),
+        ],
+        csv,
+    ))
+}
+
+#[derive(serde::Deserialize)]
+struct Cpm {
+    cpm_cents: i64,
+}
+
+async fn set_cpm(State(s): State<AppState>, Auth(who): Auth, Path((id, platform)): Path<(i64, String)>, ApiJson(input): ApiJson<Cpm>) -> Result<impl IntoResponse> {
+    metrics::set_cpm(&s.db, &who, id, &platform, input.cpm_cents).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

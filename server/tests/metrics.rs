@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::*;
 use serde_json::json;
 
-on_both_databases!(figures_arrive_are_corrected_and_never_half_applied);
+on_both_databases!(figures_arrive_are_corrected_and_never_half_applied, the_dashboard_cuts_paces_and_escalates_breaches_once);
 
 async fn figures_arrive_are_corrected_and_never_half_applied(kind: DbKind) {
     let app = spawn_app(kind).await;
@@ -95,4 +95,97 @@ async fn figures_arrive_are_corrected_and_never_half_applied(kind: DbKind) {
     assert_eq!(olga.get(&p("/metrics/totals")).await.status, 404);
     assert_eq!(olga.post(&p("/metrics"), json!({ "rows": [{ "post_id": pid, "day": day(1) }] })).await.status, 404);
     assert_eq!(olga.post(&p("/posts"), json!({ "creator_id": ava["id"], "platform": "instagram", "url": "https://x.example/1" })).await.status, 404);
+}
+
+async fn put_section(c: &Client, id: i64, section: &str, body: serde_json::Value) {
+    let view = c.get(&format!("/api/v1/campaigns/{id}/charter")).await.ok();
+    let version = view["sections"].as_array().unwrap().iter().find(|s| s["section"] == section).unwrap()["version"].as_i64().unwrap();
+    c.send(reqwest::Method::PUT, &format!("/api/v1/campaigns/{id}/charter/sections/{section}"), Some(json!({ "body": body, "version": version })), &[])
+        .await
+        .ok();
+}
+
+async fn the_dashboard_cuts_paces_and_escalates_breaches_once(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let mut maya = app.client();
+    maya.sign_up("Maya Lind", "maya@northwind.example", "Northwind").await;
+    let mut jordan = app.client();
+    jordan.sign_up("Jordan Reyes", "jordan@brightline.example", "Brightline").await;
+    let id = maya.create_campaign("Trailhead").await;
+    maya.bring_in(id, &jordan).await;
+    let p = |rest: &str| format!("/api/v1/campaigns/{id}{rest}");
+    let j = jordan.get("/api/v1/me").await.ok();
+    put_section(&maya, id, "thresholds", json!({ "thresholds": [
+        { "metric": "cpe", "comparison": ">", "value": 0.15, "scope": "lane", "scope_value": "influencer", "escalate_to": j["user_id"] } ] })).await;
+    put_section(&maya, id, "success", json!({ "targets": [
+        { "lane": "influencer", "metric": "posts_published", "comparison": ">=", "value": 2 },
+        { "lane": null, "metric": "engagement_rate_reach", "comparison": ">=", "value": 4 } ] })).await;
+    let ava = jordan.add_creator(id, "Ava Chen", "ava").await;
+    let ben = maya.add_creator(id, "Ben Ortiz", "ben").await;
+    let post = |c: &serde_json::Value, url: &str, lane: &str| json!({ "creator_id": c["id"], "platform": "tiktok", "url": url, "lane": lane });
+    let a = jordan.post(&p("/posts"), post(&ava, "https://t.example/a", "influencer")).await.ok()["id"].as_i64().unwrap();
+    let b = maya.post(&p("/posts"), post(&ben, "https://t.example/b", "ugc")).await.ok()["id"].as_i64().unwrap();
+    let mut lena_ws = ws_connect(&app, &maya, None).await.unwrap();
+    ws_subscribe(&mut lena_ws, id, 0).await;
+    while ws_next(&mut lena_ws, Duration::from_millis(300)).await.is_some() {}
+
+    let day = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+    // Influencer: $300 for 1,000 engagements = CPE 0.30 > 0.15: a breach. UGC: $50 for 1,000 = 0.05.
+    let rows = json!({ "source": "api", "rows": [
+        { "post_id": a, "day": day, "impressions": 50000, "reach": 20000, "likes": 900, "comments": 100, "clicks": 100, "conversions": 5, "fee_cents": 30000 },
+        { "post_id": b, "day": day, "impressions": 30000, "reach": 10000, "likes": 800, "saves": 200, "clicks": 50, "conversions": 1, "fee_cents": 5000 } ] });
+    jordan.post(&p("/metrics"), rows).await.ok();
+    let events = ws_events(&mut lena_ws, 2, Duration::from_secs(5)).await;
+    let raised = events.iter().find(|e| e["kind"] == "escalation_raised").expect("the breach reaches every partner live");
+    let e = &raised["data"]["escalation"];
+    assert_eq!((e["kind"].as_str(), e["assignee"].as_str()), (Some("threshold"), Some("Jordan Reyes")));
+    assert!(e["title"].as_str().unwrap().contains("0.30"), "{e}");
+    assert!(e["detail"].as_str().unwrap().contains("engagements 1000"), "{e}");
+
+    // A correction the same day that still breaches raises nothing new.
+    let fix = json!({ "rows": [{ "post_id": a, "day": day, "impressions": 50000, "reach": 20000, "likes": 950, "comments": 100, "clicks": 100, "conversions": 5, "fee_cents": 30000 }] });
+    jordan.post(&p("/metrics"), fix).await.ok();
+    // The daily cut-off evaluates yesterday again: still one escalation; closing twice does nothing.
+    let db = &app.running.state.db;
+    app::metrics::ssr::close_days(db, chrono::Utc::now()).await.unwrap();
+    assert_eq!(app::metrics::ssr::close_days(db, chrono::Utc::now()).await.unwrap(), 0);
+    let escalations = maya.get(&p("/escalations")).await.ok();
+    assert_eq!(escalations.as_array().unwrap().iter().filter(|e| e["kind"] == "threshold").count(), 1);
+
+    // The dashboard: the same for both partners; the rollups agree with the daily rows after the correction.
+    let d = maya.get(&p("/dashboard")).await.ok();
+    assert_eq!(d, jordan.get(&p("/dashboard")).await.ok(), "one shared view, no private dashboards");
+    assert_eq!(d["totals"]["likes"], 1750);
+    let sum: i64 = sqlx::query_scalar("SELECT CAST(SUM(likes) AS BIGINT) FROM daily_metrics WHERE campaign_id = $1").bind(id).fetch_one(&db.pool).await.unwrap();
+    assert_eq!(sum, 1750);
+    let lane = |k: &str| d["by_lane"].as_array().unwrap().iter().find(|c| c["key"] == k).unwrap().clone();
+    assert_eq!(lane("influencer")["totals"]["fee_cents"], 30000);
+    assert_eq!(lane("ugc")["totals"]["saves"], 200);
+    let partners: Vec<&str> = d["by_partner"].as_array().unwrap().iter().map(|c| c["label"].as_str().unwrap()).collect();
+    assert_eq!(partners.len(), 2, "{partners:?}");
+    // Tiers as on the board (engagement first): profiles with 12,000 followers and no engagement figures sit in no tier.
+    assert_eq!((d["by_tier"][0]["label"].as_str(), d["by_tier"][0]["posts"].as_i64()), (Some("no tier"), Some(2)));
+    assert_eq!(d["days"].as_array().unwrap().len(), 2, "one point per lane for the day");
+    // Pacing: 1 of 2 influencer posts published; ER by reach (1,050 + 1,000) / 30,000 = 6.83 % ≥ 4.
+    let pacing = d["pacing"].as_array().unwrap();
+    assert_eq!((pacing[0]["actual"].as_f64(), pacing[0]["met"].as_bool()), (Some(1.0), Some(false)));
+    assert!((pacing[1]["actual"].as_f64().unwrap() - 6.8333).abs() < 1e-3);
+    assert_eq!(pacing[1]["met"], true);
+    // EMV: default TikTok CPM $6.00 × 80 = $480, until the partners set theirs.
+    assert_eq!(d["emv_cents"], 48000);
+    let r = maya.send(reqwest::Method::PUT, &p("/cpm/tiktok"), Some(json!({ "cpm_cents": 1000 })), &[]).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(maya.get(&p("/dashboard")).await.ok()["emv_cents"], 80000);
+    let bad = maya.send(reqwest::Method::PUT, &p("/cpm/myspace"), Some(json!({ "cpm_cents": 1000 })), &[]).await;
+    assert_eq!(bad.body["field"], "platform");
+    // The CSV export: one row per post and day.
+    let csv = maya.get(&p("/metrics.csv")).await;
+    let text = csv.body.as_str().unwrap().to_string();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.starts_with("day,post_id,url,creator,lane,platform,impressions"));
+    // The dashboard page renders on the server with its charts.
+    let page = reqwest::Client::new().get(format!("{}/campaigns/{id}/performance", app.base)).header("cookie", maya.cookie.clone().unwrap()).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("data-testid=\"daily-chart\"") && html.contains("data-testid=\"funnel\""));
 }

@@ -115,3 +115,80 @@ pub struct IngestResult {
     pub corrected: i64,
     pub unchanged: i64,
 }
+
+/// One row of a cut (a lane, a partner, a tier, a creator, a platform): its summed figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cut {
+    pub key: String,
+    pub label: String,
+    /// The partner colour, for partner rows.
+    pub color: Option<String>,
+    pub posts: i64,
+    pub totals: kpi::Totals,
+}
+
+/// One lane's figures on one day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayPoint {
+    pub day: chrono::NaiveDate,
+    pub lane: Lane,
+    pub totals: kpi::Totals,
+}
+
+/// A charter target and where the campaign stands against it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pacing {
+    pub lane: Option<Lane>,
+    pub metric: String,
+    pub label: String,
+    pub comparison: crate::charter::Comparison,
+    pub target: f64,
+    pub actual: Option<f64>,
+    /// Met now (`None` when there is nothing to measure yet).
+    pub met: Option<bool>,
+}
+
+/// A lane's budget line: the plan, the fees committed to deliverables, and the spend reported in figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetLine {
+    pub lane: Lane,
+    pub budget_cents: i64,
+    pub committed_cents: i64,
+    pub spent_cents: i64,
+}
+
+/// The one shared dashboard of a campaign: the same for every partner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub campaign_id: i64,
+    pub campaign_name: String,
+    pub time_zone: String,
+    pub head: i64,
+    pub totals: kpi::Totals,
+    pub by_lane: Vec<Cut>,
+    pub by_partner: Vec<Cut>,
+    pub by_tier: Vec<Cut>,
+    pub by_creator: Vec<Cut>,
+    pub by_platform: Vec<Cut>,
+    pub days: Vec<DayPoint>,
+    pub pacing: Vec<Pacing>,
+    pub budget: Vec<BudgetLine>,
+    /// (platform, CPM in cents) used for earned media value.
+    pub cpm: Vec<(String, i64)>,
+    /// Earned media value in cents: an estimate from impressions and the CPMs above.
+    pub emv_cents: i64,
+    pub escalations: Vec<crate::content::Escalation>,
+    pub posts: Vec<Post>,
+}
+
+/// The CPM assumed for earned media value until the partners set their own (cents per 1,000 impressions).
+pub fn default_cpm(platform: &str) -> i64 {
+    match platform {
+        "instagram" => 850,
+        "tiktok" => 600,
+        "youtube" => 1_200,
+        "x" => 500,
+        "twitch" => 700,
+        _ => 500,
+    }
+}

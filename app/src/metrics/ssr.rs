@@ -148,26 +148,64 @@ pub async fn ingest(db: &Db, who: &Principal, campaign_id: i64, input: &Ingest, 
     if let Some(answer) = idempotency::claim(&mut w, &scope, key, &hash).await? {
         return idempotency::replay(&answer);
     }
+    let result = ingest_rows(&mut w, campaign_id, who, source, &input.rows, |_, _| {}).await?;
+    idempotency::store(&mut w, &scope, key, &result).await?;
+    w.commit().await?;
+    if result.inserted + result.corrected > 0 {
+        let days: Vec<String> = input.rows.iter().map(|r| r.day.trim().to_string()).collect();
+        evaluate_thresholds(db, campaign_id, &days).await?;
+    }
+    Ok(result)
+}
+
+const FIGURE_COLUMNS: &str = "impressions, reach, views, likes, comments, shares, saves, clicks, conversions, revenue_cents, fee_cents, product_cents, paid_cents";
+
+fn add_into(acc: &mut [i64; 13], vals: &[i64], sign: i64) {
+    for (a, v) in acc.iter_mut().zip(vals) {
+        *a += sign * v;
+    }
+}
+
+/// Writes already-validated rows inside `w`: new rows, corrections (kept with their old figures), and the
+/// rollups the dashboard reads, updated by the difference. `progress(done, total)` is called as it goes.
+pub async fn ingest_rows(
+    w: &mut crate::db::WriteTx,
+    campaign_id: i64,
+    who: &Principal,
+    source: &str,
+    rows: &[DailyFigures],
+    mut progress: impl FnMut(usize, usize),
+) -> Result<IngestResult> {
+    use std::collections::HashMap;
     let now = now_ms();
+    let lanes: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>("SELECT id, lane FROM posts WHERE campaign_id = $1")
+        .bind(campaign_id)
+        .fetch_all(w.conn())
+        .await?
+        .into_iter()
+        .collect();
     let mut result = IngestResult::default();
-    for r in &input.rows {
+    // Differences to add to the rollups: per (day, lane) and per post (with the number of new days).
+    let mut by_day: HashMap<(String, String), [i64; 13]> = HashMap::new();
+    let mut by_post: HashMap<i64, ([i64; 13], i64)> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if i % 500 == 0 {
+            progress(i, rows.len());
+        }
         let day = r.day.trim();
-        let existing = sqlx::query(
-            "SELECT impressions, reach, views, likes, comments, shares, saves, clicks, conversions, revenue_cents, fee_cents, product_cents, paid_cents \
-             FROM daily_metrics WHERE post_id = $1 AND day = $2",
-        )
-        .bind(r.post_id)
-        .bind(day)
-        .fetch_optional(w.conn())
-        .await?;
+        let existing = sqlx::query(&format!("SELECT {FIGURE_COLUMNS} FROM daily_metrics WHERE post_id = $1 AND day = $2"))
+            .bind(r.post_id)
+            .bind(day)
+            .fetch_optional(w.conn())
+            .await?;
         let new: Vec<i64> = r.values().iter().map(|(_, v)| *v).collect();
-        match existing {
+        let old: Option<Vec<i64>> = existing.map(|row| (0..13).map(|i| row.get::<i64, _>(i)).collect());
+        match &old {
             None => {
-                sqlx::query(
-                    "INSERT INTO daily_metrics (post_id, day, campaign_id, impressions, reach, views, likes, comments, shares, saves, clicks, \
-                     conversions, revenue_cents, fee_cents, product_cents, paid_cents, source, updated_by, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-                )
+                sqlx::query(&format!(
+                    "INSERT INTO daily_metrics (post_id, day, campaign_id, {FIGURE_COLUMNS}, source, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+                ))
                 .bind(r.post_id)
                 .bind(day)
                 .bind(campaign_id)
@@ -180,12 +218,11 @@ pub async fn ingest(db: &Db, who: &Principal, campaign_id: i64, input: &Ingest, 
                 .await?;
                 result.inserted += 1;
             }
-            Some(row) => {
-                let old: Vec<i64> = (0..13).map(|i| row.get::<i64, _>(i)).collect();
-                if old == new {
-                    result.unchanged += 1;
-                    continue;
-                }
+            Some(old) if *old == new => {
+                result.unchanged += 1;
+                continue;
+            }
+            Some(old) => {
                 let names = r.values().map(|(n, _)| n);
                 let as_json = |vals: &[i64]| {
                     serde_json::Value::Object(names.iter().zip(vals).map(|(n, v)| (n.to_string(), serde_json::json!(v))).collect()).to_string()
@@ -197,7 +234,7 @@ pub async fn ingest(db: &Db, who: &Principal, campaign_id: i64, input: &Ingest, 
                 .bind(campaign_id)
                 .bind(r.post_id)
                 .bind(day)
-                .bind(as_json(&old))
+                .bind(as_json(old))
                 .bind(as_json(&new))
                 .bind(source)
                 .bind(who.me.user_id)
@@ -221,38 +258,58 @@ pub async fn ingest(db: &Db, who: &Principal, campaign_id: i64, input: &Ingest, 
                 result.corrected += 1;
             }
         }
+        let lane = lanes.get(&r.post_id).cloned().unwrap_or_else(|| "influencer".into());
+        let d = by_day.entry((day.to_string(), lane)).or_insert([0; 13]);
+        add_into(d, &new, 1);
+        let p = by_post.entry(r.post_id).or_insert(([0; 13], 0));
+        add_into(&mut p.0, &new, 1);
+        match &old {
+            Some(old) => {
+                add_into(d, old, -1);
+                add_into(&mut p.0, old, -1);
+            }
+            None => p.1 += 1,
+        }
+    }
+    progress(rows.len(), rows.len());
+    let set = FIGURE_COLUMNS.split(", ").map(|c| format!("{c} = {{t}}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ");
+    let placeholders = |from: usize| (from..from + 13).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let day_sql = format!(
+        "INSERT INTO metric_day_lane (campaign_id, day, lane, {FIGURE_COLUMNS}) VALUES ($1, $2, $3, {}) \
+         ON CONFLICT (campaign_id, day, lane) DO UPDATE SET {}",
+        placeholders(4),
+        set.replace("{t}", "metric_day_lane")
+    );
+    for ((day, lane), v) in &by_day {
+        let mut q = sqlx::query(&day_sql).bind(campaign_id).bind(day).bind(lane);
+        for x in v {
+            q = q.bind(*x);
+        }
+        q.execute(w.conn()).await?;
+    }
+    let post_sql = format!(
+        "INSERT INTO metric_post_totals (post_id, campaign_id, days, {FIGURE_COLUMNS}) VALUES ($1, $2, $3, {}) \
+         ON CONFLICT (post_id) DO UPDATE SET days = metric_post_totals.days + excluded.days, {}",
+        placeholders(4),
+        set.replace("{t}", "metric_post_totals")
+    );
+    for (post, (v, days)) in &by_post {
+        let mut q = sqlx::query(&post_sql).bind(*post).bind(campaign_id).bind(*days);
+        for x in v {
+            q = q.bind(*x);
+        }
+        q.execute(w.conn()).await?;
     }
     if result.inserted + result.corrected > 0 {
         let change = Change::MetricsIngested { source: source.to_string(), inserted: result.inserted, corrected: result.corrected };
-        log::append(&mut w, campaign_id, &who.actor(), change).await?;
+        log::append(w, campaign_id, &who.actor(), change).await?;
     }
-    idempotency::store(&mut w, &scope, key, &result).await?;
-    w.commit().await?;
     Ok(result)
 }
 
-/// Campaign totals (every post, every day), for the dashboard's headline and the API.
-pub async fn totals(db: &Db, who: &Principal, campaign_id: i64) -> Result<kpi::Totals> {
-    authorize(db, who, campaign_id).await?;
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(impressions), 0) AS BIGINT), CAST(COALESCE(SUM(reach), 0) AS BIGINT), CAST(COALESCE(SUM(views), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(likes), 0) AS BIGINT), CAST(COALESCE(SUM(comments), 0) AS BIGINT), CAST(COALESCE(SUM(shares), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(saves), 0) AS BIGINT), CAST(COALESCE(SUM(clicks), 0) AS BIGINT), CAST(COALESCE(SUM(conversions), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(revenue_cents), 0) AS BIGINT), CAST(COALESCE(SUM(fee_cents), 0) AS BIGINT), CAST(COALESCE(SUM(product_cents), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(paid_cents), 0) AS BIGINT) FROM daily_metrics WHERE campaign_id = $1",
-    )
-    .bind(campaign_id)
-    .fetch_one(&db.pool)
-    .await?;
-    let followers: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(p.followers), 0) AS BIGINT) FROM posts p WHERE p.campaign_id = $1 \
-         AND EXISTS (SELECT 1 FROM daily_metrics m WHERE m.post_id = p.id)",
-    )
-    .bind(campaign_id)
-    .fetch_one(&db.pool)
-    .await?;
-    let v = |i: usize| row.get::<i64, _>(i);
-    Ok(kpi::Totals {
+fn totals_from(row: &sqlx::any::AnyRow, offset: usize) -> kpi::Totals {
+    let v = |i: usize| row.get::<i64, _>(offset + i);
+    kpi::Totals {
         impressions: v(0),
         reach: v(1),
         views: v(2),
@@ -266,13 +323,418 @@ pub async fn totals(db: &Db, who: &Principal, campaign_id: i64) -> Result<kpi::T
         fee_cents: v(10),
         product_cents: v(11),
         paid_cents: v(12),
-        followers,
+        followers: 0,
+    }
+}
+
+/// Campaign totals (every post, every day), from the rollups.
+pub async fn totals(db: &Db, who: &Principal, campaign_id: i64) -> Result<kpi::Totals> {
+    authorize(db, who, campaign_id).await?;
+    let d = dashboard_data(db, campaign_id).await?;
+    Ok(d.totals)
+}
+
+/// Who a post's creator is, as the cuts need it: (creator id, name, partner id, tier name).
+struct CreatorInfo {
+    name: String,
+    org_id: i64,
+    tier: Option<String>,
+}
+
+async fn creator_info(db: &Db, campaign_id: i64) -> Result<std::collections::HashMap<i64, CreatorInfo>> {
+    let tiers = crate::charter::ssr::tiers(db, campaign_id).await?;
+    let rows = sqlx::query(
+        "SELECT id, name, owner_org_id, followers, avg_reach, avg_likes + avg_comments + avg_shares + avg_saves FROM creators WHERE campaign_id = $1",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let m = crate::pool::Metrics { followers: r.get(3), avg_reach: r.get(4), engagements: r.get(5) };
+            (r.get::<i64, _>(0), CreatorInfo { name: r.get(1), org_id: r.get(2), tier: crate::pool::tier_for(&tiers, &m).tier })
+        })
+        .collect())
+}
+
+fn cut_vec(map: std::collections::HashMap<String, (String, Option<String>, i64, kpi::Totals)>) -> Vec<Cut> {
+    let mut v: Vec<Cut> = map.into_iter().map(|(key, (label, color, posts, totals))| Cut { key, label, color, posts, totals }).collect();
+    v.sort_by(|a, b| b.totals.engagements().cmp(&a.totals.engagements()).then(a.label.cmp(&b.label)));
+    v
+}
+
+/// The shared dashboard's numbers (no membership check: callers check).
+async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
+    use std::collections::HashMap;
+    let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
+    let (campaign_name, time_zone): (String, String) = sqlx::query_as("SELECT name, time_zone FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("Campaign"))?;
+    let day_rows = sqlx::query(&format!("SELECT day, lane, {FIGURE_COLUMNS} FROM metric_day_lane WHERE campaign_id = $1 ORDER BY day, lane"))
+        .bind(campaign_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let days: Vec<DayPoint> = day_rows
+        .iter()
+        .filter_map(|r| {
+            Some(DayPoint {
+                day: r.get::<String, _>(0).parse().ok()?,
+                lane: Lane::parse(&r.get::<String, _>(1))?,
+                totals: totals_from(r, 2),
+            })
+        })
+        .collect();
+    let post_rows = sqlx::query(&format!(
+        "SELECT p.id, p.creator_id, p.lane, p.platform, p.followers, p.url, p.title, p.deliverable_id, {} \
+         FROM posts p LEFT JOIN metric_post_totals t ON t.post_id = p.id WHERE p.campaign_id = $1 ORDER BY p.id",
+        FIGURE_COLUMNS.split(", ").map(|c| format!("COALESCE(t.{c}, 0)")).collect::<Vec<_>>().join(", ")
+    ))
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let creators = creator_info(db, campaign_id).await?;
+    let partners = crate::campaigns::ssr::partners(db, campaign_id).await?;
+    let mut totals = kpi::Totals::default();
+    let mut by: [HashMap<String, (String, Option<String>, i64, kpi::Totals)>; 5] = Default::default();
+    let mut posts = Vec::new();
+    for r in &post_rows {
+        let mut t = totals_from(r, 8);
+        let has_data = t != kpi::Totals::default();
+        if has_data {
+            t.followers = r.get(4);
+        }
+        let creator_id: i64 = r.get(1);
+        let lane = Lane::parse(&r.get::<String, _>(2)).unwrap_or(Lane::Influencer);
+        let platform: String = r.get(3);
+        let info = creators.get(&creator_id);
+        posts.push(Post {
+            id: r.get(0),
+            campaign_id,
+            creator_id,
+            creator_name: info.map(|c| c.name.clone()).unwrap_or_default(),
+            deliverable_id: r.get(7),
+            lane,
+            platform: platform.clone(),
+            url: r.get(5),
+            title: r.get(6),
+            followers: r.get(4),
+        });
+        totals.add(&t);
+        let partner = info.and_then(|c| partners.iter().find(|p| p.id == c.org_id));
+        let keys: [(String, String, Option<String>); 5] = [
+            (lane.as_str().into(), lane.label().into(), None),
+            (partner.map(|p| p.id.to_string()).unwrap_or_default(), partner.map(|p| p.name.clone()).unwrap_or_else(|| "—".into()), partner.map(|p| p.color.clone())),
+            (info.and_then(|c| c.tier.clone()).unwrap_or_else(|| "none".into()), info.and_then(|c| c.tier.clone()).unwrap_or_else(|| "no tier".into()), None),
+            (creator_id.to_string(), info.map(|c| c.name.clone()).unwrap_or_default(), None),
+            (platform.clone(), platform.clone(), None),
+        ];
+        for (map, (key, label, color)) in by.iter_mut().zip(keys) {
+            let e = map.entry(key).or_insert((label, color, 0, kpi::Totals::default()));
+            e.2 += 1;
+            e.3.add(&t);
+        }
+    }
+    let [by_lane, by_partner, by_tier, by_creator, by_platform] = by.map(cut_vec);
+    // Pacing against the charter's targets.
+    let doc = crate::charter::ssr::current_doc(db, campaign_id).await?;
+    let approved_ugc: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliverables WHERE campaign_id = $1 AND lane = 'ugc' AND status = 'approved'")
+        .bind(campaign_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let pacing = doc
+        .success
+        .targets
+        .iter()
+        .map(|t| {
+            let scope = match t.lane {
+                Some(l) => by_lane.iter().find(|c| c.key == l.as_str()).map(|c| (c.totals, c.posts)).unwrap_or_default(),
+                None => (totals, posts.len() as i64),
+            };
+            let actual = match t.metric.as_str() {
+                "posts_published" => Some(
+                    post_rows
+                        .iter()
+                        .filter(|r| t.lane.is_none_or(|l| r.get::<String, _>(2) == l.as_str()) && totals_from(r, 8) != kpi::Totals::default())
+                        .count() as f64,
+                ),
+                "approved_ugc_assets" => Some(approved_ugc as f64),
+                key => kpi::by_key(key, &scope.0),
+            };
+            Pacing {
+                lane: t.lane,
+                metric: t.metric.clone(),
+                label: crate::charter::metric_label(&t.metric).to_string(),
+                comparison: t.comparison,
+                target: t.value,
+                met: actual.map(|a| t.comparison.holds(a, t.value)),
+                actual,
+            }
+        })
+        .collect();
+    let budget = crate::content::ssr::lanes(db, campaign_id)
+        .await?
+        .into_iter()
+        .map(|l| BudgetLine {
+            lane: l.lane,
+            budget_cents: l.budget_cents,
+            committed_cents: l.committed_cents,
+            spent_cents: by_lane.iter().find(|c| c.key == l.lane.as_str()).map(|c| c.totals.spend_cents()).unwrap_or(0),
+        })
+        .collect();
+    let stored: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>("SELECT platform, cpm_cents FROM platform_cpm WHERE campaign_id = $1")
+        .bind(campaign_id)
+        .fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .collect();
+    let mut platforms: Vec<String> = crate::outreach::PLATFORMS.iter().map(|p| p.to_string()).collect();
+    platforms.retain(|p| stored.contains_key(p) || by_platform.iter().any(|c| &c.key == p));
+    let cpm: Vec<(String, i64)> = platforms.into_iter().map(|p| (p.clone(), stored.get(&p).copied().unwrap_or_else(|| default_cpm(&p)))).collect();
+    let emv_cents = by_platform
+        .iter()
+        .map(|c| {
+            let cents = cpm.iter().find(|(p, _)| *p == c.key).map(|x| x.1).unwrap_or_else(|| default_cpm(&c.key));
+            (c.totals.impressions as f64 / 1000.0 * cents as f64).round() as i64
+        })
+        .sum();
+    Ok(Dashboard {
+        campaign_id,
+        campaign_name,
+        time_zone,
+        head,
+        totals,
+        by_lane,
+        by_partner,
+        by_tier,
+        by_creator,
+        by_platform,
+        days,
+        pacing,
+        budget,
+        cpm,
+        emv_cents,
+        escalations: crate::content::ssr::escalations(db, campaign_id).await?,
+        posts,
     })
+}
+
+/// The shared dashboard of a campaign, the same for every partner.
+pub async fn dashboard(db: &Db, who: &Principal, campaign_id: i64) -> Result<Dashboard> {
+    authorize(db, who, campaign_id).await?;
+    dashboard_data(db, campaign_id).await
+}
+
+/// Sets the CPM (in cents per 1,000 impressions) a platform's earned media value is estimated with.
+pub async fn set_cpm(db: &Db, who: &Principal, campaign_id: i64, platform: &str, cpm_cents: i64) -> Result<()> {
+    authorize(db, who, campaign_id).await?;
+    let platform = platform.trim().to_lowercase();
+    if !crate::outreach::PLATFORMS.contains(&platform.as_str()) {
+        return Err(AppError::validation("platform", format!("Use one of: {}", crate::outreach::PLATFORMS.join(", "))));
+    }
+    if !(0..=1_000_000).contains(&cpm_cents) {
+        return Err(AppError::validation("cpm_cents", "A CPM between 0 and 10,000.00"));
+    }
+    let mut w = db.write().await?;
+    sqlx::query(
+        "INSERT INTO platform_cpm (campaign_id, platform, cpm_cents) VALUES ($1, $2, $3) \
+         ON CONFLICT (campaign_id, platform) DO UPDATE SET cpm_cents = excluded.cpm_cents",
+    )
+    .bind(campaign_id)
+    .bind(&platform)
+    .bind(cpm_cents)
+    .execute(w.conn())
+    .await?;
+    log::append(&mut w, campaign_id, &who.actor(), Change::CpmSet { platform, cpm_cents }).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+// ---- Daily thresholds ----
+
+/// One day's figures per scope: the whole campaign, each lane, each partner, each tier.
+async fn day_scopes(db: &Db, campaign_id: i64, day: &str, creators: &std::collections::HashMap<i64, CreatorInfo>) -> Result<std::collections::HashMap<(String, String), kpi::Totals>> {
+    let rows = sqlx::query(&format!(
+        "SELECT p.creator_id, p.lane, p.followers, {} FROM daily_metrics m JOIN posts p ON p.id = m.post_id WHERE m.campaign_id = $1 AND m.day = $2",
+        FIGURE_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ")
+    ))
+    .bind(campaign_id)
+    .bind(day)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: std::collections::HashMap<(String, String), kpi::Totals> = std::collections::HashMap::new();
+    for r in &rows {
+        let mut t = totals_from(r, 3);
+        t.followers = r.get(2);
+        let info = creators.get(&r.get::<i64, _>(0));
+        let mut scopes = vec![("campaign".to_string(), String::new()), ("lane".to_string(), r.get::<String, _>(1))];
+        if let Some(c) = info {
+            scopes.push(("partner".into(), c.org_id.to_string()));
+            if let Some(tier) = &c.tier {
+                scopes.push(("tier".into(), tier.clone()));
+            }
+        }
+        for s in scopes {
+            out.entry(s).or_default().add(&t);
+        }
+    }
+    Ok(out)
+}
+
+fn scope_key(kind: crate::charter::ScopeKind) -> &'static str {
+    use crate::charter::ScopeKind;
+    match kind {
+        ScopeKind::Campaign => "campaign",
+        ScopeKind::Lane => "lane",
+        ScopeKind::Partner => "partner",
+        ScopeKind::Tier => "tier",
+    }
+}
+
+/// Evaluates the charter's daily thresholds on the given days; each breach raises one escalation per day
+/// (raised again for the same threshold and day, it is a no-op). Returns how many were raised.
+pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> Result<usize> {
+    let doc = crate::charter::ssr::current_doc(db, campaign_id).await?;
+    if doc.thresholds.thresholds.is_empty() {
+        return Ok(0);
+    }
+    let mut days: Vec<String> = days.to_vec();
+    days.sort();
+    days.dedup();
+    let creators = creator_info(db, campaign_id).await?;
+    let roster = crate::charter::ssr::roster(db, campaign_id).await?;
+    let mut raised = 0;
+    for day in &days {
+        let scopes = day_scopes(db, campaign_id, day, &creators).await?;
+        for (i, th) in doc.thresholds.thresholds.iter().enumerate() {
+            let kind = scope_key(th.scope);
+            let value = if kind == "campaign" { String::new() } else { th.scope_value.clone() };
+            let Some(t) = scopes.get(&(kind.to_string(), value.clone())) else { continue };
+            let Some(actual) = kpi::by_key(&th.metric, t) else { continue };
+            if !th.comparison.holds(actual, th.value) {
+                continue;
+            }
+            let scope_label = match th.scope {
+                crate::charter::ScopeKind::Campaign => "the campaign".to_string(),
+                crate::charter::ScopeKind::Lane => format!("the {} lane", Lane::parse(&value).map(|l| l.label()).unwrap_or(&value)),
+                crate::charter::ScopeKind::Partner => roster.org_label(value.parse().ok()),
+                crate::charter::ScopeKind::Tier => format!("the {value} tier"),
+            };
+            let label = crate::charter::metric_label(&th.metric);
+            let title = format!("{label} was {} on {day} for {scope_label} ({} {})", kpi::show(Some(actual)), th.comparison.symbol(), th.value);
+            let detail = format!(
+                "Impressions {}, reach {}, engagements {}, clicks {}, conversions {}, spend {}, revenue {}. {} = {}.",
+                t.impressions,
+                t.reach,
+                t.engagements(),
+                t.clicks,
+                t.conversions,
+                crate::content::money(t.spend_cents()),
+                crate::content::money(t.revenue_cents),
+                kpi::formula(&th.metric),
+                kpi::show(Some(actual))
+            );
+            let key = format!("threshold:{i}:{}:{kind}:{value}:{day}", th.metric);
+            let assignee = th.escalate_to.or(doc.ownership.accountable_owner);
+            let mut w = db.write().await?;
+            if crate::content::ssr::raise(&mut w, campaign_id, "threshold", &key, &title, &detail, assignee).await?.is_some() {
+                w.commit().await?;
+                raised += 1;
+            }
+        }
+    }
+    Ok(raised)
+}
+
+/// The local days whose close is due: every day after the last one closed, up to yesterday in the campaign's
+/// zone (at most a week, so a long pause does not flood). Pure, for the daily cut-off.
+pub fn days_to_close(last_closed: Option<chrono::NaiveDate>, now: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> Vec<chrono::NaiveDate> {
+    let today = tz::local_date(now, zone);
+    let Some(yesterday) = today.pred_opt() else { return Vec::new() };
+    let from = match last_closed {
+        Some(d) if d >= yesterday => return Vec::new(),
+        Some(d) => d.succ_opt().unwrap_or(yesterday).max(yesterday - chrono::Duration::days(6)),
+        None => yesterday,
+    };
+    from.iter_days().take_while(|d| *d <= yesterday).collect()
+}
+
+/// The daily cut-off: for every campaign with tracked posts whose local day has ended, evaluates the thresholds
+/// on the day(s) just closed. Safe in several processes (escalations are raised once per breach and day).
+pub async fn close_days(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
+    let campaigns: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT c.id, c.time_zone, c.thresholds_closed_day FROM campaigns c WHERE EXISTS (SELECT 1 FROM posts p WHERE p.campaign_id = c.id)",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut raised = 0;
+    for (campaign_id, zone, closed) in campaigns {
+        let due = days_to_close(closed.and_then(|d| d.parse().ok()), now, tz::of(&zone));
+        let Some(last) = due.last().copied() else { continue };
+        let days: Vec<String> = due.iter().map(|d| d.to_string()).collect();
+        raised += evaluate_thresholds(db, campaign_id, &days).await?;
+        let mut w = db.write().await?;
+        sqlx::query("UPDATE campaigns SET thresholds_closed_day = $1 WHERE id = $2").bind(last.to_string()).bind(campaign_id).execute(w.conn()).await?;
+        w.commit().await?;
+    }
+    Ok(raised)
+}
+
+/// The daily figures as CSV: one row per post and day, with the post's creator, lane and platform.
+pub async fn export_csv(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
+    authorize(db, who, campaign_id).await?;
+    let rows = sqlx::query(&format!(
+        "SELECT m.day, m.post_id, p.url, cr.name, p.lane, p.platform, {}, m.source FROM daily_metrics m JOIN posts p ON p.id = m.post_id \
+         JOIN creators cr ON cr.id = p.creator_id WHERE m.campaign_id = $1 ORDER BY m.day, m.post_id",
+        FIGURE_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ")
+    ))
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = String::new();
+    let header: Vec<String> = ["day", "post_id", "url", "creator", "lane", "platform"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(FIGURE_COLUMNS.split(", ").map(str::to_string))
+        .chain(["source".to_string()])
+        .collect();
+    crate::pool::csv::push_record(&mut out, &header);
+    for r in &rows {
+        let mut rec: Vec<String> = vec![r.get(0), r.get::<i64, _>(1).to_string(), r.get(2), r.get(3), r.get(4), r.get(5)];
+        rec.extend((0..13).map(|i| r.get::<i64, _>(6 + i).to_string()));
+        rec.push(r.get(19));
+        crate::pool::csv::push_record(&mut out, &rec);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_daily_cut_off_follows_the_campaigns_zone() {
+        let la = tz::parse("America/Los_Angeles").unwrap();
+        let berlin = tz::parse("Europe/Berlin").unwrap();
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        // 07:30 UTC on 10 March is 23:30 on the 9th in Los Angeles: the 9th is not over there yet.
+        assert_eq!(days_to_close(Some(day("2027-03-08")), at("2027-03-10T07:30:00Z"), la), Vec::<chrono::NaiveDate>::new());
+        // An hour later it is: the 9th closes.
+        assert_eq!(days_to_close(Some(day("2027-03-08")), at("2027-03-10T08:30:00Z"), la), vec![day("2027-03-09")]);
+        // The same instant in Berlin (09:30 on the 10th): the 9th closed long ago and is due too.
+        assert_eq!(days_to_close(Some(day("2027-03-08")), at("2027-03-10T07:30:00Z"), berlin), vec![day("2027-03-09")]);
+        // Closing twice does nothing; a pause closes each missed day, at most a week back.
+        assert!(days_to_close(Some(day("2027-03-09")), at("2027-03-10T08:30:00Z"), la).is_empty());
+        assert_eq!(days_to_close(Some(day("2027-03-06")), at("2027-03-10T08:30:00Z"), la).len(), 3);
+        assert_eq!(days_to_close(Some(day("2027-01-01")), at("2027-03-10T08:30:00Z"), la).len(), 7);
+        assert_eq!(days_to_close(None, at("2027-03-10T08:30:00Z"), la), vec![day("2027-03-09")]);
+        // Across the spring clock change in Los Angeles (14 March 2027): midnight is 07:00 UTC afterwards.
+        assert!(days_to_close(Some(day("2027-03-13")), at("2027-03-15T06:59:00Z"), la).is_empty());
+        assert_eq!(days_to_close(Some(day("2027-03-13")), at("2027-03-15T07:01:00Z"), la), vec![day("2027-03-14")]);
+    }
 
     #[test]
     fn a_batch_is_checked_whole_and_errors_name_row_and_field() {

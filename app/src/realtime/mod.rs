@@ -52,6 +52,8 @@ pub enum Change {
     PostTracked { post_id: i64, creator_name: String, lane: crate::outreach::Lane },
     /// Daily figures arrived (`corrected`: rows whose stored figures changed; the old ones are kept).
     MetricsIngested { source: String, inserted: i64, corrected: i64 },
+    /// The CPM (cents per 1,000 impressions) used to estimate a platform's earned media value.
+    CpmSet { platform: String, cpm_cents: i64 },
 }
 
 impl Change {
@@ -113,6 +115,7 @@ impl Event {
             Change::PostTracked { creator_name, lane, .. } => format!("{who} started tracking a {} post by {creator_name}", lane.label()),
             Change::MetricsIngested { source, inserted, corrected: 0 } => format!("{who} added {inserted} day(s) of figures ({source})"),
             Change::MetricsIngested { source, inserted, corrected } => format!("{who} added {inserted} and corrected {corrected} day(s) of figures ({source})"),
+            Change::CpmSet { platform, cpm_cents } => format!("{who} set the {platform} CPM for earned media value to {}", crate::content::money(*cpm_cents)),
             Change::EscalationUpdated { escalation } => format!("{who} marked the escalation \"{}\" {}", escalation.title, escalation.status),
         }
     }

@@ -25,6 +25,8 @@ pub struct BoardData {
     pub ugc_lead: (String, Option<String>),
     pub activity: Vec<Event>,
     pub me: Me,
+    /// Open escalations (late reviews, breached daily thresholds), newest first.
+    pub escalations: Vec<crate::content::Escalation>,
 }
 
 #[leptos::server(prefix = "/sfn", endpoint = "board")]
@@ -34,7 +36,8 @@ pub async fn load_board(campaign_id: i64) -> Result<BoardData, AppError> {
     let board = crate::outreach::ssr::board(&state.db, &who, campaign_id).await?;
     let activity = crate::realtime::log::recent(&state.db.pool, campaign_id, 30).await?;
     let ugc_lead = crate::charter::ssr::ugc_lead_now(&state.db, campaign_id).await?;
-    Ok(BoardData { board, ugc_lead, activity, me: who.me })
+    let escalations = crate::content::ssr::escalations(&state.db, campaign_id).await?.into_iter().filter(|e| e.status != "resolved").collect();
+    Ok(BoardData { board, ugc_lead, activity, me: who.me, escalations })
 }
 
 #[leptos::server(prefix = "/sfn", endpoint = "move_card")]
@@ -347,7 +350,8 @@ fn apply_event(ctx: BoardCtx, event: &Event) {
 
 #[component]
 fn BoardView(data: BoardData) -> impl IntoView {
-    let BoardData { board, activity, me, ugc_lead } = data;
+    let BoardData { board, activity, me, ugc_lead, escalations } = data;
+    let escalations = RwSignal::new(escalations);
     let ugc_lead = format!("UGC lead {}: {}", ugc_lead.0, ugc_lead.1.unwrap_or_else(|| "not set in the charter".into()));
     let campaign = board.campaign.clone();
     let me_id = me.user_id;
@@ -380,6 +384,16 @@ fn BoardView(data: BoardData) -> impl IntoView {
 
     let apply = move |event: Event| {
         apply_event(ctx, &event);
+        match &event.change {
+            Change::EscalationRaised { escalation } => escalations.update(|es| es.insert(0, escalation.clone())),
+            Change::EscalationUpdated { escalation } => escalations.update(|es| {
+                es.retain(|e| e.id != escalation.id);
+                if escalation.status != "resolved" {
+                    es.insert(0, escalation.clone());
+                }
+            }),
+            _ => {}
+        }
         if event.actor.user_id != me_id {
             toast.set(Some(event.describe()));
         }
@@ -511,7 +525,7 @@ fn BoardView(data: BoardData) -> impl IntoView {
         <section class="board-page" data-campaign-id=campaign.id>
             <header class="board-header">
                 <div>
-                    <p class="crumbs"><strong>"Board"</strong> " · " <a href=format!("/campaigns/{}/charter", campaign.id)>"Charter"</a> " · " <a href=format!("/campaigns/{}/content", campaign.id)>"Content"</a></p>
+                    <p class="crumbs"><strong>"Board"</strong> " · " <a href=format!("/campaigns/{}/charter", campaign.id)>"Charter"</a> " · " <a href=format!("/campaigns/{}/content", campaign.id)>"Content"</a> " · " <a href=format!("/campaigns/{}/performance", campaign.id)>"Performance"</a></p>
                     <h1>{campaign.name.clone()}</h1>
                     <div class="partners" aria-label="Partners">
                         <For each=move || ctx.partners.get() key=|p| p.id children=|p| view! { <PartnerChip org=p/> }/>
@@ -561,6 +575,20 @@ fn BoardView(data: BoardData) -> impl IntoView {
             </details>
             {move || ctx.open.get().map(|id| view! { <CardDetail id now/> })}
             <div class="board-side">
+                {move || (!escalations.with(|e| e.is_empty())).then(|| view! {
+                    <section class="panel escalations" data-testid="board-escalations">
+                        <h2>"Escalations " <span class="count">{move || escalations.with(|e| e.len())}</span></h2>
+                        <ul>
+                            {move || escalations.get().into_iter().map(|e| view! {
+                                <li class=format!("escalation {}", e.status)>
+                                    <strong>{e.title.clone()}</strong>
+                                    <p class="muted">"To " {e.assignee.clone()} " · " {e.status.clone()}</p>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        <p><a href=format!("/campaigns/{}/performance", ctx.campaign_id)>"Open the performance dashboard"</a></p>
+                    </section>
+                })}
                 <AddCreator/>
                 <ImportPanel/>
                 <section class="panel activity">

@@ -11,6 +11,7 @@ pub mod invite;
 pub mod join;
 pub mod not_found;
 pub mod organization;
+pub mod performance;
 pub mod portal;
 pub mod portal_charter;
 pub mod tokens;

@@ -1,0 +1,542 @@
+//! The performance command center: one shared, live dashboard per campaign, the same for every partner.
+//! KPIs with their formulas, influencer and UGC side by side, a daily time series, the funnel, pacing against
+//! the charter's targets, budget plan against actual, sortable cuts, the escalation feed, and quick entry.
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::{new_key, ErrorNotice};
+use crate::content::{money, UpdateEscalation};
+use crate::error::{AppError, ErrorCode};
+use crate::metrics::kpi::{self, Totals};
+use crate::metrics::{Cut, Dashboard, DailyFigures, Ingest, IngestResult};
+use crate::outreach::Lane;
+
+#[leptos::server(prefix = "/sfn", endpoint = "dashboard")]
+pub async fn load_dashboard(campaign_id: i64) -> Result<Dashboard, AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    crate::metrics::ssr::dashboard(&state.db, &who, campaign_id).await
+}
+
+#[leptos::server(prefix = "/sfn", endpoint = "enter_figures", input = Json)]
+pub async fn enter_figures(campaign_id: i64, input: Ingest, key: String) -> Result<IngestResult, AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    crate::metrics::ssr::ingest(&state.db, &who, campaign_id, &input, Some(&key)).await
+}
+
+#[leptos::server(prefix = "/sfn", endpoint = "set_cpm")]
+pub async fn save_cpm(campaign_id: i64, platform: String, cpm_cents: i64) -> Result<(), AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    crate::metrics::ssr::set_cpm(&state.db, &who, campaign_id, &platform, cpm_cents).await
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.2} %")).unwrap_or_else(|| "—".into())
+}
+
+fn dollars(v: Option<f64>) -> String {
+    v.map(|x| format!("${x:.2}")).unwrap_or_else(|| "—".into())
+}
+
+fn count(n: i64) -> String {
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+#[component]
+pub fn PerformancePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let data = Resource::new(id, load_dashboard);
+    view! {
+        <Suspense fallback=|| view! { <p class="page">"Loading the dashboard…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(d) => view! { <Board d/> }.into_any(),
+                    Err(e) => {
+                        #[cfg(feature = "ssr")]
+                        crate::state::set_status(e.code.status());
+                        let signin = e.is(ErrorCode::Unauthorized);
+                        view! {
+                            <section class="page narrow">
+                                <h1>{if signin { "Sign in to see this campaign" } else { "Campaign not found" }}</h1>
+                                <ErrorNotice error=e/>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Board(d: Dashboard) -> impl IntoView {
+    let campaign_id = d.campaign_id;
+    let name = d.campaign_name.clone();
+    let dash = RwSignal::new(d);
+    let hydrated = RwSignal::new("no");
+    Effect::new(move |_| hydrated.set("yes"));
+    let live = RwSignal::new("connecting");
+    let toast = RwSignal::new(None::<String>);
+    let refresh = move || {
+        spawn_local(async move {
+            if let Ok(d) = load_dashboard(campaign_id).await {
+                dash.set(d);
+            }
+        })
+    };
+
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::realtime::client::{Live, LiveStatus};
+        use crate::realtime::{Change, ServerMsg};
+        let status = RwSignal::new(LiveStatus::Connecting);
+        Effect::new(move |_| {
+            if status.get() != LiveStatus::Live {
+                live.set("connecting");
+            }
+        });
+        let head = dash.get_untracked().head;
+        let handle = StoredValue::new_local(None::<Live>);
+        Effect::new(move |prev: Option<()>| {
+            if prev.is_some() {
+                return;
+            }
+            let on_msg = move |msg: ServerMsg| match msg {
+                ServerMsg::Subscribed { .. } => live.set("live"),
+                ServerMsg::Event { event } => {
+                    if matches!(
+                        event.change,
+                        Change::MetricsIngested { .. }
+                            | Change::PostTracked { .. }
+                            | Change::CpmSet { .. }
+                            | Change::EscalationRaised { .. }
+                            | Change::EscalationUpdated { .. }
+                            | Change::DeliverableChanged { .. }
+                            | Change::LaneSaved { .. }
+                    ) {
+                        if matches!(event.change, Change::MetricsIngested { .. } | Change::EscalationRaised { .. }) {
+                            toast.set(Some(event.describe()));
+                        }
+                        refresh();
+                    }
+                }
+                ServerMsg::Reset { .. } => refresh(),
+                _ => {}
+            };
+            handle.set_value(Some(Live::connect(campaign_id, head, status, on_msg)));
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (refresh, toast);
+
+    let t = move || dash.with(|d| d.totals);
+    let emv = move || dash.with(|d| d.emv_cents);
+    view! {
+        <section class="page dashboard" data-hydrated=move || hydrated.get() data-live=move || live.get()>
+            <p class="crumbs">
+                <a href=format!("/campaigns/{campaign_id}")>"Board"</a> " · "
+                <a href=format!("/campaigns/{campaign_id}/charter")>"Charter"</a> " · "
+                <a href=format!("/campaigns/{campaign_id}/content")>"Content"</a> " · "
+                <strong>"Performance"</strong>
+            </p>
+            <h1>"Performance · " {name}</h1>
+            <p class="muted">"One shared view: every partner sees these same numbers, live. Days are in " {move || dash.with(|d| d.time_zone.clone())} "."</p>
+            {move || toast.get().map(|t| view! { <div class="toast" role="status" data-testid="toast">{t}</div> })}
+            <EscalationFeed dash campaign_id/>
+            <div class="kpis" data-testid="kpis">
+                <Kpi label="Engagement rate (followers)" key="engagement_rate" value=Signal::derive(move || pct(kpi::er_followers(&t())))/>
+                <Kpi label="Engagement rate (reach)" key="engagement_rate_reach" value=Signal::derive(move || pct(kpi::er_reach(&t())))/>
+                <Kpi label="CPE" key="cpe" value=Signal::derive(move || dollars(kpi::cpe(&t())))/>
+                <Kpi label="CPM" key="cpm" value=Signal::derive(move || dollars(kpi::cpm(&t())))/>
+                <Kpi label="CPC" key="cpc" value=Signal::derive(move || dollars(kpi::cpc(&t())))/>
+                <Kpi label="Conversion rate" key="conversion_rate" value=Signal::derive(move || pct(kpi::conversion_rate(&t())))/>
+                <Kpi label="ROAS" key="roas" value=Signal::derive(move || kpi::roas(&t()).map(|x| format!("{x:.2}×")).unwrap_or_else(|| "—".into()))/>
+                <Kpi label="EMV (estimate)" key="emv" value=Signal::derive(move || money(emv()))/>
+            </div>
+            <div class="grid-2">
+                <section class="panel">
+                    <h2>"Engagements per day"</h2>
+                    {move || dash.with(|d| view! { <DailyChart d=d.clone()/> })}
+                </section>
+                <section class="panel">
+                    <h2>"Funnel"</h2>
+                    {move || view! { <Funnel t=t()/> }}
+                </section>
+            </div>
+            <section class="panel">
+                <h2>"Influencer and UGC, side by side"</h2>
+                {move || dash.with(|d| view! { <LaneComparison cuts=d.by_lane.clone()/> })}
+            </section>
+            <div class="grid-2">
+                <section class="panel pacing" data-testid="pacing">
+                    <h2>"Pacing against the charter's targets"</h2>
+                    {move || dash.with(|d| if d.pacing.is_empty() {
+                        view! { <p class="muted">"The charter sets no targets yet."</p> }.into_any()
+                    } else {
+                        d.pacing.iter().map(|p| {
+                            let ratio = match (p.actual, p.target) {
+                                (Some(a), t) if t > 0.0 => (a / t * 100.0).clamp(0.0, 100.0),
+                                _ => 0.0,
+                            };
+                            let state = match p.met { Some(true) => "met", Some(false) => "behind", None => "unknown" };
+                            view! {
+                                <div class=format!("pace {state}")>
+                                    <span>{p.lane.map(|l| format!("{}: ", l.label())).unwrap_or_default()}{p.label.clone()} " " {p.comparison.symbol()} " " {p.target}</span>
+                                    <span class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{ratio:.0}")><span style=format!("width: {ratio:.0}%")></span></span>
+                                    <strong>{p.actual.map(|a| format!("{a:.2}")).unwrap_or_else(|| "—".into())}</strong>
+                                </div>
+                            }
+                        }).collect_view().into_any()
+                    })}
+                </section>
+                <section class="panel budget-lines">
+                    <h2>"Budget: plan against actual"</h2>
+                    {move || dash.with(|d| d.budget.iter().map(|b| {
+                        let of = |v: i64| if b.budget_cents > 0 { (v as f64 / b.budget_cents as f64 * 100.0).clamp(0.0, 100.0) } else { 0.0 };
+                        view! {
+                            <div class="budget-line" data-lane=b.lane.as_str()>
+                                <strong>{b.lane.label()}</strong> " · plan " {if b.budget_cents > 0 { money(b.budget_cents) } else { "not set".into() }}
+                                <div class="stack">
+                                    <span class="bar" title="Fees committed to deliverables"><span style=format!("width: {:.0}%", of(b.committed_cents))></span></span>
+                                    <span class="bar spent" title="Spend reported with the figures"><span style=format!("width: {:.0}%", of(b.spent_cents))></span></span>
+                                </div>
+                                <span class="muted">"committed " {money(b.committed_cents)} " · spent " {money(b.spent_cents)}</span>
+                            </div>
+                        }
+                    }).collect_view())}
+                </section>
+            </div>
+            <CutTable title="By partner" cuts=Signal::derive(move || dash.with(|d| d.by_partner.clone()))/>
+            <CutTable title="By tier" cuts=Signal::derive(move || dash.with(|d| d.by_tier.clone()))/>
+            <CutTable title="By platform" cuts=Signal::derive(move || dash.with(|d| d.by_platform.clone()))/>
+            <CutTable title="By creator" cuts=Signal::derive(move || dash.with(|d| d.by_creator.clone()))/>
+            <QuickEntry dash campaign_id/>
+            <CpmForm dash campaign_id/>
+            <p><a class="button" href=format!("/api/v1/campaigns/{campaign_id}/metrics.csv") download="figures.csv">"Export the daily figures (CSV)"</a></p>
+        </section>
+    }
+}
+
+#[component]
+fn Kpi(label: &'static str, key: &'static str, value: Signal<String>) -> impl IntoView {
+    view! {
+        <div class="kpi" data-kpi=key>
+            <span class="kpi-label">{label}</span>
+            <strong class="kpi-value">{move || value.get()}</strong>
+            <details><summary>"Formula"</summary><code>{kpi::formula(key)}</code></details>
+        </div>
+    }
+}
+
+/// Engagements per day, one line per lane, drawn on the server and redrawn live.
+#[component]
+fn DailyChart(d: Dashboard) -> impl IntoView {
+    let mut days: Vec<chrono::NaiveDate> = d.days.iter().map(|p| p.day).collect();
+    days.sort();
+    days.dedup();
+    if days.is_empty() {
+        return view! { <p class="muted">"No figures yet."</p> }.into_any();
+    }
+    let (w, h, pad) = (600.0, 220.0, 30.0);
+    let max = d.days.iter().map(|p| p.totals.engagements()).max().unwrap_or(1).max(1) as f64;
+    let x = |i: usize| pad + (w - 2.0 * pad) * if days.len() > 1 { i as f64 / (days.len() - 1) as f64 } else { 0.5 };
+    let y = |v: i64| h - pad - (h - 2.0 * pad) * v as f64 / max;
+    let line = |lane: Lane| {
+        days.iter()
+            .enumerate()
+            .map(|(i, day)| {
+                let v = d.days.iter().find(|p| p.day == *day && p.lane == lane).map(|p| p.totals.engagements()).unwrap_or(0);
+                format!("{:.1},{:.1}", x(i), y(v))
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let first = days.first().map(|d| d.format("%-d %b").to_string()).unwrap_or_default();
+    let last = days.last().map(|d| d.format("%-d %b").to_string()).unwrap_or_default();
+    view! {
+        <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label="Engagements per day by lane" data-testid="daily-chart">
+            <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis"/>
+            <text x=pad y=h - 8.0 class="tick">{first}</text>
+            <text x=w - pad y=h - 8.0 class="tick" text-anchor="end">{last}</text>
+            <text x=pad y=pad - 10.0 class="tick">{count(max as i64)}</text>
+            <polyline points=line(Lane::Influencer) class="series influencer" fill="none"/>
+            <polyline points=line(Lane::Ugc) class="series ugc" fill="none"/>
+        </svg>
+        <p class="legend"><span class="swatch influencer"></span>" Influencer " <span class="swatch ugc"></span>" UGC"</p>
+    }
+    .into_any()
+}
+
+#[component]
+fn Funnel(t: Totals) -> impl IntoView {
+    let steps = [("Impressions", t.impressions), ("Reach", t.reach), ("Engagements", t.engagements()), ("Clicks", t.clicks), ("Conversions", t.conversions)];
+    let top = steps[0].1.max(1) as f64;
+    view! {
+        <ol class="funnel" data-testid="funnel">
+            {steps.into_iter().map(|(label, v)| {
+                let width = (v as f64 / top * 100.0).clamp(0.5, 100.0);
+                view! { <li><span class="funnel-label">{label}</span><span class="funnel-bar" style=format!("width: {width:.1}%")></span><strong>{count(v)}</strong></li> }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+#[component]
+fn LaneComparison(cuts: Vec<Cut>) -> impl IntoView {
+    let get = |lane: Lane| cuts.iter().find(|c| c.key == lane.as_str()).map(|c| c.totals).unwrap_or_default();
+    let (inf, ugc) = (get(Lane::Influencer), get(Lane::Ugc));
+    let rows: Vec<(&str, String, String)> = vec![
+        ("Impressions", count(inf.impressions), count(ugc.impressions)),
+        ("Engagements", count(inf.engagements()), count(ugc.engagements())),
+        ("Engagement rate (reach)", pct(kpi::er_reach(&inf)), pct(kpi::er_reach(&ugc))),
+        ("CPE", dollars(kpi::cpe(&inf)), dollars(kpi::cpe(&ugc))),
+        ("CPM", dollars(kpi::cpm(&inf)), dollars(kpi::cpm(&ugc))),
+        ("Conversions", count(inf.conversions), count(ugc.conversions)),
+        ("ROAS", kpi::roas(&inf).map(|x| format!("{x:.2}×")).unwrap_or_else(|| "—".into()), kpi::roas(&ugc).map(|x| format!("{x:.2}×")).unwrap_or_else(|| "—".into())),
+        ("Spend", money(inf.spend_cents()), money(ugc.spend_cents())),
+    ];
+    view! {
+        <div class="table-wrap">
+            <table class="lane-compare" data-testid="lane-compare">
+                <thead><tr><th></th><th>"Influencer"</th><th>"UGC"</th></tr></thead>
+                <tbody>{rows.into_iter().map(|(l, a, b)| view! { <tr><th>{l}</th><td>{a}</td><td>{b}</td></tr> }).collect_view()}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum SortBy {
+    Label,
+    Posts,
+    Impressions,
+    Engagements,
+    ErReach,
+    Cpe,
+    Spend,
+}
+
+/// A cut as a table whose columns sort on click (or Enter on the header button).
+#[component]
+fn CutTable(title: &'static str, cuts: Signal<Vec<Cut>>) -> impl IntoView {
+    let sort = RwSignal::new((SortBy::Engagements, true));
+    let rows = move || {
+        let mut v = cuts.get();
+        let (by, desc) = sort.get();
+        let f = |c: &Cut| -> f64 {
+            match by {
+                SortBy::Label | SortBy::Posts => c.posts as f64,
+                SortBy::Impressions => c.totals.impressions as f64,
+                SortBy::Engagements => c.totals.engagements() as f64,
+                SortBy::ErReach => kpi::er_reach(&c.totals).unwrap_or(-1.0),
+                SortBy::Cpe => kpi::cpe(&c.totals).unwrap_or(f64::MAX),
+                SortBy::Spend => c.totals.spend_cents() as f64,
+            }
+        };
+        if by == SortBy::Label {
+            v.sort_by(|a, b| a.label.cmp(&b.label));
+        } else {
+            v.sort_by(|a, b| f(a).total_cmp(&f(b)));
+        }
+        if desc {
+            v.reverse();
+        }
+        v
+    };
+    let head = move |label: &'static str, by: SortBy| {
+        view! {
+            <th aria-sort=move || if sort.get().0 == by { if sort.get().1 { "descending" } else { "ascending" } } else { "none" }>
+                <button type="button" class="sort" on:click=move |_| sort.update(|s| *s = if s.0 == by { (by, !s.1) } else { (by, true) })>{label}</button>
+            </th>
+        }
+    };
+    view! {
+        <section class="panel cut" data-cut=title>
+            <h2>{title}</h2>
+            <div class="table-wrap">
+                <table>
+                    <thead><tr>
+                        {head("Name", SortBy::Label)}{head("Posts", SortBy::Posts)}{head("Impressions", SortBy::Impressions)}
+                        {head("Engagements", SortBy::Engagements)}{head("ER (reach)", SortBy::ErReach)}{head("CPE", SortBy::Cpe)}{head("Spend", SortBy::Spend)}
+                    </tr></thead>
+                    <tbody>
+                        {move || rows().into_iter().map(|c| view! {
+                            <tr>
+                                <td>{c.color.clone().map(|col| view! { <span class="swatch" style=format!("background: {col}")></span> })}{c.label.clone()}</td>
+                                <td>{c.posts}</td><td>{count(c.totals.impressions)}</td><td>{count(c.totals.engagements())}</td>
+                                <td>{pct(kpi::er_reach(&c.totals))}</td><td>{dollars(kpi::cpe(&c.totals))}</td><td>{money(c.totals.spend_cents())}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            {move || cuts.with(|c| c.is_empty()).then(|| view! { <p class="muted">"No figures yet."</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn EscalationFeed(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView {
+    let open = move || dash.with(|d| d.escalations.iter().filter(|e| e.status != "resolved").cloned().collect::<Vec<_>>());
+    view! {
+        <section class="panel escalations" aria-label="Escalations" data-testid="escalation-feed">
+            <h2>"Escalations " <span class="count">{move || open().len()}</span></h2>
+            {move || open().is_empty().then(|| view! { <p class="muted">"Nothing escalated."</p> })}
+            <ul>
+                {move || open().into_iter().map(|e| {
+                    let (id, version) = (e.id, e.version);
+                    let set = move |status: &'static str| {
+                        spawn_local(async move {
+                            let input = UpdateEscalation { status: status.into(), note: String::new(), version };
+                            let _ = super::content::handle_escalation(campaign_id, id, input).await;
+                        });
+                    };
+                    view! {
+                        <li class=format!("escalation {}", e.status) data-testid="escalation" data-kind=e.kind.clone()>
+                            <p><strong>{e.title.clone()}</strong></p>
+                            <p class="muted">{e.detail.clone()}</p>
+                            <p>"Assigned to " <strong>{e.assignee.clone()}</strong> " · " {e.status.clone()}</p>
+                            <div class="row">
+                                {(e.status == "open").then(|| view! { <button type="button" class="button small" on:click=move |_| set("acknowledged")>"Acknowledge"</button> })}
+                                <button type="button" class="button small" on:click=move |_| set("resolved")>"Resolve"</button>
+                            </div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// Quick manual entry: one post, one day, its figures.
+#[component]
+fn QuickEntry(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView {
+    let post = RwSignal::new(String::new());
+    let day = RwSignal::new(chrono::Utc::now().date_naive().to_string());
+    let fields: [(&'static str, RwSignal<String>); 13] = std::array::from_fn(|i| (DailyFigures::default().values()[i].0, RwSignal::new(String::new())));
+    let error = RwSignal::new(None::<AppError>);
+    let done = RwSignal::new(None::<IngestResult>);
+    let key = StoredValue::new(new_key());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(post_id) = post.get_untracked().parse::<i64>() else {
+            error.set(Some(AppError::validation("post_id", "Choose a post")));
+            return;
+        };
+        let mut row = DailyFigures { post_id, day: day.get_untracked(), ..Default::default() };
+        for (name, sig) in fields {
+            let text = sig.get_untracked();
+            let text = text.trim().replace([',', '$'], "");
+            if text.is_empty() {
+                continue;
+            }
+            let is_money = name.ends_with("_cents");
+            let v = if is_money { text.parse::<f64>().map(|x| (x * 100.0).round() as i64) } else { text.parse::<f64>().map(|x| x.round() as i64) };
+            let Ok(v) = v else {
+                error.set(Some(AppError::validation(name, format!("\"{text}\" is not a number"))));
+                return;
+            };
+            match name {
+                "impressions" => row.impressions = v,
+                "reach" => row.reach = v,
+                "views" => row.views = v,
+                "likes" => row.likes = v,
+                "comments" => row.comments = v,
+                "shares" => row.shares = v,
+                "saves" => row.saves = v,
+                "clicks" => row.clicks = v,
+                "conversions" => row.conversions = v,
+                "revenue_cents" => row.revenue_cents = v,
+                "fee_cents" => row.fee_cents = v,
+                "product_cents" => row.product_cents = v,
+                _ => row.paid_cents = v,
+            }
+        }
+        let input = Ingest { source: "manual".into(), rows: vec![row] };
+        spawn_local(async move {
+            match enter_figures(campaign_id, input, key.get_value()).await {
+                Ok(r) => {
+                    key.set_value(new_key());
+                    error.set(None);
+                    done.set(Some(r));
+                }
+                Err(e) => {
+                    key.set_value(new_key());
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    view! {
+        <details class="panel quick-entry">
+            <summary><h2>"Enter a day's figures"</h2></summary>
+            <form on:submit=submit class="grid-form">
+                <label>"Post"
+                    <select name="post_id" on:change=move |ev| post.set(event_target_value(&ev))>
+                        <option value="">"Choose…"</option>
+                        {move || dash.with(|d| d.posts.iter().map(|p| view! {
+                            <option value=p.id.to_string()>{p.creator_name.clone()} " · " {p.platform.clone()} " · " {if p.title.is_empty() { p.url.clone() } else { p.title.clone() }}</option>
+                        }).collect_view())}
+                    </select>
+                </label>
+                <label>"Day" <input type="date" name="day" prop:value=move || day.get() on:input=move |ev| day.set(event_target_value(&ev))/></label>
+                {fields.into_iter().map(|(name, sig)| {
+                    let label = match name.strip_suffix("_cents") { Some(m) => format!("{m} ($)"), None => name.to_string() };
+                    view! { <label>{label} <input name=name inputmode="decimal" prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev))/></label> }
+                }).collect_view()}
+                <button type="submit" class="button primary">"Save the figures"</button>
+            </form>
+            {move || done.get().map(|r| view! { <p class="notice success">{if r.corrected > 0 { "Corrected (the earlier figures are kept)." } else if r.unchanged > 0 { "Nothing changed." } else { "Saved." }}</p> })}
+            {move || error.get().map(|e| view! { <ErrorNotice error=e/> })}
+        </details>
+    }
+}
+
+#[component]
+fn CpmForm(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView {
+    let error = RwSignal::new(None::<AppError>);
+    view! {
+        <details class="panel cpm">
+            <summary><h2>"Earned media value: CPM per platform"</h2></summary>
+            <p class="muted">"EMV is an estimate: impressions / 1,000 × the platform's CPM below. Change a CPM and every partner's dashboard updates."</p>
+            {move || dash.with(|d| d.cpm.iter().map(|(platform, cents)| {
+                let value = RwSignal::new(format!("{:.2}", *cents as f64 / 100.0));
+                let platform = platform.clone();
+                let p2 = platform.clone();
+                let save = move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    let platform = p2.clone();
+                    let Ok(v) = value.get_untracked().trim().replace('$', "").parse::<f64>() else {
+                        error.set(Some(AppError::validation("cpm_cents", "A CPM in dollars, e.g. 8.50")));
+                        return;
+                    };
+                    spawn_local(async move {
+                        if let Err(e) = save_cpm(campaign_id, platform, (v * 100.0).round() as i64).await {
+                            error.set(Some(e));
+                        }
+                    });
+                };
+                view! {
+                    <form class="row" on:submit=save>
+                        <label>{platform.clone()} " CPM ($)" <input inputmode="decimal" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/></label>
+                        <button type="submit" class="button small">"Save"</button>
+                    </form>
+                }
+            }).collect_view())}
+            {move || error.get().map(|e| view! { <ErrorNotice error=e/> })}
+        </details>
+    }
+}
