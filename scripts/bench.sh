@@ -12,6 +12,9 @@
 #                                        # end2end/bench/board-update.mjs (figures into end2end/bench/board-update.json
 #                                        # and the "Board with 2,000 cards" section of docs/PERFORMANCE.md)
 #   scripts/bench.sh --board-only        # only that browser benchmark
+#   scripts/bench.sh --metrics           # only the performance dashboard at 1,000,000 daily rows on SQLite and
+#                                        # 100,000 more rows ingested while cards move (metrics-bench; section
+#                                        # "The performance dashboard at a million rows" of docs/PERFORMANCE.md)
 #
 # It is a benchmark, not a test: nothing here runs in CI. Run it on an otherwise idle machine.
 set -euo pipefail
@@ -22,6 +25,7 @@ build_wasm=0
 write_doc=1
 board=0
 rust_bench=1
+metrics=0
 args=()
 for arg in "$@"; do
   case "$arg" in
@@ -29,11 +33,21 @@ for arg in "$@"; do
     --no-doc) write_doc=0 ;;
     --board) board=1 ;;
     --board-only) board=1; rust_bench=0 ;;
+    --metrics) metrics=1; rust_bench=0 ;;
     *) args+=("$arg") ;;
   esac
 done
 
 log() { printf '\033[1;34m[bench]\033[0m %s\n' "$*"; }
+
+if [ "$metrics" = 1 ]; then
+  log "building metrics-bench (release)"
+  cargo build --release -p server --features bench --bin metrics-bench
+  doc_args=()
+  [ "$write_doc" = 1 ] && doc_args=(--doc docs/PERFORMANCE.md)
+  "$CARGO_TARGET_DIR/release/metrics-bench" "${doc_args[@]}" "${args[@]}"
+  exit 0
+fi
 
 if [ "$rust_bench" = 1 ] && [ "$build_wasm" = 1 ]; then
   # The release bundle as `cargo leptos build --release` (0.3.10) makes it: the frontend crate in the
