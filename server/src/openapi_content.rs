@@ -323,6 +323,13 @@ pub fn metrics_paths() -> Value {
         "/api/v1/campaigns/{id}/metrics": { "post": fails(described(op("Send daily figures per post: all rows or none; a changed figure is a correction, kept with its old values", "metrics", Some("Ingest"), ("200", r("IngestResult")), idem),
             "Partners only (a partner's API token works). Days are in the campaign's time zone and may not be in the future; counts may not be negative; \
              unknown fields are refused. At most 5,000 rows per call."), &[NOT_FOUND, invalid]) },
+        "/api/v1/campaigns/{id}/dashboard": { "get": fails(described(op("The shared dashboard: totals, cuts by lane, partner, tier, creator and platform, daily points per lane, pacing against the charter's targets, budget plan against actual, CPMs and EMV (an estimate), escalations and the tracked posts", "metrics", None, ("200", r("Dashboard")), cid), PARTNERS), &[NOT_FOUND]) },
+        "/api/v1/campaigns/{id}/metrics.csv": { "get": {
+            "summary": "The daily figures as CSV: one row per post and day", "tags": ["metrics"],
+            "parameters": [ { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" }, "description": "Campaign id" } ],
+            "responses": { "200": { "description": "CSV", "content": { "text/csv": { "schema": { "type": "string" } } } }, "default": error_response() } } },
+        "/api/v1/campaigns/{id}/cpm/{platform}": { "put": fails(described(with_params(op("Set the CPM a platform's earned media value is estimated with", "metrics", Some("Cpm"), ("204", json!({})), cid),
+            vec![path_param("platform", "instagram, tiktok, youtube, x, twitch or other", json!({ "type": "string" }))]), PARTNERS), &[NOT_FOUND, invalid]) },
         "/api/v1/campaigns/{id}/metrics/totals": { "get": fails(described(op("Campaign totals and every KPI with its formula (`null` when a denominator is zero)", "metrics", None, ("200", r("MetricTotals")), cid), PARTNERS), &[NOT_FOUND]) },
     })
 }
@@ -349,6 +356,21 @@ pub fn metrics_schemas() -> Value {
         "Ingest": { "type": "object", "required": ["rows"], "additionalProperties": false, "properties": {
             "source": { "type": "string", "default": "api", "description": "Where the figures come from, e.g. \"api:shopify\"" },
             "rows": { "type": "array", "items": r("DailyFigures"), "maxItems": 5000 } } },
+        "Cpm": { "type": "object", "required": ["cpm_cents"], "properties": { "cpm_cents": { "type": "integer", "minimum": 0, "maximum": 1000000, "description": "Cents per 1,000 impressions" } } },
+        "Totals": { "type": "object", "properties": totals.clone() },
+        "Cut": { "type": "object", "properties": { "key": text(), "label": text(), "color": nullable("string", None), "posts": int(), "totals": r("Totals") } },
+        "DayPoint": { "type": "object", "properties": { "day": { "type": "string", "format": "date" }, "lane": r("Lane"), "totals": r("Totals") } },
+        "Pacing": { "type": "object", "properties": { "lane": { "oneOf": [r("Lane"), { "type": "null" }] }, "metric": text(), "label": text(),
+            "comparison": { "type": "string", "enum": [">=", "<=", ">", "<"] }, "target": { "type": "number" }, "actual": nullable("number", None), "met": nullable("boolean", None) } },
+        "BudgetLine": { "type": "object", "properties": { "lane": r("Lane"), "budget_cents": int(), "committed_cents": int(), "spent_cents": int() } },
+        "Dashboard": { "type": "object", "properties": {
+            "campaign_id": int(), "campaign_name": text(), "time_zone": text(), "head": int(), "totals": r("Totals"),
+            "by_lane": { "type": "array", "items": r("Cut") }, "by_partner": { "type": "array", "items": r("Cut") }, "by_tier": { "type": "array", "items": r("Cut") },
+            "by_creator": { "type": "array", "items": r("Cut") }, "by_platform": { "type": "array", "items": r("Cut") },
+            "days": { "type": "array", "items": r("DayPoint") }, "pacing": { "type": "array", "items": r("Pacing") }, "budget": { "type": "array", "items": r("BudgetLine") },
+            "cpm": { "type": "array", "items": { "type": "array", "prefixItems": [text(), int()], "description": "[platform, cents per 1,000 impressions]" } },
+            "emv_cents": { "type": "integer", "description": "Earned media value, an estimate: impressions / 1,000 × each platform's CPM" },
+            "escalations": { "type": "array", "items": r("Escalation") }, "posts": { "type": "array", "items": r("Post") } } },
         "IngestResult": { "type": "object", "properties": { "inserted": int(), "corrected": int(), "unchanged": int() } },
         "MetricTotals": { "type": "object", "properties": {
             "totals": { "type": "object", "properties": totals }, "engagements": int(), "spend_cents": int(),

@@ -13,6 +13,11 @@ use crate::error::{AppError, Result};
 use crate::idempotency;
 use crate::realtime::{log, Change};
 
+/// Creators listed in the dashboard's creator table (by engagements).
+pub const CREATORS_SHOWN: usize = 100;
+/// Posts offered by the quick-entry form (the newest).
+pub const POSTS_LISTED: usize = 300;
+
 /// Most rows one API call may carry (CSV files go through the import instead).
 pub const MAX_BATCH: usize = 5_000;
 
@@ -188,34 +193,45 @@ pub async fn ingest_rows(
     // Differences to add to the rollups: per (day, lane) and per post (with the number of new days).
     let mut by_day: HashMap<(String, String), [i64; 13]> = HashMap::new();
     let mut by_post: HashMap<i64, ([i64; 13], i64)> = HashMap::new();
+    // What is stored already for the batch's days: one query per 100 days instead of one per row.
+    let mut days: Vec<&str> = rows.iter().map(|r| r.day.trim()).collect();
+    days.sort_unstable();
+    days.dedup();
+    let wanted: HashSet<(i64, &str)> = rows.iter().map(|r| (r.post_id, r.day.trim())).collect();
+    let mut stored: HashMap<(i64, String), Vec<i64>> = HashMap::new();
+    for chunk in days.chunks(100) {
+        let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT post_id, day FROM daily_metrics WHERE campaign_id = $1 AND day IN ({list})");
+        let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(campaign_id);
+        for d in chunk {
+            q = q.bind(*d);
+        }
+        for (post, day) in q.fetch_all(w.conn()).await? {
+            if wanted.contains(&(post, day.as_str())) {
+                stored.insert((post, day), Vec::new());
+            }
+        }
+    }
+    for ((post, day), vals) in stored.iter_mut() {
+        let row = sqlx::query(&format!("SELECT {FIGURE_COLUMNS} FROM daily_metrics WHERE post_id = $1 AND day = $2"))
+            .bind(*post)
+            .bind(day.as_str())
+            .fetch_one(w.conn())
+            .await?;
+        *vals = (0..13).map(|i| row.get::<i64, _>(i)).collect();
+    }
+    // New rows go in 400 at a time.
+    let mut fresh: Vec<(&DailyFigures, Vec<i64>)> = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         if i % 500 == 0 {
             progress(i, rows.len());
         }
         let day = r.day.trim();
-        let existing = sqlx::query(&format!("SELECT {FIGURE_COLUMNS} FROM daily_metrics WHERE post_id = $1 AND day = $2"))
-            .bind(r.post_id)
-            .bind(day)
-            .fetch_optional(w.conn())
-            .await?;
         let new: Vec<i64> = r.values().iter().map(|(_, v)| *v).collect();
-        let old: Option<Vec<i64>> = existing.map(|row| (0..13).map(|i| row.get::<i64, _>(i)).collect());
+        let old = stored.get(&(r.post_id, day.to_string())).cloned();
         match &old {
             None => {
-                sqlx::query(&format!(
-                    "INSERT INTO daily_metrics (post_id, day, campaign_id, {FIGURE_COLUMNS}, source, updated_by, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
-                ))
-                .bind(r.post_id)
-                .bind(day)
-                .bind(campaign_id)
-                .bind(new[0]).bind(new[1]).bind(new[2]).bind(new[3]).bind(new[4]).bind(new[5]).bind(new[6])
-                .bind(new[7]).bind(new[8]).bind(new[9]).bind(new[10]).bind(new[11]).bind(new[12])
-                .bind(source)
-                .bind(who.me.user_id)
-                .bind(now)
-                .execute(w.conn())
-                .await?;
+                fresh.push((r, new.clone()));
                 result.inserted += 1;
             }
             Some(old) if *old == new => {
@@ -270,6 +286,30 @@ pub async fn ingest_rows(
             }
             None => p.1 += 1,
         }
+    }
+    for chunk in fresh.chunks(400) {
+        let mut n = 0;
+        let values = chunk
+            .iter()
+            .map(|_| {
+                let ps: Vec<String> = (0..19).map(|k| format!("${}", n + k + 1)).collect();
+                n += 19;
+                format!("({})", ps.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO daily_metrics (post_id, day, campaign_id, {FIGURE_COLUMNS}, source, updated_by, updated_at) VALUES {values}"
+        );
+        let mut q = sqlx::query(&sql);
+        for (r, new) in chunk {
+            q = q.bind(r.post_id).bind(r.day.trim()).bind(campaign_id);
+            for v in new {
+                q = q.bind(*v);
+            }
+            q = q.bind(source).bind(who.me.user_id).bind(now);
+        }
+        q.execute(w.conn()).await?;
     }
     progress(rows.len(), rows.len());
     let set = FIGURE_COLUMNS.split(", ").map(|c| format!("{c} = {{t}}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ");
@@ -437,7 +477,9 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
             e.3.add(&t);
         }
     }
-    let [by_lane, by_partner, by_tier, by_creator, by_platform] = by.map(cut_vec);
+    let [by_lane, by_partner, by_tier, mut by_creator, by_platform] = by.map(cut_vec);
+    // The hundred creators with the most engagements (the CSV export has everyone).
+    by_creator.truncate(CREATORS_SHOWN);
     // Pacing against the charter's targets.
     let doc = crate::charter::ssr::current_doc(db, campaign_id).await?;
     let approved_ugc: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliverables WHERE campaign_id = $1 AND lane = 'ugc' AND status = 'approved'")
@@ -500,6 +542,9 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
             (c.totals.impressions as f64 / 1000.0 * cents as f64).round() as i64
         })
         .sum();
+    // The newest posts, for the quick-entry form.
+    posts.reverse();
+    posts.truncate(POSTS_LISTED);
     Ok(Dashboard {
         campaign_id,
         campaign_name,
