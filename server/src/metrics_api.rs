@@ -1,13 +1,14 @@
 //! Performance numbers in the JSON API: tracked posts, daily figures (idempotent by key), and totals with KPIs.
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde_json::json;
 
 use app::error::Result;
-use app::metrics::{kpi, ssr as metrics, Ingest, NewPost};
+use app::metrics::import::ApplyMode;
+use app::metrics::{import_ssr, kpi, ssr as metrics, Ingest, NewPost};
 use app::state::AppState;
 
 use crate::api::ApiJson;
@@ -21,6 +22,49 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/dashboard", get(dashboard))
         .route("/api/v1/campaigns/{id}/metrics.csv", get(export))
         .route("/api/v1/campaigns/{id}/cpm/{platform}", put(set_cpm))
+        // CSV files of daily figures may reach 30 MB: the larger body limit is for this route only.
+        .route(
+            "/api/v1/campaigns/{id}/metric-imports",
+            post(preview_import).layer(DefaultBodyLimit::max(app::metrics::import::MAX_BYTES + 64 * 1024)),
+        )
+        .route("/api/v1/campaigns/{id}/metric-imports/{import_id}/apply", post(apply_import))
+        .route("/api/v1/campaigns/{id}/metric-imports/{import_id}", delete(discard_import))
+        .route("/api/v1/metric-imports/template.csv", get(import_template))
+}
+
+#[derive(serde::Deserialize)]
+struct ImportQuery {
+    #[serde(default)]
+    filename: String,
+}
+
+/// The file is the request body (text/csv); `?filename=` names it (the figures' source is `csv:<filename>`).
+async fn preview_import(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>, Query(q): Query<ImportQuery>, body: String) -> Result<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Json(import_ssr::preview(&s.db, &who, id, &q.filename, &body).await?)))
+}
+
+#[derive(serde::Deserialize)]
+struct ApplyBody {
+    mode: ApplyMode,
+}
+
+async fn apply_import(State(s): State<AppState>, Auth(who): Auth, Path((id, import_id)): Path<(i64, i64)>, ApiJson(input): ApiJson<ApplyBody>) -> Result<impl IntoResponse> {
+    Ok(Json(import_ssr::apply(&s.db, &who, id, import_id, input.mode).await?))
+}
+
+async fn discard_import(State(s): State<AppState>, Auth(who): Auth, Path((id, import_id)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+    import_ssr::discard(&s.db, &who, id, import_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn import_template() -> impl IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"chorus-daily-figures-template.csv\""),
+        ],
+        app::metrics::import::template(),
+    )
 }
 
 async fn add_post(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>, ApiJson(input): ApiJson<NewPost>) -> Result<impl IntoResponse> {

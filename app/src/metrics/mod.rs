@@ -4,6 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::outreach::Lane;
 
+pub mod import;
+#[cfg(feature = "ssr")]
+pub mod import_ssr;
 pub mod kpi;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -12,6 +12,7 @@ pub mod join;
 pub mod not_found;
 pub mod organization;
 pub mod performance;
+pub mod performance_import;
 pub mod portal;
 pub mod portal_charter;
 pub mod tokens;
