@@ -90,6 +90,8 @@ fn Board(d: Dashboard) -> impl IntoView {
     Effect::new(move |_| hydrated.set("yes"));
     let live = RwSignal::new("connecting");
     let toast = RwSignal::new(None::<String>);
+    // Progress of a large CSV import (anyone's), from the live connection.
+    let import_progress = RwSignal::new(None::<(u64, u64)>);
     let refresh = move || {
         spawn_local(async move {
             if let Ok(d) = load_dashboard(campaign_id).await {
@@ -115,6 +117,11 @@ fn Board(d: Dashboard) -> impl IntoView {
                 return;
             }
             let on_msg = move |msg: ServerMsg| match msg {
+                ServerMsg::Progress { .. } => {
+                    if let Some(p) = super::performance_import::import_progress(&msg) {
+                        import_progress.set(Some(p));
+                    }
+                }
                 ServerMsg::Subscribed { .. } => live.set("live"),
                 ServerMsg::Event { event } => {
                     if matches!(
@@ -140,7 +147,7 @@ fn Board(d: Dashboard) -> impl IntoView {
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (refresh, toast);
+    let _ = (refresh, toast, import_progress);
 
     let t = move || dash.with(|d| d.totals);
     let emv = move || dash.with(|d| d.emv_cents);
@@ -224,6 +231,7 @@ fn Board(d: Dashboard) -> impl IntoView {
             <CutTable title="By platform" cuts=Signal::derive(move || dash.with(|d| d.by_platform.clone()))/>
             <CutTable title="By creator" cuts=Signal::derive(move || dash.with(|d| d.by_creator.clone()))/>
             <QuickEntry dash campaign_id/>
+            <super::performance_import::MetricImportPanel campaign_id=campaign_id progress=import_progress/>
             <CpmForm dash campaign_id/>
             <p><a class="button" href=format!("/api/v1/campaigns/{campaign_id}/metrics.csv") download="figures.csv">"Export the daily figures (CSV)"</a></p>
         </section>
