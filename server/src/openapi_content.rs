@@ -330,6 +330,22 @@ pub fn metrics_paths() -> Value {
             "responses": { "200": { "description": "CSV", "content": { "text/csv": { "schema": { "type": "string" } } } }, "default": error_response() } } },
         "/api/v1/campaigns/{id}/cpm/{platform}": { "put": fails(described(with_params(op("Set the CPM a platform's earned media value is estimated with", "metrics", Some("Cpm"), ("204", json!({})), cid),
             vec![path_param("platform", "instagram, tiktok, youtube, x, twitch or other", json!({ "type": "string" }))]), PARTNERS), &[NOT_FOUND, invalid]) },
+        "/api/v1/campaigns/{id}/metric-imports": { "post": {
+            "summary": "Upload a CSV of daily figures for a preview: problems by row and column, ignored columns; nothing is written yet",
+            "description": "Columns: post_id (or post_url / url), day (YYYY-MM-DD in the campaign's time zone), impressions, reach, views, likes, comments, shares, saves, clicks, conversions, and money as revenue, fee, product, paid (currency units) or *_cents. At most 200,000 rows and 30 MB. Template: /api/v1/metric-imports/template.csv",
+            "tags": ["metrics"],
+            "parameters": [
+                { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" }, "description": "Campaign id" },
+                { "name": "filename", "in": "query", "schema": { "type": "string" } } ],
+            "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string" } } } },
+            "responses": { "201": { "description": "The preview", "content": { "application/json": { "schema": r("MetricImportPreview") } } },
+                "413": { "description": "Larger than 30 MB" }, "default": error_response() } } },
+        "/api/v1/campaigns/{id}/metric-imports/{import_id}/apply": { "post": fails(described(with_params(op("Import all (refused whole if any row has a problem) or only the valid rows; written 5,000 rows per transaction with progress messages; applying again returns the first result or resumes an interrupted import", "metrics", Some("ApplyImport"), ("200", r("MetricImportResult")), cid),
+            vec![path_param("import_id", "From the preview", json!({ "type": "integer" }))]), PARTNERS), &[NOT_FOUND, invalid]) },
+        "/api/v1/campaigns/{id}/metric-imports/{import_id}": { "delete": fails(described(with_params(op("Import nothing: discard a preview", "metrics", None, ("204", json!({})), cid),
+            vec![path_param("import_id", "From the preview", json!({ "type": "integer" }))]), PARTNERS), &[NOT_FOUND]) },
+        "/api/v1/metric-imports/template.csv": { "get": { "summary": "The CSV template for daily figures", "tags": ["metrics"],
+            "responses": { "200": { "description": "CSV", "content": { "text/csv": { "schema": { "type": "string" } } } } } } },
         "/api/v1/campaigns/{id}/metrics/totals": { "get": fails(described(op("Campaign totals and every KPI with its formula (`null` when a denominator is zero)", "metrics", None, ("200", r("MetricTotals")), cid), PARTNERS), &[NOT_FOUND]) },
     })
 }
@@ -371,6 +387,10 @@ pub fn metrics_schemas() -> Value {
             "cpm": { "type": "array", "items": { "type": "array", "prefixItems": [text(), int()], "description": "[platform, cents per 1,000 impressions]" } },
             "emv_cents": { "type": "integer", "description": "Earned media value, an estimate: impressions / 1,000 × each platform's CPM" },
             "escalations": { "type": "array", "items": r("Escalation") }, "posts": { "type": "array", "items": r("Post") } } },
+        "MetricImportPreview": { "type": "object", "properties": { "id": int(), "filename": text(), "rows": int(), "valid": int(), "invalid": int(),
+            "errors": { "type": "array", "items": r("RowIssue"), "description": "The first 500 problems" }, "error_count": int(),
+            "ignored_columns": { "type": "array", "items": text() } } },
+        "MetricImportResult": { "type": "object", "properties": { "id": int(), "imported": int(), "skipped": int(), "inserted": int(), "corrected": int(), "unchanged": int() } },
         "IngestResult": { "type": "object", "properties": { "inserted": int(), "corrected": int(), "unchanged": int() } },
         "MetricTotals": { "type": "object", "properties": {
             "totals": { "type": "object", "properties": totals }, "engagements": int(), "spend_cents": int(),

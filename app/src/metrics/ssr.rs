@@ -201,24 +201,17 @@ pub async fn ingest_rows(
     let mut stored: HashMap<(i64, String), Vec<i64>> = HashMap::new();
     for chunk in days.chunks(100) {
         let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
-        let sql = format!("SELECT post_id, day FROM daily_metrics WHERE campaign_id = $1 AND day IN ({list})");
-        let mut q = sqlx::query_as::<_, (i64, String)>(&sql).bind(campaign_id);
+        let sql = format!("SELECT post_id, day, {FIGURE_COLUMNS} FROM daily_metrics WHERE campaign_id = $1 AND day IN ({list})");
+        let mut q = sqlx::query(&sql).bind(campaign_id);
         for d in chunk {
             q = q.bind(*d);
         }
-        for (post, day) in q.fetch_all(w.conn()).await? {
+        for row in q.fetch_all(w.conn()).await? {
+            let (post, day): (i64, String) = (row.get(0), row.get(1));
             if wanted.contains(&(post, day.as_str())) {
-                stored.insert((post, day), Vec::new());
+                stored.insert((post, day), (0..13).map(|i| row.get::<i64, _>(2 + i)).collect());
             }
         }
-    }
-    for ((post, day), vals) in stored.iter_mut() {
-        let row = sqlx::query(&format!("SELECT {FIGURE_COLUMNS} FROM daily_metrics WHERE post_id = $1 AND day = $2"))
-            .bind(*post)
-            .bind(day.as_str())
-            .fetch_one(w.conn())
-            .await?;
-        *vals = (0..13).map(|i| row.get::<i64, _>(i)).collect();
     }
     // New rows go in 400 at a time.
     let mut fresh: Vec<(&DailyFigures, Vec<i64>)> = Vec::new();

@@ -306,21 +306,32 @@ fn Funnel(t: Totals) -> impl IntoView {
 fn LaneComparison(cuts: Vec<Cut>) -> impl IntoView {
     let get = |lane: Lane| cuts.iter().find(|c| c.key == lane.as_str()).map(|c| c.totals).unwrap_or_default();
     let (inf, ugc) = (get(Lane::Influencer), get(Lane::Ugc));
-    let rows: Vec<(&str, String, String)> = vec![
-        ("Impressions", count(inf.impressions), count(ugc.impressions)),
-        ("Engagements", count(inf.engagements()), count(ugc.engagements())),
-        ("Engagement rate (reach)", pct(kpi::er_reach(&inf)), pct(kpi::er_reach(&ugc))),
-        ("CPE", dollars(kpi::cpe(&inf)), dollars(kpi::cpe(&ugc))),
-        ("CPM", dollars(kpi::cpm(&inf)), dollars(kpi::cpm(&ugc))),
-        ("Conversions", count(inf.conversions), count(ugc.conversions)),
-        ("ROAS", kpi::roas(&inf).map(|x| format!("{x:.2}×")).unwrap_or_else(|| "—".into()), kpi::roas(&ugc).map(|x| format!("{x:.2}×")).unwrap_or_else(|| "—".into())),
-        ("Spend", money(inf.spend_cents()), money(ugc.spend_cents())),
+    // (label, influencer, UGC, the two values for bars: bigger is the full width)
+    let ratio_row = |l: &'static str, a: Option<f64>, b: Option<f64>, show: fn(Option<f64>) -> String| (l, show(a), show(b), a.unwrap_or(0.0), b.unwrap_or(0.0));
+    let count_row = |l: &'static str, a: i64, b: i64| (l, count(a), count(b), a as f64, b as f64);
+    let roas_text = |v: Option<f64>| v.map(|x| format!("{x:.2}×")).unwrap_or_else(|| "—".into());
+    let rows: Vec<(&str, String, String, f64, f64)> = vec![
+        count_row("Impressions", inf.impressions, ugc.impressions),
+        count_row("Engagements", inf.engagements(), ugc.engagements()),
+        ratio_row("Engagement rate (reach)", kpi::er_reach(&inf), kpi::er_reach(&ugc), pct),
+        ratio_row("CPE", kpi::cpe(&inf), kpi::cpe(&ugc), dollars),
+        ratio_row("CPM", kpi::cpm(&inf), kpi::cpm(&ugc), dollars),
+        count_row("Conversions", inf.conversions, ugc.conversions),
+        ratio_row("ROAS", kpi::roas(&inf), kpi::roas(&ugc), roas_text),
+        (("Spend"), money(inf.spend_cents()), money(ugc.spend_cents()), inf.spend_cents() as f64, ugc.spend_cents() as f64),
     ];
+    let cell = |text: String, v: f64, max: f64, class: &'static str| {
+        let w = if max > 0.0 { (v / max * 100.0).clamp(0.0, 100.0) } else { 0.0 };
+        view! { <td><span class=format!("pair-bar {class}") style=format!("width: {w:.0}%")></span>{text}</td> }
+    };
     view! {
         <div class="table-wrap">
             <table class="lane-compare" data-testid="lane-compare">
                 <thead><tr><th></th><th>"Influencer"</th><th>"UGC"</th></tr></thead>
-                <tbody>{rows.into_iter().map(|(l, a, b)| view! { <tr><th>{l}</th><td>{a}</td><td>{b}</td></tr> }).collect_view()}</tbody>
+                <tbody>{rows.into_iter().map(|(l, a, b, va, vb)| {
+                    let max = va.max(vb);
+                    view! { <tr><th>{l}</th>{cell(a, va, max, "influencer")}{cell(b, vb, max, "ugc")}</tr> }
+                }).collect_view()}</tbody>
             </table>
         </div>
     }
