@@ -213,8 +213,8 @@ pub async fn ingest_rows(
             }
         }
     }
-    // New rows go in 400 at a time.
-    let mut fresh: Vec<(&DailyFigures, Vec<i64>)> = Vec::new();
+    // Changed rows (new, or corrections with what they were) are written 400 at a time after the loop.
+    let mut changed: Vec<(&DailyFigures, Vec<i64>, Option<Vec<i64>>)> = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         if i % 500 == 0 {
             progress(i, rows.len());
@@ -224,7 +224,7 @@ pub async fn ingest_rows(
         let old = stored.get(&(r.post_id, day.to_string())).cloned();
         match &old {
             None => {
-                fresh.push((r, new.clone()));
+                changed.push((r, new.clone(), None));
                 result.inserted += 1;
             }
             Some(old) if *old == new => {
@@ -232,38 +232,7 @@ pub async fn ingest_rows(
                 continue;
             }
             Some(old) => {
-                let names = r.values().map(|(n, _)| n);
-                let as_json = |vals: &[i64]| {
-                    serde_json::Value::Object(names.iter().zip(vals).map(|(n, v)| (n.to_string(), serde_json::json!(v))).collect()).to_string()
-                };
-                sqlx::query(
-                    "INSERT INTO metric_corrections (campaign_id, post_id, day, old_values, new_values, source, user_id, at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(campaign_id)
-                .bind(r.post_id)
-                .bind(day)
-                .bind(as_json(old))
-                .bind(as_json(&new))
-                .bind(source)
-                .bind(who.me.user_id)
-                .bind(now)
-                .execute(w.conn())
-                .await?;
-                sqlx::query(
-                    "UPDATE daily_metrics SET impressions = $1, reach = $2, views = $3, likes = $4, comments = $5, shares = $6, saves = $7, \
-                     clicks = $8, conversions = $9, revenue_cents = $10, fee_cents = $11, product_cents = $12, paid_cents = $13, \
-                     source = $14, version = version + 1, updated_by = $15, updated_at = $16 WHERE post_id = $17 AND day = $18",
-                )
-                .bind(new[0]).bind(new[1]).bind(new[2]).bind(new[3]).bind(new[4]).bind(new[5]).bind(new[6])
-                .bind(new[7]).bind(new[8]).bind(new[9]).bind(new[10]).bind(new[11]).bind(new[12])
-                .bind(source)
-                .bind(who.me.user_id)
-                .bind(now)
-                .bind(r.post_id)
-                .bind(day)
-                .execute(w.conn())
-                .await?;
+                changed.push((r, new.clone(), Some(old.clone())));
                 result.corrected += 1;
             }
         }
@@ -280,22 +249,27 @@ pub async fn ingest_rows(
             None => p.1 += 1,
         }
     }
-    for chunk in fresh.chunks(400) {
-        let mut n = 0;
-        let values = chunk
-            .iter()
-            .map(|_| {
-                let ps: Vec<String> = (0..19).map(|k| format!("${}", n + k + 1)).collect();
-                n += 19;
-                format!("({})", ps.join(", "))
-            })
+    let names: Vec<&str> = FIGURE_COLUMNS.split(", ").collect();
+    let as_json = |vals: &[i64]| {
+        serde_json::Value::Object(names.iter().zip(vals).map(|(n, v)| (n.to_string(), serde_json::json!(v))).collect()).to_string()
+    };
+    let update_set = names.iter().map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>().join(", ");
+    let tuples = |rows: usize, width: usize| {
+        (0..rows)
+            .map(|r| format!("({})", (0..width).map(|k| format!("${}", r * width + k + 1)).collect::<Vec<_>>().join(", ")))
             .collect::<Vec<_>>()
-            .join(", ");
+            .join(", ")
+    };
+    for chunk in changed.chunks(400) {
+        // New rows are inserted; corrections update in place (version + 1) — one statement per 400 rows.
         let sql = format!(
-            "INSERT INTO daily_metrics (post_id, day, campaign_id, {FIGURE_COLUMNS}, source, updated_by, updated_at) VALUES {values}"
+            "INSERT INTO daily_metrics (post_id, day, campaign_id, {FIGURE_COLUMNS}, source, updated_by, updated_at) VALUES {} \
+             ON CONFLICT (post_id, day) DO UPDATE SET {update_set}, source = excluded.source, version = daily_metrics.version + 1, \
+             updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            tuples(chunk.len(), 19)
         );
         let mut q = sqlx::query(&sql);
-        for (r, new) in chunk {
+        for (r, new, _) in chunk {
             q = q.bind(r.post_id).bind(r.day.trim()).bind(campaign_id);
             for v in new {
                 q = q.bind(*v);
@@ -303,6 +277,18 @@ pub async fn ingest_rows(
             q = q.bind(source).bind(who.me.user_id).bind(now);
         }
         q.execute(w.conn()).await?;
+        let corrections: Vec<_> = chunk.iter().filter_map(|(r, new, old)| old.as_ref().map(|o| (r, new, o))).collect();
+        if !corrections.is_empty() {
+            let sql = format!(
+                "INSERT INTO metric_corrections (campaign_id, post_id, day, old_values, new_values, source, user_id, at) VALUES {}",
+                tuples(corrections.len(), 8)
+            );
+            let mut q = sqlx::query(&sql);
+            for (r, new, old) in corrections {
+                q = q.bind(campaign_id).bind(r.post_id).bind(r.day.trim()).bind(as_json(old)).bind(as_json(new)).bind(source).bind(who.me.user_id).bind(now);
+            }
+            q.execute(w.conn()).await?;
+        }
     }
     progress(rows.len(), rows.len());
     let set = FIGURE_COLUMNS.split(", ").map(|c| format!("{c} = {{t}}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ");
