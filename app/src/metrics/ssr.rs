@@ -193,38 +193,34 @@ pub async fn ingest_rows(
     // Differences to add to the rollups: per (day, lane) and per post (with the number of new days).
     let mut by_day: HashMap<(String, String), [i64; 13]> = HashMap::new();
     let mut by_post: HashMap<i64, ([i64; 13], i64)> = HashMap::new();
-    // What is stored already for the batch's days: one query per 100 days instead of one per row.
-    let mut days: Vec<&str> = rows.iter().map(|r| r.day.trim()).collect();
-    days.sort_unstable();
-    days.dedup();
-    let wanted: HashSet<(i64, &str)> = rows.iter().map(|r| (r.post_id, r.day.trim())).collect();
-    let mut stored: HashMap<(i64, String), Vec<i64>> = HashMap::new();
-    for chunk in days.chunks(100) {
-        let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
-        let sql = format!("SELECT post_id, day, {FIGURE_COLUMNS} FROM daily_metrics WHERE campaign_id = $1 AND day IN ({list})");
-        let mut q = sqlx::query(&sql).bind(campaign_id);
-        for d in chunk {
-            q = q.bind(*d);
-        }
-        for row in q.fetch_all(w.conn()).await? {
-            let (post, day): (i64, String) = (row.get(0), row.get(1));
-            if wanted.contains(&(post, day.as_str())) {
-                stored.insert((post, day), (0..13).map(|i| row.get::<i64, _>(2 + i)).collect());
-            }
-        }
-    }
-    // Changed rows (new, or corrections with what they were) are written 400 at a time after the loop.
-    let mut changed: Vec<(&DailyFigures, Vec<i64>, Option<Vec<i64>>)> = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         if i % 500 == 0 {
             progress(i, rows.len());
         }
         let day = r.day.trim();
+        let existing = sqlx::query(&format!("SELECT {FIGURE_COLUMNS} FROM daily_metrics WHERE post_id = $1 AND day = $2"))
+            .bind(r.post_id)
+            .bind(day)
+            .fetch_optional(w.conn())
+            .await?;
         let new: Vec<i64> = r.values().iter().map(|(_, v)| *v).collect();
-        let old = stored.get(&(r.post_id, day.to_string())).cloned();
+        let old: Option<Vec<i64>> = existing.map(|row| (0..13).map(|i| row.get::<i64, _>(i)).collect());
         match &old {
             None => {
-                changed.push((r, new.clone(), None));
+                sqlx::query(&format!(
+                    "INSERT INTO daily_metrics (post_id, day, campaign_id, {FIGURE_COLUMNS}, source, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+                ))
+                .bind(r.post_id)
+                .bind(day)
+                .bind(campaign_id)
+                .bind(new[0]).bind(new[1]).bind(new[2]).bind(new[3]).bind(new[4]).bind(new[5]).bind(new[6])
+                .bind(new[7]).bind(new[8]).bind(new[9]).bind(new[10]).bind(new[11]).bind(new[12])
+                .bind(source)
+                .bind(who.me.user_id)
+                .bind(now)
+                .execute(w.conn())
+                .await?;
                 result.inserted += 1;
             }
             Some(old) if *old == new => {
@@ -232,7 +228,38 @@ pub async fn ingest_rows(
                 continue;
             }
             Some(old) => {
-                changed.push((r, new.clone(), Some(old.clone())));
+                let names = r.values().map(|(n, _)| n);
+                let as_json = |vals: &[i64]| {
+                    serde_json::Value::Object(names.iter().zip(vals).map(|(n, v)| (n.to_string(), serde_json::json!(v))).collect()).to_string()
+                };
+                sqlx::query(
+                    "INSERT INTO metric_corrections (campaign_id, post_id, day, old_values, new_values, source, user_id, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(campaign_id)
+                .bind(r.post_id)
+                .bind(day)
+                .bind(as_json(old))
+                .bind(as_json(&new))
+                .bind(source)
+                .bind(who.me.user_id)
+                .bind(now)
+                .execute(w.conn())
+                .await?;
+                sqlx::query(
+                    "UPDATE daily_metrics SET impressions = $1, reach = $2, views = $3, likes = $4, comments = $5, shares = $6, saves = $7, \
+                     clicks = $8, conversions = $9, revenue_cents = $10, fee_cents = $11, product_cents = $12, paid_cents = $13, \
+                     source = $14, version = version + 1, updated_by = $15, updated_at = $16 WHERE post_id = $17 AND day = $18",
+                )
+                .bind(new[0]).bind(new[1]).bind(new[2]).bind(new[3]).bind(new[4]).bind(new[5]).bind(new[6])
+                .bind(new[7]).bind(new[8]).bind(new[9]).bind(new[10]).bind(new[11]).bind(new[12])
+                .bind(source)
+                .bind(who.me.user_id)
+                .bind(now)
+                .bind(r.post_id)
+                .bind(day)
+                .execute(w.conn())
+                .await?;
                 result.corrected += 1;
             }
         }
@@ -247,47 +274,6 @@ pub async fn ingest_rows(
                 add_into(&mut p.0, old, -1);
             }
             None => p.1 += 1,
-        }
-    }
-    let names: Vec<&str> = FIGURE_COLUMNS.split(", ").collect();
-    let as_json = |vals: &[i64]| {
-        serde_json::Value::Object(names.iter().zip(vals).map(|(n, v)| (n.to_string(), serde_json::json!(v))).collect()).to_string()
-    };
-    let update_set = names.iter().map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>().join(", ");
-    let tuples = |rows: usize, width: usize| {
-        (0..rows)
-            .map(|r| format!("({})", (0..width).map(|k| format!("${}", r * width + k + 1)).collect::<Vec<_>>().join(", ")))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    for chunk in changed.chunks(400) {
-        // New rows are inserted; corrections update in place (version + 1) — one statement per 400 rows.
-        let sql = format!(
-            "INSERT INTO daily_metrics (post_id, day, campaign_id, {FIGURE_COLUMNS}, source, updated_by, updated_at) VALUES {} \
-             ON CONFLICT (post_id, day) DO UPDATE SET {update_set}, source = excluded.source, version = daily_metrics.version + 1, \
-             updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            tuples(chunk.len(), 19)
-        );
-        let mut q = sqlx::query(&sql);
-        for (r, new, _) in chunk {
-            q = q.bind(r.post_id).bind(r.day.trim()).bind(campaign_id);
-            for v in new {
-                q = q.bind(*v);
-            }
-            q = q.bind(source).bind(who.me.user_id).bind(now);
-        }
-        q.execute(w.conn()).await?;
-        let corrections: Vec<_> = chunk.iter().filter_map(|(r, new, old)| old.as_ref().map(|o| (r, new, o))).collect();
-        if !corrections.is_empty() {
-            let sql = format!(
-                "INSERT INTO metric_corrections (campaign_id, post_id, day, old_values, new_values, source, user_id, at) VALUES {}",
-                tuples(corrections.len(), 8)
-            );
-            let mut q = sqlx::query(&sql);
-            for (r, new, old) in corrections {
-                q = q.bind(campaign_id).bind(r.post_id).bind(r.day.trim()).bind(as_json(old)).bind(as_json(new)).bind(source).bind(who.me.user_id).bind(now);
-            }
-            q.execute(w.conn()).await?;
         }
     }
     progress(rows.len(), rows.len());
