@@ -575,18 +575,22 @@ pub struct StartUpload {
     pub client_key: String,
 }
 
+/// A whole number with thousands separators: 1234567 → "1,234,567".
+pub fn group_digits(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 pub fn money(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
-    let c = cents.abs();
-    let whole = (c / 100).to_string();
-    let mut grouped = String::new();
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}${grouped}.{:02}", c % 100)
+    format!("{sign}${}.{:02}", group_digits(cents.abs() / 100), cents.abs() % 100)
 }
 
 #[cfg(test)]

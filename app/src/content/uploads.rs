@@ -35,7 +35,7 @@ pub fn clean_name(name: &str) -> String {
 
 struct Row_ {
     campaign_id: i64,
-    deliverable_id: i64,
+    has_thumb: bool,
     user_id: i64,
     file_name: String,
     size: i64,
@@ -61,14 +61,14 @@ impl Row_ {
 
 async fn row(db: &Db, id: &str) -> Result<Option<Row_>> {
     let r = sqlx::query(
-        "SELECT campaign_id, deliverable_id, user_id, file_name, size, received, kind, status, error FROM uploads WHERE id = $1",
+        "SELECT campaign_id, has_thumb, user_id, file_name, size, received, kind, status, error FROM uploads WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
     .await?;
     Ok(r.map(|r| Row_ {
         campaign_id: r.get(0),
-        deliverable_id: r.get(1),
+        has_thumb: r.get::<i64, _>(1) != 0,
         user_id: r.get(2),
         file_name: r.get(3),
         size: r.get(4),
@@ -259,13 +259,11 @@ pub async fn servable(db: &Db, who: &Principal, id: &str, thumb: bool) -> Result
     }
     let kind = r.kind.as_deref().and_then(MediaKind::parse).ok_or_else(not_found)?;
     if thumb {
-        let has: i64 = sqlx::query_scalar("SELECT has_thumb FROM uploads WHERE id = $1").bind(id).fetch_one(&db.pool).await?;
-        if has == 0 {
+        if !r.has_thumb {
             return Err(not_found());
         }
         return Ok(Servable { key: thumb_key(r.campaign_id, id), kind: MediaKind::Jpeg, file_name: format!("preview-{}.jpg", r.file_name) });
     }
-    let _ = r.deliverable_id;
     Ok(Servable { key: original_key(r.campaign_id, id), kind, file_name: r.file_name })
 }
 

@@ -204,21 +204,14 @@ fn set(f: &mut DailyFigures, i: usize, v: i64) {
 pub fn read(text: &str, ctx: &ImportContext) -> ParsedFile {
     let mut out = ParsedFile::default();
     let file_issue = |message: String| RowIssue { row: 1, column: None, message };
-    if text.len() > MAX_BYTES {
-        out.errors.push(file_issue(format!("The file is larger than {} MB: split it", MAX_BYTES / (1024 * 1024))));
-        return out;
-    }
-    let records = match csv::parse(text) {
-        Ok(r) => r,
-        Err(e) => {
-            out.errors.push(RowIssue { row: e.line, column: None, message: format!("Line {}: {}", e.line, e.message) });
+    let (header, body) = match csv::read_table(text, MAX_BYTES, "post_id or post_url, day, impressions") {
+        Ok(t) => t,
+        Err((row, message)) => {
+            out.errors.push(RowIssue { row, column: None, message });
             return out;
         }
     };
-    let Some((header, body)) = records.split_first() else {
-        out.errors.push(file_issue("The file is empty: the first line must name the columns (post_id or post_url, day, impressions, …)".into()));
-        return out;
-    };
+    let (header, body) = (&header, &body[..]);
     out.total = body.len();
     let whole_file_bad = |out: &mut ParsedFile| out.bad_rows = out.total;
     if body.len() > MAX_ROWS {

@@ -335,8 +335,15 @@ fn totals_from(row: &sqlx::any::AnyRow, offset: usize) -> kpi::Totals {
 /// Campaign totals (every post, every day), from the rollups.
 pub async fn totals(db: &Db, who: &Principal, campaign_id: i64) -> Result<kpi::Totals> {
     authorize(db, who, campaign_id).await?;
-    let d = dashboard_data(db, campaign_id).await?;
-    Ok(d.totals)
+    let sums = FIGURE_COLUMNS.split(", ").map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)")).collect::<Vec<_>>().join(", ");
+    let row = sqlx::query(&format!("SELECT {sums} FROM metric_day_lane WHERE campaign_id = $1")).bind(campaign_id).fetch_one(&db.pool).await?;
+    let followers: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(p.followers), 0) AS BIGINT) FROM posts p JOIN metric_post_totals t ON t.post_id = p.id WHERE p.campaign_id = $1",
+    )
+    .bind(campaign_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(kpi::Totals { followers, ..totals_from(&row, 0) })
 }
 
 /// Who a post's creator is, as the cuts need it: (creator id, name, partner id, tier name).

@@ -21,6 +21,20 @@ impl std::fmt::Display for CsvError {
     }
 }
 
+/// The opening every import shares: a size limit, the records, and a first line naming the columns.
+/// Returns the header and the data rows, or the problem with the file as a whole (its line and message).
+pub fn read_table(text: &str, max_bytes: usize, columns_hint: &str) -> Result<(Record, Vec<Record>), (usize, String)> {
+    if text.len() > max_bytes {
+        return Err((1, format!("The file is larger than {} MB: split it", max_bytes / (1024 * 1024))));
+    }
+    let mut records = parse(text).map_err(|e| (e.line, format!("Line {}: {}", e.line, e.message)))?;
+    if records.is_empty() {
+        return Err((1, format!("The file is empty: the first line must name the columns ({columns_hint}, …)")));
+    }
+    let header = records.remove(0);
+    Ok((header, records))
+}
+
 /// Reads every record. Blank lines are skipped; a quote left open is an error naming where it opened.
 pub fn parse(text: &str) -> Result<Vec<Record>, CsvError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

@@ -105,21 +105,14 @@ pub fn parse_count(raw: &str) -> Result<Option<i64>, String> {
 pub fn read(text: &str, ctx: &ImportContext) -> ParsedFile {
     let mut out = ParsedFile::default();
     let file_issue = |message: String| RowIssue { row: 1, column: None, message };
-    if text.len() > MAX_BYTES {
-        out.errors.push(file_issue(format!("The file is larger than {} MB: split it", MAX_BYTES / (1024 * 1024))));
-        return out;
-    }
-    let records = match csv::parse(text) {
-        Ok(r) => r,
-        Err(e) => {
-            out.errors.push(RowIssue { row: e.line, column: None, message: format!("Line {}: {}", e.line, e.message) });
+    let (header, body) = match csv::read_table(text, MAX_BYTES, "name, platform, handle") {
+        Ok(t) => t,
+        Err((row, message)) => {
+            out.errors.push(RowIssue { row, column: None, message });
             return out;
         }
     };
-    let Some((header, body)) = records.split_first() else {
-        out.errors.push(file_issue("The file is empty: the first line must name the columns (name, platform, handle, …)".into()));
-        return out;
-    };
+    let (header, body) = (&header, &body[..]);
     out.total = body.len();
     if body.len() > MAX_ROWS {
         out.errors.push(file_issue(format!("The file has {} rows; import at most {MAX_ROWS} at a time", body.len())));

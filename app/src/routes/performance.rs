@@ -42,17 +42,7 @@ fn dollars(v: Option<f64>) -> String {
     v.map(|x| format!("${x:.2}")).unwrap_or_else(|| "—".into())
 }
 
-fn count(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
+use crate::content::group_digits as count;
 
 #[component]
 pub fn PerformancePage() -> impl IntoView {
