@@ -3,12 +3,12 @@
 # target/bench/). See docs/PERFORMANCE.md for what is measured and how.
 #
 #   scripts/bench.sh                     # the whole benchmark (about 10 minutes once built)
-#   scripts/bench.sh --build-wasm        # first build the release WASM bundle into target/bench/site (as
-#                                        # `cargo leptos build --release` would) and measure that one
+#   scripts/bench.sh --build-wasm        # first build the release site (scripts/build-site.sh: the bundle split
+#                                        # per page) and measure that one
 #   scripts/bench.sh --sizes 100,1000 --only fanout --no-doc    # any chorus-bench flag (chorus-bench --help)
 #   scripts/bench.sh --only ssr --ssr-sizes 500,2000              # only the server-side rendering of large boards
 #   scripts/bench.sh --board             # then also the board of 2,000 cards in headless Chromium: builds the
-#                                        # release site (`cargo leptos build --release`) and runs
+#                                        # release site (scripts/build-site.sh) and runs
 #                                        # end2end/bench/board-update.mjs (figures into end2end/bench/board-update.json
 #                                        # and the "Board with 2,000 cards" section of docs/PERFORMANCE.md)
 #   scripts/bench.sh --board-only        # only that browser benchmark
@@ -50,24 +50,13 @@ if [ "$metrics" = 1 ]; then
 fi
 
 if [ "$rust_bench" = 1 ] && [ "$build_wasm" = 1 ]; then
-  # The release bundle as `cargo leptos build --release` (0.3.10) makes it: the frontend crate in the
-  # wasm-release profile, wasm-bindgen --target=web, wasm-opt -Oz. Done by hand so that neither the site other
-  # tools serve (target/site) nor the release server binary is touched.
-  export PATH="$HOME/.cargo/bin:${CHORUS_TOOLS_DIR:-$HOME/.cache/chorus-tools}/node_modules/.bin:$PATH"
-  site=target/bench/site
-  log "building the release WASM bundle into $site"
-  if LEPTOS_OUTPUT_NAME=chorus LEPTOS_SITE_PKG_DIR=pkg cargo build --package=frontend --lib \
-       --target-dir="$CARGO_TARGET_DIR/front" --target=wasm32-unknown-unknown --profile=wasm-release; then
-    rm -rf "$site" && mkdir -p "$site/pkg"
-    wasm-bindgen --target=web --out-name=chorus --out-dir="$site/pkg" \
-      "$CARGO_TARGET_DIR/front/wasm32-unknown-unknown/wasm-release/frontend.wasm"
-    mv "$site/pkg/chorus_bg.wasm" "$site/pkg/chorus.wasm"
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$site/pkg/chorus.wasm" -o "$site/pkg/chorus.wasm"
+  # The release site exactly as people run it (and as the tests use it): the bundle split per page.
+  log "building the release site (scripts/build-site.sh)"
+  if bash scripts/build-site.sh; then
+    args=(--site-root target/site "${args[@]}")
   else
-    log "the release WASM build failed; the bundle will be reported as not built"
-    rm -rf "$site"
+    log "the release build failed; the bundle will be reported as not built"
   fi
-  args=(--site-root "$site" "${args[@]}")
 fi
 
 mkdir -p target/bench
@@ -88,8 +77,8 @@ fi
 if [ "$board" = 1 ]; then
   # The release server and site, exactly as people run them (and as scripts/test.sh builds them).
   export PATH="$HOME/.cargo/bin:${CHORUS_TOOLS_DIR:-$HOME/.cache/chorus-tools}/node_modules/.bin:$PATH"
-  log "building the release site (cargo leptos build --release)"
-  cargo leptos build --release
+  log "building the release site (scripts/build-site.sh)"
+  bash scripts/build-site.sh
   if [ ! -d end2end/node_modules/playwright-core ]; then
     log "installing the browser-test dependencies (end2end/, npm ci)"
     (cd end2end && npm ci --no-audit --no-fund --silent)

@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 CHORUS_SKIP_BROWSER=1 bash scripts/install-tools.sh
 echo "[run] building (the first build takes several minutes)"
-cargo leptos build --release
+bash scripts/build-site.sh
 exec "$CARGO_TARGET_DIR/release/chorus" --demo --site-root target/site "$@"

@@ -11,6 +11,6 @@ echo "[test] unit and integration tests"
 cargo test -p app -p server --features app/ssr -- --test-threads=2
 
 echo "[test] building the app for the browser tests (the release build people run)"
-cargo leptos build --release
+bash scripts/build-site.sh
 echo "[test] end-to-end tests in headless Chromium"
 (cd end2end && CHORUS_BIN="$CARGO_TARGET_DIR/release/chorus" CHORUS_SITE_ROOT="$(pwd)/../target/site" npm test)

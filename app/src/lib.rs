@@ -10,6 +10,7 @@ pub mod charter;
 pub mod components;
 pub mod content;
 pub mod error;
+pub mod json_text;
 pub mod media;
 pub mod metrics;
 pub mod outreach;
@@ -29,7 +30,106 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
+
+/// Every page but "not found" is loaded lazily, in three groups, each a WASM file of its own (built with
+/// `cargo leptos build --split`; the server-rendered page preloads the group it needs):
+/// - **account**: signing in and up, accepting an invitation, and the home page (a partner's campaigns or a
+///   creator's): small, and what everyone opens first;
+/// - **partner**: the board, charter, content, performance and settings;
+/// - **portal**: the creator portal (a phone on a mobile network: it never downloads the partner pages).
+///
+/// Groups rather than one file per page: the splitter puts every function used by a distinct set of lazy
+/// functions into a file of its own, so fifteen lazy pages gave about 250 small files (169 requests to open the
+/// board) for a few percent less to download; three groups give a handful.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    SignIn,
+    SignUp,
+    Invite,
+    Join,
+    Home,
+    Board,
+    Charter,
+    CharterPrint,
+    Content,
+    Performance,
+    Tokens,
+    Organization,
+    PortalHome,
+    Portal,
+    PortalCharter,
+}
+
+#[leptos::lazy]
+fn account_pages(page: Page) -> AnyView {
+    match page {
+        Page::SignUp => routes::auth::SignUpPage().into_any(),
+        Page::Invite => routes::invite::InvitePage().into_any(),
+        Page::Join => routes::join::JoinPage().into_any(),
+        Page::Home => routes::home::HomePage().into_any(),
+        _ => routes::auth::SignInPage().into_any(),
+    }
+}
+
+#[leptos::lazy]
+fn partner_pages(page: Page) -> AnyView {
+    match page {
+        Page::Board => routes::board::BoardPage().into_any(),
+        Page::Charter => routes::charter::CharterPage().into_any(),
+        Page::CharterPrint => routes::charter_print::CharterPrintPage().into_any(),
+        Page::Content => routes::content::ContentPage().into_any(),
+        Page::Performance => routes::performance::PerformancePage().into_any(),
+        Page::Tokens => routes::tokens::TokensPage().into_any(),
+        _ => routes::organization::OrganizationPage().into_any(),
+    }
+}
+
+#[leptos::lazy]
+fn portal_pages(page: Page) -> AnyView {
+    match page {
+        Page::Portal => routes::portal::PortalPage().into_any(),
+        Page::PortalCharter => routes::portal_charter::PortalCharterPage().into_any(),
+        _ => routes::portal::PortalHomePage().into_any(),
+    }
+}
+
+/// A route whose view is its group's lazy function. `preload` fetches the group's WASM before the router
+/// renders (or hydrates) the page, so the view is ready at once: hydration must find it ready, or it would
+/// see an empty placeholder where the server rendered the page.
+macro_rules! lazy_page {
+    ($name:ident, $group:ident, $preload:ident, $page:ident) => {
+        pub struct $name;
+        impl leptos_router::LazyRoute for $name {
+            fn data() -> Self {
+                $name
+            }
+            async fn view(_this: Self) -> AnyView {
+                $group(Page::$page).await
+            }
+            async fn preload() {
+                #[cfg(target_arch = "wasm32")]
+                $preload().await;
+            }
+        }
+    };
+}
+
+lazy_page!(SignInRoute, account_pages, __preload_account_pages, SignIn);
+lazy_page!(SignUpRoute, account_pages, __preload_account_pages, SignUp);
+lazy_page!(InviteRoute, account_pages, __preload_account_pages, Invite);
+lazy_page!(JoinRoute, account_pages, __preload_account_pages, Join);
+lazy_page!(HomeRoute, account_pages, __preload_account_pages, Home);
+lazy_page!(BoardRoute, partner_pages, __preload_partner_pages, Board);
+lazy_page!(CharterRoute, partner_pages, __preload_partner_pages, Charter);
+lazy_page!(CharterPrintRoute, partner_pages, __preload_partner_pages, CharterPrint);
+lazy_page!(ContentRoute, partner_pages, __preload_partner_pages, Content);
+lazy_page!(PerformanceRoute, partner_pages, __preload_partner_pages, Performance);
+lazy_page!(TokensRoute, partner_pages, __preload_partner_pages, Tokens);
+lazy_page!(OrganizationRoute, partner_pages, __preload_partner_pages, Organization);
+lazy_page!(PortalHomeRoute, portal_pages, __preload_portal_pages, PortalHome);
+lazy_page!(PortalRoute, portal_pages, __preload_portal_pages, Portal);
+lazy_page!(PortalCharterRoute, portal_pages, __preload_portal_pages, PortalCharter);
 
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -63,21 +163,21 @@ pub fn App() -> impl IntoView {
             <components::nav::TopBar/>
             <main id="main">
                 <Routes fallback=routes::not_found::NotFound>
-                    <Route path=path!("/") view=routes::home::HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/signin") view=routes::auth::SignInPage/>
-                    <Route path=path!("/signup") view=routes::auth::SignUpPage/>
-                    <Route path=path!("/invite/:token") view=routes::invite::InvitePage ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/:id") view=routes::board::BoardPage ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/:id/charter") view=routes::charter::CharterPage ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/:id/charter/print") view=routes::charter_print::CharterPrintPage ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/:id/content") view=routes::content::ContentPage ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/:id/performance") view=routes::performance::PerformancePage ssr=SsrMode::Async/>
-                    <Route path=path!("/portal") view=routes::portal::PortalHomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/portal/campaigns/:id") view=routes::portal::PortalPage ssr=SsrMode::Async/>
-                    <Route path=path!("/portal/campaigns/:id/charter") view=routes::portal_charter::PortalCharterPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/tokens") view=routes::tokens::TokensPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/organization") view=routes::organization::OrganizationPage ssr=SsrMode::Async/>
-                    <Route path=path!("/join/:token") view=routes::join::JoinPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()}/>
+                    <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()}/>
+                    <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id") view={Lazy::<BoardRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/charter") view={Lazy::<CharterRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/charter/print") view={Lazy::<CharterPrintRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/content") view={Lazy::<ContentRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/performance") view={Lazy::<PerformanceRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/portal") view={Lazy::<PortalHomeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/portal/campaigns/:id") view={Lazy::<PortalRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/portal/campaigns/:id/charter") view={Lazy::<PortalCharterRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/tokens") view={Lazy::<TokensRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/organization") view={Lazy::<OrganizationRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/join/:token") view={Lazy::<JoinRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -1,5 +1,6 @@
 // Two partners on one board: what one does, the other sees at once; outsiders see nothing.
 import { test, before, after } from 'node:test';
+import http from 'node:http';
 import assert from 'node:assert/strict';
 import { startServer, startBrowser, api, signUp, contextFor, openBoard, card } from './harness.mjs';
 
@@ -143,5 +144,49 @@ test('sign in through the form, and the board works on a 360 px phone', async ()
   await page.locator('details.out-of-the-way > summary').click();
   await card(page, 'declined', handle).waitFor({ timeout: 10000 });
   await page.screenshot({ path: 'test-results/board-360.png', fullPage: false }).catch(() => {});
+  await ctx.close();
+});
+
+/** The size of `path` as the server sends it to a browser that accepts brotli (what goes over the wire). */
+function brotliSize(server, path) {
+  return new Promise((resolve, reject) => {
+    http.get(`${server.base}${path}`, { headers: { 'accept-encoding': 'br' } }, (res) => {
+      let n = 0;
+      res.on('data', (d) => (n += d.length));
+      res.on('end', () => resolve({ bytes: n, encoding: res.headers['content-encoding'], status: res.statusCode }));
+    }).on('error', reject);
+  });
+}
+
+test('the board downloads the core and the partner pages only; the home page\'s code comes when it is opened', async (t) => {
+  const ctx = await contextFor(browser, server, brand);
+  const page = await ctx.newPage();
+  const wasm = [];
+  page.on('request', (r) => {
+    const { pathname } = new URL(r.url());
+    if (pathname.startsWith('/pkg/') && pathname.endsWith('.wasm')) wasm.push(pathname);
+  });
+  await openBoard(page, server, campaignId);
+  const board = [...new Set(wasm)];
+  assert.ok(board.some((p) => /\/pkg\/chorus\.[^/]+\.wasm$/.test(p)), `the core module, got ${board.join(', ')}`);
+  assert.ok(board.some((p) => p.includes('split_partner_pages_')), 'the partner pages');
+  assert.ok(!board.some((p) => p.includes('split_portal_pages_') || p.includes('split_account_pages_')),
+    `neither the portal's nor the account pages' code: ${board.join(', ')}`);
+  let total = 0;
+  for (const path of board) {
+    const { bytes, encoding, status } = await brotliSize(server, path);
+    assert.equal(status, 200, path);
+    assert.equal(encoding, 'br', `${path} is served brotli-compressed`);
+    total += bytes;
+  }
+  t.diagnostic(`the board downloaded ${board.length} WASM files, ${total} bytes brotli`);
+
+  // Moving on inside the app to the home page fetches its code then, and the page works.
+  await page.locator('header.topbar a.brand').click();
+  await page.getByRole('heading', { name: 'Campaigns of Northwind Outdoor' }).waitFor({ timeout: 30000 });
+  const later = [...new Set(wasm)].filter((p) => !board.includes(p));
+  assert.ok(later.some((p) => p.includes('split_account_pages_')), `the home page's code came later: ${later.join(', ')}`);
+  await page.getByRole('link', { name: 'Trailhead Spring Launch' }).click();
+  await page.locator('.live[data-status="live"]').waitFor({ timeout: 30000 });
   await ctx.close();
 });

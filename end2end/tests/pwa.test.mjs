@@ -93,6 +93,12 @@ after(async () => {
 });
 
 test('a creator can install the portal on a phone', async () => {
+  const wasm = new Set();
+  const onRequest = (r) => {
+    const { pathname } = new URL(r.url());
+    if (pathname.startsWith('/pkg/') && pathname.endsWith('.wasm')) wasm.add(pathname);
+  };
+  page.on('request', onRequest);
   const first = await page.goto(server.base);
   await page.getByRole('heading', { name: 'Hi Ava Chen' }).waitFor();
   assert.match(first.headers()['x-chorus-account'] || '', /^[0-9a-f]{16}$/);
@@ -133,6 +139,14 @@ test('a creator can install the portal on a phone', async () => {
   const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
   assert.deepEqual(installabilityErrors, []);
   await cdp.detach();
+
+  // The phone downloads the core, the home page and the portal, never the partner pages' code.
+  await page.goto(`${server.base}/portal/campaigns/${id}`);
+  await page.getByRole('heading', { name: 'Trailhead Spring Launch' }).first().waitFor();
+  page.off('request', onRequest);
+  const files = [...wasm];
+  assert.ok(files.some((p) => p.includes('split_portal_pages_')), `the portal's code: ${files.join(', ')}`);
+  assert.ok(!files.some((p) => p.includes('split_partner_pages_')), `no partner pages' code: ${files.join(', ')}`);
 });
 
 test('the last-seen pages open offline; private answers never come from the device', async () => {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::accounts::{Me, Role};
 use crate::error::AppError;
 
-#[leptos::server(prefix = "/sfn", endpoint = "me")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "me")]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
     Ok(crate::state::current_principal().await?.map(|p| p.me))
 }

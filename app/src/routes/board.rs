@@ -29,7 +29,7 @@ pub struct BoardData {
     pub escalations: Vec<crate::content::Escalation>,
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "board")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "board")]
 pub async fn load_board(campaign_id: i64) -> Result<BoardData, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
@@ -40,7 +40,7 @@ pub async fn load_board(campaign_id: i64) -> Result<BoardData, AppError> {
     Ok(BoardData { board, ugc_lead, activity, me: who.me, escalations })
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "move_card")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "move_card")]
 pub async fn move_card(campaign_id: i64, card_id: i64, stage: Stage, version: i64, key: String) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
@@ -48,7 +48,7 @@ pub async fn move_card(campaign_id: i64, card_id: i64, stage: Stage, version: i6
     crate::outreach::ssr::move_card(&state.db, &who, campaign_id, card_id, &input, Some(&key)).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "invite")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "invite")]
 pub async fn create_invitation(campaign_id: i64, kind: InvitationKind, creator_id: Option<i64>) -> Result<String, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;

@@ -12,42 +12,42 @@ use crate::error::AppError;
 use crate::outreach::{Card, Lane};
 use crate::pool::{pct, tier_for, ChangeOwner, CreatorDetail, EditCreator, HistoryEntry, Merge, NewNote, SetNextAction};
 
-#[leptos::server(prefix = "/sfn", endpoint = "creator_detail")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "creator_detail")]
 pub async fn fetch_creator(campaign_id: i64, creator_id: i64) -> Result<CreatorDetail, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::pool::ssr::detail(&state.db, &who, campaign_id, creator_id).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "change_owner", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "change_owner", input = Json)]
 pub async fn hand_over(campaign_id: i64, creator_id: i64, input: ChangeOwner, key: String) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::pool::ssr::change_owner(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "set_next_action", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "set_next_action", input = Json)]
 pub async fn save_next_action(campaign_id: i64, creator_id: i64, input: SetNextAction, key: String) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::pool::ssr::set_next_action(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "edit_creator", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "edit_creator", input = Json)]
 pub async fn save_profile_fn(campaign_id: i64, creator_id: i64, input: EditCreator, key: String) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::pool::ssr::edit(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "add_note", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "add_note", input = Json)]
 pub async fn post_note(campaign_id: i64, creator_id: i64, input: NewNote, key: String) -> Result<HistoryEntry, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::pool::ssr::add_note(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "merge_creators", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "merge_creators", input = Json)]
 pub async fn merge_into(campaign_id: i64, creator_id: i64, input: Merge, key: String) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;

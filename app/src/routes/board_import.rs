@@ -79,7 +79,7 @@ impl CreatorForm {
     }
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "add_creator")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "add_creator")]
 pub async fn add_creator(campaign_id: i64, form: CreatorForm, key: String) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
@@ -87,28 +87,28 @@ pub async fn add_creator(campaign_id: i64, form: CreatorForm, key: String) -> Re
     crate::outreach::ssr::add_creator(&state.db, &who, campaign_id, &input, Some(&key)).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "add_handle", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "add_handle", input = Json)]
 pub async fn add_handle(campaign_id: i64, creator_id: i64, stats: PlatformStats, key: String) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::pool::ssr::add_handle(&state.db, &who, campaign_id, creator_id, &stats, Some(&key)).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "preview_import", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "preview_import", input = Json)]
 pub async fn preview_import(campaign_id: i64, filename: String, body: String) -> Result<ImportPreview, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::pool::ssr::preview(&state.db, &who, campaign_id, &filename, &body).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "apply_import")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "apply_import")]
 pub async fn apply_import(campaign_id: i64, import_id: i64, mode: ApplyMode) -> Result<ImportResult, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::pool::ssr::apply(&state.db, &who, campaign_id, import_id, mode).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "discard_import")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "discard_import")]
 pub async fn discard_import(campaign_id: i64, import_id: i64) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;

@@ -10,14 +10,14 @@ use crate::charter::{markdown, CharterComment, CharterView, Roster, Section, Sec
 use crate::components::{new_key, ErrorNotice, PartnerChip};
 use crate::error::{AppError, ErrorCode};
 
-#[leptos::server(prefix = "/sfn", endpoint = "charter")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter")]
 pub async fn load_charter(campaign_id: i64) -> Result<CharterView, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::charter::ssr::view(&state.db, &who, campaign_id).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "charter_save")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter_save")]
 pub async fn save_charter_section(campaign_id: i64, section: Section, body: String, version: i64, key: String) -> Result<SectionMeta, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
@@ -26,28 +26,28 @@ pub async fn save_charter_section(campaign_id: i64, section: Section, body: Stri
     crate::charter::ssr::save_section(&state.db, &who, campaign_id, &input, Some(&key)).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "charter_propose")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter_propose")]
 pub async fn propose_charter(campaign_id: i64) -> Result<i64, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::charter::ssr::propose(&state.db, &who, campaign_id).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "charter_sign")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter_sign")]
 pub async fn sign_charter(campaign_id: i64, number: i64) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::charter::ssr::sign(&state.db, &who, campaign_id, number).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "launch")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "launch")]
 pub async fn launch_campaign(campaign_id: i64) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::charter::ssr::launch(&state.db, &who, campaign_id).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "charter_comment")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter_comment")]
 pub async fn comment_charter(campaign_id: i64, section: Section, body: String, parent_id: Option<i64>) -> Result<CharterComment, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
@@ -55,7 +55,7 @@ pub async fn comment_charter(campaign_id: i64, section: Section, body: String, p
     crate::charter::ssr::comment(&state.db, &who, campaign_id, &input).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "charter_resolve")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter_resolve")]
 pub async fn resolve_charter_comment(campaign_id: i64, comment_id: i64) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;

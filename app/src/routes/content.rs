@@ -17,56 +17,56 @@ use crate::outreach::Lane;
 #[cfg(feature = "hydrate")]
 use crate::realtime::ServerMsg;
 
-#[leptos::server(prefix = "/sfn", endpoint = "content")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "content")]
 pub async fn load_content(campaign_id: i64) -> Result<ContentView, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::view(&state.db, &who, campaign_id, state.max_upload_bytes).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "new_deliverable", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "new_deliverable", input = Json)]
 pub async fn brief_creator(campaign_id: i64, input: NewDeliverable, key: String) -> Result<Deliverable, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::create_deliverable(&state.db, &who, campaign_id, &input, Some(&key)).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "review", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "review", input = Json)]
 pub async fn decide(campaign_id: i64, deliverable_id: i64, input: Review, key: String) -> Result<Deliverable, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::review(&state.db, &who, campaign_id, deliverable_id, &input, Some(&key)).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "deliverable_comment", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "deliverable_comment", input = Json)]
 pub async fn comment_on(campaign_id: i64, deliverable_id: i64, input: NewDeliverableComment) -> Result<crate::content::Comment, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::comment(&state.db, &who, campaign_id, deliverable_id, &input).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "payout", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "payout", input = Json)]
 pub async fn mark_payout(campaign_id: i64, deliverable_id: i64, input: SetPayout) -> Result<Deliverable, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::set_payout(&state.db, &who, campaign_id, deliverable_id, &input).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "save_lane", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "save_lane", input = Json)]
 pub async fn save_lane_fn(campaign_id: i64, input: SaveLane) -> Result<LaneSettings, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::save_lane(&state.db, &who, campaign_id, &input).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "time_zone")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "time_zone")]
 pub async fn save_time_zone(campaign_id: i64, time_zone: String) -> Result<String, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::set_time_zone(&state.db, &who, campaign_id, &time_zone).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "escalation", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "escalation", input = Json)]
 pub async fn handle_escalation(campaign_id: i64, escalation_id: i64, input: UpdateEscalation) -> Result<Escalation, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;

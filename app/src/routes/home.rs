@@ -16,7 +16,7 @@ pub enum Home {
     Creator { me: Me, campaigns: Vec<CreatorCampaign> },
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "home")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "home")]
 pub async fn load_home() -> Result<Home, AppError> {
     use crate::accounts::Role;
     let state = crate::state::app_state()?;
@@ -27,7 +27,7 @@ pub async fn load_home() -> Result<Home, AppError> {
     })
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "create_campaign")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "create_campaign")]
 pub async fn create_campaign(name: String) -> Result<CampaignSummary, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;

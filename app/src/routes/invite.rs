@@ -15,7 +15,7 @@ pub struct InviteView {
     pub me: Option<Me>,
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "invitation")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "invitation")]
 pub async fn load_invitation(token: String) -> Result<InviteView, AppError> {
     let state = crate::state::app_state()?;
     let invitation = crate::campaigns::ssr::preview(&state.db, &token).await?;

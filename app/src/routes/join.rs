@@ -7,7 +7,7 @@ use crate::accounts::MemberInvitation;
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
-#[leptos::server(prefix = "/sfn", endpoint = "member_invitation")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "member_invitation")]
 pub async fn load_member_invitation(token: String) -> Result<MemberInvitation, AppError> {
     let state = crate::state::app_state()?;
     crate::accounts::ssr::member_invitation(&state.db, &token).await

@@ -6,14 +6,14 @@ use crate::accounts::Member;
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
-#[leptos::server(prefix = "/sfn", endpoint = "members")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "members")]
 pub async fn list_members() -> Result<Vec<Member>, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::accounts::ssr::members(&state.db, &who).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "invite_member")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "invite_member")]
 pub async fn invite_member() -> Result<String, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;

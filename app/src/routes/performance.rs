@@ -13,21 +13,21 @@ use crate::metrics::kpi::{self, Totals};
 use crate::metrics::{Cut, Dashboard, DailyFigures, Ingest, IngestResult};
 use crate::outreach::Lane;
 
-#[leptos::server(prefix = "/sfn", endpoint = "dashboard")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "dashboard")]
 pub async fn load_dashboard(campaign_id: i64) -> Result<Dashboard, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::metrics::ssr::dashboard(&state.db, &who, campaign_id).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "enter_figures", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "enter_figures", input = Json)]
 pub async fn enter_figures(campaign_id: i64, input: Ingest, key: String) -> Result<IngestResult, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::metrics::ssr::ingest(&state.db, &who, campaign_id, &input, Some(&key)).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "set_cpm")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "set_cpm")]
 pub async fn save_cpm(campaign_id: i64, platform: String, cpm_cents: i64) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;

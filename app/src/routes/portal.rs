@@ -14,7 +14,7 @@ use crate::content::{money, Deliverable, NewDeliverableComment, NewSubmission, P
 use crate::error::{AppError, ErrorCode};
 use crate::realtime::ServerMsg;
 
-#[leptos::server(prefix = "/sfn", endpoint = "portal_campaigns")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "portal_campaigns")]
 pub async fn load_portal_campaigns() -> Result<Vec<CreatorCampaign>, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
@@ -24,14 +24,14 @@ pub async fn load_portal_campaigns() -> Result<Vec<CreatorCampaign>, AppError> {
     crate::campaigns::ssr::for_creator(&state.db, &who).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "portal")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "portal")]
 pub async fn load_portal(campaign_id: i64) -> Result<PortalView, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::portal(&state.db, &who, campaign_id, state.max_upload_bytes).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "submit_draft", input = Json)]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "submit_draft", input = Json)]
 pub async fn submit_draft(campaign_id: i64, deliverable_id: i64, input: NewSubmission, key: String) -> Result<Deliverable, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;

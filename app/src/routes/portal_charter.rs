@@ -9,7 +9,7 @@ use crate::components::pwa::PwaHead;
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
-#[leptos::server(prefix = "/sfn", endpoint = "creator_charter")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "creator_charter")]
 pub async fn load_creator_charter(campaign_id: i64) -> Result<CreatorCharter, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;

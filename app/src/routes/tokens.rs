@@ -5,21 +5,21 @@ use crate::accounts::{ApiToken, NewApiToken};
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
-#[leptos::server(prefix = "/sfn", endpoint = "tokens")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "tokens")]
 pub async fn list_tokens() -> Result<Vec<ApiToken>, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::accounts::ssr::list_tokens(&state.db, &who).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "create_token")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "create_token")]
 pub async fn create_token(name: String) -> Result<NewApiToken, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::accounts::ssr::create_token(&state.db, &who, &name).await
 }
 
-#[leptos::server(prefix = "/sfn", endpoint = "revoke_token")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "revoke_token")]
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
