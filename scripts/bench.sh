@@ -4,7 +4,7 @@
 #
 #   scripts/bench.sh                     # the whole benchmark (about 10 minutes once built)
 #   scripts/bench.sh --build-wasm        # first build the release site (scripts/build-site.sh: the bundle split
-#                                        # per page) and measure that one
+#                                        # into page groups) and measure that one
 #   scripts/bench.sh --sizes 100,1000 --only fanout --no-doc    # any chorus-bench flag (chorus-bench --help)
 #   scripts/bench.sh --only ssr --ssr-sizes 500,2000              # only the server-side rendering of large boards
 #   scripts/bench.sh --board             # then also the board of 2,000 cards in headless Chromium: builds the
@@ -50,7 +50,7 @@ if [ "$metrics" = 1 ]; then
 fi
 
 if [ "$rust_bench" = 1 ] && [ "$build_wasm" = 1 ]; then
-  # The release site exactly as people run it (and as the tests use it): the bundle split per page.
+  # The release site exactly as people run it (and as the tests use it).
   log "building the release site (scripts/build-site.sh)"
   if bash scripts/build-site.sh; then
     args=(--site-root target/site "${args[@]}")
@@ -76,7 +76,6 @@ fi
 
 if [ "$board" = 1 ]; then
   # The release server and site, exactly as people run them (and as scripts/test.sh builds them).
-  export PATH="$HOME/.cargo/bin:${CHORUS_TOOLS_DIR:-$HOME/.cache/chorus-tools}/node_modules/.bin:$PATH"
   log "building the release site (scripts/build-site.sh)"
   bash scripts/build-site.sh
   if [ ! -d end2end/node_modules/playwright-core ]; then

@@ -42,13 +42,17 @@ use leptos_router::{path, Lazy, SsrMode};
 /// Groups rather than one file per page: the splitter puts every function used by a distinct set of lazy
 /// functions into a file of its own, so fifteen lazy pages gave about 250 small files (169 requests to open the
 /// board) for a few percent less to download; three groups give a handful.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Page {
+#[derive(Clone, Copy, Debug)]
+pub enum AccountPage {
     SignIn,
     SignUp,
     Invite,
     Join,
     Home,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum PartnerPage {
     Board,
     Charter,
     CharterPrint,
@@ -56,56 +60,59 @@ pub enum Page {
     Performance,
     Tokens,
     Organization,
-    PortalHome,
-    Portal,
-    PortalCharter,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum PortalPage {
+    Home,
+    Campaign,
+    Charter,
 }
 
 #[leptos::lazy]
-fn account_pages(page: Page) -> AnyView {
+fn account_pages(page: AccountPage) -> AnyView {
     match page {
-        Page::SignUp => routes::auth::SignUpPage().into_any(),
-        Page::Invite => routes::invite::InvitePage().into_any(),
-        Page::Join => routes::join::JoinPage().into_any(),
-        Page::Home => routes::home::HomePage().into_any(),
-        _ => routes::auth::SignInPage().into_any(),
+        AccountPage::SignIn => routes::auth::SignInPage().into_any(),
+        AccountPage::SignUp => routes::auth::SignUpPage().into_any(),
+        AccountPage::Invite => routes::invite::InvitePage().into_any(),
+        AccountPage::Join => routes::join::JoinPage().into_any(),
+        AccountPage::Home => routes::home::HomePage().into_any(),
     }
 }
 
 #[leptos::lazy]
-fn partner_pages(page: Page) -> AnyView {
+fn partner_pages(page: PartnerPage) -> AnyView {
     match page {
-        Page::Board => routes::board::BoardPage().into_any(),
-        Page::Charter => routes::charter::CharterPage().into_any(),
-        Page::CharterPrint => routes::charter_print::CharterPrintPage().into_any(),
-        Page::Content => routes::content::ContentPage().into_any(),
-        Page::Performance => routes::performance::PerformancePage().into_any(),
-        Page::Tokens => routes::tokens::TokensPage().into_any(),
-        _ => routes::organization::OrganizationPage().into_any(),
+        PartnerPage::Board => routes::board::BoardPage().into_any(),
+        PartnerPage::Charter => routes::charter::CharterPage().into_any(),
+        PartnerPage::CharterPrint => routes::charter_print::CharterPrintPage().into_any(),
+        PartnerPage::Content => routes::content::ContentPage().into_any(),
+        PartnerPage::Performance => routes::performance::PerformancePage().into_any(),
+        PartnerPage::Tokens => routes::tokens::TokensPage().into_any(),
+        PartnerPage::Organization => routes::organization::OrganizationPage().into_any(),
     }
 }
 
 #[leptos::lazy]
-fn portal_pages(page: Page) -> AnyView {
+fn portal_pages(page: PortalPage) -> AnyView {
     match page {
-        Page::Portal => routes::portal::PortalPage().into_any(),
-        Page::PortalCharter => routes::portal_charter::PortalCharterPage().into_any(),
-        _ => routes::portal::PortalHomePage().into_any(),
+        PortalPage::Home => routes::portal::PortalHomePage().into_any(),
+        PortalPage::Campaign => routes::portal::PortalPage().into_any(),
+        PortalPage::Charter => routes::portal_charter::PortalCharterPage().into_any(),
     }
 }
 
-/// A route whose view is its group's lazy function. `preload` fetches the group's WASM before the router
-/// renders (or hydrates) the page, so the view is ready at once: hydration must find it ready, or it would
-/// see an empty placeholder where the server rendered the page.
-macro_rules! lazy_page {
-    ($name:ident, $group:ident, $preload:ident, $page:ident) => {
-        pub struct $name;
-        impl leptos_router::LazyRoute for $name {
-            fn data() -> Self {
-                $name
-            }
-            async fn view(_this: Self) -> AnyView {
-                $group(Page::$page).await
+/// A group of lazily loaded pages: its view function and the loader of its WASM.
+trait PageGroup: Sized {
+    async fn view(self) -> AnyView;
+    async fn preload();
+}
+
+macro_rules! page_group {
+    ($group:ty, $view:ident, $preload:ident) => {
+        impl PageGroup for $group {
+            async fn view(self) -> AnyView {
+                $view(self).await
             }
             async fn preload() {
                 #[cfg(target_arch = "wasm32")]
@@ -115,21 +122,45 @@ macro_rules! lazy_page {
     };
 }
 
-lazy_page!(SignInRoute, account_pages, __preload_account_pages, SignIn);
-lazy_page!(SignUpRoute, account_pages, __preload_account_pages, SignUp);
-lazy_page!(InviteRoute, account_pages, __preload_account_pages, Invite);
-lazy_page!(JoinRoute, account_pages, __preload_account_pages, Join);
-lazy_page!(HomeRoute, account_pages, __preload_account_pages, Home);
-lazy_page!(BoardRoute, partner_pages, __preload_partner_pages, Board);
-lazy_page!(CharterRoute, partner_pages, __preload_partner_pages, Charter);
-lazy_page!(CharterPrintRoute, partner_pages, __preload_partner_pages, CharterPrint);
-lazy_page!(ContentRoute, partner_pages, __preload_partner_pages, Content);
-lazy_page!(PerformanceRoute, partner_pages, __preload_partner_pages, Performance);
-lazy_page!(TokensRoute, partner_pages, __preload_partner_pages, Tokens);
-lazy_page!(OrganizationRoute, partner_pages, __preload_partner_pages, Organization);
-lazy_page!(PortalHomeRoute, portal_pages, __preload_portal_pages, PortalHome);
-lazy_page!(PortalRoute, portal_pages, __preload_portal_pages, Portal);
-lazy_page!(PortalCharterRoute, portal_pages, __preload_portal_pages, PortalCharter);
+page_group!(AccountPage, account_pages, __preload_account_pages);
+page_group!(PartnerPage, partner_pages, __preload_partner_pages);
+page_group!(PortalPage, portal_pages, __preload_portal_pages);
+
+/// A route whose view is a page of a group. `preload` fetches the group's WASM before the router renders (or
+/// hydrates) the page, so the view is ready at once: hydration must find it ready, or it would see an empty
+/// placeholder where the server rendered the page.
+macro_rules! lazy_page {
+    ($name:ident, $group:ident :: $page:ident) => {
+        pub struct $name;
+        impl leptos_router::LazyRoute for $name {
+            fn data() -> Self {
+                $name
+            }
+            async fn view(_this: Self) -> AnyView {
+                $group::$page.view().await
+            }
+            async fn preload() {
+                <$group as PageGroup>::preload().await;
+            }
+        }
+    };
+}
+
+lazy_page!(SignInRoute, AccountPage::SignIn);
+lazy_page!(SignUpRoute, AccountPage::SignUp);
+lazy_page!(InviteRoute, AccountPage::Invite);
+lazy_page!(JoinRoute, AccountPage::Join);
+lazy_page!(HomeRoute, AccountPage::Home);
+lazy_page!(BoardRoute, PartnerPage::Board);
+lazy_page!(CharterRoute, PartnerPage::Charter);
+lazy_page!(CharterPrintRoute, PartnerPage::CharterPrint);
+lazy_page!(ContentRoute, PartnerPage::Content);
+lazy_page!(PerformanceRoute, PartnerPage::Performance);
+lazy_page!(TokensRoute, PartnerPage::Tokens);
+lazy_page!(OrganizationRoute, PartnerPage::Organization);
+lazy_page!(PortalHomeRoute, PortalPage::Home);
+lazy_page!(PortalRoute, PortalPage::Campaign);
+lazy_page!(PortalCharterRoute, PortalPage::Charter);
 
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import http from 'node:http';
 import assert from 'node:assert/strict';
-import { startServer, startBrowser, api, signUp, contextFor, openBoard, card } from './harness.mjs';
+import { startServer, startBrowser, api, signUp, contextFor, openBoard, card, recordWasm } from './harness.mjs';
 
 let server, browser, brand, agency, outsider, campaignId;
 
@@ -161,13 +161,9 @@ function brotliSize(server, path) {
 test('the board downloads the core and the partner pages only; the home page\'s code comes when it is opened', async (t) => {
   const ctx = await contextFor(browser, server, brand);
   const page = await ctx.newPage();
-  const wasm = [];
-  page.on('request', (r) => {
-    const { pathname } = new URL(r.url());
-    if (pathname.startsWith('/pkg/') && pathname.endsWith('.wasm')) wasm.push(pathname);
-  });
+  const wasm = recordWasm(page);
   await openBoard(page, server, campaignId);
-  const board = [...new Set(wasm)];
+  const board = [...wasm.files];
   assert.ok(board.some((p) => /\/pkg\/chorus\.[^/]+\.wasm$/.test(p)), `the core module, got ${board.join(', ')}`);
   assert.ok(board.some((p) => p.includes('split_partner_pages_')), 'the partner pages');
   assert.ok(!board.some((p) => p.includes('split_portal_pages_') || p.includes('split_account_pages_')),
@@ -184,7 +180,7 @@ test('the board downloads the core and the partner pages only; the home page\'s 
   // Moving on inside the app to the home page fetches its code then, and the page works.
   await page.locator('header.topbar a.brand').click();
   await page.getByRole('heading', { name: 'Campaigns of Northwind Outdoor' }).waitFor({ timeout: 30000 });
-  const later = [...new Set(wasm)].filter((p) => !board.includes(p));
+  const later = [...wasm.files].filter((p) => !board.includes(p));
   assert.ok(later.some((p) => p.includes('split_account_pages_')), `the home page's code came later: ${later.join(', ')}`);
   await page.getByRole('link', { name: 'Trailhead Spring Launch' }).click();
   await page.locator('.live[data-status="live"]').waitFor({ timeout: 30000 });

@@ -100,3 +100,14 @@ export async function openBoard(page, server, id) {
 export function card(page, stage, handle) {
   return page.locator(`section.column[data-stage="${stage}"] li.card[data-handle="${handle}"]`);
 }
+
+/** Records the WASM files `page` requests from now on (pathnames under /pkg/); `stop()` ends the recording. */
+export function recordWasm(page) {
+  const files = new Set();
+  const onRequest = (r) => {
+    const { pathname } = new URL(r.url());
+    if (pathname.startsWith('/pkg/') && pathname.endsWith('.wasm')) files.add(pathname);
+  };
+  page.on('request', onRequest);
+  return { files, stop: () => page.off('request', onRequest) };
+}

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer, api, signUp } from './harness.mjs';
+import { startServer, api, signUp, recordWasm } from './harness.mjs';
 
 let server, context, page, profile, id, otherId, ava, ben;
 
@@ -93,12 +93,7 @@ after(async () => {
 });
 
 test('a creator can install the portal on a phone', async () => {
-  const wasm = new Set();
-  const onRequest = (r) => {
-    const { pathname } = new URL(r.url());
-    if (pathname.startsWith('/pkg/') && pathname.endsWith('.wasm')) wasm.add(pathname);
-  };
-  page.on('request', onRequest);
+  const wasm = recordWasm(page);
   const first = await page.goto(server.base);
   await page.getByRole('heading', { name: 'Hi Ava Chen' }).waitFor();
   assert.match(first.headers()['x-chorus-account'] || '', /^[0-9a-f]{16}$/);
@@ -143,8 +138,8 @@ test('a creator can install the portal on a phone', async () => {
   // The phone downloads the core, the home page and the portal, never the partner pages' code.
   await page.goto(`${server.base}/portal/campaigns/${id}`);
   await page.getByRole('heading', { name: 'Trailhead Spring Launch' }).first().waitFor();
-  page.off('request', onRequest);
-  const files = [...wasm];
+  wasm.stop();
+  const files = [...wasm.files];
   assert.ok(files.some((p) => p.includes('split_portal_pages_')), `the portal's code: ${files.join(', ')}`);
   assert.ok(!files.some((p) => p.includes('split_partner_pages_')), `no partner pages' code: ${files.join(', ')}`);
 });

@@ -1590,60 +1590,50 @@ fn wasm_sizes(site_root: Option<PathBuf>) -> Wasm {
             v
         }
     };
-    // The newest build: the pkg directory whose newest `.wasm` is the most recent.
-    let mut newest: Option<(SystemTime, PathBuf)> = None;
-    for root in &roots {
-        let dir = root.join("pkg");
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for e in entries.flatten() {
-            if e.path().extension().and_then(|x| x.to_str()) != Some("wasm") {
-                continue;
-            }
-            let modified = e.metadata().and_then(|m| m.modified()).unwrap_or(UNIX_EPOCH);
-            if newest.as_ref().is_none_or(|(t, _)| modified > *t) {
-                newest = Some((modified, dir.clone()));
-            }
-        }
-    }
-    let Some((modified, dir)) = newest else {
+    // Each pkg directory's files (name, modified) once; the newest build is the one with the newest `.wasm`.
+    let listing = |dir: &Path| -> Vec<(String, SystemTime)> {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| {
+                        let t = e.metadata().and_then(|m| m.modified()).unwrap_or(UNIX_EPOCH);
+                        (e.file_name().to_string_lossy().to_string(), t)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let newest_wasm = |files: &[(String, SystemTime)]| files.iter().filter(|(n, _)| n.ends_with(".wasm")).map(|(_, t)| *t).max();
+    let newest = roots
+        .iter()
+        .map(|root| {
+            let dir = root.join("pkg");
+            let files = listing(&dir);
+            (dir, files)
+        })
+        .filter_map(|(dir, files)| newest_wasm(&files).map(|t| (t, dir, files)))
+        .max_by_key(|(t, _, _)| *t);
+    let Some((modified, dir, files)) = newest else {
         println!(
             "  not built (looked in {})",
             roots.iter().map(|r| r.join("pkg").display().to_string()).collect::<Vec<_>>().join(", ")
         );
         return Wasm::default();
     };
-    let files: Vec<(String, SystemTime)> = std::fs::read_dir(&dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter(|e| e.path().extension().and_then(|x| x.to_str()) == Some("wasm"))
-                .map(|e| {
-                    let t = e.metadata().and_then(|m| m.modified()).unwrap_or(UNIX_EPOCH);
-                    (e.file_name().to_string_lossy().to_string(), t)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     // The split manifest: lazy function → the split files it needs (names without `.wasm`).
-    let manifest: std::collections::BTreeMap<String, Vec<String>> = std::fs::read_dir(&dir)
-        .ok()
-        .and_then(|entries| {
-            entries
-                .flatten()
-                .filter(|e| {
-                    let n = e.file_name().to_string_lossy().to_string();
-                    n.starts_with("__wasm_split_manifest") && n.ends_with(".json")
-                })
-                .max_by_key(|e| e.metadata().and_then(|m| m.modified()).unwrap_or(UNIX_EPOCH))
-        })
-        .and_then(|e| std::fs::read_to_string(e.path()).ok())
+    let manifest: std::collections::BTreeMap<String, Vec<String>> = files
+        .iter()
+        .filter(|(n, _)| n.starts_with("__wasm_split_manifest") && n.ends_with(".json"))
+        .max_by_key(|(_, t)| *t)
+        .and_then(|(n, _)| std::fs::read_to_string(dir.join(n)).ok())
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default();
     let split_names: std::collections::BTreeSet<String> =
         manifest.values().flatten().map(|m| format!("{m}.wasm")).collect();
     let main_name = files
         .iter()
-        .filter(|(n, _)| !split_names.contains(n) && n.starts_with("chorus"))
+        .filter(|(n, _)| n.ends_with(".wasm") && !split_names.contains(n) && n.starts_with("chorus"))
         .max_by_key(|(_, t)| *t)
         .map(|(n, _)| n.clone());
     let Some(main_name) = main_name else {
@@ -1955,9 +1945,9 @@ impl Report {
                 None => s += "Not built (run `scripts/build-site.sh` first).\n\n",
                 Some(main) => {
                     s += &format!(
-                        "Built {}. Every page loads the main module; each page's own code is split off it and \
-                         loaded with it (`cargo leptos build --split`, preloaded by the server-rendered page). \
-                         Each file is compressed on its own, as the server serves it.\n\n",
+                        "Built {}. Every page loads the main module; the pages' code is split off it in groups, \
+                         each loaded with the first of its pages (`cargo leptos build --split`, preloaded by the \
+                         server-rendered page). Each file is compressed on its own, as the server serves it.\n\n",
                         w.modified
                     );
                     let (total_raw, total_br) = w
