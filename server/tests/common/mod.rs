@@ -171,6 +171,42 @@ impl Client {
         Reply { status, body, set_cookie: None }
     }
 
+    /// Posts a text body of `len` bytes as far as the server lets it: the headers announce the length, the body
+    /// is written until the server answers or refuses to read more. Returns the status. (A server refusing an
+    /// oversized body answers before reading it and closes the connection; an HTTP client writing the whole
+    /// body then fails with a broken pipe instead of reading that answer.)
+    pub async fn post_declared_length(&self, path: &str, len: usize) -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = self.base.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let mut head = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/csv\r\nContent-Length: {len}\r\nConnection: close\r\n");
+        if let Some(c) = &self.cookie {
+            head += &format!("Cookie: {c}\r\n");
+        }
+        if let Some(t) = &self.bearer {
+            head += &format!("Authorization: Bearer {t}\r\n");
+        }
+        head += "\r\n";
+        stream.write_all(head.as_bytes()).await.expect("headers");
+        let (mut read, mut write) = stream.into_split();
+        let writer = tokio::spawn(async move {
+            let chunk = vec![b'x'; 64 * 1024];
+            let mut sent = 0;
+            while sent < len {
+                let n = chunk.len().min(len - sent);
+                if write.write_all(&chunk[..n]).await.is_err() {
+                    break;
+                }
+                sent += n;
+            }
+        });
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(30), read.read_to_end(&mut answer)).await;
+        writer.abort();
+        let text = String::from_utf8_lossy(&answer);
+        text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("no status in {text:?}"))
+    }
+
     pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Reply {
         self.send(reqwest::Method::POST, path, Some(body), headers).await
     }
