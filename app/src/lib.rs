@@ -32,16 +32,19 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, 
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy, SsrMode};
 
-/// Every page but "not found" is loaded lazily, in three groups, each a WASM file of its own (built with
+/// Every page but "not found" is loaded lazily, in four groups, each a WASM file of its own (built with
 /// `cargo leptos build --split`; the server-rendered page preloads the group it needs):
 /// - **account**: signing in and up, accepting an invitation, and the home page (a partner's campaigns or a
 ///   creator's): small, and what everyone opens first;
-/// - **partner**: the board, charter, content, performance and settings;
+/// - **board**: the outreach board, the page partners open most and keep open all day;
+/// - **partner**: the partners' other pages (charter, content approvals, performance, the organization's
+///   settings), which the board does not need;
 /// - **portal**: the creator portal (a phone on a mobile network: it never downloads the partner pages).
 ///
 /// Groups rather than one file per page: the splitter puts every function used by a distinct set of lazy
 /// functions into a file of its own, so fifteen lazy pages gave about 250 small files (169 requests to open the
-/// board) for a few percent less to download; three groups give a handful.
+/// board) for a few percent less to download; four groups give about a dozen. (A fifth group for the settings
+/// pages made every page heavier: the splitter then kept more shared code and data in the core module.)
 #[derive(Clone, Copy, Debug)]
 pub enum AccountPage {
     SignIn,
@@ -52,8 +55,12 @@ pub enum AccountPage {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub enum PartnerPage {
+pub enum BoardPage {
     Board,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum PartnerPage {
     Charter,
     CharterPrint,
     Content,
@@ -81,9 +88,15 @@ fn account_pages(page: AccountPage) -> AnyView {
 }
 
 #[leptos::lazy]
+fn board_pages(page: BoardPage) -> AnyView {
+    match page {
+        BoardPage::Board => routes::board::BoardPage().into_any(),
+    }
+}
+
+#[leptos::lazy]
 fn partner_pages(page: PartnerPage) -> AnyView {
     match page {
-        PartnerPage::Board => routes::board::BoardPage().into_any(),
         PartnerPage::Charter => routes::charter::CharterPage().into_any(),
         PartnerPage::CharterPrint => routes::charter_print::CharterPrintPage().into_any(),
         PartnerPage::Content => routes::content::ContentPage().into_any(),
@@ -123,6 +136,7 @@ macro_rules! page_group {
 }
 
 page_group!(AccountPage, account_pages, __preload_account_pages);
+page_group!(BoardPage, board_pages, __preload_board_pages);
 page_group!(PartnerPage, partner_pages, __preload_partner_pages);
 page_group!(PortalPage, portal_pages, __preload_portal_pages);
 
@@ -151,7 +165,7 @@ lazy_page!(SignUpRoute, AccountPage::SignUp);
 lazy_page!(InviteRoute, AccountPage::Invite);
 lazy_page!(JoinRoute, AccountPage::Join);
 lazy_page!(HomeRoute, AccountPage::Home);
-lazy_page!(BoardRoute, PartnerPage::Board);
+lazy_page!(BoardRoute, BoardPage::Board);
 lazy_page!(CharterRoute, PartnerPage::Charter);
 lazy_page!(CharterPrintRoute, PartnerPage::CharterPrint);
 lazy_page!(ContentRoute, PartnerPage::Content);

@@ -158,16 +158,16 @@ function brotliSize(server, path) {
   });
 }
 
-test('the board downloads the core and the partner pages only; the home page\'s code comes when it is opened', async (t) => {
+test('the board downloads the core and the board\'s code only; the home page\'s and the charter\'s code come when they are opened', async (t) => {
   const ctx = await contextFor(browser, server, brand);
   const page = await ctx.newPage();
   const wasm = recordWasm(page);
   await openBoard(page, server, campaignId);
   const board = [...wasm.files];
   assert.ok(board.some((p) => /\/pkg\/chorus\.[^/]+\.wasm$/.test(p)), `the core module, got ${board.join(', ')}`);
-  assert.ok(board.some((p) => p.includes('split_partner_pages_')), 'the partner pages');
-  assert.ok(!board.some((p) => p.includes('split_portal_pages_') || p.includes('split_account_pages_')),
-    `neither the portal's nor the account pages' code: ${board.join(', ')}`);
+  assert.ok(board.some((p) => p.includes('split_board_pages_')), 'the board\'s code');
+  assert.ok(!board.some((p) => /split_(portal|account|partner)_pages_/.test(p)),
+    `neither the portal's, the account pages' nor the other campaign pages' code: ${board.join(', ')}`);
   let total = 0;
   for (const path of board) {
     const { bytes, encoding, status } = await brotliSize(server, path);
@@ -184,5 +184,10 @@ test('the board downloads the core and the partner pages only; the home page\'s 
   assert.ok(later.some((p) => p.includes('split_account_pages_')), `the home page's code came later: ${later.join(', ')}`);
   await page.getByRole('link', { name: 'Trailhead Spring Launch' }).click();
   await page.locator('.live[data-status="live"]').waitFor({ timeout: 30000 });
+  assert.ok(![...wasm.files].some((p) => p.includes('split_partner_pages_')), 'the charter\'s code is not needed yet');
+  await page.locator('p.crumbs a', { hasText: 'Charter' }).click();
+  await page.waitForURL(/\/charter$/, { timeout: 30000 });
+  await page.locator('.charter-page[data-live="live"]').waitFor({ timeout: 30000 });
+  assert.ok([...wasm.files].some((p) => p.includes('split_partner_pages_')), 'the charter\'s code came when it was opened');
   await ctx.close();
 });

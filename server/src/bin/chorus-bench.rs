@@ -1016,7 +1016,7 @@ struct WasmFile {
 
 #[derive(Clone)]
 struct WasmPage {
-    /// The lazy function's name in the manifest (`partner_pages_…`).
+    /// The lazy function's name in the manifest (`board_pages_…`).
     key: String,
     /// The page's address, when the key is one of Chorus' routes.
     route: &'static str,
@@ -1043,8 +1043,9 @@ impl Wasm {
 /// The pages a lazily loaded group stands for (see `Page` in app/src/lib.rs).
 fn route_of(key: &str) -> &'static str {
     const ROUTES: &[(&str, &str)] = &[
-        ("AccountPages", "home, sign in, sign up, invitations"),
-        ("PartnerPages", "partner pages: board, charter, content, performance, settings"),
+        ("AccountPages", "home, sign in, sign up, invitations, settings"),
+        ("BoardPages", "the outreach board"),
+        ("PartnerPages", "partner pages: charter, content, performance, settings"),
         ("PortalPages", "the creator portal"),
     ];
     // `__board_route_view_6458…` (cargo-leptos' manifest) or `__BoardRoute_View`: compare letters only.
