@@ -8,7 +8,23 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, WebSocket};
 
-use super::{ClientMsg, ServerMsg};
+use super::{ClientMsg, PortalMsg, ServerMsg};
+
+/// What a page reads off the socket: the whole `ServerMsg`, or a smaller enum of the messages it can receive (the
+/// creator portal's `PortalMsg`), so that a page's code includes only the decoders it needs.
+pub trait LiveMsg: serde::de::DeserializeOwned + 'static {
+    /// The event's sequence number, for a message that carries a logged event.
+    fn event_seq(&self) -> Option<i64>;
+}
+
+impl LiveMsg for ServerMsg {
+    fn event_seq(&self) -> Option<i64> {
+        match self {
+            ServerMsg::Event { event } => Some(event.seq),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LiveStatus {
@@ -17,22 +33,33 @@ pub enum LiveStatus {
     Reconnecting,
 }
 
-struct State {
+struct State<M> {
     campaign_id: i64,
     last: i64,
     attempt: u32,
     socket: Option<WebSocket>,
-    on_msg: Rc<dyn Fn(ServerMsg)>,
+    on_msg: Rc<dyn Fn(M)>,
     status: RwSignal<LiveStatus>,
 }
 
-/// A handle on the tab's live connection for one campaign.
-#[derive(Clone)]
-pub struct Live(Rc<RefCell<State>>);
+impl LiveMsg for PortalMsg {
+    fn event_seq(&self) -> Option<i64> {
+        None
+    }
+}
 
-impl Live {
+/// A handle on the tab's live connection for one campaign.
+pub struct Live<M = ServerMsg>(Rc<RefCell<State<M>>>);
+
+impl<M> Clone for Live<M> {
+    fn clone(&self) -> Self {
+        Live(self.0.clone())
+    }
+}
+
+impl<M: LiveMsg> Live<M> {
     /// Connects and subscribes to `campaign_id`, continuing after sequence number `after`.
-    pub fn connect(campaign_id: i64, after: i64, status: RwSignal<LiveStatus>, on_msg: impl Fn(ServerMsg) + 'static) -> Live {
+    pub fn connect(campaign_id: i64, after: i64, status: RwSignal<LiveStatus>, on_msg: impl Fn(M) + 'static) -> Live<M> {
         let live = Live(Rc::new(RefCell::new(State {
             campaign_id,
             last: after,
@@ -91,13 +118,13 @@ impl Live {
         let me = self.clone();
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let Some(text) = ev.data().as_string() else { return };
-            let Ok(msg) = serde_json::from_str::<ServerMsg>(&text) else { return };
-            if let ServerMsg::Event { event } = &msg {
+            let Ok(msg) = serde_json::from_str::<M>(&text) else { return };
+            if let Some(seq) = msg.event_seq() {
                 let mut s = me.0.borrow_mut();
-                if event.seq <= s.last {
+                if seq <= s.last {
                     return; // already applied
                 }
-                s.last = event.seq;
+                s.last = seq;
             }
             let handler = me.0.borrow().on_msg.clone();
             handler(msg);

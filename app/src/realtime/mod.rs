@@ -154,6 +154,17 @@ mod tests {
         let sub: ClientMsg = serde_json::from_str(r#"{"op":"subscribe","campaign_id":1,"after":5}"#).unwrap();
         assert_eq!(sub, ClientMsg::Subscribe { campaign_id: 1, after: 5 });
     }
+
+    #[test]
+    fn the_portal_reads_its_messages_and_ignores_the_rest() {
+        let read = |m: ServerMsg| serde_json::from_str::<PortalMsg>(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(read(ServerMsg::Portal { campaign_id: 3, text: "Approved".into() }), PortalMsg::Portal { campaign_id: 3, text: "Approved".into() });
+        assert_eq!(read(ServerMsg::Subscribed { campaign_id: 3, head: 9 }), PortalMsg::Subscribed { campaign_id: 3, head: 9 });
+        assert_eq!(read(ServerMsg::Reset { campaign_id: 3, reason: "gone".into() }), PortalMsg::Reset { campaign_id: 3, reason: "gone".into() });
+        let moved = event(Change::CardMoved { card_id: 5, name: "Ava".into(), from: Stage::Prospect, to: Stage::Contacted, version: 2 });
+        assert_eq!(read(ServerMsg::Event { event: moved }), PortalMsg::Other);
+        assert_eq!(read(ServerMsg::Pong), PortalMsg::Other);
+    }
 }
 
 /// What a browser tab (or any client) sends on its one WebSocket.
@@ -184,4 +195,16 @@ pub enum ServerMsg {
     /// To a creator's portal: something addressed to them changed (reload what you show). Carries no partner data.
     Portal { campaign_id: i64, text: String },
     Pong,
+}
+
+/// The messages a creator's portal acts on, read without the partners' event types, so the portal's code carries
+/// no decoder for cards, charters or escalations. Whatever else arrives reads as `Other` and is ignored.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PortalMsg {
+    Subscribed { campaign_id: i64, head: i64 },
+    Portal { campaign_id: i64, text: String },
+    Reset { campaign_id: i64, reason: String },
+    #[serde(other)]
+    Other,
 }

@@ -12,7 +12,7 @@ use crate::components::pwa::PwaHead;
 use crate::components::{new_key, ErrorNotice};
 use crate::content::{money, Deliverable, NewDeliverableComment, NewSubmission, PortalView};
 use crate::error::{AppError, ErrorCode};
-use crate::realtime::ServerMsg;
+use crate::realtime::PortalMsg;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "portal_campaigns")]
 pub async fn load_portal_campaigns() -> Result<Vec<CreatorCampaign>, AppError> {
@@ -123,30 +123,31 @@ fn Portal(v: PortalView) -> impl IntoView {
     {
         use crate::realtime::client::{Live, LiveStatus};
         let status = RwSignal::new(LiveStatus::Connecting);
-        let handle = StoredValue::new_local(None::<Live>);
+        let handle = StoredValue::new_local(None::<Live<PortalMsg>>);
         Effect::new(move |prev: Option<()>| {
             if prev.is_some() {
                 return;
             }
-            let on_msg = move |msg: ServerMsg| match msg {
-                ServerMsg::Portal { text, .. } => {
+            let on_msg = move |msg: PortalMsg| match msg {
+                PortalMsg::Portal { text, .. } => {
                     if !text.is_empty() {
                         toast.set(Some(text));
                     }
                     refresh();
                 }
                 // (Re)connected: catch up on anything missed while offline.
-                ServerMsg::Subscribed { .. } => {
+                PortalMsg::Subscribed { .. } => {
                     live.set("live");
                     refresh();
                 }
-                _ => {}
+                PortalMsg::Reset { .. } => refresh(),
+                PortalMsg::Other => {}
             };
-            handle.set_value(Some(Live::connect(campaign_id, 0, status, on_msg)));
+            handle.set_value(Some(Live::<PortalMsg>::connect(campaign_id, 0, status, on_msg)));
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (refresh, ServerMsg::Pong);
+    let _ = (refresh, PortalMsg::Other);
 
     let deliverables = move || view_sig.with(|v| v.deliverables.clone());
     let lanes = v.lanes.clone();

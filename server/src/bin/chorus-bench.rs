@@ -1043,7 +1043,7 @@ impl Wasm {
 /// The pages a lazily loaded group stands for (see `Page` in app/src/lib.rs).
 fn route_of(key: &str) -> &'static str {
     const ROUTES: &[(&str, &str)] = &[
-        ("AccountPages", "home, sign in, sign up, invitations, settings"),
+        ("AccountPages", "home, sign in, sign up, invitations"),
         ("BoardPages", "the outreach board"),
         ("PartnerPages", "partner pages: charter, content, performance, settings"),
         ("PortalPages", "the creator portal"),
