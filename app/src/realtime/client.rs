@@ -26,6 +26,12 @@ impl LiveMsg for ServerMsg {
     }
 }
 
+impl LiveMsg for PortalMsg {
+    fn event_seq(&self) -> Option<i64> {
+        None
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LiveStatus {
     Connecting,
@@ -40,12 +46,6 @@ struct State<M> {
     socket: Option<WebSocket>,
     on_msg: Rc<dyn Fn(M)>,
     status: RwSignal<LiveStatus>,
-}
-
-impl LiveMsg for PortalMsg {
-    fn event_seq(&self) -> Option<i64> {
-        None
-    }
 }
 
 /// A handle on the tab's live connection for one campaign.
