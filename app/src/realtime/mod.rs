@@ -20,40 +20,73 @@ pub struct Actor {
     pub org_name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
-pub enum Change {
-    CardAdded { card: Card },
-    CardMoved { card_id: i64, name: String, from: Stage, to: Stage, version: i64 },
+/// Defines `Change` and its decoder from a `kind` and its `data`, from one list of variants.
+///
+/// `Change` is adjacently tagged (`{"kind": "card_moved", "data": {…}}`, flattened into `Event`). serde's derived
+/// decoder for that shape buffers every payload in its private `Content` tree first, which compiles a second
+/// decoder for every payload type (cards, charter sections, escalations) into the browser's WASM. `decode` reads
+/// each payload straight from its JSON text instead, through the same decoders the rest of the app uses.
+macro_rules! changes {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $tag:literal { $($field:ident : $ty:ty),* $(,)? } ),* $(,)?) => {
+        /// What an event changed: its `kind` and the `data` that kind carries.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind", content = "data")]
+        pub enum Change {
+            $( $(#[doc = $doc])* #[serde(rename = $tag)] $variant { $($field: $ty),* }, )*
+        }
+
+        impl Change {
+            /// Every `kind` there is.
+            pub const KINDS: &'static [&'static str] = &[$($tag),*];
+
+            /// The change of this `kind` whose payload is the JSON text `data`.
+            pub fn decode(kind: &str, data: &str) -> serde_json::Result<Change> {
+                match kind {
+                    $( $tag => {
+                        #[derive(Deserialize)]
+                        struct Data { $($field: $ty),* }
+                        let Data { $($field),* } = serde_json::from_str(data)?;
+                        Ok(Change::$variant { $($field),* })
+                    } )*
+                    other => Err(serde::de::Error::unknown_variant(other, Self::KINDS)),
+                }
+            }
+        }
+    };
+}
+
+changes! {
+    CardAdded = "card_added" { card: Card },
+    CardMoved = "card_moved" { card_id: i64, name: String, from: Stage, to: Stage, version: i64 },
     /// A card's fields changed (owner, next action, profile, handles); `what` completes "{who} …".
-    CardUpdated { card: Card, what: String },
-    CardNoted { card_id: i64, name: String },
+    CardUpdated = "card_updated" { card: Card, what: String },
+    CardNoted = "card_noted" { card_id: i64, name: String },
     /// Creators imported from a file at once; the cards ride along for small files, else clients reload.
-    CreatorsImported { count: i64, file: String, cards: Option<Vec<Card>> },
+    CreatorsImported = "creators_imported" { count: i64, file: String, cards: Option<Vec<Card>> },
     /// `removed_id` was merged into `into` (the same person, two records) and is gone.
-    CreatorsMerged { into: Card, removed_id: i64, removed_name: String },
-    PartnerJoined { org: OrgRef },
-    CreatorJoined { creator_id: i64, user_id: i64 },
-    CharterSectionSaved { section: crate::charter::Section, version: i64 },
+    CreatorsMerged = "creators_merged" { into: Card, removed_id: i64, removed_name: String },
+    PartnerJoined = "partner_joined" { org: OrgRef },
+    CreatorJoined = "creator_joined" { creator_id: i64, user_id: i64 },
+    CharterSectionSaved = "charter_section_saved" { section: crate::charter::Section, version: i64 },
     /// A version frozen for sign-off; `replaces_signed` when a change after a signature made it.
-    CharterProposed { number: i64, replaces_signed: Option<i64> },
-    CharterSigned { number: i64, org: OrgRef },
-    CharterCommented { comment_id: i64, section: crate::charter::Section, by_creator: bool },
-    CharterCommentResolved { comment_id: i64 },
-    CampaignLaunched { charter_version: i64 },
+    CharterProposed = "charter_proposed" { number: i64, replaces_signed: Option<i64> },
+    CharterSigned = "charter_signed" { number: i64, org: OrgRef },
+    CharterCommented = "charter_commented" { comment_id: i64, section: crate::charter::Section, by_creator: bool },
+    CharterCommentResolved = "charter_comment_resolved" { comment_id: i64 },
+    CampaignLaunched = "campaign_launched" { charter_version: i64 },
     /// A deliverable was briefed, submitted, reviewed or paid; `what` completes "{who} …".
-    DeliverableChanged { deliverable_id: i64, creator_id: i64, lane: crate::outreach::Lane, status: crate::content::Status, what: String },
+    DeliverableChanged = "deliverable_changed" { deliverable_id: i64, creator_id: i64, lane: crate::outreach::Lane, status: crate::content::Status, what: String },
     /// `internal` comments are for the partners only and never reach the creator.
-    DeliverableCommented { deliverable_id: i64, creator_id: i64, title: String, internal: bool },
-    LaneSaved { lane: crate::outreach::Lane },
-    TimeZoneSet { time_zone: String },
-    EscalationRaised { escalation: crate::content::Escalation },
-    EscalationUpdated { escalation: crate::content::Escalation },
-    PostTracked { post_id: i64, creator_name: String, lane: crate::outreach::Lane },
+    DeliverableCommented = "deliverable_commented" { deliverable_id: i64, creator_id: i64, title: String, internal: bool },
+    LaneSaved = "lane_saved" { lane: crate::outreach::Lane },
+    TimeZoneSet = "time_zone_set" { time_zone: String },
+    EscalationRaised = "escalation_raised" { escalation: crate::content::Escalation },
+    EscalationUpdated = "escalation_updated" { escalation: crate::content::Escalation },
+    PostTracked = "post_tracked" { post_id: i64, creator_name: String, lane: crate::outreach::Lane },
     /// Daily figures arrived (`corrected`: rows whose stored figures changed; the old ones are kept).
-    MetricsIngested { source: String, inserted: i64, corrected: i64 },
+    MetricsIngested = "metrics_ingested" { source: String, inserted: i64, corrected: i64 },
     /// The CPM (cents per 1,000 impressions) used to estimate a platform's earned media value.
-    CpmSet { platform: String, cpm_cents: i64 },
+    CpmSet = "cpm_set" { platform: String, cpm_cents: i64 },
 }
 
 impl Change {
@@ -68,7 +101,7 @@ impl Change {
 }
 
 /// One entry of a campaign's event log: `seq` is gap-free and increasing per campaign.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     pub campaign_id: i64,
     pub seq: i64,
@@ -76,6 +109,25 @@ pub struct Event {
     pub actor: Actor,
     #[serde(flatten)]
     pub change: Change,
+}
+
+/// Read without serde's buffering for flattened fields: the fixed fields first, then the change from its kind and
+/// its data, which is kept as raw JSON text until the kind is known (see `changes!`).
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Wire {
+            campaign_id: i64,
+            seq: i64,
+            at: chrono::DateTime<chrono::Utc>,
+            actor: Actor,
+            kind: String,
+            data: Box<serde_json::value::RawValue>,
+        }
+        let w = Wire::deserialize(deserializer)?;
+        let change = Change::decode(&w.kind, w.data.get()).map_err(serde::de::Error::custom)?;
+        Ok(Event { campaign_id: w.campaign_id, seq: w.seq, at: w.at, actor: w.actor, change })
+    }
 }
 
 impl Event {
@@ -149,10 +201,108 @@ mod tests {
         assert_eq!(v["event"]["seq"], 7);
         assert_eq!(v["event"]["kind"], "card_moved");
         assert_eq!(v["event"]["data"]["to"], "contacted");
-        let back: ServerMsg = serde_json::from_value(v).unwrap();
+        let back: ServerMsg = serde_json::from_str(&v.to_string()).unwrap();
         assert_eq!(back, ServerMsg::Event { event: e });
         let sub: ClientMsg = serde_json::from_str(r#"{"op":"subscribe","campaign_id":1,"after":5}"#).unwrap();
         assert_eq!(sub, ClientMsg::Subscribe { campaign_id: 1, after: 5 });
+    }
+
+    fn card() -> Card {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        Card {
+            id: 5,
+            campaign_id: 1,
+            name: "Ava \"AC\" Chen".into(),
+            platform: "tiktok".into(),
+            handle: "@ava".into(),
+            followers: 120_000,
+            avg_reach: Some(40_000),
+            engagements: 5_100,
+            handles: 2,
+            country: None,
+            lane: crate::outreach::Lane::Influencer,
+            stage: Stage::Negotiating,
+            stage_since: at,
+            owner: OrgRef { id: 3, name: "Brightline".into(), kind: crate::accounts::OrgKind::Agency, color: "#2a6".into() },
+            owner_user_id: None,
+            owner_person: Some("Jordan".into()),
+            next_action: Some("Send the brief".into()),
+            next_action_due: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
+            version: 4,
+            updated_at: at,
+        }
+    }
+
+    /// Every message, written as the server writes it, reads back equal through the hand-written decoders.
+    #[test]
+    fn messages_read_back_as_written() {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let escalation = crate::content::Escalation {
+            id: 9,
+            campaign_id: 1,
+            kind: "review_sla".into(),
+            title: "Review overdue".into(),
+            detail: "2 days".into(),
+            deliverable_id: Some(4),
+            assignee_user_id: Some(2),
+            assignee: "Jordan".into(),
+            status: "open".into(),
+            note: String::new(),
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
+        let changes = vec![
+            Change::CardAdded { card: card() },
+            Change::CardMoved { card_id: 5, name: "Ava".into(), from: Stage::Prospect, to: Stage::Contacted, version: 2 },
+            Change::CreatorsImported { count: 1, file: "pool.csv".into(), cards: Some(vec![card()]) },
+            Change::CreatorsImported { count: 900, file: "big.csv".into(), cards: None },
+            Change::CreatorsMerged { into: card(), removed_id: 6, removed_name: "Ava C.".into() },
+            Change::CharterSectionSaved { section: crate::charter::Section::Audience, version: 3 },
+            Change::CharterProposed { number: 2, replaces_signed: Some(1) },
+            Change::EscalationRaised { escalation },
+            Change::DeliverableChanged {
+                deliverable_id: 4,
+                creator_id: 5,
+                lane: crate::outreach::Lane::Ugc,
+                status: crate::content::Status::Approved,
+                what: "approved a draft".into(),
+            },
+            Change::CpmSet { platform: "tiktok".into(), cpm_cents: 1_250 },
+        ];
+        for change in changes {
+            let e = event(change);
+            let text = serde_json::to_string(&e).unwrap();
+            let kind = serde_json::from_str::<serde_json::Value>(&text).unwrap()["kind"].as_str().unwrap().to_owned();
+            assert!(Change::KINDS.contains(&kind.as_str()), "{kind} is listed");
+            assert_eq!(serde_json::from_str::<Event>(&text).unwrap(), e, "{text}");
+            let msg = ServerMsg::Event { event: e };
+            assert_eq!(serde_json::from_str::<ServerMsg>(&serde_json::to_string(&msg).unwrap()).unwrap(), msg);
+        }
+        let others = vec![
+            ServerMsg::Subscribed { campaign_id: 1, head: 0 },
+            ServerMsg::Reset { campaign_id: 1, reason: "too far behind".into() },
+            ServerMsg::Error { campaign_id: None, code: crate::error::ErrorCode::NotFound, message: "Campaign not found".into() },
+            ServerMsg::Presence { campaign_id: 1, user_id: 2, name: "Jordan".into(), org_name: None, section: Some("audience".into()) },
+            ServerMsg::Progress { campaign_id: 1, job: "import".into(), by: "Jordan".into(), done: 40, total: 900 },
+            ServerMsg::Portal { campaign_id: 1, text: "Approved".into() },
+            ServerMsg::Pong,
+        ];
+        for msg in others {
+            assert_eq!(serde_json::from_str::<ServerMsg>(&serde_json::to_string(&msg).unwrap()).unwrap(), msg);
+        }
+    }
+
+    /// A malformed message names what is wrong with it.
+    #[test]
+    fn bad_messages_say_what_is_wrong() {
+        let err = |text: &str| serde_json::from_str::<ServerMsg>(text).unwrap_err().to_string();
+        assert!(err(r#"{"type":"subscribed","campaign_id":1}"#).contains("missing field `head`"));
+        assert!(err(r#"{"type":"shout"}"#).contains("unknown variant `shout`"));
+        let event = r#"{"type":"event","event":{"campaign_id":1,"seq":2,"at":"2026-11-24T10:00:00Z","actor":{"user_id":1,"name":"A","org_id":null,"org_name":null},"kind":"card_moved","data":{"card_id":5}}}"#;
+        assert!(err(event).contains("missing field `name`"), "{}", err(event));
+        let unknown = event.replace("card_moved", "card_teleported");
+        assert!(err(&unknown).contains("unknown variant `card_teleported`"), "{}", err(&unknown));
     }
 
     #[test]
@@ -180,7 +330,7 @@ pub enum ClientMsg {
 }
 
 /// What the server sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     Subscribed { campaign_id: i64, head: i64 },
@@ -199,12 +349,90 @@ pub enum ServerMsg {
 
 /// The messages a creator's portal acts on, read without the partners' event types, so the portal's code carries
 /// no decoder for cards, charters or escalations. Whatever else arrives reads as `Other` and is ignored.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum PortalMsg {
     Subscribed { campaign_id: i64, head: i64 },
     Portal { campaign_id: i64, text: String },
     Reset { campaign_id: i64, reason: String },
-    #[serde(other)]
     Other,
+}
+
+/// Every field a `ServerMsg` may have, by name. Reading a message into this plain struct and then choosing the
+/// variant by `type` avoids serde's derived decoder for internally tagged enums, which buffers the whole message
+/// in its private `Content` tree and so compiles a second decoder for everything inside it into the WASM.
+#[derive(Deserialize)]
+struct WireMsg {
+    #[serde(rename = "type")]
+    kind: String,
+    campaign_id: Option<i64>,
+    head: Option<i64>,
+    event: Option<Event>,
+    reason: Option<String>,
+    code: Option<crate::error::ErrorCode>,
+    message: Option<String>,
+    user_id: Option<i64>,
+    name: Option<String>,
+    org_name: Option<String>,
+    section: Option<String>,
+    job: Option<String>,
+    by: Option<String>,
+    done: Option<u64>,
+    total: Option<u64>,
+    text: Option<String>,
+}
+
+fn required<T, E: serde::de::Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
+    value.ok_or_else(|| E::missing_field(field))
+}
+
+impl<'de> Deserialize<'de> for ServerMsg {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const KINDS: &[&str] = &["subscribed", "event", "reset", "error", "presence", "progress", "portal", "pong"];
+        let w = WireMsg::deserialize(deserializer)?;
+        Ok(match w.kind.as_str() {
+            "subscribed" => ServerMsg::Subscribed { campaign_id: required(w.campaign_id, "campaign_id")?, head: required(w.head, "head")? },
+            "event" => ServerMsg::Event { event: required(w.event, "event")? },
+            "reset" => ServerMsg::Reset { campaign_id: required(w.campaign_id, "campaign_id")?, reason: required(w.reason, "reason")? },
+            "error" => ServerMsg::Error { campaign_id: w.campaign_id, code: required(w.code, "code")?, message: required(w.message, "message")? },
+            "presence" => ServerMsg::Presence {
+                campaign_id: required(w.campaign_id, "campaign_id")?,
+                user_id: required(w.user_id, "user_id")?,
+                name: required(w.name, "name")?,
+                org_name: w.org_name,
+                section: w.section,
+            },
+            "progress" => ServerMsg::Progress {
+                campaign_id: required(w.campaign_id, "campaign_id")?,
+                job: required(w.job, "job")?,
+                by: required(w.by, "by")?,
+                done: required(w.done, "done")?,
+                total: required(w.total, "total")?,
+            },
+            "portal" => ServerMsg::Portal { campaign_id: required(w.campaign_id, "campaign_id")?, text: required(w.text, "text")? },
+            "pong" => ServerMsg::Pong,
+            other => return Err(serde::de::Error::unknown_variant(other, KINDS)),
+        })
+    }
+}
+
+/// The portal's few fields; everything else in a message is skipped unread.
+impl<'de> Deserialize<'de> for PortalMsg {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Wire {
+            #[serde(rename = "type")]
+            kind: String,
+            campaign_id: Option<i64>,
+            head: Option<i64>,
+            reason: Option<String>,
+            text: Option<String>,
+        }
+        let w = Wire::deserialize(deserializer)?;
+        Ok(match w.kind.as_str() {
+            "subscribed" => PortalMsg::Subscribed { campaign_id: required(w.campaign_id, "campaign_id")?, head: required(w.head, "head")? },
+            "portal" => PortalMsg::Portal { campaign_id: required(w.campaign_id, "campaign_id")?, text: required(w.text, "text")? },
+            "reset" => PortalMsg::Reset { campaign_id: required(w.campaign_id, "campaign_id")?, reason: required(w.reason, "reason")? },
+            _ => PortalMsg::Other,
+        })
+    }
 }
