@@ -24,8 +24,9 @@ pub struct Actor {
 ///
 /// `Change` is adjacently tagged (`{"kind": "card_moved", "data": {…}}`, flattened into `Event`). serde's derived
 /// decoder for that shape buffers every payload in its private `Content` tree first, which compiles a second
-/// decoder for every payload type (cards, charter sections, escalations) into the browser's WASM. `decode` reads
-/// each payload straight from its JSON text instead, through the same decoders the rest of the app uses.
+/// decoder for every payload type (cards, charter sections, escalations) into the browser's WASM, and a decoder
+/// per variant on top. `decode` reads the payload once as a map of raw JSON values, then each field straight from
+/// its text, through the one decoder per field type that the rest of the app uses as well.
 macro_rules! changes {
     ($( $(#[doc = $doc:literal])* $variant:ident = $tag:literal { $($field:ident : $ty:ty),* $(,)? } ),* $(,)?) => {
         /// What an event changed: its `kind` and the `data` that kind carries.
@@ -41,18 +42,26 @@ macro_rules! changes {
 
             /// The change of this `kind` whose payload is the JSON text `data`.
             pub fn decode(kind: &str, data: &str) -> serde_json::Result<Change> {
+                let fields: Fields = serde_json::from_str(data)?;
                 match kind {
-                    $( $tag => {
-                        #[derive(Deserialize)]
-                        struct Data { $($field: $ty),* }
-                        let Data { $($field),* } = serde_json::from_str(data)?;
-                        Ok(Change::$variant { $($field),* })
-                    } )*
+                    $( $tag => Ok(Change::$variant { $($field: field(&fields, stringify!($field))?),* }), )*
                     other => Err(serde::de::Error::unknown_variant(other, Self::KINDS)),
                 }
             }
         }
     };
+}
+
+/// A change's payload, each field's value still JSON text.
+type Fields<'a> = std::collections::BTreeMap<&'a str, &'a serde_json::value::RawValue>;
+
+/// One field of a payload. A missing field reads as JSON `null`, so it is `None` when optional and an error naming
+/// it otherwise.
+fn field<T: serde::de::DeserializeOwned>(fields: &Fields<'_>, name: &'static str) -> serde_json::Result<T> {
+    match fields.get(name) {
+        Some(raw) => serde_json::from_str(raw.get()).map_err(|e| serde::de::Error::custom(format_args!("{name}: {e}"))),
+        None => serde_json::from_str("null").map_err(|_| serde::de::Error::missing_field(name)),
+    }
 }
 
 changes! {
@@ -301,6 +310,8 @@ mod tests {
         assert!(err(r#"{"type":"shout"}"#).contains("unknown variant `shout`"));
         let event = r#"{"type":"event","event":{"campaign_id":1,"seq":2,"at":"2026-11-24T10:00:00Z","actor":{"user_id":1,"name":"A","org_id":null,"org_name":null},"kind":"card_moved","data":{"card_id":5}}}"#;
         assert!(err(event).contains("missing field `name`"), "{}", err(event));
+        let wrong = event.replace(r#""card_id":5"#, r#""card_id":"five","name":"Ava","from":"prospect","to":"contacted","version":2"#);
+        assert!(err(&wrong).contains("card_id: invalid type"), "{}", err(&wrong));
         let unknown = event.replace("card_moved", "card_teleported");
         assert!(err(&unknown).contains("unknown variant `card_teleported`"), "{}", err(&unknown));
     }
