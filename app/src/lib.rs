@@ -43,8 +43,9 @@ use leptos_router::{path, Lazy, SsrMode};
 ///
 /// Groups rather than one file per page: the splitter puts every function used by a distinct set of lazy
 /// functions into a file of its own, so fifteen lazy pages gave about 250 small files (169 requests to open the
-/// board) for a few percent less to download; four groups give about a dozen. (A fifth group for the settings
-/// pages made every page heavier: the splitter then kept more shared code and data in the core module.)
+/// board) for a few percent less to download; four groups give sixteen. More split points make every page
+/// heavier: the code shared between groups is cut into more, smaller files that compress less well (seven groups:
+/// 138 files, the board 531 kB instead of 497 kB; see docs/PERFORMANCE.md).
 #[derive(Clone, Copy, Debug)]
 pub enum AccountPage {
     SignIn,
