@@ -464,3 +464,37 @@ async fn colleagues_join_through_a_single_use_link(kind: DbKind) {
     assert_eq!(theirs.as_array().unwrap().len(), 1);
     app.running.stop().await;
 }
+
+on_both_databases!(the_board_reads_each_card_as_the_single_card_does);
+
+/// The board loads all its cards at once (one JSON row from the database); each must read exactly as the card read
+/// on its own (row by row), with the most recently changed first.
+async fn the_board_reads_each_card_as_the_single_card_does(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let mut a = app.client();
+    a.sign_up("A", "a@a.example", "A").await;
+    let id = a.create_campaign("C").await;
+    let ava = a.add_creator(id, "Ava \"AC\" Chén", "ava").await["id"].as_i64().unwrap();
+    let ben = a.add_creator(id, "Ben", "ben").await["id"].as_i64().unwrap();
+    let cleo = a.add_creator(id, "Cleo", "cleo").await["id"].as_i64().unwrap();
+    let creators = format!("/api/v1/campaigns/{id}/creators");
+    a.post(&format!("{creators}/{ava}/handles"), json!({ "platform": "tiktok", "handle": "avatok", "followers": 90000 })).await.ok();
+    a.put(&format!("{creators}/{cleo}/next-action"), json!({ "text": "Send the contract", "due": "2026-12-31", "version": 1 })).await.ok();
+    a.move_card(id, ben, "contacted", 1).await.ok();
+
+    let board = a.get(&format!("/api/v1/campaigns/{id}/board")).await.ok();
+    let cards = board["cards"].as_array().unwrap();
+    assert_eq!(cards.iter().map(|c| c["id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![ben, cleo, ava], "newest change first");
+    for card in cards {
+        let single = a.get(&format!("{creators}/{}", card["id"])).await.ok();
+        assert_eq!(card, &single);
+    }
+    assert_eq!(cards[2]["handles"], 2);
+    assert_eq!(cards[2]["name"], "Ava \"AC\" Chén");
+    assert_eq!(cards[1]["next_action_due"], "2026-12-31");
+    assert_eq!(cards[0]["stage"], "contacted");
+
+    let empty = a.create_campaign("Empty").await;
+    assert!(a.get(&format!("/api/v1/campaigns/{empty}/board")).await.ok()["cards"].as_array().unwrap().is_empty());
+    app.running.stop().await;
+}

@@ -4,16 +4,108 @@ use sqlx::Row;
 use super::{Board, Card, Lane, MoveCard, NewCreator, Stage};
 use crate::accounts::ssr::{org_from_row, Principal};
 use crate::campaigns::ssr::{authorize, get as get_campaign};
-use crate::db::{from_ms, now_ms, Db};
+use crate::db::{from_ms, now_ms, Backend, Db};
 use crate::error::{AppError, Result};
 use crate::idempotency;
 use crate::realtime::{log, Change};
 
-pub(crate) const CARD_COLUMNS: &str = "cr.id, cr.campaign_id, cr.name, cr.platform, cr.handle, cr.followers, cr.avg_reach, \
-     cr.avg_likes + cr.avg_comments + cr.avg_shares + cr.avg_saves, \
-     (SELECT COUNT(*) FROM creator_handles h WHERE h.creator_id = cr.id), cr.country, cr.lane, cr.stage, cr.stage_changed_at, \
-     o.id, o.name, o.kind, o.color, cr.owner_user_id, u.name, cr.next_action, cr.next_action_due, cr.version, cr.updated_at \
-     FROM creators cr JOIN organizations o ON o.id = cr.owner_org_id LEFT JOIN users u ON u.id = cr.owner_user_id";
+/// A card's values, in the order `card_from_row` and `CardRow` read them.
+macro_rules! card_values {
+    () => {
+        "cr.id, cr.campaign_id, cr.name, cr.platform, cr.handle, cr.followers, cr.avg_reach, \
+         cr.avg_likes + cr.avg_comments + cr.avg_shares + cr.avg_saves, \
+         (SELECT COUNT(*) FROM creator_handles h WHERE h.creator_id = cr.id), cr.country, cr.lane, cr.stage, cr.stage_changed_at, \
+         o.id, o.name, o.kind, o.color, cr.owner_user_id, u.name, cr.next_action, cr.next_action_due, cr.version, cr.updated_at"
+    };
+}
+
+macro_rules! card_from {
+    () => {
+        " FROM creators cr JOIN organizations o ON o.id = cr.owner_org_id LEFT JOIN users u ON u.id = cr.owner_user_id"
+    };
+}
+
+pub(crate) const CARD_COLUMNS: &str = concat!(card_values!(), card_from!());
+
+/// A campaign's cards as one JSON array of arrays (one row for the whole board).
+const SQLITE_ALL_CARDS: &str = concat!("SELECT json_group_array(json_array(", card_values!(), "))", card_from!(), " WHERE cr.campaign_id = $1");
+const POSTGRES_ALL_CARDS: &str =
+    concat!("SELECT COALESCE(json_agg(json_build_array(", card_values!(), "))::text, '[]')", card_from!(), " WHERE cr.campaign_id = $1");
+
+/// One card as the database writes it in `SQLITE_ALL_CARDS` / `POSTGRES_ALL_CARDS`: the values of `card_values!`.
+#[derive(serde::Deserialize)]
+struct CardRow(
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+    Option<String>,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+);
+
+impl CardRow {
+    fn into_card(self) -> Card {
+        let CardRow(id, campaign_id, name, platform, handle, followers, avg_reach, engagements, handles, country, lane, stage, stage_since, org_id, org_name, org_kind, org_color, owner_user_id, owner_person, next_action, due, version, updated_at) = self;
+        Card {
+            id,
+            campaign_id,
+            name,
+            platform,
+            handle,
+            followers,
+            avg_reach,
+            engagements,
+            handles,
+            country,
+            lane: Lane::parse(&lane).unwrap_or(Lane::Influencer),
+            stage: Stage::parse(&stage).unwrap_or(Stage::Prospect),
+            stage_since: from_ms(stage_since),
+            owner: org_from_row(org_id, org_name, org_kind, org_color),
+            owner_user_id,
+            owner_person,
+            next_action,
+            next_action_due: due.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            version,
+            updated_at: from_ms(updated_at),
+        }
+    }
+}
+
+/// Every card of a campaign, the most recently changed first.
+///
+/// The database returns the whole board as one JSON text: 2,000 rows one by one through sqlx's `Any` driver (and,
+/// on SQLite, its worker thread) took most of a large board's load time.
+async fn all_cards(db: &Db, campaign_id: i64) -> Result<Vec<Card>> {
+    let sql = match db.backend {
+        Backend::Sqlite => SQLITE_ALL_CARDS,
+        Backend::Postgres => POSTGRES_ALL_CARDS,
+    };
+    let text: String = sqlx::query_scalar(sql).bind(campaign_id).fetch_one(&db.pool).await?;
+    let rows: Vec<CardRow> = serde_json::from_str(&text).map_err(|e| {
+        tracing::error!(error = %e, campaign_id, "the board's cards did not read");
+        AppError::internal()
+    })?;
+    let mut cards: Vec<Card> = rows.into_iter().map(CardRow::into_card).collect();
+    cards.sort_unstable_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
+    Ok(cards)
+}
 
 pub(crate) fn card_from_row(r: &sqlx::any::AnyRow) -> Card {
     Card {
@@ -53,13 +145,7 @@ pub(crate) async fn card_by_id(conn: &mut sqlx::AnyConnection, campaign_id: i64,
 pub async fn board(db: &Db, who: &Principal, campaign_id: i64) -> Result<Board> {
     let campaign = get_campaign(db, who, campaign_id).await?;
     let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
-    let cards = sqlx::query(&format!("SELECT {CARD_COLUMNS} WHERE cr.campaign_id = $1 ORDER BY cr.updated_at DESC, cr.id"))
-        .bind(campaign_id)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(card_from_row)
-        .collect();
+    let cards = all_cards(db, campaign_id).await?;
     let tiers = crate::charter::ssr::tiers(db, campaign_id).await?;
     let people = crate::pool::ssr::people(db, campaign_id).await?;
     Ok(Board { campaign, cards, tiers, people, head })
