@@ -39,6 +39,12 @@ impl<T: DeserializeOwned> Decodes<T> for JsonTextEncoding {
 /// The output encoding of every Chorus server function: `#[server(…, output = crate::json_text::JsonText)]`.
 pub type JsonText = Post<JsonTextEncoding>;
 
+/// A record carried inside an answer as a JSON value (a conflict's `current`), read through its text decoder, the
+/// one every answer already uses, rather than through `serde_json::from_value`, which compiles another.
+pub fn read_value<T: DeserializeOwned>(value: &serde_json::Value) -> Option<T> {
+    serde_json::from_str(&value.to_string()).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +57,7 @@ mod tests {
         assert_eq!(back, vec![(1, "ä".to_string())]);
         let bad = <JsonTextEncoding as Decodes<Vec<i64>>>::decode(Bytes::from_static(b"\xff\xfe"));
         assert!(bad.unwrap_err().to_string().contains("utf-8"));
+        assert_eq!(read_value::<(i64, String)>(&serde_json::json!([2, "b"])), Some((2, "b".to_string())));
+        assert_eq!(read_value::<(i64, String)>(&serde_json::json!({ "a": 1 })), None);
     }
 }

@@ -277,7 +277,7 @@ impl BoardCtx {
                     Ok(_) => {}
                     Err(e) => {
                         // Roll back to what the server says is true now.
-                        let current = e.current.clone().and_then(|v| serde_json::from_value::<Card>(v).ok());
+                        let current = e.current.as_ref().and_then(crate::json_text::read_value::<Card>);
                         match current {
                             Some(cur) if cur.version >= c.version => *c = cur,
                             _ if c.version == before.version => *c = before.clone(),

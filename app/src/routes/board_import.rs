@@ -200,7 +200,7 @@ pub fn AddCreator() -> impl IntoView {
                 <button type="submit" class="button primary">"Add to the pool"</button>
             </ActionForm>
             {move || action.value().get().and_then(|r| r.err()).map(|e| {
-                let existing = e.current.clone().and_then(|v| serde_json::from_value::<Card>(v).ok());
+                let existing = e.current.as_ref().and_then(crate::json_text::read_value::<Card>);
                 let same_handle = e.field.as_deref() == Some("handle");
                 match (e.is(ErrorCode::Conflict), existing) {
                     (true, Some(c)) if same_handle => {

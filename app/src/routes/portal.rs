@@ -443,7 +443,7 @@ mod upload {
                     let current = serde_json::from_str::<crate::error::AppError>(&text)
                         .ok()
                         .and_then(|e| e.current)
-                        .and_then(|c| serde_json::from_value::<UploadState>(c).ok());
+                        .and_then(|c| crate::json_text::read_value::<UploadState>(&c));
                     state = current.ok_or_else(|| message(&text))?;
                 }
                 Ok((status, text)) if status < 500 => return Err(message(&text)),
