@@ -25,7 +25,7 @@ macro_rules! card_from {
     };
 }
 
-pub(crate) const CARD_COLUMNS: &str = concat!(card_values!(), card_from!());
+const CARD_COLUMNS: &str = concat!(card_values!(), card_from!());
 
 /// A campaign's cards as one JSON array of arrays (one row for the whole board).
 const SQLITE_ALL_CARDS: &str = concat!("SELECT json_group_array(json_array(", card_values!(), "))", card_from!(), " WHERE cr.campaign_id = $1");
@@ -107,29 +107,34 @@ async fn all_cards(db: &Db, campaign_id: i64) -> Result<Vec<Card>> {
     Ok(cards)
 }
 
-pub(crate) fn card_from_row(r: &sqlx::any::AnyRow) -> Card {
-    Card {
-        id: r.get(0),
-        campaign_id: r.get(1),
-        name: r.get(2),
-        platform: r.get(3),
-        handle: r.get(4),
-        followers: r.get(5),
-        avg_reach: r.get(6),
-        engagements: r.get(7),
-        handles: r.get(8),
-        country: r.get(9),
-        lane: Lane::parse(&r.get::<String, _>(10)).unwrap_or(Lane::Influencer),
-        stage: Stage::parse(&r.get::<String, _>(11)).unwrap_or(Stage::Prospect),
-        stage_since: from_ms(r.get(12)),
-        owner: org_from_row(r.get(13), r.get(14), r.get(15), r.get(16)),
-        owner_user_id: r.get(17),
-        owner_person: r.get(18),
-        next_action: r.get(19),
-        next_action_due: r.get::<Option<String>, _>(20).and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
-        version: r.get(21),
-        updated_at: from_ms(r.get(22)),
-    }
+/// One card read row by row (a single card): the same values as `CardRow`, and the same conversion.
+fn card_from_row(r: &sqlx::any::AnyRow) -> Card {
+    CardRow(
+        r.get(0),
+        r.get(1),
+        r.get(2),
+        r.get(3),
+        r.get(4),
+        r.get(5),
+        r.get(6),
+        r.get(7),
+        r.get(8),
+        r.get(9),
+        r.get(10),
+        r.get(11),
+        r.get(12),
+        r.get(13),
+        r.get(14),
+        r.get(15),
+        r.get(16),
+        r.get(17),
+        r.get(18),
+        r.get(19),
+        r.get(20),
+        r.get(21),
+        r.get(22),
+    )
+    .into_card()
 }
 
 pub(crate) async fn card_by_id(conn: &mut sqlx::AnyConnection, campaign_id: i64, card_id: i64) -> Result<Option<Card>> {

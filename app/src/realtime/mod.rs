@@ -30,7 +30,7 @@ pub struct Actor {
 macro_rules! changes {
     ($( $(#[doc = $doc:literal])* $variant:ident = $tag:literal { $($field:ident : $ty:ty),* $(,)? } ),* $(,)?) => {
         /// What an event changed: its `kind` and the `data` that kind carries.
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Serialize)]
         #[serde(tag = "kind", content = "data")]
         pub enum Change {
             $( $(#[doc = $doc])* #[serde(rename = $tag)] $variant { $($field: $ty),* }, )*
