@@ -101,6 +101,10 @@ struct RunArgs {
     /// Write the results into this Markdown file (between the chorus-bench markers).
     #[arg(long)]
     write_doc: Option<PathBuf>,
+    /// Append every measured fan-out round to this CSV file (server, clients, client threads, round, when it was
+    /// sent, latency, first-to-last spread): to see when the slowest rounds happened.
+    #[arg(long)]
+    rounds_file: Option<PathBuf>,
     /// Worker threads of the client process (1 = a current-thread runtime); the fan-out runs once per value.
     #[arg(long, value_delimiter = ',', default_value = "1,2")]
     client_threads: Vec<usize>,
@@ -1279,6 +1283,29 @@ async fn fanout_pair(
         first.push(ms(seen.first - seen.at));
         write.push(ms(t_resp - t_send));
         spread.push(ms(seen.last - seen.first));
+    }
+    let mut rows = String::new();
+    for (r, &(t_send, _)) in chorus_sent.iter().enumerate().skip(a.warmup) {
+        if let Some(seen) = chorus_fin.rounds.get(&r).filter(|s| s.count >= chorus.connected && s.at != 0) {
+            rows += &format!("Chorus,{n},{threads},{r},{},{:.3},{:.3}\n", t_send / 1_000_000, ms(seen.last - seen.at), ms(seen.last - seen.first));
+        }
+    }
+    for (r, &t0) in floor_sent.iter().enumerate().skip(a.warmup) {
+        if let Some(seen) = floor_fin.rounds.get(&r).filter(|s| s.count >= floor_row.connected) {
+            rows += &format!("floor,{n},{threads},{r},{},{:.3},{:.3}\n", t0 / 1_000_000, ms(seen.last - t0), ms(seen.last - seen.first));
+        }
+    }
+    if let Some(path) = &a.rounds_file {
+        let fresh = !path.exists();
+        let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| {
+            if fresh {
+                f.write_all(b"server,clients,client_threads,round,sent_unix_ms,latency_ms,spread_ms\n")?;
+            }
+            f.write_all(rows.as_bytes())
+        });
+        if let Err(e) = written {
+            eprintln!("cannot write {}: {e}", path.display());
+        }
     }
     let (lat, e2e, first, write, spread) = (sorted(lat), sorted(e2e), sorted(first), sorted(write), sorted(spread));
     chorus.p50 = pct(&lat, 50.0);
