@@ -40,7 +40,7 @@ struct Inner {
     channels: StdMutex<HashMap<i64, Arc<Channel>>>,
     capacity: usize,
     /// To the fan-out thread (see `Hub::new`).
-    fan_out: StdMutex<std::sync::mpsc::Sender<(broadcast::Sender<Frame>, Frame)>>,
+    fan_out: std::sync::mpsc::Sender<(broadcast::Sender<Frame>, Frame)>,
 }
 
 const GAP_FILL_LIMIT: i64 = 10_000;
@@ -65,14 +65,14 @@ impl Hub {
                 pool,
                 channels: StdMutex::new(HashMap::new()),
                 capacity: 1024,
-                fan_out: StdMutex::new(fan_out),
+                fan_out,
             }),
         }
     }
 
     /// Hands a frame to the fan-out thread.
     fn send(&self, channel: &Channel, frame: Frame) {
-        let sent = self.inner.fan_out.lock().unwrap().send((channel.tx.clone(), frame));
+        let sent = self.inner.fan_out.send((channel.tx.clone(), frame));
         if let Err(std::sync::mpsc::SendError((tx, frame))) = sent {
             // The thread could not be started (or is gone): send from here.
             let _ = tx.send(frame);
