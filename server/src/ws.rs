@@ -66,8 +66,12 @@ impl Subs {
         }
     }
 
+    fn iter(&self) -> impl Iterator<Item = &Sub> {
+        self.first.iter().chain(&self.more)
+    }
+
     fn contains(&self, campaign_id: i64) -> bool {
-        self.first.as_ref().is_some_and(|s| s.campaign_id == campaign_id) || self.more.iter().any(|s| s.campaign_id == campaign_id)
+        self.iter().any(|s| s.campaign_id == campaign_id)
     }
 
     fn add(&mut self, sub: Sub) {
@@ -88,7 +92,7 @@ impl Subs {
     }
 
     fn ids(&self) -> Vec<i64> {
-        self.first.iter().chain(&self.more).map(|s| s.campaign_id).collect()
+        self.iter().map(|s| s.campaign_id).collect()
     }
 
     /// The next frame of any subscription. Cancel-safe: `broadcast::Receiver::recv` loses nothing when dropped.
@@ -268,10 +272,6 @@ impl Connection {
         Ok(())
     }
 
-    fn subscribed(&self, campaign_id: i64) -> bool {
-        self.subs.contains(campaign_id)
-    }
-
     async fn handle(&mut self, sink: &mut Sink, text: &str) -> Result<(), Gone> {
         let msg = match serde_json::from_str::<ClientMsg>(text) {
             Ok(m) => m,
@@ -319,7 +319,7 @@ impl Connection {
                         return send_msg(sink, &error).await;
                     }
                 };
-                if self.subscribed(campaign_id) {
+                if self.subs.contains(campaign_id) {
                     // Subscribing again restarts from `after`: drop the old receiver (and its hold on the hub).
                     self.unsubscribe(campaign_id);
                 }
@@ -350,7 +350,7 @@ impl Connection {
                 return send_msg(sink, &error).await;
             }
         };
-        if self.subscribed(campaign_id) {
+        if self.subs.contains(campaign_id) {
             self.unsubscribe(campaign_id);
         }
         self.subs.add(Sub { campaign_id, rx, last: 0, portal: Some(creators) });
@@ -358,8 +358,8 @@ impl Connection {
     }
 
     fn unsubscribe(&mut self, campaign_id: i64) {
-        if let Some(sub) = self.subs.remove(campaign_id) {
-            drop(sub);
+        // The removed receiver is dropped with the condition, before the hub counts who still listens.
+        if self.subs.remove(campaign_id).is_some() {
             self.state.db.hub.release(campaign_id);
         }
     }

@@ -50,7 +50,7 @@ impl Hub {
     /// workers. A send wakes every subscribed socket's task; woken from outside, those tasks go to the runtime's
     /// shared queue and every worker starts on them at once. Woken from the worker that ran the write, they
     /// queued up on that worker first and reached the other one by work stealing: at 10,000 sockets about one
-    /// event in seven then took 1.4–1.8× as long to reach every socket (docs/PERFORMANCE.md). Frames keep their
+    /// event in seven then took 1.35–1.8× as long to reach every socket (docs/PERFORMANCE.md). Frames keep their
     /// order: they are handed over in sequence order (under the channel's `last` lock) to this one thread.
     pub fn new(pool: sqlx::AnyPool) -> Hub {
         let (fan_out, frames) = std::sync::mpsc::channel::<(broadcast::Sender<Frame>, Frame)>();

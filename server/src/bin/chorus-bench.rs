@@ -1270,6 +1270,8 @@ async fn fanout_pair(
     // Chorus: from the event's commit time (`at`); also from the moment the request was sent.
     chorus.frame_bytes = chorus_fin.frame_bytes;
     chorus.stats = chorus_fin.stats;
+    // Every measured round, for `--rounds-file`.
+    let mut rows = String::new();
     let (mut lat, mut e2e, mut first, mut write, mut spread) = (vec![], vec![], vec![], vec![], vec![]);
     for (r, &(t_send, t_resp)) in chorus_sent.iter().enumerate().skip(a.warmup) {
         chorus.measured += 1;
@@ -1283,29 +1285,7 @@ async fn fanout_pair(
         first.push(ms(seen.first - seen.at));
         write.push(ms(t_resp - t_send));
         spread.push(ms(seen.last - seen.first));
-    }
-    let mut rows = String::new();
-    for (r, &(t_send, _)) in chorus_sent.iter().enumerate().skip(a.warmup) {
-        if let Some(seen) = chorus_fin.rounds.get(&r).filter(|s| s.count >= chorus.connected && s.at != 0) {
-            rows += &format!("Chorus,{n},{threads},{r},{},{:.3},{:.3}\n", t_send / 1_000_000, ms(seen.last - seen.at), ms(seen.last - seen.first));
-        }
-    }
-    for (r, &t0) in floor_sent.iter().enumerate().skip(a.warmup) {
-        if let Some(seen) = floor_fin.rounds.get(&r).filter(|s| s.count >= floor_row.connected) {
-            rows += &format!("floor,{n},{threads},{r},{},{:.3},{:.3}\n", t0 / 1_000_000, ms(seen.last - t0), ms(seen.last - seen.first));
-        }
-    }
-    if let Some(path) = &a.rounds_file {
-        let fresh = !path.exists();
-        let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| {
-            if fresh {
-                f.write_all(b"server,clients,client_threads,round,sent_unix_ms,latency_ms,spread_ms\n")?;
-            }
-            f.write_all(rows.as_bytes())
-        });
-        if let Err(e) = written {
-            eprintln!("cannot write {}: {e}", path.display());
-        }
+        rows += &format!("Chorus,{n},{threads},{r},{},{:.3},{:.3}\n", t_send / 1_000_000, ms(seen.last - seen.at), ms(seen.last - seen.first));
     }
     let (lat, e2e, first, write, spread) = (sorted(lat), sorted(e2e), sorted(first), sorted(write), sorted(spread));
     chorus.p50 = pct(&lat, 50.0);
@@ -1331,6 +1311,19 @@ async fn fanout_pair(
         lat.push(ms(seen.last - t0));
         first.push(ms(seen.first - t0));
         spread.push(ms(seen.last - seen.first));
+        rows += &format!("floor,{n},{threads},{r},{},{:.3},{:.3}\n", t0 / 1_000_000, ms(seen.last - t0), ms(seen.last - seen.first));
+    }
+    if let Some(path) = &a.rounds_file {
+        let fresh = !path.exists();
+        let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| {
+            if fresh {
+                f.write_all(b"server,clients,client_threads,round,sent_unix_ms,latency_ms,spread_ms\n")?;
+            }
+            f.write_all(rows.as_bytes())
+        });
+        if let Err(e) = written {
+            eprintln!("cannot write {}: {e}", path.display());
+        }
     }
     let (lat, first, spread) = (sorted(lat), sorted(first), sorted(spread));
     floor_row.p50 = pct(&lat, 50.0);
