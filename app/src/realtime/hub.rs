@@ -4,6 +4,7 @@
 //! catch-up after the listener reconnected), the hub sends each sequence number exactly once and in order,
 //! filling any gap from the event log. Subscribers therefore never see a hole.
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex as StdMutex};
 
 use axum::extract::ws::Utf8Bytes;
@@ -28,6 +29,8 @@ struct Channel {
     tx: broadcast::Sender<Frame>,
     /// The last sequence number sent; `None` until read from the log.
     last: Mutex<Option<i64>>,
+    /// Frames go through the fan-out thread (see `Hub::send`); once set, never cleared.
+    via_thread: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -41,9 +44,23 @@ struct Inner {
     capacity: usize,
     /// To the fan-out thread (see `Hub::new`).
     fan_out: std::sync::mpsc::Sender<(broadcast::Sender<Frame>, Frame)>,
+    /// When each published event's commit returned, kept only once `record_commits` was called (the benchmark).
+    recording: AtomicBool,
+    commits: StdMutex<Vec<Committed>>,
+}
+
+/// A committed event and the moment its commit returned (wall clock, nanoseconds since the Unix epoch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Committed {
+    pub campaign_id: i64,
+    pub seq: i64,
+    pub at_ns: i64,
 }
 
 const GAP_FILL_LIMIT: i64 = 10_000;
+
+/// From this many subscribers on, a campaign's frames are put into its channel by the fan-out thread.
+const THREAD_FROM: usize = 256;
 
 impl Hub {
     /// The frames are put into the broadcast channels by a thread of the hub's own, outside the runtime's
@@ -66,12 +83,25 @@ impl Hub {
                 channels: StdMutex::new(HashMap::new()),
                 capacity: 1024,
                 fan_out,
+                recording: AtomicBool::new(false),
+                commits: StdMutex::new(Vec::new()),
             }),
         }
     }
 
-    /// Hands a frame to the fan-out thread.
+    /// Puts a frame into the campaign's channel: from here while few sockets follow the campaign, through the
+    /// fan-out thread once many do. With a few hundred sockets the fan-out is short, and the hand-over to the
+    /// thread (waking it) would be a good part of it; with thousands, waking them from outside the workers
+    /// matters more (see `Hub::new`). The switch is one-way, so frames keep their order: every frame sent from
+    /// here is in the channel before the first one is handed to the thread.
     fn send(&self, channel: &Channel, frame: Frame) {
+        if !channel.via_thread.load(Relaxed) {
+            if channel.tx.receiver_count() < THREAD_FROM {
+                let _ = channel.tx.send(frame);
+                return;
+            }
+            channel.via_thread.store(true, Relaxed);
+        }
         let sent = self.inner.fan_out.send((channel.tx.clone(), frame));
         if let Err(std::sync::mpsc::SendError((tx, frame))) = sent {
             // The thread could not be started (or is gone): send from here.
@@ -86,7 +116,11 @@ impl Hub {
             let channel = map
                 .entry(campaign_id)
                 .or_insert_with(|| {
-                    Arc::new(Channel { tx: broadcast::channel(self.inner.capacity).0, last: Mutex::new(None) })
+                    Arc::new(Channel {
+                        tx: broadcast::channel(self.inner.capacity).0,
+                        last: Mutex::new(None),
+                        via_thread: AtomicBool::new(false),
+                    })
                 })
                 .clone();
             let rx = channel.tx.subscribe();
@@ -116,8 +150,26 @@ impl Hub {
         self.inner.channels.lock().unwrap().get(&campaign_id).cloned()
     }
 
-    /// A committed local event.
+    /// From now on, keeps the moment each published event's commit returned (for the benchmark, which measures
+    /// the fan-out from there; see `take_commits`).
+    pub fn record_commits(&self) {
+        self.inner.recording.store(true, Relaxed);
+    }
+
+    /// The commits recorded since `record_commits` or the last call, oldest first.
+    pub fn take_commits(&self) -> Vec<Committed> {
+        std::mem::take(&mut *self.inner.commits.lock().unwrap())
+    }
+
+    /// A committed local event (called as soon as its transaction committed).
     pub async fn publish(&self, event: &Event, body: &str) {
+        if self.inner.recording.load(Relaxed) {
+            let at_ns = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as i64);
+            let c = Committed { campaign_id: event.campaign_id, seq: event.seq, at_ns };
+            self.inner.commits.lock().unwrap().push(c);
+        }
         let Some(channel) = self.channel(event.campaign_id) else { return };
         let mut last = channel.last.lock().await;
         match *last {
@@ -182,5 +234,52 @@ impl Hub {
     /// How many campaigns have live subscribers (for health and tests).
     pub fn watched(&self) -> usize {
         self.inner.channels.lock().unwrap().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(seq: i64) -> Frame {
+        Frame { seq, text: format!("{seq}").into() }
+    }
+
+    /// Frames keep their order when a campaign's channel switches from sending inline to the fan-out thread,
+    /// and the switch happens only once enough sockets follow it.
+    #[tokio::test]
+    async fn frames_keep_their_order_across_the_switch_to_the_fan_out_thread() {
+        let dir = std::env::temp_dir().join(format!("chorus-hub-{}", std::process::id()));
+        let db = crate::db::Db::connect(&format!("sqlite://{}/hub.db", dir.display())).await.unwrap();
+        let hub = db.hub.clone();
+        let (mut first, head) = hub.subscribe(7).await.unwrap();
+        assert_eq!(head, 0);
+        let channel = hub.channel(7).unwrap();
+        for seq in 1..=50 {
+            hub.send(&channel, frame(seq));
+        }
+        assert!(!channel.via_thread.load(Relaxed), "a few subscribers: sent inline");
+        let mut more = Vec::new();
+        for _ in 1..THREAD_FROM {
+            more.push(hub.subscribe(7).await.unwrap().0);
+        }
+        for seq in 51..=100 {
+            hub.send(&channel, frame(seq));
+        }
+        assert!(channel.via_thread.load(Relaxed), "{THREAD_FROM} subscribers: through the thread");
+        for seq in 1..=100 {
+            let got = tokio::time::timeout(std::time::Duration::from_secs(5), first.recv()).await.unwrap().unwrap();
+            assert_eq!(got.seq, seq);
+        }
+        let last = more.last_mut().unwrap();
+        for seq in 51..=100 {
+            assert_eq!(last.recv().await.unwrap().seq, seq);
+        }
+        // Fewer subscribers again: still through the thread (the switch is one-way).
+        more.clear();
+        hub.send(&channel, frame(101));
+        assert!(channel.via_thread.load(Relaxed));
+        assert_eq!(first.recv().await.unwrap().seq, 101);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

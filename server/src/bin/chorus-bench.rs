@@ -14,6 +14,8 @@
 //!   child → `READY <connected> <failed> <head> <connect_ms>` once every client is subscribed (or gave up);
 //!   child → `ROUND <i> <count> <first_ns> <last_ns> <at_ns>` as soon as event i reached every connected client;
 //!   bench → `END`; child → one `FINAL <i> …` line per event seen (complete or not), `STATS …`, `DONE`; exits.
+//! And with its `serve` child: bench → `COMMITS`; child → `COMMIT <campaign> <seq> <ns>` for every event committed
+//! since the last `COMMITS` (when its commit returned), then `COMMITS END`.
 //! Times are wall-clock nanoseconds since the Unix epoch (CLOCK_REALTIME, shared by every process here).
 //! Event i is the one with sequence number `head + 1 + i`; the floor server numbers its frames the same way.
 use std::collections::HashMap;
@@ -29,7 +31,7 @@ use clap::{Args, Parser, Subcommand};
 use futures_util::{SinkExt, StreamExt};
 use rand::Rng;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::{broadcast, mpsc, Semaphore};
 use tokio::time::{sleep, timeout};
@@ -219,11 +221,24 @@ async fn serve(a: ServeArgs) {
             std::process::exit(1);
         }
     };
+    let hub = running.state.db.hub.clone();
+    hub.record_commits();
     println!("LISTENING {}", running.addr);
     let _ = std::io::stdout().flush();
-    // Runs until the bench closes our stdin (or dies).
-    let mut sink = Vec::new();
-    let _ = tokio::io::stdin().read_to_end(&mut sink).await;
+    // Runs until the bench closes our stdin (or dies). `COMMITS` asks for the commits since the last time.
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.trim() == "COMMITS" {
+            let mut out = String::new();
+            for c in hub.take_commits() {
+                out += &format!("COMMIT {} {} {}\n", c.campaign_id, c.seq, c.at_ns);
+            }
+            out += "COMMITS END\n";
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(out.as_bytes());
+            let _ = stdout.flush();
+        }
+    }
     std::process::exit(0);
 }
 
@@ -675,6 +690,7 @@ impl ClientsProc {
 struct ServerProc {
     child: Child,
     stdin: Option<ChildStdin>,
+    lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
     addr: SocketAddr,
 }
 
@@ -704,7 +720,29 @@ impl ServerProc {
             }
             other => panic!("the Chorus server did not start: {other:?}"),
         };
-        ServerProc { child, stdin, addr }
+        ServerProc { child, stdin, lines, addr }
+    }
+
+    /// The events committed since the last call, oldest first: (campaign, seq, when the commit returned in ns).
+    async fn commits(&mut self) -> Vec<(i64, i64, i64)> {
+        let mut out = Vec::new();
+        let Some(stdin) = self.stdin.as_mut() else { return out };
+        if stdin.write_all(b"COMMITS\n").await.is_err() || stdin.flush().await.is_err() {
+            return out;
+        }
+        while let Ok(Ok(Some(line))) = timeout(Duration::from_secs(30), self.lines.next_line()).await {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            match f.as_slice() {
+                ["COMMITS", "END"] => break,
+                ["COMMIT", c, s, ns] => {
+                    if let (Ok(c), Ok(s), Ok(ns)) = (c.parse(), s.parse(), ns.parse()) {
+                        out.push((c, s, ns));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     fn pid(&self) -> u32 {
@@ -934,9 +972,13 @@ struct FanOut {
     /// Complete measured rounds / measured rounds.
     complete: usize,
     measured: usize,
-    /// Chorus: last arrival − the event's `at` (commit); floor: last arrival − broadcast send.
+    /// Chorus: last arrival − the moment the write's commit returned; floor: last arrival − broadcast send.
     p50: f64,
     p99: f64,
+    /// Chorus only: last arrival − the event's `at` (taken in the transaction, before the event's INSERT and the
+    /// COMMIT).
+    at_p50: f64,
+    at_p99: f64,
     /// Chorus only: last arrival − the moment the HTTP request was sent.
     e2e_p50: f64,
     e2e_p99: f64,
@@ -1078,7 +1120,7 @@ async fn run(a: RunArgs, fd_limit: u64) {
     let mut ssr: Vec<Ssr> = Vec::new();
 
     if wants("fanout") || wants("ssr") {
-        let server = ServerProc::spawn(&dir, "fanout").await;
+        let mut server = ServerProc::spawn(&dir, "fanout").await;
         let base = format!("http://{}", server.addr);
         let http = Http::sign_up(base.clone()).await;
         if wants("fanout") {
@@ -1093,7 +1135,8 @@ async fn run(a: RunArgs, fd_limit: u64) {
             for &threads in &a.client_threads {
                 for &n in &a.sizes {
                     println!("fan-out, {n} clients on {threads} client thread(s), Chorus and the floor in turn …");
-                    let (chorus, floor) = fanout_pair(&a, threads, &http, &ws_url, campaign, &mut card, n).await;
+                    let (chorus, floor) =
+                        fanout_pair(&a, threads, &mut server, &http, &ws_url, campaign, &mut card, n).await;
                     print_fanout("  Chorus", &chorus);
                     print_fanout("  floor", &floor);
                     chorus_rows.push(chorus);
@@ -1170,7 +1213,7 @@ async fn run(a: RunArgs, fd_limit: u64) {
 
 fn print_fanout(label: &str, r: &FanOut) {
     println!(
-        "{label}: {}/{} connected in {} ms, {}/{} rounds complete, p50 {} ms, p99 {} ms (first arrival p50 {} ms, spread p50 {} ms), frame {} bytes [{}]",
+        "{label}: {}/{} connected in {} ms, {}/{} rounds complete, p50 {} ms, p99 {} ms (first arrival p50 {} ms, spread p50 {} ms{}), frame {} bytes [{}]",
         r.connected,
         r.n,
         r.connect_ms,
@@ -1180,6 +1223,11 @@ fn print_fanout(label: &str, r: &FanOut) {
         fmt_ms(r.p99),
         fmt_ms(r.first_p50),
         fmt_ms(r.spread_p50),
+        if r.at_p50 > 0.0 {
+            format!(", from `at` p50 {} / p99 {} ms", fmt_ms(r.at_p50), fmt_ms(r.at_p99))
+        } else {
+            String::new()
+        },
         r.frame_bytes,
         r.stats
     );
@@ -1203,6 +1251,7 @@ struct CardState {
 async fn fanout_pair(
     a: &RunArgs,
     threads: usize,
+    server: &mut ServerProc,
     http: &Http,
     ws_url: &str,
     campaign: i64,
@@ -1237,6 +1286,7 @@ async fn fanout_pair(
     sleep(Duration::from_millis(500)).await;
 
     let wait = Duration::from_secs(a.round_timeout_s);
+    server.commits().await; // forget the earlier ones
     let mut chorus_sent = Vec::with_capacity(total);
     let mut floor_sent = Vec::with_capacity(total);
     for (r, frame) in frames.iter().enumerate() {
@@ -1263,16 +1313,26 @@ async fn fanout_pair(
         }
         sleep(gap(a)).await;
     }
+    // When each round's commit returned: the rounds are the campaign's only writes meanwhile, one event each.
+    let commits: Vec<i64> = server.commits().await.into_iter().filter(|c| c.0 == campaign).map(|c| c.2).collect();
+    let commits = if commits.len() == total {
+        commits
+    } else {
+        eprintln!("Chorus fan-out {n}: {} commits recorded for {total} writes, measured from `at`", commits.len());
+        Vec::new()
+    };
     let chorus_fin = chorus_clients.finish().await;
     let floor_fin = floor_clients.finish().await;
     floor.stop();
 
-    // Chorus: from the event's commit time (`at`); also from the moment the request was sent.
+    // Chorus: from the moment the commit returned; also from the event's `at` and from the moment the request was
+    // sent.
     chorus.frame_bytes = chorus_fin.frame_bytes;
     chorus.stats = chorus_fin.stats;
     // Every measured round, for `--rounds-file`.
     let mut rows = String::new();
-    let (mut lat, mut e2e, mut first, mut write, mut spread) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut lat, mut at_lat, mut e2e) = (vec![], vec![], vec![]);
+    let (mut first, mut write, mut spread) = (vec![], vec![], vec![]);
     for (r, &(t_send, t_resp)) in chorus_sent.iter().enumerate().skip(a.warmup) {
         chorus.measured += 1;
         let Some(seen) = chorus_fin.rounds.get(&r) else { continue };
@@ -1280,16 +1340,27 @@ async fn fanout_pair(
             continue;
         }
         chorus.complete += 1;
-        lat.push(ms(seen.last - seen.at));
+        let committed = commits.get(r).copied().unwrap_or(seen.at);
+        lat.push(ms(seen.last - committed));
+        at_lat.push(ms(seen.last - seen.at));
         e2e.push(ms(seen.last - t_send));
-        first.push(ms(seen.first - seen.at));
+        first.push(ms(seen.first - committed));
         write.push(ms(t_resp - t_send));
         spread.push(ms(seen.last - seen.first));
-        rows += &format!("Chorus,{n},{threads},{r},{},{:.3},{:.3}\n", t_send / 1_000_000, ms(seen.last - seen.at), ms(seen.last - seen.first));
+        rows += &format!(
+            "Chorus,{n},{threads},{r},{},{:.3},{:.3},{:.3}\n",
+            t_send / 1_000_000,
+            ms(seen.last - committed),
+            ms(seen.last - seen.first),
+            ms(seen.last - seen.at)
+        );
     }
-    let (lat, e2e, first, write, spread) = (sorted(lat), sorted(e2e), sorted(first), sorted(write), sorted(spread));
+    let (lat, at_lat, e2e, first, write, spread) =
+        (sorted(lat), sorted(at_lat), sorted(e2e), sorted(first), sorted(write), sorted(spread));
     chorus.p50 = pct(&lat, 50.0);
     chorus.p99 = pct(&lat, 99.0);
+    chorus.at_p50 = pct(&at_lat, 50.0);
+    chorus.at_p99 = pct(&at_lat, 99.0);
     chorus.e2e_p50 = pct(&e2e, 50.0);
     chorus.e2e_p99 = pct(&e2e, 99.0);
     chorus.first_p50 = pct(&first, 50.0);
@@ -1311,13 +1382,14 @@ async fn fanout_pair(
         lat.push(ms(seen.last - t0));
         first.push(ms(seen.first - t0));
         spread.push(ms(seen.last - seen.first));
-        rows += &format!("floor,{n},{threads},{r},{},{:.3},{:.3}\n", t0 / 1_000_000, ms(seen.last - t0), ms(seen.last - seen.first));
+        let (lat, spread) = (ms(seen.last - t0), ms(seen.last - seen.first));
+        rows += &format!("floor,{n},{threads},{r},{},{lat:.3},{spread:.3},{lat:.3}\n", t0 / 1_000_000);
     }
     if let Some(path) = &a.rounds_file {
         let fresh = !path.exists();
         let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| {
             if fresh {
-                f.write_all(b"server,clients,client_threads,round,sent_unix_ms,latency_ms,spread_ms\n")?;
+                f.write_all(b"server,clients,client_threads,round,sent_unix_ms,latency_ms,spread_ms,latency_from_at_ms\n")?;
             }
             f.write_all(rows.as_bytes())
         });
@@ -1840,8 +1912,8 @@ impl Report {
             s += &format!(
                 "### Fan-out latency\n\n{} measured writes per client count and server ({} warm-up writes first), one at a time, Chorus and the floor in turn, \
                  {}–{} ms apart after each had reached every client. \
-                 Latency of a write = arrival at the **last** client − commit (Chorus: the event's `at`, taken in the write transaction just before it commits) \
-                 or − `broadcast::send` (floor). Percentiles are nearest-rank over the {} writes{}. \
+                 Latency of a write = arrival at the **last** client − commit (Chorus: the moment the write's COMMIT returned, recorded by the server) \
+                 or − `broadcast::send` (floor); *from `at`*: the same arrival − the event's `at` (taken in the write transaction before the event's INSERT and the COMMIT, so it includes both). Percentiles are nearest-rank over the {} writes{}. \
                  The clients run in their own process on a tokio runtime with the given number of threads (1 = current-thread).\n\n",
                 a.rounds,
                 a.warmup,
@@ -1853,13 +1925,13 @@ impl Report {
                     n => format!(" (p99 is the {} slowest write)", ordinal(n - ((0.99 * n as f64).ceil() as usize) + 1)),
                 }
             );
-            s += "| client threads | clients | Chorus p50 | Chorus p99 | floor p50 | floor p99 | ratio p50 | ratio p99 | p99 ≤ 1.25× floor | Chorus click→last p50 / p99 | complete writes (Chorus / floor) |\n";
-            s += "|---:|---:|---:|---:|---:|---:|---:|---:|:--:|---:|:--:|\n";
+            s += "| client threads | clients | Chorus p50 | Chorus p99 | floor p50 | floor p99 | ratio p50 | ratio p99 | p99 ≤ 1.25× floor | Chorus from `at` p50 / p99 | Chorus click→last p50 / p99 | complete writes (Chorus / floor) |\n";
+            s += "|---:|---:|---:|---:|---:|---:|---:|---:|:--:|---:|---:|:--:|\n";
             for (c, f) in self.chorus.iter().zip(&self.floor) {
                 let (r50, r99) = (c.p50 / f.p50, c.p99 / f.p99);
                 let ok = r99 <= FANOUT_TARGET && c.complete == c.measured && c.complete > 0;
                 s += &format!(
-                    "| {} | {} | {} ms | {} ms | {} ms | {} ms | {:.2} | {:.2} | {} | {} / {} ms | {}/{} / {}/{} |\n",
+                    "| {} | {} | {} ms | {} ms | {} ms | {} ms | {:.2} | {:.2} | {} | {} / {} ms | {} / {} ms | {}/{} / {}/{} |\n",
                     c.threads,
                     fmt_n(c.n),
                     fmt_ms(c.p50),
@@ -1869,6 +1941,8 @@ impl Report {
                     r50,
                     r99,
                     verdict(ok),
+                    fmt_ms(c.at_p50),
+                    fmt_ms(c.at_p99),
                     fmt_ms(c.e2e_p50),
                     fmt_ms(c.e2e_p99),
                     c.complete,
