@@ -63,8 +63,8 @@ const GAP_FILL_LIMIT: i64 = 10_000;
 const THREAD_FROM: usize = 256;
 
 impl Hub {
-    /// The frames are put into the broadcast channels by a thread of the hub's own, outside the runtime's
-    /// workers. A send wakes every subscribed socket's task; woken from outside, those tasks go to the runtime's
+    /// The frames of a campaign that many sockets follow (`THREAD_FROM`, see `Hub::send`) are put into its
+    /// broadcast channel by a thread of the hub's own, outside the runtime's workers. A send wakes every subscribed socket's task; woken from outside, those tasks go to the runtime's
     /// shared queue and every worker starts on them at once. Woken from the worker that ran the write, they
     /// queued up on that worker first and reached the other one by work stealing: at 10,000 sockets about one
     /// event in seven then took 1.35–1.8× as long to reach every socket (docs/PERFORMANCE.md). Frames keep their
