@@ -370,7 +370,7 @@ impl CharterDoc {
     pub fn set_section(&mut self, section: Section, body: serde_json::Value) -> Result<(), String> {
         let mut all = serde_json::to_value(&*self).map_err(|e| e.to_string())?;
         all[section.key()] = body;
-        *self = serde_json::from_value(all).map_err(|e| e.to_string())?;
+        *self = CharterDoc::deserialize(&all).map_err(|e| e.to_string())?;
         Ok(())
     }
 

@@ -11,7 +11,7 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
 
 #[component]
 pub fn TopBar() -> impl IntoView {
-    let me = Resource::new(|| (), |_| get_me());
+    let me = crate::json_text::resource(|| (), |_| get_me());
     view! {
         <header class="topbar">
             <a class="brand" href="/">

@@ -118,7 +118,7 @@ impl<M: LiveMsg> Live<M> {
         let me = self.clone();
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let Some(text) = ev.data().as_string() else { return };
-            let Ok(msg) = serde_json::from_str::<M>(&text) else { return };
+            let Ok(msg) = crate::json_text::from_text::<M>(&text) else { return };
             if let Some(seq) = msg.event_seq() {
                 let mut s = me.0.borrow_mut();
                 if seq <= s.last {

@@ -25,8 +25,8 @@ pub struct Actor {
 /// `Change` is adjacently tagged (`{"kind": "card_moved", "data": {…}}`, flattened into `Event`). serde's derived
 /// decoder for that shape buffers every payload in its private `Content` tree first, which compiles a second
 /// decoder for every payload type (cards, charter sections, escalations) into the browser's WASM, and a decoder
-/// per variant on top. `decode` reads the payload once as a map of raw JSON values, then each field straight from
-/// its text, through the one decoder per field type that the rest of the app uses as well.
+/// per variant on top. `decode` reads each field of the payload (a parsed JSON value) through the one decoder per
+/// field type that the rest of the app uses as well.
 macro_rules! changes {
     ($( $(#[doc = $doc:literal])* $variant:ident = $tag:literal { $($field:ident : $ty:ty),* $(,)? } ),* $(,)?) => {
         /// What an event changed: its `kind` and the `data` that kind carries.
@@ -40,11 +40,10 @@ macro_rules! changes {
             /// Every `kind` there is.
             pub const KINDS: &'static [&'static str] = &[$($tag),*];
 
-            /// The change of this `kind` whose payload is the JSON text `data`.
-            pub fn decode(kind: &str, data: &str) -> serde_json::Result<Change> {
-                let fields: Fields = serde_json::from_str(data)?;
+            /// The change of this `kind` whose payload is `data`.
+            pub fn decode(kind: &str, data: &serde_json::Value) -> serde_json::Result<Change> {
                 match kind {
-                    $( $tag => Ok(Change::$variant { $($field: field(&fields, stringify!($field))?),* }), )*
+                    $( $tag => Ok(Change::$variant { $($field: field(data, stringify!($field))?),* }), )*
                     other => Err(serde::de::Error::unknown_variant(other, Self::KINDS)),
                 }
             }
@@ -52,15 +51,12 @@ macro_rules! changes {
     };
 }
 
-/// A change's payload, each field's value still JSON text.
-type Fields<'a> = std::collections::BTreeMap<&'a str, &'a serde_json::value::RawValue>;
-
 /// One field of a payload. A missing field reads as JSON `null`, so it is `None` when optional and an error naming
 /// it otherwise.
-fn field<T: serde::de::DeserializeOwned>(fields: &Fields<'_>, name: &'static str) -> serde_json::Result<T> {
-    match fields.get(name) {
-        Some(raw) => serde_json::from_str(raw.get()).map_err(|e| serde::de::Error::custom(format_args!("{name}: {e}"))),
-        None => serde_json::from_str("null").map_err(|_| serde::de::Error::missing_field(name)),
+fn field<T: serde::de::DeserializeOwned>(data: &serde_json::Value, name: &'static str) -> serde_json::Result<T> {
+    match data.get(name) {
+        Some(value) => T::deserialize(value).map_err(|e| serde::de::Error::custom(format_args!("{name}: {e}"))),
+        None => T::deserialize(&serde_json::Value::Null).map_err(|_| serde::de::Error::missing_field(name)),
     }
 }
 
@@ -121,7 +117,7 @@ pub struct Event {
 }
 
 /// Read without serde's buffering for flattened fields: the fixed fields first, then the change from its kind and
-/// its data, which is kept as raw JSON text until the kind is known (see `changes!`).
+/// its data, which is kept as a JSON value until the kind is known (see `changes!`).
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
@@ -131,10 +127,10 @@ impl<'de> Deserialize<'de> for Event {
             at: chrono::DateTime<chrono::Utc>,
             actor: Actor,
             kind: String,
-            data: Box<serde_json::value::RawValue>,
+            data: serde_json::Value,
         }
         let w = Wire::deserialize(deserializer)?;
-        let change = Change::decode(&w.kind, w.data.get()).map_err(serde::de::Error::custom)?;
+        let change = Change::decode(&w.kind, &w.data).map_err(serde::de::Error::custom)?;
         Ok(Event { campaign_id: w.campaign_id, seq: w.seq, at: w.at, actor: w.actor, change })
     }
 }

@@ -182,7 +182,7 @@ fn encode(s: &str) -> String {
 pub fn BoardPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let data = Resource::new(id, load_board);
+    let data = crate::json_text::resource(id, load_board);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading the board…"</p> }>
             {move || Suspend::new(async move {

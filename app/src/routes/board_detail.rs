@@ -61,7 +61,7 @@ fn parse_opt_count(field: &str, v: &str) -> Result<Option<i64>, AppError> {
 #[component]
 pub fn CardDetail(id: i64, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let ctx = expect_context::<BoardCtx>();
-    let detail = Resource::new(move || (id, ctx.rev.get()), move |(id, _)| fetch_creator(ctx.campaign_id, id));
+    let detail = crate::json_text::resource(move || (id, ctx.rev.get()), move |(id, _)| fetch_creator(ctx.campaign_id, id));
     let close = move || ctx.open.set(None);
     // A note being written survives the detail reloading around it.
     let note = RwSignal::new(String::new());

@@ -66,7 +66,7 @@ pub async fn resolve_charter_comment(campaign_id: i64, comment_id: i64) -> Resul
 pub fn CharterPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let data = Resource::new(id, load_charter);
+    let data = crate::json_text::resource(id, load_charter);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading the charter…"</p> }>
             {move || Suspend::new(async move {

@@ -10,7 +10,7 @@ use crate::components::ErrorNotice;
 pub fn CharterPrintPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let data = Resource::new(id, load_charter);
+    let data = crate::json_text::resource(id, load_charter);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {

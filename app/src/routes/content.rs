@@ -177,7 +177,7 @@ pub fn DecisionView(round: Round) -> impl IntoView {
 pub fn ContentPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let data = Resource::new(id, load_content);
+    let data = crate::json_text::resource(id, load_content);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading content…"</p> }>
             {move || Suspend::new(async move {

@@ -38,7 +38,7 @@ pub async fn create_campaign(name: String) -> Result<CampaignSummary, AppError> 
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let home = Resource::new(|| (), |_| load_home());
+    let home = crate::json_text::resource(|| (), |_| load_home());
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -27,7 +27,7 @@ pub async fn load_invitation(token: String) -> Result<InviteView, AppError> {
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let view_res = Resource::new(token, load_invitation);
+    let view_res = crate::json_text::resource(token, load_invitation);
     view! {
         <section class="page narrow">
             {query_error().map(|e| view! { <ErrorNotice error=e/> })}

@@ -17,7 +17,7 @@ pub async fn load_member_invitation(token: String) -> Result<MemberInvitation, A
 pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let invitation = Resource::new(token, load_member_invitation);
+    let invitation = crate::json_text::resource(token, load_member_invitation);
     view! {
         <section class="page narrow">
             {query_error().map(|e| view! { <ErrorNotice error=e/> })}

@@ -22,7 +22,7 @@ pub async fn invite_member() -> Result<String, AppError> {
 
 #[component]
 pub fn OrganizationPage() -> impl IntoView {
-    let members = Resource::new(|| (), |_| list_members());
+    let members = crate::json_text::resource(|| (), |_| list_members());
     let link = RwSignal::new(None::<Result<String, AppError>>);
     let invite = move |_| {
         spawn_local(async move {

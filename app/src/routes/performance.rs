@@ -48,7 +48,7 @@ use crate::content::group_digits as count;
 pub fn PerformancePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let data = Resource::new(id, load_dashboard);
+    let data = crate::json_text::resource(id, load_dashboard);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading the dashboard…"</p> }>
             {move || Suspend::new(async move {

@@ -55,7 +55,7 @@ fn not_found_view(e: AppError) -> AnyView {
 /// `/portal`: every campaign the creator is part of, across partners.
 #[component]
 pub fn PortalHomePage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| load_portal_campaigns());
+    let data = crate::json_text::resource(|| (), |_| load_portal_campaigns());
     view! {
         <PwaHead/>
         <Suspense fallback=|| view! { <p class="page">"Loading…"</p> }>
@@ -87,7 +87,7 @@ pub fn PortalHomePage() -> impl IntoView {
 pub fn PortalPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let data = Resource::new(id, load_portal);
+    let data = crate::json_text::resource(id, load_portal);
     view! {
         <PwaHead/>
         <Suspense fallback=|| view! { <p class="page">"Loading…"</p> }>

@@ -21,7 +21,7 @@ pub fn PortalCharterPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let reload = RwSignal::new(0u32);
-    let data = Resource::new(move || (id(), reload.get()), |(id, _)| load_creator_charter(id));
+    let data = crate::json_text::resource(move || (id(), reload.get()), |(id, _)| load_creator_charter(id));
     // Marks the page once the browser app has taken over (before that, the buttons do nothing).
     let hydrated = RwSignal::new("no");
     Effect::new(move |_| hydrated.set("yes"));

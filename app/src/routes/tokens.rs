@@ -30,7 +30,7 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
 pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
+    let tokens = crate::json_text::resource(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
     view! {
         <section class="page">
             <h1>"API tokens"</h1>
