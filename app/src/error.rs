@@ -71,8 +71,10 @@ impl AppError {
     }
 }
 
+/// Errors travel as JSON too, read through the one decoder everything else uses (`json_text`), not through
+/// Leptos' `JsonEncoding`, which reads from bytes and so would compile serde_json's byte reader into the WASM.
 impl leptos::server_fn::error::FromServerFnError for AppError {
-    type Encoder = leptos::server_fn::codec::JsonEncoding;
+    type Encoder = crate::json_text::JsonTextEncoding;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         AppError::new(ErrorCode::BadRequest, value.to_string())
