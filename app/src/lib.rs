@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod charter;
 pub mod components;
 pub mod content;
+pub mod dates;
 pub mod error;
 pub mod json_text;
 pub mod media;

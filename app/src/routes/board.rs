@@ -595,7 +595,7 @@ fn BoardView(data: BoardData) -> impl IntoView {
                     <h2>"Activity"</h2>
                     <ol data-testid="activity">
                         <For each=move || activity.get() key=|e| e.seq children=|e| view! {
-                            <li><span>{e.describe()}</span> <time class="muted">{e.at.format("%b %d %H:%M").to_string()}</time></li>
+                            <li><span>{e.describe()}</span> <time class="muted">{crate::dates::month_day_time(&e.at)}</time></li>
                         }/>
                     </ol>
                 </section>
@@ -916,7 +916,7 @@ fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let tiering = Memo::new(move |_| ctx.tiers.with(|t| tier_for(t, &m)));
     let age = card.stage_age_days(now);
     let overdue = card.overdue(now.date_naive());
-    let due = card.next_action_due.map(|d| d.format("%b %-d").to_string());
+    let due = card.next_action_due.map(|d| crate::dates::month_day(&d));
     let watchers = move || {
         ctx.viewers.with(|vs| {
             vs.iter().filter(|v| v.section == format!("card:{id}")).map(|v| v.initials()).collect::<Vec<_>>()

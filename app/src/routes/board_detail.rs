@@ -125,7 +125,7 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSign
     let save_next = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let due = next_due.get_untracked();
-        let due = if due.is_empty() { None } else { chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d").ok() };
+        let due = if due.is_empty() { None } else { crate::dates::parse_iso_day(&due) };
         let text = Some(next_text.get_untracked()).filter(|s| !s.trim().is_empty());
         let input = SetNextAction { text, due, version };
         spawn_local(async move { done(save_next_action(ctx.campaign_id, id, input, new_key()).await, "Next action saved") });
@@ -300,7 +300,7 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSign
                     <li data-kind=h.kind.clone()>
                         <span class="history-text">{h.text}</span>
                         <span class="muted small">
-                            {h.actor_name} {h.actor_org.map(|o| format!(" ({o})"))} " · " {h.at.format("%b %d %H:%M").to_string()}
+                            {h.actor_name} {h.actor_org.map(|o| format!(" ({o})"))} " · " {crate::dates::month_day_time(&h.at)}
                         </span>
                     </li>
                 }).collect_view()}

@@ -52,8 +52,8 @@ impl CreatorForm {
         n.next_action = opt(&self.next_action);
         n.next_action_due = match opt(&self.next_action_due) {
             Some(d) => Some(
-                chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                    .map_err(|_| AppError::validation("next_action_due", "Use a date like 2026-12-31"))?,
+                crate::dates::parse_iso_day(&d)
+                    .ok_or_else(|| AppError::validation("next_action_due", "Use a date like 2026-12-31"))?,
             ),
             None => None,
         };

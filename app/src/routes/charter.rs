@@ -276,7 +276,7 @@ fn SignOff() -> impl IntoView {
             {move || ctx.view.with(|v| match &v.current {
                 None => view! { <p class="muted">"Not proposed yet. Edits are drafts until someone proposes the charter for sign-off."</p> }.into_any(),
                 Some(c) => view! {
-                    <p>"Version " <strong data-testid="version">{c.number}</strong> " proposed by " {c.proposed_by.clone()} " on " {c.proposed_at.format("%b %d %H:%M").to_string()}</p>
+                    <p>"Version " <strong data-testid="version">{c.number}</strong> " proposed by " {c.proposed_by.clone()} " on " {crate::dates::month_day_time(&c.proposed_at)}</p>
                     <ul class="signatures">
                         {v.roster.partners.iter().map(|p| {
                             let sig = c.signatures.iter().find(|s| s.org.id == p.id).cloned();
@@ -285,7 +285,7 @@ fn SignOff() -> impl IntoView {
                                 <li class:signed=signed>
                                     <PartnerChip org=p.clone()/>
                                     {match sig {
-                                        Some(s) => format!(" signed by {} · {}", s.user_name, s.signed_at.format("%b %d %H:%M")),
+                                        Some(s) => format!(" signed by {} · {}", s.user_name, crate::dates::month_day_time(&s.signed_at)),
                                         None => " not signed yet".to_string(),
                                     }}
                                 </li>
@@ -713,7 +713,7 @@ fn SectionCard(section: Section) -> impl IntoView {
                 <h2>{section.title()}</h2>
                 <div class="section-meta">
                     {move || meta().map(|m| match m.updated_by {
-                        Some(by) => format!("v{} · {} · {}", m.version, by, m.updated_at.map(|d| d.format("%b %d %H:%M").to_string()).unwrap_or_default()),
+                        Some(by) => format!("v{} · {} · {}", m.version, by, m.updated_at.map(|d| crate::dates::month_day_time(&d)).unwrap_or_default()),
                         None => "not edited yet".into(),
                     })}
                     {section.creator_facing().then(|| view! { <span class="chip">"creators see this"</span> })}
@@ -792,7 +792,7 @@ fn Comments(section: Section, comments: Signal<Vec<CharterComment>>) -> impl Int
                     let reply = RwSignal::new(String::new());
                     view! {
                         <article class="comment" class:resolved=t.resolved_by.is_some() class:from-creator=t.author_is_creator data-testid="comment">
-                            <p><strong>{t.author.clone()}</strong>{t.author_is_creator.then_some(" · creator")} " " <span class="muted">{t.created_at.format("%b %d %H:%M").to_string()}</span></p>
+                            <p><strong>{t.author.clone()}</strong>{t.author_is_creator.then_some(" · creator")} " " <span class="muted">{crate::dates::month_day_time(&t.created_at)}</span></p>
                             <p>{t.body.clone()}</p>
                             {replies.into_iter().map(|r| view! { <p class="reply"><strong>{r.author}</strong> ": " {r.body}</p> }).collect_view()}
                             {match t.resolved_by.clone() {

@@ -153,7 +153,7 @@ pub fn RoundBody(round: Round) -> impl IntoView {
 pub fn DecisionView(round: Round) -> impl IntoView {
     let Some(decision) = round.decision else { return ().into_any() };
     let class = format!("decision {}", decision.key());
-    let when = round.decided_at.map(|d| d.format("%-d %b %H:%M UTC").to_string()).unwrap_or_default();
+    let when = round.decided_at.map(|d| crate::dates::day_month_time_utc(&d)).unwrap_or_default();
     let within = match round.within_sla() {
         Some(true) => " · within SLA",
         Some(false) => " · after the SLA",
@@ -419,7 +419,7 @@ fn DeliverableItem(ctx: Ctx, d: Deliverable) -> impl IntoView {
     let expanded = move || ctx.open.get() == Some(id);
     let toggle = move |_| ctx.open.update(|o| *o = if *o == Some(id) { None } else { Some(id) });
     let status_class = format!("status {}", d.status.key());
-    let due = d.due_date.map(|x| x.format("%-d %b").to_string());
+    let due = d.due_date.map(|x| crate::dates::day_month(&x));
     let overdue_day = d.due_at.is_some_and(|t| t.timestamp_millis() < ctx.now.get_untracked()) && !matches!(d.status, Status::Approved | Status::Rejected);
     let dd = d.clone();
     view! {
@@ -474,7 +474,7 @@ fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
             <ol class="rounds">
                 {rounds.into_iter().rev().map(|r| { let n = r.round; view! {
                     <li class="round" data-round=n>
-                        <h4>"v" {r.round} " · sent by " {r.submitted_by.clone()} " · " {r.submitted_at.format("%-d %b %H:%M UTC").to_string()}</h4>
+                        <h4>"v" {r.round} " · sent by " {r.submitted_by.clone()} " · " {crate::dates::day_month_time_utc(&r.submitted_at)}</h4>
                         <RoundBody round=r.clone()/>
                         <DecisionView round=r/>
                     </li>
@@ -795,7 +795,7 @@ fn Outbox(ctx: Ctx) -> impl IntoView {
                 {move || mails().into_iter().map(|m| view! {
                     <li data-testid="mail">
                         <p><strong>{m.subject.clone()}</strong></p>
-                        <p class="muted">"To " {m.to.clone()} " · " {m.created_at.format("%-d %b %H:%M UTC").to_string()} " · "
+                        <p class="muted">"To " {m.to.clone()} " · " {crate::dates::day_month_time_utc(&m.created_at)} " · "
                             {match (m.sent_at, m.last_error.clone()) {
                                 (Some(_), _) => "sent".to_string(),
                                 (None, Some(e)) => format!("not sent: {e}"),

@@ -50,7 +50,7 @@ pub fn OrganizationPage() -> impl IntoView {
                                 <thead><tr><th>"Name"</th><th>"Email"</th><th>"Member since"</th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|m| view! {
-                                        <tr><td>{m.name}</td><td>{m.email}</td><td>{m.joined_at.format("%Y-%m-%d").to_string()}</td></tr>
+                                        <tr><td>{m.name}</td><td>{m.email}</td><td>{crate::dates::iso_day(&m.joined_at)}</td></tr>
                                     }).collect_view()}
                                 </tbody>
                             </table>

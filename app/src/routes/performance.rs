@@ -262,8 +262,8 @@ fn DailyChart(d: Dashboard) -> impl IntoView {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let first = days.first().map(|d| d.format("%-d %b").to_string()).unwrap_or_default();
-    let last = days.last().map(|d| d.format("%-d %b").to_string()).unwrap_or_default();
+    let first = days.first().map(crate::dates::day_month).unwrap_or_default();
+    let last = days.last().map(crate::dates::day_month).unwrap_or_default();
     view! {
         <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label="Engagements per day by lane" data-testid="daily-chart">
             <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis"/>

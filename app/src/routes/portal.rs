@@ -180,7 +180,7 @@ fn Portal(v: PortalView) -> impl IntoView {
 #[component]
 fn PortalDeliverable(d: Deliverable, now: RwSignal<i64>, max: u64, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let status_class = format!("status {}", d.status.key());
-    let due = d.due_at.map(|_| format!("Due {}", d.due_date.map(|x| x.format("%a %-d %b").to_string()).unwrap_or_default()));
+    let due = d.due_at.map(|_| format!("Due {}", d.due_date.map(|x| crate::dates::weekday_day_month(&x)).unwrap_or_default()));
     let rounds = d.rounds.clone();
     let pending = d.pending().cloned();
     let open = d.status.open_for_submission();
@@ -198,7 +198,7 @@ fn PortalDeliverable(d: Deliverable, now: RwSignal<i64>, max: u64, on_change: im
             <ol class="rounds">
                 {rounds.into_iter().rev().map(|r| { let n = r.round; view! {
                     <li class="round" data-round=n>
-                        <h3>"Your v" {r.round} " · " {r.submitted_at.format("%-d %b %H:%M UTC").to_string()}</h3>
+                        <h3>"Your v" {r.round} " · " {crate::dates::day_month_time_utc(&r.submitted_at)}</h3>
                         <DecisionView round=r.clone()/>
                         <RoundBody round=r/>
                     </li>

@@ -65,7 +65,7 @@ pub fn TokensPage() -> impl IntoView {
                                                 <td>{t.name}</td>
                                                 <td><code>{t.prefix} "…"</code></td>
                                                 <td>{t.created_by}</td>
-                                                <td>{t.last_used_at.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "never".into())}</td>
+                                                <td>{t.last_used_at.map(|d| crate::dates::iso_minute_utc(&d)).unwrap_or_else(|| "never".into())}</td>
                                                 <td>{match t.revoked_at {
                                                     Some(_) => view! { <span class="muted">"revoked"</span> }.into_any(),
                                                     None => view! {
