@@ -58,6 +58,37 @@ pub fn parse_iso_day(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
+/// A time as serde writes a `DateTime<Utc>` (RFC 3339: `2026-11-24T09:05:00Z`, `…:00.123456Z`, or with an offset
+/// such as `+01:00`), converted to UTC; `None` for anything else.
+pub fn parse_utc(text: &str) -> Option<DateTime<Utc>> {
+    let (day, rest) = text.split_once(['T', 't', ' '])?;
+    let day = parse_iso_day(day)?;
+    let (clock, offset_minutes) = if let Some(clock) = rest.strip_suffix(['Z', 'z']) {
+        (clock, 0i64)
+    } else {
+        let at = rest.rfind(['+', '-'])?;
+        let (clock, offset) = rest.split_at(at);
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let (h, m) = offset[1..].split_once(':')?;
+        let two = |s: &str| (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<i64>().ok()).flatten();
+        (clock, sign * (two(h)? * 60 + two(m)?))
+    };
+    let (hms, fraction) = match clock.split_once('.') {
+        Some((hms, f)) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => (hms, f),
+        Some(_) => return None,
+        None => (clock, ""),
+    };
+    let mut parts = hms.split(':');
+    let mut two = || parts.next().filter(|s| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))?.parse::<u32>().ok();
+    let (h, m, sec) = (two()?, two()?, two()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let nanos = if fraction.is_empty() { 0 } else { fraction.parse::<u32>().ok()? * 10u32.pow(9 - fraction.len() as u32) };
+    let local = day.and_hms_nano_opt(h, m, sec, nanos)?;
+    Some(local.and_utc() - chrono::Duration::minutes(offset_minutes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +108,22 @@ mod tests {
             assert_eq!(day_month(&day), day.format("%-d %b").to_string());
             assert_eq!(month_day(&day), day.format("%b %-d").to_string());
             assert_eq!(weekday_day_month(&day), day.format("%a %-d %b").to_string());
+        }
+    }
+
+    /// Reads back what serde writes for a `DateTime<Utc>`, and what chrono reads for the offset forms.
+    #[test]
+    fn reads_times_as_serde_writes_them() {
+        let base = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap().and_hms_opt(9, 5, 0).unwrap().and_utc();
+        for t in [base, base + chrono::Duration::nanoseconds(123_456_000), base + chrono::Duration::nanoseconds(7)] {
+            let text = serde_json::to_value(t).unwrap().as_str().unwrap().to_owned();
+            assert_eq!(parse_utc(&text), Some(t), "{text}");
+        }
+        for text in ["2026-11-24T10:05:00+01:00", "2026-11-24T04:35:00.5-04:30", "2026-11-24T09:05:00z"] {
+            assert_eq!(parse_utc(text), text.parse::<DateTime<Utc>>().ok(), "{text}");
+        }
+        for bad in ["", "2026-11-24", "2026-11-24T9:05:00Z", "2026-11-24T09:05Z", "2026-11-24T09:05:00", "2026-11-24T25:00:00Z", "2026-11-24T09:05:00.Z"] {
+            assert_eq!(parse_utc(bad), None, "{bad}");
         }
     }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgKind {
     Brand,
@@ -27,7 +27,7 @@ impl OrgKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Staff of a brand or an agency.
@@ -48,7 +48,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct OrgRef {
     pub id: i64,
     pub name: String,
@@ -58,7 +58,7 @@ pub struct OrgRef {
 }
 
 /// The signed-in person, as the pages and the API see them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Me {
     pub user_id: i64,
     pub name: String,
@@ -67,7 +67,7 @@ pub struct Me {
     pub org: Option<OrgRef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct SignUp {
     pub name: String,
     pub email: String,
@@ -83,14 +83,14 @@ fn default_kind() -> String {
     "agency".into()
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct SignIn {
     pub email: String,
     pub password: String,
 }
 
 /// A colleague in the signed-in person's organization.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Member {
     pub user_id: i64,
     pub name: String,
@@ -99,7 +99,7 @@ pub struct Member {
 }
 
 /// What a colleague's invitation link offers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct MemberInvitation {
     pub org: OrgRef,
     pub invited_by: String,
@@ -108,7 +108,7 @@ pub struct MemberInvitation {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
@@ -120,7 +120,7 @@ pub struct ApiToken {
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct NewApiToken {
     pub token: ApiToken,
     /// Shown once, at creation.

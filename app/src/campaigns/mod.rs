@@ -6,7 +6,7 @@ use crate::accounts::OrgRef;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct CampaignSummary {
     pub id: i64,
     pub name: String,
@@ -16,12 +16,12 @@ pub struct CampaignSummary {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct NewCampaign {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum InvitationKind {
     /// Another organization joins the campaign as a partner.
@@ -30,7 +30,7 @@ pub enum InvitationKind {
     Creator,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct NewInvitation {
     pub kind: InvitationKind,
     /// For creator invitations: the creator in this campaign's pool.
@@ -38,7 +38,7 @@ pub struct NewInvitation {
     pub creator_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Invitation {
     pub kind: InvitationKind,
     pub campaign_id: i64,
@@ -52,7 +52,7 @@ pub struct Invitation {
 }
 
 /// What a creator sees of a campaign: only their own card and their point of contact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct CreatorCampaign {
     pub campaign_id: i64,
     pub campaign_name: String,

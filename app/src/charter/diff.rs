@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{markdown, CharterDoc, Roster, Section};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Same,
@@ -11,7 +11,7 @@ pub enum Change {
     Removed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Line {
     pub change: Change,
     pub text: String,

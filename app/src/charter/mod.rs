@@ -17,7 +17,7 @@ pub mod validate;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
     Audience,
@@ -90,7 +90,7 @@ impl Section {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Audience {
     /// Who, in one narrowly defined segment.
@@ -102,21 +102,21 @@ pub struct Audience {
     pub market: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct ValueProposition {
     /// Exactly one, by design; kept as a list so that a second one is caught, not silently dropped.
     pub propositions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct CreativeBrief {
     /// Markdown: headings, lists, emphasis.
     pub markdown: String,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum ErBasis {
     /// (likes + comments + shares + saves) / followers
@@ -135,7 +135,7 @@ impl ErBasis {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Tier {
     pub name: String,
@@ -147,7 +147,7 @@ pub struct Tier {
     pub basis: ErBasis,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Tiers {
     pub tiers: Vec<Tier>,
@@ -175,7 +175,7 @@ impl Tiers {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Pillar {
     pub name: String,
@@ -184,13 +184,13 @@ pub struct Pillar {
     pub donts: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Pillars {
     pub pillars: Vec<Pillar>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Criteria {
     /// Checklist for UGC assets.
@@ -201,7 +201,7 @@ pub struct Criteria {
     pub creator_expectations: String,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub enum Comparison {
     #[default]
     #[serde(rename = ">=")]
@@ -255,7 +255,7 @@ pub fn metric_label(key: &str) -> &str {
     METRICS.iter().find(|m| m.0 == key).map(|m| m.1).unwrap_or(key)
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct KpiTarget {
     pub lane: Option<Lane>,
@@ -264,13 +264,13 @@ pub struct KpiTarget {
     pub value: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Success {
     pub targets: Vec<KpiTarget>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum ScopeKind {
     #[default]
@@ -280,7 +280,7 @@ pub enum ScopeKind {
     Tier,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Threshold {
     pub metric: String,
@@ -293,13 +293,13 @@ pub struct Threshold {
     pub escalate_to: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Thresholds {
     pub thresholds: Vec<Threshold>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Responsibility {
     pub org_id: i64,
@@ -309,13 +309,13 @@ pub struct Responsibility {
     pub accountable: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Responsibilities {
     pub items: Vec<Responsibility>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Ownership {
     /// The one person accountable for the whole campaign; receives escalations.
@@ -324,7 +324,7 @@ pub struct Ownership {
     pub creator_contact: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct RotationSlot {
     /// e.g. "2027-Q1".
@@ -332,14 +332,14 @@ pub struct RotationSlot {
     pub lead_org_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Rotation {
     pub slots: Vec<RotationSlot>,
 }
 
 /// The whole charter.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct CharterDoc {
     pub audience: Audience,
@@ -387,7 +387,7 @@ pub fn quarter_of(date: chrono::NaiveDate) -> String {
 }
 
 /// A person who can be named in the charter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Person {
     pub user_id: i64,
     pub name: String,
@@ -395,7 +395,7 @@ pub struct Person {
 }
 
 /// Everything the validation needs to know about the campaign's people.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Roster {
     pub partners: Vec<OrgRef>,
     pub people: Vec<Person>,
@@ -422,7 +422,7 @@ impl Roster {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct SectionMeta {
     pub section: Section,
     pub version: i64,
@@ -430,14 +430,14 @@ pub struct SectionMeta {
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Signature {
     pub org: OrgRef,
     pub user_name: String,
     pub signed_at: chrono::DateTime<chrono::Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct CharterVersion {
     pub number: i64,
     pub doc: CharterDoc,
@@ -446,7 +446,7 @@ pub struct CharterVersion {
     pub signatures: Vec<Signature>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct CharterComment {
     pub id: i64,
     pub section: Section,
@@ -459,7 +459,7 @@ pub struct CharterComment {
 }
 
 /// One line of the launch checklist.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct CheckItem {
     pub ok: bool,
     /// Warnings do not block the launch.
@@ -469,7 +469,7 @@ pub struct CheckItem {
 }
 
 /// The charter page's whole state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct CharterView {
     pub campaign_id: i64,
     pub campaign_name: String,
@@ -494,7 +494,7 @@ pub struct CharterView {
 }
 
 /// What a creator sees: the creator-facing sections of the version under review, and whom to talk to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct CreatorCharter {
     pub campaign_id: i64,
     pub campaign_name: String,
@@ -506,7 +506,7 @@ pub struct CreatorCharter {
     pub comments: Vec<CharterComment>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct SaveSection {
     pub section: Section,
     pub body: serde_json::Value,
@@ -514,7 +514,7 @@ pub struct SaveSection {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct NewComment {
     pub section: Section,
     pub body: String,

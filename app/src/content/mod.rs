@@ -14,7 +14,7 @@ pub mod ssr;
 pub mod uploads;
 
 /// Where a deliverable is in its approval workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Briefed; nothing submitted yet.
@@ -59,7 +59,7 @@ impl Status {
 }
 
 /// A reviewer's decision on one round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Approved,
@@ -95,7 +95,7 @@ impl Decision {
 }
 
 /// Payout status: tracked only (no money moves through Chorus).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum Payout {
     Owed,
@@ -125,7 +125,7 @@ impl Payout {
 }
 
 /// Who reviews a lane's content, per the charter's responsibility matrix.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Reviewer {
     pub user_id: Option<i64>,
     /// "Lena Vogt (Studio Kin)", or the organization alone when the matrix names no person.
@@ -188,14 +188,14 @@ pub fn may_decide(reviewer: Option<&Reviewer>, accountable_owner: Option<i64>, u
 }
 
 /// One of the lane's approval criteria, ticked (or not) by the reviewer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Criterion {
     pub text: String,
     pub met: bool,
 }
 
 /// A lane's settings: its brief, approval SLA, budget line and default fee; its criteria come from the charter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct LaneSettings {
     pub lane: Lane,
     /// Markdown.
@@ -220,7 +220,7 @@ impl LaneSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct SaveLane {
     pub lane: Lane,
     pub brief: String,
@@ -232,7 +232,7 @@ pub struct SaveLane {
 }
 
 /// A file of a submission.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct FileRef {
     pub id: String,
     pub file_name: String,
@@ -253,7 +253,7 @@ impl FileRef {
 }
 
 /// One round (v1, v2, …) of a deliverable.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Round {
     pub submission_id: i64,
     pub round: i64,
@@ -283,7 +283,7 @@ impl Round {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Comment {
     pub id: i64,
     pub round: Option<i64>,
@@ -295,7 +295,7 @@ pub struct Comment {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Deliverable {
     pub id: i64,
     pub campaign_id: i64,
@@ -325,7 +325,7 @@ impl Deliverable {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct NewDeliverable {
     pub creator_id: i64,
     /// Defaults to the creator's lane.
@@ -342,7 +342,7 @@ pub struct NewDeliverable {
     pub fee_cents: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct NewSubmission {
     #[serde(default)]
     pub caption: String,
@@ -353,7 +353,7 @@ pub struct NewSubmission {
     pub uploads: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Review {
     /// The round decided (must be the pending one).
     pub round: i64,
@@ -368,7 +368,7 @@ pub struct Review {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct NewDeliverableComment {
     pub body: String,
     /// Partners only (ignored for creators, whose comments always reach the partners).
@@ -376,14 +376,14 @@ pub struct NewDeliverableComment {
     pub internal: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct SetPayout {
     pub payout: Payout,
     pub version: i64,
 }
 
 /// Review turnaround for one lane and one partner (or all partners when `partner` is `None`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Turnaround {
     pub lane: Lane,
     pub partner: Option<OrgRef>,
@@ -458,7 +458,7 @@ fn median(sorted: &[f64]) -> Option<f64> {
 }
 
 /// An escalation: something a named person must act on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Escalation {
     pub id: i64,
     pub campaign_id: i64,
@@ -479,7 +479,7 @@ pub struct Escalation {
     pub deliverable_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct UpdateEscalation {
     /// `acknowledged` or `resolved` (or `open` to reopen).
     pub status: String,
@@ -489,7 +489,7 @@ pub struct UpdateEscalation {
 }
 
 /// A mail that Chorus sent or keeps for reading (no SMTP server configured).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct OutboxMail {
     pub id: i64,
     pub to: String,
@@ -501,7 +501,7 @@ pub struct OutboxMail {
 }
 
 /// A creator the partners can brief (for the new-deliverable form).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Briefable {
     pub creator_id: i64,
     pub name: String,
@@ -510,7 +510,7 @@ pub struct Briefable {
 }
 
 /// The partners' content page: both lanes side by side.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct ContentView {
     pub campaign_id: i64,
     pub campaign_name: String,
@@ -530,7 +530,7 @@ pub struct ContentView {
 }
 
 /// What a lane means for the creator: its brief, criteria and review time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct PortalLane {
     pub lane: Lane,
     pub brief: String,
@@ -539,7 +539,7 @@ pub struct PortalLane {
 }
 
 /// A creator's page for one campaign: only what is addressed to them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct PortalView {
     pub campaign_id: i64,
     pub campaign_name: String,
@@ -555,7 +555,7 @@ pub struct PortalView {
 }
 
 /// The state of one upload, for progress and resuming.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct UploadState {
     pub id: String,
     pub file_name: String,
@@ -567,7 +567,7 @@ pub struct UploadState {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct StartUpload {
     pub file_name: String,
     pub size: i64,

@@ -10,7 +10,7 @@ pub mod check;
 pub mod storage;
 
 /// The kinds of file a draft may carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaKind {
     Jpeg,

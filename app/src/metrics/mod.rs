@@ -12,7 +12,7 @@ pub mod kpi;
 pub mod ssr;
 
 /// A post or asset whose numbers are tracked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Post {
     pub id: i64,
     pub campaign_id: i64,
@@ -26,7 +26,7 @@ pub struct Post {
     pub followers: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(deny_unknown_fields)]
 pub struct NewPost {
     pub creator_id: i64,
@@ -43,7 +43,7 @@ pub struct NewPost {
 }
 
 /// One post's figures for one day. Unknown fields are refused (a misspelt metric never vanishes silently).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(deny_unknown_fields)]
 pub struct DailyFigures {
     pub post_id: i64,
@@ -99,7 +99,7 @@ impl DailyFigures {
 }
 
 /// A batch of daily figures and where they come from (e.g. "api:shopify-sync", "manual", "csv:june.csv").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(deny_unknown_fields)]
 pub struct Ingest {
     #[serde(default = "default_source")]
@@ -112,7 +112,7 @@ fn default_source() -> String {
 }
 
 /// What a batch did: new rows, corrected rows (their old figures kept), and unchanged rows.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct IngestResult {
     pub inserted: i64,
     pub corrected: i64,
@@ -120,7 +120,7 @@ pub struct IngestResult {
 }
 
 /// One row of a cut (a lane, a partner, a tier, a creator, a platform): its summed figures.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Cut {
     pub key: String,
     pub label: String,
@@ -131,7 +131,7 @@ pub struct Cut {
 }
 
 /// One lane's figures on one day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct DayPoint {
     pub day: chrono::NaiveDate,
     pub lane: Lane,
@@ -139,7 +139,7 @@ pub struct DayPoint {
 }
 
 /// A charter target and where the campaign stands against it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Pacing {
     pub lane: Option<Lane>,
     pub metric: String,
@@ -152,7 +152,7 @@ pub struct Pacing {
 }
 
 /// A lane's budget line: the plan, the fees committed to deliverables, and the spend reported in figures.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct BudgetLine {
     pub lane: Lane,
     pub budget_cents: i64,
@@ -161,7 +161,7 @@ pub struct BudgetLine {
 }
 
 /// The one shared dashboard of a campaign: the same for every partner.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Dashboard {
     pub campaign_id: i64,
     pub campaign_name: String,

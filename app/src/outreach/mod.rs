@@ -8,7 +8,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Prospect,
@@ -90,7 +90,7 @@ impl Stage {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum Lane {
     Influencer,
@@ -121,7 +121,7 @@ impl Lane {
 
 pub const PLATFORMS: [&str; 6] = ["instagram", "tiktok", "youtube", "x", "twitch", "other"];
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Card {
     pub id: i64,
     pub campaign_id: i64,
@@ -165,7 +165,7 @@ impl Card {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Board {
     pub campaign: CampaignSummary,
     pub cards: Vec<Card>,
@@ -177,7 +177,7 @@ pub struct Board {
     pub head: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct NewCreator {
     pub name: String,
     pub platform: String,
@@ -335,7 +335,7 @@ fn default_lane() -> String {
     "influencer".into()
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct MoveCard {
     pub stage: Stage,
     /// The version the mover saw; a stale one is refused with a conflict.

@@ -14,7 +14,7 @@ pub mod import;
 pub mod ssr;
 
 /// One of a creator's accounts with its recent averages (per post).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct PlatformStats {
     pub platform: String,
@@ -29,7 +29,7 @@ pub struct PlatformStats {
 }
 
 /// The engagement figures that tiering needs, as cards carry them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Metrics {
     pub followers: i64,
     pub avg_reach: Option<i64>,
@@ -76,7 +76,7 @@ impl Metrics {
 }
 
 /// Where a creator stands against the campaign's tier definitions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Tiering {
     /// The tier whose follower band the creator falls in, if any.
     pub follower_tier: Option<String>,
@@ -180,7 +180,7 @@ pub fn pct(rate: Option<f64>) -> String {
 }
 
 /// The editable profile of a creator (everything but the handles and the board fields).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct Profile {
     pub name: String,
@@ -195,7 +195,7 @@ pub struct Profile {
 }
 
 /// One entry of a creator's history: moves, notes, owner changes, edits, merges.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct HistoryEntry {
     pub id: i64,
     /// "added", "moved", "owner", "note", "edited", "handle", "merged", "imported", "next_action".
@@ -207,7 +207,7 @@ pub struct HistoryEntry {
 }
 
 /// Everything a card's detail shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct CreatorDetail {
     pub card: Card,
     pub profile: Profile,
@@ -218,7 +218,7 @@ pub struct CreatorDetail {
 }
 
 /// A person at a partner organization, for the owner pickers and the person filter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct PartnerPerson {
     pub user_id: i64,
     pub name: String,
@@ -226,7 +226,7 @@ pub struct PartnerPerson {
 }
 
 /// A change of relationship owner. `user_id` must belong to `org_id`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct ChangeOwner {
     pub org_id: i64,
     #[serde(default)]
@@ -235,7 +235,7 @@ pub struct ChangeOwner {
 }
 
 /// The next action and its due date (YYYY-MM-DD).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct SetNextAction {
     #[serde(default)]
     pub text: Option<String>,
@@ -245,7 +245,7 @@ pub struct SetNextAction {
 }
 
 /// An edit of the profile and the primary handle's figures, based on `version`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct EditCreator {
     pub profile: Profile,
     /// Figures of the primary handle (platform and handle themselves do not change here).
@@ -255,20 +255,20 @@ pub struct EditCreator {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct NewNote {
     pub text: String,
 }
 
 /// Merge `from` into the creator addressed: handles, history and notes move over; `from` is removed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Merge {
     pub from_id: i64,
 }
 
 /// A problem with one cell (or a whole row) of an imported file. Rows count from 1 for the header,
 /// so row 2 is the first creator: the number a spreadsheet shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct RowIssue {
     pub row: usize,
     /// The column's header, when the problem is in one cell.
@@ -277,7 +277,7 @@ pub struct RowIssue {
 }
 
 /// A row that names a creator already in the pool, or one named by an earlier row of the same file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Duplicate {
     pub row: usize,
     pub platform: String,
@@ -290,7 +290,7 @@ pub struct Duplicate {
 }
 
 /// What an uploaded file would do, before anything is written.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct ImportPreview {
     pub import_id: i64,
     pub filename: String,
@@ -307,7 +307,7 @@ pub struct ImportPreview {
     pub status: ImportStatus,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportStatus {
     Previewed,
@@ -317,14 +317,14 @@ pub enum ImportStatus {
 
 /// How to apply a previewed import: everything (refused if any row is invalid or a duplicate) or
 /// only the valid rows. "Import nothing" is discarding it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplyMode {
     All,
     ValidOnly,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct ImportResult {
     pub import_id: i64,
     pub imported: usize,

@@ -12,7 +12,7 @@ use super::{ClientMsg, PortalMsg, ServerMsg};
 
 /// What a page reads off the socket: the whole `ServerMsg`, or a smaller enum of the messages it can receive (the
 /// creator portal's `PortalMsg`), so that a page's code includes only the decoders it needs.
-pub trait LiveMsg: serde::de::DeserializeOwned + 'static {
+pub trait LiveMsg: crate::json_text::FromJson + 'static {
     /// The event's sequence number, for a message that carries a logged event.
     fn event_seq(&self) -> Option<i64>;
 }

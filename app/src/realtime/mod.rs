@@ -1,6 +1,8 @@
 //! Live updates: the event every committed change appends, and the WebSocket messages that carry it.
 use serde::{Deserialize, Serialize};
 
+use crate::json_text::{DecodeError, FromJson};
+
 use crate::accounts::OrgRef;
 use crate::outreach::{Card, Stage};
 
@@ -12,7 +14,7 @@ pub mod log;
 pub mod client;
 
 /// Who made a change, as everyone else sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct Actor {
     pub user_id: i64,
     pub name: String,
@@ -41,23 +43,15 @@ macro_rules! changes {
             pub const KINDS: &'static [&'static str] = &[$($tag),*];
 
             /// The change of this `kind` whose payload is `data`.
-            pub fn decode(kind: &str, data: &serde_json::Value) -> serde_json::Result<Change> {
+            pub fn decode(kind: &str, data: &serde_json::Value) -> Result<Change, DecodeError> {
+                let fields = crate::json_text::object(data).map_err(|e| DecodeError::new(format!("data: {e}")))?;
                 match kind {
-                    $( $tag => Ok(Change::$variant { $($field: field(data, stringify!($field))?),* }), )*
-                    other => Err(serde::de::Error::unknown_variant(other, Self::KINDS)),
+                    $( $tag => Ok(Change::$variant { $($field: crate::json_text::field(fields, stringify!($field))?),* }), )*
+                    other => Err(DecodeError::unknown_variant(other, Self::KINDS)),
                 }
             }
         }
     };
-}
-
-/// One field of a payload. A missing field reads as JSON `null`, so it is `None` when optional and an error naming
-/// it otherwise.
-fn field<T: serde::de::DeserializeOwned>(data: &serde_json::Value, name: &'static str) -> serde_json::Result<T> {
-    match data.get(name) {
-        Some(value) => T::deserialize(value).map_err(|e| serde::de::Error::custom(format_args!("{name}: {e}"))),
-        None => T::deserialize(&serde_json::Value::Null).map_err(|_| serde::de::Error::missing_field(name)),
-    }
 }
 
 changes! {
@@ -116,22 +110,21 @@ pub struct Event {
     pub change: Change,
 }
 
-/// Read without serde's buffering for flattened fields: the fixed fields first, then the change from its kind and
-/// its data, which is kept as a JSON value until the kind is known (see `changes!`).
+/// Read by hand: the fixed fields, then the change from its `kind` and its `data` (see `changes!`).
+impl FromJson for Event {
+    fn from_json(v: &serde_json::Value) -> Result<Self, DecodeError> {
+        use crate::json_text::field;
+        let o = crate::json_text::object(v)?;
+        let kind: String = field(o, "kind")?;
+        let change = Change::decode(&kind, o.get("data").unwrap_or(&serde_json::Value::Null))?;
+        Ok(Event { campaign_id: field(o, "campaign_id")?, seq: field(o, "seq")?, at: field(o, "at")?, actor: field(o, "actor")?, change })
+    }
+}
+
+/// serde reads an event (the server's log, tests) through the same decoder as the browser.
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Wire {
-            campaign_id: i64,
-            seq: i64,
-            at: chrono::DateTime<chrono::Utc>,
-            actor: Actor,
-            kind: String,
-            data: serde_json::Value,
-        }
-        let w = Wire::deserialize(deserializer)?;
-        let change = Change::decode(&w.kind, &w.data).map_err(serde::de::Error::custom)?;
-        Ok(Event { campaign_id: w.campaign_id, seq: w.seq, at: w.at, actor: w.actor, change })
+        crate::json_text::deserialize_via_value(deserializer)
     }
 }
 
@@ -307,7 +300,7 @@ mod tests {
         let event = r#"{"type":"event","event":{"campaign_id":1,"seq":2,"at":"2026-11-24T10:00:00Z","actor":{"user_id":1,"name":"A","org_id":null,"org_name":null},"kind":"card_moved","data":{"card_id":5}}}"#;
         assert!(err(event).contains("missing field `name`"), "{}", err(event));
         let wrong = event.replace(r#""card_id":5"#, r#""card_id":"five","name":"Ava","from":"prospect","to":"contacted","version":2"#);
-        assert!(err(&wrong).contains("card_id: invalid type"), "{}", err(&wrong));
+        assert!(err(&wrong).contains("card_id: expected a whole number, found a string"), "{}", err(&wrong));
         let unknown = event.replace("card_moved", "card_teleported");
         assert!(err(&unknown).contains("unknown variant `card_teleported`"), "{}", err(&unknown));
     }
@@ -325,7 +318,7 @@ mod tests {
 }
 
 /// What a browser tab (or any client) sends on its one WebSocket.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ClientMsg {
     /// Start receiving a campaign's events after `after` (the last sequence number seen).
@@ -337,7 +330,7 @@ pub enum ClientMsg {
 }
 
 /// What the server sends.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, crate::json_text::FromJson)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     Subscribed { campaign_id: i64, head: i64 },
@@ -364,82 +357,29 @@ pub enum PortalMsg {
     Other,
 }
 
-/// Every field a `ServerMsg` may have, by name. Reading a message into this plain struct and then choosing the
-/// variant by `type` avoids serde's derived decoder for internally tagged enums, which buffers the whole message
-/// in its private `Content` tree and so compiles a second decoder for everything inside it into the WASM.
-#[derive(Deserialize)]
-struct WireMsg {
-    #[serde(rename = "type")]
-    kind: String,
-    campaign_id: Option<i64>,
-    head: Option<i64>,
-    event: Option<Event>,
-    reason: Option<String>,
-    code: Option<crate::error::ErrorCode>,
-    message: Option<String>,
-    user_id: Option<i64>,
-    name: Option<String>,
-    org_name: Option<String>,
-    section: Option<String>,
-    job: Option<String>,
-    by: Option<String>,
-    done: Option<u64>,
-    total: Option<u64>,
-    text: Option<String>,
-}
-
-fn required<T, E: serde::de::Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
-    value.ok_or_else(|| E::missing_field(field))
-}
-
+/// serde reads a message (tests, the benchmark's clients) through the same decoder as the browser.
 impl<'de> Deserialize<'de> for ServerMsg {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        const KINDS: &[&str] = &["subscribed", "event", "reset", "error", "presence", "progress", "portal", "pong"];
-        let w = WireMsg::deserialize(deserializer)?;
-        Ok(match w.kind.as_str() {
-            "subscribed" => ServerMsg::Subscribed { campaign_id: required(w.campaign_id, "campaign_id")?, head: required(w.head, "head")? },
-            "event" => ServerMsg::Event { event: required(w.event, "event")? },
-            "reset" => ServerMsg::Reset { campaign_id: required(w.campaign_id, "campaign_id")?, reason: required(w.reason, "reason")? },
-            "error" => ServerMsg::Error { campaign_id: w.campaign_id, code: required(w.code, "code")?, message: required(w.message, "message")? },
-            "presence" => ServerMsg::Presence {
-                campaign_id: required(w.campaign_id, "campaign_id")?,
-                user_id: required(w.user_id, "user_id")?,
-                name: required(w.name, "name")?,
-                org_name: w.org_name,
-                section: w.section,
-            },
-            "progress" => ServerMsg::Progress {
-                campaign_id: required(w.campaign_id, "campaign_id")?,
-                job: required(w.job, "job")?,
-                by: required(w.by, "by")?,
-                done: required(w.done, "done")?,
-                total: required(w.total, "total")?,
-            },
-            "portal" => ServerMsg::Portal { campaign_id: required(w.campaign_id, "campaign_id")?, text: required(w.text, "text")? },
-            "pong" => ServerMsg::Pong,
-            other => return Err(serde::de::Error::unknown_variant(other, KINDS)),
-        })
+        crate::json_text::deserialize_via_value(deserializer)
     }
 }
 
 /// The portal's few fields; everything else in a message is skipped unread.
-impl<'de> Deserialize<'de> for PortalMsg {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Wire {
-            #[serde(rename = "type")]
-            kind: String,
-            campaign_id: Option<i64>,
-            head: Option<i64>,
-            reason: Option<String>,
-            text: Option<String>,
-        }
-        let w = Wire::deserialize(deserializer)?;
-        Ok(match w.kind.as_str() {
-            "subscribed" => PortalMsg::Subscribed { campaign_id: required(w.campaign_id, "campaign_id")?, head: required(w.head, "head")? },
-            "portal" => PortalMsg::Portal { campaign_id: required(w.campaign_id, "campaign_id")?, text: required(w.text, "text")? },
-            "reset" => PortalMsg::Reset { campaign_id: required(w.campaign_id, "campaign_id")?, reason: required(w.reason, "reason")? },
+impl FromJson for PortalMsg {
+    fn from_json(v: &serde_json::Value) -> Result<Self, DecodeError> {
+        use crate::json_text::field;
+        let o = crate::json_text::object(v)?;
+        Ok(match crate::json_text::tag(o, "type")? {
+            "subscribed" => PortalMsg::Subscribed { campaign_id: field(o, "campaign_id")?, head: field(o, "head")? },
+            "portal" => PortalMsg::Portal { campaign_id: field(o, "campaign_id")?, text: field(o, "text")? },
+            "reset" => PortalMsg::Reset { campaign_id: field(o, "campaign_id")?, reason: field(o, "reason")? },
             _ => PortalMsg::Other,
         })
+    }
+}
+
+impl<'de> Deserialize<'de> for PortalMsg {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::json_text::deserialize_via_value(deserializer)
     }
 }

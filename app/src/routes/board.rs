@@ -18,7 +18,7 @@ use crate::outreach::{Board, Card, Lane, Stage, PLATFORMS};
 use crate::pool::{pct, tier_for, PartnerPerson};
 use crate::realtime::{Change, Event, ServerMsg};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct BoardData {
     pub board: Board,
     /// This quarter and its UGC strategy lead, from the charter.

@@ -12,7 +12,7 @@ use crate::outreach::{Card, Lane, NewCreator, PLATFORMS};
 use crate::pool::{ApplyMode, ImportPreview, ImportResult, PlatformStats};
 
 /// The add-a-creator form as typed: counts may be written "12,000" or "12.5K".
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[serde(default)]
 pub struct CreatorForm {
     pub name: String,

@@ -9,7 +9,7 @@ use crate::components::pwa::PwaHead;
 use crate::components::{ErrorNotice, PartnerChip};
 use crate::error::AppError;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub enum Home {
     SignedOut,
     Member { me: Me, campaigns: Vec<CampaignSummary> },

@@ -9,7 +9,7 @@ use crate::campaigns::{Invitation, InvitationKind};
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 pub struct InviteView {
     pub invitation: Invitation,
     pub me: Option<Me>,

@@ -46,7 +46,7 @@ mod http {
     use crate::error::AppError;
 
     /// Sends a request to the JSON API and reads the answer (or the error it explains).
-    pub async fn send<T: serde::de::DeserializeOwned>(method: &str, url: &str, body: Option<&JsValue>, content_type: &str) -> Result<T, AppError> {
+    pub async fn send<T: crate::json_text::FromJson>(method: &str, url: &str, body: Option<&JsValue>, content_type: &str) -> Result<T, AppError> {
         let dropped = || AppError::validation("file", "The connection dropped: try again");
         let init = RequestInit::new();
         init.set_method(method);
@@ -65,10 +65,10 @@ mod http {
             return Err(AppError::validation("file", "The file is larger than 30 MB: split it"));
         }
         if !(200..300).contains(&status) {
-            return Err(serde_json::from_str::<AppError>(&text).unwrap_or_else(|_| dropped()));
+            return Err(crate::json_text::from_text::<AppError>(&text).unwrap_or_else(|_| dropped()));
         }
         let text = if text.is_empty() { "null".to_string() } else { text };
-        serde_json::from_str(&text).map_err(|_| dropped())
+        crate::json_text::from_text(&text).map_err(|_| dropped())
     }
 }
 
