@@ -398,7 +398,7 @@ mod upload {
     }
 
     fn message(text: &str) -> String {
-        serde_json::from_str::<crate::error::AppError>(text).map(|e| e.message).unwrap_or_else(|_| text.chars().take(200).collect())
+        crate::json_text::from_text::<crate::error::AppError>(text).map(|e| e.message).unwrap_or_else(|_| text.chars().take(200).collect())
     }
 
     /// Uploads one file; returns its upload id.
@@ -417,7 +417,7 @@ mod upload {
         for attempt in 0..RETRIES {
             match fetch("POST", &url, Some(&JsValue::from_str(&start)), true).await {
                 Ok((201 | 200, text)) => {
-                    state = serde_json::from_str(&text).ok();
+                    state = crate::json_text::from_text(&text).ok();
                     break;
                 }
                 Ok((_, text)) => return Err(message(&text)),
@@ -436,11 +436,11 @@ mod upload {
             match fetch("PUT", &put, Some(&chunk.into()), false).await {
                 Ok((200, text)) => {
                     failures = 0;
-                    state = serde_json::from_str(&text).map_err(|_| "unexpected answer")?;
+                    state = crate::json_text::from_text(&text).map_err(|_| "unexpected answer")?;
                 }
                 // The server has a different offset (a retried chunk that did arrive, or one that did not): resume there.
                 Ok((409, text)) => {
-                    let current = serde_json::from_str::<crate::error::AppError>(&text)
+                    let current = crate::json_text::from_text::<crate::error::AppError>(&text)
                         .ok()
                         .and_then(|e| e.current)
                         .and_then(|c| crate::json_text::read_value::<UploadState>(&c));
@@ -455,7 +455,7 @@ mod upload {
                     sleep(400 * 2i32.pow(failures.min(5))).await;
                     // Ask where to continue (the chunk may have arrived before the connection dropped).
                     if let Ok((200, text)) = fetch("GET", &format!("/api/v1/uploads/{id}"), None, true).await {
-                        if let Ok(s) = serde_json::from_str(&text) {
+                        if let Ok(s) = crate::json_text::from_text(&text) {
                             state = s;
                         }
                     }
