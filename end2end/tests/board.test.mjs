@@ -191,3 +191,38 @@ test('the board downloads the core and the board\'s code only; the home page\'s 
   assert.ok([...wasm.files].some((p) => p.includes('split_partner_pages_')), 'the charter\'s code came when it was opened');
   await ctx.close();
 });
+
+test('forms that call the server work in the hydrated page and without JavaScript', async () => {
+  // Hydrated: a campaign started from the home page opens its board; an API token is shown once.
+  const a = await (await contextFor(browser, server, agency)).newPage();
+  await a.goto(`${server.base}/settings/tokens`);
+  await a.locator('section.page[data-hydrated="yes"]').waitFor({ timeout: 30000 });
+  await a.getByLabel('Token name').fill('Reporting sync');
+  await a.getByRole('button', { name: 'Create token' }).click();
+  assert.match(await a.getByTestId('new-token').textContent({ timeout: 10000 }), /^chorus_/);
+  await a.getByRole('cell', { name: 'Reporting sync' }).waitFor();
+  await a.goto(`${server.base}/`);
+  await a.waitForLoadState('networkidle');
+  await a.getByLabel('Name').fill('Autumn Trails');
+  await a.getByRole('button', { name: 'Create', exact: true }).click();
+  await a.waitForURL(/\/campaigns\/\d+$/, { timeout: 10000 });
+  await a.locator('.live[data-status="live"]').waitFor({ timeout: 30000 });
+  await a.context().close();
+
+  // Without JavaScript the same forms post to the server functions and come back with the result.
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const [name, value] = agency.split('=');
+  await ctx.addCookies([{ name, value, url: server.base, httpOnly: true, sameSite: 'Lax' }]);
+  const n = await ctx.newPage();
+  await n.goto(`${server.base}/settings/tokens`);
+  await n.getByLabel('Token name').fill('Nightly export');
+  await n.getByRole('button', { name: 'Create token' }).click();
+  await n.waitForURL(/\/settings\/tokens\??$/);
+  await n.getByRole('cell', { name: 'Nightly export' }).waitFor({ timeout: 10000 });
+  await n.goto(`${server.base}/`);
+  await n.getByLabel('Name').fill('Winter Peaks');
+  await n.getByRole('button', { name: 'Create', exact: true }).click();
+  await n.waitForURL(/\/campaigns\/\d+$/, { timeout: 10000 });
+  await n.getByText('Winter Peaks').first().waitFor();
+  await ctx.close();
+});

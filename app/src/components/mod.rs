@@ -19,6 +19,30 @@ pub fn new_key() -> String {
     }
 }
 
+/// The fields of a submitted form, read by name.
+///
+/// The forms that call a server function post to it (`method="post"`, `action` = its URL), so they work before the
+/// page is hydrated and without JavaScript: the browser sends the fields URL-encoded, as the server function
+/// reads them, and is sent back. Once hydrated, `on:submit` stops that post and reads the fields with this, then
+/// dispatches the action. That is what Leptos' `ActionForm` does, without the query-string decoder (serde_qs)
+/// and form reader it carries into the WASM (about 27 kB brotli for the pages that have such a form).
+pub struct Submitted(web_sys::FormData);
+
+impl Submitted {
+    /// Stops the browser's own post and reads the form; `None` if the event is not from a form.
+    pub fn take(ev: &leptos::ev::SubmitEvent) -> Option<Submitted> {
+        use leptos::wasm_bindgen::JsCast;
+        ev.prevent_default();
+        let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;
+        web_sys::FormData::new_with_form(&form).ok().map(Submitted)
+    }
+
+    /// A field's text (empty when absent).
+    pub fn get(&self, name: &str) -> String {
+        self.0.get(name).as_string().unwrap_or_default()
+    }
+}
+
 /// A partner's name on its colour, used wherever ownership is shown.
 #[component]
 pub fn PartnerChip(org: OrgRef) -> impl IntoView {

@@ -158,7 +158,28 @@ pub fn AddCreator() -> impl IntoView {
     view! {
         <section class="panel" data-testid="add-creator">
             <h2>"Add a creator to the pool"</h2>
-            <ActionForm action=action attr:class="stack compact">
+            <form method="post" action={<AddCreator as leptos::server_fn::ServerFn>::url()} class="stack compact" on:submit=move |ev| {
+                let Some(f) = crate::components::Submitted::take(&ev) else { return };
+                let v = |name: &str| f.get(&format!("form[{name}]"));
+                let form = CreatorForm {
+                    name: v("name"),
+                    platform: v("platform"),
+                    handle: v("handle"),
+                    followers: v("followers"),
+                    avg_reach: v("avg_reach"),
+                    avg_likes: v("avg_likes"),
+                    avg_comments: v("avg_comments"),
+                    avg_shares: v("avg_shares"),
+                    avg_saves: v("avg_saves"),
+                    lane: v("lane"),
+                    next_action: v("next_action"),
+                    next_action_due: v("next_action_due"),
+                    country: v("country"),
+                    contact_email: v("contact_email"),
+                    allow_similar: v("allow_similar"),
+                };
+                action.dispatch(AddCreator { campaign_id: ctx.campaign_id, form, key: f.get("key") });
+            }>
                 <input type="hidden" name="campaign_id" value=ctx.campaign_id/>
                 <input type="hidden" name="key" prop:value=move || key.get()/>
                 <label>"Name" <input name="form[name]" required autocomplete="off"/></label>
@@ -198,7 +219,7 @@ pub fn AddCreator() -> impl IntoView {
                     </div>
                 </details>
                 <button type="submit" class="button primary">"Add to the pool"</button>
-            </ActionForm>
+            </form>
             {move || action.value().get().and_then(|r| r.err()).map(|e| {
                 let existing = e.current.as_ref().and_then(crate::json_text::read_value::<Card>);
                 let same_handle = e.field.as_deref() == Some("handle");

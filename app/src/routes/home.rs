@@ -1,6 +1,5 @@
 //! Home: a member's campaigns (and a new one), a creator's own campaigns, or the welcome page.
 use leptos::prelude::*;
-use leptos::form::ActionForm;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::Me;
@@ -94,10 +93,14 @@ fn MemberHome(me: Me, campaigns: Vec<CampaignSummary>) -> impl IntoView {
                 }.into_any()
             }}
             <h2>"Start a campaign"</h2>
-            <ActionForm action=create attr:class="row">
+            <form method="post" action={<CreateCampaign as leptos::server_fn::ServerFn>::url()} class="row" on:submit=move |ev| {
+                if let Some(f) = crate::components::Submitted::take(&ev) {
+                    create.dispatch(CreateCampaign { name: f.get("name") });
+                }
+            }>
                 <label class="grow">"Name" <input name="name" required placeholder="e.g. Trailhead Spring Launch"/></label>
                 <button type="submit" class="button primary">"Create"</button>
-            </ActionForm>
+            </form>
             {move || error().map(|e| view! { <ErrorNotice error=e/> })}
         </section>
     }

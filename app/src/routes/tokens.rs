@@ -31,17 +31,24 @@ pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let tokens = crate::json_text::resource(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
+    // "yes" once the page runs in the browser (before that, the form posts without JavaScript).
+    let hydrated = RwSignal::new("no");
+    Effect::new(move |_| hydrated.set("yes"));
     view! {
-        <section class="page">
+        <section class="page" data-hydrated=move || hydrated.get()>
             <h1>"API tokens"</h1>
             <p class="muted">
                 "Integrations push and read data through the " <a href="/api/v1/openapi.json">"JSON API"</a>
                 " with a token of your organization: send it as " <code>"Authorization: Bearer …"</code> "."
             </p>
-            <ActionForm action=create attr:class="row">
+            <form method="post" action={<CreateToken as leptos::server_fn::ServerFn>::url()} class="row" on:submit=move |ev| {
+                if let Some(f) = crate::components::Submitted::take(&ev) {
+                    create.dispatch(CreateToken { name: f.get("name") });
+                }
+            }>
                 <label class="grow">"Token name" <input name="name" required placeholder="e.g. Reporting sync"/></label>
                 <button type="submit" class="button primary">"Create token"</button>
-            </ActionForm>
+            </form>
             {move || create.value().get().map(|r| match r {
                 Ok(t) => view! {
                     <div class="notice success" role="status">
