@@ -10,7 +10,6 @@ use leptos::server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-
 /// JSON in and out, read from text.
 pub struct JsonTextEncoding;
 
@@ -145,6 +144,9 @@ impl DecodeError {
         };
         DecodeError(format!("expected {what}, found {found}"))
     }
+    fn missing(field: &str) -> Self {
+        DecodeError(format!("missing field `{field}`"))
+    }
     pub fn unknown_variant(found: &str, expected: &[&str]) -> Self {
         DecodeError(format!("unknown variant `{found}`, expected one of {}", expected.join(", ")))
     }
@@ -173,7 +175,7 @@ pub fn item<T: FromJson>(items: &[Value], i: usize) -> Result<T, DecodeError> {
 pub fn field<T: FromJson>(obj: &Map<String, Value>, name: &str) -> Result<T, DecodeError> {
     match obj.get(name) {
         Some(v) => T::from_json(v).map_err(|e| e.at(name)),
-        None => T::absent().ok_or_else(|| DecodeError(format!("missing field `{name}`"))),
+        None => T::absent().ok_or_else(|| DecodeError::missing(name)),
     }
 }
 
@@ -192,7 +194,7 @@ pub fn tag<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<&'a str, Decod
     match obj.get(name) {
         Some(Value::String(s)) => Ok(s),
         Some(v) => Err(DecodeError::expected("a string", v).at(name)),
-        None => Err(DecodeError(format!("missing field `{name}`"))),
+        None => Err(DecodeError::missing(name)),
     }
 }
 
@@ -296,17 +298,16 @@ impl<A: FromJson, B: FromJson, C: FromJson> FromJson for (A, B, C) {
     }
 }
 
-impl<T: FromJson> FromJson for std::collections::BTreeMap<String, T> {
-    fn from_json(v: &Value) -> Result<Self, DecodeError> {
-        object(v)?.iter().map(|(k, x)| Ok((k.clone(), T::from_json(x).map_err(|e| e.at(k))?))).collect()
-    }
+macro_rules! maps {
+    ($($map:ident),*) => {$(
+        impl<T: FromJson> FromJson for std::collections::$map<String, T> {
+            fn from_json(v: &Value) -> Result<Self, DecodeError> {
+                object(v)?.iter().map(|(k, x)| Ok((k.clone(), T::from_json(x).map_err(|e| e.at(k))?))).collect()
+            }
+        }
+    )*};
 }
-
-impl<T: FromJson> FromJson for std::collections::HashMap<String, T> {
-    fn from_json(v: &Value) -> Result<Self, DecodeError> {
-        object(v)?.iter().map(|(k, x)| Ok((k.clone(), T::from_json(x).map_err(|e| e.at(k))?))).collect()
-    }
-}
+maps!(BTreeMap, HashMap);
 
 impl<T: FromJson, E: FromJson> FromJson for Result<T, E> {
     fn from_json(v: &Value) -> Result<Self, DecodeError> {
