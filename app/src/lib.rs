@@ -31,152 +31,111 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, Lazy, SsrMode};
+use leptos_router::{path, SsrMode};
 
-/// Every page but "not found" is loaded lazily, in four groups, each a WASM file of its own (built with
-/// `cargo leptos build --split`; the server-rendered page preloads the group it needs):
-/// - **account**: signing in and up, accepting an invitation, and the home page (a partner's campaigns or a
-///   creator's): small, and what everyone opens first;
+/// Chorus is built in Leptos' *islands* mode: every page is rendered on the server, and only its interactive
+/// parts (the islands) are compiled for the browser and hydrated there. Moving between pages is an ordinary page
+/// load. Pages with nothing to do in the browser (signing in and up, invitations, the creator's campaign list, the
+/// printable charter) send no WASM at all.
+///
+/// The islands come in four groups, each loaded lazily, a WASM file of its own (built with
+/// `cargo leptos build --split`), so a page downloads the framework's core and its own group only:
+/// - **home**: starting a campaign, on a partner's home page;
 /// - **board**: the outreach board, the page partners open most and keep open all day;
-/// - **partner**: the partners' other pages (charter, content approvals, performance, the organization's
-///   settings), which the board does not need;
+/// - **partner**: the partners' other pages (charter, content approvals, performance, API tokens, the
+///   organization's settings), which the board does not need;
 /// - **portal**: the creator portal (a phone on a mobile network: it never downloads the partner pages).
 ///
-/// Groups rather than one file per page: the splitter puts every function used by a distinct set of lazy
-/// functions into a file of its own, so fifteen lazy pages gave about 250 small files (169 requests to open the
-/// board) for a few percent less to download; four groups give sixteen. More split points make every page
-/// heavier: the code shared between groups is cut into more, smaller files that compress less well (seven groups:
-/// 138 files, the board 531 kB instead of 497 kB; see docs/PERFORMANCE.md).
-#[derive(Clone, Copy, Debug)]
-pub enum AccountPage {
-    SignIn,
-    SignUp,
-    Invite,
-    Join,
-    Home,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub enum BoardPage {
-    Board,
-}
-
-#[derive(Clone, Copy, Debug)]
+/// Groups rather than one island per page: the splitter puts every function used by a distinct set of lazy
+/// functions into a file of its own, so more split points cut the code the pages share into more, smaller files
+/// that compress less well (see docs/PERFORMANCE.md).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum PartnerPage {
     Charter,
-    CharterPrint,
     Content,
     Performance,
     Tokens,
     Organization,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum PortalPage {
-    Home,
     Campaign,
     Charter,
 }
 
-#[leptos::lazy]
-fn account_pages(page: AccountPage) -> AnyView {
-    match page {
-        AccountPage::SignIn => routes::auth::SignInPage().into_any(),
-        AccountPage::SignUp => routes::auth::SignUpPage().into_any(),
-        AccountPage::Invite => routes::invite::InvitePage().into_any(),
-        AccountPage::Join => routes::join::JoinPage().into_any(),
-        AccountPage::Home => routes::home::HomePage().into_any(),
-    }
+/// The board, with the filters the address asked for.
+#[leptos::island(lazy)]
+pub fn BoardIsland(id: i64, filters: routes::board::Filters) -> impl IntoView {
+    routes::board::BoardPage(routes::board::BoardPageProps { id, filters })
 }
 
-#[leptos::lazy]
-fn board_pages(page: BoardPage) -> AnyView {
+/// A partner page of a campaign (`id`; 0 for the settings pages).
+#[leptos::island(lazy)]
+pub fn PartnerIsland(page: PartnerPage, id: i64) -> impl IntoView {
     match page {
-        BoardPage::Board => routes::board::BoardPage().into_any(),
-    }
-}
-
-#[leptos::lazy]
-fn partner_pages(page: PartnerPage) -> AnyView {
-    match page {
-        PartnerPage::Charter => routes::charter::CharterPage().into_any(),
-        PartnerPage::CharterPrint => routes::charter_print::CharterPrintPage().into_any(),
-        PartnerPage::Content => routes::content::ContentPage().into_any(),
-        PartnerPage::Performance => routes::performance::PerformancePage().into_any(),
+        PartnerPage::Charter => routes::charter::CharterPage(routes::charter::CharterPageProps { id }).into_any(),
+        PartnerPage::Content => routes::content::ContentPage(routes::content::ContentPageProps { id }).into_any(),
+        PartnerPage::Performance => {
+            routes::performance::PerformancePage(routes::performance::PerformancePageProps { id }).into_any()
+        }
         PartnerPage::Tokens => routes::tokens::TokensPage().into_any(),
         PartnerPage::Organization => routes::organization::OrganizationPage().into_any(),
     }
 }
 
-#[leptos::lazy]
-fn portal_pages(page: PortalPage) -> AnyView {
+/// A page of the creator portal for campaign `id`.
+#[leptos::island(lazy)]
+pub fn PortalIsland(page: PortalPage, id: i64) -> impl IntoView {
     match page {
-        PortalPage::Home => routes::portal::PortalHomePage().into_any(),
-        PortalPage::Campaign => routes::portal::PortalPage().into_any(),
-        PortalPage::Charter => routes::portal_charter::PortalCharterPage().into_any(),
+        PortalPage::Campaign => routes::portal::PortalPage(routes::portal::PortalPageProps { id }).into_any(),
+        PortalPage::Charter => {
+            routes::portal_charter::PortalCharterPage(routes::portal_charter::PortalCharterPageProps { id }).into_any()
+        }
     }
 }
 
-/// A group of lazily loaded pages: its view function and the loader of its WASM.
-trait PageGroup: Sized {
-    async fn view(self) -> AnyView;
-    async fn preload();
+/// Starting a campaign, on a partner's home page.
+#[leptos::island(lazy)]
+pub fn NewCampaignIsland() -> impl IntoView {
+    routes::home::NewCampaign()
 }
 
-macro_rules! page_group {
-    ($group:ty, $view:ident, $preload:ident) => {
-        impl PageGroup for $group {
-            async fn view(self) -> AnyView {
-                $view(self).await
-            }
-            async fn preload() {
-                #[cfg(target_arch = "wasm32")]
-                $preload().await;
-            }
+/// The campaign id in the address (`/campaigns/:id/…`); 0 (found by no one) when it is not a number.
+fn campaign_id() -> i64 {
+    leptos_router::hooks::use_params_map().read_untracked().get("id").and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+#[component]
+fn BoardRoute() -> impl IntoView {
+    let filters = routes::board::Filters::from_query(&leptos_router::hooks::use_query_map().read_untracked());
+    view! { <BoardIsland id=campaign_id() filters/> }
+}
+
+macro_rules! island_route {
+    ($name:ident, $island:ident, $page:expr) => {
+        #[component]
+        fn $name() -> impl IntoView {
+            view! { <$island page=$page id=campaign_id()/> }
         }
     };
 }
 
-page_group!(AccountPage, account_pages, __preload_account_pages);
-page_group!(BoardPage, board_pages, __preload_board_pages);
-page_group!(PartnerPage, partner_pages, __preload_partner_pages);
-page_group!(PortalPage, portal_pages, __preload_portal_pages);
+island_route!(CharterRoute, PartnerIsland, PartnerPage::Charter);
+island_route!(ContentRoute, PartnerIsland, PartnerPage::Content);
+island_route!(PerformanceRoute, PartnerIsland, PartnerPage::Performance);
+island_route!(TokensRoute, PartnerIsland, PartnerPage::Tokens);
+island_route!(OrganizationRoute, PartnerIsland, PartnerPage::Organization);
 
-/// A route whose view is a page of a group. `preload` fetches the group's WASM before the router renders (or
-/// hydrates) the page, so the view is ready at once: hydration must find it ready, or it would see an empty
-/// placeholder where the server rendered the page.
-macro_rules! lazy_page {
-    ($name:ident, $group:ident :: $page:ident) => {
-        pub struct $name;
-        impl leptos_router::LazyRoute for $name {
-            fn data() -> Self {
-                $name
-            }
-            async fn view(_this: Self) -> AnyView {
-                $group::$page.view().await
-            }
-            async fn preload() {
-                <$group as PageGroup>::preload().await;
-            }
-        }
-    };
+#[component]
+fn PortalRoute() -> impl IntoView {
+    view! { <components::pwa::PwaHead/> <PortalIsland page=PortalPage::Campaign id=campaign_id()/> }
 }
 
-lazy_page!(SignInRoute, AccountPage::SignIn);
-lazy_page!(SignUpRoute, AccountPage::SignUp);
-lazy_page!(InviteRoute, AccountPage::Invite);
-lazy_page!(JoinRoute, AccountPage::Join);
-lazy_page!(HomeRoute, AccountPage::Home);
-lazy_page!(BoardRoute, BoardPage::Board);
-lazy_page!(CharterRoute, PartnerPage::Charter);
-lazy_page!(CharterPrintRoute, PartnerPage::CharterPrint);
-lazy_page!(ContentRoute, PartnerPage::Content);
-lazy_page!(PerformanceRoute, PartnerPage::Performance);
-lazy_page!(TokensRoute, PartnerPage::Tokens);
-lazy_page!(OrganizationRoute, PartnerPage::Organization);
-lazy_page!(PortalHomeRoute, PortalPage::Home);
-lazy_page!(PortalRoute, PortalPage::Campaign);
-lazy_page!(PortalCharterRoute, PortalPage::Charter);
+#[component]
+fn PortalCharterRoute() -> impl IntoView {
+    view! { <components::pwa::PwaHead/> <PortalIsland page=PortalPage::Charter id=campaign_id()/> }
+}
 
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -188,7 +147,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -210,21 +169,21 @@ pub fn App() -> impl IntoView {
             <components::nav::TopBar/>
             <main id="main">
                 <Routes fallback=routes::not_found::NotFound>
-                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()}/>
-                    <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()}/>
-                    <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/:id") view={Lazy::<BoardRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/:id/charter") view={Lazy::<CharterRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/:id/charter/print") view={Lazy::<CharterPrintRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/:id/content") view={Lazy::<ContentRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/:id/performance") view={Lazy::<PerformanceRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/portal") view={Lazy::<PortalHomeRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/portal/campaigns/:id") view={Lazy::<PortalRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/portal/campaigns/:id/charter") view={Lazy::<PortalCharterRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/tokens") view={Lazy::<TokensRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/organization") view={Lazy::<OrganizationRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/join/:token") view={Lazy::<JoinRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/") view=routes::home::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signin") view=routes::auth::SignInPage/>
+                    <Route path=path!("/signup") view=routes::auth::SignUpPage/>
+                    <Route path=path!("/invite/:token") view=routes::invite::InvitePage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id") view=BoardRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/charter") view=CharterRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/charter/print") view=routes::charter_print::CharterPrintPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/content") view=ContentRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/performance") view=PerformanceRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/portal") view=routes::portal::PortalHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/portal/campaigns/:id") view=PortalRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/portal/campaigns/:id/charter") view=PortalCharterRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/tokens") view=TokensRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/organization") view=OrganizationRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/join/:token") view=routes::join::JoinPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

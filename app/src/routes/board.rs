@@ -2,9 +2,7 @@
 //! and seen by all, live; filters kept in the URL; who else is looking, and at which card.
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
-use leptos_router::NavigateOptions;
 use serde::{Deserialize, Serialize};
 
 use super::board_detail::CardDetail;
@@ -68,7 +66,7 @@ pub(crate) fn followers_label(n: i64) -> String {
 
 // ---- Filters (kept in the URL, so a partner can share the exact view) ------------------------------
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Filters {
     pub q: String,
     pub partner: Option<i64>,
@@ -178,11 +176,12 @@ fn encode(s: &str) -> String {
 
 // ---- Page ------------------------------------------------------------------------------------------
 
+/// The board of campaign `id` (the island `BoardIsland`), with the filters the address asked for.
 #[component]
-pub fn BoardPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let data = crate::json_text::resource(id, load_board);
+pub fn BoardPage(id: i64, filters: Filters) -> impl IntoView {
+    // Filters live in the address (changed in place, see `FilterBar`), so a partner can share the exact view.
+    provide_context(RwSignal::new(filters));
+    let data = crate::json_text::resource(move || id, load_board);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading the board…"</p> }>
             {move || Suspend::new(async move {
@@ -375,10 +374,7 @@ fn BoardView(data: BoardData) -> impl IntoView {
     let toast = RwSignal::new(None::<String>);
     let status = RwSignal::new(LiveLabel::Connecting);
 
-    // Filters live in the URL.
-    let query = use_query_map();
-    let filters = Memo::new(move |_| Filters::from_query(&query.read()));
-    provide_context(filters);
+    let filters = expect_context::<RwSignal<Filters>>();
     // Today, for stage ages and overdue marks (fixed per page view; a reload moves it on).
     let now = chrono::Utc::now();
 
@@ -679,11 +675,17 @@ fn ProgressBars() -> impl IntoView {
 #[component]
 fn FilterBar() -> impl IntoView {
     let ctx = expect_context::<BoardCtx>();
-    let filters = expect_context::<Memo<Filters>>();
-    let navigate = use_navigate();
+    let filters = expect_context::<RwSignal<Filters>>();
     let set = move |f: Filters| {
-        let url = format!("/campaigns/{}{}", ctx.campaign_id, f.to_query());
-        navigate(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        // The address follows the filters without a page load (so a reload or a shared link shows the same view).
+        #[cfg(feature = "hydrate")]
+        {
+            let url = format!("/campaigns/{}{}", ctx.campaign_id, f.to_query());
+            if let Ok(history) = window().history() {
+                _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+            }
+        }
+        filters.set(f);
     };
     let set = StoredValue::new(set);
     let update = move |change: Box<dyn FnOnce(&mut Filters)>| {
@@ -842,7 +844,7 @@ fn RefusedBanner(refused: Refused) -> impl IntoView {
 #[component]
 fn Column(stage: Stage, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let ctx = expect_context::<BoardCtx>();
-    let filters = expect_context::<Memo<Filters>>();
+    let filters = expect_context::<RwSignal<Filters>>();
     // Newest arrivals first; a long column shows its first cards and the rest on request.
     let cards = Memo::new(move |_| {
         let f = filters.get();

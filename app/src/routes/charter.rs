@@ -2,7 +2,6 @@
 //! overwriting each other silently), proposes it for sign-off, signs, and launches through the gate.
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 use serde_json::{json, Value};
 
 use crate::charter::diff::{self, Change as LineChange};
@@ -63,9 +62,8 @@ pub async fn resolve_charter_comment(campaign_id: i64, comment_id: i64) -> Resul
 }
 
 #[component]
-pub fn CharterPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+pub fn CharterPage(id: i64) -> impl IntoView {
+    let id = move || id;
     let data = crate::json_text::resource(id, load_charter);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading the charter…"</p> }>

@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 
 use crate::charter::diff::Change as DiffChange;
 use crate::components::{new_key, ErrorNotice, PartnerChip};
@@ -174,9 +173,8 @@ pub fn DecisionView(round: Round) -> impl IntoView {
 }
 
 #[component]
-pub fn ContentPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+pub fn ContentPage(id: i64) -> impl IntoView {
+    let id = move || id;
     let data = crate::json_text::resource(id, load_content);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading content…"</p> }>

@@ -71,8 +71,6 @@ fn Welcome() -> impl IntoView {
 
 #[component]
 fn MemberHome(me: Me, campaigns: Vec<CampaignSummary>) -> impl IntoView {
-    let create = ServerAction::<CreateCampaign>::new();
-    let error = move || create.value().get().and_then(|r| r.err());
     let org = me.org.clone().map(|o| o.name).unwrap_or_default();
     view! {
         <section class="page">
@@ -92,17 +90,28 @@ fn MemberHome(me: Me, campaigns: Vec<CampaignSummary>) -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
-            <h2>"Start a campaign"</h2>
-            <form method="post" action={<CreateCampaign as leptos::server_fn::ServerFn>::url()} class="row" on:submit=move |ev| {
-                if let Some(f) = crate::components::Submitted::take(&ev) {
-                    create.dispatch(CreateCampaign { name: f.get("name") });
-                }
-            }>
-                <label class="grow">"Name" <input name="name" required placeholder="e.g. Trailhead Spring Launch"/></label>
-                <button type="submit" class="button primary">"Create"</button>
-            </form>
-            {move || error().map(|e| view! { <ErrorNotice error=e/> })}
+            <crate::NewCampaignIsland/>
         </section>
+    }
+}
+
+/// Starting a campaign (the island `NewCampaignIsland`): a form that posts to the server without JavaScript, and
+/// once hydrated creates the campaign in place and opens its board.
+#[component]
+pub fn NewCampaign() -> impl IntoView {
+    let create = ServerAction::<CreateCampaign>::new();
+    let error = move || create.value().get().and_then(|r| r.err());
+    view! {
+        <h2>"Start a campaign"</h2>
+        <form method="post" action={<CreateCampaign as leptos::server_fn::ServerFn>::url()} class="row" on:submit=move |ev| {
+            if let Some(f) = crate::components::Submitted::take(&ev) {
+                create.dispatch(CreateCampaign { name: f.get("name") });
+            }
+        }>
+            <label class="grow">"Name" <input name="name" required placeholder="e.g. Trailhead Spring Launch"/></label>
+            <button type="submit" class="button primary">"Create"</button>
+        </form>
+        {move || error().map(|e| view! { <ErrorNotice error=e/> })}
     }
 }
 

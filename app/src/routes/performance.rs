@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 
 use crate::components::{new_key, ErrorNotice};
 use crate::content::{money, UpdateEscalation};
@@ -45,9 +44,8 @@ fn dollars(v: Option<f64>) -> String {
 use crate::content::group_digits as count;
 
 #[component]
-pub fn PerformancePage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+pub fn PerformancePage(id: i64) -> impl IntoView {
+    let id = move || id;
     let data = crate::json_text::resource(id, load_dashboard);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading the dashboard…"</p> }>

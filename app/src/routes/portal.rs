@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 
 use super::content::{comment_on, use_clock, DecisionView, RoundBody, SlaClock};
 use crate::campaigns::CreatorCampaign;
@@ -84,12 +83,10 @@ pub fn PortalHomePage() -> impl IntoView {
 
 /// `/portal/campaigns/:id`: what one campaign expects of the creator, and where each deliverable stands.
 #[component]
-pub fn PortalPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+pub fn PortalPage(id: i64) -> impl IntoView {
+    let id = move || id;
     let data = crate::json_text::resource(id, load_portal);
     view! {
-        <PwaHead/>
         <Suspense fallback=|| view! { <p class="page">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {

@@ -2,10 +2,8 @@
 //! with a place to say what does not add up.
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 
 use crate::charter::{markdown, CharterComment, CreatorCharter, Section};
-use crate::components::pwa::PwaHead;
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
@@ -17,16 +15,14 @@ pub async fn load_creator_charter(campaign_id: i64) -> Result<CreatorCharter, Ap
 }
 
 #[component]
-pub fn PortalCharterPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+pub fn PortalCharterPage(id: i64) -> impl IntoView {
+    let id = move || id;
     let reload = RwSignal::new(0u32);
     let data = crate::json_text::resource(move || (id(), reload.get()), |(id, _)| load_creator_charter(id));
     // Marks the page once the browser app has taken over (before that, the buttons do nothing).
     let hydrated = RwSignal::new("no");
     Effect::new(move |_| hydrated.set("yes"));
     view! {
-        <PwaHead/>
         <section class="page narrow portal" data-hydrated=move || hydrated.get()>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
