@@ -109,5 +109,12 @@ export function recordWasm(page) {
     if (pathname.startsWith('/pkg/') && pathname.endsWith('.wasm')) files.add(pathname);
   };
   page.on('request', onRequest);
-  return { files, stop: () => page.off('request', onRequest) };
+  /** Waits until a file whose path matches `pattern` has been requested (islands hydrate when the page is idle). */
+  const requested = async (pattern, timeout = 30000) => {
+    for (const until = Date.now() + timeout; Date.now() < until; await page.waitForTimeout(100)) {
+      if ([...files].some((p) => pattern.test(p))) return true;
+    }
+    return false;
+  };
+  return { files, requested, stop: () => page.off('request', onRequest) };
 }
