@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo leptos build --release --split "$@"
+cargo leptos build --release "$@"
+bash scripts/build-bundles.sh

@@ -16,6 +16,8 @@ pub struct AppState {
     pub files: Arc<crate::media::storage::LocalStorage>,
     /// The largest file a creator may upload.
     pub max_upload_bytes: u64,
+    /// The browser's WASM bundles, one per group of pages (see `crate::Bundle`).
+    pub bundles: Arc<crate::Bundles>,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {

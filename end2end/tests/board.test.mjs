@@ -158,16 +158,13 @@ function brotliSize(server, path) {
   });
 }
 
-test('the board downloads the core and the board\'s code only; the home page\'s and the charter\'s code come when they are opened', async (t) => {
+test('the board downloads its own bundle only; the home page\'s and the charter\'s come when they are opened', async (t) => {
   const ctx = await contextFor(browser, server, brand);
   const page = await ctx.newPage();
   const wasm = recordWasm(page);
   await openBoard(page, server, campaignId);
   const board = [...wasm.files];
-  assert.ok(board.some((p) => /\/pkg\/chorus\.[^/]+\.wasm$/.test(p)), `the core module, got ${board.join(', ')}`);
-  assert.ok(board.some((p) => p.includes('split_board_island_')), 'the board\'s code');
-  assert.ok(!board.some((p) => /split_(portal|new_campaign|partner)_island_/.test(p)),
-    `neither the portal's, the home page's nor the other campaign pages' code: ${board.join(', ')}`);
+  assert.deepEqual(board.map((p) => p.replace(/\.[^/]+\.wasm$/, '')), ['/pkg/board'], `one file, the board's: ${board.join(', ')}`);
   let total = 0;
   for (const path of board) {
     const { bytes, encoding, status } = await brotliSize(server, path);
@@ -176,19 +173,20 @@ test('the board downloads the core and the board\'s code only; the home page\'s 
     total += bytes;
   }
   t.diagnostic(`the board downloaded ${board.length} WASM files, ${total} bytes brotli`);
+  assert.ok(total <= 300_000, `the board's WASM is at most 300 kB brotli: ${total} bytes`);
 
   // Moving on to the home page fetches its code then, and the page works.
   await page.locator('header.topbar a.brand').click();
   await page.getByRole('heading', { name: 'Campaigns of Northwind Outdoor' }).waitFor({ timeout: 30000 });
-  assert.ok(await wasm.requested(/split_new_campaign_island_/),
+  assert.ok(await wasm.requested(/\/pkg\/home\./),
     `the home page's code came later: ${[...wasm.files].filter((p) => !board.includes(p)).join(', ')}`);
   await page.getByRole('link', { name: 'Trailhead Spring Launch' }).click();
   await page.locator('.live[data-status="live"]').waitFor({ timeout: 30000 });
-  assert.ok(![...wasm.files].some((p) => p.includes('split_partner_island_')), 'the charter\'s code is not needed yet');
+  assert.ok(![...wasm.files].some((p) => p.includes('/pkg/charter.')), 'the charter\'s code is not needed yet');
   await page.locator('p.crumbs a', { hasText: 'Charter' }).click();
   await page.waitForURL(/\/charter$/, { timeout: 30000 });
   await page.locator('.charter-page[data-live="live"]').waitFor({ timeout: 30000 });
-  assert.ok(await wasm.requested(/split_partner_island_/), 'the charter\'s code came when it was opened');
+  assert.ok(await wasm.requested(/\/pkg\/charter\./), 'the charter\'s code came when it was opened');
   await ctx.close();
 });
 

@@ -140,8 +140,8 @@ test('a creator can install the portal on a phone', async () => {
   await page.getByRole('heading', { name: 'Trailhead Spring Launch' }).first().waitFor();
   wasm.stop();
   const files = [...wasm.files];
-  assert.ok(files.some((p) => p.includes('split_portal_island_')), `the portal's code: ${files.join(', ')}`);
-  assert.ok(!files.some((p) => /split_(board|partner)_island_/.test(p)), `no partner pages' code: ${files.join(', ')}`);
+  assert.ok(files.some((p) => p.startsWith('/pkg/portal.')), `the portal's code: ${files.join(', ')}`);
+  assert.ok(files.every((p) => /^\/pkg\/(portal|home)\./.test(p)), `no partner pages' code: ${files.join(', ')}`);
 });
 
 test('the last-seen pages open offline; private answers never come from the device', async () => {

@@ -62,6 +62,7 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
         leptos,
         files: Arc::new(files),
         max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
+        bundles: Arc::new(app::Bundles::load(&config.site_root)),
     })
 }
 

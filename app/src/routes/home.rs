@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::Me;
 use crate::campaigns::{CampaignSummary, CreatorCampaign};
-use crate::components::pwa::PwaHead;
-use crate::components::{ErrorNotice, PartnerChip};
+#[cfg(feature = "ssr")]
+use crate::components::{pwa::PwaHead, PartnerChip};
+use crate::components::ErrorNotice;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
@@ -35,6 +36,7 @@ pub async fn create_campaign(name: String) -> Result<CampaignSummary, AppError> 
     Ok(campaign)
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 pub fn HomePage() -> impl IntoView {
     let home = crate::json_text::resource(|| (), |_| load_home());
@@ -52,6 +54,7 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn Welcome() -> impl IntoView {
     view! {
@@ -69,6 +72,7 @@ fn Welcome() -> impl IntoView {
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn MemberHome(me: Me, campaigns: Vec<CampaignSummary>) -> impl IntoView {
     let org = me.org.clone().map(|o| o.name).unwrap_or_default();
@@ -91,6 +95,7 @@ fn MemberHome(me: Me, campaigns: Vec<CampaignSummary>) -> impl IntoView {
                 }.into_any()
             }}
             <crate::NewCampaignIsland/>
+            <crate::shell::IslandScripts bundle=crate::Bundle::Home/>
         </section>
     }
 }
@@ -115,6 +120,7 @@ pub fn NewCampaign() -> impl IntoView {
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn CreatorHome(me: Me, campaigns: Vec<CreatorCampaign>) -> impl IntoView {
     view! {

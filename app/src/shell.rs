@@ -1,0 +1,195 @@
+//! The pages around the islands, rendered on the server only: the document, the routes, and each route's island.
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::*;
+
+/// A group of pages whose islands the browser gets as one WASM bundle: the framework and those islands, nothing of
+/// the other pages. `scripts/build-bundles.sh` builds one per group (the `frontend` crate with feature
+/// `island-<name>`); a page is one file to download, however many other pages there are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bundle {
+    Board,
+    Charter,
+    Content,
+    Performance,
+    /// API tokens and the organization's members.
+    Settings,
+    /// The creator portal's campaign and charter pages (one bundle, so a phone keeps both offline).
+    Portal,
+    /// Starting a campaign, on a partner's home page.
+    Home,
+}
+
+impl Bundle {
+    pub fn name(self) -> &'static str {
+        match self {
+            Bundle::Board => "board",
+            Bundle::Charter => "charter",
+            Bundle::Content => "content",
+            Bundle::Performance => "performance",
+            Bundle::Settings => "settings",
+            Bundle::Portal => "portal",
+            Bundle::Home => "home",
+        }
+    }
+}
+
+/// The bundles of a release build by name: their JS and WASM files under `pkg/`.
+#[derive(Clone, Debug, Default)]
+pub struct Bundles(pub HashMap<String, (String, String)>);
+
+impl Bundles {
+    /// Reads `pkg/bundles.txt` (written by `scripts/build-bundles.sh`: one line per bundle, `name js wasm`) under the
+    /// site root. Without it (development builds) every page loads cargo-leptos' single bundle of all islands.
+    pub fn load(site_root: &Path) -> Bundles {
+        let text = std::fs::read_to_string(site_root.join("pkg").join("bundles.txt")).unwrap_or_default();
+        Bundles(
+            text.lines()
+                .filter_map(|line| {
+                    let mut parts = line.split_whitespace();
+                    let (name, js, wasm) = (parts.next()?, parts.next()?, parts.next()?);
+                    let present = |f: &str| site_root.join("pkg").join(f).is_file();
+                    (present(js) && present(wasm)).then(|| (name.to_string(), (js.to_string(), wasm.to_string())))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Loads bundle `js`/`wasm`, then hydrates every island on the page with it, in document order. (Leptos' own
+/// island script loads the one bundle cargo-leptos builds; this one takes the page's.)
+const HYDRATE_ISLANDS: &str = r#"((js, wasm) => import(js).then(async (mod) => {
+  await mod.default({ module_or_path: wasm });
+  mod.hydrate();
+  for (const el of document.querySelectorAll('leptos-island')) {
+    const hydrate = mod[el.dataset.component];
+    if (hydrate) hydrate(el); else console.warn(`Chorus: no code for the island ${el.dataset.component}`);
+  }
+}))"#;
+
+/// The scripts that hydrate the page's islands from `bundle`. Pages without islands have none and load no WASM.
+#[component]
+pub fn IslandScripts(bundle: Bundle) -> impl IntoView {
+    let Ok(state) = crate::state::app_state() else { return ().into_any() };
+    let Some((js, wasm)) = state.bundles.0.get(bundle.name()) else {
+        return view! { <HydrationScripts options=state.leptos.clone() islands=true/> }.into_any();
+    };
+    let pkg = &state.leptos.site_pkg_dir;
+    let (js, wasm) = (format!("/{pkg}/{js}"), format!("/{pkg}/{wasm}"));
+    let script = format!("{HYDRATE_ISLANDS}({js:?}, {wasm:?});");
+    view! {
+        <link rel="modulepreload" href=js/>
+        <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin=""/>
+        <script type="module">{script}</script>
+    }
+    .into_any()
+}
+
+/// The campaign id in the address (`/campaigns/:id/…`); 0 (found by no one) when it is not a number.
+fn campaign_id() -> i64 {
+    leptos_router::hooks::use_params_map().read_untracked().get("id").and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+#[component]
+fn BoardRoute() -> impl IntoView {
+    let filters = routes::board::Filters::from_query(&leptos_router::hooks::use_query_map().read_untracked());
+    view! { <BoardIsland id=campaign_id() filters/> <IslandScripts bundle=Bundle::Board/> }
+}
+
+macro_rules! campaign_route {
+    ($name:ident, $island:ident, $bundle:expr) => {
+        #[component]
+        fn $name() -> impl IntoView {
+            view! { <$island id=campaign_id()/> <IslandScripts bundle=$bundle/> }
+        }
+    };
+}
+
+campaign_route!(CharterRoute, CharterIsland, Bundle::Charter);
+campaign_route!(ContentRoute, ContentIsland, Bundle::Content);
+campaign_route!(PerformanceRoute, PerformanceIsland, Bundle::Performance);
+
+#[component]
+fn TokensRoute() -> impl IntoView {
+    view! { <TokensIsland/> <IslandScripts bundle=Bundle::Settings/> }
+}
+
+#[component]
+fn OrganizationRoute() -> impl IntoView {
+    view! { <OrganizationIsland/> <IslandScripts bundle=Bundle::Settings/> }
+}
+
+#[component]
+fn PortalRoute() -> impl IntoView {
+    view! { <components::pwa::PwaHead/> <PortalIsland id=campaign_id()/> <IslandScripts bundle=Bundle::Portal/> }
+}
+
+#[component]
+fn PortalCharterRoute() -> impl IntoView {
+    view! {
+        <components::pwa::PwaHead/>
+        <PortalCharterIsland id=campaign_id()/>
+        <IslandScripts bundle=Bundle::Portal/>
+    }
+}
+
+/// The HTML document around the app (server side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Islands mode: only what is inside an island is hydrated, so only its data is sent to the browser.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
+                <AutoReload options=options.clone()/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title text="Chorus"/>
+        <Meta name="description" content="One shared, live command center for joint influencer and UGC campaigns"/>
+        <Meta name="theme-color" content="#1e293b"/>
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
+        <Router>
+            <components::nav::TopBar/>
+            <main id="main">
+                <Routes fallback=routes::not_found::NotFound>
+                    <Route path=path!("/") view=routes::home::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signin") view=routes::auth::SignInPage/>
+                    <Route path=path!("/signup") view=routes::auth::SignUpPage/>
+                    <Route path=path!("/invite/:token") view=routes::invite::InvitePage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id") view=BoardRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/charter") view=CharterRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/charter/print") view=routes::charter_print::CharterPrintPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/content") view=ContentRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/performance") view=PerformanceRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/portal") view=routes::portal::PortalHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/portal/campaigns/:id") view=PortalRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/portal/campaigns/:id/charter") view=PortalCharterRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/tokens") view=TokensRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/organization") view=OrganizationRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/join/:token") view=routes::join::JoinPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

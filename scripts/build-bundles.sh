@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The browser's WASM, one bundle per group of pages (see `Bundle` in app/src/shell.rs): each is a build of the
+# `frontend` crate with that group's islands only (feature `island-<name>`), so a page downloads one file holding the
+# framework and its own code, and nothing of the other pages. Run after `cargo leptos build --release` (which makes
+# target/site); writes `<name>.<hash>.js` and `<name>.<hash>.wasm` into target/site/pkg and lists them in
+# target/site/pkg/bundles.txt, which the server reads.
+#
+#   scripts/build-bundles.sh            # every bundle
+#   scripts/build-bundles.sh board      # some of them (the others stay as they are)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+ALL=(board charter content performance settings portal home)
+BUNDLES=("$@")
+[ ${#BUNDLES[@]} -gt 0 ] || BUNDLES=("${ALL[@]}")
+
+PKG=target/site/pkg
+# Bundles are built apart from cargo-leptos' own build (their own target directory), so the two never rebuild each
+# other's dependencies. The flags match cargo-leptos' for this project (`always-erase-components`).
+TARGET="$CARGO_TARGET_DIR/bundles"
+WORK="$TARGET/out"
+WASM_OPT_FLAGS=(-O3 --one-caller-inline-max-function-size=0 --enable-bulk-memory --enable-nontrapping-float-to-int)
+mkdir -p "$PKG" "$WORK"
+touch "$PKG/bundles.txt"
+
+log() { printf '\033[1;34m[bundles]\033[0m %s\n' "$*"; }
+
+for name in "${BUNDLES[@]}"; do
+  log "$name: building"
+  RUSTFLAGS="--cfg erase_components" cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown \
+    --profile wasm-release --no-default-features --features "island-$name" --target-dir "$TARGET"
+  rm -rf "$WORK/$name" && mkdir -p "$WORK/$name"
+  wasm-bindgen --target web --no-typescript --out-dir "$WORK/$name" --out-name "$name" \
+    "$TARGET/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+  wasm-opt "${WASM_OPT_FLAGS[@]}" "$WORK/$name/${name}_bg.wasm" -o "$WORK/$name/$name.wasm"
+  hash=$(cat "$WORK/$name/$name.js" "$WORK/$name/$name.wasm" | sha256sum | cut -c1-20)
+  rm -f "$PKG/$name".*.js "$PKG/$name".*.wasm "$PKG/$name".*.js.* "$PKG/$name".*.wasm.*
+  cp "$WORK/$name/$name.js" "$PKG/$name.$hash.js"
+  cp "$WORK/$name/$name.wasm" "$PKG/$name.$hash.wasm"
+  grep -v "^$name " "$PKG/bundles.txt" > "$PKG/bundles.txt.new" || true
+  echo "$name $name.$hash.js $name.$hash.wasm" >> "$PKG/bundles.txt.new"
+  mv "$PKG/bundles.txt.new" "$PKG/bundles.txt"
+  log "$name: $(stat -c %s "$PKG/$name.$hash.wasm") bytes"
+done
