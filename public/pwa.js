@@ -1,8 +1,8 @@
 // Registers the creator portal's service worker (public/sw.js, scope "/"). Loaded by the PwaHead component.
 // It also tells the worker about what it cannot see by itself:
 //   - the bundle this page loaded before the worker controlled it (so the app shell works offline at once);
-//   - pages reached inside the app (the router changes the address without a page load), so the worker
-//     keeps those too; it decides which pages it keeps (only the creator portal's) and whose they are.
+//   - addresses changed without a page load (history.pushState/replaceState), so the worker keeps those pages
+//     too; it decides which pages it keeps (only the creator portal's) and whose they are.
 (function () {
   if (!('serviceWorker' in navigator)) return;
   var sw = navigator.serviceWorker;

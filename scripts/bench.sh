@@ -3,8 +3,8 @@
 # target/bench/). See docs/PERFORMANCE.md for what is measured and how.
 #
 #   scripts/bench.sh                     # the whole benchmark (about 10 minutes once built)
-#   scripts/bench.sh --build-wasm        # first build the release site (scripts/build-site.sh: the bundle split
-#                                        # into page groups) and measure that one
+#   scripts/bench.sh --build-wasm        # first build the release site (scripts/build-site.sh: one WASM bundle
+#                                        # per group of pages) and measure that one
 #   scripts/bench.sh --sizes 100,1000 --only fanout --no-doc    # any chorus-bench flag (chorus-bench --help)
 #   scripts/bench.sh --only ssr --ssr-sizes 500,2000              # only the server-side rendering of large boards
 #   scripts/bench.sh --board             # then also the board of 2,000 cards in headless Chromium: builds the

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The release build people run and the tests use: the `chorus` server and, in target/site, the browser bundle
-# split (`--split`): a core module, then the pages' islands in four groups, each loaded when a page with one of its
-# islands opens (see `BoardIsland`, `PartnerIsland`, `PortalIsland` and `NewCampaignIsland` in app/src/lib.rs).
+# The release build people run and the tests use: the `chorus` server, the stylesheet and assets in target/site, and
+# the browser's WASM: one bundle per group of pages, each with that group's islands only (scripts/build-bundles.sh;
+# see `Bundle` in app/src/shell.rs). cargo-leptos' own module, every island in one, is what development builds load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh

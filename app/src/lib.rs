@@ -35,22 +35,16 @@ pub use shell::{shell, App, Bundle, Bundles};
 
 use leptos::prelude::*;
 
-/// Chorus is built in Leptos' *islands* mode: every page is rendered on the server, and only its interactive
-/// parts (the islands) are compiled for the browser and hydrated there. Moving between pages is an ordinary page
-/// load. Pages with nothing to do in the browser (signing in and up, invitations, the creator's campaign list, the
-/// printable charter) send no WASM at all.
-///
-/// The islands come in four groups, each loaded lazily, a WASM file of its own (built with
-/// `cargo leptos build --split`), so a page downloads the framework's core and its own group only:
-/// - **home**: starting a campaign, on a partner's home page;
-/// - **board**: the outreach board, the page partners open most and keep open all day;
-/// - **partner**: the partners' other pages (charter, content approvals, performance, API tokens, the
-///   organization's settings), which the board does not need;
-/// - **portal**: the creator portal (a phone on a mobile network: it never downloads the partner pages).
-///
-/// Groups rather than one island per page: the splitter puts every function used by a distinct set of lazy
-/// functions into a file of its own, so more split points cut the code the pages share into more, smaller files
-/// that compress less well (see docs/PERFORMANCE.md).
+// Chorus runs in Leptos' *islands* mode: every page is rendered on the server, and only its interactive part (its
+// island, below) is compiled for the browser and hydrated there. Moving between pages is an ordinary page load. Pages
+// with nothing to do in the browser (signing in and up, invitations, the creator's list of campaigns, the printable
+// charter) load no WASM at all.
+//
+// Each island is compiled for the browser only in the bundles that carry it (`island-<bundle>` features, see
+// `Bundle` in shell.rs): the release build makes one WASM file per group of pages, the framework and that group's
+// islands, so opening the board downloads the board's code and nothing of the other pages
+// (`scripts/build-bundles.sh`, docs/PERFORMANCE.md). The server (`ssr`) has them all.
+
 /// The board, with the filters the address asked for.
 #[cfg(any(feature = "ssr", feature = "island-board"))]
 #[leptos::island]

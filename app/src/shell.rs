@@ -45,9 +45,27 @@ pub struct Bundles(pub HashMap<String, (String, String)>);
 
 impl Bundles {
     /// Reads `pkg/bundles.txt` (written by `scripts/build-bundles.sh`: one line per bundle, `name js wasm`) under the
-    /// site root. Without it (development builds) every page loads cargo-leptos' single bundle of all islands.
+    /// site root. Without it (development builds), or when cargo-leptos has built its module since (`cargo leptos
+    /// watch` after a release build: the bundles would be older code), every page loads cargo-leptos' single
+    /// module of all islands.
     pub fn load(site_root: &Path) -> Bundles {
-        let text = std::fs::read_to_string(site_root.join("pkg").join("bundles.txt")).unwrap_or_default();
+        let pkg = site_root.join("pkg");
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let listed = modified(&pkg.join("bundles.txt"));
+        let dev_module = std::fs::read_dir(&pkg)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy().to_string();
+                name.starts_with("chorus") && name.ends_with(".wasm")
+            })
+            .filter_map(|e| modified(&e.path()))
+            .max();
+        if listed.is_none() || dev_module > listed {
+            return Bundles::default();
+        }
+        let text = std::fs::read_to_string(pkg.join("bundles.txt")).unwrap_or_default();
         Bundles(
             text.lines()
                 .filter_map(|line| {

@@ -1042,12 +1042,11 @@ struct Ssr {
 
 #[derive(Default, Clone)]
 struct Wasm {
-    /// The module every page loads first (`chorus.<hash>.wasm`).
-    main: Option<WasmFile>,
-    /// The pieces split off it (`cargo leptos build --split`), each loaded when a page needs it.
-    chunks: Vec<WasmFile>,
-    /// Per lazily loaded group of pages: the pieces it needs besides the main module (from the split manifest).
-    pages: Vec<WasmPage>,
+    /// cargo-leptos' own module, every island in one (what development builds load).
+    all: Option<WasmFile>,
+    /// One bundle per group of pages (`scripts/build-bundles.sh`, listed in `pkg/bundles.txt`): what those pages
+    /// download, one file each.
+    bundles: Vec<WasmBundle>,
     debug_info: bool,
     modified: String,
 }
@@ -1061,44 +1060,34 @@ struct WasmFile {
 }
 
 #[derive(Clone)]
-struct WasmPage {
-    /// The lazy function's name in the manifest (`board_pages_…`).
-    key: String,
-    /// The page's address, when the key is one of Chorus' routes.
-    route: &'static str,
-    /// The split files it needs (the main module not included).
-    files: Vec<String>,
-    /// Main module + those files.
-    raw: u64,
-    brotli: u64,
+struct WasmBundle {
+    /// The pages that load it.
+    pages: &'static str,
+    file: WasmFile,
 }
 
 impl Wasm {
-    /// What the heaviest page downloads (main module + its pieces), brotli; the main module alone when the
-    /// bundle is not split.
+    /// What the heaviest page downloads, brotli; the single module when there are no bundles.
     fn heaviest(&self) -> Option<(u64, String)> {
-        let main = self.main.as_ref()?;
-        let page = self.pages.iter().max_by_key(|p| p.brotli);
-        Some(match page {
-            Some(p) => (p.brotli, p.route.to_string()),
-            None => (main.brotli, "every page (one module)".to_string()),
-        })
+        match self.bundles.iter().max_by_key(|b| b.file.brotli) {
+            Some(b) => Some((b.file.brotli, b.pages.to_string())),
+            None => self.all.as_ref().map(|m| (m.brotli, "every page (one module)".to_string())),
+        }
     }
 }
 
-/// The pages a lazily loaded group stands for (see `Page` in app/src/lib.rs).
-fn route_of(key: &str) -> &'static str {
-    const ROUTES: &[(&str, &str)] = &[
-        ("AccountPages", "home, sign in, sign up, invitations"),
-        ("BoardPages", "the outreach board"),
-        ("PartnerPages", "partner pages: charter, content, performance, settings"),
-        ("PortalPages", "the creator portal"),
-    ];
-    // `__board_route_view_6458…` (cargo-leptos' manifest) or `__BoardRoute_View`: compare letters only.
-    let letters = |s: &str| s.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>().to_ascii_lowercase();
-    let key = letters(key);
-    let key = key.strip_suffix("view").unwrap_or(&key);
-    ROUTES.iter().find(|(name, _)| letters(name) == key).map(|(_, route)| *route).unwrap_or("(other)")
+/// The pages a bundle serves (see `Bundle` in app/src/shell.rs).
+fn pages_of(bundle: &str) -> &'static str {
+    match bundle {
+        "board" => "the outreach board",
+        "charter" => "the charter",
+        "content" => "content approvals",
+        "performance" => "performance",
+        "settings" => "API tokens, organization",
+        "portal" => "the creator portal (campaign, charter)",
+        "home" => "home (starting a campaign)",
+        _ => "(other)",
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1714,25 +1703,20 @@ fn wasm_sizes(site_root: Option<PathBuf>) -> Wasm {
         );
         return Wasm::default();
     };
-    // The split manifest: lazy function → the split files it needs (names without `.wasm`).
-    let manifest: std::collections::BTreeMap<String, Vec<String>> = files
+    // `bundles.txt`: one line per bundle, `name js wasm`.
+    let listed: Vec<(String, String)> = std::fs::read_to_string(dir.join("bundles.txt"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 3).then(|| (f[0].to_string(), f[2].to_string()))
+        })
+        .collect();
+    let all_name = files
         .iter()
-        .filter(|(n, _)| n.starts_with("__wasm_split_manifest") && n.ends_with(".json"))
-        .max_by_key(|(_, t)| *t)
-        .and_then(|(n, _)| std::fs::read_to_string(dir.join(n)).ok())
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default();
-    let split_names: std::collections::BTreeSet<String> =
-        manifest.values().flatten().map(|m| format!("{m}.wasm")).collect();
-    let main_name = files
-        .iter()
-        .filter(|(n, _)| n.ends_with(".wasm") && !split_names.contains(n) && n.starts_with("chorus"))
+        .filter(|(n, _)| n.ends_with(".wasm") && n.starts_with("chorus"))
         .max_by_key(|(_, t)| *t)
         .map(|(n, _)| n.clone());
-    let Some(main_name) = main_name else {
-        println!("  no main module in {}", dir.display());
-        return Wasm::default();
-    };
     let measure = |name: &str| -> (WasmFile, bool) {
         let data = std::fs::read(dir.join(name)).unwrap_or_default();
         // The same settings as the server's precompression (server/src/assets.rs); each file is compressed
@@ -1746,32 +1730,28 @@ fn wasm_sizes(site_root: Option<PathBuf>) -> Wasm {
         let debug = wasm_custom_sections(&data).iter().any(|s| s.starts_with(".debug"));
         (WasmFile { name: name.to_string(), raw: data.len() as u64, gzip: gz.len() as u64, brotli: br.len() as u64 }, debug)
     };
-    let (main, mut debug_info) = measure(&main_name);
-    let mut chunks = Vec::new();
-    for name in &split_names {
-        let (f, debug) = measure(name);
+    let mut debug_info = false;
+    let all = all_name.map(|n| {
+        let (f, debug) = measure(&n);
         debug_info |= debug;
-        chunks.push(f);
+        f
+    });
+    let mut bundles = Vec::new();
+    for (name, file) in &listed {
+        let (f, debug) = measure(file);
+        debug_info |= debug;
+        bundles.push(WasmBundle { pages: pages_of(name), file: f });
     }
-    let by_name: HashMap<String, WasmFile> = chunks.iter().map(|f| (f.name.clone(), f.clone())).collect();
-    let mut pages: Vec<WasmPage> = manifest
-        .iter()
-        .map(|(key, modules)| {
-            let files: Vec<String> = modules.iter().map(|m| format!("{m}.wasm")).collect();
-            let raw = main.raw + files.iter().filter_map(|f| by_name.get(f)).map(|f| f.raw).sum::<u64>();
-            let brotli = main.brotli + files.iter().filter_map(|f| by_name.get(f)).map(|f| f.brotli).sum::<u64>();
-            WasmPage { key: key.clone(), route: route_of(key), files, raw, brotli }
-        })
-        .collect();
-    pages.sort_by(|a, b| b.brotli.cmp(&a.brotli));
-    println!("  main {}: raw {}, gzip {}, brotli {}", main.name, kb(main.raw), kb(main.gzip), kb(main.brotli));
-    for p in &pages {
-        println!("  {} ({}): {} files, brotli {} with the main module", p.route, p.key, p.files.len(), kb(p.brotli));
+    bundles.sort_by(|a, b| b.file.brotli.cmp(&a.file.brotli));
+    if let Some(all) = &all {
+        println!("  all islands {}: raw {}, gzip {}, brotli {}", all.name, kb(all.raw), kb(all.gzip), kb(all.brotli));
+    }
+    for b in &bundles {
+        println!("  {} ({}): brotli {}", b.pages, b.file.name, kb(b.file.brotli));
     }
     Wasm {
-        main: Some(main),
-        chunks,
-        pages,
+        all,
+        bundles,
         debug_info,
         modified: chrono::DateTime::<chrono::Utc>::from(modified).format("%Y-%m-%d %H:%M UTC").to_string(),
     }
@@ -2036,42 +2016,37 @@ impl Report {
 
         if let Some(w) = &self.wasm {
             s += "### WASM bundle\n\n";
-            match &w.main {
-                None => s += "Not built (run `scripts/build-site.sh` first).\n\n",
-                Some(main) => {
+            if w.all.is_none() && w.bundles.is_empty() {
+                s += "Not built (run `scripts/build-site.sh` first).\n\n";
+            } else {
+                {
                     s += &format!(
-                        "Built {}. Every page loads the main module; the pages' code is split off it in groups, \
-                         each loaded with the first of its pages (`cargo leptos build --split`, preloaded by the \
-                         server-rendered page). Each file is compressed on its own, as the server serves it.\n\n",
+                        "Built {}. Pages are rendered on the server; only their islands run in the browser. Each \
+                         group of pages loads one WASM bundle with the framework and its own islands, nothing of the \
+                         other pages (`scripts/build-bundles.sh`); pages without islands load none. Each file is \
+                         compressed on its own, as the server serves it.\n\n",
                         w.modified
                     );
-                    let (total_raw, total_br) = w
-                        .chunks
-                        .iter()
-                        .fold((main.raw, main.brotli), |(r, b), f| (r + f.raw, b + f.brotli));
-                    s += "| what | files | raw | brotli q11 | brotli ≤ 300 kB |\n|---|---:|---:|---:|:--:|\n";
-                    s += &format!(
-                        "| the main module alone (`{}`) | 1 | {} | {} | |\n",
-                        main.name,
-                        kb(main.raw),
-                        kb(main.brotli)
-                    );
-                    for p in &w.pages {
+                    s += "| pages | file | raw | brotli q11 | brotli ≤ 300 kB |\n|---|---|---:|---:|:--:|\n";
+                    for b in &w.bundles {
                         s += &format!(
-                            "| {} | {} | {} | {} | {} |\n",
-                            p.route,
-                            p.files.len() + 1,
-                            kb(p.raw),
-                            kb(p.brotli),
-                            verdict(p.brotli <= WASM_TARGET)
+                            "| {} | `{}` | {} | {} | {} |\n",
+                            b.pages,
+                            b.file.name,
+                            kb(b.file.raw),
+                            kb(b.file.brotli),
+                            verdict(b.file.brotli <= WASM_TARGET)
                         );
                     }
-                    s += &format!(
-                        "| everything (all pages) | {} | {} | {} | |\n\n",
-                        w.chunks.len() + 1,
-                        kb(total_raw),
-                        kb(total_br)
-                    );
+                    if let Some(all) = &w.all {
+                        s += &format!(
+                            "| every island in one module (development builds) | `{}` | {} | {} | |\n",
+                            all.name,
+                            kb(all.raw),
+                            kb(all.brotli)
+                        );
+                    }
+                    s += "\n";
                     if let Some((heaviest, route)) = w.heaviest() {
                         s += &format!(
                             "Heaviest page: {route}, {} brotli: target ≤ 300 kB {}.\n\n",
