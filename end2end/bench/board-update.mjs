@@ -324,7 +324,10 @@ const result = {
 };
 const wasmFile = (() => {
   const pkg = join(process.env.CHORUS_SITE_ROOT, 'pkg');
-  const w = existsSync(pkg) ? readdirSync(pkg).filter((n) => n.endsWith('.wasm')) : [];
+  const all = existsSync(pkg) ? readdirSync(pkg).filter((n) => n.endsWith('.wasm')) : [];
+  // The board's own bundle (scripts/build-bundles.sh), else the newest module (development builds).
+  const board = all.filter((n) => n.startsWith('board.'));
+  const w = board.length ? board : all;
   return w.map((n) => join(pkg, n)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 })();
 if (wasmFile) result.wasm = { file: wasmFile.split('/').pop(), bytes: statSync(wasmFile).size, built: statSync(wasmFile).mtime.toISOString() };
