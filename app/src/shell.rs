@@ -211,3 +211,45 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("chorus-bundles-{name}-{}", std::process::id()));
+        _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        dir
+    }
+
+    fn write(dir: &Path, file: &str, text: &str) {
+        std::fs::write(dir.join("pkg").join(file), text).unwrap();
+    }
+
+    #[test]
+    fn bundles_are_read_from_the_list_and_refused_when_missing_or_stale() {
+        // No list (a development build): no bundles, so pages fall back to cargo-leptos' module.
+        let dir = site("none");
+        assert!(Bundles::load(&dir).0.is_empty());
+        _ = std::fs::remove_dir_all(&dir);
+
+        // A release build: cargo-leptos' module first, then the bundles and their list.
+        let dir = site("release");
+        write(&dir, "chorus.abc.wasm", "module");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write(&dir, "board.1.js", "js");
+        write(&dir, "board.1.wasm", "wasm");
+        write(&dir, "bundles.txt", "board board.1.js board.1.wasm\nportal portal.2.js portal.2.wasm\nbroken line\n");
+        let bundles = Bundles::load(&dir);
+        assert_eq!(bundles.0.get("board"), Some(&("board.1.js".to_string(), "board.1.wasm".to_string())));
+        assert!(!bundles.0.contains_key("portal"), "a listed bundle whose files are missing is left out");
+        assert_eq!(bundles.0.len(), 1);
+
+        // cargo-leptos rebuilt its module since (`cargo leptos watch`): the listed bundles are older code.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write(&dir, "chorus.abc.wasm", "newer module");
+        assert!(Bundles::load(&dir).0.is_empty());
+        _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -123,7 +123,13 @@ test('a user of a third organization cannot open the campaign', async () => {
 test('sign in through the form, and the board works on a 360 px phone', async () => {
   const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
   const page = await ctx.newPage();
+  // The sign-in page has nothing to run in the browser: it is plain HTML and loads no WASM.
+  const wasm = recordWasm(page);
   await page.goto(`${server.base}/signin`);
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual([...wasm.files], [], 'the sign-in page loads no WASM');
+  assert.equal(await page.locator('script[type="module"]').count(), 0, 'nor any script that would');
+  wasm.stop();
   await page.getByLabel('Email').fill('jordan@brightline.example');
   await page.getByLabel('Password').fill('wrong password');
   await page.getByRole('button', { name: 'Sign in' }).click();
