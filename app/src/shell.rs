@@ -71,7 +71,7 @@ impl Bundles {
                 .filter_map(|line| {
                     let mut parts = line.split_whitespace();
                     let (name, js, wasm) = (parts.next()?, parts.next()?, parts.next()?);
-                    let present = |f: &str| site_root.join("pkg").join(f).is_file();
+                    let present = |f: &str| pkg.join(f).is_file();
                     (present(js) && present(wasm)).then(|| (name.to_string(), (js.to_string(), wasm.to_string())))
                 })
                 .collect(),

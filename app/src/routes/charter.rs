@@ -63,8 +63,7 @@ pub async fn resolve_charter_comment(campaign_id: i64, comment_id: i64) -> Resul
 
 #[component]
 pub fn CharterPage(id: i64) -> impl IntoView {
-    let id = move || id;
-    let data = crate::json_text::resource(id, load_charter);
+    let data = crate::json_text::resource(move || id, load_charter);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading the charter…"</p> }>
             {move || Suspend::new(async move {

@@ -174,8 +174,7 @@ pub fn DecisionView(round: Round) -> impl IntoView {
 
 #[component]
 pub fn ContentPage(id: i64) -> impl IntoView {
-    let id = move || id;
-    let data = crate::json_text::resource(id, load_content);
+    let data = crate::json_text::resource(move || id, load_content);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading content…"</p> }>
             {move || Suspend::new(async move {

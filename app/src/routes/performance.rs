@@ -45,8 +45,7 @@ use crate::content::group_digits as count;
 
 #[component]
 pub fn PerformancePage(id: i64) -> impl IntoView {
-    let id = move || id;
-    let data = crate::json_text::resource(id, load_dashboard);
+    let data = crate::json_text::resource(move || id, load_dashboard);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading the dashboard…"</p> }>
             {move || Suspend::new(async move {

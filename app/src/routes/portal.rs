@@ -84,8 +84,7 @@ pub fn PortalHomePage() -> impl IntoView {
 /// `/portal/campaigns/:id`: what one campaign expects of the creator, and where each deliverable stands.
 #[component]
 pub fn PortalPage(id: i64) -> impl IntoView {
-    let id = move || id;
-    let data = crate::json_text::resource(id, load_portal);
+    let data = crate::json_text::resource(move || id, load_portal);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -16,9 +16,8 @@ pub async fn load_creator_charter(campaign_id: i64) -> Result<CreatorCharter, Ap
 
 #[component]
 pub fn PortalCharterPage(id: i64) -> impl IntoView {
-    let id = move || id;
     let reload = RwSignal::new(0u32);
-    let data = crate::json_text::resource(move || (id(), reload.get()), |(id, _)| load_creator_charter(id));
+    let data = crate::json_text::resource(move || (id, reload.get()), |(id, _)| load_creator_charter(id));
     // Marks the page once the browser app has taken over (before that, the buttons do nothing).
     let hydrated = RwSignal::new("no");
     Effect::new(move |_| hydrated.set("yes"));
