@@ -45,6 +45,16 @@ for name in "${BUNDLES[@]}"; do
   rm -f "$PKG/$name".*.js "$PKG/$name".*.wasm "$PKG/$name".*.js.* "$PKG/$name".*.wasm.*
   cp "$WORK/$name/$name.js" "$PKG/$name.$hash.js"
   cp "$WORK/$name/$name.wasm" "$PKG/$name.$hash.wasm"
+  # Their compressed twins, written now (the server only fills in missing ones, in the background after it starts,
+  # and until then would compress on the fly, less well). The settings of server/src/assets.rs: brotli 11, window 22.
+  node -e '
+    const zlib = require("zlib"), fs = require("fs"), c = zlib.constants;
+    for (const f of process.argv.slice(1)) {
+      const data = fs.readFileSync(f);
+      const params = { [c.BROTLI_PARAM_QUALITY]: 11, [c.BROTLI_PARAM_LGWIN]: 22, [c.BROTLI_PARAM_SIZE_HINT]: data.length };
+      fs.writeFileSync(f + ".br", zlib.brotliCompressSync(data, { params }));
+      fs.writeFileSync(f + ".gz", zlib.gzipSync(data, { level: 9 }));
+    }' "$PKG/$name.$hash.js" "$PKG/$name.$hash.wasm"
   grep -v "^$name " "$PKG/bundles.txt" > "$PKG/bundles.txt.new" || true
   echo "$name $name.$hash.js $name.$hash.wasm" >> "$PKG/bundles.txt.new"
   mv "$PKG/bundles.txt.new" "$PKG/bundles.txt"
