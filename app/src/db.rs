@@ -25,12 +25,17 @@ pub enum Backend {
 /// single-writer lock that keeps concurrent write transactions from failing with SQLITE_BUSY.
 #[derive(Clone)]
 pub struct Db {
+    /// For reads. On SQLite its connections are read-only: every write goes through `write`.
     pub pool: AnyPool,
+    /// The connection(s) writes go through (on SQLite one; on PostgreSQL the same pool as reads).
+    writer: AnyPool,
     pub backend: Backend,
     pub hub: Hub,
     write_lock: Arc<Mutex<()>>,
     /// How many events a campaign keeps; clients further behind are told to reload.
     pub event_retention: i64,
+    /// API tokens used since the last flush, with when (bookkeeping written in batches, never in a request).
+    pub(crate) token_uses: Arc<std::sync::Mutex<std::collections::HashMap<i64, i64>>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -62,44 +67,103 @@ impl Db {
         };
         let url = if backend == Backend::Sqlite { sqlite_url(url)? } else { url.to_string() };
         let options: AnyConnectOptions = url.parse()?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute(
-                            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; \
-                             PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
+        // On SQLite the pool that reads is read-only (`query_only`): a write anywhere but through `Db::write`
+        // fails at once, in the tests, instead of now and then failing somebody else's write in production.
+        let connect = |readers: bool, max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            conn.execute(
+                                "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; \
+                                 PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
+                            )
+                            .await?;
+                            if readers {
+                                conn.execute("PRAGMA query_only=ON;").await?;
+                            }
+                        }
+                        Ok(())
+                    })
                 })
-            })
-            .connect_with(options)
-            .await?;
-        match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
-        }
+                .connect_with(options.clone())
+        };
+        let (pool, writer) = match backend {
+            Backend::Sqlite => {
+                let writer = connect(false, 1).await?;
+                SQLITE_MIGRATIONS.run(&writer).await?;
+                (connect(true, 8).await?, writer)
+            }
+            Backend::Postgres => {
+                let pool = connect(false, 16).await?;
+                POSTGRES_MIGRATIONS.run(&pool).await?;
+                (pool.clone(), pool)
+            }
+        };
         Ok(Db {
             hub: Hub::new(pool.clone()),
             pool,
+            writer,
             backend,
             write_lock: Arc::new(Mutex::new(())),
             event_retention: 10_000,
+            token_uses: Arc::default(),
         })
     }
 
-    /// Starts a write transaction. Events appended through it are published to live subscribers
-    /// only after it commits.
+    /// Closes both pools (at shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+        self.writer.close().await;
+    }
+
+    /// Starts a write transaction that touches no campaign's records (accounts, organizations, sessions).
+    /// Events appended through it are published to live subscribers only after it commits.
+    ///
+    /// On SQLite every write goes through here: one writer at a time in this process (the lock), and the
+    /// transaction takes the database's write lock when it begins (`BEGIN IMMEDIATE`), so a transaction never
+    /// reads a snapshot it then cannot write on (SQLITE_BUSY_SNAPSHOT, "database is locked"), whatever else writes.
     pub async fn write(&self) -> Result<WriteTx> {
         let guard = match self.backend {
             Backend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
             Backend::Postgres => None,
         };
-        let tx = self.pool.begin().await?;
+        let tx = match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
+        };
         Ok(WriteTx { tx, _guard: guard, events: Vec::new(), db: self.clone() })
+    }
+
+    /// Starts a write transaction on one campaign's records: every read that follows sees what the campaign's
+    /// previous writers committed, and no other writer of the campaign can commit in between.
+    ///
+    /// This is what makes version checks, duplicate checks and rollups (read, then write) safe on PostgreSQL,
+    /// whose default isolation (read committed) would otherwise let two writers read the same version and both
+    /// succeed: the transaction first takes the campaign's row lock (`FOR UPDATE`), the same lock appending an
+    /// event takes, so a campaign's writers run one after another, in every process. On SQLite the single writer
+    /// already gives this. A campaign that does not exist is "not found".
+    pub async fn write_campaign(&self, campaign_id: i64) -> Result<WriteTx> {
+        let mut w = self.write().await?;
+        if self.backend == Backend::Postgres {
+            let found = sqlx::query("SELECT id FROM campaigns WHERE id = $1 FOR UPDATE")
+                .bind(campaign_id)
+                .fetch_optional(w.conn())
+                .await?;
+            if found.is_none() {
+                return Err(crate::error::AppError::not_found("Campaign"));
+            }
+        }
+        Ok(w)
+    }
+
+    /// One statement as a write transaction of its own, through the writer path (sessions, tokens, clean-ups).
+    pub async fn execute<'q>(&self, query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>) -> Result<u64> {
+        let mut w = self.write().await?;
+        let n = query.execute(w.conn()).await?.rows_affected();
+        w.commit().await?;
+        Ok(n)
     }
 
     pub async fn ping(&self) -> Result<()> {

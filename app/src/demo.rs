@@ -93,10 +93,10 @@ pub async fn seed(db: &Db) -> Result<bool> {
             outreach::move_card(db, owner, campaign.id, card.id, &MoveCard { stage, version: card.version }, None).await?;
         }
         // A believable age in the current stage.
-        sqlx::query("UPDATE creators SET stage_changed_at = $1 WHERE id = $2")
+        db.execute(sqlx::query("UPDATE creators SET stage_changed_at = $1 WHERE id = $2")
             .bind(crate::db::now_ms() - days * 86_400_000)
             .bind(card.id)
-            .execute(&db.pool)
+            )
             .await?;
         if name == "Ava Chen" {
             let tiktok = crate::pool::PlatformStats {
@@ -164,10 +164,10 @@ async fn seed_content(db: &Db, campaign_id: i64, [maya, jordan, lena]: [&Princip
     let d = content::review(db, lena, campaign_id, d.id, &review(1, Decision::ChangesRequested, "Lovely light. Please show the pocket packing in the first 3 seconds, and add #ad.", vec![false, true, true], d.version), None).await?;
     let d = content::submit(db, &creators["Lucía Gómez"], campaign_id, d.id, &submit("Packs into its own pocket. Mañana en el camp #ad", "https://www.tiktok.com/@lucia.camps/video/5522"), None).await?;
     let thirty_hours = 30 * 3_600_000;
-    sqlx::query("UPDATE submissions SET submitted_at = submitted_at - $1, review_due_at = review_due_at - $1 WHERE deliverable_id = $2 AND round = 2")
+    db.execute(sqlx::query("UPDATE submissions SET submitted_at = submitted_at - $1, review_due_at = review_due_at - $1 WHERE deliverable_id = $2 AND round = 2")
         .bind(thirty_hours)
         .bind(d.id)
-        .execute(&db.pool)
+        )
         .await?;
     // Sofie: approved, payout approved. Kenji: approved and paid.
     let d = content::create_deliverable(db, lena, campaign_id, &brief("Sofie Jansen", Lane::Ugc, "Pack-light unboxing", "From box to pocket in one take.", -6), None).await?;

@@ -87,6 +87,12 @@ mod ssr {
 
     impl From<sqlx::Error> for AppError {
         fn from(e: sqlx::Error) -> Self {
+            // Two writers creating the same thing at once: the loser hears what the check before the write
+            // would have told it, never a 500.
+            if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+                tracing::info!(error = %e, "unique violation answered as a conflict");
+                return AppError::conflict("Someone else created this at the same moment; reload to see it", None);
+            }
             tracing::error!(error = %e, "database error");
             AppError::internal()
         }

@@ -128,6 +128,7 @@ pub struct Running {
     task: tokio::task::JoinHandle<()>,
     listener: Option<tokio::task::JoinHandle<()>>,
     housekeeping: tokio::task::JoinHandle<()>,
+    bookkeeping: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -141,7 +142,9 @@ impl Running {
             l.abort();
         }
         self.housekeeping.abort();
-        self.state.db.pool.close().await;
+        self.bookkeeping.abort();
+        let _ = app::accounts::ssr::flush_token_uses(&self.state.db).await;
+        self.state.db.close().await;
     }
 
     /// Waits until the server stops by itself.
@@ -183,6 +186,17 @@ pub async fn start(config: Config) -> anyhow_like::Result<Running> {
             }
         }
     });
+    // Bookkeeping written in batches, off the requests' path: when each API token was last used.
+    let db = state.db.clone();
+    let bookkeeping = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            every.tick().await;
+            if let Err(e) = app::accounts::ssr::flush_token_uses(&db).await {
+                tracing::warn!(error = %e, "could not record when API tokens were last used (kept for the next try)");
+            }
+        }
+    });
     let app = router(state.clone(), &config);
     let tcp = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -205,7 +219,7 @@ pub async fn start(config: Config) -> anyhow_like::Result<Running> {
             tracing::error!(error = %e, "server error");
         }
     });
-    Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task, housekeeping })
+    Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task, housekeeping, bookkeeping })
 }
 
 /// A tiny error type for start-up failures: a sentence for the operator.

@@ -175,7 +175,7 @@ pub async fn invite_member(db: &Db, who: &Principal) -> Result<(MemberInvitation
     }
     let token = random_token(24);
     let now = now_ms();
-    sqlx::query(
+    db.execute(sqlx::query(
         "INSERT INTO member_invitations (token_hash, org_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(sha256_hex(&token))
@@ -183,7 +183,7 @@ pub async fn invite_member(db: &Db, who: &Principal) -> Result<(MemberInvitation
     .bind(who.me.user_id)
     .bind(now)
     .bind(now + MEMBER_INVITATION_DAYS * 86_400_000)
-    .execute(&db.pool)
+    )
     .await?;
     Ok((member_invitation(db, &token).await?, token))
 }
@@ -289,12 +289,12 @@ pub async fn sign_in(db: &Db, input: &SignIn) -> Result<i64> {
 pub async fn create_session(db: &Db, user_id: i64) -> Result<String> {
     let token = random_token(32);
     let now = now_ms();
-    sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+    db.execute(sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(sha256_hex(&token))
         .bind(user_id)
         .bind(now)
         .bind(now + SESSION_DAYS * 86_400_000)
-        .execute(&db.pool)
+        )
         .await?;
     Ok(token)
 }
@@ -302,13 +302,13 @@ pub async fn create_session(db: &Db, user_id: i64) -> Result<String> {
 /// Forgets expired sessions and idempotency keys older than a day (retries come within minutes).
 pub async fn prune(db: &Db) -> Result<()> {
     let now = now_ms();
-    sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&db.pool).await?;
-    sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(now - 86_400_000).execute(&db.pool).await?;
+    db.execute(sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now)).await?;
+    db.execute(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(now - 86_400_000)).await?;
     Ok(())
 }
 
 pub async fn end_session(db: &Db, token: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(sha256_hex(token)).execute(&db.pool).await?;
+    db.execute(sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(sha256_hex(token))).await?;
     Ok(())
 }
 
@@ -368,13 +368,57 @@ pub async fn principal_from_token(db: &Db, token: &str) -> Result<Option<Princip
         .await?;
     let Some(row) = row else { return Ok(None) };
     let (id, user_id, org_id, name): (i64, i64, i64, String) = (row.get(0), row.get(1), row.get(2), row.get(3));
-    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now_ms()).bind(id).execute(&db.pool).await?;
+    note_token_use(db, id);
     let Some(me) = me_by_id(db, user_id).await? else { return Ok(None) };
     // A token speaks for the organization that created it, as long as its creator still belongs there.
     if me.org.as_ref().map(|o| o.id) != Some(org_id) {
         return Ok(None);
     }
     Ok(Some(Principal { me, via_token: Some(name) }))
+}
+
+/// Remembers that a token was used; `flush_token_uses` writes it (a request never waits on, or fails over,
+/// this bookkeeping).
+fn note_token_use(db: &Db, token_id: i64) {
+    if let Ok(mut uses) = db.token_uses.lock() {
+        uses.insert(token_id, now_ms());
+    }
+}
+
+/// Writes the tokens' last-used times noted since the last flush, in one transaction (every few seconds and
+/// at shutdown). On failure the times are kept for the next flush.
+pub async fn flush_token_uses(db: &Db) -> Result<usize> {
+    let mut uses: Vec<(i64, i64)> = match db.token_uses.lock() {
+        Ok(mut map) => map.drain().collect(),
+        Err(_) => return Ok(0),
+    };
+    if uses.is_empty() {
+        return Ok(0);
+    }
+    uses.sort_unstable();
+    let written = async {
+        let mut w = db.write().await?;
+        for (id, at) in &uses {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)")
+                .bind(*at)
+                .bind(*id)
+                .execute(w.conn())
+                .await?;
+        }
+        w.commit().await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    if let Err(e) = written {
+        if let Ok(mut map) = db.token_uses.lock() {
+            for (id, at) in uses {
+                let kept = map.entry(id).or_insert(at);
+                *kept = (*kept).max(at);
+            }
+        }
+        return Err(e);
+    }
+    Ok(uses.len())
 }
 
 pub async fn create_token(db: &Db, who: &Principal, name: &str) -> Result<NewApiToken> {
@@ -389,6 +433,7 @@ pub async fn create_token(db: &Db, who: &Principal, name: &str) -> Result<NewApi
     let secret = format!("{TOKEN_PREFIX}{}", random_token(24));
     let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
     let now = now_ms();
+    let mut w = db.write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO api_tokens (org_id, user_id, name, prefix, token_hash, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -399,8 +444,9 @@ pub async fn create_token(db: &Db, who: &Principal, name: &str) -> Result<NewApi
     .bind(&prefix)
     .bind(sha256_hex(&secret))
     .bind(now)
-    .fetch_one(&db.pool)
+    .fetch_one(w.conn())
     .await?;
+    w.commit().await?;
     Ok(NewApiToken {
         token: ApiToken {
             id,
@@ -440,13 +486,13 @@ pub async fn list_tokens(db: &Db, who: &Principal) -> Result<Vec<ApiToken>> {
 
 pub async fn revoke_token(db: &Db, who: &Principal, token_id: i64) -> Result<()> {
     let org = who.member_org()?;
-    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL")
+    let done = db.execute(sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL")
         .bind(now_ms())
         .bind(token_id)
         .bind(org.id)
-        .execute(&db.pool)
+        )
         .await?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         let exists = sqlx::query("SELECT 1 FROM api_tokens WHERE id = $1 AND org_id = $2")
             .bind(token_id)
             .bind(org.id)

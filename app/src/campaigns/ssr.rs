@@ -131,7 +131,7 @@ pub async fn invite(db: &Db, who: &Principal, campaign_id: i64, input: &NewInvit
     let token = random_token(24);
     let now = now_ms();
     let expires = now + INVITATION_DAYS * 86_400_000;
-    sqlx::query(
+    db.execute(sqlx::query(
         "INSERT INTO invitations (token_hash, campaign_id, kind, creator_id, created_by, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -145,7 +145,7 @@ pub async fn invite(db: &Db, who: &Principal, campaign_id: i64, input: &NewInvit
     .bind(who.me.user_id)
     .bind(now)
     .bind(expires)
-    .execute(&db.pool)
+    )
     .await?;
     let invitation = preview(db, &token).await?;
     Ok((invitation, token))

@@ -250,12 +250,10 @@ pub async fn save_section(db: &Db, who: &Principal, campaign_id: i64, input: &Sa
     let roster = roster(db, campaign_id).await?;
     let hash = idempotency::request_hash("charter_section", &(campaign_id, input));
     let scope = who.idempotency_scope();
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     if let Some(answer) = idempotency::claim(&mut w, &scope, key, &hash).await? {
         return idempotency::replay(&answer);
     }
-    // Take the campaign's row lock first so concurrent saves of one charter serialize on PostgreSQL.
-    sqlx::query("UPDATE campaigns SET last_seq = last_seq WHERE id = $1").bind(campaign_id).execute(w.conn()).await?;
     let (mut doc, metas) = draft(w.conn(), campaign_id).await?;
     let meta = metas.iter().find(|m| m.section == input.section).cloned().ok_or_else(AppError::internal)?;
     if meta.version != input.version {
@@ -314,8 +312,7 @@ pub async fn save_section(db: &Db, who: &Principal, campaign_id: i64, input: &Sa
 pub async fn propose(db: &Db, who: &Principal, campaign_id: i64) -> Result<i64> {
     authorize(db, who, campaign_id).await?;
     let roster = roster(db, campaign_id).await?;
-    let mut w = db.write().await?;
-    sqlx::query("UPDATE campaigns SET last_seq = last_seq WHERE id = $1").bind(campaign_id).execute(w.conn()).await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let (doc, _) = draft(w.conn(), campaign_id).await?;
     for s in Section::ALL {
         validate::section(&doc, s, &roster)?;
@@ -338,8 +335,7 @@ pub async fn sign(db: &Db, who: &Principal, campaign_id: i64, number: i64) -> Re
         return Err(AppError::forbidden("A person signs the charter, not an API token"));
     }
     let roster = roster(db, campaign_id).await?;
-    let mut w = db.write().await?;
-    sqlx::query("UPDATE campaigns SET last_seq = last_seq WHERE id = $1").bind(campaign_id).execute(w.conn()).await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let Some((current, doc, _)) = latest(&mut w, campaign_id).await? else {
         return Err(AppError::validation("number", "No version has been proposed for sign-off yet"));
     };
@@ -389,7 +385,7 @@ pub async fn launch(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
             ..AppError::new(ErrorCode::Validation, format!("The campaign cannot go live yet: {}", missing.join("; ")))
         });
     }
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let changed = sqlx::query("UPDATE campaigns SET status = 'live' WHERE id = $1 AND status <> 'live'")
         .bind(campaign_id)
         .execute(w.conn())
@@ -456,7 +452,7 @@ pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, input: &NewComm
     if body.is_empty() || body.chars().count() > 4000 {
         return Err(AppError::validation("body", "Write a comment of 1 to 4,000 characters"));
     }
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     if let Some(parent) = input.parent_id {
         let row = sqlx::query("SELECT section, author_user_id FROM charter_comments WHERE id = $1 AND campaign_id = $2 AND parent_id IS NULL")
             .bind(parent)
@@ -498,7 +494,7 @@ pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, input: &NewComm
 
 pub async fn resolve(db: &Db, who: &Principal, campaign_id: i64, comment_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let done = sqlx::query(
         "UPDATE charter_comments SET resolved_by = $1, resolved_at = $2 WHERE id = $3 AND campaign_id = $4 AND parent_id IS NULL AND resolved_at IS NULL",
     )

@@ -87,23 +87,26 @@ pub async fn save_lane(db: &Db, who: &Principal, campaign_id: i64, input: &SaveL
     if input.brief.len() > MAX_TEXT {
         return Err(AppError::validation("brief", format!("The brief is limited to {MAX_TEXT} characters")));
     }
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let current: Option<i64> = sqlx::query_scalar("SELECT version FROM lane_settings WHERE campaign_id = $1 AND lane = $2")
         .bind(campaign_id)
         .bind(input.lane.as_str())
         .fetch_optional(w.conn())
         .await?;
     let now = now_ms();
+    if current.unwrap_or(0) != input.version {
+        drop(w);
+        let now = lanes(db, campaign_id).await?.into_iter().find(|l| l.lane == input.lane);
+        return Err(AppError::conflict(
+            format!(
+                "The {} lane was changed by someone else meanwhile (now version {}); your change was not saved",
+                input.lane.label(),
+                current.unwrap_or(0)
+            ),
+            now.and_then(|l| serde_json::to_value(l).ok()),
+        ));
+    }
     match current {
-        Some(v) if v != input.version => {
-            return Err(AppError::conflict(
-                format!("The {} lane was changed by someone else meanwhile (now version {v}); reload to see their change", input.lane.label()),
-                None,
-            ))
-        }
-        None if input.version != 0 => {
-            return Err(AppError::conflict("This lane's settings changed meanwhile; reload to see them", None))
-        }
         Some(_) => {
             sqlx::query(
                 "UPDATE lane_settings SET brief = $1, sla_hours = $2, budget_cents = $3, default_fee_cents = $4, \
@@ -146,7 +149,7 @@ pub async fn save_lane(db: &Db, who: &Principal, campaign_id: i64, input: &SaveL
 pub async fn set_time_zone(db: &Db, who: &Principal, campaign_id: i64, name: &str) -> Result<String> {
     authorize(db, who, campaign_id).await?;
     let zone = tz::parse(name)?.name().to_string();
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     sqlx::query("UPDATE campaigns SET time_zone = $1 WHERE id = $2").bind(&zone).bind(campaign_id).execute(w.conn()).await?;
     log::append(&mut w, campaign_id, &who.actor(), Change::TimeZoneSet { time_zone: zone.clone() }).await?;
     w.commit().await?;
@@ -186,7 +189,7 @@ pub async fn create_deliverable(db: &Db, who: &Principal, campaign_id: i64, inpu
         return Err(AppError::validation("fee_cents", "The fee cannot be negative"));
     }
     let settings = lanes(db, campaign_id).await?;
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let scope = who.idempotency_scope();
     let hash = idempotency::request_hash(&format!("deliverable:{campaign_id}"), input);
     if let Some(answer) = idempotency::claim(&mut w, &scope, key, &hash).await? {
@@ -527,7 +530,7 @@ pub async fn submit(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: 
     }
     let settings = lanes(db, campaign_id).await?;
     let lane = settings.iter().find(|l| l.lane == mine.lane).ok_or_else(AppError::internal)?;
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let scope = who.idempotency_scope();
     let hash = idempotency::request_hash(&format!("submit:{deliverable_id}"), input);
     if idempotency::claim(&mut w, &scope, key, &hash).await?.is_some() {
@@ -653,7 +656,7 @@ pub async fn review(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: 
         .enumerate()
         .map(|(i, text)| Criterion { text: text.clone(), met: input.criteria.get(i).copied().unwrap_or(false) })
         .collect();
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let scope = who.idempotency_scope();
     let hash = idempotency::request_hash(&format!("review:{deliverable_id}"), input);
     if idempotency::claim(&mut w, &scope, key, &hash).await?.is_some() {
@@ -737,7 +740,7 @@ pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, deliverable_id:
     let actor = who.actor();
     let at = now_ms();
     let round = d.rounds.last().map(|r| r.round);
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO deliverable_comments (deliverable_id, campaign_id, round, user_id, author_name, org_name, internal, body, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -768,7 +771,7 @@ pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, deliverable_id:
 pub async fn set_payout(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: i64, input: &SetPayout) -> Result<Deliverable> {
     authorize(db, who, campaign_id).await?;
     let d = deliverable(db, campaign_id, deliverable_id, Audience::Partner).await?;
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let changed = sqlx::query("UPDATE deliverables SET payout = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
         .bind(input.payout.key())
         .bind(now_ms())
@@ -962,7 +965,7 @@ pub async fn scan_review_breaches(db: &Db, now: DateTime<Utc>) -> Result<usize> 
             tz::label(due_at, zone),
             sla::countdown(due_at, now)
         );
-        let mut w = db.write().await?;
+        let mut w = db.write_campaign(campaign_id).await?;
         let key = review_breach_key(deliverable_id, submission_id);
         if raise(&mut w, campaign_id, "review_sla", &key, &title, &detail, assignee).await?.is_some() {
             w.commit().await?;
@@ -981,7 +984,7 @@ pub async fn update_escalation(db: &Db, who: &Principal, campaign_id: i64, id: i
     if input.note.len() > MAX_TEXT {
         return Err(AppError::validation("note", format!("The note is limited to {MAX_TEXT} characters")));
     }
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let current = escalation_by_id(w.conn(), campaign_id, id).await?.ok_or_else(|| AppError::not_found("Escalation"))?;
     if current.version != input.version {
         return Err(AppError::conflict(
@@ -1053,11 +1056,10 @@ pub async fn unsent_mail(db: &Db, limit: i64) -> Result<Vec<(i64, String, String
 }
 
 pub async fn mark_mail(db: &Db, id: i64, error: Option<&str>) -> Result<()> {
-    match error {
+    db.execute(match error {
         None => sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2").bind(now_ms()).bind(id),
         Some(e) => sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE id = $2").bind(e.to_string()).bind(id),
-    }
-    .execute(&db.pool)
+    })
     .await?;
     Ok(())
 }

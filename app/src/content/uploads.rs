@@ -102,7 +102,7 @@ pub async fn start(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: i
         hex::encode(b)
     };
     let now = now_ms();
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     sqlx::query(
         "INSERT INTO uploads (id, campaign_id, deliverable_id, user_id, client_key, file_name, size, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (user_id, client_key) DO NOTHING",
@@ -140,11 +140,11 @@ pub async fn state(db: &Db, who: &Principal, id: &str) -> Result<UploadState> {
 
 async fn fail(db: &Db, storage: &impl Storage, id: &str, campaign_id: i64, field: &str, message: String) -> AppError {
     let _ = storage.remove(&original_key(campaign_id, id)).await;
-    let failed = sqlx::query("UPDATE uploads SET status = 'failed', error = $1, updated_at = $2 WHERE id = $3")
+    let failed = db.execute(sqlx::query("UPDATE uploads SET status = 'failed', error = $1, updated_at = $2 WHERE id = $3")
         .bind(&message)
         .bind(now_ms())
         .bind(id)
-        .execute(&db.pool)
+        )
         .await;
     if let Err(e) = failed {
         tracing::warn!(error = %e, "could not mark an upload failed");
@@ -227,14 +227,14 @@ pub async fn put_chunk(db: &Db, storage: &impl Storage, who: &Principal, id: &st
             Err(message) => return Err(fail(db, storage, id, r.campaign_id, "file", message).await),
         }
     }
-    sqlx::query("UPDATE uploads SET received = $1, kind = $2, status = $3, has_thumb = $4, updated_at = $5 WHERE id = $6")
+    db.execute(sqlx::query("UPDATE uploads SET received = $1, kind = $2, status = $3, has_thumb = $4, updated_at = $5 WHERE id = $6")
         .bind(received as i64)
         .bind(kind.map(|k| k.key()))
         .bind(status)
         .bind(has_thumb as i64)
         .bind(now_ms())
         .bind(id)
-        .execute(&db.pool)
+        )
         .await?;
     let r = row(db, id).await?.ok_or_else(AppError::internal)?;
     Ok(r.state(id))

@@ -74,7 +74,7 @@ pub async fn preview(db: &Db, who: &Principal, campaign_id: i64, filename: &str,
     let ctx = context(db, campaign_id, None).await?;
     let as_of = ctx.today;
     let parsed = read(body.to_string(), ctx).await?;
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO metric_imports (campaign_id, user_id, filename, body, as_of, status, total, valid_rows, created_at) \
          VALUES ($1, $2, $3, $4, $5, 'previewed', $6, $7, $8) RETURNING id",
@@ -157,7 +157,7 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
         if parsed.rows.is_empty() {
             return Err(AppError::validation("import_id", "No row of this file can be imported"));
         }
-        let mut w = db.write().await?;
+        let mut w = db.write_campaign(campaign_id).await?;
         let claimed = sqlx::query("UPDATE metric_imports SET status = 'applying', mode = $1 WHERE id = $2 AND status = 'previewed'")
             .bind(mode_str(mode))
             .bind(import_id)
@@ -175,7 +175,7 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
     let mut next_publish = 0usize;
     progress(db, campaign_id, import_id, who, 0, total);
     loop {
-        let mut w = db.write().await?;
+        let mut w = db.write_campaign(campaign_id).await?;
         // Locks the import's row (PostgreSQL) and reads where the previous chunk stopped.
         let cursor: Option<i64> = sqlx::query_scalar("UPDATE metric_imports SET next_row = next_row WHERE id = $1 AND status = 'applying' RETURNING next_row")
             .bind(import_id)
@@ -230,7 +230,7 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
 /// "Import nothing": the file is dropped and cannot be applied any more.
 pub async fn discard(db: &Db, who: &Principal, campaign_id: i64, import_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let status: Option<String> = sqlx::query_scalar("SELECT status FROM metric_imports WHERE id = $1 AND campaign_id = $2 AND user_id = $3")
         .bind(import_id)
         .bind(campaign_id)

@@ -32,7 +32,7 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
     if !crate::outreach::PLATFORMS.contains(&platform.as_str()) {
         return Err(AppError::validation("platform", format!("Use one of: {}", crate::outreach::PLATFORMS.join(", "))));
     }
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let creator = sqlx::query("SELECT name, lane, followers FROM creators WHERE id = $1 AND campaign_id = $2")
         .bind(input.creator_id)
         .bind(campaign_id)
@@ -147,7 +147,7 @@ pub async fn ingest(db: &Db, who: &Principal, campaign_id: i64, input: &Ingest, 
         .into_iter()
         .collect();
     validate(&input.rows, &posts, today)?;
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let scope = who.idempotency_scope();
     let hash = idempotency::request_hash(&format!("metrics:{campaign_id}"), input);
     if let Some(answer) = idempotency::claim(&mut w, &scope, key, &hash).await? {
@@ -554,7 +554,7 @@ pub async fn set_cpm(db: &Db, who: &Principal, campaign_id: i64, platform: &str,
     if !(0..=1_000_000).contains(&cpm_cents) {
         return Err(AppError::validation("cpm_cents", "A CPM between 0 and 10,000.00"));
     }
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     sqlx::query(
         "INSERT INTO platform_cpm (campaign_id, platform, cpm_cents) VALUES ($1, $2, $3) \
          ON CONFLICT (campaign_id, platform) DO UPDATE SET cpm_cents = excluded.cpm_cents",
@@ -655,7 +655,7 @@ pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> 
             );
             let key = format!("threshold:{i}:{}:{kind}:{value}:{day}", th.metric);
             let assignee = th.escalate_to.or(doc.ownership.accountable_owner);
-            let mut w = db.write().await?;
+            let mut w = db.write_campaign(campaign_id).await?;
             if crate::content::ssr::raise(&mut w, campaign_id, "threshold", &key, &title, &detail, assignee).await?.is_some() {
                 w.commit().await?;
                 raised += 1;
@@ -692,7 +692,7 @@ pub async fn close_days(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<u
         let Some(last) = due.last().copied() else { continue };
         let days: Vec<String> = due.iter().map(|d| d.to_string()).collect();
         raised += evaluate_thresholds(db, campaign_id, &days).await?;
-        let mut w = db.write().await?;
+        let mut w = db.write_campaign(campaign_id).await?;
         sqlx::query("UPDATE campaigns SET thresholds_closed_day = $1 WHERE id = $2").bind(last.to_string()).bind(campaign_id).execute(w.conn()).await?;
         w.commit().await?;
     }

@@ -305,7 +305,7 @@ pub async fn add_creator(db: &Db, who: &Principal, campaign_id: i64, input: &New
     }
     let hash = idempotency::request_hash("add_creator", &(campaign_id, input));
     let scope = who.idempotency_scope();
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     if let Some(answer) = idempotency::claim(&mut w, &scope, key, &hash).await? {
         return idempotency::replay(&answer);
     }
@@ -349,7 +349,7 @@ pub async fn move_card(
     authorize(db, who, campaign_id).await?;
     let hash = idempotency::request_hash("move_card", &(campaign_id, card_id, input));
     let scope = who.idempotency_scope();
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     if let Some(answer) = idempotency::claim(&mut w, &scope, key, &hash).await? {
         return idempotency::replay(&answer);
     }

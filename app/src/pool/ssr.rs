@@ -125,7 +125,7 @@ async fn begin_card_write<T: serde::Serialize>(
 ) -> Result<(WriteTx, Card, Option<Card>)> {
     authorize(db, who, campaign_id).await?;
     let hash = idempotency::request_hash(op, &(campaign_id, creator_id, input));
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     if let Some(answer) = idempotency::claim(&mut w, &who.idempotency_scope(), key, &hash).await? {
         let card: Card = idempotency::replay(&answer)?;
         return Ok((w, card.clone(), Some(card)));
@@ -296,7 +296,7 @@ pub async fn add_note(db: &Db, who: &Principal, campaign_id: i64, creator_id: i6
     }
     let hash = idempotency::request_hash("note", &(campaign_id, creator_id, input));
     let scope = who.idempotency_scope();
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     if let Some(answer) = idempotency::claim(&mut w, &scope, key, &hash).await? {
         return idempotency::replay(&answer);
     }
@@ -455,7 +455,7 @@ pub async fn preview(db: &Db, who: &Principal, campaign_id: i64, filename: &str,
     }
     let ctx = import_context(db, who, campaign_id, my_org.id).await?;
     let parsed = import::read(body, &ctx);
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO pool_imports (campaign_id, user_id, filename, body, status, total, created_at) \
          VALUES ($1, $2, $3, $4, 'previewed', $5, $6) RETURNING id",
@@ -507,7 +507,7 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
         "discarded" => return Err(AppError::validation("import_id", "This file was discarded: upload it again")),
         _ => {}
     }
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     // Claim the import inside the transaction: a concurrent second apply finds it no longer previewed.
     let claimed = sqlx::query("UPDATE pool_imports SET status = 'applied', applied_at = $1 WHERE id = $2 AND status = 'previewed'")
         .bind(now_ms())
@@ -569,7 +569,7 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
 /// "Import nothing": the file is dropped and cannot be applied any more.
 pub async fn discard(db: &Db, who: &Principal, campaign_id: i64, import_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
-    let mut w = db.write().await?;
+    let mut w = db.write_campaign(campaign_id).await?;
     let status: Option<String> = sqlx::query_scalar("SELECT status FROM pool_imports WHERE id = $1 AND campaign_id = $2 AND user_id = $3")
         .bind(import_id)
         .bind(campaign_id)

@@ -75,7 +75,7 @@ async fn main() {
     let creators_n = (posts_n / 5).max(1);
     let orgs: Vec<i64> = sqlx::query_scalar("SELECT org_id FROM campaign_partners WHERE campaign_id = $1").bind(id).fetch_all(&db.pool).await.unwrap();
     let user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'maya@bench.example'").fetch_one(&db.pool).await.unwrap();
-    let mut tx = db.pool.begin().await.unwrap();
+    let mut w = db.write().await.unwrap();
     for chunk in (0..creators_n).collect::<Vec<_>>().chunks(500) {
         let values: Vec<String> = chunk
             .iter()
@@ -98,11 +98,11 @@ async fn main() {
              avg_likes, avg_comments, avg_shares, avg_saves, avg_reach) VALUES {}",
             values.join(", ")
         ))
-        .execute(&mut *tx)
+        .execute(w.conn())
         .await
         .unwrap();
     }
-    let first_creator: i64 = sqlx::query_scalar("SELECT MIN(id) FROM creators WHERE campaign_id = $1").bind(id).fetch_one(&mut *tx).await.unwrap();
+    let first_creator: i64 = sqlx::query_scalar("SELECT MIN(id) FROM creators WHERE campaign_id = $1").bind(id).fetch_one(w.conn()).await.unwrap();
     let platforms = ["instagram", "tiktok", "youtube"];
     for chunk in (0..posts_n).collect::<Vec<_>>().chunks(1000) {
         let values: Vec<String> = chunk
@@ -117,11 +117,11 @@ async fn main() {
             "INSERT INTO posts (campaign_id, creator_id, lane, platform, url, title, followers, created_by, created_at) VALUES {}",
             values.join(", ")
         ))
-        .execute(&mut *tx)
+        .execute(w.conn())
         .await
         .unwrap();
     }
-    let first_post: i64 = sqlx::query_scalar("SELECT MIN(id) FROM posts WHERE campaign_id = $1").bind(id).fetch_one(&mut *tx).await.unwrap();
+    let first_post: i64 = sqlx::query_scalar("SELECT MIN(id) FROM posts WHERE campaign_id = $1").bind(id).fetch_one(w.conn()).await.unwrap();
     let start_day = chrono::Utc::now().date_naive() - chrono::Duration::days(DAYS + 5);
     let mut inserted = 0i64;
     'outer: for d in 0..DAYS {
@@ -154,7 +154,7 @@ async fn main() {
                  revenue_cents, fee_cents, product_cents, paid_cents, source, updated_by, updated_at) VALUES {}",
                 values.join(", ")
             ))
-            .execute(&mut *tx)
+            .execute(w.conn())
             .await
             .unwrap();
             inserted += chunk.len() as i64;
@@ -170,17 +170,17 @@ async fn main() {
         "INSERT INTO metric_day_lane (campaign_id, day, lane, {cols}) SELECT m.campaign_id, m.day, p.lane, {sums} \
          FROM daily_metrics m JOIN posts p ON p.id = m.post_id WHERE m.campaign_id = {id} GROUP BY m.campaign_id, m.day, p.lane"
     ))
-    .execute(&mut *tx)
+    .execute(w.conn())
     .await
     .unwrap();
     sqlx::query(&format!(
         "INSERT INTO metric_post_totals (post_id, campaign_id, days, {cols}) SELECT post_id, campaign_id, COUNT(*), {sums} \
          FROM daily_metrics WHERE campaign_id = {id} GROUP BY post_id, campaign_id"
     ))
-    .execute(&mut *tx)
+    .execute(w.conn())
     .await
     .unwrap();
-    tx.commit().await.unwrap();
+    w.commit().await.unwrap();
     let seeded = t0.elapsed();
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM daily_metrics WHERE campaign_id = $1").bind(id).fetch_one(&db.pool).await.unwrap();
     println!("metrics-bench: {rows} daily rows, {posts_n} posts, {creators_n} creators seeded in {:.1} s", seeded.as_secs_f64());
