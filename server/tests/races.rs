@@ -21,7 +21,7 @@ on_both_databases!(
 );
 
 /// Races per operation and backend.
-const RACES: usize = 12;
+const RACES: usize = 25;
 
 fn path(id: i64, rest: &str) -> String {
     format!("/api/v1/campaigns/{id}{rest}")

@@ -470,6 +470,8 @@ pub async fn list_tokens(db: &Db, who: &Principal) -> Result<Vec<ApiToken>> {
     .bind(org.id)
     .fetch_all(&db.pool)
     .await?;
+    // Uses not written yet (they are written in batches) still show.
+    let pending = db.token_uses.lock().map(|m| m.clone()).unwrap_or_default();
     Ok(rows
         .into_iter()
         .map(|r| ApiToken {
@@ -478,7 +480,7 @@ pub async fn list_tokens(db: &Db, who: &Principal) -> Result<Vec<ApiToken>> {
             prefix: r.get(2),
             created_by: r.get(3),
             created_at: from_ms(r.get(4)),
-            last_used_at: r.get::<Option<i64>, _>(5).map(from_ms),
+            last_used_at: r.get::<Option<i64>, _>(5).max(pending.get(&r.get::<i64, _>(0)).copied()).map(from_ms),
             revoked_at: r.get::<Option<i64>, _>(6).map(from_ms),
         })
         .collect())
