@@ -524,6 +524,12 @@ mod tests {
         assert_eq!(e.code, ErrorCode::RateLimited);
         assert!(e.message.contains("sign-ups") && e.message.contains("60 minute"), "{}", e.message);
         l.check_sign_up("2.2.2.2").unwrap();
+        // IPv6 clients count by their /64.
+        l.check_sign_up("2001:db8:1:2::1").unwrap();
+        l.check_sign_up("2001:db8:1:2::2").unwrap();
+        assert!(l.check_sign_up("2001:db8:1:2:ffff::3").is_err());
+        l.check_sign_up("2001:db8:1:3::1").unwrap();
+        assert_eq!(network("::ffff:10.0.0.1"), "10.0.0.1");
     }
 }
 
@@ -567,8 +573,20 @@ fn hit(map: &mut HashMap<String, (u32, Instant)>, key: String, limit: u32, windo
     Ok(())
 }
 
+/// The address a limit counts: an IPv6 client by its /64 network (one subscriber usually holds a whole /64).
+fn network(client: &str) -> String {
+    match client.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        _ => client.to_string(),
+    }
+}
+
 fn pair_key(email: &str, client: &str) -> String {
-    format!("p:{client} {}", normalize_email(email))
+    format!("p:{} {}", network(client), normalize_email(email))
 }
 
 impl LoginLimiter {
@@ -581,7 +599,8 @@ impl LoginLimiter {
     pub fn check(&self, email: &str, client: &str) -> Result<()> {
         let now = Instant::now();
         let mut map = self.attempts.lock().unwrap();
-        for (key, limit) in [(pair_key(email, client), self.max_per_window), (format!("c:{client}"), self.max_per_window.saturating_mul(5))] {
+        let per_address = (format!("c:{}", network(client)), self.max_per_window.saturating_mul(5));
+        for (key, limit) in [(pair_key(email, client), self.max_per_window), per_address] {
             if let Err(wait) = hit(&mut map, key, limit, self.window, now) {
                 return Err(AppError::new(ErrorCode::RateLimited, format!("Too many sign-in attempts; try again in {wait} minute(s)")));
             }
@@ -597,7 +616,7 @@ impl LoginLimiter {
     /// Counts an attempt to sign up a new organization from this address; refuses once the hour's allowance is spent.
     pub fn check_sign_up(&self, client: &str) -> Result<()> {
         let mut map = self.sign_ups.lock().unwrap();
-        hit(&mut map, client.to_string(), self.sign_ups_per_hour, Duration::from_secs(3600), Instant::now()).map_err(|wait| {
+        hit(&mut map, network(client), self.sign_ups_per_hour, Duration::from_secs(3600), Instant::now()).map_err(|wait| {
             AppError::new(ErrorCode::RateLimited, format!("Too many sign-ups from this network; try again in {wait} minute(s)"))
         })
     }
