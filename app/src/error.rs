@@ -12,6 +12,8 @@ pub enum ErrorCode {
     Conflict,
     IdempotencyKeyReused,
     RateLimited,
+    /// The request body is larger than the server reads.
+    PayloadTooLarge,
     Internal,
 }
 
@@ -25,6 +27,7 @@ impl ErrorCode {
             ErrorCode::Conflict => 409,
             ErrorCode::Validation | ErrorCode::IdempotencyKeyReused => 422,
             ErrorCode::RateLimited => 429,
+            ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Internal => 500,
         }
     }

@@ -101,7 +101,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 /// Turns axum's "…target type: stage: unknown variant `x`…" into the field (`stage`) and the detail.
-fn describe_data_error(text: &str) -> (Option<String>, String) {
+pub(crate) fn describe_data_error(text: &str) -> (Option<String>, String) {
     let detail = text.split_once("target type: ").map(|(_, d)| d).unwrap_or(text);
     let (path, inner) = detail.split_once(": ").unwrap_or((".", detail));
     let field = if path != "." && !path.contains(' ') {
@@ -126,7 +126,12 @@ fn with_cookie(resp: impl IntoResponse, cookie: String) -> Response {
     resp
 }
 
-async fn sign_up(State(s): State<AppState>, ApiJson(input): ApiJson<SignUp>) -> Result<Response> {
+async fn sign_up(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(input): ApiJson<SignUp>,
+) -> Result<Response> {
+    s.limiter.check_sign_up(&addr.ip().to_string())?;
     let user_id = accounts::sign_up(&s.db, &input).await?;
     let token = accounts::create_session(&s.db, user_id).await?;
     let me = accounts::me_by_id(&s.db, user_id).await?;
@@ -138,9 +143,10 @@ async fn sign_in(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(input): ApiJson<SignIn>,
 ) -> Result<Response> {
-    s.limiter.check(&input.email, &addr.ip().to_string())?;
+    let client = addr.ip().to_string();
+    s.limiter.check(&input.email, &client)?;
     let user_id = accounts::sign_in(&s.db, &input).await?;
-    s.limiter.succeeded(&input.email);
+    s.limiter.succeeded(&input.email, &client);
     let token = accounts::create_session(&s.db, user_id).await?;
     let me = accounts::me_by_id(&s.db, user_id).await?;
     Ok(with_cookie(Json(me), accounts::session_cookie(&token, s.secure_cookies)))

@@ -44,9 +44,13 @@ pub struct Config {
     #[arg(long, env = "CHORUS_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
 
-    /// Sign-in attempts allowed per email in ten minutes.
+    /// Sign-in attempts allowed per email and client address in ten minutes (five times as many per address).
     #[arg(long, env = "CHORUS_LOGIN_ATTEMPTS", default_value_t = 10)]
     pub login_attempts: u32,
+
+    /// New organizations one client address may sign up per hour.
+    #[arg(long, env = "CHORUS_SIGN_UPS_PER_HOUR", default_value_t = 10)]
+    pub sign_ups_per_hour: u32,
 
     /// The largest file a creator may upload, in MB.
     #[arg(long, env = "CHORUS_MAX_UPLOAD_MB", default_value_t = 200)]

@@ -26,9 +26,17 @@ pub fn router() -> Router<AppState> {
         .route("/auth/join", post(join_organization))
 }
 
-/// Only same-site paths are followed after signing in.
+/// Only a plain path on this site is followed: one leading `/` and nothing but printable ASCII other than a
+/// backslash. Browsers drop tabs and line breaks from a URL and read `\` as `/`, so `/\t/evil.example` or
+/// `/\evil.example` would leave the site; a line break would not even make a valid header. Anything else is `/`.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
+    let plain = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    if plain && next.starts_with('/') && !next.starts_with("//") { next } else { "/" }
+}
+
+/// The one way this module redirects: to a plain local path (see [`safe_next`]), never to anything unchecked.
+fn to_local(url: &str) -> Response {
+    Redirect::to(safe_next(url)).into_response()
 }
 
 #[cfg(test)]
@@ -42,6 +50,10 @@ mod tests {
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/campaigns/3?tab=board#card-4"), "/campaigns/3?tab=board#card-4");
+        for hostile in ["/\t/evil.example", "/\n/evil.example", "/\r\nSet-Cookie: x=1", "/x\\y", "/a b", "/\u{0}", "/é", "/\u{7f}", "evil"] {
+            assert_eq!(safe_next(hostile), "/", "{hostile:?}");
+        }
         assert_eq!(enc("a b&c=d/é"), "a%20b%26c%3Dd/%C3%A9");
     }
 }
@@ -65,11 +77,11 @@ fn back(page: &str, e: &AppError, keep: &[(&str, &str)]) -> Response {
             url.push_str(&format!("&{k}={}", enc(v)));
         }
     }
-    Redirect::to(&url).into_response()
+    to_local(&url)
 }
 
 fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
-    let mut resp = Redirect::to(safe_next(next)).into_response();
+    let mut resp = to_local(next);
     if let Ok(v) = HeaderValue::from_str(&accounts::session_cookie(token, state.secure_cookies)) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -91,12 +103,13 @@ async fn sign_in(
     Form(f): Form<SignInForm>,
 ) -> Response {
     let page = if f.next.is_empty() { "/signin".to_string() } else { format!("/signin?next={}", enc(&f.next)) };
-    if let Err(e) = state.limiter.check(&f.email, &addr.ip().to_string()) {
+    let client = addr.ip().to_string();
+    if let Err(e) = state.limiter.check(&f.email, &client) {
         return back(&page, &e, &[("email", &f.email)]);
     }
     match accounts::sign_in(&state.db, &SignIn { email: f.email.clone(), password: f.password }).await {
         Ok(user_id) => {
-            state.limiter.succeeded(&f.email);
+            state.limiter.succeeded(&f.email, &client);
             end_previous_session(&state, headers).await;
             match accounts::create_session(&state.db, user_id).await {
                 Ok(token) => signed_in(&state, &token, &f.next),
@@ -119,7 +132,7 @@ pub struct SignUpForm {
     next: String,
 }
 
-async fn sign_up(State(state): State<AppState>, Form(f): Form<SignUpForm>) -> Response {
+async fn sign_up(State(state): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Form(f): Form<SignUpForm>) -> Response {
     let input = SignUp {
         name: f.name.clone(),
         email: f.email.clone(),
@@ -130,6 +143,7 @@ async fn sign_up(State(state): State<AppState>, Form(f): Form<SignUpForm>) -> Re
     let page = if f.next.is_empty() { "/signup".to_string() } else { format!("/signup?next={}", enc(&f.next)) };
     let keep = [("name", f.name.as_str()), ("email", f.email.as_str()), ("org_name", f.org_name.as_str())];
     let result = async {
+        state.limiter.check_sign_up(&addr.ip().to_string())?;
         let user_id = accounts::sign_up(&state.db, &input).await?;
         accounts::create_session(&state.db, user_id).await
     }
@@ -151,7 +165,7 @@ async fn end_previous_session(state: &AppState, headers: HeaderMap) {
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
     end_previous_session(&state, headers).await;
-    let mut resp = Redirect::to("/").into_response();
+    let mut resp = to_local("/");
     if let Ok(v) = HeaderValue::from_str(&accounts::clear_session_cookie(state.secure_cookies)) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -166,10 +180,10 @@ pub struct AcceptForm {
 }
 
 async fn accept_partner(State(state): State<AppState>, MaybeAuth(who): MaybeAuth, Form(f): Form<AcceptForm>) -> Response {
-    let here = format!("/invite/{}", f.token);
-    let Some(who) = who else { return Redirect::to(&format!("/signin?next={}", enc(&here))).into_response() };
+    let here = format!("/invite/{}", enc(&f.token));
+    let Some(who) = who else { return to_local(&format!("/signin?next={}", enc(&here))) };
     match app::campaigns::ssr::accept_partner(&state.db, &who, &f.token).await {
-        Ok(c) => Redirect::to(&format!("/campaigns/{}", c.id)).into_response(),
+        Ok(c) => to_local(&format!("/campaigns/{}", c.id)),
         Err(e) => back(&here, &e, &[]),
     }
 }
@@ -197,10 +211,10 @@ async fn signed_in_or_back(state: &AppState, page: &str, created: app::error::Re
 
 async fn creator_sign_up(State(state): State<AppState>, Form(f): Form<InvitedSignUpForm>) -> Response {
     let created = app::campaigns::ssr::accept_creator(&state.db, &f.token, &f.name, &f.email, &f.password).await;
-    signed_in_or_back(&state, &format!("/invite/{}", f.token), created).await
+    signed_in_or_back(&state, &format!("/invite/{}", enc(&f.token)), created).await
 }
 
 async fn join_organization(State(state): State<AppState>, Form(f): Form<InvitedSignUpForm>) -> Response {
     let created = accounts::accept_member(&state.db, &f.token, &f.name, &f.email, &f.password).await;
-    signed_in_or_back(&state, &format!("/join/{}", f.token), created).await
+    signed_in_or_back(&state, &format!("/join/{}", enc(&f.token)), created).await
 }

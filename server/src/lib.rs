@@ -13,6 +13,7 @@ pub mod files;
 pub mod openapi;
 pub mod openapi_content;
 pub mod pwa;
+pub mod requests;
 pub mod security;
 pub mod ws;
 
@@ -52,7 +53,8 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
         .site_addr(config.addr)
         .hash_files(hash_file_present())
         .build();
-    let limiter = LoginLimiter::new(config.login_attempts);
+    let mut limiter = LoginLimiter::new(config.login_attempts);
+    limiter.sign_ups_per_hour = config.sign_ups_per_hour;
     let files = app::media::storage::LocalStorage::new(config.data_dir.join("files"))
         .map_err(|e| anyhow_like::msg(format!("cannot create the files folder under {}: {e}", config.data_dir.display())))?;
     Ok(AppState {
@@ -80,26 +82,36 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let pkg_dir = config.site_root.join("pkg");
     assets::precompress_in_background(pkg_dir.clone());
     let origins = security::Origins(Arc::new(config.allowed_origins.clone()));
-
-    Router::new()
-        .route("/healthz", get(healthz))
+    // CSV imports of 10,000 creators are a few MB; upload chunks are at most 8 MB.
+    let body_limit = app::pool::import::MAX_BYTES.max(app::content::uploads::MAX_CHUNK) + 64 * 1024;
+    // The JSON API: axum's own refusals (a malformed path or query parameter, a body that is not JSON…) answer in
+    // the one error shape too.
+    let json_api = Router::new()
         .merge(api::router())
-        .merge(forms::router())
         .merge(files::router())
         .merge(content_api::router())
         .merge(metrics_api::router())
+        .route_layer(middleware::from_fn(requests::json_rejections));
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(json_api)
+        .merge(forms::router())
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
         .nest_service("/pkg", assets::pkg_router::<()>(&pkg_dir))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // A server function's refusal gets its code's status (404, 422…), not 500.
+        .layer(middleware::from_fn(requests::server_fn_status))
         // Whose page this is, for the creator portal's service worker (public/sw.js).
         .layer(middleware::from_fn_with_state(state.clone(), pwa::tag_account_pages))
         // Pages and API answers compressed on the fly (a 500-card board: 798 kB of HTML, 36 kB gzipped);
         // the bundle under /pkg is already compressed and passes through untouched.
         .layer(tower_http::compression::CompressionLayer::new())
         .route("/ws", get(ws::upgrade))
+        // No NUL character and no single string over 100,000 characters in any request's text (400/422 naming the field).
+        .layer(middleware::from_fn_with_state(requests::BodyLimit(body_limit), requests::screen_input))
         .layer(middleware::from_fn_with_state(origins, security::refuse_foreign_origins))
-        // CSV imports of 10,000 creators are a few MB; upload chunks are at most 8 MB.
-        .layer(axum::extract::DefaultBodyLimit::max(app::pool::import::MAX_BYTES.max(app::content::uploads::MAX_CHUNK) + 64 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

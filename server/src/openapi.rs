@@ -2,12 +2,18 @@
 use axum::Json;
 use serde_json::{json, Value};
 
+/// An operation answering `ok` (status and schema; a 204 has no body, whatever schema is given).
 pub(crate) fn op(summary: &str, tag: &str, body: Option<&str>, ok: (&str, Value), extra: &[&str]) -> Value {
+    let answer = if ok.0 == "204" {
+        json!({ "description": "Done; no content" })
+    } else {
+        json!({ "description": "OK", "content": { "application/json": { "schema": ok.1 } } })
+    };
     let mut o = json!({
         "summary": summary,
         "tags": [tag],
         "responses": {
-            ok.0: { "description": "OK", "content": { "application/json": { "schema": ok.1 } } },
+            ok.0: answer,
             "default": { "description": "Error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
         }
     });
@@ -112,7 +118,7 @@ pub fn spec() -> Value {
             },
             "schemas": {
                 "Error": { "type": "object", "required": ["code", "message"], "properties": {
-                    "code": { "type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "validation", "conflict", "idempotency_key_reused", "rate_limited", "internal"] },
+                    "code": { "type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "validation", "conflict", "idempotency_key_reused", "rate_limited", "payload_too_large", "internal"] },
                     "message": { "type": "string", "description": "A sentence a person can act on" },
                     "field": { "type": "string", "description": "The field at fault" },
                     "current": { "description": "For conflicts: the record as it is now" } } },
@@ -292,6 +298,8 @@ fn event_data() -> Vec<(&'static str, Value)> {
         ("post_tracked", obj(json!({ "post_id": int(), "creator_name": text(), "lane": r("Lane") }))),
         ("metrics_ingested", obj(json!({ "source": text(), "inserted": int(),
             "corrected": { "type": "integer", "description": "Rows whose stored figures changed (the old ones are kept)" } }))),
+        ("cpm_set", obj(json!({ "platform": text(),
+            "cpm_cents": { "type": "integer", "description": "Cents per 1,000 impressions used to estimate the platform's earned media value" } }))),
     ]
 }
 
@@ -496,4 +504,27 @@ fn pool_paths() -> Value {
 
 pub async fn document() -> Json<Value> {
     Json(spec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_change_kind_is_documented_once() {
+        let documented: Vec<&str> = event_data().iter().map(|(k, _)| *k).collect();
+        assert_eq!(documented, app::realtime::Change::KINDS, "the event kinds in the OpenAPI document and `realtime::Change`");
+    }
+
+    #[test]
+    fn no_content_answers_have_no_body() {
+        let doc = spec();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                if let Some(answer) = operation["responses"].get("204") {
+                    assert!(answer.get("content").is_none(), "{method} {path}: a 204 is documented with a body");
+                }
+            }
+        }
+    }
 }
