@@ -64,6 +64,16 @@ pub struct Config {
     /// How often review clocks are checked for breaches, in seconds.
     #[arg(long, env = "CHORUS_CLOCK_SECONDS", default_value_t = 20)]
     pub clock_seconds: u64,
+
+    /// A WebSocket client with more than this many KB sent to it and not read yet is dropped (it reconnects and
+    /// catches up from the event log).
+    #[arg(long, env = "CHORUS_WS_MAX_UNREAD_KB", default_value_t = 4096)]
+    pub ws_max_unread_kb: u64,
+
+    /// A WebSocket client that leaves what it was sent unread this many seconds (or whose connection cannot take
+    /// a message that long) is dropped.
+    #[arg(long, env = "CHORUS_WS_STALL_SECONDS", default_value_t = 10)]
+    pub ws_stall_seconds: u64,
 }
 
 impl Config {

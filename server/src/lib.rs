@@ -96,7 +96,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         // Pages and API answers compressed on the fly (a 500-card board: 798 kB of HTML, 36 kB gzipped);
         // the bundle under /pkg is already compressed and passes through untouched.
         .layer(tower_http::compression::CompressionLayer::new())
-        .route("/ws", get(ws::upgrade))
+        .route("/ws", get(ws::upgrade).layer(axum::Extension(ws::Limits::from_config(config))))
         .layer(middleware::from_fn_with_state(origins, security::refuse_foreign_origins))
         // CSV imports of 10,000 creators are a few MB; upload chunks are at most 8 MB.
         .layer(axum::extract::DefaultBodyLimit::max(app::pool::import::MAX_BYTES.max(app::content::uploads::MAX_CHUNK) + 64 * 1024))
@@ -104,17 +104,26 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .with_state(state)
 }
 
+/// How long `/healthz` waits for the database: a load balancer asking it gets its answer within a second even
+/// when the database does not answer at all (the pool alone would wait `ACQUIRE_TIMEOUT`).
+const HEALTH_TIMEOUT: Duration = Duration::from_millis(800);
+
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse;
     let backend = match state.db.backend {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
-    match state.db.ping().await {
-        Ok(()) => Json(json!({ "status": "ok", "database": backend, "watched_campaigns": state.db.hub.watched() })).into_response(),
-        Err(_) => (
+    let hub = &state.db.hub;
+    match tokio::time::timeout(HEALTH_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => {
+            Json(json!({ "status": "ok", "database": backend, "watched_campaigns": hub.watched(), "sockets": hub.sockets() }))
+                .into_response()
+        }
+        _ => (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "database": backend })),
+            [(axum::http::header::RETRY_AFTER, app::error::RETRY_AFTER_SECONDS.to_string())],
+            Json(json!({ "status": "unavailable", "code": "unavailable", "database": backend })),
         )
             .into_response(),
     }
