@@ -74,6 +74,11 @@ pub struct Config {
     /// a message that long) is dropped.
     #[arg(long, env = "CHORUS_WS_STALL_SECONDS", default_value_t = 10)]
     pub ws_stall_seconds: u64,
+
+    /// Fixes every connection's kernel send buffer at this many KB instead of letting the kernel size it (which
+    /// on loopback absorbs megabytes). For tests of clients that do not read; not meant for production.
+    #[arg(long, env = "CHORUS_TCP_SEND_BUFFER_KB", hide = true)]
+    pub tcp_send_buffer_kb: Option<u32>,
 }
 
 impl Config {

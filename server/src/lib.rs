@@ -198,12 +198,16 @@ pub async fn start(config: Config) -> anyhow_like::Result<Running> {
         .map_err(|e| anyhow_like::msg(format!("cannot listen on {}: {e}", config.addr)))?;
     let addr = tcp.local_addr().map_err(|e| anyhow_like::msg(e.to_string()))?;
     let (tx, rx) = oneshot::channel::<()>();
+    let send_buffer_kb = config.tcp_send_buffer_kb;
     let task = tokio::spawn(async move {
         // Small writes (a WebSocket frame, the tail of a page) go out at once instead of waiting on the
         // peer's delayed ACK (Nagle): that stall was 40 ms on about one kept-alive request in twelve.
         use axum::serve::ListenerExt;
-        let tcp = tcp.tap_io(|stream| {
+        let tcp = tcp.tap_io(move |stream| {
             let _ = stream.set_nodelay(true);
+            if let Some(kb) = send_buffer_kb {
+                let _ = socket2::SockRef::from(&*stream).set_send_buffer_size(kb as usize * 1024);
+            }
         });
         let served = axum::serve(tcp, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {

@@ -276,7 +276,9 @@ impl Connection {
             self.state.db.hub.release(campaign_id);
         }
         // A client that does not read may never take the close frame: then the socket is let go without it.
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.ws.close()).await;
+        if tokio::time::timeout(CLOSE_TIMEOUT, socket.ws.close()).await.is_err() {
+            tracing::debug!("a WebSocket client took no close frame: its connection is let go");
+        }
         drop(socket);
     }
 

@@ -12,7 +12,11 @@ use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-on_both_databases!(a_client_that_stops_reading_is_dropped, a_feed_asked_for_pruned_events_says_reset);
+on_both_databases!(
+    a_client_that_stops_reading_is_dropped,
+    a_client_whose_connection_is_full_is_let_go,
+    a_feed_asked_for_pruned_events_says_reset
+);
 
 /// One partner with a campaign and one card. Returns (client, campaign id, card id).
 async fn one_partner(app: &TestApp) -> (Client, i64, i64) {
@@ -270,6 +274,46 @@ async fn a_client_that_stops_reading_is_dropped(kind: DbKind) {
     assert!(ended < moves + 2, "it was not sent everything: {ended} frames of {moves} events");
     let health = app.client().get("/healthz").await.ok();
     assert_eq!(health["sockets"], 1);
+    app.running.stop().await;
+}
+
+/// A client that does not read, on a connection whose buffers fill up (8 KB on the server's side, 2 KB on the
+/// client's, before the limit on unread bytes or its age would drop it):
+/// the server's sends stall, and so would the close frame it sends when it gives up on the client. The server
+/// waits for neither longer than a bound, then lets the connection go (its task, descriptor and buffers).
+async fn a_client_whose_connection_is_full_is_let_go(kind: DbKind) {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = fresh_database(kind).await;
+    let app = spawn_on(&url, |c| {
+        c.ws_max_unread_kb = 1_000_000;
+        c.ws_stall_seconds = 1;
+        c.tcp_send_buffer_kb = Some(8);
+    })
+    .await;
+    let (brand, id, card) = one_partner(&app).await;
+    let head = brand.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["head"].as_i64().unwrap();
+    let hub = app.running.state.db.hub.clone();
+
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(2048).unwrap();
+    let stream = socket.connect(app.running.addr).await.unwrap();
+    let mut req = app.ws_url().into_client_request().unwrap();
+    req.headers_mut().insert("cookie", brand.cookie.as_ref().unwrap().parse().unwrap());
+    let (mut stalled, _) = tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(stream)).await.unwrap();
+    ws_subscribe(&mut stalled, id, head).await;
+    assert_eq!(hub.sockets(), 1);
+
+    let started = Instant::now();
+    let mut version = 1;
+    let mut moves = 0;
+    while hub.sockets() > 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the stalled client is still connected after {moves} events");
+        let stage = if moves % 2 == 0 { "contacted" } else { "prospect" };
+        version = brand.move_card(id, card, stage, version).await.ok()["version"].as_i64().unwrap();
+        moves += 1;
+    }
+    eprintln!("{kind:?}: the full connection was let go after {moves} events, {:?}", started.elapsed());
+    drop(stalled);
     app.running.stop().await;
 }
 
