@@ -138,6 +138,20 @@ mod ssr {
         }
     }
 
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn an_unreachable_database_is_told_apart_from_a_failing_query() {
+            assert!(database_unreachable(&sqlx::Error::PoolTimedOut));
+            assert!(database_unreachable(&sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into())));
+            assert!(!database_unreachable(&sqlx::Error::RowNotFound));
+            assert!(!database_unreachable(&sqlx::Error::ColumnNotFound("x".into())));
+            assert_eq!(AppError::unavailable().code.status(), 503);
+        }
+    }
+
     impl From<sqlx::migrate::MigrateError> for AppError {
         fn from(e: sqlx::migrate::MigrateError) -> Self {
             tracing::error!(error = %e, "migration error");
