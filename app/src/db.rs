@@ -15,6 +15,9 @@ use crate::realtime::Event;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
+/// How long a query waits for a connection (a free one, or a new one while the database is unreachable).
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -72,6 +75,9 @@ impl Db {
         let connect = |readers: bool, max: u32| {
             AnyPoolOptions::new()
                 .max_connections(max)
+                // When the database is down, a request gets its 503 (`ErrorCode::Unavailable`) after this, instead
+                // of hanging for sqlx's default 30 s.
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .after_connect(move |conn, _| {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {

@@ -15,6 +15,8 @@ pub enum ErrorCode {
     /// The request body is larger than the server reads.
     PayloadTooLarge,
     Internal,
+    /// The database cannot be reached right now: try again shortly (503, with `Retry-After`).
+    Unavailable,
 }
 
 impl ErrorCode {
@@ -29,6 +31,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => 429,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
         }
     }
 }
@@ -69,6 +72,9 @@ impl AppError {
     pub fn internal() -> Self {
         Self::new(ErrorCode::Internal, "Something went wrong on our side; it has been logged")
     }
+    pub fn unavailable() -> Self {
+        Self::new(ErrorCode::Unavailable, "The database cannot be reached right now; try again in a moment")
+    }
     pub fn is(&self, code: ErrorCode) -> bool {
         self.code == code
     }
@@ -85,11 +91,22 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+pub use ssr::{database_unreachable, RETRY_AFTER_SECONDS};
+
+#[cfg(feature = "ssr")]
 mod ssr {
     use super::*;
 
+    /// Seconds a client is asked to wait (`Retry-After`) when the database cannot be reached.
+    pub const RETRY_AFTER_SECONDS: u32 = 5;
+
     impl From<sqlx::Error> for AppError {
         fn from(e: sqlx::Error) -> Self {
+            if database_unreachable(&e) {
+                tracing::warn!(error = %e, "database unavailable");
+                mark_unavailable();
+                return AppError::unavailable();
+            }
             // Two writers creating the same thing at once: the loser hears what the check before the write
             // would have told it, never a 500.
             if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
@@ -98,6 +115,49 @@ mod ssr {
             }
             tracing::error!(error = %e, "database error");
             AppError::internal()
+        }
+    }
+
+    /// Errors that say the database cannot be reached (rather than that a query is wrong): no connection within
+    /// the pool's acquire timeout, a refused or broken connection, or the server refusing or ending sessions.
+    pub fn database_unreachable(e: &sqlx::Error) -> bool {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+            sqlx::Error::WorkerCrashed => true,
+            // SQLite: SQLITE_BUSY (5, or one of its extended codes) once the busy timeout ran out.
+            sqlx::Error::Database(db) if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+                db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| code & 0xff == 5)
+            }
+            // PostgreSQL: connection exceptions (08…), insufficient resources (53…, e.g. too many connections),
+            // the server shutting down or refusing sessions (57P01–57P03), and a database that does not accept
+            // connections (55000, `ALLOW_CONNECTIONS false`; none of our queries raises it otherwise).
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                code.starts_with("08") || code.starts_with("53") || matches!(&*code, "57P01" | "57P02" | "57P03" | "55000")
+            }),
+            _ => false,
+        }
+    }
+
+    /// During a page render or a server function, makes the whole response a 503 with `Retry-After` (the API's
+    /// answers get both from `IntoResponse` below).
+    fn mark_unavailable() {
+        if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            opts.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+            opts.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn an_unreachable_database_is_told_apart_from_a_failing_query() {
+            assert!(database_unreachable(&sqlx::Error::PoolTimedOut));
+            assert!(database_unreachable(&sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into())));
+            assert!(!database_unreachable(&sqlx::Error::RowNotFound));
+            assert!(!database_unreachable(&sqlx::Error::ColumnNotFound("x".into())));
+            assert_eq!(AppError::unavailable().code.status(), 503);
         }
     }
 
@@ -112,7 +172,12 @@ mod ssr {
         fn into_response(self) -> axum::response::Response {
             let status = http::StatusCode::from_u16(self.code.status())
                 .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-            (status, axum::Json(self)).into_response()
+            let unavailable = self.code == ErrorCode::Unavailable;
+            let mut resp = (status, axum::Json(self)).into_response();
+            if unavailable {
+                resp.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(RETRY_AFTER_SECONDS));
+            }
+            resp
         }
     }
 }

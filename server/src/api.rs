@@ -365,9 +365,23 @@ async fn events(
     if !(1..=1000).contains(&q.limit) {
         return Err(AppError::validation("limit", "Use a limit from 1 to 1000"));
     }
-    let events = app::realtime::log::events_after(&s.db.pool, id, q.after, q.limit).await?;
+    let after = q.after.max(0);
+    let rows = app::realtime::log::after(&s.db.pool, id, after, q.limit).await?;
     let head = app::realtime::log::head(&s.db.pool, id).await?.unwrap_or(0);
-    Ok(Json(json!({ "head": head, "events": events })))
+    // As on the WebSocket: when the events right after `after` are no longer kept (or `after` is beyond the head),
+    // the caller is told to reload instead of getting later events with a silent hole before them.
+    let reason = if after > head {
+        Some("your state is ahead of the server")
+    } else if after < head && rows.first().is_none_or(|(seq, _)| *seq != after + 1) {
+        Some("the events you missed are no longer kept")
+    } else {
+        None
+    };
+    if let Some(reason) = reason {
+        return Ok(Json(json!({ "head": head, "reset": true, "reason": reason, "events": [] })));
+    }
+    let events: Vec<app::realtime::Event> = rows.into_iter().filter_map(|(_, body)| serde_json::from_str(&body).ok()).collect();
+    Ok(Json(json!({ "head": head, "reset": false, "events": events })))
 }
 
 #[derive(Deserialize)]

@@ -68,6 +68,21 @@ pub struct Config {
     /// How often review clocks are checked for breaches, in seconds.
     #[arg(long, env = "CHORUS_CLOCK_SECONDS", default_value_t = 20)]
     pub clock_seconds: u64,
+
+    /// A WebSocket client with more than this many KB sent to it and not read yet is dropped (it reconnects and
+    /// catches up from the event log).
+    #[arg(long, env = "CHORUS_WS_MAX_UNREAD_KB", default_value_t = 4096)]
+    pub ws_max_unread_kb: u64,
+
+    /// A WebSocket client that leaves what it was sent unread this many seconds (or whose connection cannot take
+    /// a message that long) is dropped.
+    #[arg(long, env = "CHORUS_WS_STALL_SECONDS", default_value_t = 10)]
+    pub ws_stall_seconds: u64,
+
+    /// Fixes every connection's kernel send buffer at this many KB instead of letting the kernel size it (which
+    /// on loopback absorbs megabytes). For tests of clients that do not read; not meant for production.
+    #[arg(long, env = "CHORUS_TCP_SEND_BUFFER_KB", hide = true)]
+    pub tcp_send_buffer_kb: Option<u32>,
 }
 
 impl Config {

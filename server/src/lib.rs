@@ -107,7 +107,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         // Pages and API answers compressed on the fly (a 500-card board: 798 kB of HTML, 36 kB gzipped);
         // the bundle under /pkg is already compressed and passes through untouched.
         .layer(tower_http::compression::CompressionLayer::new())
-        .route("/ws", get(ws::upgrade))
+        .route("/ws", get(ws::upgrade).layer(axum::Extension(ws::Limits::from_config(config))))
         // No NUL character and no single string over 100,000 characters in any request's text (400/422 naming the field).
         .layer(middleware::from_fn_with_state(requests::BodyLimit(body_limit), requests::screen_input))
         .layer(middleware::from_fn_with_state(origins, security::refuse_foreign_origins))
@@ -116,17 +116,26 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .with_state(state)
 }
 
+/// How long `/healthz` waits for the database: a load balancer asking it gets its answer within a second even
+/// when the database does not answer at all (the pool alone would wait `ACQUIRE_TIMEOUT`).
+const HEALTH_TIMEOUT: Duration = Duration::from_millis(800);
+
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse;
     let backend = match state.db.backend {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
-    match state.db.ping().await {
-        Ok(()) => Json(json!({ "status": "ok", "database": backend, "watched_campaigns": state.db.hub.watched() })).into_response(),
-        Err(_) => (
+    let hub = &state.db.hub;
+    match tokio::time::timeout(HEALTH_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => {
+            Json(json!({ "status": "ok", "database": backend, "watched_campaigns": hub.watched(), "sockets": hub.sockets() }))
+                .into_response()
+        }
+        _ => (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "database": backend })),
+            [(axum::http::header::RETRY_AFTER, app::error::RETRY_AFTER_SECONDS.to_string())],
+            Json(json!({ "status": "unavailable", "code": "unavailable", "database": backend })),
         )
             .into_response(),
     }
@@ -215,12 +224,16 @@ pub async fn start(config: Config) -> anyhow_like::Result<Running> {
         .map_err(|e| anyhow_like::msg(format!("cannot listen on {}: {e}", config.addr)))?;
     let addr = tcp.local_addr().map_err(|e| anyhow_like::msg(e.to_string()))?;
     let (tx, rx) = oneshot::channel::<()>();
+    let send_buffer_kb = config.tcp_send_buffer_kb;
     let task = tokio::spawn(async move {
         // Small writes (a WebSocket frame, the tail of a page) go out at once instead of waiting on the
         // peer's delayed ACK (Nagle): that stall was 40 ms on about one kept-alive request in twelve.
         use axum::serve::ListenerExt;
-        let tcp = tcp.tap_io(|stream| {
+        let tcp = tcp.tap_io(move |stream| {
             let _ = stream.set_nodelay(true);
+            if let Some(kb) = send_buffer_kb {
+                let _ = socket2::SockRef::from(&*stream).set_send_buffer_size(kb as usize * 1024);
+            }
         });
         let served = axum::serve(tcp, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {

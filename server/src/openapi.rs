@@ -118,7 +118,7 @@ pub fn spec() -> Value {
             },
             "schemas": {
                 "Error": { "type": "object", "required": ["code", "message"], "properties": {
-                    "code": { "type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "validation", "conflict", "idempotency_key_reused", "rate_limited", "payload_too_large", "internal"] },
+                    "code": { "type": "string", "enum": ["bad_request", "unauthorized", "forbidden", "not_found", "validation", "conflict", "idempotency_key_reused", "rate_limited", "payload_too_large", "internal", "unavailable"] },
                     "message": { "type": "string", "description": "A sentence a person can act on" },
                     "field": { "type": "string", "description": "The field at fault" },
                     "current": { "description": "For conflicts: the record as it is now" } } },
@@ -198,7 +198,7 @@ pub fn spec() -> Value {
             "/api/v1/campaigns/{id}/creators": { "post": add_creator_op() },
             "/api/v1/campaigns/{id}/creators/{creator_id}": { "get": op("One creator card", "outreach", None, ("200", r("Card")), &["id", "creator_id"]) },
             "/api/v1/campaigns/{id}/creators/{creator_id}/move": { "post": op("Move a card to another stage (409 on a stale version)", "outreach", Some("MoveCard"), ("200", r("Card")), &["id", "creator_id", "idem"]) },
-            "/api/v1/campaigns/{id}/events": { "get": op("The activity trail: events after a sequence number", "realtime", None, ("200", json!({ "type": "object", "properties": { "head": { "type": "integer" }, "events": arr("Event") } })), &["id", "after"]) },
+            "/api/v1/campaigns/{id}/events": { "get": op("The activity trail: events after a sequence number", "realtime", None, ("200", json!({ "type": "object", "properties": { "head": { "type": "integer" }, "reset": { "type": "boolean", "description": "The events after `after` are no longer kept (or `after` is beyond the head): no events are returned; reload the campaign's state and continue from `head`" }, "reason": { "type": "string" }, "events": arr("Event") } })), &["id", "after"]) },
             "/api/v1/campaigns/{id}/charter": { "get": op("The joint strategy charter: draft, sections with versions, the version up for sign-off, signatures, launch checklist, comments", "charter", None, ("200", json!({ "type": "object" })), &["id"]) },
             "/api/v1/campaigns/{id}/charter.md": { "get": op("The charter as Markdown (the version up for sign-off, or the draft)", "charter", None, ("200", json!({ "type": "string" })), &["id"]) },
             "/api/v1/campaigns/{id}/charter/sections/{section}": { "put": { "summary": "Save one section of the draft (409 when based on a stale section version)", "tags": ["charter"],

@@ -34,7 +34,8 @@ pub async fn tag_account_pages(State(state): State<AppState>, req: Request, next
     if !html {
         return resp;
     }
-    if let Some(token) = token {
+    // (An error of the server, e.g. the database being unreachable, is answered without asking it again.)
+    if let Some(token) = token.filter(|_| !resp.status().is_server_error()) {
         if let Ok(Some(who)) = principal_from_session(&state.db, &token).await {
             if let Ok(v) = HeaderValue::from_str(&account_tag(who.me.user_id)) {
                 resp.headers_mut().insert(ACCOUNT_HEADER, v);

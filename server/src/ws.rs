@@ -2,11 +2,12 @@
 //!
 //! A subscriber gets every event after the sequence number it names, exactly once and in order: first the
 //! backlog from the event log, then live frames from the hub. A client that falls behind (its socket is slow,
-//! so its broadcast receiver lags) is caught up from the log; one too far behind is told to reload. A socket
-//! that cannot take a message for `SEND_TIMEOUT` is dropped. None of this ever blocks a writer or other clients.
+//! so its broadcast receiver lags) is caught up from the log; one too far behind is told to reload. A client that
+//! stops reading is dropped (see `Sink` and `Limits`): it reconnects and catches up from the log. None of this ever
+//! blocks a writer or other clients.
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -22,17 +23,43 @@ use app::state::AppState;
 
 use crate::auth::MaybeAuth;
 
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// A client further behind than this reloads its state instead of replaying events.
 const MAX_CATCH_UP: i64 = 2_000;
+/// Closing a dropped client politely (a close frame) may take this long; then its socket is simply let go.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// At most this many bytes are sent between two pings (see `Sink`).
+const PING_EVERY: u64 = 64 * 1024;
 
-pub async fn upgrade(State(state): State<AppState>, MaybeAuth(who): MaybeAuth, ws: WebSocketUpgrade) -> Response {
+/// How much a client may leave unread before it is dropped (`--ws-max-unread-kb`, `--ws-stall-seconds`).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Bytes sent that the client has not read yet.
+    pub max_unread_bytes: u64,
+    /// How long the client may leave what it was sent unread, and how long its socket may refuse a message.
+    pub stall: Duration,
+}
+
+impl Limits {
+    pub fn from_config(config: &crate::Config) -> Limits {
+        Limits {
+            max_unread_bytes: config.ws_max_unread_kb.max(1).saturating_mul(1024),
+            stall: Duration::from_secs(config.ws_stall_seconds.max(1)),
+        }
+    }
+}
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    axum::Extension(limits): axum::Extension<Limits>,
+    MaybeAuth(who): MaybeAuth,
+    ws: WebSocketUpgrade,
+) -> Response {
     let Some(who) = who else { return AppError::unauthorized().into_response() };
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(0)
         .max_message_size(64 * 1024)
         .max_frame_size(64 * 1024)
-        .on_upgrade(move |socket| Connection::new(state, who).run(socket))
+        .on_upgrade(move |socket| Connection::new(state, who).run(Sink::new(socket, limits)))
 }
 
 type Frame = app::realtime::hub::Frame;
@@ -115,10 +142,47 @@ struct Connection {
     who: Principal,
 }
 
-/// One task owns the whole socket: no split halves and no lock between reading and writing.
-type Sink = WebSocket;
+/// The socket and what its client has not read yet. One task owns the whole socket: no split halves and no lock
+/// between reading and writing.
+///
+/// Whether the client reads is measured end to end, whatever the kernel buffers of both ends (or a proxy) absorb:
+/// at most every `PING_EVERY` bytes the server sends a ping carrying how many bytes it has sent so far, and the
+/// client's WebSocket answers it (a browser does by itself) once it has read everything before it. A client with
+/// more than `Limits::max_unread_bytes` unread, or with a ping unanswered for `Limits::stall`, is dropped; so is
+/// one whose socket cannot take a message for `Limits::stall`. Per message this costs two counters; the clock is
+/// read only while a ping is unanswered.
+struct Sink {
+    ws: WebSocket,
+    limits: Limits,
+    /// Bytes of messages sent.
+    sent: u64,
+    /// Bytes the client has read, as of its last answered ping.
+    read: u64,
+    /// The unanswered ping: the byte count it carries and when it was sent.
+    ping: Option<(u64, Instant)>,
+}
 
-/// The socket could not take a message in time (or is gone): close it.
+impl Sink {
+    fn new(ws: WebSocket, limits: Limits) -> Sink {
+        Sink { ws, limits, sent: 0, read: 0, ping: None }
+    }
+
+    /// The client has not read for too long, or too much.
+    fn stalled(&self) -> bool {
+        self.sent - self.read > self.limits.max_unread_bytes || self.ping.is_some_and(|(_, at)| at.elapsed() > self.limits.stall)
+    }
+
+    /// A pong: what it answers has been read.
+    fn answered(&mut self, payload: &[u8]) {
+        let Ok(bytes) = <[u8; 8]>::try_from(payload) else { return };
+        if self.ping.is_some_and(|(mark, _)| mark == u64::from_be_bytes(bytes)) {
+            self.read = u64::from_be_bytes(bytes);
+            self.ping = None;
+        }
+    }
+}
+
+/// The socket could not take a message in time, its client stopped reading, or it is gone: close it.
 struct Gone;
 
 /// What woke a connection's task.
@@ -150,31 +214,47 @@ impl std::task::Wake for ReadSide {
     }
 }
 
-/// Sends one message. The common case (the socket can take it now) arms no timer: at thousands of
-/// connections per event, a timer per send is a measurable share of the fan-out.
+/// Sends one message (and, every `PING_EVERY` bytes, a ping; see `Sink`). The common case (the socket can take
+/// it now) arms no timer: at thousands of connections per event, a timer per send is a measurable share of the
+/// fan-out.
 async fn send(sink: &mut Sink, text: Utf8Bytes) -> Result<(), Gone> {
+    if sink.stalled() {
+        tracing::info!(unread_bytes = sink.sent - sink.read, "a WebSocket client stopped reading: dropped");
+        return Err(Gone);
+    }
+    sink.sent += text.len() as u64;
+    send_raw(&mut sink.ws, sink.limits.stall, Message::Text(text)).await?;
+    if sink.ping.is_none() && sink.sent - sink.read >= PING_EVERY.min(sink.limits.max_unread_bytes / 4) {
+        sink.ping = Some((sink.sent, Instant::now()));
+        let payload = sink.sent.to_be_bytes().to_vec();
+        send_raw(&mut sink.ws, sink.limits.stall, Message::Ping(payload.into())).await?;
+    }
+    Ok(())
+}
+
+async fn send_raw(ws: &mut WebSocket, stall: Duration, msg: Message) -> Result<(), Gone> {
     use futures_util::FutureExt;
     use futures_util::Sink as _;
     use std::pin::Pin;
 
-    async fn within_timeout<F: std::future::Future<Output = Result<(), axum::Error>>>(f: F) -> Result<(), Gone> {
-        match tokio::time::timeout(SEND_TIMEOUT, f).await {
+    async fn within<F: std::future::Future<Output = Result<(), axum::Error>>>(stall: Duration, f: F) -> Result<(), Gone> {
+        match tokio::time::timeout(stall, f).await {
             Ok(Ok(())) => Ok(()),
             _ => Err(Gone),
         }
     }
-    let ready = std::future::poll_fn(|cx| Pin::new(&mut *sink).poll_ready(cx)).now_or_never();
+    let ready = std::future::poll_fn(|cx| Pin::new(&mut *ws).poll_ready(cx)).now_or_never();
     match ready {
         Some(Ok(())) => {}
         Some(Err(_)) => return Err(Gone),
-        None => within_timeout(std::future::poll_fn(|cx| Pin::new(&mut *sink).poll_ready(cx))).await?,
+        None => within(stall, std::future::poll_fn(|cx| Pin::new(&mut *ws).poll_ready(cx))).await?,
     }
-    Pin::new(&mut *sink).start_send(Message::Text(text)).map_err(|_| Gone)?;
-    let flushed = std::future::poll_fn(|cx| Pin::new(&mut *sink).poll_flush(cx)).now_or_never();
+    Pin::new(&mut *ws).start_send(msg).map_err(|_| Gone)?;
+    let flushed = std::future::poll_fn(|cx| Pin::new(&mut *ws).poll_flush(cx)).now_or_never();
     match flushed {
         Some(Ok(())) => Ok(()),
         Some(Err(_)) => Err(Gone),
-        None => within_timeout(std::future::poll_fn(|cx| Pin::new(&mut *sink).poll_flush(cx))).await,
+        None => within(stall, std::future::poll_fn(|cx| Pin::new(&mut *ws).poll_flush(cx))).await,
     }
 }
 
@@ -187,23 +267,29 @@ impl Connection {
         Connection { subs: Subs::default(), state, who }
     }
 
-    async fn run(mut self, mut socket: WebSocket) {
+    async fn run(mut self, mut socket: Sink) {
+        let _open = self.state.db.hub.socket_opened();
         let _ = self.serve(&mut socket).await;
         let campaigns = self.subs.ids();
         self.subs = Subs::default();
         for campaign_id in campaigns {
             self.state.db.hub.release(campaign_id);
         }
-        let _ = socket.close().await;
+        // A client that does not read may never take the close frame: then the socket is let go without it.
+        if tokio::time::timeout(CLOSE_TIMEOUT, socket.ws.close()).await.is_err() {
+            tracing::debug!("a WebSocket client took no close frame: its connection is let go");
+        }
+        drop(socket);
     }
 
-    async fn serve(&mut self, socket: &mut WebSocket) -> Result<(), Gone> {
+    async fn serve(&mut self, socket: &mut Sink) -> Result<(), Gone> {
         let read_side = Arc::new(ReadSide::default());
         loop {
-            match Self::next_input(&mut self.subs, socket, &read_side).await {
+            match Self::next_input(&mut self.subs, &mut socket.ws, &read_side).await {
                 Input::Frame(campaign_id, item) => self.forward(socket, campaign_id, item).await?,
                 // Rare next to the fan-out: boxed, so that its (database) futures do not widen this loop's state.
                 Input::Read(Some(Ok(Message::Text(text)))) => Box::pin(self.handle(socket, &text)).await?,
+                Input::Read(Some(Ok(Message::Pong(payload)))) => socket.answered(&payload),
                 Input::Read(Some(Ok(Message::Close(_))) | None | Some(Err(_))) => return Ok(()),
                 Input::Read(Some(Ok(_))) => {}
             }

@@ -4,7 +4,7 @@
 //! catch-up after the listener reconnected), the hub sends each sequence number exactly once and in order,
 //! filling any gap from the event log. Subscribers therefore never see a hole.
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex as StdMutex};
 
 use axum::extract::ws::Utf8Bytes;
@@ -47,6 +47,17 @@ struct Inner {
     /// When each published event's commit returned, kept only once `record_commits` was called (the benchmark).
     recording: AtomicBool,
     commits: StdMutex<Vec<Committed>>,
+    /// Open WebSockets (see `Hub::socket_opened`).
+    sockets: AtomicUsize,
+}
+
+/// One open WebSocket, counted until this is dropped (see `Hub::socket_opened`).
+pub struct OpenSocket(Arc<Inner>);
+
+impl Drop for OpenSocket {
+    fn drop(&mut self) {
+        self.0.sockets.fetch_sub(1, Relaxed);
+    }
 }
 
 /// A committed event and the moment its commit returned (wall clock, nanoseconds since the Unix epoch).
@@ -85,6 +96,7 @@ impl Hub {
                 fan_out,
                 recording: AtomicBool::new(false),
                 commits: StdMutex::new(Vec::new()),
+                sockets: AtomicUsize::new(0),
             }),
         }
     }
@@ -234,6 +246,17 @@ impl Hub {
     /// How many campaigns have live subscribers (for health and tests).
     pub fn watched(&self) -> usize {
         self.inner.channels.lock().unwrap().len()
+    }
+
+    /// Counts an open WebSocket until the returned guard is dropped (after its socket is closed and let go).
+    pub fn socket_opened(&self) -> OpenSocket {
+        self.inner.sockets.fetch_add(1, Relaxed);
+        OpenSocket(self.inner.clone())
+    }
+
+    /// How many WebSockets are open (for health and tests).
+    pub fn sockets(&self) -> usize {
+        self.inner.sockets.load(Relaxed)
     }
 }
 
