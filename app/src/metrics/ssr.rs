@@ -32,6 +32,7 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
     if !crate::outreach::PLATFORMS.contains(&platform.as_str()) {
         return Err(AppError::validation("platform", format!("Use one of: {}", crate::outreach::PLATFORMS.join(", "))));
     }
+    crate::limits::check_len("title", input.title.trim(), crate::limits::NAME)?;
     let mut w = db.write().await?;
     let creator = sqlx::query("SELECT name, lane, followers FROM creators WHERE id = $1 AND campaign_id = $2")
         .bind(input.creator_id)

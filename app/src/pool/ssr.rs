@@ -448,6 +448,7 @@ pub async fn preview(db: &Db, who: &Principal, campaign_id: i64, filename: &str,
     let my_org = authorize(db, who, campaign_id).await?;
     let filename = filename.trim();
     let filename = if filename.is_empty() { "upload.csv" } else { filename };
+    crate::limits::check_len("filename", filename, crate::limits::NAME)?;
     if body.len() > import::MAX_BYTES {
         return Err(AppError::validation("file", format!("The file is larger than {} MB: split it", import::MAX_BYTES / (1024 * 1024))));
     }
