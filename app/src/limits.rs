@@ -33,8 +33,12 @@ pub const CENTS: i64 = 10_000_000_000_000;
 /// Followers of one account, and a creator's averages per post: 10^10, ten billion (more than people on earth).
 pub const FOLLOWERS: i64 = 10_000_000_000;
 
-/// Refuses a text longer than `max` characters, naming the field.
+/// Refuses a text longer than `max` characters, or holding a NUL character (no text people type has one, and
+/// PostgreSQL cannot store it), naming the field.
 pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), AppError> {
+    if value.contains('\0') {
+        return Err(AppError::validation(field, "The text holds a NUL character: paste it as plain text"));
+    }
     // Every character takes at least one byte: most texts are decided without counting.
     if value.len() > max && value.chars().count() > max {
         return Err(AppError::validation(field, too_long(value, max)));
@@ -64,9 +68,19 @@ pub fn range_message(what: &str, value: i64, max: i64) -> Option<String> {
     }
 }
 
+/// What an uploaded file's NUL characters are kept as until it is applied: PostgreSQL cannot store a NUL in text.
+/// A non-character, so no real file has it, and [`csv_cell_problem`] refuses it exactly as a NUL (the preview and
+/// the import read the same problems).
+pub const NUL_STAND_IN: char = '\u{10FFFF}';
+
+/// A file's text as it can be stored (NUL characters as [`NUL_STAND_IN`]).
+pub fn storable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') { text.replace('\0', &NUL_STAND_IN.to_string()).into() } else { text.into() }
+}
+
 /// Why a CSV cell cannot be read at all, if so: too long, or holding a NUL character.
 pub fn csv_cell_problem(value: &str) -> Option<String> {
-    if value.contains('\0') {
+    if value.contains(['\0', NUL_STAND_IN]) {
         return Some("The cell holds a NUL character: the file is not plain text".into());
     }
     if value.len() > CSV_CELL && value.chars().count() > CSV_CELL {
@@ -119,6 +133,9 @@ mod tests {
     fn csv_cells_and_sums() {
         assert_eq!(csv_cell_problem("fine"), None);
         assert!(csv_cell_problem("a\0b").unwrap().contains("NUL"));
+        assert_eq!(csv_cell_problem(&storable("a\0b")), csv_cell_problem("a\0b"), "stored, a NUL is still refused");
+        assert_eq!(storable("plain"), "plain");
+        assert_eq!(check_len("name", "a\0b", NAME).unwrap_err().field.as_deref(), Some("name"));
         assert!(csv_cell_problem(&"x".repeat(CSV_CELL + 1)).unwrap().contains("2,001"));
         assert_eq!(sat_sum([i64::MAX, 1, 5]), i64::MAX);
         assert_eq!(sat_sum([1, 2, 3]), 6);

@@ -391,7 +391,7 @@ pub async fn create_token(db: &Db, who: &Principal, name: &str) -> Result<NewApi
         return Err(AppError::forbidden("API tokens cannot create other tokens"));
     }
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 80 {
+    if name.is_empty() || name.chars().count() > 80 || name.contains('\0') {
         return Err(AppError::validation("name", "Give the token a name of 1 to 80 characters"));
     }
     let secret = format!("{TOKEN_PREFIX}{}", random_token(24));

@@ -462,7 +462,7 @@ pub async fn preview(db: &Db, who: &Principal, campaign_id: i64, filename: &str,
     .bind(campaign_id)
     .bind(who.me.user_id)
     .bind(filename)
-    .bind(body)
+    .bind(crate::limits::storable(body).as_ref())
     .bind(parsed.total as i64)
     .bind(now_ms())
     .fetch_one(w.conn())
