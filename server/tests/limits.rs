@@ -29,7 +29,8 @@ fn day(back: i64) -> String {
 /// Asserts a 422 naming `field`.
 #[track_caller]
 fn refused(r: &Reply, field: &str) {
-    assert_eq!((r.status, r.body["field"].as_str()), (422, Some(field)), "{}", r.body);
+    let body: String = r.body.to_string().chars().take(300).collect();
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some(field)), "{body}");
 }
 
 async fn partner(app: &TestApp) -> (Client, i64) {
