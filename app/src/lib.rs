@@ -12,6 +12,7 @@ pub mod content;
 pub mod dates;
 pub mod error;
 pub mod json_text;
+pub mod limits;
 pub mod media;
 pub mod metrics;
 pub mod outreach;

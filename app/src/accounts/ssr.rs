@@ -87,9 +87,13 @@ fn normalize_email(email: &str) -> String {
 }
 
 fn validate_person(name: &str, email: &str, password: &str) -> Result<()> {
+    use crate::limits::{check_len, EMAIL, NAME, PASSWORD};
     if name.trim().is_empty() {
         return Err(AppError::validation("name", "Enter your name"));
     }
+    check_len("name", name.trim(), NAME)?;
+    check_len("email", email.trim(), EMAIL)?;
+    check_len("password", password, PASSWORD)?;
     let email = email.trim();
     if email.len() < 3 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return Err(AppError::validation("email", "Enter a valid email address"));
@@ -119,6 +123,7 @@ pub async fn sign_up(db: &Db, input: &SignUp) -> Result<i64> {
     if input.org_name.trim().is_empty() {
         return Err(AppError::validation("org_name", "Enter the name of your brand or agency"));
     }
+    crate::limits::check_len("org_name", input.org_name.trim(), crate::limits::NAME)?;
     let kind = OrgKind::parse(&input.org_kind)
         .ok_or_else(|| AppError::validation("org_kind", "Choose brand or agency"))?;
     let email = normalize_email(&input.email);
@@ -268,6 +273,9 @@ pub(crate) fn prepare_person(name: &str, email: &str, password: &str) -> Result<
 
 /// Checks a password. Unknown email and wrong password get the same answer.
 pub async fn sign_in(db: &Db, input: &SignIn) -> Result<i64> {
+    // No account has a longer email or password: refused before any lookup or hashing.
+    crate::limits::check_len("email", input.email.trim(), crate::limits::EMAIL)?;
+    crate::limits::check_len("password", &input.password, crate::limits::PASSWORD)?;
     let email = normalize_email(&input.email);
     let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
         .bind(&email)
@@ -427,7 +435,7 @@ pub async fn create_token(db: &Db, who: &Principal, name: &str) -> Result<NewApi
         return Err(AppError::forbidden("API tokens cannot create other tokens"));
     }
     let name = name.trim();
-    if name.is_empty() || name.len() > 80 {
+    if name.is_empty() || name.chars().count() > 80 || name.contains('\0') {
         return Err(AppError::validation("name", "Give the token a name of 1 to 80 characters"));
     }
     let secret = format!("{TOKEN_PREFIX}{}", random_token(24));

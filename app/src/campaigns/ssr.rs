@@ -83,7 +83,7 @@ pub async fn get(db: &Db, who: &Principal, campaign_id: i64) -> Result<CampaignS
 pub async fn create(db: &Db, who: &Principal, input: &NewCampaign) -> Result<CampaignSummary> {
     let org = who.member_org()?;
     let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 120 {
+    if name.is_empty() || name.chars().count() > 120 || name.contains('\0') {
         return Err(AppError::validation("name", "Give the campaign a name of 1 to 120 characters"));
     }
     let now = now_ms();

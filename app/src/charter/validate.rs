@@ -30,8 +30,52 @@ fn known_metric(m: &str) -> bool {
     METRICS.iter().any(|(k, _, _)| *k == m)
 }
 
+/// Keys of a section's JSON whose texts are names or labels (a line), not prose.
+const SHORT_KEYS: [&str; 9] = ["name", "quarter", "scope_value", "metric", "segment", "region", "age_band", "language", "market"];
+
+/// The sizes of a section: each name at most `limits::NAME` characters, each text at most `limits::BRIEF`, each list
+/// at most `limits::LIST_ITEMS` items, and all its texts together at most `limits::BRIEF`. The error names the field,
+/// e.g. `creative_brief.markdown` or `pillars.pillars[3].description`.
+pub fn sizes(doc: &CharterDoc, section: Section) -> Result<(), AppError> {
+    fn walk(v: &serde_json::Value, path: &str, key: &str, total: &mut usize) -> Result<(), AppError> {
+        match v {
+            serde_json::Value::String(t) => {
+                let max = if SHORT_KEYS.contains(&key) { crate::limits::NAME } else { crate::limits::BRIEF };
+                crate::limits::check_len(path, t, max)?;
+                *total += t.chars().count();
+            }
+            serde_json::Value::Array(items) => {
+                if items.len() > crate::limits::LIST_ITEMS {
+                    return Err(AppError::validation(path, format!("At most {} items here ({} given)", crate::limits::LIST_ITEMS, items.len())));
+                }
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}[{i}]"), key, total)?;
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (k, item) in fields {
+                    walk(item, &format!("{path}.{k}"), k, total)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    let mut total = 0;
+    walk(&doc.section_json(section), section.key(), "", &mut total)?;
+    if total > crate::limits::BRIEF {
+        return Err(AppError::validation(section.key(), format!(
+            "{} holds {total} characters in all; keep a section under {} (link to longer documents)",
+            section.title(),
+            crate::limits::BRIEF
+        )));
+    }
+    Ok(())
+}
+
 /// Checks one section of `doc`; the error names the field, e.g. `tiers.tiers[1].min_engagement_rate`.
 pub fn section(doc: &CharterDoc, section: Section, roster: &Roster) -> Result<(), AppError> {
+    sizes(doc, section)?;
     let s = section;
     match section {
         Section::ValueProposition => {
@@ -270,6 +314,24 @@ mod tests {
 
     fn field(doc: &CharterDoc, s: Section) -> Option<String> {
         section(doc, s, &roster()).err().and_then(|e| e.field)
+    }
+
+    #[test]
+    fn every_text_of_a_section_has_a_size_limit_that_names_it() {
+        let mut doc = CharterDoc::new_draft();
+        doc.creative_brief.markdown = "x".repeat(crate::limits::BRIEF);
+        assert_eq!(field(&doc, Section::CreativeBrief), None, "20,000 characters is fine");
+        doc.creative_brief.markdown.push('x');
+        assert_eq!(field(&doc, Section::CreativeBrief).as_deref(), Some("creative_brief.markdown"));
+        doc.tiers.tiers[1].name = "n".repeat(crate::limits::NAME + 1);
+        assert_eq!(field(&doc, Section::Tiers).as_deref(), Some("tiers.tiers[1].name"));
+        doc.audience.interests = "i".repeat(crate::limits::BRIEF + 1);
+        assert_eq!(field(&doc, Section::Audience).as_deref(), Some("audience.interests"));
+        doc.criteria.ugc = vec!["ok".into(); crate::limits::LIST_ITEMS + 1];
+        assert_eq!(field(&doc, Section::Criteria).as_deref(), Some("criteria.ugc"));
+        // Many texts, each within its limit, but too much for one section together.
+        doc.criteria.ugc = vec!["c".repeat(5_000); 5];
+        assert_eq!(field(&doc, Section::Criteria).as_deref(), Some("criteria"));
     }
 
     #[test]

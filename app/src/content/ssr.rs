@@ -16,8 +16,7 @@ use crate::error::{AppError, Result};
 use crate::idempotency;
 use crate::realtime::{log, Actor, Change};
 
-const MAX_TITLE: usize = 200;
-const MAX_TEXT: usize = 20_000;
+use crate::limits::{self, check_len};
 const MAX_SLA_HOURS: i64 = 24 * 30;
 
 /// The campaign's name and time zone.
@@ -43,13 +42,18 @@ pub async fn lanes(db: &Db, campaign_id: i64) -> Result<Vec<LaneSettings>> {
     .bind(campaign_id)
     .fetch_all(&mut *conn)
     .await?;
-    let committed: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT lane, CAST(COALESCE(SUM(fee_cents), 0) AS BIGINT) FROM deliverables \
-         WHERE campaign_id = $1 AND status <> 'rejected' GROUP BY lane",
-    )
-    .bind(campaign_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    // Summed here, saturating: SQL's SUM fails the query once old fees past the limits add up beyond `i64`.
+    let fees: Vec<(String, i64)> = sqlx::query_as("SELECT lane, fee_cents FROM deliverables WHERE campaign_id = $1 AND status <> 'rejected'")
+        .bind(campaign_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut committed: Vec<(String, i64)> = Vec::new();
+    for (lane, fee) in fees {
+        match committed.iter_mut().find(|c| c.0 == lane) {
+            Some(c) => c.1 = c.1.saturating_add(fee),
+            None => committed.push((lane, fee)),
+        }
+    }
     Ok([Lane::Influencer, Lane::Ugc]
         .into_iter()
         .map(|lane| {
@@ -78,15 +82,9 @@ pub async fn save_lane(db: &Db, who: &Principal, campaign_id: i64, input: &SaveL
     if !(1..=MAX_SLA_HOURS).contains(&input.sla_hours) {
         return Err(AppError::validation("sla_hours", format!("The approval SLA is 1 to {MAX_SLA_HOURS} hours")));
     }
-    if input.budget_cents < 0 {
-        return Err(AppError::validation("budget_cents", "The budget cannot be negative"));
-    }
-    if input.default_fee_cents < 0 {
-        return Err(AppError::validation("default_fee_cents", "The default fee cannot be negative"));
-    }
-    if input.brief.len() > MAX_TEXT {
-        return Err(AppError::validation("brief", format!("The brief is limited to {MAX_TEXT} characters")));
-    }
+    limits::check_range("budget_cents", input.budget_cents, limits::CENTS)?;
+    limits::check_range("default_fee_cents", input.default_fee_cents, limits::CENTS)?;
+    check_len("brief", &input.brief, limits::BRIEF)?;
     let mut w = db.write_campaign(campaign_id).await?;
     let current: Option<i64> = sqlx::query_scalar("SELECT version FROM lane_settings WHERE campaign_id = $1 AND lane = $2")
         .bind(campaign_id)
@@ -161,9 +159,7 @@ fn validate_title(title: &str) -> Result<String> {
     if t.is_empty() {
         return Err(AppError::validation("title", "Give the deliverable a title, e.g. \"Reel: first ride\""));
     }
-    if t.chars().count() > MAX_TITLE {
-        return Err(AppError::validation("title", format!("The title is limited to {MAX_TITLE} characters")));
-    }
+    check_len("title", t, limits::NAME)?;
     Ok(t.to_string())
 }
 
@@ -182,11 +178,9 @@ pub async fn create_deliverable(db: &Db, who: &Principal, campaign_id: i64, inpu
     authorize(db, who, campaign_id).await?;
     let title = validate_title(&input.title)?;
     let due = parse_due(input.due_date.as_deref())?;
-    if input.expectations.len() > MAX_TEXT {
-        return Err(AppError::validation("expectations", format!("What is expected is limited to {MAX_TEXT} characters")));
-    }
-    if input.fee_cents.is_some_and(|f| f < 0) {
-        return Err(AppError::validation("fee_cents", "The fee cannot be negative"));
+    check_len("expectations", &input.expectations, limits::BRIEF)?;
+    if let Some(fee) = input.fee_cents {
+        limits::check_range("fee_cents", fee, limits::CENTS)?;
     }
     let settings = lanes(db, campaign_id).await?;
     let mut w = db.write_campaign(campaign_id).await?;
@@ -250,7 +244,13 @@ pub enum Audience {
 }
 
 /// Loads deliverables of a campaign (all, or one, or a creator's), with rounds, files and comments.
+///
+/// Whether to filter is bound apart from the value filtered on: `Some(0)` is the deliverable (or person) 0, which
+/// does not exist, never "any" (it once was, and `/deliverables/0` answered with the newest deliverable).
 async fn load(db: &Db, campaign_id: i64, one: Option<i64>, creator_user: Option<i64>, audience: Audience) -> Result<Vec<Deliverable>> {
+    if one.is_some_and(|id| id <= 0) || creator_user.is_some_and(|id| id <= 0) {
+        return Ok(Vec::new());
+    }
     let mut conn = db.pool.acquire().await?;
     let (_, zone) = campaign_zone(&mut conn, campaign_id).await?;
     let zone = tz::of(&zone);
@@ -263,10 +263,12 @@ async fn load(db: &Db, campaign_id: i64, one: Option<i64>, creator_user: Option<
         "SELECT d.id, d.creator_id, cr.name, d.lane, d.title, d.expectations, d.due_date, d.fee_cents, d.status, d.payout, d.version, \
          o.id, o.name, o.kind, o.color \
          FROM deliverables d JOIN creators cr ON cr.id = d.creator_id LEFT JOIN organizations o ON o.id = cr.owner_org_id \
-         WHERE d.campaign_id = $1 AND ($2 = 0 OR d.id = $2) AND ($3 = 0 OR cr.user_id = $3) ORDER BY d.id",
+         WHERE d.campaign_id = $1 AND ($2 = 0 OR d.id = $3) AND ($4 = 0 OR cr.user_id = $5) ORDER BY d.id",
     )
     .bind(campaign_id)
+    .bind(one.is_some() as i64)
     .bind(one.unwrap_or(0))
+    .bind(creator_user.is_some() as i64)
     .bind(creator_user.unwrap_or(0))
     .fetch_all(&mut *conn)
     .await?;
@@ -304,9 +306,10 @@ async fn load(db: &Db, campaign_id: i64, one: Option<i64>, creator_user: Option<
         "SELECT s.id, s.deliverable_id, s.round, s.caption, s.link, u.name, s.submitted_at, s.sla_hours, s.review_due_at, \
          s.decision, dn.name, s.decided_at, s.feedback, s.criteria \
          FROM submissions s JOIN users u ON u.id = s.submitted_by LEFT JOIN users dn ON dn.id = s.decided_by \
-         WHERE s.campaign_id = $1 AND ($2 = 0 OR s.deliverable_id = $2) ORDER BY s.deliverable_id, s.round",
+         WHERE s.campaign_id = $1 AND ($2 = 0 OR s.deliverable_id = $3) ORDER BY s.deliverable_id, s.round",
     )
     .bind(campaign_id)
+    .bind(one.is_some() as i64)
     .bind(one.unwrap_or(0))
     .fetch_all(&mut *conn)
     .await?;
@@ -356,9 +359,10 @@ async fn load(db: &Db, campaign_id: i64, one: Option<i64>, creator_user: Option<
     }
     let comments = sqlx::query(
         "SELECT id, deliverable_id, round, author_name, org_name, internal, body, created_at FROM deliverable_comments \
-         WHERE campaign_id = $1 AND ($2 = 0 OR deliverable_id = $2) AND ($3 = 1 OR internal = 0) ORDER BY id",
+         WHERE campaign_id = $1 AND ($2 = 0 OR deliverable_id = $3) AND ($4 = 1 OR internal = 0) ORDER BY id",
     )
     .bind(campaign_id)
+    .bind(one.is_some() as i64)
     .bind(one.unwrap_or(0))
     .bind(if audience == Audience::Partner { 1i64 } else { 0 })
     .fetch_all(&mut *conn)
@@ -522,9 +526,7 @@ fn validate_link(link: Option<&str>) -> Result<Option<String>> {
 pub async fn submit(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: i64, input: &NewSubmission, key: Option<&str>) -> Result<Deliverable> {
     let mine = creators_deliverable(db, who, campaign_id, deliverable_id).await?;
     let link = validate_link(input.link.as_deref())?;
-    if input.caption.len() > MAX_TEXT {
-        return Err(AppError::validation("caption", format!("The caption is limited to {MAX_TEXT} characters")));
-    }
+    check_len("caption", &input.caption, limits::NOTE)?;
     if input.uploads.is_empty() && link.is_none() {
         return Err(AppError::validation("uploads", "Add at least one file or a link to your draft"));
     }
@@ -640,9 +642,7 @@ pub async fn review(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: 
     if input.decision != Decision::Approved && feedback.is_empty() {
         return Err(AppError::validation("feedback", "Tell the creator what to change (or why it is rejected)"));
     }
-    if feedback.len() > MAX_TEXT {
-        return Err(AppError::validation("feedback", format!("Feedback is limited to {MAX_TEXT} characters")));
-    }
+    check_len("feedback", feedback, limits::NOTE)?;
     let lane = lanes(db, campaign_id).await?.into_iter().find(|l| l.lane == d.lane).ok_or_else(AppError::internal)?;
     if !input.criteria.is_empty() && input.criteria.len() != lane.criteria.len() {
         return Err(AppError::validation(
@@ -734,9 +734,7 @@ pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, deliverable_id:
     if body.is_empty() {
         return Err(AppError::validation("body", "Write something first"));
     }
-    if body.len() > MAX_TEXT {
-        return Err(AppError::validation("body", format!("Comments are limited to {MAX_TEXT} characters")));
-    }
+    check_len("body", body, limits::NOTE)?;
     let actor = who.actor();
     let at = now_ms();
     let round = d.rounds.last().map(|r| r.round);
@@ -981,9 +979,7 @@ pub async fn update_escalation(db: &Db, who: &Principal, campaign_id: i64, id: i
     if !matches!(input.status.as_str(), "open" | "acknowledged" | "resolved") {
         return Err(AppError::validation("status", "Use open, acknowledged or resolved"));
     }
-    if input.note.len() > MAX_TEXT {
-        return Err(AppError::validation("note", format!("The note is limited to {MAX_TEXT} characters")));
-    }
+    check_len("note", &input.note, limits::NOTE)?;
     let mut w = db.write_campaign(campaign_id).await?;
     let current = escalation_by_id(w.conn(), campaign_id, id).await?.ok_or_else(|| AppError::not_found("Escalation"))?;
     if current.version != input.version {

@@ -208,7 +208,10 @@ pub async fn put_chunk(db: &Db, storage: &impl Storage, who: &Principal, id: &st
     if received == size {
         let Some(k) = kind else { return Err(fail(db, storage, id, r.campaign_id, "file", "The file's first bytes never arrived".into()).await) };
         let path = storage.local_path(&key).map_err(|_| AppError::internal())?;
+        // Decoding an image for its preview may take up to 160 MB: a few at a time, the others wait their turn.
+        let turn = if media::check::previewable(k) { media::check::decode_turn().await } else { None };
         let checked = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             media::check::check_complete(k, &path)?;
             media::check::thumbnail(k, &path, THUMB_SIDE)
         })

@@ -16,8 +16,26 @@ use super::{sniff, MediaKind, SNIFF_BYTES};
 pub const MAX_SIDE: u32 = 20_000;
 /// The most pixels an image may have (more is a decompression bomb, or at least no draft).
 pub const MAX_PIXELS: u64 = 100_000_000;
-/// The most memory one preview's decoding may take.
-const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+/// The most pixels an image is decoded for a preview: larger ones are taken without one. 40 megapixels is a
+/// 7,300 × 5,500 photo; decoded, 160 MB.
+pub const PREVIEW_MAX_PIXELS: u64 = 40_000_000;
+/// The most memory one preview's decoding may take (40 megapixels of 8-bit RGBA). A 100-megapixel PNG is a few
+/// hundred kB on disk and 300 MB decoded: it gets no preview rather than that memory.
+pub const MAX_DECODE_BYTES: u64 = 4 * PREVIEW_MAX_PIXELS;
+/// Previews decoded at once, in the whole process (each may take up to [`MAX_DECODE_BYTES`]); more wait their turn.
+pub const DECODES_AT_ONCE: usize = 2;
+
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODES_AT_ONCE);
+
+/// A turn to decode an image for its preview: hold it (into the blocking task) while [`thumbnail`] runs.
+pub async fn decode_turn() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    DECODES.acquire().await.ok()
+}
+
+/// Whether [`thumbnail`] decodes files of this kind (so it needs a [`decode_turn`]).
+pub fn previewable(kind: MediaKind) -> bool {
+    image_format(kind).is_some()
+}
 /// How much of an image's start its dimensions are first read from.
 const HEADER_BYTES: u64 = 1024 * 1024;
 /// Zero padding allowed after a JPEG's end marker.
@@ -51,10 +69,15 @@ pub fn check_complete(kind: MediaKind, path: &Path) -> Result<(), String> {
 }
 
 /// A preview of an image: JPEG bytes of it scaled to fit `max_side`×`max_side` (never enlarged, transparency
-/// over white, turned as its EXIF orientation says), or `Ok(None)` for videos and HEIC (no decoder here).
+/// over white, turned as its EXIF orientation says), or `Ok(None)` for videos and HEIC (no decoder here) and for
+/// images too large to decode for a preview (over [`PREVIEW_MAX_PIXELS`] or [`MAX_DECODE_BYTES`]).
+/// Call it with a [`decode_turn`] held.
 pub fn thumbnail(kind: MediaKind, path: &Path, max_side: u32) -> Result<Option<Vec<u8>>, String> {
     let Some(format) = image_format(kind) else { return Ok(None) };
-    dimensions(kind, path)?;
+    let (w, h) = dimensions(kind, path)?;
+    if u64::from(w) * u64::from(h) > PREVIEW_MAX_PIXELS {
+        return Ok(None);
+    }
     let mut reader = ImageReader::open(path).map_err(unreadable)?;
     reader.set_format(format);
     let mut limits = Limits::default();
@@ -63,13 +86,20 @@ pub fn thumbnail(kind: MediaKind, path: &Path, max_side: u32) -> Result<Option<V
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     let undecodable = |_| Problem::Damaged("its pixels could not be decoded").message(kind);
-    let mut decoder = reader.into_decoder().map_err(undecodable)?;
+    let mut decoder = match reader.into_decoder() {
+        Err(image::ImageError::Limits(_)) => return Ok(None),
+        other => other.map_err(undecodable)?,
+    };
     if decoder.total_bytes() > MAX_DECODE_BYTES {
-        return Err(format!("The {} is too large to preview", kind.label()));
+        // 16-bit colour, say: within the pixel limit but not the memory one. The file is fine, just not previewed.
+        return Ok(None);
     }
     // Phones store photos sideways with a note to turn them: turn the preview.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(undecodable)?;
+    let mut img = match DynamicImage::from_decoder(decoder) {
+        Err(image::ImageError::Limits(_)) => return Ok(None),
+        other => other.map_err(undecodable)?,
+    };
     img.apply_orientation(orientation);
     let side = max_side.max(1);
     let img = if img.width() > side || img.height() > side { img.thumbnail(side, side) } else { img };
@@ -606,6 +636,28 @@ mod tests {
         // Just inside the limits: only the header is read, so the check passes without decoding.
         let path = write(&dir, "big.png", &png_claiming(20_000, 5_000));
         assert_eq!(check_complete(MediaKind::Png, &path), Ok(()));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A real PNG of `w`×`h` grey pixels of one colour.
+    fn plain_png(w: u32, h: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let img = image::GrayImage::from_pixel(w, h, image::Luma([90]));
+        DynamicImage::ImageLuma8(img).write_to(&mut Cursor::new(&mut out), ImageFormat::Png).unwrap();
+        out
+    }
+
+    #[test]
+    fn images_too_large_to_decode_get_no_preview() {
+        let dir = crate::media::test_dir("nopreview");
+        // 40,000,001 pixels: a valid image, taken, but not decoded for a preview.
+        let path = write(&dir, "wide.png", &plain_png(8_000, 5_001));
+        assert_eq!(check_complete(MediaKind::Png, &path), Ok(()));
+        assert_eq!(thumbnail(MediaKind::Png, &path, 320), Ok(None));
+        // Just under: previewed.
+        let path = write(&dir, "ok.png", &plain_png(5_000, 4_000));
+        assert!(thumbnail(MediaKind::Png, &path, 320).unwrap().is_some());
+        assert!(previewable(MediaKind::Png) && !previewable(MediaKind::Mp4));
         let _ = std::fs::remove_dir_all(dir);
     }
 

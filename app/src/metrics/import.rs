@@ -180,6 +180,13 @@ fn parse_cents(raw: &str) -> Result<Option<i64>, String> {
     s.parse().map(Some).map_err(|_| format!("{t:?} is too large"))
 }
 
+/// A figure read from a cell (empty is 0), if it is within what is plausible for one post on one day.
+fn within(column: &str, i: usize, n: Option<i64>) -> Result<i64, String> {
+    let n = n.unwrap_or(0);
+    let (figure, _) = DailyFigures::default().values()[i];
+    crate::limits::range_message(column, n, super::figure_limit(figure)).map_or(Ok(n), Err)
+}
+
 fn set(f: &mut DailyFigures, i: usize, v: i64) {
     let slot = match i {
         0 => &mut f.impressions,
@@ -277,6 +284,11 @@ pub fn read(text: &str, ctx: &ImportContext) -> ParsedFile {
         let mut day_given = false;
         for (c, v) in columns.iter().zip(rec.fields.iter()) {
             let Some((name, kind)) = *c else { continue };
+            // A cell too long to be a figure, or holding a NUL, is refused before it is read.
+            if let Some(problem) = crate::limits::csv_cell_problem(v) {
+                issue(Some(name), problem);
+                continue;
+            }
             let v = v.trim();
             match kind {
                 Kind::PostId if !v.is_empty() => match v.trim_start_matches('#').parse::<i64>() {
@@ -298,16 +310,16 @@ pub fn read(text: &str, ctx: &ImportContext) -> ParsedFile {
                         }
                     }
                 }
-                Kind::Count(i) => match parse_count(v) {
-                    Ok(n) => set(&mut figures, i, n.unwrap_or(0)),
+                Kind::Count(i) => match parse_count(v).and_then(|n| within(name, i, n)) {
+                    Ok(n) => set(&mut figures, i, n),
                     Err(m) => issue(Some(name), if v.starts_with('-') { format!("{name} cannot be negative ({v})") } else { m }),
                 },
-                Kind::Money(i) => match parse_money(v) {
-                    Ok(n) => set(&mut figures, i, n.unwrap_or(0)),
+                Kind::Money(i) => match parse_money(v).and_then(|n| within(name, i, n)) {
+                    Ok(n) => set(&mut figures, i, n),
                     Err(m) => issue(Some(name), m),
                 },
-                Kind::Cents(i) => match parse_cents(v) {
-                    Ok(n) => set(&mut figures, i, n.unwrap_or(0)),
+                Kind::Cents(i) => match parse_cents(v).and_then(|n| within(name, i, n)) {
+                    Ok(n) => set(&mut figures, i, n),
                     Err(m) => issue(Some(name), m),
                 },
                 _ => {}
@@ -449,6 +461,35 @@ mod tests {
         let a = &f.rows[0].figures;
         assert_eq!((a.post_id, a.day.as_str(), a.impressions, a.likes, a.revenue_cents, a.fee_cents), (1, "2027-03-09", 12_000, 12_500, 1250, 8000));
         assert_eq!((f.rows[1].figures.post_id, f.rows[1].figures.impressions), (2, 10));
+    }
+
+    #[test]
+    fn figures_past_the_limits_and_unreadable_cells_are_refused_by_row_and_column() {
+        let big = "1".repeat(crate::limits::CSV_CELL + 1);
+        let text = format!(
+            "post_id,day,impressions,revenue,fee_cents,likes\n\
+             1,2027-03-01,100000000000,100000000000.00,0,1\n\
+             1,2027-03-02,100000000001,0,0,1\n\
+             1,2027-03-03,0,100000000000.01,0,1\n\
+             1,2027-03-04,0,0,10000000000001,1\n\
+             1,2027-03-05,{big},0,0,1\n\
+             1,2027-03-06,0,0,0,1\0\n\
+             1,2027-03-07,9223372036854775807,0,0,1\n"
+        );
+        let f = read(&text, &ctx());
+        let issues: Vec<(usize, Option<&str>)> = f.errors.iter().map(|e| (e.row, e.column.as_deref())).collect();
+        assert_eq!(
+            issues,
+            vec![(3, Some("impressions")), (4, Some("revenue")), (5, Some("fee_cents")), (6, Some("impressions")), (7, Some("likes")), (8, Some("impressions"))],
+            "{:#?}",
+            f.errors
+        );
+        assert!(f.errors[0].message.contains("at most 100,000,000,000"), "{}", f.errors[0].message);
+        assert!(f.errors[3].message.contains("characters"), "{}", f.errors[3].message);
+        assert!(f.errors[4].message.contains("NUL"));
+        // Exactly at the limits is fine.
+        assert_eq!(f.rows.len(), 1);
+        assert_eq!((f.rows[0].figures.impressions, f.rows[0].figures.revenue_cents), (crate::limits::COUNT_PER_DAY, crate::limits::CENTS));
     }
 
     #[test]

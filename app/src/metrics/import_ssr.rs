@@ -82,7 +82,7 @@ pub async fn preview(db: &Db, who: &Principal, campaign_id: i64, filename: &str,
     .bind(campaign_id)
     .bind(who.me.user_id)
     .bind(&filename)
-    .bind(body)
+    .bind(crate::limits::storable(body).as_ref())
     .bind(as_of.to_string())
     .bind(parsed.total as i64)
     .bind(parsed.rows.len() as i64)

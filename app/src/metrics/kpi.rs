@@ -23,28 +23,32 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// Likes, comments, shares and saves (saturating: old data past the limits never wraps or panics).
     pub fn engagements(&self) -> i64 {
-        self.likes + self.comments + self.shares + self.saves
+        crate::limits::sat_sum([self.likes, self.comments, self.shares, self.saves])
     }
     /// Fees, product and paid amplification.
     pub fn spend_cents(&self) -> i64 {
-        self.fee_cents + self.product_cents + self.paid_cents
+        crate::limits::sat_sum([self.fee_cents, self.product_cents, self.paid_cents])
     }
+    /// Adds another cut's numbers, saturating at the ends of `i64` instead of wrapping.
     pub fn add(&mut self, o: &Totals) {
-        self.impressions += o.impressions;
-        self.reach += o.reach;
-        self.views += o.views;
-        self.likes += o.likes;
-        self.comments += o.comments;
-        self.shares += o.shares;
-        self.saves += o.saves;
-        self.clicks += o.clicks;
-        self.conversions += o.conversions;
-        self.revenue_cents += o.revenue_cents;
-        self.fee_cents += o.fee_cents;
-        self.product_cents += o.product_cents;
-        self.paid_cents += o.paid_cents;
-        self.followers += o.followers;
+        for (a, b) in self.fields_mut().into_iter().zip(o.fields()) {
+            *a = a.saturating_add(b);
+        }
+    }
+    fn fields(&self) -> [i64; 14] {
+        [
+            self.impressions, self.reach, self.views, self.likes, self.comments, self.shares, self.saves, self.clicks, self.conversions,
+            self.revenue_cents, self.fee_cents, self.product_cents, self.paid_cents, self.followers,
+        ]
+    }
+    fn fields_mut(&mut self) -> [&mut i64; 14] {
+        [
+            &mut self.impressions, &mut self.reach, &mut self.views, &mut self.likes, &mut self.comments, &mut self.shares,
+            &mut self.saves, &mut self.clicks, &mut self.conversions, &mut self.revenue_cents, &mut self.fee_cents,
+            &mut self.product_cents, &mut self.paid_cents, &mut self.followers,
+        ]
     }
 }
 
@@ -189,6 +193,19 @@ mod tests {
         assert_eq!(emv(0, 7.5), Some(0.0));
         assert_eq!(emv(1000, f64::NAN), None);
         assert_eq!(show(Some(f64::INFINITY)), "—");
+    }
+
+    #[test]
+    fn sums_saturate_instead_of_wrapping() {
+        let huge = Totals { impressions: i64::MAX, likes: i64::MAX, comments: i64::MAX, fee_cents: i64::MAX, paid_cents: 5, ..Totals::default() };
+        let mut t = huge;
+        t.add(&huge);
+        assert_eq!((t.impressions, t.engagements(), t.spend_cents()), (i64::MAX, i64::MAX, i64::MAX));
+        assert!(er_followers(&t).is_none() && cpm(&t).is_some_and(f64::is_finite));
+        let low = Totals { impressions: i64::MIN, ..Totals::default() };
+        let mut t = low;
+        t.add(&low);
+        assert_eq!(t.impressions, i64::MIN);
     }
 
     #[test]

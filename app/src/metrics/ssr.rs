@@ -32,6 +32,7 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
     if !crate::outreach::PLATFORMS.contains(&platform.as_str()) {
         return Err(AppError::validation("platform", format!("Use one of: {}", crate::outreach::PLATFORMS.join(", "))));
     }
+    crate::limits::check_len("title", input.title.trim(), crate::limits::NAME)?;
     let mut w = db.write_campaign(campaign_id).await?;
     let creator = sqlx::query("SELECT name, lane, followers FROM creators WHERE id = $1 AND campaign_id = $2")
         .bind(input.creator_id)
@@ -118,10 +119,8 @@ fn validate(rows: &[DailyFigures], posts: &HashSet<i64>, today: chrono::NaiveDat
         if day > today {
             return Err(AppError::validation(&at("day"), format!("{day} is in the future (today is {today} in the campaign's time zone)")));
         }
-        for (name, v) in r.values() {
-            if v < 0 {
-                return Err(AppError::validation(&at(name), format!("{name} cannot be negative ({v})")));
-            }
+        if let Some((name, message)) = r.out_of_range() {
+            return Err(AppError::validation(&at(name), message));
         }
         if !seen.insert((r.post_id, day)) {
             return Err(AppError::validation(&at("day"), format!("Post {} appears twice for {day} in this batch", r.post_id)));
@@ -135,7 +134,7 @@ fn validate(rows: &[DailyFigures], posts: &HashSet<i64>, today: chrono::NaiveDat
 pub async fn ingest(db: &Db, who: &Principal, campaign_id: i64, input: &Ingest, key: Option<&str>) -> Result<IngestResult> {
     authorize(db, who, campaign_id).await?;
     let source = input.source.trim();
-    if source.is_empty() || source.len() > 100 {
+    if source.is_empty() || source.chars().count() > 100 {
         return Err(AppError::validation("source", "Name the source in 1 to 100 characters (e.g. \"manual\", \"api:shopify\")"));
     }
     let zone: String = sqlx::query_scalar("SELECT time_zone FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&db.pool).await?;
@@ -165,10 +164,27 @@ pub async fn ingest(db: &Db, who: &Principal, campaign_id: i64, input: &Ingest, 
 
 const FIGURE_COLUMNS: &str = "impressions, reach, views, likes, comments, shares, saves, clicks, conversions, revenue_cents, fee_cents, product_cents, paid_cents";
 
-fn add_into(acc: &mut [i64; 13], vals: &[i64], sign: i64) {
+/// Differences are summed in `i128`: a batch of rows at the limits, or old rows past them, cannot overflow.
+fn add_into(acc: &mut [i128; 13], vals: &[i64], sign: i128) {
     for (a, v) in acc.iter_mut().zip(vals) {
-        *a += sign * v;
+        *a += sign * i128::from(*v);
     }
+}
+
+/// A difference as the database stores it: clamped to `i64` (only old data past the limits can reach the ends).
+fn clamp(v: i128) -> i64 {
+    v.clamp(i128::from(-i64::MAX), i128::from(i64::MAX)) as i64
+}
+
+/// `{t}.c + excluded.c` for an upsert, saturating at ±`i64::MAX` instead of failing (a rollup that already holds
+/// old figures past the limits never makes a write fail). Nested `CASE`s, so no branch computes an overflow.
+fn saturating_add_sql(table: &str, c: &str) -> String {
+    let max = i64::MAX;
+    format!(
+        "{c} = CASE WHEN excluded.{c} > 0 THEN (CASE WHEN {table}.{c} > {max} - excluded.{c} THEN {max} ELSE {table}.{c} + excluded.{c} END) \
+         WHEN excluded.{c} < 0 THEN (CASE WHEN {table}.{c} < -{max} - excluded.{c} THEN -{max} ELSE {table}.{c} + excluded.{c} END) \
+         ELSE {table}.{c} END"
+    )
 }
 
 /// Writes already-validated rows inside `w`: new rows, corrections (kept with their old figures), and the
@@ -181,7 +197,7 @@ pub async fn ingest_rows(
     rows: &[DailyFigures],
     mut progress: impl FnMut(usize, usize),
 ) -> Result<IngestResult> {
-    use std::collections::HashMap;
+    use std::collections::{BTreeMap, HashMap};
     let now = now_ms();
     let lanes: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>("SELECT id, lane FROM posts WHERE campaign_id = $1")
         .bind(campaign_id)
@@ -190,9 +206,10 @@ pub async fn ingest_rows(
         .into_iter()
         .collect();
     let mut result = IngestResult::default();
-    // Differences to add to the rollups: per (day, lane) and per post (with the number of new days).
-    let mut by_day: HashMap<(String, String), [i64; 13]> = HashMap::new();
-    let mut by_post: HashMap<i64, ([i64; 13], i64)> = HashMap::new();
+    // Differences to add to the rollups: per (day, lane) and per post (with the number of new days). Sorted maps:
+    // the upserts below then take their row locks in one order, so two batches over the same days cannot deadlock.
+    let mut by_day: BTreeMap<(String, String), [i128; 13]> = BTreeMap::new();
+    let mut by_post: BTreeMap<i64, ([i128; 13], i64)> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
         if i % 500 == 0 {
             progress(i, rows.len());
@@ -264,9 +281,9 @@ pub async fn ingest_rows(
             }
         }
         let lane = lanes.get(&r.post_id).cloned().unwrap_or_else(|| "influencer".into());
-        let d = by_day.entry((day.to_string(), lane)).or_insert([0; 13]);
+        let d = by_day.entry((day.to_string(), lane)).or_insert([0i128; 13]);
         add_into(d, &new, 1);
-        let p = by_post.entry(r.post_id).or_insert(([0; 13], 0));
+        let p = by_post.entry(r.post_id).or_insert(([0i128; 13], 0));
         add_into(&mut p.0, &new, 1);
         match &old {
             Some(old) => {
@@ -277,18 +294,18 @@ pub async fn ingest_rows(
         }
     }
     progress(rows.len(), rows.len());
-    let set = FIGURE_COLUMNS.split(", ").map(|c| format!("{c} = {{t}}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ");
+    let set = |table: &str| FIGURE_COLUMNS.split(", ").map(|c| saturating_add_sql(table, c)).collect::<Vec<_>>().join(", ");
     let placeholders = |from: usize| (from..from + 13).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let day_sql = format!(
         "INSERT INTO metric_day_lane (campaign_id, day, lane, {FIGURE_COLUMNS}) VALUES ($1, $2, $3, {}) \
          ON CONFLICT (campaign_id, day, lane) DO UPDATE SET {}",
         placeholders(4),
-        set.replace("{t}", "metric_day_lane")
+        set("metric_day_lane")
     );
     for ((day, lane), v) in &by_day {
         let mut q = sqlx::query(&day_sql).bind(campaign_id).bind(day).bind(lane);
         for x in v {
-            q = q.bind(*x);
+            q = q.bind(clamp(*x));
         }
         q.execute(w.conn()).await?;
     }
@@ -296,12 +313,12 @@ pub async fn ingest_rows(
         "INSERT INTO metric_post_totals (post_id, campaign_id, days, {FIGURE_COLUMNS}) VALUES ($1, $2, $3, {}) \
          ON CONFLICT (post_id) DO UPDATE SET days = metric_post_totals.days + excluded.days, {}",
         placeholders(4),
-        set.replace("{t}", "metric_post_totals")
+        set("metric_post_totals")
     );
     for (post, (v, days)) in &by_post {
         let mut q = sqlx::query(&post_sql).bind(*post).bind(campaign_id).bind(*days);
         for x in v {
-            q = q.bind(*x);
+            q = q.bind(clamp(*x));
         }
         q.execute(w.conn()).await?;
     }
@@ -335,15 +352,19 @@ fn totals_from(row: &sqlx::any::AnyRow, offset: usize) -> kpi::Totals {
 /// Campaign totals (every post, every day), from the rollups.
 pub async fn totals(db: &Db, who: &Principal, campaign_id: i64) -> Result<kpi::Totals> {
     authorize(db, who, campaign_id).await?;
-    let sums = FIGURE_COLUMNS.split(", ").map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)")).collect::<Vec<_>>().join(", ");
-    let row = sqlx::query(&format!("SELECT {sums} FROM metric_day_lane WHERE campaign_id = $1")).bind(campaign_id).fetch_one(&db.pool).await?;
-    let followers: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(p.followers), 0) AS BIGINT) FROM posts p JOIN metric_post_totals t ON t.post_id = p.id WHERE p.campaign_id = $1",
-    )
-    .bind(campaign_id)
-    .fetch_one(&db.pool)
-    .await?;
-    Ok(kpi::Totals { followers, ..totals_from(&row, 0) })
+    // Summed here, saturating, not with SQL's SUM: a sum past `i64` (old figures past the limits) fails the query on
+    // both databases. One row per day and lane is few rows.
+    let rows = sqlx::query(&format!("SELECT {FIGURE_COLUMNS} FROM metric_day_lane WHERE campaign_id = $1")).bind(campaign_id).fetch_all(&db.pool).await?;
+    let mut t = kpi::Totals::default();
+    for r in &rows {
+        t.add(&totals_from(r, 0));
+    }
+    let followers: Vec<i64> =
+        sqlx::query_scalar("SELECT p.followers FROM posts p JOIN metric_post_totals m ON m.post_id = p.id WHERE p.campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(kpi::Totals { followers: crate::limits::sat_sum(followers), ..t })
 }
 
 /// Who a post's creator is, as the cuts need it: (creator id, name, partner id, tier name).
@@ -356,7 +377,7 @@ struct CreatorInfo {
 async fn creator_info(db: &Db, campaign_id: i64) -> Result<std::collections::HashMap<i64, CreatorInfo>> {
     let tiers = crate::charter::ssr::tiers(db, campaign_id).await?;
     let rows = sqlx::query(
-        "SELECT id, name, owner_org_id, followers, avg_reach, avg_likes + avg_comments + avg_shares + avg_saves FROM creators WHERE campaign_id = $1",
+        "SELECT id, name, owner_org_id, followers, avg_reach, avg_likes, avg_comments, avg_shares, avg_saves FROM creators WHERE campaign_id = $1",
     )
     .bind(campaign_id)
     .fetch_all(&db.pool)
@@ -364,7 +385,8 @@ async fn creator_info(db: &Db, campaign_id: i64) -> Result<std::collections::Has
     Ok(rows
         .iter()
         .map(|r| {
-            let m = crate::pool::Metrics { followers: r.get(3), avg_reach: r.get(4), engagements: r.get(5) };
+            let engagements = crate::limits::sat_sum((5..9).map(|i| r.get::<i64, _>(i)));
+            let m = crate::pool::Metrics { followers: r.get(3), avg_reach: r.get(4), engagements };
             (r.get::<i64, _>(0), CreatorInfo { name: r.get(1), org_id: r.get(2), tier: crate::pool::tier_for(&tiers, &m).tier })
         })
         .collect())
@@ -511,9 +533,10 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
         .iter()
         .map(|c| {
             let cents = cpm.iter().find(|(p, _)| *p == c.key).map(|x| x.1).unwrap_or_else(|| default_cpm(&c.key));
+            // `as` saturates a float past the ends of `i64`; the sum saturates too.
             (c.totals.impressions as f64 / 1000.0 * cents as f64).round() as i64
         })
-        .sum();
+        .fold(0i64, i64::saturating_add);
     // The newest posts, for the quick-entry form.
     posts.reverse();
     posts.truncate(POSTS_LISTED);
@@ -770,6 +793,16 @@ mod tests {
         neg.clicks = -3;
         let e = validate(&[neg], &posts, today).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("rows[0].clicks"));
+        let mut huge = row(2, "2027-03-01");
+        huge.impressions = i64::MAX;
+        let e = validate(&[row(1, "2027-03-01"), huge], &posts, today).unwrap_err();
+        assert_eq!((e.field.as_deref(), e.code.status()), (Some("rows[1].impressions"), 422));
+        let mut rich = row(2, "2027-03-01");
+        rich.revenue_cents = crate::limits::CENTS;
+        rich.impressions = crate::limits::COUNT_PER_DAY;
+        assert!(validate(&[rich.clone()], &posts, today).is_ok(), "the limits themselves are fine");
+        rich.revenue_cents += 1;
+        assert_eq!(validate(&[rich], &posts, today).unwrap_err().field.as_deref(), Some("rows[0].revenue_cents"));
         let e = validate(&[row(1, "2027-03-01"), row(1, "2027-03-01")], &posts, today).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("rows[1].day"));
         assert_eq!(validate(&[], &posts, today).unwrap_err().field.as_deref(), Some("rows"));

@@ -233,17 +233,16 @@ impl NewCreator {
         if n.name.is_empty() {
             return Err(AppError::validation("name", "Enter the creator's name"));
         }
-        if n.name.chars().count() > 120 {
-            return Err(AppError::validation("name", "Keep the name under 120 characters"));
-        }
+        crate::limits::check_len("name", &n.name, crate::limits::NAME)?;
         n.platform = self.platform.trim().to_lowercase();
         if !PLATFORMS.contains(&n.platform.as_str()) {
             return Err(AppError::validation("platform", format!("Choose one of: {}", PLATFORMS.join(", "))));
         }
         n.handle = self.handle.trim().trim_start_matches('@').to_string();
-        if n.handle.is_empty() || n.handle.len() > 100 || n.handle.chars().any(char::is_whitespace) {
+        if n.handle.is_empty() || n.handle.chars().any(char::is_whitespace) {
             return Err(AppError::validation("handle", "Enter the handle without spaces, e.g. @studio.mara"));
         }
+        crate::limits::check_len("handle", &n.handle, crate::limits::HANDLE)?;
         for (field, v) in [
             ("followers", self.followers),
             ("avg_likes", self.avg_likes),
@@ -252,13 +251,15 @@ impl NewCreator {
             ("avg_saves", self.avg_saves),
             ("avg_reach", self.avg_reach.unwrap_or(0)),
         ] {
-            if v < 0 {
-                return Err(AppError::validation(field, "Cannot be negative"));
-            }
+            // Followers and averages per post: at most ten billion each, so their sums never overflow.
+            crate::limits::check_range(field, v, crate::limits::FOLLOWERS)?;
         }
         n.lane = Lane::parse(self.lane.trim()).ok_or_else(|| AppError::validation("lane", "Choose influencer or ugc"))?.as_str().into();
         let blank = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         n.next_action = blank(&self.next_action);
+        if let Some(a) = &n.next_action {
+            crate::limits::check_len("next_action", a, crate::limits::SHORT)?;
+        }
         n.country = blank(&self.country).map(|c| c.to_uppercase());
         if let Some(c) = &n.country {
             if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_alphabetic()) {
@@ -273,13 +274,16 @@ impl NewCreator {
         }
         n.contact_email = blank(&self.contact_email).map(|e| e.to_lowercase());
         if let Some(e) = &n.contact_email {
+            crate::limits::check_len("contact_email", e, crate::limits::EMAIL)?;
             let ok = e.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !e.contains(char::is_whitespace));
             if !ok {
                 return Err(AppError::validation("contact_email", "Enter an email address like name@example.com"));
             }
         }
         n.audience_notes = self.audience_notes.trim().to_string();
+        crate::limits::check_len("audience_notes", &n.audience_notes, crate::limits::NOTE)?;
         n.rates = self.rates.trim().to_string();
+        crate::limits::check_len("rates", &n.rates, crate::limits::NOTE)?;
         Ok(n)
     }
 

@@ -9,11 +9,15 @@ use crate::error::{AppError, Result};
 use crate::idempotency;
 use crate::realtime::{log, Change};
 
-/// A card's values, in the order `card_from_row` and `CardRow` read them.
+/// A card's values, in the order `card_from_row` and `CardRow` read them. The engagements add averages each clamped
+/// to `limits::FOLLOWERS` (what is accepted now), so old rows past it cannot overflow the sum and fail the board.
 macro_rules! card_values {
     () => {
         "cr.id, cr.campaign_id, cr.name, cr.platform, cr.handle, cr.followers, cr.avg_reach, \
-         cr.avg_likes + cr.avg_comments + cr.avg_shares + cr.avg_saves, \
+         (CASE WHEN cr.avg_likes > 10000000000 THEN 10000000000 ELSE cr.avg_likes END) \
+         + (CASE WHEN cr.avg_comments > 10000000000 THEN 10000000000 ELSE cr.avg_comments END) \
+         + (CASE WHEN cr.avg_shares > 10000000000 THEN 10000000000 ELSE cr.avg_shares END) \
+         + (CASE WHEN cr.avg_saves > 10000000000 THEN 10000000000 ELSE cr.avg_saves END), \
          (SELECT COUNT(*) FROM creator_handles h WHERE h.creator_id = cr.id), cr.country, cr.lane, cr.stage, cr.stage_changed_at, \
          o.id, o.name, o.kind, o.color, cr.owner_user_id, u.name, cr.next_action, cr.next_action_due, cr.version, cr.updated_at"
     };

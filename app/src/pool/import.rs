@@ -188,6 +188,10 @@ fn read_row(
     let mut cells: HashMap<&'static str, &str> = HashMap::new();
     for (c, v) in columns.iter().zip(rec.fields.iter()) {
         if let Some(c) = c {
+            // A cell too long to be any field, or holding a NUL, is refused before it is read.
+            if let Some(problem) = crate::limits::csv_cell_problem(v) {
+                return Err((Some(c.to_string()), problem));
+            }
             cells.insert(c, v.as_str());
         }
     }
@@ -281,6 +285,25 @@ mod tests {
             default_user_id: Some(20),
             existing,
         }
+    }
+
+    #[test]
+    fn oversized_cells_nuls_and_implausible_figures_name_row_and_column() {
+        let big = "x".repeat(crate::limits::CSV_CELL + 1);
+        let text = format!(
+            "name,platform,handle,followers,audience_notes\n\
+             Ok,instagram,ok,1000,fine\n\
+             Long,instagram,long,1000,{big}\n\
+             Nul,instagram,nul,1000,a\0b\n\
+             Huge,instagram,huge,9000000000000,x\n"
+        );
+        let f = read(&text, &ctx());
+        let issues: Vec<(usize, Option<&str>)> = f.errors.iter().map(|e| (e.row, e.column.as_deref())).collect();
+        assert_eq!(issues, vec![(3, Some("audience_notes")), (4, Some("audience_notes")), (5, Some("followers"))], "{:?}", f.errors);
+        assert!(f.errors[0].message.contains("2,001 characters"), "{}", f.errors[0].message);
+        assert!(f.errors[1].message.contains("NUL"));
+        assert!(f.errors[2].message.contains("plausible"), "{}", f.errors[2].message);
+        assert_eq!(f.rows.len(), 1);
     }
 
     #[test]

@@ -38,8 +38,9 @@ pub struct Metrics {
 }
 
 impl PlatformStats {
+    /// Likes, comments, shares and saves per post (saturating: figures past the limits never wrap or panic).
     pub fn engagements(&self) -> i64 {
-        self.avg_likes + self.avg_comments + self.avg_shares + self.avg_saves
+        crate::limits::sat_sum([self.avg_likes, self.avg_comments, self.avg_shares, self.avg_saves])
     }
     pub fn metrics(&self) -> Metrics {
         Metrics { followers: self.followers, avg_reach: self.avg_reach, engagements: self.engagements() }
@@ -364,6 +365,22 @@ mod tests {
         assert!((mm.rate_by_followers().unwrap() - 3.333_333).abs() < 1e-4);
         // 400 / 8,000 reach = 5%.
         assert!((mm.rate_by_reach().unwrap() - 5.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn creator_figures_are_bounded_and_never_overflow() {
+        let huge = PlatformStats { platform: "instagram".into(), handle: "h".into(), avg_likes: i64::MAX, avg_saves: i64::MAX, ..Default::default() };
+        assert_eq!(huge.engagements(), i64::MAX);
+        let e = huge.as_new_creator("Big").normalized().unwrap_err();
+        assert_eq!((e.field.as_deref(), e.code.status()), (Some("avg_likes"), 422));
+        let mut n = PlatformStats { platform: "instagram".into(), handle: "h".into(), ..Default::default() }.as_new_creator("Ok");
+        n.followers = crate::limits::FOLLOWERS;
+        assert!(n.normalized().is_ok());
+        n.followers += 1;
+        assert_eq!(n.normalized().unwrap_err().field.as_deref(), Some("followers"));
+        n.followers = 10;
+        n.audience_notes = "x".repeat(crate::limits::NOTE + 1);
+        assert_eq!(n.normalized().unwrap_err().field.as_deref(), Some("audience_notes"));
     }
 
     #[test]

@@ -200,8 +200,8 @@ pub async fn change_owner(db: &Db, who: &Principal, campaign_id: i64, creator_id
 /// Sets (or clears) the next action and its due date.
 pub async fn set_next_action(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, input: &SetNextAction, key: Option<&str>) -> Result<Card> {
     let text = input.text.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-    if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
-        return Err(AppError::validation("text", "Keep the next action under 200 characters"));
+    if let Some(t) = &text {
+        crate::limits::check_len("text", t, crate::limits::SHORT)?;
     }
     if text.is_none() && input.due.is_some() {
         return Err(AppError::validation("text", "Say what the next action is before giving it a due date"));
@@ -291,9 +291,7 @@ pub async fn add_note(db: &Db, who: &Principal, campaign_id: i64, creator_id: i6
     if text.is_empty() {
         return Err(AppError::validation("text", "Write the note first"));
     }
-    if text.chars().count() > 2000 {
-        return Err(AppError::validation("text", "Keep a note under 2,000 characters"));
-    }
+    crate::limits::check_len("text", text, crate::limits::NOTE)?;
     let hash = idempotency::request_hash("note", &(campaign_id, creator_id, input));
     let scope = who.idempotency_scope();
     let mut w = db.write_campaign(campaign_id).await?;
@@ -450,6 +448,7 @@ pub async fn preview(db: &Db, who: &Principal, campaign_id: i64, filename: &str,
     let my_org = authorize(db, who, campaign_id).await?;
     let filename = filename.trim();
     let filename = if filename.is_empty() { "upload.csv" } else { filename };
+    crate::limits::check_len("filename", filename, crate::limits::NAME)?;
     if body.len() > import::MAX_BYTES {
         return Err(AppError::validation("file", format!("The file is larger than {} MB: split it", import::MAX_BYTES / (1024 * 1024))));
     }
@@ -463,7 +462,7 @@ pub async fn preview(db: &Db, who: &Principal, campaign_id: i64, filename: &str,
     .bind(campaign_id)
     .bind(who.me.user_id)
     .bind(filename)
-    .bind(body)
+    .bind(crate::limits::storable(body).as_ref())
     .bind(parsed.total as i64)
     .bind(now_ms())
     .fetch_one(w.conn())
