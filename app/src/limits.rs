@@ -98,17 +98,7 @@ pub fn sat_sum(values: impl IntoIterator<Item = i64>) -> i64 {
     values.into_iter().fold(0i64, i64::saturating_add)
 }
 
-fn group(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
+use crate::content::group_digits as group;
 
 #[cfg(test)]
 mod tests {

@@ -16,66 +16,8 @@ on_both_databases!(
     lanes_keep_their_own_settings,
 );
 
-struct Setup {
-    maya: Client,   // Northwind, the brand: accountable owner
-    jordan: Client, // Brightline: influencer relations
-    lena: Client,   // Studio Kin: UGC strategy and content approval
-    olga: Client,   // Outsider: no partner
-    id: i64,
-}
-
 fn path(id: i64, rest: &str) -> String {
     format!("/api/v1/campaigns/{id}{rest}")
-}
-
-async fn me(c: &Client) -> Value {
-    c.get("/api/v1/me").await.ok()
-}
-
-async fn put_section(c: &Client, id: i64, section: &str, body: Value) {
-    let view = c.get(&path(id, "/charter")).await.ok();
-    let version = view["sections"].as_array().unwrap().iter().find(|s| s["section"] == section).unwrap()["version"].as_i64().unwrap();
-    c.send(reqwest::Method::PUT, &path(id, &format!("/charter/sections/{section}")), Some(json!({ "body": body, "version": version })), &[])
-        .await
-        .ok();
-}
-
-async fn setup(app: &TestApp) -> Setup {
-    let mut maya = app.client();
-    maya.sign_up("Maya Lind", "maya@northwind.example", "Northwind").await;
-    let mut jordan = app.client();
-    jordan.sign_up("Jordan Reyes", "jordan@brightline.example", "Brightline").await;
-    let mut lena = app.client();
-    lena.sign_up("Lena Vogt", "lena@studiokin.example", "Studio Kin").await;
-    let mut olga = app.client();
-    olga.sign_up("Olga Stranger", "olga@outsider.example", "Outsider").await;
-    let id = maya.create_campaign("Trailhead").await;
-    maya.bring_in(id, &jordan).await;
-    maya.bring_in(id, &lena).await;
-    let (m, j, l) = (me(&maya).await, me(&jordan).await, me(&lena).await);
-    put_section(&maya, id, "criteria", json!({ "ugc": ["Product in the first 3 seconds", "Natural light"], "influencer": ["Disclosure #ad"], "creator_expectations": "Two drafts at most" })).await;
-    put_section(&maya, id, "responsibilities", json!({ "items": [
-        { "org_id": m["org"]["id"], "responsibility": "Budget and final say", "accountable": m["user_id"] },
-        { "org_id": j["org"]["id"], "responsibility": "Influencer relations and talent", "accountable": j["user_id"] },
-        { "org_id": l["org"]["id"], "responsibility": "UGC strategy and content approval", "accountable": l["user_id"] } ] })).await;
-    put_section(&maya, id, "ownership", json!({ "accountable_owner": m["user_id"], "creator_contact": j["user_id"] })).await;
-    Setup { maya, jordan, lena, olga, id }
-}
-
-/// A creator of the pool with a portal account of their own.
-async fn creator(app: &TestApp, partner: &Client, id: i64, name: &str, email: &str) -> (Client, i64) {
-    let card = partner.add_creator(id, name, &email.replace(['@', '.'], "_")).await;
-    let inv = partner.post(&path(id, "/invitations"), json!({ "kind": "creator", "creator_id": card["id"] })).await.ok();
-    let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = form
-        .post(format!("{}/auth/creator-signup", app.base))
-        .form(&[("token", inv["token"].as_str().unwrap()), ("name", name), ("email", email), ("password", "creator-pass")])
-        .send()
-        .await
-        .unwrap();
-    let mut c = app.client();
-    c.cookie = Some(resp.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string());
-    (c, card["id"].as_i64().unwrap())
 }
 
 /// A real PNG of the given size.
@@ -85,6 +27,7 @@ fn png(w: u32, h: u32) -> Vec<u8> {
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
 }
+
 
 async fn put_bytes(c: &Client, upload: &str, offset: usize, bytes: &[u8]) -> Reply {
     let mut req = c.http.put(format!("{}/api/v1/uploads/{upload}?offset={offset}", c.base)).body(bytes.to_vec());
@@ -141,8 +84,8 @@ async fn next_portal(ws: &mut Ws, wait: Duration) -> Option<Value> {
 
 async fn a_draft_goes_from_phone_to_approved_with_rounds(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let s = setup(&app).await;
-    let (ava, ava_id) = creator(&app, &s.jordan, s.id, "Ava Chen", "ava@creator.example").await;
+    let s = three_partners(&app).await;
+    let (ava, ava_id) = creator_account(&app, &s.jordan, s.id, "Ava Chen", "ava@creator.example").await;
     let mut ava_ws = ws_connect(&app, &ava, None).await.unwrap();
     assert_eq!(ws_subscribe(&mut ava_ws, s.id, 0).await["type"], "subscribed");
     let mut maya_ws = ws_connect(&app, &s.maya, None).await.unwrap();
@@ -256,8 +199,8 @@ async fn a_draft_goes_from_phone_to_approved_with_rounds(kind: DbKind) {
 
 async fn uploads_are_checked_by_content_and_resume(kind: DbKind) {
     let app = spawn_on(&fresh_database(kind).await, |c| c.max_upload_mb = 1).await;
-    let s = setup(&app).await;
-    let (ava, ava_id) = creator(&app, &s.jordan, s.id, "Ava Chen", "ava@creator.example").await;
+    let s = three_partners(&app).await;
+    let (ava, ava_id) = creator_account(&app, &s.jordan, s.id, "Ava Chen", "ava@creator.example").await;
     let did = deliverable(&s.jordan, s.id, ava_id, "ugc", "Clip").await["id"].as_i64().unwrap();
     let start = |name: &str, size: usize, key: &str| {
         let ava = ava.clone();
@@ -317,9 +260,9 @@ async fn uploads_are_checked_by_content_and_resume(kind: DbKind) {
 
 async fn creators_and_strangers_see_only_what_is_theirs(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let s = setup(&app).await;
-    let (ava, ava_id) = creator(&app, &s.jordan, s.id, "Ava Chen", "ava@creator.example").await;
-    let (ben, ben_id) = creator(&app, &s.jordan, s.id, "Ben Ortiz", "ben@creator.example").await;
+    let s = three_partners(&app).await;
+    let (ava, ava_id) = creator_account(&app, &s.jordan, s.id, "Ava Chen", "ava@creator.example").await;
+    let (ben, ben_id) = creator_account(&app, &s.jordan, s.id, "Ben Ortiz", "ben@creator.example").await;
     let ava_d = deliverable(&s.jordan, s.id, ava_id, "influencer", "Ava's post").await["id"].as_i64().unwrap();
     let ben_d = deliverable(&s.jordan, s.id, ben_id, "ugc", "Ben's clip").await["id"].as_i64().unwrap();
     let up = upload(&ava, s.id, ava_d, "a.png", &png(64, 64), 1 << 20).await;
@@ -375,8 +318,8 @@ async fn creators_and_strangers_see_only_what_is_theirs(kind: DbKind) {
 
 async fn a_late_review_escalates_once_and_mails_the_owner(kind: DbKind) {
     let app = spawn_on(&fresh_database(kind).await, |c| c.clock_seconds = 3600).await;
-    let s = setup(&app).await;
-    let (ava, ava_id) = creator(&app, &s.jordan, s.id, "Ava Chen", "ava@creator.example").await;
+    let s = three_partners(&app).await;
+    let (ava, ava_id) = creator_account(&app, &s.jordan, s.id, "Ava Chen", "ava@creator.example").await;
     // Influencer lane: SLA of 2 hours.
     s.jordan.put(&path(s.id, "/lanes/influencer"), json!({ "lane": "influencer", "brief": "Real trails", "sla_hours": 2, "budget_cents": 1000000, "default_fee_cents": 40000, "version": 0 })).await.ok();
     let did = deliverable(&s.jordan, s.id, ava_id, "influencer", "Launch post").await["id"].as_i64().unwrap();
@@ -477,7 +420,7 @@ async fn a_late_review_escalates_once_and_mails_the_owner(kind: DbKind) {
 
 async fn lanes_keep_their_own_settings(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let s = setup(&app).await;
+    let s = three_partners(&app).await;
     let view = s.maya.get(&path(s.id, "/content")).await.ok();
     let sla: Vec<i64> = view["lanes"].as_array().unwrap().iter().map(|l| l["sla_hours"].as_i64().unwrap()).collect();
     assert_eq!(sla, [48, 24], "influencer 48 h, UGC 24 h by default");

@@ -87,35 +87,6 @@ async fn raw(c: &Client, method: reqwest::Method, path: &str, content_type: &str
 
 /// Posts a body announced as `len` bytes and writes it until the server answers; returns the status line's code and
 /// the whole answer (headers and body).
-async fn post_declared(c: &Client, path: &str, content_type: &str, len: usize) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = c.base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let mut head = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\nConnection: close\r\n");
-    if let Some(cookie) = &c.cookie {
-        head += &format!("Cookie: {cookie}\r\n");
-    }
-    head += "\r\n";
-    stream.write_all(head.as_bytes()).await.expect("headers");
-    let (mut read, mut write) = stream.into_split();
-    let writer = tokio::spawn(async move {
-        let chunk = vec![b'x'; 64 * 1024];
-        let mut sent = 0;
-        while sent < len {
-            let n = chunk.len().min(len - sent);
-            if write.write_all(&chunk[..n]).await.is_err() {
-                break;
-            }
-            sent += n;
-        }
-    });
-    let mut bytes = Vec::new();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), read.read_to_end(&mut bytes)).await;
-    writer.abort();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("no status in {text:?}"));
-    (status, text)
-}
 
 async fn next_is_only_followed_to_a_local_path(kind: DbKind) {
     let app = spawn_app(kind).await;
@@ -300,7 +271,7 @@ async fn api_rejections_answer_json_naming_the_parameter(kind: DbKind) {
     assert_eq!((r.status, r.code()), (400, "bad_request"), "{}", r.body);
     // Bodies over the limit: the CSV import (read by its handler) and a JSON body (read by the request checks).
     for (path, content_type) in [(format!("/api/v1/campaigns/{id}/imports"), "text/csv"), ("/api/v1/campaigns".to_string(), "application/json")] {
-        let (status, text) = post_declared(&maya, &path, content_type, 11 * 1024 * 1024).await;
+        let (status, text) = maya.post_declared(&path, content_type, 11 * 1024 * 1024).await;
         assert_eq!(status, 413, "{path}");
         assert!(text.to_ascii_lowercase().contains("content-type: application/json"), "{path}: {text}");
         assert!(text.contains(r#""code":"payload_too_large""#), "{path}: {text}");

@@ -254,22 +254,6 @@ async fn every_text_people_write_has_a_limit_naming_its_field(kind: DbKind) {
     assert_eq!(issues, vec![(2, "likes"), (3, "likes")], "{}", preview.body);
 }
 
-/// A creator of the pool with a portal account of their own.
-async fn creator_account(app: &TestApp, partner: &Client, id: i64, name: &str, email: &str) -> (Client, i64) {
-    let card = partner.add_creator(id, name, &email.replace(['@', '.'], "_")).await;
-    let inv = partner.post(&path(id, "/invitations"), json!({ "kind": "creator", "creator_id": card["id"] })).await.ok();
-    let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = form
-        .post(format!("{}/auth/creator-signup", app.base))
-        .form(&[("token", inv["token"].as_str().unwrap()), ("name", name), ("email", email), ("password", "creator-pass")])
-        .send()
-        .await
-        .unwrap();
-    let mut c = app.client();
-    c.cookie = Some(resp.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string());
-    (c, card["id"].as_i64().unwrap())
-}
-
 async fn put_bytes(c: &Client, upload: &str, offset: usize, bytes: &[u8]) -> Reply {
     let mut req = c.http.put(format!("{}/api/v1/uploads/{upload}?offset={offset}", c.base)).body(bytes.to_vec());
     if let Some(k) = &c.cookie {

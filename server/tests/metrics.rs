@@ -97,14 +97,6 @@ async fn figures_arrive_are_corrected_and_never_half_applied(kind: DbKind) {
     assert_eq!(olga.post(&p("/posts"), json!({ "creator_id": ava["id"], "platform": "instagram", "url": "https://x.example/1" })).await.status, 404);
 }
 
-async fn put_section(c: &Client, id: i64, section: &str, body: serde_json::Value) {
-    let view = c.get(&format!("/api/v1/campaigns/{id}/charter")).await.ok();
-    let version = view["sections"].as_array().unwrap().iter().find(|s| s["section"] == section).unwrap()["version"].as_i64().unwrap();
-    c.send(reqwest::Method::PUT, &format!("/api/v1/campaigns/{id}/charter/sections/{section}"), Some(json!({ "body": body, "version": version })), &[])
-        .await
-        .ok();
-}
-
 async fn the_dashboard_cuts_paces_and_escalates_breaches_once(kind: DbKind) {
     let app = spawn_app(kind).await;
     let mut maya = app.client();

@@ -24,50 +24,7 @@ on_both_databases!(
 const RACES: usize = 25;
 
 fn path(id: i64, rest: &str) -> String {
-    format!("/api/v1/campaigns/{id}{rest}")
-}
-
-struct Setup {
-    maya: Client,   // Northwind, the brand: the campaign's accountable owner
-    jordan: Client, // Brightline: influencer relations
-    lena: Client,   // Studio Kin: UGC strategy and content approval
-    id: i64,
-}
-
-async fn me(c: &Client) -> Value {
-    c.get("/api/v1/me").await.ok()
-}
-
-async fn section_version(c: &Client, id: i64, section: &str) -> i64 {
-    let view = c.get(&path(id, "/charter")).await.ok();
-    view["sections"].as_array().unwrap().iter().find(|s| s["section"] == section).unwrap()["version"].as_i64().unwrap()
-}
-
-async fn put_section(c: &Client, id: i64, section: &str, body: Value) {
-    let version = section_version(c, id, section).await;
-    c.send(reqwest::Method::PUT, &path(id, &format!("/charter/sections/{section}")), Some(json!({ "body": body, "version": version })), &[])
-        .await
-        .ok();
-}
-
-async fn setup(app: &TestApp) -> Setup {
-    let mut maya = app.client();
-    maya.sign_up("Maya Lind", "maya@northwind.example", "Northwind").await;
-    let mut jordan = app.client();
-    jordan.sign_up("Jordan Reyes", "jordan@brightline.example", "Brightline").await;
-    let mut lena = app.client();
-    lena.sign_up("Lena Vogt", "lena@studiokin.example", "Studio Kin").await;
-    let id = maya.create_campaign("Trailhead").await;
-    maya.bring_in(id, &jordan).await;
-    maya.bring_in(id, &lena).await;
-    let (m, j, l) = (me(&maya).await, me(&jordan).await, me(&lena).await);
-    put_section(&maya, id, "criteria", json!({ "ugc": ["Product in the first 3 seconds"], "influencer": ["Disclosure #ad"], "creator_expectations": "Two drafts at most" })).await;
-    put_section(&maya, id, "responsibilities", json!({ "items": [
-        { "org_id": m["org"]["id"], "responsibility": "Budget and final say", "accountable": m["user_id"] },
-        { "org_id": j["org"]["id"], "responsibility": "Influencer relations and talent", "accountable": j["user_id"] },
-        { "org_id": l["org"]["id"], "responsibility": "UGC strategy and content approval", "accountable": l["user_id"] } ] })).await;
-    put_section(&maya, id, "ownership", json!({ "accountable_owner": m["user_id"], "creator_contact": j["user_id"] })).await;
-    Setup { maya, jordan, lena, id }
+    campaign_path(id, rest)
 }
 
 /// Sends both requests at the same instant.
@@ -95,7 +52,7 @@ fn one_winner(op: &str, a: Reply, b: Reply) -> (Value, Value) {
 
 async fn versioned_creator_writes_have_one_winner(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let s = setup(&app).await;
+    let s = three_partners(&app).await;
     let (maya, jordan, id) = (&s.maya, &s.jordan, s.id);
     let card = maya.add_creator(id, "Ava Chen", "ava").await;
     let cid = card["id"].as_i64().unwrap();
@@ -151,7 +108,7 @@ async fn versioned_creator_writes_have_one_winner(kind: DbKind) {
 
 async fn charter_lane_and_escalation_writes_have_one_winner(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let s = setup(&app).await;
+    let s = three_partners(&app).await;
     let (maya, jordan, id) = (&s.maya, &s.jordan, s.id);
     // Charter sections.
     for i in 0..RACES {
@@ -178,9 +135,8 @@ async fn charter_lane_and_escalation_writes_have_one_winner(kind: DbKind) {
         version = won["version"].as_i64().unwrap();
     }
     // Escalations: a review past its SLA raises one.
-    let card = maya.add_creator(id, "Ben Ortiz", "ben").await;
-    let (creator, _) = creator_account(&app, maya, id, &card, "ben@creators.example").await;
-    let d = deliverable(maya, id, card["id"].as_i64().unwrap()).await;
+    let (creator, ben) = creator_account(&app, maya, id, "Ben Ortiz", "ben@creators.example").await;
+    let d = deliverable(maya, id, ben).await;
     creator.post(&path(id, &format!("/deliverables/{d}/submissions")), json!({ "caption": "Draft", "link": "https://example.com/ben" })).await.ok();
     let db = &app.running.state.db;
     let raised = app::content::ssr::scan_review_breaches(db, chrono::Utc::now() + chrono::Duration::days(5)).await.unwrap();
@@ -203,21 +159,6 @@ async fn charter_lane_and_escalation_writes_have_one_winner(kind: DbKind) {
     }
 }
 
-/// A creator of the pool with a portal account of their own.
-async fn creator_account(app: &TestApp, partner: &Client, id: i64, card: &Value, email: &str) -> (Client, i64) {
-    let inv = partner.post(&path(id, "/invitations"), json!({ "kind": "creator", "creator_id": card["id"] })).await.ok();
-    let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = form
-        .post(format!("{}/auth/creator-signup", app.base))
-        .form(&[("token", inv["token"].as_str().unwrap()), ("name", "A Creator"), ("email", email), ("password", "creator-pass")])
-        .send()
-        .await
-        .unwrap();
-    let mut c = app.client();
-    c.cookie = Some(resp.headers().get("set-cookie").expect("signed up").to_str().unwrap().split(';').next().unwrap().to_string());
-    (c, card["id"].as_i64().unwrap())
-}
-
 async fn deliverable(partner: &Client, id: i64, creator_id: i64) -> i64 {
     let d = partner
         .post(&path(id, "/deliverables"), json!({ "creator_id": creator_id, "lane": "ugc", "title": "Rain test", "expectations": "A 20-second clip", "fee_cents": 50000 }))
@@ -228,10 +169,9 @@ async fn deliverable(partner: &Client, id: i64, creator_id: i64) -> i64 {
 
 async fn two_reviewers_deciding_one_round_have_one_winner(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let s = setup(&app).await;
+    let s = three_partners(&app).await;
     let (maya, lena, id) = (&s.maya, &s.lena, s.id);
-    let card = maya.add_creator(id, "Ava Chen", "ava").await;
-    let (ava, cid) = creator_account(&app, maya, id, &card, "ava@creators.example").await;
+    let (ava, cid) = creator_account(&app, maya, id, "Ava Chen", "ava@creators.example").await;
     for i in 0..RACES {
         let did = deliverable(maya, id, cid).await;
         let sub = ava.post(&path(id, &format!("/deliverables/{did}/submissions")), json!({ "caption": format!("Take {i}"), "link": "https://example.com/a" })).await.ok();
@@ -239,8 +179,8 @@ async fn two_reviewers_deciding_one_round_have_one_winner(kind: DbKind) {
         let url = path(id, &format!("/deliverables/{did}/review"));
         // Lena (the UGC reviewer) approves while Maya (the accountable owner) asks for changes.
         let (r1, r2) = race(
-            lena.post(&url, json!({ "round": 1, "decision": "approved", "criteria": [true], "version": version })),
-            maya.post(&url, json!({ "round": 1, "decision": "changes_requested", "feedback": "Brighter, please", "criteria": [false], "version": version })),
+            lena.post(&url, json!({ "round": 1, "decision": "approved", "criteria": [true, true], "version": version })),
+            maya.post(&url, json!({ "round": 1, "decision": "changes_requested", "feedback": "Brighter, please", "criteria": [false, true], "version": version })),
         )
         .await;
         let (won, current) = one_winner("review", r1, r2);
@@ -255,7 +195,7 @@ async fn two_reviewers_deciding_one_round_have_one_winner(kind: DbKind) {
 
 async fn the_same_handle_added_twice_at_once_is_one_creator(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let s = setup(&app).await;
+    let s = three_partners(&app).await;
     let (maya, jordan, id) = (&s.maya, &s.jordan, s.id);
     for i in 0..RACES {
         let handle = format!("twice{i}");
@@ -282,7 +222,7 @@ async fn the_same_handle_added_twice_at_once_is_one_creator(kind: DbKind) {
 
 async fn idempotent_writes_sent_twice_at_once_apply_once(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let s = setup(&app).await;
+    let s = three_partners(&app).await;
     let (maya, jordan, id) = (&s.maya, &s.jordan, s.id);
     for i in 0..RACES {
         // The same request with the same key, twice at once: one creator, the same answer twice.
@@ -352,7 +292,7 @@ async fn assert_rollups_match(db: &app::db::Db, id: i64) {
 async fn racing_figures_keep_rollups_equal_to_the_daily_rows(kind: DbKind) {
     use rand::{Rng, SeedableRng};
     let app = spawn_app(kind).await;
-    let s = setup(&app).await;
+    let s = three_partners(&app).await;
     let (maya, jordan, id) = (&s.maya, &s.jordan, s.id);
     // Two integrations: each partner's API token.
     let mut integrations = Vec::new();
@@ -424,7 +364,7 @@ async fn racing_figures_keep_rollups_equal_to_the_daily_rows(kind: DbKind) {
 async fn a_burst_of_writers_and_sign_ins_gets_no_5xx(kind: DbKind) {
     // Sign-ups are limited per address; this test is about the writes, not the limit.
     let app = spawn_on(&fresh_database(kind).await, |c| c.sign_ups_per_hour = 1000).await;
-    let s = setup(&app).await;
+    let s = three_partners(&app).await;
     let (maya, jordan, id) = (&s.maya, &s.jordan, s.id);
     let mut writers = Vec::new();
     for i in 0..120 {

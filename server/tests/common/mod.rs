@@ -171,15 +171,15 @@ impl Client {
         Reply { status, body, set_cookie: None }
     }
 
-    /// Posts a text body of `len` bytes as far as the server lets it: the headers announce the length, the body
-    /// is written until the server answers or refuses to read more. Returns the status. (A server refusing an
-    /// oversized body answers before reading it and closes the connection; an HTTP client writing the whole
-    /// body then fails with a broken pipe instead of reading that answer.)
-    pub async fn post_declared_length(&self, path: &str, len: usize) -> u16 {
+    /// Posts a body of `len` bytes as far as the server lets it: the headers announce the length, the body is
+    /// written until the server answers or refuses to read more. Returns the status and the whole answer. (A
+    /// server refusing an oversized body answers before reading it and closes the connection; an HTTP client
+    /// writing the whole body then fails with a broken pipe instead of reading that answer.)
+    pub async fn post_declared(&self, path: &str, content_type: &str, len: usize) -> (u16, String) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let addr = self.base.trim_start_matches("http://");
         let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        let mut head = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/csv\r\nContent-Length: {len}\r\nConnection: close\r\n");
+        let mut head = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\nConnection: close\r\n");
         if let Some(c) = &self.cookie {
             head += &format!("Cookie: {c}\r\n");
         }
@@ -203,8 +203,14 @@ impl Client {
         let mut answer = Vec::new();
         let _ = tokio::time::timeout(Duration::from_secs(30), read.read_to_end(&mut answer)).await;
         writer.abort();
-        let text = String::from_utf8_lossy(&answer);
-        text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("no status in {text:?}"))
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        let status = text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("no status in {text:?}"));
+        (status, text)
+    }
+
+    /// `post_declared` of a CSV body, the status only.
+    pub async fn post_declared_length(&self, path: &str, len: usize) -> u16 {
+        self.post_declared(path, "text/csv", len).await.0
     }
 
     pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Reply {
@@ -319,4 +325,77 @@ macro_rules! on_both_databases {
             }
         )*
     };
+}
+
+/// `/api/v1/campaigns/{id}` followed by `rest`.
+pub fn campaign_path(id: i64, rest: &str) -> String {
+    format!("/api/v1/campaigns/{id}{rest}")
+}
+
+/// The signed-in person (`/api/v1/me`).
+pub async fn me(c: &Client) -> Value {
+    c.get("/api/v1/me").await.ok()
+}
+
+/// The version of a charter section as it is now.
+pub async fn section_version(c: &Client, id: i64, section: &str) -> i64 {
+    let view = c.get(&campaign_path(id, "/charter")).await.ok();
+    view["sections"].as_array().unwrap().iter().find(|s| s["section"] == section).unwrap()["version"].as_i64().unwrap()
+}
+
+/// Saves a charter section from its current version.
+pub async fn put_section(c: &Client, id: i64, section: &str, body: Value) {
+    let version = section_version(c, id, section).await;
+    c.send(reqwest::Method::PUT, &campaign_path(id, &format!("/charter/sections/{section}")), Some(json!({ "body": body, "version": version })), &[])
+        .await
+        .ok();
+}
+
+/// One campaign run by three partners, and a stranger.
+pub struct Partners {
+    pub maya: Client,   // Northwind, the brand: accountable owner
+    pub jordan: Client, // Brightline: influencer relations
+    pub lena: Client,   // Studio Kin: UGC strategy and content approval
+    pub olga: Client,   // Outsider: no partner
+    pub id: i64,
+}
+
+/// The three-partner campaign "Trailhead" with its charter's criteria, responsibility matrix and owners set.
+pub async fn three_partners(app: &TestApp) -> Partners {
+    let mut maya = app.client();
+    maya.sign_up("Maya Lind", "maya@northwind.example", "Northwind").await;
+    let mut jordan = app.client();
+    jordan.sign_up("Jordan Reyes", "jordan@brightline.example", "Brightline").await;
+    let mut lena = app.client();
+    lena.sign_up("Lena Vogt", "lena@studiokin.example", "Studio Kin").await;
+    let mut olga = app.client();
+    olga.sign_up("Olga Stranger", "olga@outsider.example", "Outsider").await;
+    let id = maya.create_campaign("Trailhead").await;
+    maya.bring_in(id, &jordan).await;
+    maya.bring_in(id, &lena).await;
+    let (m, j, l) = (me(&maya).await, me(&jordan).await, me(&lena).await);
+    put_section(&maya, id, "criteria", json!({ "ugc": ["Product in the first 3 seconds", "Natural light"], "influencer": ["Disclosure #ad"], "creator_expectations": "Two drafts at most" })).await;
+    put_section(&maya, id, "responsibilities", json!({ "items": [
+        { "org_id": m["org"]["id"], "responsibility": "Budget and final say", "accountable": m["user_id"] },
+        { "org_id": j["org"]["id"], "responsibility": "Influencer relations and talent", "accountable": j["user_id"] },
+        { "org_id": l["org"]["id"], "responsibility": "UGC strategy and content approval", "accountable": l["user_id"] } ] })).await;
+    put_section(&maya, id, "ownership", json!({ "accountable_owner": m["user_id"], "creator_contact": j["user_id"] })).await;
+    Partners { maya, jordan, lena, olga, id }
+}
+
+/// A creator added to the pool by `partner`, with a portal account of their own (signed up through their
+/// invitation). Returns the creator's client and their card's id.
+pub async fn creator_account(app: &TestApp, partner: &Client, id: i64, name: &str, email: &str) -> (Client, i64) {
+    let card = partner.add_creator(id, name, &email.replace(['@', '.'], "_")).await;
+    let inv = partner.post(&campaign_path(id, "/invitations"), json!({ "kind": "creator", "creator_id": card["id"] })).await.ok();
+    let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp = form
+        .post(format!("{}/auth/creator-signup", app.base))
+        .form(&[("token", inv["token"].as_str().unwrap()), ("name", name), ("email", email), ("password", "creator-pass")])
+        .send()
+        .await
+        .unwrap();
+    let mut c = app.client();
+    c.cookie = Some(resp.headers().get("set-cookie").expect("signed up").to_str().unwrap().split(';').next().unwrap().to_string());
+    (c, card["id"].as_i64().unwrap())
 }
