@@ -29,16 +29,6 @@ fn png(w: u32, h: u32) -> Vec<u8> {
 }
 
 
-async fn put_bytes(c: &Client, upload: &str, offset: usize, bytes: &[u8]) -> Reply {
-    let mut req = c.http.put(format!("{}/api/v1/uploads/{upload}?offset={offset}", c.base)).body(bytes.to_vec());
-    if let Some(k) = &c.cookie {
-        req = req.header("cookie", k);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)), set_cookie: None }
-}
 
 /// Uploads a whole file in chunks; returns the upload id.
 async fn upload(c: &Client, id: i64, deliverable: i64, name: &str, bytes: &[u8], chunk: usize) -> String {
@@ -50,7 +40,7 @@ async fn upload(c: &Client, id: i64, deliverable: i64, name: &str, bytes: &[u8],
     let mut offset = 0;
     while offset < bytes.len() {
         let end = (offset + chunk).min(bytes.len());
-        let state = put_bytes(c, &upload, offset, &bytes[offset..end]).await.ok();
+        let state = c.put_bytes(&upload, offset, &bytes[offset..end]).await.ok();
         offset = state["received"].as_u64().unwrap() as usize;
     }
     upload
@@ -216,7 +206,7 @@ async fn uploads_are_checked_by_content_and_resume(kind: DbKind) {
     // A PDF named like a photo: refused on its first chunk, by content.
     let pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".to_vec();
     let up = start("holiday.jpg", pdf.len(), "pdf").await.ok();
-    let refused = put_bytes(&ava, up["id"].as_str().unwrap(), 0, &pdf).await;
+    let refused = ava.put_bytes(up["id"].as_str().unwrap(), 0, &pdf).await;
     assert_eq!(refused.status, 422);
     assert!(refused.body["message"].as_str().unwrap().contains("PDF"), "{}", refused.body);
     assert_eq!(ava.get(&format!("/api/v1/uploads/{}", up["id"].as_str().unwrap())).await.ok()["status"], "failed");
@@ -225,7 +215,7 @@ async fn uploads_are_checked_by_content_and_resume(kind: DbKind) {
     let image = png(300, 200);
     let cut = &image[..image.len() - 40];
     let up = start("cut.png", cut.len(), "cut").await.ok();
-    let r = put_bytes(&ava, up["id"].as_str().unwrap(), 0, cut).await;
+    let r = ava.put_bytes(up["id"].as_str().unwrap(), 0, cut).await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.body["field"], "file");
 
@@ -235,15 +225,15 @@ async fn uploads_are_checked_by_content_and_resume(kind: DbKind) {
     let first = start("good.png", image.len(), "good").await.ok();
     let id = first["id"].as_str().unwrap().to_string();
     let chunk = image.len() / 3 + 1;
-    assert_eq!(put_bytes(&ava, &id, 0, &image[..chunk]).await.ok()["received"], chunk);
-    let early = put_bytes(&ava, &id, 2 * chunk, &image[2 * chunk..]).await;
+    assert_eq!(ava.put_bytes(&id, 0, &image[..chunk]).await.ok()["received"], chunk);
+    let early = ava.put_bytes(&id, 2 * chunk, &image[2 * chunk..]).await;
     assert_eq!(early.status, 409);
     assert_eq!(early.body["current"]["received"], chunk);
-    assert_eq!(put_bytes(&ava, &id, 0, &image[..chunk]).await.ok()["received"], chunk, "a retried chunk is not stored twice");
+    assert_eq!(ava.put_bytes(&id, 0, &image[..chunk]).await.ok()["received"], chunk, "a retried chunk is not stored twice");
     let resumed = start("good.png", image.len(), "good").await;
     assert_eq!((resumed.body["id"].as_str(), resumed.body["received"].as_u64()), (Some(id.as_str()), Some(chunk as u64)));
-    put_bytes(&ava, &id, chunk, &image[chunk..2 * chunk]).await.ok();
-    let done = put_bytes(&ava, &id, 2 * chunk, &image[2 * chunk..]).await.ok();
+    ava.put_bytes(&id, chunk, &image[chunk..2 * chunk]).await.ok();
+    let done = ava.put_bytes(&id, 2 * chunk, &image[2 * chunk..]).await.ok();
     assert_eq!((done["status"].as_str(), done["kind"].as_str()), (Some("complete"), Some("png")));
     // The same key for another file is refused.
     assert_eq!(start("other.png", 10, "good").await.body["field"], "client_key");

@@ -254,16 +254,6 @@ async fn every_text_people_write_has_a_limit_naming_its_field(kind: DbKind) {
     assert_eq!(issues, vec![(2, "likes"), (3, "likes")], "{}", preview.body);
 }
 
-async fn put_bytes(c: &Client, upload: &str, offset: usize, bytes: &[u8]) -> Reply {
-    let mut req = c.http.put(format!("{}/api/v1/uploads/{upload}?offset={offset}", c.base)).body(bytes.to_vec());
-    if let Some(k) = &c.cookie {
-        req = req.header("cookie", k);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)), set_cookie: None }
-}
 
 /// Uploads a whole file in chunks of 4 MB; returns the last state.
 async fn upload(c: &Client, id: i64, deliverable: i64, name: &str, bytes: &[u8]) -> Value {
@@ -273,7 +263,7 @@ async fn upload(c: &Client, id: i64, deliverable: i64, name: &str, bytes: &[u8])
     let mut state = start;
     while offset < bytes.len() {
         let end = (offset + (4 << 20)).min(bytes.len());
-        let r = put_bytes(c, &upload, offset, &bytes[offset..end]).await;
+        let r = c.put_bytes(&upload, offset, &bytes[offset..end]).await;
         assert_eq!(r.status, 200, "{}", r.body);
         state = r.body;
         offset = state["received"].as_u64().unwrap() as usize;

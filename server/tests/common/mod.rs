@@ -208,6 +208,18 @@ impl Client {
         (status, text)
     }
 
+    /// One chunk of an upload, raw bytes at `offset`.
+    pub async fn put_bytes(&self, upload: &str, offset: usize, bytes: &[u8]) -> Reply {
+        let mut req = self.http.put(format!("{}/api/v1/uploads/{upload}?offset={offset}", self.base)).body(bytes.to_vec());
+        if let Some(k) = &self.cookie {
+            req = req.header("cookie", k);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)), set_cookie: None }
+    }
+
     /// `post_declared` of a CSV body, the status only.
     pub async fn post_declared_length(&self, path: &str, len: usize) -> u16 {
         self.post_declared(path, "text/csv", len).await.0
