@@ -7,6 +7,10 @@ source scripts/env.sh
 bash scripts/install-tools.sh
 bash scripts/postgres.sh
 
+echo "[test] formatting and lints (fail fast)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 echo "[test] unit and integration tests"
 cargo test -p app -p server --features app/ssr -- --test-threads=2
 

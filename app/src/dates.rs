@@ -70,7 +70,8 @@ pub fn parse_utc(text: &str) -> Option<DateTime<Utc>> {
         let (clock, offset) = rest.split_at(at);
         let sign = if offset.starts_with('-') { -1 } else { 1 };
         let (h, m) = offset[1..].split_once(':')?;
-        let two = |s: &str| (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<i64>().ok()).flatten();
+        let two =
+            |s: &str| (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<i64>().ok()).flatten();
         (clock, sign * (two(h)? * 60 + two(m)?))
     };
     let (hms, fraction) = match clock.split_once('.') {
@@ -79,12 +80,14 @@ pub fn parse_utc(text: &str) -> Option<DateTime<Utc>> {
         None => (clock, ""),
     };
     let mut parts = hms.split(':');
-    let mut two = || parts.next().filter(|s| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))?.parse::<u32>().ok();
+    let mut two =
+        || parts.next().filter(|s| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))?.parse::<u32>().ok();
     let (h, m, sec) = (two()?, two()?, two()?);
     if parts.next().is_some() {
         return None;
     }
-    let nanos = if fraction.is_empty() { 0 } else { fraction.parse::<u32>().ok()? * 10u32.pow(9 - fraction.len() as u32) };
+    let nanos =
+        if fraction.is_empty() { 0 } else { fraction.parse::<u32>().ok()? * 10u32.pow(9 - fraction.len() as u32) };
     let local = day.and_hms_nano_opt(h, m, sec, nanos)?;
     Some(local.and_utc() - chrono::Duration::minutes(offset_minutes))
 }
@@ -122,7 +125,15 @@ mod tests {
         for text in ["2026-11-24T10:05:00+01:00", "2026-11-24T04:35:00.5-04:30", "2026-11-24T09:05:00z"] {
             assert_eq!(parse_utc(text), text.parse::<DateTime<Utc>>().ok(), "{text}");
         }
-        for bad in ["", "2026-11-24", "2026-11-24T9:05:00Z", "2026-11-24T09:05Z", "2026-11-24T09:05:00", "2026-11-24T25:00:00Z", "2026-11-24T09:05:00.Z"] {
+        for bad in [
+            "",
+            "2026-11-24",
+            "2026-11-24T9:05:00Z",
+            "2026-11-24T09:05Z",
+            "2026-11-24T09:05:00",
+            "2026-11-24T25:00:00Z",
+            "2026-11-24T09:05:00.Z",
+        ] {
             assert_eq!(parse_utc(bad), None, "{bad}");
         }
     }
@@ -131,7 +142,9 @@ mod tests {
     fn reads_calendar_dates_and_refuses_the_rest() {
         assert_eq!(parse_iso_day("2026-12-31"), NaiveDate::from_ymd_opt(2026, 12, 31));
         assert_eq!(parse_iso_day("2026-1-5"), NaiveDate::from_ymd_opt(2026, 1, 5));
-        for bad in ["", "2026-02-30", "2026-13-01", "26-01-01", "2026-01-01-01", "2026/01/01", "2026-01-x1", "+026-01-01"] {
+        for bad in
+            ["", "2026-02-30", "2026-13-01", "26-01-01", "2026-01-01-01", "2026/01/01", "2026-01-x1", "+026-01-01"]
+        {
             assert_eq!(parse_iso_day(bad), None, "{bad}");
         }
     }

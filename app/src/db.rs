@@ -165,7 +165,10 @@ impl Db {
     }
 
     /// One statement as a write transaction of its own, through the writer path (sessions, tokens, clean-ups).
-    pub async fn execute<'q>(&self, query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>) -> Result<u64> {
+    pub async fn execute<'q>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> Result<u64> {
         let mut w = self.write().await?;
         let n = query.execute(w.conn()).await?.rows_affected();
         w.commit().await?;
@@ -208,6 +211,28 @@ impl WriteTx {
     }
 }
 
+fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
+    let path_part = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let (path, query) = path_part.split_once('?').unwrap_or((path_part, ""));
+    if path != ":memory:" && !path.is_empty() {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    sqlx::Error::Configuration(format!("cannot create {}: {e}", parent.display()).into())
+                })?;
+            }
+        }
+    }
+    let query = if query.contains("mode=") {
+        query.to_string()
+    } else if query.is_empty() {
+        "mode=rwc".to_string()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,24 +252,4 @@ mod tests {
         let e = Db::connect("mysql://x").await.unwrap_err().to_string();
         assert!(e.contains("use sqlite://… or postgres://…"), "{e}");
     }
-}
-
-fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
-    let path_part = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-    let (path, query) = path_part.split_once('?').unwrap_or((path_part, ""));
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    sqlx::Error::Configuration(format!("cannot create {}: {e}", parent.display()).into())
-                })?;
-            }
-        }
-    }
-    let query = if query.contains("mode=") { query.to_string() } else if query.is_empty() {
-        "mode=rwc".to_string()
-    } else {
-        format!("{query}&mode=rwc")
-    };
-    Ok(format!("sqlite://{path}?{query}"))
 }

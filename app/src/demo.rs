@@ -40,34 +40,199 @@ pub async fn seed(db: &Db) -> Result<bool> {
         org_name: org.into(),
         org_kind: kind.into(),
     };
-    let maya = principal(db, sign_up(db, &person("Maya Lind", DEMO_USERS[0].0, "Northwind Outdoor", "brand")).await?).await?;
-    let jordan = principal(db, sign_up(db, &person("Jordan Reyes", DEMO_USERS[1].0, "Brightline Social (US)", "agency")).await?).await?;
-    let lena = principal(db, sign_up(db, &person("Lena Vogt", DEMO_USERS[2].0, "Kanal Studio (EU)", "agency")).await?).await?;
+    let maya =
+        principal(db, sign_up(db, &person("Maya Lind", DEMO_USERS[0].0, "Northwind Outdoor", "brand")).await?).await?;
+    let jordan =
+        principal(db, sign_up(db, &person("Jordan Reyes", DEMO_USERS[1].0, "Brightline Social (US)", "agency")).await?)
+            .await?;
+    let lena =
+        principal(db, sign_up(db, &person("Lena Vogt", DEMO_USERS[2].0, "Kanal Studio (EU)", "agency")).await?).await?;
     let brightline = jordan.me.org.clone().expect("member");
     add_member(db, brightline.id, "Sam Okafor", DEMO_USERS[3].0, DEMO_PASSWORD).await?;
 
     let campaign = campaigns::create(db, &maya, &NewCampaign { name: "Trailhead Spring Launch".into() }).await?;
     for partner in [&jordan, &lena] {
-        let (_, token) = campaigns::invite(db, &maya, campaign.id, &NewInvitation { kind: InvitationKind::Partner, creator_id: None }).await?;
+        let (_, token) = campaigns::invite(
+            db,
+            &maya,
+            campaign.id,
+            &NewInvitation { kind: InvitationKind::Partner, creator_id: None },
+        )
+        .await?;
         campaigns::accept_partner(db, partner, &token).await?;
     }
 
     // (name, platform, handle, followers, engagement % by followers, lane, owner, stage, next action,
     //  due in days (negative: overdue), days in stage, country, language)
-    type Row<'a> = (&'a str, &'a str, &'a str, i64, f64, &'a str, &'a Principal, Stage, &'a str, i64, i64, &'a str, &'a str);
+    type Row<'a> =
+        (&'a str, &'a str, &'a str, i64, f64, &'a str, &'a Principal, Stage, &'a str, i64, i64, &'a str, &'a str);
     let pool: [Row; 12] = [
-        ("Ava Chen", "instagram", "ava.outdoors", 48_200, 3.1, "influencer", &jordan, Stage::Negotiating, "Send rate card", 2, 4, "US", "en"),
-        ("Marco Bianchi", "instagram", "marco.trails", 212_000, 1.9, "influencer", &lena, Stage::Contracted, "Share the brief", -2, 9, "IT", "it"),
-        ("Priya Nair", "tiktok", "priyahikes", 8_900, 6.4, "ugc", &lena, Stage::ContentInProgress, "Review first cut", 1, 3, "GB", "en"),
-        ("Tom Becker", "youtube", "beckerwild", 640_000, 0.6, "influencer", &lena, Stage::Contacted, "Follow up on email", -5, 16, "DE", "de"),
-        ("Lucía Gómez", "tiktok", "lucia.camps", 31_500, 4.2, "ugc", &jordan, Stage::Briefed, "Confirm shoot date", 5, 2, "ES", "es"),
-        ("Noah Williams", "instagram", "noahclimbs", 1_250_000, 0.9, "influencer", &jordan, Stage::Prospect, "Check audience overlap", 7, 21, "US", "en"),
-        ("Sofie Jansen", "instagram", "sofie.sends", 15_400, 2.8, "ugc", &lena, Stage::Posted, "Log performance", 0, 1, "NL", "nl"),
+        (
+            "Ava Chen",
+            "instagram",
+            "ava.outdoors",
+            48_200,
+            3.1,
+            "influencer",
+            &jordan,
+            Stage::Negotiating,
+            "Send rate card",
+            2,
+            4,
+            "US",
+            "en",
+        ),
+        (
+            "Marco Bianchi",
+            "instagram",
+            "marco.trails",
+            212_000,
+            1.9,
+            "influencer",
+            &lena,
+            Stage::Contracted,
+            "Share the brief",
+            -2,
+            9,
+            "IT",
+            "it",
+        ),
+        (
+            "Priya Nair",
+            "tiktok",
+            "priyahikes",
+            8_900,
+            6.4,
+            "ugc",
+            &lena,
+            Stage::ContentInProgress,
+            "Review first cut",
+            1,
+            3,
+            "GB",
+            "en",
+        ),
+        (
+            "Tom Becker",
+            "youtube",
+            "beckerwild",
+            640_000,
+            0.6,
+            "influencer",
+            &lena,
+            Stage::Contacted,
+            "Follow up on email",
+            -5,
+            16,
+            "DE",
+            "de",
+        ),
+        (
+            "Lucía Gómez",
+            "tiktok",
+            "lucia.camps",
+            31_500,
+            4.2,
+            "ugc",
+            &jordan,
+            Stage::Briefed,
+            "Confirm shoot date",
+            5,
+            2,
+            "ES",
+            "es",
+        ),
+        (
+            "Noah Williams",
+            "instagram",
+            "noahclimbs",
+            1_250_000,
+            0.9,
+            "influencer",
+            &jordan,
+            Stage::Prospect,
+            "Check audience overlap",
+            7,
+            21,
+            "US",
+            "en",
+        ),
+        (
+            "Sofie Jansen",
+            "instagram",
+            "sofie.sends",
+            15_400,
+            2.8,
+            "ugc",
+            &lena,
+            Stage::Posted,
+            "Log performance",
+            0,
+            1,
+            "NL",
+            "nl",
+        ),
         ("Kenji Sato", "youtube", "kenjigear", 96_000, 2.2, "influencer", &jordan, Stage::Paid, "", 0, 30, "JP", "ja"),
-        ("Amara Obi", "tiktok", "amara.outside", 4_300, 2.1, "ugc", &jordan, Stage::Prospect, "Introduce to both partners", -1, 12, "US", "en"),
-        ("Elias Berg", "twitch", "eliasbergstream", 27_000, 1.2, "influencer", &lena, Stage::Declined, "", 0, 40, "SE", "sv"),
-        ("Hannah Price", "x", "hannahprice", 62_000, 1.7, "influencer", &maya, Stage::Negotiating, "Legal review of usage rights", 3, 6, "US", "en"),
-        ("Jules Moreau", "instagram", "jules.moreau", 9_800, 3.6, "ugc", &lena, Stage::Contacted, "Send product", 4, 8, "FR", "fr"),
+        (
+            "Amara Obi",
+            "tiktok",
+            "amara.outside",
+            4_300,
+            2.1,
+            "ugc",
+            &jordan,
+            Stage::Prospect,
+            "Introduce to both partners",
+            -1,
+            12,
+            "US",
+            "en",
+        ),
+        (
+            "Elias Berg",
+            "twitch",
+            "eliasbergstream",
+            27_000,
+            1.2,
+            "influencer",
+            &lena,
+            Stage::Declined,
+            "",
+            0,
+            40,
+            "SE",
+            "sv",
+        ),
+        (
+            "Hannah Price",
+            "x",
+            "hannahprice",
+            62_000,
+            1.7,
+            "influencer",
+            &maya,
+            Stage::Negotiating,
+            "Legal review of usage rights",
+            3,
+            6,
+            "US",
+            "en",
+        ),
+        (
+            "Jules Moreau",
+            "instagram",
+            "jules.moreau",
+            9_800,
+            3.6,
+            "ugc",
+            &lena,
+            Stage::Contacted,
+            "Send product",
+            4,
+            8,
+            "FR",
+            "fr",
+        ),
     ];
     let today = chrono::Utc::now().date_naive();
     let mut ids = std::collections::HashMap::new();
@@ -90,14 +255,16 @@ pub async fn seed(db: &Db) -> Result<bool> {
         let card = outreach::add_creator(db, owner, campaign.id, &input, None).await?;
         ids.insert(name, card.id);
         if stage != Stage::Prospect {
-            outreach::move_card(db, owner, campaign.id, card.id, &MoveCard { stage, version: card.version }, None).await?;
+            outreach::move_card(db, owner, campaign.id, card.id, &MoveCard { stage, version: card.version }, None)
+                .await?;
         }
         // A believable age in the current stage.
-        db.execute(sqlx::query("UPDATE creators SET stage_changed_at = $1 WHERE id = $2")
-            .bind(crate::db::now_ms() - days * 86_400_000)
-            .bind(card.id)
-            )
-            .await?;
+        db.execute(
+            sqlx::query("UPDATE creators SET stage_changed_at = $1 WHERE id = $2")
+                .bind(crate::db::now_ms() - days * 86_400_000)
+                .bind(card.id),
+        )
+        .await?;
         if name == "Ava Chen" {
             let tiktok = crate::pool::PlatformStats {
                 platform: "tiktok".into(),
@@ -110,7 +277,8 @@ pub async fn seed(db: &Db) -> Result<bool> {
                 avg_saves: 210,
             };
             crate::pool::ssr::add_handle(db, owner, campaign.id, card.id, &tiktok, None).await?;
-            let note = crate::pool::NewNote { text: "Prefers email over DMs; asked for a two-week shoot window.".into() };
+            let note =
+                crate::pool::NewNote { text: "Prefers email over DMs; asked for a two-week shoot window.".into() };
             crate::pool::ssr::add_note(db, &maya, campaign.id, card.id, &note, None).await?;
         }
     }
@@ -121,7 +289,12 @@ pub async fn seed(db: &Db) -> Result<bool> {
 
 /// Both lanes with their settings, and deliverables at every step: awaiting a draft, in review (one past its
 /// SLA, so an escalation is raised when the server starts), changes requested, approved and paid.
-async fn seed_content(db: &Db, campaign_id: i64, [maya, jordan, lena]: [&Principal; 3], ids: &std::collections::HashMap<&str, i64>) -> Result<()> {
+async fn seed_content(
+    db: &Db,
+    campaign_id: i64,
+    [maya, jordan, lena]: [&Principal; 3],
+    ids: &std::collections::HashMap<&str, i64>,
+) -> Result<()> {
     use crate::content::ssr as content;
     use crate::content::{Decision, NewDeliverable, NewSubmission, Payout, Review, SaveLane, SetPayout};
     use crate::outreach::Lane;
@@ -131,13 +304,30 @@ async fn seed_content(db: &Db, campaign_id: i64, [maya, jordan, lena]: [&Princip
         (Lane::Influencer, "# Influencer posts\nOne feed post and one story frame on launch day, in your own voice.\n\n- #ad in the first line\n- Link in bio for the whole flight", 48, 6_000_000, 250_000),
     ];
     for (lane, brief, sla_hours, budget_cents, default_fee_cents) in lanes {
-        content::save_lane(db, lena, campaign_id, &SaveLane { lane, brief: brief.into(), sla_hours, budget_cents, default_fee_cents, version: 0 }).await?;
+        content::save_lane(
+            db,
+            lena,
+            campaign_id,
+            &SaveLane { lane, brief: brief.into(), sla_hours, budget_cents, default_fee_cents, version: 0 },
+        )
+        .await?;
     }
     // Creators with portal accounts (Priya's sign-in is printed with the others).
     let mut creators = std::collections::HashMap::new();
-    for (name, email) in [("Priya Nair", "priya@creators.example"), ("Lucía Gómez", "lucia@creators.example"), ("Sofie Jansen", "sofie@creators.example"), ("Kenji Sato", "kenji@creators.example")] {
+    for (name, email) in [
+        ("Priya Nair", "priya@creators.example"),
+        ("Lucía Gómez", "lucia@creators.example"),
+        ("Sofie Jansen", "sofie@creators.example"),
+        ("Kenji Sato", "kenji@creators.example"),
+    ] {
         let creator_id = ids[name];
-        let (_, token) = campaigns::invite(db, jordan, campaign_id, &NewInvitation { kind: InvitationKind::Creator, creator_id: Some(creator_id) }).await?;
+        let (_, token) = campaigns::invite(
+            db,
+            jordan,
+            campaign_id,
+            &NewInvitation { kind: InvitationKind::Creator, creator_id: Some(creator_id) },
+        )
+        .await?;
         let user_id = campaigns::accept_creator(db, &token, name, email, DEMO_PASSWORD).await?;
         creators.insert(name, principal(db, user_id).await?);
     }
@@ -150,19 +340,100 @@ async fn seed_content(db: &Db, campaign_id: i64, [maya, jordan, lena]: [&Princip
         due_date: Some((today + chrono::Duration::days(due)).to_string()),
         fee_cents: None,
     };
-    let submit = |caption: &str, link: &str| NewSubmission { caption: caption.into(), link: Some(link.into()), uploads: Vec::new() };
-    let review = |round, decision, feedback: &str, criteria: Vec<bool>, version| Review { round, decision, feedback: feedback.into(), criteria, version };
+    let submit = |caption: &str, link: &str| NewSubmission {
+        caption: caption.into(),
+        link: Some(link.into()),
+        uploads: Vec::new(),
+    };
+    let review = |round, decision, feedback: &str, criteria: Vec<bool>, version| Review {
+        round,
+        decision,
+        feedback: feedback.into(),
+        criteria,
+        version,
+    };
 
     // Ava: briefed, no draft yet.
-    content::create_deliverable(db, jordan, campaign_id, &brief("Ava Chen", Lane::Influencer, "Launch-day Reel", "A 30-second Reel on the trail, posted on launch day with one story frame.", 9), None).await?;
+    content::create_deliverable(
+        db,
+        jordan,
+        campaign_id,
+        &brief(
+            "Ava Chen",
+            Lane::Influencer,
+            "Launch-day Reel",
+            "A 30-second Reel on the trail, posted on launch day with one story frame.",
+            9,
+        ),
+        None,
+    )
+    .await?;
     // Priya: v1 in review, the clock running.
-    let d = content::create_deliverable(db, lena, campaign_id, &brief("Priya Nair", Lane::Ugc, "Rain test clip (9:16)", "Water beading on the sleeve, then the hood up. 15-20 s.", 3), None).await?;
-    content::submit(db, &creators["Priya Nair"], campaign_id, d.id, &submit("Rain on the ridge: does it hold? #ad", "https://www.tiktok.com/@priyahikes/video/7301"), None).await?;
+    let d = content::create_deliverable(
+        db,
+        lena,
+        campaign_id,
+        &brief(
+            "Priya Nair",
+            Lane::Ugc,
+            "Rain test clip (9:16)",
+            "Water beading on the sleeve, then the hood up. 15-20 s.",
+            3,
+        ),
+        None,
+    )
+    .await?;
+    content::submit(
+        db,
+        &creators["Priya Nair"],
+        campaign_id,
+        d.id,
+        &submit("Rain on the ridge: does it hold? #ad", "https://www.tiktok.com/@priyahikes/video/7301"),
+        None,
+    )
+    .await?;
     // Lucía: v1 sent back with changes; v2 waiting 30 hours, past the 24-hour SLA.
-    let d = content::create_deliverable(db, jordan, campaign_id, &brief("Lucía Gómez", Lane::Ugc, "Campfire morning", "Packing the jacket into its pocket at camp. 20 s.", 1), None).await?;
-    let d = content::submit(db, &creators["Lucía Gómez"], campaign_id, d.id, &submit("Mañana en el camp", "https://www.tiktok.com/@lucia.camps/video/5521"), None).await?;
-    let d = content::review(db, lena, campaign_id, d.id, &review(1, Decision::ChangesRequested, "Lovely light. Please show the pocket packing in the first 3 seconds, and add #ad.", vec![false, true, true], d.version), None).await?;
-    let d = content::submit(db, &creators["Lucía Gómez"], campaign_id, d.id, &submit("Packs into its own pocket. Mañana en el camp #ad", "https://www.tiktok.com/@lucia.camps/video/5522"), None).await?;
+    let d = content::create_deliverable(
+        db,
+        jordan,
+        campaign_id,
+        &brief("Lucía Gómez", Lane::Ugc, "Campfire morning", "Packing the jacket into its pocket at camp. 20 s.", 1),
+        None,
+    )
+    .await?;
+    let d = content::submit(
+        db,
+        &creators["Lucía Gómez"],
+        campaign_id,
+        d.id,
+        &submit("Mañana en el camp", "https://www.tiktok.com/@lucia.camps/video/5521"),
+        None,
+    )
+    .await?;
+    let d = content::review(
+        db,
+        lena,
+        campaign_id,
+        d.id,
+        &review(
+            1,
+            Decision::ChangesRequested,
+            "Lovely light. Please show the pocket packing in the first 3 seconds, and add #ad.",
+            vec![false, true, true],
+            d.version,
+        ),
+        None,
+    )
+    .await?;
+    let d = content::submit(
+        db,
+        &creators["Lucía Gómez"],
+        campaign_id,
+        d.id,
+        &submit("Packs into its own pocket. Mañana en el camp #ad", "https://www.tiktok.com/@lucia.camps/video/5522"),
+        None,
+    )
+    .await?;
     let thirty_hours = 30 * 3_600_000;
     db.execute(sqlx::query("UPDATE submissions SET submitted_at = submitted_at - $1, review_due_at = review_due_at - $1 WHERE deliverable_id = $2 AND round = 2")
         .bind(thirty_hours)
@@ -170,13 +441,66 @@ async fn seed_content(db: &Db, campaign_id: i64, [maya, jordan, lena]: [&Princip
         )
         .await?;
     // Sofie: approved, payout approved. Kenji: approved and paid.
-    let d = content::create_deliverable(db, lena, campaign_id, &brief("Sofie Jansen", Lane::Ugc, "Pack-light unboxing", "From box to pocket in one take.", -6), None).await?;
-    let d = content::submit(db, &creators["Sofie Jansen"], campaign_id, d.id, &submit("From box to pocket in 12 seconds #ad", "https://www.instagram.com/p/sofie-pack"), None).await?;
-    let d = content::review(db, lena, campaign_id, d.id, &review(1, Decision::Approved, "", vec![true, true, true], d.version), None).await?;
-    content::set_payout(db, maya, campaign_id, d.id, &SetPayout { payout: Payout::Approved, version: d.version }).await?;
-    let d = content::create_deliverable(db, jordan, campaign_id, &brief("Kenji Sato", Lane::Influencer, "Gear review video", "Ten minutes on YouTube, the shell in three weathers.", -20), None).await?;
-    let d = content::submit(db, &creators["Kenji Sato"], campaign_id, d.id, &submit("Trailhead shell: 3 weathers, 1 jacket #ad", "https://www.youtube.com/watch?v=kenjigear1"), None).await?;
-    let d = content::review(db, jordan, campaign_id, d.id, &review(1, Decision::Approved, "", vec![true, true, true], d.version), None).await?;
+    let d = content::create_deliverable(
+        db,
+        lena,
+        campaign_id,
+        &brief("Sofie Jansen", Lane::Ugc, "Pack-light unboxing", "From box to pocket in one take.", -6),
+        None,
+    )
+    .await?;
+    let d = content::submit(
+        db,
+        &creators["Sofie Jansen"],
+        campaign_id,
+        d.id,
+        &submit("From box to pocket in 12 seconds #ad", "https://www.instagram.com/p/sofie-pack"),
+        None,
+    )
+    .await?;
+    let d = content::review(
+        db,
+        lena,
+        campaign_id,
+        d.id,
+        &review(1, Decision::Approved, "", vec![true, true, true], d.version),
+        None,
+    )
+    .await?;
+    content::set_payout(db, maya, campaign_id, d.id, &SetPayout { payout: Payout::Approved, version: d.version })
+        .await?;
+    let d = content::create_deliverable(
+        db,
+        jordan,
+        campaign_id,
+        &brief(
+            "Kenji Sato",
+            Lane::Influencer,
+            "Gear review video",
+            "Ten minutes on YouTube, the shell in three weathers.",
+            -20,
+        ),
+        None,
+    )
+    .await?;
+    let d = content::submit(
+        db,
+        &creators["Kenji Sato"],
+        campaign_id,
+        d.id,
+        &submit("Trailhead shell: 3 weathers, 1 jacket #ad", "https://www.youtube.com/watch?v=kenjigear1"),
+        None,
+    )
+    .await?;
+    let d = content::review(
+        db,
+        jordan,
+        campaign_id,
+        d.id,
+        &review(1, Decision::Approved, "", vec![true, true, true], d.version),
+        None,
+    )
+    .await?;
     content::set_payout(db, maya, campaign_id, d.id, &SetPayout { payout: Payout::Paid, version: d.version }).await?;
     Ok(())
 }
@@ -191,10 +515,15 @@ async fn seed_charter(db: &Db, campaign_id: i64, [maya, jordan, lena]: [&Princip
     let this_q = crate::charter::quarter_of(today);
     let next_q = crate::charter::quarter_of(today + chrono::Duration::days(92));
     let sections = [
-        (Section::Audience, json!({ "segment": "Weekend hikers who camp two to six nights a year", "region": "US Pacific Northwest and the DACH Alps",
-            "age_band": "25–40", "interests": "hiking, wild camping, light packing", "language": "English and German", "market": "US + DE/AT/CH" })),
+        (
+            Section::Audience,
+            json!({ "segment": "Weekend hikers who camp two to six nights a year", "region": "US Pacific Northwest and the DACH Alps",
+            "age_band": "25–40", "interests": "hiking, wild camping, light packing", "language": "English and German", "market": "US + DE/AT/CH" }),
+        ),
         (Section::ValueProposition, json!({ "propositions": ["Stay dry on any trail without carrying the weight"] })),
-        (Section::CreativeBrief, json!({ "markdown": "# The story
+        (
+            Section::CreativeBrief,
+            json!({ "markdown": "# The story
 Real trails, real weather, real people: the Trailhead shell proves itself outdoors, not in a studio.
 
 ## Must show
@@ -204,28 +533,47 @@ Real trails, real weather, real people: the Trailhead shell proves itself outdoo
 
 ## Avoid
 - Studio shots
-- Comparisons with named competitors" })),
-        (Section::Pillars, json!({ "pillars": [
+- Comparisons with named competitors" }),
+        ),
+        (
+            Section::Pillars,
+            json!({ "pillars": [
             { "name": "Trail tests", "description": "The product in real weather", "dos": "Rain, wind, mud; show the beading", "donts": "Staged studio water" },
-            { "name": "Pack light", "description": "How little space it takes", "dos": "Pack it into its pocket on camera", "donts": "Unboxing without use" } ] })),
-        (Section::Criteria, json!({ "ugc": ["Product visible within the first 3 seconds", "Natural light, vertical 9:16", "No music we cannot license"],
+            { "name": "Pack light", "description": "How little space it takes", "dos": "Pack it into its pocket on camera", "donts": "Unboxing without use" } ] }),
+        ),
+        (
+            Section::Criteria,
+            json!({ "ugc": ["Product visible within the first 3 seconds", "Natural light, vertical 9:16", "No music we cannot license"],
             "influencer": ["#ad disclosure in the first line", "Link in bio for the whole flight", "One story frame on the day of the post"],
-            "creator_expectations": "Two drafts at most, one round of changes, answers within 24 hours for UGC and 48 hours for posts. Ask your point of contact, nobody else." })),
-        (Section::Success, json!({ "targets": [
+            "creator_expectations": "Two drafts at most, one round of changes, answers within 24 hours for UGC and 48 hours for posts. Ask your point of contact, nobody else." }),
+        ),
+        (
+            Section::Success,
+            json!({ "targets": [
             { "lane": "influencer", "metric": "engagement_rate", "comparison": ">=", "value": 3.0 },
             { "lane": "influencer", "metric": "cpe", "comparison": "<=", "value": 0.10 },
             { "lane": "influencer", "metric": "posts_published", "comparison": ">=", "value": 24.0 },
             { "lane": "ugc", "metric": "approved_ugc_assets", "comparison": ">=", "value": 40.0 },
-            { "lane": "ugc", "metric": "engagement_rate_reach", "comparison": ">=", "value": 4.0 } ] })),
-        (Section::Thresholds, json!({ "thresholds": [
+            { "lane": "ugc", "metric": "engagement_rate_reach", "comparison": ">=", "value": 4.0 } ] }),
+        ),
+        (
+            Section::Thresholds,
+            json!({ "thresholds": [
             { "metric": "cpe", "comparison": ">", "value": 0.15, "scope": "lane", "scope_value": "influencer", "escalate_to": jordan.me.user_id },
-            { "metric": "engagement_rate", "comparison": "<", "value": 1.5, "scope": "tier", "scope_value": "micro", "escalate_to": maya.me.user_id } ] })),
-        (Section::Responsibilities, json!({ "items": [
+            { "metric": "engagement_rate", "comparison": "<", "value": 1.5, "scope": "tier", "scope_value": "micro", "escalate_to": maya.me.user_id } ] }),
+        ),
+        (
+            Section::Responsibilities,
+            json!({ "items": [
             { "org_id": org(maya), "responsibility": "Budget, brand safety and final say", "accountable": maya.me.user_id },
             { "org_id": org(jordan), "responsibility": "Influencer relations and talent", "accountable": jordan.me.user_id },
-            { "org_id": org(lena), "responsibility": "UGC strategy and content approval", "accountable": lena.me.user_id } ] })),
+            { "org_id": org(lena), "responsibility": "UGC strategy and content approval", "accountable": lena.me.user_id } ] }),
+        ),
         (Section::Ownership, json!({ "accountable_owner": maya.me.user_id, "creator_contact": jordan.me.user_id })),
-        (Section::Rotation, json!({ "slots": [ { "quarter": this_q, "lead_org_id": org(lena) }, { "quarter": next_q, "lead_org_id": org(maya) } ] })),
+        (
+            Section::Rotation,
+            json!({ "slots": [ { "quarter": this_q, "lead_org_id": org(lena) }, { "quarter": next_q, "lead_org_id": org(maya) } ] }),
+        ),
     ];
     for (section, body) in sections {
         charter::save_section(db, maya, campaign_id, &SaveSection { section, body, version: 0 }, None).await?;

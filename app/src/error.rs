@@ -132,7 +132,9 @@ mod ssr {
             // the server shutting down or refusing sessions (57P01–57P03), and a database that does not accept
             // connections (55000, `ALLOW_CONNECTIONS false`; none of our queries raises it otherwise).
             sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-                code.starts_with("08") || code.starts_with("53") || matches!(&*code, "57P01" | "57P02" | "57P03" | "55000")
+                code.starts_with("08")
+                    || code.starts_with("53")
+                    || matches!(&*code, "57P01" | "57P02" | "57P03" | "55000")
             }),
             _ => false,
         }
@@ -147,6 +149,26 @@ mod ssr {
         }
     }
 
+    impl From<sqlx::migrate::MigrateError> for AppError {
+        fn from(e: sqlx::migrate::MigrateError) -> Self {
+            tracing::error!(error = %e, "migration error");
+            AppError::internal()
+        }
+    }
+
+    impl axum::response::IntoResponse for AppError {
+        fn into_response(self) -> axum::response::Response {
+            let status =
+                http::StatusCode::from_u16(self.code.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            let unavailable = self.code == ErrorCode::Unavailable;
+            let mut resp = (status, axum::Json(self)).into_response();
+            if unavailable {
+                resp.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(RETRY_AFTER_SECONDS));
+            }
+            resp
+        }
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
@@ -158,26 +180,6 @@ mod ssr {
             assert!(!database_unreachable(&sqlx::Error::RowNotFound));
             assert!(!database_unreachable(&sqlx::Error::ColumnNotFound("x".into())));
             assert_eq!(AppError::unavailable().code.status(), 503);
-        }
-    }
-
-    impl From<sqlx::migrate::MigrateError> for AppError {
-        fn from(e: sqlx::migrate::MigrateError) -> Self {
-            tracing::error!(error = %e, "migration error");
-            AppError::internal()
-        }
-    }
-
-    impl axum::response::IntoResponse for AppError {
-        fn into_response(self) -> axum::response::Response {
-            let status = http::StatusCode::from_u16(self.code.status())
-                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-            let unavailable = self.code == ErrorCode::Unavailable;
-            let mut resp = (status, axum::Json(self)).into_response();
-            if unavailable {
-                resp.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(RETRY_AFTER_SECONDS));
-            }
-            resp
         }
     }
 }

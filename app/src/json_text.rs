@@ -181,7 +181,11 @@ pub fn field<T: FromJson>(obj: &Map<String, Value>, name: &str) -> Result<T, Dec
 
 /// A field with a default (`#[serde(default)]`).
 #[doc(hidden)]
-pub fn field_or<T: FromJson>(obj: &Map<String, Value>, name: &str, default: impl FnOnce() -> T) -> Result<T, DecodeError> {
+pub fn field_or<T: FromJson>(
+    obj: &Map<String, Value>,
+    name: &str,
+    default: impl FnOnce() -> T,
+) -> Result<T, DecodeError> {
     match obj.get(name) {
         Some(v) => T::from_json(v).map_err(|e| e.at(name)),
         None => Ok(default()),
@@ -331,14 +335,16 @@ impl FromJson for () {
 impl FromJson for chrono::NaiveDate {
     fn from_json(v: &Value) -> Result<Self, DecodeError> {
         let text = String::from_json(v)?;
-        crate::dates::parse_iso_day(&text).ok_or_else(|| DecodeError(format!("expected a date like 2026-12-31, found {text:?}")))
+        crate::dates::parse_iso_day(&text)
+            .ok_or_else(|| DecodeError(format!("expected a date like 2026-12-31, found {text:?}")))
     }
 }
 
 impl FromJson for chrono::DateTime<chrono::Utc> {
     fn from_json(v: &Value) -> Result<Self, DecodeError> {
         let text = String::from_json(v)?;
-        crate::dates::parse_utc(&text).ok_or_else(|| DecodeError(format!("expected a time like 2026-12-31T09:00:00Z, found {text:?}")))
+        crate::dates::parse_utc(&text)
+            .ok_or_else(|| DecodeError(format!("expected a time like 2026-12-31T09:00:00Z, found {text:?}")))
     }
 }
 
@@ -369,7 +375,13 @@ mod tests {
             seq: 7,
             at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             actor: Actor { user_id: 2, name: "Jordan".into(), org_id: None, org_name: None },
-            change: Change::CardMoved { card_id: 5, name: "Ava".into(), from: Stage::Prospect, to: Stage::Paid, version: 3 },
+            change: Change::CardMoved {
+                card_id: 5,
+                name: "Ava".into(),
+                from: Stage::Prospect,
+                to: Stage::Paid,
+                version: 3,
+            },
         };
         let msg = ServerMsg::Event { event };
         let text = serde_json::to_string(&msg).unwrap();
@@ -401,7 +413,11 @@ mod tests {
     #[serde(tag = "type", rename_all = "snake_case")]
     enum Shape {
         Dot,
-        Box { w: i64, #[serde(default)] h: i64 },
+        Box {
+            w: i64,
+            #[serde(default)]
+            h: i64,
+        },
     }
 
     #[derive(Debug, PartialEq, Default, Serialize, serde::Deserialize, FromJson)]
@@ -448,10 +464,19 @@ mod tests {
         assert_eq!(from_text::<Strict>(sparse).unwrap(), serde_json::from_str::<Strict>(sparse).unwrap());
         let bad = |text: &str| from_text::<Strict>(text).unwrap_err().to_string();
         assert_eq!(bad(&sparse.replace(r#""id":1,"#, "")), "missing field `id`");
-        assert_eq!(bad(&sparse.replace("one_thing", "OneThing")), "type: unknown variant `OneThing`, expected one of one_thing, >=");
-        assert_eq!(bad(&sparse.replace(r#""w":2"#, r#""w":"2""#)), "shapes: 0: w: expected a whole number, found a string");
+        assert_eq!(
+            bad(&sparse.replace("one_thing", "OneThing")),
+            "type: unknown variant `OneThing`, expected one of one_thing, >="
+        );
+        assert_eq!(
+            bad(&sparse.replace(r#""w":2"#, r#""w":"2""#)),
+            "shapes: 0: w: expected a whole number, found a string"
+        );
         assert_eq!(bad(&sparse.replace("[1,2]", "[-1,2]")), "pair: 0: out of range for u32");
-        assert_eq!(bad(&sparse.replace("2026-01-05", "5 Jan")), "day: expected a date like 2026-12-31, found \"5 Jan\"");
+        assert_eq!(
+            bad(&sparse.replace("2026-01-05", "5 Jan")),
+            "day: expected a date like 2026-12-31, found \"5 Jan\""
+        );
         assert_eq!(bad("[]"), "expected an object, found a list");
     }
 }

@@ -108,4 +108,3 @@ pub fn PortalCharterIsland(id: i64) -> impl IntoView {
 pub fn NewCampaignIsland() -> impl IntoView {
     routes::home::NewCampaign()
 }
-

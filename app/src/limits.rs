@@ -40,7 +40,10 @@ pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), AppError> {
         // 400 like the request check that stops it at the door (server/src/requests.rs).
         return Err(AppError {
             field: Some(field.to_string()),
-            ..AppError::new(crate::error::ErrorCode::BadRequest, "The text holds a NUL character: paste it as plain text")
+            ..AppError::new(
+                crate::error::ErrorCode::BadRequest,
+                "The text holds a NUL character: paste it as plain text",
+            )
         });
     }
     // Every character takes at least one byte: most texts are decided without counting.
@@ -52,7 +55,11 @@ pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), AppError> {
 
 /// The message for a text over its limit: "… is 9,000,000 characters long; keep it under 20,000".
 pub fn too_long(value: &str, max: usize) -> String {
-    format!("This is {} characters long; at most {} are allowed", group(value.chars().count() as i64), group(max as i64))
+    format!(
+        "This is {} characters long; at most {} are allowed",
+        group(value.chars().count() as i64),
+        group(max as i64)
+    )
 }
 
 /// Refuses a number below zero or above `max`, naming the field.
@@ -79,7 +86,11 @@ pub const NUL_STAND_IN: char = '\u{10FFFF}';
 
 /// A file's text as it can be stored (NUL characters as [`NUL_STAND_IN`]).
 pub fn storable(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains('\0') { text.replace('\0', &NUL_STAND_IN.to_string()).into() } else { text.into() }
+    if text.contains('\0') {
+        text.replace('\0', &NUL_STAND_IN.to_string()).into()
+    } else {
+        text.into()
+    }
 }
 
 /// Why a CSV cell cannot be read at all, if so: too long, or holding a NUL character.
@@ -88,7 +99,11 @@ pub fn csv_cell_problem(value: &str) -> Option<String> {
         return Some("The cell holds a NUL character: the file is not plain text".into());
     }
     if value.len() > CSV_CELL && value.chars().count() > CSV_CELL {
-        return Some(format!("The cell is {} characters long; at most {} are read", group(value.chars().count() as i64), group(CSV_CELL as i64)));
+        return Some(format!(
+            "The cell is {} characters long; at most {} are read",
+            group(value.chars().count() as i64),
+            group(CSV_CELL as i64)
+        ));
     }
     None
 }

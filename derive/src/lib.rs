@@ -27,7 +27,8 @@ fn serde_attrs(attrs: &[syn::Attribute]) -> syn::Result<Serde> {
     let mut s = Serde::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         attr.parse_nested_meta(|m| {
-            let text = |m: &syn::meta::ParseNestedMeta| -> syn::Result<String> { Ok(m.value()?.parse::<LitStr>()?.value()) };
+            let text =
+                |m: &syn::meta::ParseNestedMeta| -> syn::Result<String> { Ok(m.value()?.parse::<LitStr>()?.value()) };
             if m.path.is_ident("rename") {
                 s.rename = Some(text(&m)?);
             } else if m.path.is_ident("rename_all") {
@@ -37,7 +38,11 @@ fn serde_attrs(attrs: &[syn::Attribute]) -> syn::Result<Serde> {
             } else if m.path.is_ident("content") {
                 s.content = Some(text(&m)?);
             } else if m.path.is_ident("default") {
-                s.default = Some(if m.input.peek(syn::Token![=]) { Some(m.value()?.parse::<LitStr>()?.parse()?) } else { None });
+                s.default = Some(if m.input.peek(syn::Token![=]) {
+                    Some(m.value()?.parse::<LitStr>()?.parse()?)
+                } else {
+                    None
+                });
             } else if m.path.is_ident("flatten") {
                 s.flatten = true;
             } else if m.path.is_ident("skip") || m.path.is_ident("skip_deserializing") {
@@ -78,7 +83,10 @@ fn named_fields(fields: &syn::FieldsNamed, container_default: bool) -> syn::Resu
         let ident = f.ident.as_ref().unwrap();
         let a = serde_attrs(&f.attrs)?;
         if a.flatten {
-            return Err(syn::Error::new(ident.span(), "FromJson: #[serde(flatten)] is not supported; write it by hand"));
+            return Err(syn::Error::new(
+                ident.span(),
+                "FromJson: #[serde(flatten)] is not supported; write it by hand",
+            ));
         }
         let key = a.rename.clone().unwrap_or_else(|| ident.to_string());
         let read = if a.skip {
@@ -118,7 +126,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             Fields::Named(fields) => {
                 let container_default = matches!(a.default, Some(None));
                 let reads = named_fields(fields, container_default)?;
-                let default = container_default.then(|| quote! { let __default = <Self as ::core::default::Default>::default(); });
+                let default = container_default
+                    .then(|| quote! { let __default = <Self as ::core::default::Default>::default(); });
                 quote! {
                     let obj = crate::json_text::object(v)?;
                     #default
@@ -166,7 +175,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                         object_arms.push(quote! { #key => { let obj = crate::json_text::object(inner)?; Ok(Self::#ident { #(#reads),* }) } });
                     }
                     (Fields::Unnamed(f), None) if f.unnamed.len() == 1 => {
-                        object_arms.push(quote! { #key => Ok(Self::#ident(crate::json_text::FromJson::from_json(inner)?)) });
+                        object_arms
+                            .push(quote! { #key => Ok(Self::#ident(crate::json_text::FromJson::from_json(inner)?)) });
                     }
                     _ => return Err(syn::Error::new(ident.span(), "FromJson: this kind of variant is not supported")),
                 }

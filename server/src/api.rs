@@ -30,7 +30,9 @@ mod tests {
     fn data_errors_name_the_field() {
         let (f, _) = describe_data_error("Failed to deserialize the JSON body into the target type: stage: unknown variant `viral`, expected one of `prospect` at line 1 column 17");
         assert_eq!(f.as_deref(), Some("stage"));
-        let (f, _) = describe_data_error("Failed to deserialize the JSON body into the target type: missing field `name` at line 1 column 2");
+        let (f, _) = describe_data_error(
+            "Failed to deserialize the JSON body into the target type: missing field `name` at line 1 column 2",
+        );
         assert_eq!(f.as_deref(), Some("name"));
         let (f, d) = describe_data_error("Failed to deserialize the JSON body into the target type: invalid type: integer `5`, expected a string at line 1 column 9");
         assert_eq!(f, None);
@@ -93,7 +95,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::JsonDataError(e)) => {
                 let (field, detail) = describe_data_error(&e.body_text());
-                Err(AppError { field, ..AppError::new(ErrorCode::Validation, format!("Invalid request body: {detail}")) })
+                Err(AppError {
+                    field,
+                    ..AppError::new(ErrorCode::Validation, format!("Invalid request body: {detail}"))
+                })
             }
             Err(e) => Err(AppError::new(ErrorCode::BadRequest, e.body_text())),
         }
@@ -168,7 +173,11 @@ async fn list_campaigns(State(s): State<AppState>, Auth(who): Auth) -> Result<im
     Ok(Json(app::campaigns::ssr::list(&s.db, &who).await?))
 }
 
-async fn create_campaign(State(s): State<AppState>, Auth(who): Auth, ApiJson(input): ApiJson<NewCampaign>) -> Result<impl IntoResponse> {
+async fn create_campaign(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    ApiJson(input): ApiJson<NewCampaign>,
+) -> Result<impl IntoResponse> {
     Ok((StatusCode::CREATED, Json(app::campaigns::ssr::create(&s.db, &who, &input).await?)))
 }
 
@@ -206,7 +215,11 @@ async fn add_creator(
     Ok((StatusCode::CREATED, Json(card)))
 }
 
-async fn get_creator(State(s): State<AppState>, Auth(who): Auth, Path((id, creator_id)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+async fn get_creator(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, creator_id)): Path<(i64, i64)>,
+) -> Result<impl IntoResponse> {
     Ok(Json(app::outreach::ssr::card(&s.db, &who, id, creator_id).await?))
 }
 
@@ -221,7 +234,11 @@ async fn move_creator(
     Ok(Json(app::outreach::ssr::move_card(&s.db, &who, id, creator_id, &input, key.as_deref()).await?))
 }
 
-async fn creator_detail(State(s): State<AppState>, Auth(who): Auth, Path((id, creator_id)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+async fn creator_detail(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, creator_id)): Path<(i64, i64)>,
+) -> Result<impl IntoResponse> {
     Ok(Json(pool::detail(&s.db, &who, id, creator_id).await?))
 }
 
@@ -338,7 +355,11 @@ async fn apply_import(
     Ok(Json(pool::apply(&s.db, &who, id, import_id, input.mode).await?))
 }
 
-async fn discard_import(State(s): State<AppState>, Auth(who): Auth, Path((id, import_id)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+async fn discard_import(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, import_id)): Path<(i64, i64)>,
+) -> Result<impl IntoResponse> {
     pool::discard(&s.db, &who, id, import_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -380,7 +401,8 @@ async fn events(
     if let Some(reason) = reason {
         return Ok(Json(json!({ "head": head, "reset": true, "reason": reason, "events": [] })));
     }
-    let events: Vec<app::realtime::Event> = rows.into_iter().filter_map(|(_, body)| serde_json::from_str(&body).ok()).collect();
+    let events: Vec<app::realtime::Event> =
+        rows.into_iter().filter_map(|(_, body)| serde_json::from_str(&body).ok()).collect();
     Ok(Json(json!({ "head": head, "reset": false, "events": events })))
 }
 
@@ -393,7 +415,11 @@ async fn list_tokens(State(s): State<AppState>, Auth(who): Auth) -> Result<impl 
     Ok(Json(accounts::list_tokens(&s.db, &who).await?))
 }
 
-async fn create_token(State(s): State<AppState>, Auth(who): Auth, ApiJson(input): ApiJson<NewToken>) -> Result<impl IntoResponse> {
+async fn create_token(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    ApiJson(input): ApiJson<NewToken>,
+) -> Result<impl IntoResponse> {
     Ok((StatusCode::CREATED, Json(accounts::create_token(&s.db, &who, &input.name).await?)))
 }
 
@@ -418,7 +444,11 @@ struct JoinRequest {
     password: String,
 }
 
-async fn join_organization(State(s): State<AppState>, Path(token): Path<String>, ApiJson(input): ApiJson<JoinRequest>) -> Result<Response> {
+async fn join_organization(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    ApiJson(input): ApiJson<JoinRequest>,
+) -> Result<Response> {
     let user_id = accounts::accept_member(&s.db, &token, &input.name, &input.email, &input.password).await?;
     let session = accounts::create_session(&s.db, user_id).await?;
     let me = accounts::me_by_id(&s.db, user_id).await?;
@@ -467,7 +497,11 @@ async fn propose_charter(State(s): State<AppState>, Auth(who): Auth, Path(id): P
     Ok((StatusCode::CREATED, Json(json!({ "number": number }))))
 }
 
-async fn sign_charter(State(s): State<AppState>, Auth(who): Auth, Path((id, number)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+async fn sign_charter(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, number)): Path<(i64, i64)>,
+) -> Result<impl IntoResponse> {
     app::charter::ssr::sign(&s.db, &who, id, number).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -481,7 +515,11 @@ async fn comment_charter(
     Ok((StatusCode::CREATED, Json(app::charter::ssr::comment(&s.db, &who, id, &input).await?)))
 }
 
-async fn resolve_comment(State(s): State<AppState>, Auth(who): Auth, Path((id, comment_id)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+async fn resolve_comment(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, comment_id)): Path<(i64, i64)>,
+) -> Result<impl IntoResponse> {
     app::charter::ssr::resolve(&s.db, &who, id, comment_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -24,9 +24,7 @@ pub fn precompress(dir: &Path) {
             continue;
         }
         let Ok(meta) = entry.metadata() else { continue };
-        let fresh = |p: &Path| {
-            std::fs::metadata(p).and_then(|m| m.modified()).ok() >= meta.modified().ok()
-        };
+        let fresh = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok() >= meta.modified().ok();
         let Ok(data) = std::fs::read(&path) else { continue };
         let br = path.with_extension(format!("{ext}.br"));
         if !fresh(&br) {

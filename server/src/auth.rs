@@ -1,7 +1,7 @@
 //! Who is calling: the session cookie of a browser or the bearer token of an integration.
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 
 use app::accounts::ssr::{principal_from_session, principal_from_token, session_from_cookies, Principal};
 use app::error::AppError;
@@ -19,11 +19,10 @@ pub fn session_token(parts: &Parts) -> Option<String> {
 
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Principal>, AppError> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| AppError::new(app::error::ErrorCode::Unauthorized, "Use `Authorization: Bearer <token>`"))?;
+        let token =
+            value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(|| {
+                AppError::new(app::error::ErrorCode::Unauthorized, "Use `Authorization: Bearer <token>`")
+            })?;
         return match principal_from_token(&state.db, token.trim()).await? {
             Some(p) => Ok(Some(p)),
             None => Err(AppError::new(app::error::ErrorCode::Unauthorized, "This API token is unknown or revoked")),

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::Parser;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "chorus", version, about = "Chorus: the shared, live command center for joint influencer and UGC campaigns")]
+#[command(
+    name = "chorus",
+    version,
+    about = "Chorus: the shared, live command center for joint influencer and UGC campaigns"
+)]
 pub struct Config {
     /// Database URL: `sqlite://path/to/file.db` (default: chorus.db in the data directory) or `postgres://…`.
     #[arg(long, env = "DATABASE_URL")]
@@ -87,9 +91,7 @@ pub struct Config {
 
 impl Config {
     pub fn database_url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("chorus.db").display()))
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("chorus.db").display()))
     }
 
     /// A configuration for tests: an ephemeral port and the given database.
@@ -97,7 +99,8 @@ impl Config {
         let mut c = Config::parse_from(["chorus"]);
         c.database_url = Some(database_url.to_string());
         c.addr = "127.0.0.1:0".parse().unwrap();
-        c.data_dir = std::env::temp_dir().join(format!("chorus-files-{}-{}", std::process::id(), rand::random::<u32>()));
+        c.data_dir =
+            std::env::temp_dir().join(format!("chorus-files-{}-{}", std::process::id(), rand::random::<u32>()));
         c
     }
 }

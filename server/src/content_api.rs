@@ -9,7 +9,9 @@ use serde::Deserialize;
 
 use app::accounts::Role;
 use app::content::ssr as content;
-use app::content::{NewDeliverable, NewDeliverableComment, NewSubmission, Review, SaveLane, SetPayout, UpdateEscalation};
+use app::content::{
+    NewDeliverable, NewDeliverableComment, NewSubmission, Review, SaveLane, SetPayout, UpdateEscalation,
+};
 use app::error::{AppError, Result};
 use app::outreach::Lane;
 use app::state::AppState;
@@ -61,7 +63,12 @@ struct TimeZone {
     time_zone: String,
 }
 
-async fn set_time_zone(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>, ApiJson(input): ApiJson<TimeZone>) -> Result<impl IntoResponse> {
+async fn set_time_zone(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<TimeZone>,
+) -> Result<impl IntoResponse> {
     let zone = content::set_time_zone(&s.db, &who, id, &input.time_zone).await?;
     Ok(Json(serde_json::json!({ "time_zone": zone })))
 }
@@ -73,11 +80,18 @@ async fn create(
     headers: HeaderMap,
     ApiJson(input): ApiJson<NewDeliverable>,
 ) -> Result<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(content::create_deliverable(&s.db, &who, id, &input, key(&headers).as_deref()).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(content::create_deliverable(&s.db, &who, id, &input, key(&headers).as_deref()).await?),
+    ))
 }
 
 /// Partners see the whole deliverable; its creator sees it without internal comments; anyone else: not found.
-async fn one(State(s): State<AppState>, Auth(who): Auth, Path((id, deliverable_id)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+async fn one(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, deliverable_id)): Path<(i64, i64)>,
+) -> Result<impl IntoResponse> {
     Ok(Json(match who.me.role {
         Role::Creator => content::creators_deliverable(&s.db, &who, id, deliverable_id).await?,
         Role::Member => content::get(&s.db, &who, id, deliverable_id).await?,
@@ -91,7 +105,10 @@ async fn submit(
     headers: HeaderMap,
     ApiJson(input): ApiJson<NewSubmission>,
 ) -> Result<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(content::submit(&s.db, &who, id, deliverable_id, &input, key(&headers).as_deref()).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(content::submit(&s.db, &who, id, deliverable_id, &input, key(&headers).as_deref()).await?),
+    ))
 }
 
 async fn review(

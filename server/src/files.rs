@@ -36,7 +36,11 @@ async fn start_upload(
     Ok((StatusCode::CREATED, Json(state)))
 }
 
-async fn upload_state(State(s): State<AppState>, Auth(who): Auth, Path(upload_id): Path<String>) -> Result<impl IntoResponse> {
+async fn upload_state(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(upload_id): Path<String>,
+) -> Result<impl IntoResponse> {
     Ok(Json(uploads::state(&s.db, &who, &upload_id).await?))
 }
 
@@ -53,7 +57,8 @@ async fn put_chunk(
     Query(q): Query<Offset>,
     body: Bytes,
 ) -> Result<impl IntoResponse> {
-    let offset = q.offset.ok_or_else(|| AppError::validation("offset", "Say where this chunk starts: ?offset=<byte>"))?;
+    let offset =
+        q.offset.ok_or_else(|| AppError::validation("offset", "Say where this chunk starts: ?offset=<byte>"))?;
     Ok(Json(uploads::put_chunk(&s.db, s.files.as_ref(), &who, &upload_id, offset, &body).await?))
 }
 
@@ -63,7 +68,13 @@ struct Download {
     download: Option<String>,
 }
 
-async fn original(State(s): State<AppState>, MaybeAuth(who): MaybeAuth, Path(id): Path<String>, Query(q): Query<Download>, req: Request) -> Response {
+async fn original(
+    State(s): State<AppState>,
+    MaybeAuth(who): MaybeAuth,
+    Path(id): Path<String>,
+    Query(q): Query<Download>,
+    req: Request,
+) -> Response {
     serve(s, who, id, false, q.download.is_some(), req).await.unwrap_or_else(|e| e.into_response())
 }
 
@@ -72,7 +83,14 @@ async fn thumb(State(s): State<AppState>, MaybeAuth(who): MaybeAuth, Path(id): P
 }
 
 /// Only to partner members of the file's campaign and the creator who sent it; anyone else gets "not found".
-async fn serve(s: AppState, who: Option<app::accounts::ssr::Principal>, id: String, thumb: bool, download: bool, req: Request) -> Result<Response> {
+async fn serve(
+    s: AppState,
+    who: Option<app::accounts::ssr::Principal>,
+    id: String,
+    thumb: bool,
+    download: bool,
+    req: Request,
+) -> Result<Response> {
     let who = who.ok_or_else(|| AppError::not_found("File"))?;
     let file = uploads::servable(&s.db, &who, &id, thumb).await?;
     let path = s.files.local_path(&file.key).map_err(|_| AppError::not_found("File"))?;
@@ -97,17 +115,28 @@ fn set_file_headers(h: &mut HeaderMap, kind: MediaKind, file_name: &str, downloa
         h.insert(header::CONTENT_TYPE, v);
     }
     h.insert("x-content-type-options", static_value("nosniff"));
-    h.insert(header::CONTENT_SECURITY_POLICY, static_value("default-src 'none'; img-src 'self'; media-src 'self'; sandbox"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        static_value("default-src 'none'; img-src 'self'; media-src 'self'; sandbox"),
+    );
     h.insert("cross-origin-resource-policy", static_value("same-origin"));
     h.insert(header::CACHE_CONTROL, static_value("private, max-age=3600"));
     // Browsers show images and play video inline; anything else (HEIC) and explicit downloads are attachments.
     let inline = !download && (kind.is_video() || (kind.is_image() && kind != MediaKind::Heic));
-    let ascii: String = file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    let ascii: String =
+        file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
     let encoded: String = file_name
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b".-_".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
-    let disposition = format!("{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}", if inline { "inline" } else { "attachment" });
+    let disposition =
+        format!("{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}", if inline { "inline" } else { "attachment" });
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -31,7 +31,11 @@ pub fn router() -> Router<AppState> {
 /// `/\evil.example` would leave the site; a line break would not even make a valid header. Anything else is `/`.
 fn safe_next(next: &str) -> &str {
     let plain = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
-    if plain && next.starts_with('/') && !next.starts_with("//") { next } else { "/" }
+    if plain && next.starts_with('/') && !next.starts_with("//") {
+        next
+    } else {
+        "/"
+    }
 }
 
 /// The one way this module redirects: to a plain local path (see [`safe_next`]), never to anything unchecked.
@@ -51,7 +55,17 @@ mod tests {
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next(""), "/");
         assert_eq!(safe_next("/campaigns/3?tab=board#card-4"), "/campaigns/3?tab=board#card-4");
-        for hostile in ["/\t/evil.example", "/\n/evil.example", "/\r\nSet-Cookie: x=1", "/x\\y", "/a b", "/\u{0}", "/é", "/\u{7f}", "evil"] {
+        for hostile in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/x\\y",
+            "/a b",
+            "/\u{0}",
+            "/é",
+            "/\u{7f}",
+            "evil",
+        ] {
             assert_eq!(safe_next(hostile), "/", "{hostile:?}");
         }
         assert_eq!(enc("a b&c=d/é"), "a%20b%26c%3Dd/%C3%A9");
@@ -132,7 +146,11 @@ pub struct SignUpForm {
     next: String,
 }
 
-async fn sign_up(State(state): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Form(f): Form<SignUpForm>) -> Response {
+async fn sign_up(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<SignUpForm>,
+) -> Response {
     let input = SignUp {
         name: f.name.clone(),
         email: f.email.clone(),
@@ -179,7 +197,11 @@ pub struct AcceptForm {
     token: String,
 }
 
-async fn accept_partner(State(state): State<AppState>, MaybeAuth(who): MaybeAuth, Form(f): Form<AcceptForm>) -> Response {
+async fn accept_partner(
+    State(state): State<AppState>,
+    MaybeAuth(who): MaybeAuth,
+    Form(f): Form<AcceptForm>,
+) -> Response {
     let here = format!("/invite/{}", enc(&f.token));
     let Some(who) = who else { return to_local(&format!("/signin?next={}", enc(&here))) };
     match app::campaigns::ssr::accept_partner(&state.db, &who, &f.token).await {

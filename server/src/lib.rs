@@ -5,11 +5,11 @@ pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod content_api;
+pub mod files;
 pub mod forms;
 pub mod listener;
 pub mod mail;
 pub mod metrics_api;
-pub mod files;
 pub mod openapi;
 pub mod openapi_content;
 pub mod pwa;
@@ -55,8 +55,9 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
         .build();
     let mut limiter = LoginLimiter::new(config.login_attempts);
     limiter.sign_ups_per_hour = config.sign_ups_per_hour;
-    let files = app::media::storage::LocalStorage::new(config.data_dir.join("files"))
-        .map_err(|e| anyhow_like::msg(format!("cannot create the files folder under {}: {e}", config.data_dir.display())))?;
+    let files = app::media::storage::LocalStorage::new(config.data_dir.join("files")).map_err(|e| {
+        anyhow_like::msg(format!("cannot create the files folder under {}: {e}", config.data_dir.display()))
+    })?;
     Ok(AppState {
         db,
         limiter: Arc::new(limiter),
@@ -97,7 +98,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/healthz", get(healthz))
         .merge(json_api)
         .merge(forms::router())
-        .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(shell_options.clone()),
+        )
         .nest_service("/pkg", assets::pkg_router::<()>(&pkg_dir))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // A server function's refusal gets its code's status (404, 422…), not 500.
@@ -176,8 +182,8 @@ impl Running {
 
 pub async fn start(config: Config) -> anyhow_like::Result<Running> {
     let state = state(&config).await?;
-    let listener_task = (state.db.backend == Backend::Postgres)
-        .then(|| listener::spawn(config.database_url(), state.db.hub.clone()));
+    let listener_task =
+        (state.db.backend == Backend::Postgres).then(|| listener::spawn(config.database_url(), state.db.hub.clone()));
     let db = state.db.clone();
     let clock = Duration::from_secs(config.clock_seconds.max(1));
     let mail = mail::Mailer::new(config.smtp_url.clone(), config.mail_from.clone());

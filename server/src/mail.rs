@@ -17,7 +17,11 @@ impl Mailer {
     pub fn new(smtp_url: Option<String>, from: String) -> Mailer {
         let server = smtp_url.map(|u| {
             let hostport = u.trim_start_matches("smtp://").trim_end_matches('/').to_string();
-            if hostport.contains(':') { hostport } else { format!("{hostport}:25") }
+            if hostport.contains(':') {
+                hostport
+            } else {
+                format!("{hostport}:25")
+            }
         });
         Mailer { server, from }
     }
@@ -30,7 +34,9 @@ impl Mailer {
             Err(e) => return tracing::warn!(error = %e, "cannot read the outbox"),
         };
         for (id, to, name, subject, body) in waiting {
-            let sent = tokio::time::timeout(Duration::from_secs(30), send(server, &self.from, &to, &name, &subject, &body)).await;
+            let sent =
+                tokio::time::timeout(Duration::from_secs(30), send(server, &self.from, &to, &name, &subject, &body))
+                    .await;
             let error = match sent {
                 Ok(Ok(())) => None,
                 Ok(Err(e)) => Some(e),
@@ -99,11 +105,16 @@ async fn expect(read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, code: u16)
         if n == 0 {
             return Err("the SMTP server closed the connection".into());
         }
-        let got: u16 = line.get(..3).and_then(|c| c.parse().ok()).ok_or_else(|| format!("unreadable SMTP reply: {line:?}"))?;
+        let got: u16 =
+            line.get(..3).and_then(|c| c.parse().ok()).ok_or_else(|| format!("unreadable SMTP reply: {line:?}"))?;
         // "250-..." continues; "250 ..." ends the reply.
         if line.as_bytes().get(3) == Some(&b'-') {
             continue;
         }
-        return if got == code || (code == 250 && got == 251) { Ok(()) } else { Err(format!("SMTP: expected {code}, got {}", line.trim_end())) };
+        return if got == code || (code == 250 && got == 251) {
+            Ok(())
+        } else {
+            Err(format!("SMTP: expected {code}, got {}", line.trim_end()))
+        };
     }
 }

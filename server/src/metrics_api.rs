@@ -39,7 +39,13 @@ struct ImportQuery {
 }
 
 /// The file is the request body (text/csv); `?filename=` names it (the figures' source is `csv:<filename>`).
-async fn preview_import(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>, Query(q): Query<ImportQuery>, body: String) -> Result<impl IntoResponse> {
+async fn preview_import(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<ImportQuery>,
+    body: String,
+) -> Result<impl IntoResponse> {
     Ok((StatusCode::CREATED, Json(import_ssr::preview(&s.db, &who, id, &q.filename, &body).await?)))
 }
 
@@ -48,11 +54,20 @@ struct ApplyBody {
     mode: ApplyMode,
 }
 
-async fn apply_import(State(s): State<AppState>, Auth(who): Auth, Path((id, import_id)): Path<(i64, i64)>, ApiJson(input): ApiJson<ApplyBody>) -> Result<impl IntoResponse> {
+async fn apply_import(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, import_id)): Path<(i64, i64)>,
+    ApiJson(input): ApiJson<ApplyBody>,
+) -> Result<impl IntoResponse> {
     Ok(Json(import_ssr::apply(&s.db, &who, id, import_id, input.mode).await?))
 }
 
-async fn discard_import(State(s): State<AppState>, Auth(who): Auth, Path((id, import_id)): Path<(i64, i64)>) -> Result<impl IntoResponse> {
+async fn discard_import(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, import_id)): Path<(i64, i64)>,
+) -> Result<impl IntoResponse> {
     import_ssr::discard(&s.db, &who, id, import_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -67,11 +82,22 @@ async fn import_template() -> impl IntoResponse {
     )
 }
 
-async fn add_post(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>, ApiJson(input): ApiJson<NewPost>) -> Result<impl IntoResponse> {
+async fn add_post(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<NewPost>,
+) -> Result<impl IntoResponse> {
     Ok((StatusCode::CREATED, Json(metrics::add_post(&s.db, &who, id, &input).await?)))
 }
 
-async fn ingest(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>, headers: HeaderMap, ApiJson(input): ApiJson<Ingest>) -> Result<impl IntoResponse> {
+async fn ingest(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<Ingest>,
+) -> Result<impl IntoResponse> {
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     Ok(Json(metrics::ingest(&s.db, &who, id, &input, key).await?))
 }
@@ -79,10 +105,11 @@ async fn ingest(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>,
 /// Campaign totals and every KPI, each with its formula (`null` when it cannot be computed, e.g. no clicks).
 async fn totals(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     let t = metrics::totals(&s.db, &who, id).await?;
-    let kpis: serde_json::Map<String, serde_json::Value> = ["engagement_rate", "engagement_rate_reach", "cpe", "cpm", "cpc", "conversion_rate", "roas"]
-        .into_iter()
-        .map(|k| (k.to_string(), json!({ "value": kpi::by_key(k, &t), "formula": kpi::formula(k) })))
-        .collect();
+    let kpis: serde_json::Map<String, serde_json::Value> =
+        ["engagement_rate", "engagement_rate_reach", "cpe", "cpm", "cpc", "conversion_rate", "roas"]
+            .into_iter()
+            .map(|k| (k.to_string(), json!({ "value": kpi::by_key(k, &t), "formula": kpi::formula(k) })))
+            .collect();
     Ok(Json(json!({ "totals": t, "engagements": t.engagements(), "spend_cents": t.spend_cents(), "kpis": kpis })))
 }
 
@@ -106,7 +133,12 @@ struct Cpm {
     cpm_cents: i64,
 }
 
-async fn set_cpm(State(s): State<AppState>, Auth(who): Auth, Path((id, platform)): Path<(i64, String)>, ApiJson(input): ApiJson<Cpm>) -> Result<impl IntoResponse> {
+async fn set_cpm(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, platform)): Path<(i64, String)>,
+    ApiJson(input): ApiJson<Cpm>,
+) -> Result<impl IntoResponse> {
     metrics::set_cpm(&s.db, &who, id, &platform, input.cpm_cents).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -59,7 +59,8 @@ pub(crate) fn error_response() -> Value {
 /// Documents error statuses worth knowing about (all in the `Error` shape) on an operation.
 pub(crate) fn fails(mut o: Value, errors: &[(&str, &str)]) -> Value {
     for (status, why) in errors {
-        o["responses"][*status] = json!({ "description": why, "content": { "application/json": { "schema": r("Error") } } });
+        o["responses"][*status] =
+            json!({ "description": why, "content": { "application/json": { "schema": r("Error") } } });
     }
     o
 }
@@ -91,8 +92,31 @@ with 409 (`field` \"name\" or \"contact_email\", the look-alike in `current`) un
 to the existing creator (`POST …/handles`) or merge the two records (`POST …/merge`) instead.";
 
 pub fn spec() -> Value {
-    let stages = json!(["prospect", "contacted", "negotiating", "contracted", "briefed", "content_in_progress", "posted", "paid", "declined", "archived"]);
-    let sections = json!(["audience", "value_proposition", "creative_brief", "tiers", "pillars", "criteria", "success", "thresholds", "responsibilities", "ownership", "rotation"]);
+    let stages = json!([
+        "prospect",
+        "contacted",
+        "negotiating",
+        "contracted",
+        "briefed",
+        "content_in_progress",
+        "posted",
+        "paid",
+        "declined",
+        "archived"
+    ]);
+    let sections = json!([
+        "audience",
+        "value_proposition",
+        "creative_brief",
+        "tiers",
+        "pillars",
+        "criteria",
+        "success",
+        "thresholds",
+        "responsibilities",
+        "ownership",
+        "rotation"
+    ]);
     let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
@@ -273,33 +297,62 @@ fn event_data() -> Vec<(&'static str, Value)> {
     };
     vec![
         ("card_added", obj(json!({ "card": r("Card") }))),
-        ("card_moved", obj(json!({ "card_id": int(), "name": text(), "from": r("Stage"), "to": r("Stage"), "version": int() }))),
-        ("card_updated", obj(json!({ "card": r("Card"), "what": { "type": "string", "description": "Completes \"{who} …\": \"handed Ava Chen from Brightline to Kanal Studio\"" } }))),
+        (
+            "card_moved",
+            obj(json!({ "card_id": int(), "name": text(), "from": r("Stage"), "to": r("Stage"), "version": int() })),
+        ),
+        (
+            "card_updated",
+            obj(
+                json!({ "card": r("Card"), "what": { "type": "string", "description": "Completes \"{who} …\": \"handed Ava Chen from Brightline to Kanal Studio\"" } }),
+            ),
+        ),
         ("card_noted", obj(json!({ "card_id": int(), "name": text() }))),
-        ("creators_imported", obj(json!({ "count": int(), "file": text(),
-            "cards": { "type": ["array", "null"], "items": r("Card"), "description": "The new cards for files of up to 100 rows; null for larger ones (reload the board)" } }))),
+        (
+            "creators_imported",
+            obj(json!({ "count": int(), "file": text(),
+            "cards": { "type": ["array", "null"], "items": r("Card"), "description": "The new cards for files of up to 100 rows; null for larger ones (reload the board)" } })),
+        ),
         ("creators_merged", obj(json!({ "into": r("Card"), "removed_id": int(), "removed_name": text() }))),
         ("partner_joined", obj(json!({ "org": r("Org") }))),
         ("creator_joined", obj(json!({ "creator_id": int(), "user_id": int() }))),
         ("charter_section_saved", obj(json!({ "section": r("CharterSection"), "version": int() }))),
         ("charter_proposed", obj(json!({ "number": int(), "replaces_signed": nullable("integer", None) }))),
         ("charter_signed", obj(json!({ "number": int(), "org": r("Org") }))),
-        ("charter_commented", obj(json!({ "comment_id": int(), "section": r("CharterSection"), "by_creator": { "type": "boolean" } }))),
+        (
+            "charter_commented",
+            obj(json!({ "comment_id": int(), "section": r("CharterSection"), "by_creator": { "type": "boolean" } })),
+        ),
         ("charter_comment_resolved", obj(json!({ "comment_id": int() }))),
         ("campaign_launched", obj(json!({ "charter_version": int() }))),
-        ("deliverable_changed", obj(json!({ "deliverable_id": int(), "creator_id": int(), "lane": r("Lane"), "status": r("Status"),
-            "what": { "type": "string", "description": "Completes \"{who} …\" (briefed, submitted, reviewed or paid)" } }))),
-        ("deliverable_commented", obj(json!({ "deliverable_id": int(), "creator_id": int(), "title": text(),
-            "internal": { "type": "boolean", "description": "Partners only: never sent to the creator" } }))),
+        (
+            "deliverable_changed",
+            obj(json!({ "deliverable_id": int(), "creator_id": int(), "lane": r("Lane"), "status": r("Status"),
+            "what": { "type": "string", "description": "Completes \"{who} …\" (briefed, submitted, reviewed or paid)" } })),
+        ),
+        (
+            "deliverable_commented",
+            obj(json!({ "deliverable_id": int(), "creator_id": int(), "title": text(),
+            "internal": { "type": "boolean", "description": "Partners only: never sent to the creator" } })),
+        ),
         ("lane_saved", obj(json!({ "lane": r("Lane") }))),
-        ("time_zone_set", obj(json!({ "time_zone": { "type": "string", "description": "An IANA name, e.g. Europe/Berlin" } }))),
+        (
+            "time_zone_set",
+            obj(json!({ "time_zone": { "type": "string", "description": "An IANA name, e.g. Europe/Berlin" } })),
+        ),
         ("escalation_raised", obj(json!({ "escalation": r("Escalation") }))),
         ("escalation_updated", obj(json!({ "escalation": r("Escalation") }))),
         ("post_tracked", obj(json!({ "post_id": int(), "creator_name": text(), "lane": r("Lane") }))),
-        ("metrics_ingested", obj(json!({ "source": text(), "inserted": int(),
-            "corrected": { "type": "integer", "description": "Rows whose stored figures changed (the old ones are kept)" } }))),
-        ("cpm_set", obj(json!({ "platform": text(),
-            "cpm_cents": { "type": "integer", "description": "Cents per 1,000 impressions used to estimate the platform's earned media value" } }))),
+        (
+            "metrics_ingested",
+            obj(json!({ "source": text(), "inserted": int(),
+            "corrected": { "type": "integer", "description": "Rows whose stored figures changed (the old ones are kept)" } })),
+        ),
+        (
+            "cpm_set",
+            obj(json!({ "platform": text(),
+            "cpm_cents": { "type": "integer", "description": "Cents per 1,000 impressions used to estimate the platform's earned media value" } })),
+        ),
     ]
 }
 
@@ -403,7 +456,12 @@ fn live_schemas() -> Value {
         req.extend(required.iter().map(|s| s.to_string()));
         json!({ "type": "object", "title": name, "required": req, "properties": p })
     };
-    let mut portal = msg("type", "portal", json!({ "campaign_id": int(), "text": { "type": "string", "description": "What changed, in words (may be empty)" } }), &["campaign_id", "text"]);
+    let mut portal = msg(
+        "type",
+        "portal",
+        json!({ "campaign_id": int(), "text": { "type": "string", "description": "What changed, in words (may be empty)" } }),
+        &["campaign_id", "text"],
+    );
     portal["description"] = json!("What a creator's socket gets instead of events: something addressed to them changed (reload the portal). Carries no partner data.");
     json!({
         "ClientMessage": { "description": "What a client sends on its WebSocket", "oneOf": [
@@ -438,7 +496,15 @@ fn pool_paths() -> Value {
     let invalid = ("422", "A field is invalid (`field` names it)");
     let columns: Vec<String> = app::pool::import::COLUMNS
         .iter()
-        .map(|(c, aliases)| if aliases.is_empty() { format!("`{c}`") } else { format!("`{c}` (or {})", aliases.join(", ")) })
+        .map(
+            |(c, aliases)| {
+                if aliases.is_empty() {
+                    format!("`{c}`")
+                } else {
+                    format!("`{c}` (or {})", aliases.join(", "))
+                }
+            },
+        )
         .collect();
     let import_columns = format!(
         "Columns, by header (case and spaces do not matter): {}. `name`, `platform` and `handle` are required; other headers are ignored. \
@@ -513,7 +579,11 @@ mod tests {
     #[test]
     fn every_change_kind_is_documented_once() {
         let documented: Vec<&str> = event_data().iter().map(|(k, _)| *k).collect();
-        assert_eq!(documented, app::realtime::Change::KINDS, "the event kinds in the OpenAPI document and `realtime::Change`");
+        assert_eq!(
+            documented,
+            app::realtime::Change::KINDS,
+            "the event kinds in the OpenAPI document and `realtime::Change`"
+        );
     }
 
     #[test]

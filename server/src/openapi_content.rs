@@ -76,7 +76,16 @@ pub fn content_paths() -> Value {
     let stale_deliverable = ("409", "Based on a stale `version`: `current` is the deliverable as it is now");
     let invalid = ("422", "A field is invalid (`field` names it)");
     let cid = &["id"][..];
-    let files = ["image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "video/mp4", "video/quicktime", "video/webm"];
+    let files = [
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/heic",
+        "video/mp4",
+        "video/quicktime",
+        "video/webm",
+    ];
     json!({
         "/api/v1/campaigns/{id}/content": { "get": fails(described(op("The partners' content page: both lanes with their settings, every deliverable with its rounds and comments, review turnaround, escalations, the outbox and the creators that can be briefed", "content", None, ("200", r("ContentView")), cid), PARTNERS), &[NOT_FOUND]) },
         "/api/v1/campaigns/{id}/lanes/{lane}": { "put": fails(with_params(described(op("Save a lane's brief, approval SLA, budget line and default fee", "content", Some("SaveLane"), ("200", r("LaneSettings")), cid),
@@ -314,7 +323,8 @@ pub fn content_schemas() -> Value {
 
 /// Performance numbers: tracked posts, daily figures, totals with KPIs.
 pub fn metrics_paths() -> Value {
-    let invalid = ("422", "A field is invalid (`field` names it, e.g. `rows[3].likes`); nothing of the batch was written");
+    let invalid =
+        ("422", "A field is invalid (`field` names it, e.g. `rows[3].likes`); nothing of the batch was written");
     let cid = &["id"][..];
     let idem = &["id", "idem"][..];
     json!({
@@ -355,7 +365,8 @@ pub fn metrics_schemas() -> Value {
     let int = || json!({ "type": "integer" });
     let count = || json!({ "type": "integer", "minimum": 0, "default": 0 });
     let text = || json!({ "type": "string" });
-    let figures: serde_json::Map<String, Value> = app::metrics::DailyFigures::default().values().iter().map(|(n, _)| (n.to_string(), count())).collect();
+    let figures: serde_json::Map<String, Value> =
+        app::metrics::DailyFigures::default().values().iter().map(|(n, _)| (n.to_string(), count())).collect();
     let mut daily = figures.clone();
     daily.insert("post_id".into(), int());
     daily.insert("day".into(), json!({ "type": "string", "format": "date" }));

@@ -23,7 +23,9 @@ pub fn account_tag(user_id: i64) -> String {
 /// Middleware: tags HTML pages of signed-in people with their account.
 pub async fn tag_account_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let token = (req.method() == Method::GET)
-        .then(|| req.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session_from_cookies))
+        .then(|| {
+            req.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session_from_cookies)
+        })
         .flatten();
     let mut resp = next.run(req).await;
     let html = resp

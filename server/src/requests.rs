@@ -58,9 +58,14 @@ fn refusal(flaw: Flaw, field: &str) -> AppError {
     match flaw {
         Flaw::Nul => AppError {
             field: Some(field.clone()),
-            ..AppError::new(ErrorCode::BadRequest, format!("`{field}` contains a NUL character (\\u0000), which text may not hold"))
+            ..AppError::new(
+                ErrorCode::BadRequest,
+                format!("`{field}` contains a NUL character (\\u0000), which text may not hold"),
+            )
         },
-        Flaw::TooLong => AppError::validation(&field, format!("`{field}` is longer than {MAX_STRING_CHARS} characters")),
+        Flaw::TooLong => {
+            AppError::validation(&field, format!("`{field}` is longer than {MAX_STRING_CHARS} characters"))
+        }
     }
 }
 
@@ -165,13 +170,16 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 fn body_flaw(kind: &BodyKind, bytes: &[u8], skip: Option<&str>) -> Option<(Flaw, String)> {
     // Most bodies are short and hold no NUL: nothing to parse.
-    let may_hold_nul = bytes.contains(&0) || contains(bytes, if matches!(kind, BodyKind::Json) { b"\\u0000" } else { b"%00" });
+    let may_hold_nul =
+        bytes.contains(&0) || contains(bytes, if matches!(kind, BodyKind::Json) { b"\\u0000" } else { b"%00" });
     if !may_hold_nul && bytes.len() <= MAX_STRING_CHARS {
         return None;
     }
     match kind {
         // A body that is not JSON is the handler's to refuse (it names what is wrong with it).
-        BodyKind::Json => serde_json::from_slice::<Value>(bytes).ok().and_then(|v| json_flaw(&v, &mut String::new(), skip)),
+        BodyKind::Json => {
+            serde_json::from_slice::<Value>(bytes).ok().and_then(|v| json_flaw(&v, &mut String::new(), skip))
+        }
         BodyKind::Form => form_flaw(bytes, skip),
     }
 }
@@ -245,12 +253,17 @@ fn path_problem(detail: &str, params: &[(String, String)]) -> (Option<String>, S
         [_, key, " with value ", value, " to a ", ty, ""] => (Some(key.to_string()), *value, *ty),
         // Cannot parse value at index 1 with value `abc` to a `i64`
         [head, value, " to a ", ty, ""] if head.starts_with("Cannot parse value at index ") => {
-            let index = head.trim_start_matches("Cannot parse value at index ").split(' ').next().and_then(|i| i.parse::<usize>().ok());
+            let index = head
+                .trim_start_matches("Cannot parse value at index ")
+                .split(' ')
+                .next()
+                .and_then(|i| i.parse::<usize>().ok());
             (index.and_then(|i| params.get(i)).map(|(k, _)| k.clone()), *value, *ty)
         }
         // Cannot parse `abc` to a `i64`
         ["Cannot parse ", value, " to a ", ty, ""] => {
-            let by_value = params.iter().find(|(_, v)| v == value).or(if params.len() == 1 { params.first() } else { None });
+            let by_value =
+                params.iter().find(|(_, v)| v == value).or(if params.len() == 1 { params.first() } else { None });
             (by_value.map(|(k, _)| k.clone()), *value, *ty)
         }
         _ => return (None, format!("Invalid URL: {detail}")),
@@ -270,7 +283,9 @@ fn describe_rejection(status: StatusCode, text: &str, params: &[(String, String)
         path_problem(detail, params)
     } else if let Some(detail) = text.strip_prefix("Failed to deserialize query string: ") {
         match detail.split_once(": ") {
-            Some((name, why)) if !name.contains(' ') => (Some(name.to_string()), format!("The query parameter `{name}` is invalid: {why}")),
+            Some((name, why)) if !name.contains(' ') => {
+                (Some(name.to_string()), format!("The query parameter `{name}` is invalid: {why}"))
+            }
             _ => (None, format!("The query string is invalid: {detail}")),
         }
     } else if text.contains("Failed to deserialize the JSON body") {
@@ -290,7 +305,11 @@ fn describe_rejection(status: StatusCode, text: &str, params: &[(String, String)
 
 /// On the JSON API (a route layer, so the matched route's parameters are known): every error answer that is not
 /// already JSON, which means one of axum's own refusals, is turned into the one error shape, its status kept.
-pub async fn json_rejections(params: Result<RawPathParams, RawPathParamsRejection>, req: Request, next: Next) -> Response {
+pub async fn json_rejections(
+    params: Result<RawPathParams, RawPathParamsRejection>,
+    req: Request,
+    next: Next,
+) -> Response {
     let params: Vec<(String, String)> =
         params.map(|p| p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap_or_default();
     let resp = next.run(req).await;
@@ -299,7 +318,10 @@ pub async fn json_rejections(params: Result<RawPathParams, RawPathParamsRejectio
         return resp;
     }
     let (mut parts, body) = resp.into_parts();
-    let text = axum::body::to_bytes(body, 64 * 1024).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let e = describe_rejection(status, &text, &params);
     if status.is_server_error() {
         tracing::error!(status = status.as_u16(), text, "the API refused a request with a plain-text error");
@@ -317,7 +339,9 @@ pub async fn json_rejections(params: Result<RawPathParams, RawPathParamsRejectio
 /// client reads any 4xx or 5xx answer as the error.
 pub async fn server_fn_status(req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
-    if resp.status() != StatusCode::INTERNAL_SERVER_ERROR || !resp.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER) {
+    if resp.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !resp.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
         return resp;
     }
     let (mut parts, body) = resp.into_parts();
@@ -346,9 +370,18 @@ mod tests {
 
     #[test]
     fn json_flaws_are_named_by_their_path() {
-        assert_eq!(json_field(json!({ "name": "Ava", "profile": { "notes": "a\u{0}b" } })), Some((Flaw::Nul, "profile.notes".into())));
-        assert_eq!(json_field(json!({ "rows": [{ "day": "x" }, { "day": "\u{0}" }] })), Some((Flaw::Nul, "rows[1].day".into())));
-        assert_eq!(json_field(json!({ "text": "x".repeat(MAX_STRING_CHARS + 1) })), Some((Flaw::TooLong, "text".into())));
+        assert_eq!(
+            json_field(json!({ "name": "Ava", "profile": { "notes": "a\u{0}b" } })),
+            Some((Flaw::Nul, "profile.notes".into()))
+        );
+        assert_eq!(
+            json_field(json!({ "rows": [{ "day": "x" }, { "day": "\u{0}" }] })),
+            Some((Flaw::Nul, "rows[1].day".into()))
+        );
+        assert_eq!(
+            json_field(json!({ "text": "x".repeat(MAX_STRING_CHARS + 1) })),
+            Some((Flaw::TooLong, "text".into()))
+        );
         assert_eq!(json_field(json!({ "text": "é".repeat(MAX_STRING_CHARS) })), None);
         assert_eq!(json_field(json!(["\u{0}"])), Some((Flaw::Nul, "[0]".into())));
         assert_eq!(json_field(json!({ "a\u{0}": 1 })), Some((Flaw::Nul, "".into())));
@@ -370,14 +403,25 @@ mod tests {
     fn path_rejections_name_the_parameter() {
         let params = vec![("id".to_string(), "7".to_string()), ("creator_id".to_string(), "abc".to_string())];
         let (f, m) = path_problem("Cannot parse value at index 1 with value `abc` to a `i64`", &params);
-        assert_eq!((f.as_deref(), m.as_str()), (Some("creator_id"), "The path parameter `creator_id` must be a whole number (got `abc`)"));
+        assert_eq!(
+            (f.as_deref(), m.as_str()),
+            (Some("creator_id"), "The path parameter `creator_id` must be a whole number (got `abc`)")
+        );
         let (f, _) = path_problem("Cannot parse `abc` to a `i64`", &[("id".into(), "abc".into())]);
         assert_eq!(f.as_deref(), Some("id"));
         let (f, _) = path_problem("Cannot parse `id` with value `x` to a `u32`", &[]);
         assert_eq!(f.as_deref(), Some("id"));
-        let e = describe_rejection(StatusCode::BAD_REQUEST, "Failed to deserialize query string: after: invalid digit found in string", &[]);
+        let e = describe_rejection(
+            StatusCode::BAD_REQUEST,
+            "Failed to deserialize query string: after: invalid digit found in string",
+            &[],
+        );
         assert_eq!((e.code, e.field.as_deref()), (ErrorCode::BadRequest, Some("after")));
-        let e = describe_rejection(StatusCode::PAYLOAD_TOO_LARGE, "Failed to buffer the request body: length limit exceeded", &[]);
+        let e = describe_rejection(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Failed to buffer the request body: length limit exceeded",
+            &[],
+        );
         assert_eq!(e.code, ErrorCode::PayloadTooLarge);
     }
 }

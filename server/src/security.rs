@@ -29,6 +29,15 @@ pub fn is_foreign(headers: &HeaderMap, allowed: &[String]) -> bool {
     headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v == "cross-site")
 }
 
+pub async fn refuse_foreign_origins(State(origins): State<Origins>, req: Request, next: Next) -> Response {
+    let mutating = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if (mutating || is_upgrade(req.headers())) && is_foreign(req.headers(), &origins.0) {
+        tracing::warn!(method = %req.method(), uri = %req.uri(), "refused a cross-origin request");
+        return AppError::forbidden("Cross-origin request refused").into_response();
+    }
+    next.run(req).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,13 +64,4 @@ mod tests {
         assert!(!is_foreign(&headers(&[host, ("sec-fetch-site", "same-origin")]), &[]));
         assert!(!is_foreign(&headers(&[host]), &[]));
     }
-}
-
-pub async fn refuse_foreign_origins(State(origins): State<Origins>, req: Request, next: Next) -> Response {
-    let mutating = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if (mutating || is_upgrade(req.headers())) && is_foreign(req.headers(), &origins.0) {
-        tracing::warn!(method = %req.method(), uri = %req.uri(), "refused a cross-origin request");
-        return AppError::forbidden("Cross-origin request refused").into_response();
-    }
-    next.run(req).await
 }

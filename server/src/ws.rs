@@ -169,7 +169,8 @@ impl Sink {
 
     /// The client has not read for too long, or too much.
     fn stalled(&self) -> bool {
-        self.sent - self.read > self.limits.max_unread_bytes || self.ping.is_some_and(|(_, at)| at.elapsed() > self.limits.stall)
+        self.sent - self.read > self.limits.max_unread_bytes
+            || self.ping.is_some_and(|(_, at)| at.elapsed() > self.limits.stall)
     }
 
     /// A pong: what it answers has been read.
@@ -237,7 +238,10 @@ async fn send_raw(ws: &mut WebSocket, stall: Duration, msg: Message) -> Result<(
     use futures_util::Sink as _;
     use std::pin::Pin;
 
-    async fn within<F: std::future::Future<Output = Result<(), axum::Error>>>(stall: Duration, f: F) -> Result<(), Gone> {
+    async fn within<F: std::future::Future<Output = Result<(), axum::Error>>>(
+        stall: Duration,
+        f: F,
+    ) -> Result<(), Gone> {
         match tokio::time::timeout(stall, f).await {
             Ok(Ok(())) => Ok(()),
             _ => Err(Gone),
@@ -325,7 +329,12 @@ impl Connection {
     }
 
     /// Passes one subscription frame on to the socket.
-    async fn forward(&mut self, socket: &mut Sink, campaign_id: i64, item: Result<Frame, RecvError>) -> Result<(), Gone> {
+    async fn forward(
+        &mut self,
+        socket: &mut Sink,
+        campaign_id: i64,
+        item: Result<Frame, RecvError>,
+    ) -> Result<(), Gone> {
         let Some(sub) = self.subs.get(campaign_id) else { return Ok(()) };
         if let Some(creators) = &sub.portal {
             match item {
@@ -401,7 +410,8 @@ impl Connection {
                 let (rx, _) = match self.state.db.hub.subscribe(campaign_id).await {
                     Ok(s) => s,
                     Err(e) => {
-                        let error = ServerMsg::Error { campaign_id: Some(campaign_id), code: e.code, message: e.message };
+                        let error =
+                            ServerMsg::Error { campaign_id: Some(campaign_id), code: e.code, message: e.message };
                         return send_msg(sink, &error).await;
                     }
                 };
@@ -426,7 +436,11 @@ impl Connection {
             .await
             .unwrap_or_default();
         if creators.is_empty() {
-            let error = ServerMsg::Error { campaign_id: Some(campaign_id), code: app::error::ErrorCode::NotFound, message: "Campaign not found".into() };
+            let error = ServerMsg::Error {
+                campaign_id: Some(campaign_id),
+                code: app::error::ErrorCode::NotFound,
+                message: "Campaign not found".into(),
+            };
             return send_msg(sink, &error).await;
         }
         let rx = match self.state.db.hub.subscribe(campaign_id).await {
@@ -494,7 +508,9 @@ fn portal_nudge(campaign_id: i64, frame: &Frame, creators: &[i64]) -> Option<Str
     }
     let ServerMsg::Event { event } = serde_json::from_str::<ServerMsg>(frame.text.as_str()).ok()? else { return None };
     let to = event.change.addressed_to_creator()?;
-    creators.contains(&to).then(|| serde_json::to_string(&ServerMsg::Portal { campaign_id, text: event.describe() }).unwrap_or_default())
+    creators
+        .contains(&to)
+        .then(|| serde_json::to_string(&ServerMsg::Portal { campaign_id, text: event.describe() }).unwrap_or_default())
 }
 
 #[cfg(test)]

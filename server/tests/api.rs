@@ -25,18 +25,28 @@ async fn accounts_sign_up_in_and_out(kind: DbKind) {
     assert!(first_cookie.starts_with("chorus_session="));
 
     // Duplicate email.
-    let dup = app.client().post("/api/v1/auth/signup", json!({ "name": "X", "email": "maya@northwind.example", "password": "12345678", "org_name": "Y" })).await;
+    let dup = app
+        .client()
+        .post(
+            "/api/v1/auth/signup",
+            json!({ "name": "X", "email": "maya@northwind.example", "password": "12345678", "org_name": "Y" }),
+        )
+        .await;
     assert_eq!((dup.status, dup.code(), dup.body["field"].as_str()), (422, "validation", Some("email")));
 
     // Wrong password: one answer for unknown email and wrong password.
     let anon = app.client();
-    let wrong = anon.post("/api/v1/auth/signin", json!({ "email": "maya@northwind.example", "password": "nope-nope" })).await;
-    let unknown = anon.post("/api/v1/auth/signin", json!({ "email": "nobody@x.example", "password": "nope-nope" })).await;
+    let wrong =
+        anon.post("/api/v1/auth/signin", json!({ "email": "maya@northwind.example", "password": "nope-nope" })).await;
+    let unknown =
+        anon.post("/api/v1/auth/signin", json!({ "email": "nobody@x.example", "password": "nope-nope" })).await;
     assert_eq!((wrong.status, wrong.code()), (401, "unauthorized"));
     assert_eq!(wrong.body["message"], unknown.body["message"]);
 
     // Signing in issues a new session id.
-    let ok = anon.post("/api/v1/auth/signin", json!({ "email": "maya@northwind.example", "password": "correct horse" })).await;
+    let ok = anon
+        .post("/api/v1/auth/signin", json!({ "email": "maya@northwind.example", "password": "correct horse" }))
+        .await;
     assert_eq!(ok.status, 200);
     let second_cookie = ok.set_cookie.clone().unwrap();
     assert_ne!(first_cookie, second_cookie);
@@ -62,7 +72,10 @@ async fn accounts_sign_up_in_and_out(kind: DbKind) {
     // Sign-in attempts are throttled (the tests allow 5 per email).
     let mut last = 0;
     for _ in 0..7 {
-        last = anon.post("/api/v1/auth/signin", json!({ "email": "target@x.example", "password": "guessing" })).await.status;
+        last = anon
+            .post("/api/v1/auth/signin", json!({ "email": "target@x.example", "password": "guessing" }))
+            .await
+            .status;
     }
     assert_eq!(last, 429);
     app.running.stop().await;
@@ -103,7 +116,9 @@ async fn outsiders_get_not_found_everywhere(kind: DbKind) {
     assert_eq!(missing.body, outsider.get(&format!("/api/v1/campaigns/{id}")).await.body);
     let mv = outsider.move_card(id, card_id, "contacted", 1).await;
     assert_eq!(mv.status, 404);
-    let add = outsider.post(&format!("/api/v1/campaigns/{id}/creators"), json!({ "name": "X", "platform": "tiktok", "handle": "x" })).await;
+    let add = outsider
+        .post(&format!("/api/v1/campaigns/{id}/creators"), json!({ "name": "X", "platform": "tiktok", "handle": "x" }))
+        .await;
     assert_eq!(add.status, 404);
     let inv = outsider.post(&format!("/api/v1/campaigns/{id}/invitations"), json!({ "kind": "partner" })).await;
     assert_eq!(inv.status, 404);
@@ -345,8 +360,10 @@ async fn health_openapi_and_demo() {
     assert_eq!(spec["openapi"], "3.1.0");
     assert!(spec["paths"]["/api/v1/campaigns/{id}/creators/{creator_id}/move"]["post"].is_object());
     // The content lanes are documented: the review (with its 403), the chunked upload, the files, the portal message.
-    assert!(spec["paths"]["/api/v1/campaigns/{id}/deliverables/{deliverable_id}/review"]["post"]["responses"]["403"].is_object());
-    assert!(spec["paths"]["/api/v1/uploads/{upload_id}"]["put"]["requestBody"]["content"]["application/octet-stream"].is_object());
+    assert!(spec["paths"]["/api/v1/campaigns/{id}/deliverables/{deliverable_id}/review"]["post"]["responses"]["403"]
+        .is_object());
+    assert!(spec["paths"]["/api/v1/uploads/{upload_id}"]["put"]["requestBody"]["content"]["application/octet-stream"]
+        .is_object());
     assert!(spec["paths"]["/files/{upload_id}/thumb"]["get"]["responses"]["200"]["content"]["image/jpeg"].is_object());
     let messages = spec["components"]["schemas"]["ServerMessage"]["oneOf"].as_array().unwrap();
     assert!(messages.iter().any(|m| m["properties"]["type"]["const"] == "portal"));
@@ -377,13 +394,19 @@ async fn health_openapi_and_demo() {
         std::fs::write(path, serde_json::to_string_pretty(&spec).unwrap()).unwrap();
     }
     // Pages and API answers are compressed for clients that ask.
-    let raw = reqwest::Client::new().get(format!("{}/api/v1/openapi.json", app.base)).header("accept-encoding", "gzip").send().await.unwrap();
+    let raw = reqwest::Client::new()
+        .get(format!("{}/api/v1/openapi.json", app.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(raw.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
     let unknown = app.client().get("/api/v1/nothing-here").await;
     assert_eq!((unknown.status, unknown.code()), (404, "not_found"));
 
     let maya = app.client();
-    let signed = maya.post("/api/v1/auth/signin", json!({ "email": "maya@northwind.example", "password": "chorus-demo" })).await;
+    let signed =
+        maya.post("/api/v1/auth/signin", json!({ "email": "maya@northwind.example", "password": "chorus-demo" })).await;
     let mut maya = maya;
     maya.cookie = signed.set_cookie.clone();
     let campaigns = maya.get("/api/v1/campaigns").await.ok();
@@ -394,7 +417,8 @@ async fn health_openapi_and_demo() {
     assert_eq!(board["cards"].as_array().unwrap().len(), 12);
     // Content at every step, and the review past its SLA escalated as the server started.
     let content = maya.get(&format!("/api/v1/campaigns/{id}/content")).await.ok();
-    let statuses: Vec<&str> = content["deliverables"].as_array().unwrap().iter().map(|d| d["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        content["deliverables"].as_array().unwrap().iter().map(|d| d["status"].as_str().unwrap()).collect();
     for s in ["awaiting_draft", "in_review", "approved"] {
         assert!(statuses.contains(&s), "{s} in {statuses:?}");
     }
@@ -411,7 +435,11 @@ async fn health_openapi_and_demo() {
     assert_eq!(escalations[0]["assignee"], "Lena Vogt");
     // Priya, a demo creator, signs in to her portal.
     let mut priya = app.client();
-    priya.cookie = app.client().post("/api/v1/auth/signin", json!({ "email": "priya@creators.example", "password": "chorus-demo" })).await.set_cookie;
+    priya.cookie = app
+        .client()
+        .post("/api/v1/auth/signin", json!({ "email": "priya@creators.example", "password": "chorus-demo" }))
+        .await
+        .set_cookie;
     let portal = priya.get(&format!("/api/v1/campaigns/{id}/portal")).await.ok();
     assert_eq!(portal["deliverables"][0]["title"], "Rain test clip (9:16)");
     app.running.stop().await;
@@ -442,9 +470,15 @@ async fn colleagues_join_through_a_single_use_link(kind: DbKind) {
     assert!(inv["invitation"]["path"].as_str().unwrap().starts_with("/join/"));
 
     let path = format!("/api/v1/org/invitations/{token}/accept");
-    let bad = app.client().post(&path, json!({ "name": "Sam", "email": "sam@brightline.example", "password": "short" })).await;
+    let bad = app
+        .client()
+        .post(&path, json!({ "name": "Sam", "email": "sam@brightline.example", "password": "short" }))
+        .await;
     assert_eq!((bad.status, bad.body["field"].as_str()), (422, Some("password")));
-    let joined = app.client().post(&path, json!({ "name": "Sam", "email": "sam@brightline.example", "password": "long enough" })).await;
+    let joined = app
+        .client()
+        .post(&path, json!({ "name": "Sam", "email": "sam@brightline.example", "password": "long enough" }))
+        .await;
     assert_eq!(joined.status, 201);
     assert_eq!(joined.body["org"]["name"], "Brightline");
     let mut sam = app.client();
@@ -455,7 +489,8 @@ async fn colleagues_join_through_a_single_use_link(kind: DbKind) {
     let names: Vec<&str> = members.as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Jordan", "Sam"]);
     // The link worked once.
-    let again = app.client().post(&path, json!({ "name": "Eve", "email": "eve@x.example", "password": "long enough" })).await;
+    let again =
+        app.client().post(&path, json!({ "name": "Eve", "email": "eve@x.example", "password": "long enough" })).await;
     assert_eq!(again.status, 404);
     // Another organization's members stay private.
     let mut other = app.client();
@@ -478,13 +513,27 @@ async fn the_board_reads_each_card_as_the_single_card_does(kind: DbKind) {
     let ben = a.add_creator(id, "Ben", "ben").await["id"].as_i64().unwrap();
     let cleo = a.add_creator(id, "Cleo", "cleo").await["id"].as_i64().unwrap();
     let creators = format!("/api/v1/campaigns/{id}/creators");
-    a.post(&format!("{creators}/{ava}/handles"), json!({ "platform": "tiktok", "handle": "avatok", "followers": 90000 })).await.ok();
-    a.put(&format!("{creators}/{cleo}/next-action"), json!({ "text": "Send the contract", "due": "2026-12-31", "version": 1 })).await.ok();
+    a.post(
+        &format!("{creators}/{ava}/handles"),
+        json!({ "platform": "tiktok", "handle": "avatok", "followers": 90000 }),
+    )
+    .await
+    .ok();
+    a.put(
+        &format!("{creators}/{cleo}/next-action"),
+        json!({ "text": "Send the contract", "due": "2026-12-31", "version": 1 }),
+    )
+    .await
+    .ok();
     a.move_card(id, ben, "contacted", 1).await.ok();
 
     let board = a.get(&format!("/api/v1/campaigns/{id}/board")).await.ok();
     let cards = board["cards"].as_array().unwrap();
-    assert_eq!(cards.iter().map(|c| c["id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![ben, cleo, ava], "newest change first");
+    assert_eq!(
+        cards.iter().map(|c| c["id"].as_i64().unwrap()).collect::<Vec<_>>(),
+        vec![ben, cleo, ava],
+        "newest change first"
+    );
     for card in cards {
         let single = a.get(&format!("{creators}/{}", card["id"])).await.ok();
         assert_eq!(card, &single);

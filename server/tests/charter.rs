@@ -45,30 +45,59 @@ fn section_version(view: &Value, section: &str) -> i64 {
 
 async fn save(c: &Client, id: i64, section: &str, body: Value) -> Reply {
     let version = section_version(&charter(c, id).await, section);
-    c.send(reqwest::Method::PUT, &format!("/api/v1/campaigns/{id}/charter/sections/{section}"), Some(json!({ "body": body, "version": version })), &[])
-        .await
+    c.send(
+        reqwest::Method::PUT,
+        &format!("/api/v1/campaigns/{id}/charter/sections/{section}"),
+        Some(json!({ "body": body, "version": version })),
+        &[],
+    )
+    .await
 }
 
 /// Fills every section with a complete, valid charter.
 async fn complete(s: &Setup) {
     let (b, id) = (&s.brand, s.id);
     let sections = [
-        ("audience", json!({ "segment": "Weekend hikers who camp", "region": "US Pacific Northwest and DACH", "age_band": "25-40", "interests": "hiking, camping", "language": "English, German", "market": "US + DE" })),
+        (
+            "audience",
+            json!({ "segment": "Weekend hikers who camp", "region": "US Pacific Northwest and DACH", "age_band": "25-40", "interests": "hiking, camping", "language": "English, German", "market": "US + DE" }),
+        ),
         ("value_proposition", json!({ "propositions": ["Stay dry on any trail without the weight"] })),
-        ("creative_brief", json!({ "markdown": "# The story\nReal trails, real weather.\n\n- Show the jacket in rain\n- No studio shots" })),
-        ("pillars", json!({ "pillars": [{ "name": "Trail tests", "description": "The product in real weather", "dos": "Rain, mud", "donts": "Studio" }] })),
-        ("criteria", json!({ "ugc": ["Product visible in the first 3 seconds", "Natural light"], "influencer": ["Disclosure #ad", "Link in bio"], "creator_expectations": "Two drafts, one round of changes" })),
-        ("success", json!({ "targets": [
+        (
+            "creative_brief",
+            json!({ "markdown": "# The story\nReal trails, real weather.\n\n- Show the jacket in rain\n- No studio shots" }),
+        ),
+        (
+            "pillars",
+            json!({ "pillars": [{ "name": "Trail tests", "description": "The product in real weather", "dos": "Rain, mud", "donts": "Studio" }] }),
+        ),
+        (
+            "criteria",
+            json!({ "ugc": ["Product visible in the first 3 seconds", "Natural light"], "influencer": ["Disclosure #ad", "Link in bio"], "creator_expectations": "Two drafts, one round of changes" }),
+        ),
+        (
+            "success",
+            json!({ "targets": [
             { "lane": "influencer", "metric": "engagement_rate", "comparison": ">=", "value": 3 },
             { "lane": "influencer", "metric": "posts_published", "comparison": ">=", "value": 24 },
             { "lane": "ugc", "metric": "approved_ugc_assets", "comparison": ">=", "value": 40 },
-            { "lane": "ugc", "metric": "engagement_rate_reach", "comparison": ">=", "value": 4 } ] })),
-        ("thresholds", json!({ "thresholds": [{ "metric": "cpe", "comparison": ">", "value": 0.15, "scope": "lane", "scope_value": "influencer", "escalate_to": s.maya }] })),
-        ("responsibilities", json!({ "items": [
+            { "lane": "ugc", "metric": "engagement_rate_reach", "comparison": ">=", "value": 4 } ] }),
+        ),
+        (
+            "thresholds",
+            json!({ "thresholds": [{ "metric": "cpe", "comparison": ">", "value": 0.15, "scope": "lane", "scope_value": "influencer", "escalate_to": s.maya }] }),
+        ),
+        (
+            "responsibilities",
+            json!({ "items": [
             { "org_id": s.brand_org, "responsibility": "UGC strategy and approval", "accountable": s.maya },
-            { "org_id": s.agency_org, "responsibility": "Influencer relations and talent", "accountable": s.jordan } ] })),
+            { "org_id": s.agency_org, "responsibility": "Influencer relations and talent", "accountable": s.jordan } ] }),
+        ),
         ("ownership", json!({ "accountable_owner": s.maya, "creator_contact": s.jordan })),
-        ("rotation", json!({ "slots": [{ "quarter": "2027-Q1", "lead_org_id": s.brand_org }, { "quarter": "2027-Q2", "lead_org_id": s.agency_org }] })),
+        (
+            "rotation",
+            json!({ "slots": [{ "quarter": "2027-Q1", "lead_org_id": s.brand_org }, { "quarter": "2027-Q2", "lead_org_id": s.agency_org }] }),
+        ),
     ];
     for (section, body) in sections {
         let r = save(b, id, section, body).await;
@@ -77,7 +106,13 @@ async fn complete(s: &Setup) {
 }
 
 fn open_items(view: &Value) -> Vec<String> {
-    view["checklist"].as_array().unwrap().iter().filter(|c| c["ok"] == false && c["blocking"] == true).map(|c| c["message"].as_str().unwrap().to_string()).collect()
+    view["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["ok"] == false && c["blocking"] == true)
+        .map(|c| c["message"].as_str().unwrap().to_string())
+        .collect()
 }
 
 async fn charter_from_draft_to_launch(kind: DbKind) {
@@ -90,7 +125,8 @@ async fn charter_from_draft_to_launch(kind: DbKind) {
     assert_eq!(view["draft"]["tiers"]["tiers"].as_array().unwrap().len(), 5);
     let launch = b.post(&format!("/api/v1/campaigns/{id}/launch"), json!({})).await;
     assert_eq!((launch.status, launch.body["field"].as_str()), (422, Some("charter")));
-    let missing: Vec<&str> = launch.body["current"]["missing"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    let missing: Vec<&str> =
+        launch.body["current"]["missing"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
     assert!(missing.contains(&"Exactly one value proposition"), "{missing:?}");
     assert!(missing.contains(&"Propose the charter for sign-off"));
     assert_eq!(missing, open_items(&view));
@@ -101,10 +137,17 @@ async fn charter_from_draft_to_launch(kind: DbKind) {
     let r = save(b, id, "tiers", tiers).await;
     assert_eq!((r.status, r.body["field"].as_str()), (422, Some("tiers.tiers[2].min_followers")));
     assert!(r.body["message"].as_str().unwrap().contains("overlap"));
-    let r = save(b, id, "responsibilities", json!({ "items": [{ "org_id": s.agency_org, "responsibility": "Talent", "accountable": s.maya }] })).await;
+    let r = save(
+        b,
+        id,
+        "responsibilities",
+        json!({ "items": [{ "org_id": s.agency_org, "responsibility": "Talent", "accountable": s.maya }] }),
+    )
+    .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.body["message"], "\"Talent\" must be owned by a member of Brightline");
-    let r = save(b, id, "thresholds", json!({ "thresholds": [{ "metric": "vibes", "comparison": ">", "value": 1 }] })).await;
+    let r = save(b, id, "thresholds", json!({ "thresholds": [{ "metric": "vibes", "comparison": ">", "value": 1 }] }))
+        .await;
     assert_eq!(r.body["field"], "thresholds.thresholds[0].metric");
     let r = save(b, id, "value_proposition", json!({ "propositions": ["A", "B"] })).await;
     assert_eq!(r.status, 422);
@@ -113,9 +156,12 @@ async fn charter_from_draft_to_launch(kind: DbKind) {
     // Two partners editing one section: the second save, based on the old version, is a conflict.
     let v0 = section_version(&charter(b, id).await, "audience");
     let path = format!("/api/v1/campaigns/{id}/charter/sections/audience");
-    let first = a.send(reqwest::Method::PUT, &path, Some(json!({ "body": { "segment": "Hikers" }, "version": v0 })), &[]).await;
+    let first =
+        a.send(reqwest::Method::PUT, &path, Some(json!({ "body": { "segment": "Hikers" }, "version": v0 })), &[]).await;
     assert_eq!(first.status, 200);
-    let second = b.send(reqwest::Method::PUT, &path, Some(json!({ "body": { "segment": "Campers" }, "version": v0 })), &[]).await;
+    let second = b
+        .send(reqwest::Method::PUT, &path, Some(json!({ "body": { "segment": "Campers" }, "version": v0 })), &[])
+        .await;
     assert_eq!((second.status, second.code()), (409, "conflict"));
     assert_eq!(second.body["current"]["body"]["segment"], "Hikers");
     assert!(second.body["message"].as_str().unwrap().contains("Jordan Reyes"));
@@ -133,7 +179,13 @@ async fn charter_from_draft_to_launch(kind: DbKind) {
     // Only the people the charter names as accountable sign for their organization.
     let mut sam = app.client();
     let inv = a.post("/api/v1/org/invitations", json!({})).await.ok();
-    let joined = app.client().post(&format!("/api/v1/org/invitations/{}/accept", inv["token"].as_str().unwrap()), json!({ "name": "Sam", "email": "sam@agency.example", "password": "long enough" })).await;
+    let joined = app
+        .client()
+        .post(
+            &format!("/api/v1/org/invitations/{}/accept", inv["token"].as_str().unwrap()),
+            json!({ "name": "Sam", "email": "sam@agency.example", "password": "long enough" }),
+        )
+        .await;
     sam.cookie = joined.set_cookie;
     let r = sam.post(&format!("/api/v1/campaigns/{id}/charter/versions/1/sign"), json!({})).await;
     assert_eq!((r.status, r.code()), (403, "forbidden"));
@@ -143,7 +195,9 @@ async fn charter_from_draft_to_launch(kind: DbKind) {
     assert_eq!(open_items(&view), ["Signature of Brightline on version 1"]);
 
     // A change after a signature makes version 2, which nobody has signed.
-    let r = save(a, id, "creative_brief", json!({ "markdown": "# The story\nReal trails, real weather, real people." })).await;
+    let r =
+        save(a, id, "creative_brief", json!({ "markdown": "# The story\nReal trails, real weather, real people." }))
+            .await;
     assert_eq!(r.status, 200);
     let view = charter(b, id).await;
     assert_eq!(view["current"]["number"], 2);
@@ -193,20 +247,36 @@ async fn creators_review_the_charter_before_launch(kind: DbKind) {
     complete(&s).await;
     b.post(&format!("/api/v1/campaigns/{id}/charter/propose"), json!({})).await.ok();
     // An internal partner comment on a partner-only section.
-    let internal = s.agency.post(&format!("/api/v1/campaigns/{id}/charter/comments"), json!({ "section": "thresholds", "body": "Is 0.15 too tight?" })).await.ok();
+    let internal = s
+        .agency
+        .post(
+            &format!("/api/v1/campaigns/{id}/charter/comments"),
+            json!({ "section": "thresholds", "body": "Is 0.15 too tight?" }),
+        )
+        .await
+        .ok();
 
     // Ava, a creator of the pool, gets an account through her invitation.
     let card = b.add_creator(id, "Ava Chen", "ava").await;
-    let inv = b.post(&format!("/api/v1/campaigns/{id}/invitations"), json!({ "kind": "creator", "creator_id": card["id"] })).await.ok();
+    let inv = b
+        .post(&format!("/api/v1/campaigns/{id}/invitations"), json!({ "kind": "creator", "creator_id": card["id"] }))
+        .await
+        .ok();
     let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let resp = form
         .post(format!("{}/auth/creator-signup", app.base))
-        .form(&[("token", inv["token"].as_str().unwrap()), ("name", "Ava Chen"), ("email", "ava@creator.example"), ("password", "creator-pass")])
+        .form(&[
+            ("token", inv["token"].as_str().unwrap()),
+            ("name", "Ava Chen"),
+            ("email", "ava@creator.example"),
+            ("password", "creator-pass"),
+        ])
         .send()
         .await
         .unwrap();
     let mut ava = app.client();
-    ava.cookie = Some(resp.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string());
+    ava.cookie =
+        Some(resp.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string());
 
     // She sees the creator-facing part of version 1 and her point of contact.
     let mine = ava.get(&format!("/api/v1/campaigns/{id}/charter/for-creator")).await.ok();
@@ -217,51 +287,106 @@ async fn creators_review_the_charter_before_launch(kind: DbKind) {
     assert!(mine["comments"].as_array().unwrap().is_empty(), "no partner-internal comments");
     // She cannot open, edit or sign the partner charter.
     assert_eq!(ava.get(&format!("/api/v1/campaigns/{id}/charter")).await.status, 404);
-    let r = ava.send(reqwest::Method::PUT, &format!("/api/v1/campaigns/{id}/charter/sections/creative_brief"), Some(json!({ "body": { "markdown": "x" }, "version": 1 })), &[]).await;
+    let r = ava
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/campaigns/{id}/charter/sections/creative_brief"),
+            Some(json!({ "body": { "markdown": "x" }, "version": 1 })),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 404);
     assert_eq!(ava.post(&format!("/api/v1/campaigns/{id}/charter/versions/1/sign"), json!({})).await.status, 404);
     assert_eq!(ava.post(&format!("/api/v1/campaigns/{id}/launch"), json!({})).await.status, 404);
 
     // She comments on the brief (not on partner-only sections).
-    let r = ava.post(&format!("/api/v1/campaigns/{id}/charter/comments"), json!({ "section": "thresholds", "body": "Hm" })).await;
+    let r = ava
+        .post(&format!("/api/v1/campaigns/{id}/charter/comments"), json!({ "section": "thresholds", "body": "Hm" }))
+        .await;
     assert_eq!((r.status, r.body["field"].as_str()), (422, Some("section")));
-    let c = ava.post(&format!("/api/v1/campaigns/{id}/charter/comments"), json!({ "section": "creative_brief", "body": "Two teams asked me for different hooks. Which one?" })).await.ok();
+    let c = ava
+        .post(
+            &format!("/api/v1/campaigns/{id}/charter/comments"),
+            json!({ "section": "creative_brief", "body": "Two teams asked me for different hooks. Which one?" }),
+        )
+        .await
+        .ok();
     let cid = c["id"].as_i64().unwrap();
     // Replying into someone else's thread is refused.
-    let r = ava.post(&format!("/api/v1/campaigns/{id}/charter/comments"), json!({ "section": "thresholds", "body": "x", "parent_id": internal["id"] })).await;
+    let r = ava
+        .post(
+            &format!("/api/v1/campaigns/{id}/charter/comments"),
+            json!({ "section": "thresholds", "body": "x", "parent_id": internal["id"] }),
+        )
+        .await;
     assert_eq!(r.status, 422);
 
     // Partners see it beside the brief; it is a warning on the checklist, not a blocker.
     let view = charter(b, id).await;
     let comment = view["comments"].as_array().unwrap().iter().find(|x| x["id"] == cid).unwrap().clone();
-    assert_eq!((comment["section"].as_str(), comment["author_is_creator"].as_bool()), (Some("creative_brief"), Some(true)));
+    assert_eq!(
+        (comment["section"].as_str(), comment["author_is_creator"].as_bool()),
+        (Some("creative_brief"), Some(true))
+    );
     let warning = view["checklist"].as_array().unwrap().iter().find(|c| c["blocking"] == false).unwrap().clone();
-    assert_eq!((warning["ok"].as_bool(), warning["message"].as_str()), (Some(false), Some("1 open creator comment(s)")));
+    assert_eq!(
+        (warning["ok"].as_bool(), warning["message"].as_str()),
+        (Some(false), Some("1 open creator comment(s)"))
+    );
 
     // A partner replies and resolves it; Ava sees the reply, still not the internal comment.
     s.agency.post(&format!("/api/v1/campaigns/{id}/charter/comments"), json!({ "section": "creative_brief", "body": "Use the rain hook; I'm your one contact.", "parent_id": cid })).await.ok();
-    assert_eq!(s.agency.post(&format!("/api/v1/campaigns/{id}/charter/comments/{cid}/resolve"), json!({})).await.status, 204);
+    assert_eq!(
+        s.agency.post(&format!("/api/v1/campaigns/{id}/charter/comments/{cid}/resolve"), json!({})).await.status,
+        204
+    );
     let mine = ava.get(&format!("/api/v1/campaigns/{id}/charter/for-creator")).await.ok();
     let bodies: Vec<&str> = mine["comments"].as_array().unwrap().iter().map(|c| c["body"].as_str().unwrap()).collect();
-    assert_eq!(bodies, ["Two teams asked me for different hooks. Which one?", "Use the rain hook; I'm your one contact."]);
+    assert_eq!(
+        bodies,
+        ["Two teams asked me for different hooks. Which one?", "Use the rain hook; I'm your one contact."]
+    );
     assert_eq!(mine["comments"][0]["resolved_by"], "Jordan Reyes");
-    assert_eq!(ava.post(&format!("/api/v1/campaigns/{id}/charter/comments/{cid}/resolve"), json!({})).await.status, 404);
+    assert_eq!(
+        ava.post(&format!("/api/v1/campaigns/{id}/charter/comments/{cid}/resolve"), json!({})).await.status,
+        404
+    );
     let view = charter(b, id).await;
     assert!(view["checklist"].as_array().unwrap().iter().all(|c| c["blocking"] == true || c["ok"] == true));
 
     // Another campaign's creator sees nothing of this one.
     let other = b.create_campaign("Other").await;
     let card2 = b.add_creator(other, "Kai", "kai").await;
-    let inv2 = b.post(&format!("/api/v1/campaigns/{other}/invitations"), json!({ "kind": "creator", "creator_id": card2["id"] })).await.ok();
+    let inv2 = b
+        .post(
+            &format!("/api/v1/campaigns/{other}/invitations"),
+            json!({ "kind": "creator", "creator_id": card2["id"] }),
+        )
+        .await
+        .ok();
     let resp = form
         .post(format!("{}/auth/creator-signup", app.base))
-        .form(&[("token", inv2["token"].as_str().unwrap()), ("name", "Kai"), ("email", "kai@creator.example"), ("password", "creator-pass")])
+        .form(&[
+            ("token", inv2["token"].as_str().unwrap()),
+            ("name", "Kai"),
+            ("email", "kai@creator.example"),
+            ("password", "creator-pass"),
+        ])
         .send()
         .await
         .unwrap();
     let mut kai = app.client();
-    kai.cookie = Some(resp.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string());
+    kai.cookie =
+        Some(resp.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string());
     assert_eq!(kai.get(&format!("/api/v1/campaigns/{id}/charter/for-creator")).await.status, 404);
-    assert_eq!(kai.post(&format!("/api/v1/campaigns/{id}/charter/comments"), json!({ "section": "creative_brief", "body": "hi" })).await.status, 404);
+    assert_eq!(
+        kai.post(
+            &format!("/api/v1/campaigns/{id}/charter/comments"),
+            json!({ "section": "creative_brief", "body": "hi" })
+        )
+        .await
+        .status,
+        404
+    );
     app.running.stop().await;
 }

@@ -28,12 +28,13 @@ fn png(w: u32, h: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-
-
 /// Uploads a whole file in chunks; returns the upload id.
 async fn upload(c: &Client, id: i64, deliverable: i64, name: &str, bytes: &[u8], chunk: usize) -> String {
     let start = c
-        .post(&path(id, &format!("/deliverables/{deliverable}/uploads")), json!({ "file_name": name, "size": bytes.len(), "client_key": format!("k-{name}") }))
+        .post(
+            &path(id, &format!("/deliverables/{deliverable}/uploads")),
+            json!({ "file_name": name, "size": bytes.len(), "client_key": format!("k-{name}") }),
+        )
         .await
         .ok();
     let upload = start["id"].as_str().unwrap().to_string();
@@ -86,7 +87,10 @@ async fn a_draft_goes_from_phone_to_approved_with_rounds(kind: DbKind) {
     let did = d["id"].as_i64().unwrap();
     assert_eq!(d["status"], "awaiting_draft");
     assert_eq!(d["reviewer"]["label"], "Lena Vogt (Studio Kin)");
-    assert!(next_portal(&mut ava_ws, Duration::from_secs(5)).await.unwrap()["text"].as_str().unwrap().contains("briefed Ava Chen"));
+    assert!(next_portal(&mut ava_ws, Duration::from_secs(5)).await.unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .contains("briefed Ava Chen"));
 
     // Her portal: the deliverable, its lane's criteria and SLA, Jordan as the one contact.
     let portal = ava.get(&path(s.id, "/portal")).await.ok();
@@ -99,34 +103,84 @@ async fn a_draft_goes_from_phone_to_approved_with_rounds(kind: DbKind) {
     let image = png(1200, 800);
     let up = upload(&ava, s.id, did, "first.png", &image, 64 * 1024).await;
     let v1 = ava
-        .post_with(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "caption": "Rain test on the ridge\n#ad", "uploads": [up] }), &[("idempotency-key", "sub-1")])
+        .post_with(
+            &path(s.id, &format!("/deliverables/{did}/submissions")),
+            json!({ "caption": "Rain test on the ridge\n#ad", "uploads": [up] }),
+            &[("idempotency-key", "sub-1")],
+        )
         .await;
     assert_eq!(v1.status, 201, "{}", v1.body);
     // A retried submission (same key) applies once.
-    let again = ava.post_with(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "caption": "Rain test on the ridge\n#ad", "uploads": [up] }), &[("idempotency-key", "sub-1")]).await.ok();
+    let again = ava
+        .post_with(
+            &path(s.id, &format!("/deliverables/{did}/submissions")),
+            json!({ "caption": "Rain test on the ridge\n#ad", "uploads": [up] }),
+            &[("idempotency-key", "sub-1")],
+        )
+        .await
+        .ok();
     assert_eq!(again["rounds"].as_array().unwrap().len(), 1);
     assert_eq!(again["status"], "in_review");
     let events = ws_events(&mut maya_ws, 2, Duration::from_secs(5)).await;
-    assert!(events.iter().any(|e| e["kind"] == "deliverable_changed" && e["data"]["status"] == "in_review"), "partners see the round arrive: {events:?}");
+    assert!(
+        events.iter().any(|e| e["kind"] == "deliverable_changed" && e["data"]["status"] == "in_review"),
+        "partners see the round arrive: {events:?}"
+    );
 
     // The file and its preview reach partners, with safe headers; the preview fits 480 px.
-    let file = s.lena.http.get(format!("{}/files/{up}", app.base)).header("cookie", s.lena.cookie.clone().unwrap()).send().await.unwrap();
+    let file = s
+        .lena
+        .http
+        .get(format!("{}/files/{up}", app.base))
+        .header("cookie", s.lena.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(file.status(), 200);
     assert_eq!(file.headers()["content-type"], "image/png");
     assert_eq!(file.headers()["x-content-type-options"], "nosniff");
     assert!(file.headers()["content-disposition"].to_str().unwrap().starts_with("inline"));
     assert_eq!(file.bytes().await.unwrap().len(), image.len());
-    let thumb = s.lena.http.get(format!("{}/files/{up}/thumb", app.base)).header("cookie", s.lena.cookie.clone().unwrap()).send().await.unwrap();
+    let thumb = s
+        .lena
+        .http
+        .get(format!("{}/files/{up}/thumb", app.base))
+        .header("cookie", s.lena.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(thumb.headers()["content-type"], "image/jpeg");
-    let download = s.lena.http.get(format!("{}/files/{up}?download=1", app.base)).header("cookie", s.lena.cookie.clone().unwrap()).send().await.unwrap();
-    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"first.png\""));
+    let download = s
+        .lena
+        .http
+        .get(format!("{}/files/{up}?download=1", app.base))
+        .header("cookie", s.lena.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"first.png\""));
 
     // Only the matrix's reviewer (her organization) or the accountable owner decides: Jordan may not.
-    let jordan_try = s.jordan.post(&path(s.id, &format!("/deliverables/{did}/review")), json!({ "round": 1, "decision": "approved", "version": 2 })).await;
+    let jordan_try = s
+        .jordan
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/review")),
+            json!({ "round": 1, "decision": "approved", "version": 2 }),
+        )
+        .await;
     assert_eq!(jordan_try.status, 403, "{}", jordan_try.body);
     assert!(jordan_try.body["message"].as_str().unwrap().contains("Lena Vogt"));
     // Changes need feedback.
-    let bare = s.lena.post(&path(s.id, &format!("/deliverables/{did}/review")), json!({ "round": 1, "decision": "changes_requested", "version": 2 })).await;
+    let bare = s
+        .lena
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/review")),
+            json!({ "round": 1, "decision": "changes_requested", "version": 2 }),
+        )
+        .await;
     assert_eq!((bare.status, bare.body["field"].as_str()), (422, Some("feedback")));
     let review = s
         .lena
@@ -136,7 +190,13 @@ async fn a_draft_goes_from_phone_to_approved_with_rounds(kind: DbKind) {
     assert_eq!(review["status"], "changes_requested");
     assert_eq!(review["rounds"][0]["criteria"][0], json!({ "text": "Product in the first 3 seconds", "met": false }));
     // A second reviewer working from the same (now stale) version is refused, not silently applied.
-    let stale = s.maya.post(&path(s.id, &format!("/deliverables/{did}/review")), json!({ "round": 1, "decision": "approved", "version": 2 })).await;
+    let stale = s
+        .maya
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/review")),
+            json!({ "round": 1, "decision": "approved", "version": 2 }),
+        )
+        .await;
     assert_eq!(stale.status, 409, "{}", stale.body);
 
     // Ava sees the decision live, with the feedback, and internal notes never reach her.
@@ -145,45 +205,108 @@ async fn a_draft_goes_from_phone_to_approved_with_rounds(kind: DbKind) {
     assert!(own["text"].as_str().unwrap().contains("submitted v1"), "{own}");
     let nudge = next_portal(&mut ava_ws, Duration::from_secs(5)).await.unwrap();
     assert!(nudge["text"].as_str().unwrap().contains("Lena Vogt (Studio Kin) requested changes to v1"), "{nudge}");
-    s.maya.post(&path(s.id, &format!("/deliverables/{did}/comments")), json!({ "body": "Fee is high for UGC; keep an eye", "internal": true })).await.ok();
-    s.lena.post(&path(s.id, &format!("/deliverables/{did}/comments")), json!({ "body": "Nearly there!", "internal": false })).await.ok();
+    s.maya
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/comments")),
+            json!({ "body": "Fee is high for UGC; keep an eye", "internal": true }),
+        )
+        .await
+        .ok();
+    s.lena
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/comments")),
+            json!({ "body": "Nearly there!", "internal": false }),
+        )
+        .await
+        .ok();
     let next = next_portal(&mut ava_ws, Duration::from_secs(5)).await.unwrap();
     assert!(next["text"].as_str().unwrap().contains("commented"), "only the public comment nudges: {next}");
     let mine = ava.get(&path(s.id, &format!("/deliverables/{did}"))).await.ok();
     assert_eq!(mine["rounds"][0]["feedback"], "Show the jacket in the first 3 seconds");
-    let comments: Vec<&str> = mine["comments"].as_array().unwrap().iter().map(|c| c["body"].as_str().unwrap()).collect();
+    let comments: Vec<&str> =
+        mine["comments"].as_array().unwrap().iter().map(|c| c["body"].as_str().unwrap()).collect();
     assert_eq!(comments, ["Nearly there!"]);
     let partners_view = s.jordan.get(&path(s.id, &format!("/deliverables/{did}"))).await.ok();
     assert_eq!(partners_view["comments"].as_array().unwrap().len(), 2);
 
     // v2 with a new caption: the difference between rounds is shown.
     let up2 = upload(&ava, s.id, did, "second.png", &png(400, 300), 1 << 20).await;
-    let v2 = ava.post(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "caption": "Jacket first, then the ridge\n#ad", "uploads": [up2] })).await.ok();
+    let v2 = ava
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/submissions")),
+            json!({ "caption": "Jacket first, then the ridge\n#ad", "uploads": [up2] }),
+        )
+        .await
+        .ok();
     assert_eq!(v2["rounds"][1]["round"], 2);
     let diff = &v2["rounds"][1]["caption_diff"];
     assert!(diff.as_array().unwrap().iter().any(|l| l["change"] == "removed" && l["text"] == "Rain test on the ridge"));
-    assert!(diff.as_array().unwrap().iter().any(|l| l["change"] == "added" && l["text"] == "Jacket first, then the ridge"));
+    assert!(diff
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["change"] == "added" && l["text"] == "Jacket first, then the ridge"));
     assert!(diff.as_array().unwrap().iter().any(|l| l["change"] == "same" && l["text"] == "#ad"));
     // While in review she cannot send another.
-    let early = ava.post(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "link": "https://example.com/x" })).await;
+    let early = ava
+        .post(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "link": "https://example.com/x" }))
+        .await;
     assert_eq!(early.status, 409);
 
     // Maya, the accountable owner, approves; payout moves to approved then paid.
     let version = s.maya.get(&path(s.id, &format!("/deliverables/{did}"))).await.ok()["version"].as_i64().unwrap();
-    let approved = s.maya.post(&path(s.id, &format!("/deliverables/{did}/review")), json!({ "round": 2, "decision": "approved", "criteria": [true, true], "version": version })).await.ok();
+    let approved = s
+        .maya
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/review")),
+            json!({ "round": 2, "decision": "approved", "criteria": [true, true], "version": version }),
+        )
+        .await
+        .ok();
     assert_eq!(approved["status"], "approved");
-    let paid = s.maya.put(&path(s.id, &format!("/deliverables/{did}/payout")), json!({ "payout": "paid", "version": approved["version"] })).await.ok();
+    let paid = s
+        .maya
+        .put(
+            &path(s.id, &format!("/deliverables/{did}/payout")),
+            json!({ "payout": "paid", "version": approved["version"] }),
+        )
+        .await
+        .ok();
     assert_eq!(paid["payout"], "paid");
-    let stale_pay = s.jordan.put(&path(s.id, &format!("/deliverables/{did}/payout")), json!({ "payout": "owed", "version": approved["version"] })).await;
+    let stale_pay = s
+        .jordan
+        .put(
+            &path(s.id, &format!("/deliverables/{did}/payout")),
+            json!({ "payout": "owed", "version": approved["version"] }),
+        )
+        .await;
     assert_eq!(stale_pay.status, 409);
     let portal = ava.get(&path(s.id, "/portal")).await.ok();
-    assert_eq!((portal["deliverables"][0]["status"].as_str(), portal["deliverables"][0]["payout"].as_str()), (Some("approved"), Some("paid")));
+    assert_eq!(
+        (portal["deliverables"][0]["status"].as_str(), portal["deliverables"][0]["payout"].as_str()),
+        (Some("approved"), Some("paid"))
+    );
 
     // Turnaround: one UGC asset, two rounds, both decided within the SLA.
     let view = s.jordan.get(&path(s.id, "/content")).await.ok();
-    let ugc = view["turnaround"].as_array().unwrap().iter().find(|t| t["lane"] == "ugc" && t["partner"].is_null()).unwrap().clone();
-    assert_eq!((ugc["reviewed"].as_i64(), ugc["rounds_per_asset"].as_f64(), ugc["within_sla_pct"].as_f64()), (Some(2), Some(2.0), Some(100.0)));
-    let brightline = view["turnaround"].as_array().unwrap().iter().find(|t| t["lane"] == "ugc" && t["partner"]["name"] == "Brightline").unwrap().clone();
+    let ugc = view["turnaround"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["lane"] == "ugc" && t["partner"].is_null())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (ugc["reviewed"].as_i64(), ugc["rounds_per_asset"].as_f64(), ugc["within_sla_pct"].as_f64()),
+        (Some(2), Some(2.0), Some(100.0))
+    );
+    let brightline = view["turnaround"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["lane"] == "ugc" && t["partner"]["name"] == "Brightline")
+        .unwrap()
+        .clone();
     assert_eq!(brightline["reviewed"], 2, "the partner owning Ava's relationship");
 }
 
@@ -195,7 +318,13 @@ async fn uploads_are_checked_by_content_and_resume(kind: DbKind) {
     let start = |name: &str, size: usize, key: &str| {
         let ava = ava.clone();
         let (name, key) = (name.to_string(), key.to_string());
-        async move { ava.post(&path(s.id, &format!("/deliverables/{did}/uploads")), json!({ "file_name": name, "size": size, "client_key": key })).await }
+        async move {
+            ava.post(
+                &path(s.id, &format!("/deliverables/{did}/uploads")),
+                json!({ "file_name": name, "size": size, "client_key": key }),
+            )
+            .await
+        }
     };
 
     // Oversized: refused before a byte is sent, naming both sizes.
@@ -204,7 +333,9 @@ async fn uploads_are_checked_by_content_and_resume(kind: DbKind) {
     assert!(big.body["message"].as_str().unwrap().contains("MB"), "{}", big.body);
 
     // A PDF named like a photo: refused on its first chunk, by content.
-    let pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".to_vec();
+    let pdf =
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+            .to_vec();
     let up = start("holiday.jpg", pdf.len(), "pdf").await.ok();
     let refused = ava.put_bytes(up["id"].as_str().unwrap(), 0, &pdf).await;
     assert_eq!(refused.status, 422);
@@ -229,9 +360,16 @@ async fn uploads_are_checked_by_content_and_resume(kind: DbKind) {
     let early = ava.put_bytes(&id, 2 * chunk, &image[2 * chunk..]).await;
     assert_eq!(early.status, 409);
     assert_eq!(early.body["current"]["received"], chunk);
-    assert_eq!(ava.put_bytes(&id, 0, &image[..chunk]).await.ok()["received"], chunk, "a retried chunk is not stored twice");
+    assert_eq!(
+        ava.put_bytes(&id, 0, &image[..chunk]).await.ok()["received"],
+        chunk,
+        "a retried chunk is not stored twice"
+    );
     let resumed = start("good.png", image.len(), "good").await;
-    assert_eq!((resumed.body["id"].as_str(), resumed.body["received"].as_u64()), (Some(id.as_str()), Some(chunk as u64)));
+    assert_eq!(
+        (resumed.body["id"].as_str(), resumed.body["received"].as_u64()),
+        (Some(id.as_str()), Some(chunk as u64))
+    );
     ava.put_bytes(&id, chunk, &image[chunk..2 * chunk]).await.ok();
     let done = ava.put_bytes(&id, 2 * chunk, &image[2 * chunk..]).await.ok();
     assert_eq!((done["status"].as_str(), done["kind"].as_str()), (Some("complete"), Some("png")));
@@ -241,9 +379,12 @@ async fn uploads_are_checked_by_content_and_resume(kind: DbKind) {
     // A submission may only use finished uploads of this deliverable, and needs a file or a link.
     let empty = ava.post(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "caption": "x" })).await;
     assert_eq!((empty.status, empty.body["field"].as_str()), (422, Some("uploads")));
-    let bad_link = ava.post(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "link": "javascript:alert(1)" })).await;
+    let bad_link = ava
+        .post(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "link": "javascript:alert(1)" }))
+        .await;
     assert_eq!(bad_link.body["field"], "link");
-    let failed = ava.post(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "uploads": [up["id"]] })).await;
+    let failed =
+        ava.post(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "uploads": [up["id"]] })).await;
     assert_eq!(failed.body["field"], "uploads[0]");
     ava.post(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "uploads": [id] })).await.ok();
 }
@@ -256,7 +397,9 @@ async fn creators_and_strangers_see_only_what_is_theirs(kind: DbKind) {
     let ava_d = deliverable(&s.jordan, s.id, ava_id, "influencer", "Ava's post").await["id"].as_i64().unwrap();
     let ben_d = deliverable(&s.jordan, s.id, ben_id, "ugc", "Ben's clip").await["id"].as_i64().unwrap();
     let up = upload(&ava, s.id, ava_d, "a.png", &png(64, 64), 1 << 20).await;
-    ava.post(&path(s.id, &format!("/deliverables/{ava_d}/submissions")), json!({ "uploads": [up], "caption": "hi" })).await.ok();
+    ava.post(&path(s.id, &format!("/deliverables/{ava_d}/submissions")), json!({ "uploads": [up], "caption": "hi" }))
+        .await
+        .ok();
 
     // Ben: his own deliverable only; Ava's deliverable, file and upload are "not found"; no fees but his.
     let portal = ben.get(&path(s.id, "/portal")).await.ok();
@@ -265,31 +408,77 @@ async fn creators_and_strangers_see_only_what_is_theirs(kind: DbKind) {
     assert_eq!(ds[0]["id"], ben_d);
     assert!(!portal.to_string().contains("Ava"), "nothing of Ava's reaches Ben: {portal}");
     assert_eq!(ben.get(&path(s.id, &format!("/deliverables/{ava_d}"))).await.status, 404);
-    let file = ben.http.get(format!("{}/files/{up}", app.base)).header("cookie", ben.cookie.clone().unwrap()).send().await.unwrap();
+    let file = ben
+        .http
+        .get(format!("{}/files/{up}", app.base))
+        .header("cookie", ben.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(file.status(), 404);
     assert_eq!(ben.get(&format!("/api/v1/uploads/{up}")).await.status, 404);
-    assert_eq!(ben.post(&path(s.id, &format!("/deliverables/{ava_d}/submissions")), json!({ "link": "https://x.example" })).await.status, 404);
-    assert_eq!(ben.post(&path(s.id, &format!("/deliverables/{ava_d}/uploads")), json!({ "file_name": "x.png", "size": 10, "client_key": "x" })).await.status, 404);
-    assert_eq!(ben.post(&path(s.id, &format!("/deliverables/{ava_d}/comments")), json!({ "body": "hi" })).await.status, 404);
+    assert_eq!(
+        ben.post(&path(s.id, &format!("/deliverables/{ava_d}/submissions")), json!({ "link": "https://x.example" }))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        ben.post(
+            &path(s.id, &format!("/deliverables/{ava_d}/uploads")),
+            json!({ "file_name": "x.png", "size": 10, "client_key": "x" })
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        ben.post(&path(s.id, &format!("/deliverables/{ava_d}/comments")), json!({ "body": "hi" })).await.status,
+        404
+    );
 
     // Creators reach no partner page or partner endpoint.
     for p in ["/content", "/board", "/escalations", "/outbox", "/charter"] {
         assert_eq!(ava.get(&path(s.id, p)).await.status, 404, "{p}");
     }
     assert_eq!(ava.post(&path(s.id, "/deliverables"), json!({ "creator_id": ava_id, "title": "x" })).await.status, 404);
-    assert_eq!(ava.post(&path(s.id, &format!("/deliverables/{ava_d}/review")), json!({ "round": 1, "decision": "approved", "version": 2 })).await.status, 404);
-    let page = ava.http.get(format!("{}/campaigns/{}/content", app.base, s.id)).header("cookie", ava.cookie.clone().unwrap()).send().await.unwrap();
+    assert_eq!(
+        ava.post(
+            &path(s.id, &format!("/deliverables/{ava_d}/review")),
+            json!({ "round": 1, "decision": "approved", "version": 2 })
+        )
+        .await
+        .status,
+        404
+    );
+    let page = ava
+        .http
+        .get(format!("{}/campaigns/{}/content", app.base, s.id))
+        .header("cookie", ava.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 404);
 
     // A stranger organization: not found everywhere, including the file and the portal.
     assert_eq!(s.olga.get(&path(s.id, "/content")).await.status, 404);
     assert_eq!(s.olga.get(&path(s.id, &format!("/deliverables/{ava_d}"))).await.status, 404);
     assert_eq!(s.olga.get(&path(s.id, "/portal")).await.status, 404);
-    let file = s.olga.http.get(format!("{}/files/{up}", app.base)).header("cookie", s.olga.cookie.clone().unwrap()).send().await.unwrap();
+    let file = s
+        .olga
+        .http
+        .get(format!("{}/files/{up}", app.base))
+        .header("cookie", s.olga.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(file.status(), 404);
     let anonymous = reqwest::get(format!("{}/files/{up}", app.base)).await.unwrap();
     assert_eq!(anonymous.status(), 404);
-    assert_eq!(s.olga.post(&path(s.id, "/deliverables"), json!({ "creator_id": ava_id, "title": "x" })).await.status, 404);
+    assert_eq!(
+        s.olga.post(&path(s.id, "/deliverables"), json!({ "creator_id": ava_id, "title": "x" })).await.status,
+        404
+    );
 
     // On the socket, Ben hears nothing of Ava's round, a partner's card move or an internal note.
     let mut ben_ws = ws_connect(&app, &ben, None).await.unwrap();
@@ -298,11 +487,26 @@ async fn creators_and_strangers_see_only_what_is_theirs(kind: DbKind) {
     assert_eq!(ws_subscribe(&mut olga_ws, s.id, 0).await["type"], "error");
     let card = s.jordan.get(&path(s.id, &format!("/creators/{ava_id}"))).await.ok();
     s.jordan.move_card(s.id, ava_id, "negotiating", card["version"].as_i64().unwrap()).await.ok();
-    s.maya.post(&path(s.id, &format!("/deliverables/{ben_d}/comments")), json!({ "body": "internal only", "internal": true })).await.ok();
-    s.maya.post(&path(s.id, &format!("/deliverables/{ava_d}/comments")), json!({ "body": "to Ava", "internal": false })).await.ok();
+    s.maya
+        .post(
+            &path(s.id, &format!("/deliverables/{ben_d}/comments")),
+            json!({ "body": "internal only", "internal": true }),
+        )
+        .await
+        .ok();
+    s.maya
+        .post(&path(s.id, &format!("/deliverables/{ava_d}/comments")), json!({ "body": "to Ava", "internal": false }))
+        .await
+        .ok();
     assert!(next_portal(&mut ben_ws, Duration::from_millis(800)).await.is_none());
     // Something addressed to Ben does arrive.
-    s.maya.post(&path(s.id, &format!("/deliverables/{ben_d}/comments")), json!({ "body": "Hello Ben", "internal": false })).await.ok();
+    s.maya
+        .post(
+            &path(s.id, &format!("/deliverables/{ben_d}/comments")),
+            json!({ "body": "Hello Ben", "internal": false }),
+        )
+        .await
+        .ok();
     assert!(next_portal(&mut ben_ws, Duration::from_secs(5)).await.is_some());
 }
 
@@ -313,10 +517,16 @@ async fn a_late_review_escalates_once_and_mails_the_owner(kind: DbKind) {
     // Influencer lane: SLA of 2 hours.
     s.jordan.put(&path(s.id, "/lanes/influencer"), json!({ "lane": "influencer", "brief": "Real trails", "sla_hours": 2, "budget_cents": 1000000, "default_fee_cents": 40000, "version": 0 })).await.ok();
     let did = deliverable(&s.jordan, s.id, ava_id, "influencer", "Launch post").await["id"].as_i64().unwrap();
-    ava.post(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "link": "https://instagram.example/p/draft", "caption": "Out now" })).await.ok();
+    ava.post(
+        &path(s.id, &format!("/deliverables/{did}/submissions")),
+        json!({ "link": "https://instagram.example/p/draft", "caption": "Out now" }),
+    )
+    .await
+    .ok();
     let pending = s.jordan.get(&path(s.id, &format!("/deliverables/{did}"))).await.ok();
     let due: chrono::DateTime<chrono::Utc> = pending["rounds"][0]["review_due_at"].as_str().unwrap().parse().unwrap();
-    let submitted: chrono::DateTime<chrono::Utc> = pending["rounds"][0]["submitted_at"].as_str().unwrap().parse().unwrap();
+    let submitted: chrono::DateTime<chrono::Utc> =
+        pending["rounds"][0]["submitted_at"].as_str().unwrap().parse().unwrap();
     assert_eq!(due - submitted, chrono::Duration::hours(2));
 
     let mut lena_ws = ws_connect(&app, &s.lena, None).await.unwrap();
@@ -349,15 +559,40 @@ async fn a_late_review_escalates_once_and_mails_the_owner(kind: DbKind) {
     assert!(outbox[0]["sent_at"].is_null());
 
     // Acknowledged with a note (version-checked), then the review closes it.
-    let ack = s.jordan.put(&path(s.id, &format!("/escalations/{}", list[0]["id"])), json!({ "status": "acknowledged", "note": "On it today", "version": list[0]["version"] })).await.ok();
+    let ack = s
+        .jordan
+        .put(
+            &path(s.id, &format!("/escalations/{}", list[0]["id"])),
+            json!({ "status": "acknowledged", "note": "On it today", "version": list[0]["version"] }),
+        )
+        .await
+        .ok();
     assert_eq!(ack["status"], "acknowledged");
-    let stale = s.maya.put(&path(s.id, &format!("/escalations/{}", list[0]["id"])), json!({ "status": "resolved", "version": list[0]["version"] })).await;
+    let stale = s
+        .maya
+        .put(
+            &path(s.id, &format!("/escalations/{}", list[0]["id"])),
+            json!({ "status": "resolved", "version": list[0]["version"] }),
+        )
+        .await;
     assert_eq!(stale.status, 409);
-    s.jordan.post(&path(s.id, &format!("/deliverables/{did}/review")), json!({ "round": 1, "decision": "approved", "version": pending["version"] })).await.ok();
+    s.jordan
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/review")),
+            json!({ "round": 1, "decision": "approved", "version": pending["version"] }),
+        )
+        .await
+        .ok();
     let after = s.maya.get(&path(s.id, "/escalations")).await.ok();
     assert_eq!(after[0]["status"], "resolved");
     let view = s.maya.get(&path(s.id, "/content")).await.ok();
-    let inf = view["turnaround"].as_array().unwrap().iter().find(|t| t["lane"] == "influencer" && t["partner"].is_null()).unwrap().clone();
+    let inf = view["turnaround"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["lane"] == "influencer" && t["partner"].is_null())
+        .unwrap()
+        .clone();
     assert_eq!(inf["reviewed"], 1);
 
     // With an SMTP server, the outbox is delivered: a real SMTP conversation with a local listener.
@@ -426,7 +661,11 @@ async fn lanes_keep_their_own_settings(kind: DbKind) {
     assert_eq!(bad.body["field"], "sla_hours");
     // UGC is its own budget line: a UGC deliverable takes the UGC default fee and counts against UGC only.
     let card = s.jordan.add_creator(s.id, "Cam", "cam").await;
-    let d = s.jordan.post(&path(s.id, "/deliverables"), json!({ "creator_id": card["id"], "title": "Unboxing" })).await.ok();
+    let d = s
+        .jordan
+        .post(&path(s.id, "/deliverables"), json!({ "creator_id": card["id"], "title": "Unboxing" }))
+        .await
+        .ok();
     assert_eq!((d["lane"].as_str(), d["fee_cents"].as_i64()), (Some("ugc"), Some(25000)));
     let view = s.maya.get(&path(s.id, "/content")).await.ok();
     assert_eq!(view["lanes"][1]["committed_cents"], 25000);
@@ -434,7 +673,10 @@ async fn lanes_keep_their_own_settings(kind: DbKind) {
     // Bad input names its field.
     let r = s.jordan.post(&path(s.id, "/deliverables"), json!({ "creator_id": card["id"], "title": " " })).await;
     assert_eq!(r.body["field"], "title");
-    let r = s.jordan.post(&path(s.id, "/deliverables"), json!({ "creator_id": card["id"], "title": "x", "due_date": "10/03/2027" })).await;
+    let r = s
+        .jordan
+        .post(&path(s.id, "/deliverables"), json!({ "creator_id": card["id"], "title": "x", "due_date": "10/03/2027" }))
+        .await;
     assert_eq!(r.body["field"], "due_date");
     let r = s.jordan.post(&path(s.id, "/deliverables"), json!({ "creator_id": 999999, "title": "x" })).await;
     assert_eq!(r.body["field"], "creator_id");
@@ -442,6 +684,13 @@ async fn lanes_keep_their_own_settings(kind: DbKind) {
     let tz = s.maya.put(&path(s.id, "/time-zone"), json!({ "time_zone": "Mars/Olympus" })).await;
     assert_eq!(tz.body["field"], "time_zone");
     s.maya.put(&path(s.id, "/time-zone"), json!({ "time_zone": "America/New_York" })).await.ok();
-    let d = s.jordan.post(&path(s.id, "/deliverables"), json!({ "creator_id": card["id"], "title": "Reel", "due_date": "2027-01-15" })).await.ok();
+    let d = s
+        .jordan
+        .post(
+            &path(s.id, "/deliverables"),
+            json!({ "creator_id": card["id"], "title": "Reel", "due_date": "2027-01-15" }),
+        )
+        .await
+        .ok();
     assert_eq!(d["due_at"], "2027-01-16T05:00:00Z");
 }

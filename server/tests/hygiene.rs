@@ -78,15 +78,13 @@ async fn sfn_json(c: &Client, name: &str, args: Value) -> Answer {
 }
 
 async fn raw(c: &Client, method: reqwest::Method, path: &str, content_type: &str, body: &str) -> Answer {
-    let mut req = c.http.request(method, format!("{}{path}", c.base)).header("content-type", content_type).body(body.to_string());
+    let mut req =
+        c.http.request(method, format!("{}{path}", c.base)).header("content-type", content_type).body(body.to_string());
     if let Some(cookie) = &c.cookie {
         req = req.header("cookie", cookie);
     }
     answer(req.send().await.expect("request")).await
 }
-
-/// Posts a body announced as `len` bytes and writes it until the server answers; returns the status line's code and
-/// the whole answer (headers and body).
 
 async fn next_is_only_followed_to_a_local_path(kind: DbKind) {
     let app = spawn_app(kind).await;
@@ -96,7 +94,14 @@ async fn next_is_only_followed_to_a_local_path(kind: DbKind) {
     let anon = client_from(&app, "127.0.0.1");
     let sign_in = |next: &'static str| {
         let anon = anon.clone();
-        async move { form(&anon, "/auth/signin", &[("email", "maya@northwind.example"), ("password", "correct horse"), ("next", next)]).await }
+        async move {
+            form(
+                &anon,
+                "/auth/signin",
+                &[("email", "maya@northwind.example"), ("password", "correct horse"), ("next", next)],
+            )
+            .await
+        }
     };
 
     // A plain local path is followed.
@@ -104,17 +109,40 @@ async fn next_is_only_followed_to_a_local_path(kind: DbKind) {
     assert_eq!((ok.status, ok.location.as_deref()), (303, Some("/campaigns/1?tab=board")));
     // A tab, a line break, a backslash or anything else than a plain local path goes home (browsers drop tabs and
     // line breaks: "/\t/evil.example" is "//evil.example", another site).
-    for hostile in ["/\t/evil.example", "/\n/evil.example", "/campaigns\r\nSet-Cookie: x=1", "/\\evil.example", "//evil.example", "https://evil.example", "/ /evil.example"] {
+    for hostile in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/campaigns\r\nSet-Cookie: x=1",
+        "/\\evil.example",
+        "//evil.example",
+        "https://evil.example",
+        "/ /evil.example",
+    ] {
         let a = sign_in(hostile).await;
         assert_eq!((a.status, a.location.as_deref()), (303, Some("/")), "next = {hostile:?}");
     }
 
     // The same on sign-up (a new organization).
-    let signup = form(&anon, "/auth/signup", &[("name", "Eve"), ("email", "eve@elsewhere.example"), ("password", "correct horse"),
-        ("org_name", "Elsewhere"), ("next", "/\t/evil.example")]).await;
+    let signup = form(
+        &anon,
+        "/auth/signup",
+        &[
+            ("name", "Eve"),
+            ("email", "eve@elsewhere.example"),
+            ("password", "correct horse"),
+            ("org_name", "Elsewhere"),
+            ("next", "/\t/evil.example"),
+        ],
+    )
+    .await;
     assert_eq!((signup.status, signup.location.as_deref()), (303, Some("/")));
     // A failed sign-in goes back to the sign-in page with `next` encoded: still a local path.
-    let wrong = form(&anon, "/auth/signin", &[("email", "maya@northwind.example"), ("password", "wrong one"), ("next", "/\r\n/evil.example")]).await;
+    let wrong = form(
+        &anon,
+        "/auth/signin",
+        &[("email", "maya@northwind.example"), ("password", "wrong one"), ("next", "/\r\n/evil.example")],
+    )
+    .await;
     let back = wrong.location.unwrap();
     assert!(back.starts_with("/signin?next=/%0D%0A/evil.example&error="), "{back}");
 
@@ -122,10 +150,18 @@ async fn next_is_only_followed_to_a_local_path(kind: DbKind) {
     // back to a local page (not a 500, not a header built from it).
     for token in ["x\r\nSet-Cookie: y=1", "\t/evil.example"] {
         for path in ["/auth/creator-signup", "/auth/join"] {
-            let a = form(&anon, path, &[("token", token), ("name", "Ava"), ("email", "ava@x.example"), ("password", "correct horse")]).await;
+            let a = form(
+                &anon,
+                path,
+                &[("token", token), ("name", "Ava"), ("email", "ava@x.example"), ("password", "correct horse")],
+            )
+            .await;
             let loc = a.location.unwrap_or_default();
             assert_eq!(a.status, 303, "{path} {token:?}");
-            assert!(loc.starts_with('/') && !loc.starts_with("//") && loc.bytes().all(|b| b.is_ascii_graphic()), "{path}: {loc:?}");
+            assert!(
+                loc.starts_with('/') && !loc.starts_with("//") && loc.bytes().all(|b| b.is_ascii_graphic()),
+                "{path}: {loc:?}"
+            );
             assert!(loc.contains("error="), "{path}: {loc:?}");
         }
         let a = form(&anon, "/auth/accept", &[("token", token)]).await;
@@ -135,7 +171,10 @@ async fn next_is_only_followed_to_a_local_path(kind: DbKind) {
         let a = form(&maya, "/auth/accept", &[("token", token)]).await;
         let loc = a.location.unwrap_or_default();
         assert_eq!(a.status, 303);
-        assert!(loc.starts_with("/invite/") && loc.bytes().all(|b| b.is_ascii_graphic()) && loc.contains("error="), "{loc:?}");
+        assert!(
+            loc.starts_with("/invite/") && loc.bytes().all(|b| b.is_ascii_graphic()) && loc.contains("error="),
+            "{loc:?}"
+        );
     }
     assert_eq!(maya.get(&format!("/api/v1/campaigns/{id}")).await.status, 200);
 }
@@ -159,7 +198,8 @@ async fn one_address_cannot_lock_the_owner_out(kind: DbKind) {
     assert!(locked.body["message"].as_str().unwrap().contains("try again in"), "{}", locked.body);
     // Even the right password does not get through from that address, nor through the sign-in form…
     assert_eq!(guess(&attacker, "maya@northwind.example", "correct horse").await.status, 429);
-    let by_form = form(&attacker, "/auth/signin", &[("email", "maya@northwind.example"), ("password", "correct horse")]).await;
+    let by_form =
+        form(&attacker, "/auth/signin", &[("email", "maya@northwind.example"), ("password", "correct horse")]).await;
     assert!(by_form.location.unwrap().contains("Too%20many%20sign-in%20attempts"));
 
     // …but Maya, from her own address, signs in: by the API and by the form.
@@ -196,7 +236,12 @@ async fn sign_ups_are_limited_per_address(kind: DbKind) {
     let message = refused.body["message"].as_str().unwrap();
     assert!(message.contains("Too many sign-ups") && message.contains("try again in"), "{message}");
     // The sign-up form shares the allowance: back to the form with the message.
-    let by_form = form(&here, "/auth/signup", &[("name", "P"), ("email", "p9@burst.example"), ("password", "correct horse"), ("org_name", "O")]).await;
+    let by_form = form(
+        &here,
+        "/auth/signup",
+        &[("name", "P"), ("email", "p9@burst.example"), ("password", "correct horse"), ("org_name", "O")],
+    )
+    .await;
     let loc = by_form.location.unwrap();
     assert!(loc.starts_with("/signup?error=Too%20many%20sign-ups"), "{loc}");
     // Nothing was created for the refused ones.
@@ -231,14 +276,24 @@ async fn server_function_refusals_have_their_status(kind: DbKind) {
     let a = form(&maya, "/sfn/create_campaign", &[("name", "  ")]).await;
     assert_eq!((a.status, a.code(), a.field()), (422, "validation", Some("name")), "{}", a.body);
     // A stale version: 409 with the card as it is now.
-    let a = form(&maya, "/sfn/move_card", &[("campaign_id", &id_s), ("card_id", &card_s), ("stage", "contacted"), ("version", "99"), ("key", "k1")]).await;
+    let a = form(
+        &maya,
+        "/sfn/move_card",
+        &[("campaign_id", &id_s), ("card_id", &card_s), ("stage", "contacted"), ("version", "99"), ("key", "k1")],
+    )
+    .await;
     assert_eq!((a.status, a.code()), (409, "conflict"), "{}", a.body);
     assert_eq!(a.body["current"]["id"], card["id"]);
     // Arguments that do not read: 400.
     let a = form(&maya, "/sfn/board", &[("campaign_id", "abc")]).await;
     assert_eq!((a.status, a.code()), (400, "bad_request"), "{}", a.body);
     // A JSON-input server function too.
-    let a = sfn_json(&eve, "add_note", json!({ "campaign_id": id, "creator_id": card["id"], "input": { "text": "hi" }, "key": "k2" })).await;
+    let a = sfn_json(
+        &eve,
+        "add_note",
+        json!({ "campaign_id": id, "creator_id": card["id"], "input": { "text": "hi" }, "key": "k2" }),
+    )
+    .await;
     assert_eq!((a.status, a.code()), (404, "not_found"), "{}", a.body);
 }
 
@@ -267,10 +322,19 @@ async fn api_rejections_answer_json_naming_the_parameter(kind: DbKind) {
     let r = maya.send(reqwest::Method::DELETE, "/api/v1/me", None, &[]).await;
     check(&r, 405, "bad_request", None);
     // A text body on a JSON endpoint.
-    let r = raw(&maya, reqwest::Method::POST, &format!("/api/v1/campaigns/{id}/creators/{cid}/notes"), "text/plain", "hello").await;
+    let r = raw(
+        &maya,
+        reqwest::Method::POST,
+        &format!("/api/v1/campaigns/{id}/creators/{cid}/notes"),
+        "text/plain",
+        "hello",
+    )
+    .await;
     assert_eq!((r.status, r.code()), (400, "bad_request"), "{}", r.body);
     // Bodies over the limit: the CSV import (read by its handler) and a JSON body (read by the request checks).
-    for (path, content_type) in [(format!("/api/v1/campaigns/{id}/imports"), "text/csv"), ("/api/v1/campaigns".to_string(), "application/json")] {
+    for (path, content_type) in
+        [(format!("/api/v1/campaigns/{id}/imports"), "text/csv"), ("/api/v1/campaigns".to_string(), "application/json")]
+    {
         let (status, text) = maya.post_declared(&path, content_type, 11 * 1024 * 1024).await;
         assert_eq!(status, 413, "{path}");
         assert!(text.to_ascii_lowercase().contains("content-type: application/json"), "{path}: {text}");
@@ -294,7 +358,12 @@ async fn nul_and_overlong_text_are_refused_naming_the_field(kind: DbKind) {
     };
 
     // A creator's name (REST).
-    let r = maya.post(&creators, json!({ "name": "Bo\u{0}b", "platform": "instagram", "handle": "bob", "followers": 10, "lane": "ugc" })).await;
+    let r = maya
+        .post(
+            &creators,
+            json!({ "name": "Bo\u{0}b", "platform": "instagram", "handle": "bob", "followers": 10, "lane": "ugc" }),
+        )
+        .await;
     refused(&r, "name");
     // A note, and a nested profile field.
     refused(&maya.post(&format!("{creators}/{cid}/notes"), json!({ "text": "call\u{0}back" })).await, "text");
@@ -302,13 +371,20 @@ async fn nul_and_overlong_text_are_refused_naming_the_field(kind: DbKind) {
         "stats": { "platform": "instagram", "handle": "avachen", "followers": 12000 }, "version": card["version"] });
     refused(&maya.put(&format!("{creators}/{cid}/profile"), profile).await, "profile.audience_notes");
     // The sign-in email, as a form post and as JSON.
-    let a = form(&app.client(), "/auth/signin", &[("email", "maya@northwind.example\0"), ("password", "correct horse")]).await;
+    let a =
+        form(&app.client(), "/auth/signin", &[("email", "maya@northwind.example\0"), ("password", "correct horse")])
+            .await;
     assert_eq!((a.status, a.code(), a.field()), (400, "bad_request", Some("email")), "{}", a.body);
     refused(&app.client().post("/api/v1/auth/signin", json!({ "email": "\u{0}", "password": "x" })).await, "email");
     // A server function's argument, URL-encoded and JSON.
     let a = form(&maya, "/sfn/create_campaign", &[("name", "Sum\0mer")]).await;
     assert_eq!((a.status, a.code(), a.field()), (400, "bad_request", Some("name")), "{}", a.body);
-    let a = sfn_json(&maya, "add_note", json!({ "campaign_id": id, "creator_id": cid, "input": { "text": "\u{0}" }, "key": "k" })).await;
+    let a = sfn_json(
+        &maya,
+        "add_note",
+        json!({ "campaign_id": id, "creator_id": cid, "input": { "text": "\u{0}" }, "key": "k" }),
+    )
+    .await;
     assert_eq!((a.status, a.code(), a.field()), (400, "bad_request", Some("input.text")), "{}", a.body);
     // The query and the path.
     refused(&maya.get(&format!("/api/v1/campaigns/{id}/events?after=%00")).await, "after");
@@ -326,7 +402,12 @@ async fn nul_and_overlong_text_are_refused_naming_the_field(kind: DbKind) {
     let history = detail["history"].as_array().unwrap();
     assert!(history.iter().all(|h| h["kind"] != "note" && h["kind"] != "edited"), "{detail}");
     // Ordinary text still passes.
-    assert_eq!(maya.post(&format!("{creators}/{cid}/notes"), json!({ "text": "call back \\u0000 is fine as text" })).await.status, 201);
+    assert_eq!(
+        maya.post(&format!("{creators}/{cid}/notes"), json!({ "text": "call back \\u0000 is fine as text" }))
+            .await
+            .status,
+        201
+    );
 }
 
 async fn the_openapi_document_matches_the_code(kind: DbKind) {

@@ -41,7 +41,10 @@ async fn partner(app: &TestApp) -> (Client, i64) {
 }
 
 async fn post_of(c: &Client, id: i64, creator: &Value, url: &str) -> i64 {
-    c.post(&path(id, "/posts"), json!({ "creator_id": creator["id"], "platform": "instagram", "url": url })).await.ok()["id"].as_i64().unwrap()
+    c.post(&path(id, "/posts"), json!({ "creator_id": creator["id"], "platform": "instagram", "url": url })).await.ok()
+        ["id"]
+        .as_i64()
+        .unwrap()
 }
 
 async fn figures_past_the_limits_are_refused_and_totals_never_wrap(kind: DbKind) {
@@ -63,14 +66,24 @@ async fn figures_past_the_limits_are_refused_and_totals_never_wrap(kind: DbKind)
     for (bad, field) in cases {
         refused(&maya.post(&path(id, "/metrics"), json!({ "rows": [ok_row, bad] })).await, field);
     }
-    assert_eq!(maya.get(&path(id, "/metrics/totals")).await.ok()["totals"]["likes"], 0, "nothing of a refused batch is written");
+    assert_eq!(
+        maya.get(&path(id, "/metrics/totals")).await.ok()["totals"]["likes"],
+        0,
+        "nothing of a refused batch is written"
+    );
 
     // At the limits, on two days of two posts: accepted, and the totals are exact.
     let top = |p: i64, d: i64| json!({ "post_id": p, "day": day(d), "impressions": COUNT_LIMIT, "likes": COUNT_LIMIT, "revenue_cents": CENTS_LIMIT, "fee_cents": CENTS_LIMIT });
-    let r = maya.post(&path(id, "/metrics"), json!({ "rows": [top(pid, 1), top(pid, 2), top(pid2, 1), top(pid2, 2)] })).await.ok();
+    let r = maya
+        .post(&path(id, "/metrics"), json!({ "rows": [top(pid, 1), top(pid, 2), top(pid2, 1), top(pid2, 2)] }))
+        .await
+        .ok();
     assert_eq!(r["inserted"], 4);
     let t = maya.get(&path(id, "/metrics/totals")).await.ok();
-    assert_eq!((t["totals"]["impressions"].as_i64(), t["totals"]["revenue_cents"].as_i64()), (Some(4 * COUNT_LIMIT), Some(4 * CENTS_LIMIT)));
+    assert_eq!(
+        (t["totals"]["impressions"].as_i64(), t["totals"]["revenue_cents"].as_i64()),
+        (Some(4 * COUNT_LIMIT), Some(4 * CENTS_LIMIT))
+    );
     assert_eq!(t["kpis"]["roas"]["value"], 1.0);
 
     // The CSV import: a figure past its limit is a problem of its row and column.
@@ -84,8 +97,12 @@ async fn figures_past_the_limits_are_refused_and_totals_never_wrap(kind: DbKind)
     );
     let preview = maya.post_text(&path(id, "/metric-imports?filename=big.csv"), &file).await;
     assert_eq!(preview.status, 201, "{}", preview.body);
-    let issues: Vec<(i64, &str)> =
-        preview.body["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or(""))).collect();
+    let issues: Vec<(i64, &str)> = preview.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("")))
+        .collect();
     assert_eq!(issues, vec![(2, "impressions"), (3, "revenue"), (4, "impressions")], "{}", preview.body);
     assert_eq!(preview.body["valid"], 0);
 
@@ -98,7 +115,10 @@ async fn figures_past_the_limits_are_refused_and_totals_never_wrap(kind: DbKind)
     }
     let t = maya.get(&path(id, "/metrics/totals")).await;
     assert_eq!(t.status, 200, "{}", t.body);
-    assert_eq!((t.body["totals"]["impressions"].as_i64(), t.body["engagements"].as_i64()), (Some(i64::MAX), Some(i64::MAX)));
+    assert_eq!(
+        (t.body["totals"]["impressions"].as_i64(), t.body["engagements"].as_i64()),
+        (Some(i64::MAX), Some(i64::MAX))
+    );
     let d = maya.get(&path(id, "/dashboard")).await;
     assert_eq!(d.status, 200, "{}", d.body);
     assert_eq!(d.body["totals"]["impressions"].as_i64(), Some(i64::MAX));
@@ -129,7 +149,8 @@ async fn creator_figures_past_the_limits_are_refused_and_never_overflow(kind: Db
     refused(&maya.post(&creators, new(json!({ "avg_likes": i64::MAX, "avg_comments": i64::MAX }))).await, "avg_likes");
     refused(&maya.post(&creators, new(json!({ "avg_reach": i64::MAX }))).await, "avg_reach");
     refused(&maya.post(&creators, new(json!({ "avg_saves": -1 }))).await, "avg_saves");
-    let card = maya.post(&creators, new(json!({ "followers": 10_000_000_000i64, "avg_likes": 10_000_000_000i64 }))).await.ok();
+    let card =
+        maya.post(&creators, new(json!({ "followers": 10_000_000_000i64, "avg_likes": 10_000_000_000i64 }))).await.ok();
     assert_eq!(card["engagements"].as_i64(), Some(10_000_000_000));
     let cid = card["id"].as_i64().unwrap();
 
@@ -142,8 +163,12 @@ async fn creator_figures_past_the_limits_are_refused_and_never_overflow(kind: Db
     // The CSV import: a figure past its limit names its row and column.
     let csv = "name,platform,handle,followers,avg_likes\nOk,tiktok,ok,1000,10\nHuge,tiktok,huge,20000000000,1\nAlso,tiktok,also,1,9000000000000\n";
     let preview = maya.post_text(&path(id, "/imports?filename=pool.csv"), csv).await.ok();
-    let issues: Vec<(i64, &str)> =
-        preview["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or(""))).collect();
+    let issues: Vec<(i64, &str)> = preview["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("")))
+        .collect();
     assert_eq!(issues, vec![(3, "followers"), (4, "avg_likes")], "{preview}");
 
     // A creator stored before the limits with averages whose sum overflows: the board, the creator and the
@@ -171,21 +196,30 @@ async fn every_text_people_write_has_a_limit_naming_its_field(kind: DbKind) {
     let megabyte = "x".repeat(1024 * 1024);
     // Sign-up: the name, the email, the password and the organization.
     let mut c = app.client();
-    let signup = |name: &str, email: &str, password: &str, org: &str| {
-        json!({ "name": name, "email": email, "password": password, "org_name": org, "org_kind": "brand" })
-    };
+    let signup = |name: &str, email: &str, password: &str, org: &str| json!({ "name": name, "email": email, "password": password, "org_name": org, "org_kind": "brand" });
     refused(&c.post("/api/v1/auth/signup", signup(&megabyte, "a@b.example", "correct horse", "Org")).await, "name");
-    refused(&c.post("/api/v1/auth/signup", signup("A", &format!("{}@b.example", "a".repeat(250)), "correct horse", "Org")).await, "email");
+    refused(
+        &c.post("/api/v1/auth/signup", signup("A", &format!("{}@b.example", "a".repeat(250)), "correct horse", "Org"))
+            .await,
+        "email",
+    );
     refused(&c.post("/api/v1/auth/signup", signup("A", "a@b.example", &megabyte, "Org")).await, "password");
-    refused(&c.post("/api/v1/auth/signup", signup("A", "a@b.example", "correct horse", &"o".repeat(201))).await, "org_name");
+    refused(
+        &c.post("/api/v1/auth/signup", signup("A", "a@b.example", "correct horse", &"o".repeat(201))).await,
+        "org_name",
+    );
     refused(&c.post("/api/v1/auth/signin", json!({ "email": "a@b.example", "password": megabyte })).await, "password");
     c.sign_up(&"é".repeat(200), "maya@northwind.example", "Northwind").await; // 200 characters (400 bytes) is fine
     let id = c.create_campaign("Trailhead").await;
 
     // The charter: a 9 MB brief, a long tier name, too many criteria.
     let charter = c.get(&path(id, "/charter")).await.ok();
-    let version = |s: &str| charter["sections"].as_array().unwrap().iter().find(|x| x["section"] == s).unwrap()["version"].clone();
-    let section = |s: &str, body: Value| (path(id, &format!("/charter/sections/{s}")), json!({ "body": body, "version": version(s) }));
+    let version = |s: &str| {
+        charter["sections"].as_array().unwrap().iter().find(|x| x["section"] == s).unwrap()["version"].clone()
+    };
+    let section = |s: &str, body: Value| {
+        (path(id, &format!("/charter/sections/{s}")), json!({ "body": body, "version": version(s) }))
+    };
     // A 9 MB brief is stopped at the door (the backstop for any one string in a request), one just over its
     // section's limit by the charter's own check.
     let (p, b) = section("creative_brief", json!({ "markdown": "b".repeat(9 * 1024 * 1024) }));
@@ -196,7 +230,10 @@ async fn every_text_people_write_has_a_limit_naming_its_field(kind: DbKind) {
     c.put(&p, b).await.ok();
     let (p, b) = section("criteria", json!({ "ugc": vec!["ok"; 101] }));
     refused(&c.put(&p, b).await, "criteria.ugc");
-    let (p, b) = section("pillars", json!({ "pillars": [{ "name": "n".repeat(201), "description": "", "dos": "", "donts": "" }] }));
+    let (p, b) = section(
+        "pillars",
+        json!({ "pillars": [{ "name": "n".repeat(201), "description": "", "dos": "", "donts": "" }] }),
+    );
     refused(&c.put(&p, b).await, "pillars.pillars[0].name");
     refused(&c.post(&path(id, "/charter/comments"), json!({ "section": "audience", "body": megabyte })).await, "body");
 
@@ -207,17 +244,30 @@ async fn every_text_people_write_has_a_limit_naming_its_field(kind: DbKind) {
         v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         v
     };
-    refused(&c.post(&creators, creator(json!({ "audience_notes": "n".repeat(10 * 1024 * 1024) }))).await, "audience_notes");
+    refused(
+        &c.post(&creators, creator(json!({ "audience_notes": "n".repeat(10 * 1024 * 1024) }))).await,
+        "audience_notes",
+    );
     refused(&c.post(&creators, creator(json!({ "name": "n".repeat(201) }))).await, "name");
     let nul = c.post(&creators, creator(json!({ "name": "A\u{0}B" }))).await;
     assert_eq!((nul.status, nul.body["field"].as_str()), (400, Some("name")), "{}", nul.body);
     refused(&c.post(&creators, creator(json!({ "handle": "h".repeat(101) }))).await, "handle");
-    refused(&c.post(&creators, creator(json!({ "contact_email": format!("{}@x.example", "e".repeat(250)) }))).await, "contact_email");
+    refused(
+        &c.post(&creators, creator(json!({ "contact_email": format!("{}@x.example", "e".repeat(250)) }))).await,
+        "contact_email",
+    );
     refused(&c.post(&creators, creator(json!({ "rates": megabyte }))).await, "rates");
     let ava = c.post(&creators, creator(json!({ "audience_notes": "n".repeat(5_000) }))).await.ok();
     let cid = ava["id"].as_i64().unwrap();
     refused(&c.post(&path(id, &format!("/creators/{cid}/notes")), json!({ "text": "t".repeat(5_001) })).await, "text");
-    refused(&c.put(&path(id, &format!("/creators/{cid}/next-action")), json!({ "text": "t".repeat(201), "version": ava["version"] })).await, "text");
+    refused(
+        &c.put(
+            &path(id, &format!("/creators/{cid}/next-action")),
+            json!({ "text": "t".repeat(201), "version": ava["version"] }),
+        )
+        .await,
+        "text",
+    );
     let edit = json!({ "profile": { "name": "Ava", "audience_notes": "n".repeat(5_001) }, "stats": { "platform": "instagram", "handle": "ava" }, "version": ava["version"] });
     refused(&c.put(&path(id, &format!("/creators/{cid}/profile")), edit).await, "audience_notes");
 
@@ -226,38 +276,61 @@ async fn every_text_people_write_has_a_limit_naming_its_field(kind: DbKind) {
     refused(&c.post(&path(id, "/posts"), post).await, "title");
     let long_url = json!({ "creator_id": cid, "platform": "instagram", "url": format!("https://x.example/{}", "u".repeat(2_000)) });
     refused(&c.post(&path(id, "/posts"), long_url).await, "url");
-    let deliverable = |title: &str, expectations: &str| json!({ "creator_id": cid, "title": title, "expectations": expectations });
+    let deliverable =
+        |title: &str, expectations: &str| json!({ "creator_id": cid, "title": title, "expectations": expectations });
     refused(&c.post(&path(id, "/deliverables"), deliverable(&"t".repeat(201), "")).await, "title");
     refused(&c.post(&path(id, "/deliverables"), deliverable("Clip", &megabyte)).await, "expectations");
     let did = c.post(&path(id, "/deliverables"), deliverable("Clip", "A clip")).await.ok()["id"].as_i64().unwrap();
-    refused(&c.post(&path(id, &format!("/deliverables/{did}/comments")), json!({ "body": "c".repeat(5_001) })).await, "body");
+    refused(
+        &c.post(&path(id, &format!("/deliverables/{did}/comments")), json!({ "body": "c".repeat(5_001) })).await,
+        "body",
+    );
     let lane = json!({ "lane": "ugc", "brief": megabyte, "sla_hours": 24, "budget_cents": 0, "default_fee_cents": 0, "version": 0 });
     refused(&c.put(&path(id, "/lanes/ugc"), lane).await, "brief");
     let lane = json!({ "lane": "ugc", "brief": "", "sla_hours": 24, "budget_cents": i64::MAX, "default_fee_cents": 0, "version": 0 });
     refused(&c.put(&path(id, "/lanes/ugc"), lane).await, "budget_cents");
-    refused(&c.post(&path(id, "/deliverables"), json!({ "creator_id": cid, "title": "Paid", "fee_cents": i64::MAX })).await, "fee_cents");
+    refused(
+        &c.post(&path(id, "/deliverables"), json!({ "creator_id": cid, "title": "Paid", "fee_cents": i64::MAX })).await,
+        "fee_cents",
+    );
 
     // CSV cells: a 5 MB cell and a NUL are problems of their row and column, not a 500.
-    let file = format!("name,platform,handle,audience_notes\nOk,tiktok,ok,fine\nBig,tiktok,big,{}\nNul,tiktok,nul,a\0b\n", "n".repeat(5 * 1024 * 1024));
+    let file = format!(
+        "name,platform,handle,audience_notes\nOk,tiktok,ok,fine\nBig,tiktok,big,{}\nNul,tiktok,nul,a\0b\n",
+        "n".repeat(5 * 1024 * 1024)
+    );
     let preview = c.post_text(&path(id, "/imports?filename=cells.csv"), &file).await;
     assert_eq!(preview.status, 201, "{}", preview.body);
-    let issues: Vec<(i64, &str)> =
-        preview.body["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or(""))).collect();
+    let issues: Vec<(i64, &str)> = preview.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("")))
+        .collect();
     assert_eq!(issues, vec![(3, "audience_notes"), (4, "audience_notes")], "{}", preview.body);
     assert_eq!(preview.body["valid"], 1);
     let pid = post_of(&c, id, &ava, "https://instagram.example/p/2").await;
     let file = format!("post_id,day,likes\n{pid},{},{}\n{pid},{},1\0\n", day(1), "1".repeat(2_001), day(2));
     let preview = c.post_text(&path(id, "/metric-imports?filename=cells.csv"), &file).await;
     assert_eq!(preview.status, 201, "{}", preview.body);
-    let issues: Vec<(i64, &str)> =
-        preview.body["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or(""))).collect();
+    let issues: Vec<(i64, &str)> = preview.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("")))
+        .collect();
     assert_eq!(issues, vec![(2, "likes"), (3, "likes")], "{}", preview.body);
 }
 
-
 /// Uploads a whole file in chunks of 4 MB; returns the last state.
 async fn upload(c: &Client, id: i64, deliverable: i64, name: &str, bytes: &[u8]) -> Value {
-    let start = c.post(&path(id, &format!("/deliverables/{deliverable}/uploads")), json!({ "file_name": name, "size": bytes.len(), "client_key": name })).await.ok();
+    let start = c
+        .post(
+            &path(id, &format!("/deliverables/{deliverable}/uploads")),
+            json!({ "file_name": name, "size": bytes.len(), "client_key": name }),
+        )
+        .await
+        .ok();
     let upload = start["id"].as_str().unwrap().to_string();
     let mut offset = 0;
     let mut state = start;
@@ -287,10 +360,16 @@ async fn deliverable_zero_and_other_campaigns_deliverables_are_not_found(kind: D
     let mine = maya.post(&path(id, "/deliverables"), brief(ava_id)).await.ok();
     let did = mine["id"].as_i64().unwrap();
     let up = upload(&ava, id, did, "a.png", &small_png()).await;
-    ava.post(&path(id, &format!("/deliverables/{did}/submissions")), json!({ "caption": "first", "uploads": [up["id"]] })).await.ok();
+    ava.post(
+        &path(id, &format!("/deliverables/{did}/submissions")),
+        json!({ "caption": "first", "uploads": [up["id"]] }),
+    )
+    .await
+    .ok();
     // A deliverable of the other campaign (same partner, so only the campaign differs).
     let bo = maya.add_creator(other, "Bo", "bo").await;
-    let foreign = maya.post(&path(other, "/deliverables"), brief(bo["id"].as_i64().unwrap())).await.ok()["id"].as_i64().unwrap();
+    let foreign =
+        maya.post(&path(other, "/deliverables"), brief(bo["id"].as_i64().unwrap())).await.ok()["id"].as_i64().unwrap();
 
     for d in [0, foreign, -1] {
         let at = |rest: &str| path(id, &format!("/deliverables/{d}{rest}"));
@@ -299,10 +378,21 @@ async fn deliverable_zero_and_other_campaigns_deliverables_are_not_found(kind: D
             ("creator get", ava.get(&at("")).await),
             ("comment", maya.post(&at("/comments"), json!({ "body": "hello" })).await),
             ("creator comment", ava.post(&at("/comments"), json!({ "body": "hello" })).await),
-            ("review", maya.post(&at("/review"), json!({ "round": 1, "decision": "approved", "version": mine["version"] })).await),
+            (
+                "review",
+                maya.post(&at("/review"), json!({ "round": 1, "decision": "approved", "version": mine["version"] }))
+                    .await,
+            ),
             ("payout", maya.put(&at("/payout"), json!({ "payout": "paid", "version": mine["version"] })).await),
-            ("upload", ava.post(&at("/uploads"), json!({ "file_name": "b.png", "size": 10, "client_key": format!("k{d}") })).await),
-            ("submit", ava.post(&at("/submissions"), json!({ "caption": "again", "link": "https://example.com/v" })).await),
+            (
+                "upload",
+                ava.post(&at("/uploads"), json!({ "file_name": "b.png", "size": 10, "client_key": format!("k{d}") }))
+                    .await,
+            ),
+            (
+                "submit",
+                ava.post(&at("/submissions"), json!({ "caption": "again", "link": "https://example.com/v" })).await,
+            ),
         ];
         for (what, r) in cases {
             assert_eq!((r.status, r.code()), (404, "not_found"), "{what} on deliverable {d}: {}", r.body);
@@ -310,7 +400,11 @@ async fn deliverable_zero_and_other_campaigns_deliverables_are_not_found(kind: D
     }
     // The real one is untouched: one round, no comment, still in review.
     let d = maya.get(&path(id, &format!("/deliverables/{did}"))).await.ok();
-    assert_eq!((d["rounds"].as_array().unwrap().len(), d["comments"].as_array().unwrap().len(), d["status"].as_str()), (1, 0, Some("in_review")), "{d}");
+    assert_eq!(
+        (d["rounds"].as_array().unwrap().len(), d["comments"].as_array().unwrap().len(), d["status"].as_str()),
+        (1, 0, Some("in_review")),
+        "{d}"
+    );
 }
 
 /// A PNG of `w`×`h` black RGB pixels, compressed by hand (one literal zero, then copies of 258 zeros): a
@@ -407,7 +501,13 @@ async fn a_hundred_megapixel_png_is_taken_without_a_preview(kind: DbKind) {
     // Three drafts at once, each 300 MB decoded: every upload completes, none gets a preview, nothing fails.
     let mut dids = Vec::new();
     for i in 0..3 {
-        let d = maya.post(&path(id, "/deliverables"), json!({ "creator_id": ava_id, "lane": "ugc", "title": format!("Poster {i}") })).await.ok();
+        let d = maya
+            .post(
+                &path(id, "/deliverables"),
+                json!({ "creator_id": ava_id, "lane": "ugc", "title": format!("Poster {i}") }),
+            )
+            .await
+            .ok();
         dids.push(d["id"].as_i64().unwrap());
     }
     let started = std::time::Instant::now();
@@ -421,13 +521,23 @@ async fn a_hundred_megapixel_png_is_taken_without_a_preview(kind: DbKind) {
     }
     assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
     for (d, s) in dids.iter().zip(&states) {
-        ava.post(&path(id, &format!("/deliverables/{d}/submissions")), json!({ "caption": "poster", "uploads": [s["id"]] })).await.ok();
+        ava.post(
+            &path(id, &format!("/deliverables/{d}/submissions")),
+            json!({ "caption": "poster", "uploads": [s["id"]] }),
+        )
+        .await
+        .ok();
         let got = maya.get(&path(id, &format!("/deliverables/{d}"))).await.ok();
         let file = &got["rounds"][0]["files"][0];
         assert_eq!((file["kind"].as_str(), file["has_thumb"].as_bool()), (Some("png"), Some(false)), "{got}");
     }
     // A normal photo still gets its preview.
-    let d = maya.post(&path(id, "/deliverables"), json!({ "creator_id": ava_id, "lane": "ugc", "title": "Photo" })).await.ok()["id"].as_i64().unwrap();
+    let d = maya
+        .post(&path(id, "/deliverables"), json!({ "creator_id": ava_id, "lane": "ugc", "title": "Photo" }))
+        .await
+        .ok()["id"]
+        .as_i64()
+        .unwrap();
     let s = upload(&ava, id, d, "photo.png", &small_png()).await;
     ava.post(&path(id, &format!("/deliverables/{d}/submissions")), json!({ "uploads": [s["id"]] })).await.ok();
     let got = maya.get(&path(id, &format!("/deliverables/{d}"))).await.ok();

@@ -9,7 +9,11 @@ use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(5);
 
-on_both_databases!(a_move_reaches_every_partner_with_who_did_it, resume_gets_exactly_the_missed_events, outsiders_cannot_subscribe);
+on_both_databases!(
+    a_move_reaches_every_partner_with_who_did_it,
+    resume_gets_exactly_the_missed_events,
+    outsiders_cannot_subscribe
+);
 
 /// Two partners with one campaign and one card. Returns (brand, agency, campaign id, card id).
 async fn two_partners(app: &TestApp) -> (Client, Client, i64, i64) {
@@ -245,7 +249,10 @@ async fn a_dropped_listener_connection_loses_nothing() {
     for stage in ["contacted", "negotiating"] {
         version = brand.move_card(id, card, stage, version).await.ok()["version"].as_i64().unwrap();
     }
-    assert!(ws_events(&mut ws, 1, Duration::from_millis(700)).await.is_empty(), "nothing can arrive while the listener is down");
+    assert!(
+        ws_events(&mut ws, 1, Duration::from_millis(700)).await.is_empty(),
+        "nothing can arrive while the listener is down"
+    );
     sqlx::query(&format!("ALTER DATABASE {db_name} WITH ALLOW_CONNECTIONS true")).execute(&mut admin).await.unwrap();
     // The listener reconnects and catches up from the log: both events arrive, in order, once.
     let got = ws_events(&mut ws, 2, Duration::from_secs(15)).await;
@@ -273,7 +280,10 @@ async fn presence_reaches_subscribers_only() {
     ws_subscribe(&mut editor, id, head).await;
     ws_send(&mut editor, json!({ "op": "presence", "campaign_id": id, "section": "tiers" })).await;
     let seen = ws_next(&mut watcher, WAIT).await.unwrap();
-    assert_eq!((seen["type"].as_str(), seen["name"].as_str(), seen["section"].as_str()), (Some("presence"), Some("Jordan Reyes"), Some("tiers")));
+    assert_eq!(
+        (seen["type"].as_str(), seen["name"].as_str(), seen["section"].as_str()),
+        (Some("presence"), Some("Jordan Reyes"), Some("tiers"))
+    );
     assert_eq!(seen["org_name"], "Brightline");
     // An outsider's socket cannot announce itself on a campaign it could not subscribe to.
     let mut eve = ws_connect(&app, &outsider, None).await.unwrap();

@@ -7,7 +7,10 @@ use std::time::Duration;
 use common::*;
 use serde_json::json;
 
-on_both_databases!(figures_arrive_are_corrected_and_never_half_applied, the_dashboard_cuts_paces_and_escalates_breaches_once);
+on_both_databases!(
+    figures_arrive_are_corrected_and_never_half_applied,
+    the_dashboard_cuts_paces_and_escalates_breaches_once
+);
 
 async fn figures_arrive_are_corrected_and_never_half_applied(kind: DbKind) {
     let app = spawn_app(kind).await;
@@ -25,7 +28,12 @@ async fn figures_arrive_are_corrected_and_never_half_applied(kind: DbKind) {
     let ava = jordan.add_creator(id, "Ava Chen", "ava").await;
     let post = jordan.post(&p("/posts"), json!({ "creator_id": ava["id"], "platform": "instagram", "url": "https://instagram.example/p/1", "lane": "influencer" })).await.ok();
     assert_eq!((post["followers"].as_i64(), post["lane"].as_str()), (Some(12000), Some("influencer")));
-    let dup = jordan.post(&p("/posts"), json!({ "creator_id": ava["id"], "platform": "instagram", "url": "https://instagram.example/p/1" })).await;
+    let dup = jordan
+        .post(
+            &p("/posts"),
+            json!({ "creator_id": ava["id"], "platform": "instagram", "url": "https://instagram.example/p/1" }),
+        )
+        .await;
     assert_eq!(dup.status, 409);
     let pid = post["id"].as_i64().unwrap();
 
@@ -79,7 +87,8 @@ async fn figures_arrive_are_corrected_and_never_half_applied(kind: DbKind) {
         (json!({ "post_id": 999999, "day": day(3), "likes": 5 }), "rows[1].post_id"),
     ];
     for (bad, field) in cases {
-        let r = jordan.post(&p("/metrics"), json!({ "rows": [{ "post_id": pid, "day": day(4), "likes": 1 }, bad] })).await;
+        let r =
+            jordan.post(&p("/metrics"), json!({ "rows": [{ "post_id": pid, "day": day(4), "likes": 1 }, bad] })).await;
         assert_eq!((r.status, r.body["field"].as_str()), (422, Some(field)), "{}", r.body);
     }
     let unknown = jordan.post(&p("/metrics"), json!({ "rows": [{ "post_id": pid, "day": day(3), "likez": 5 }] })).await;
@@ -89,12 +98,28 @@ async fn figures_arrive_are_corrected_and_never_half_applied(kind: DbKind) {
 
     // A post of another campaign is refused as unknown here; strangers see nothing.
     let theirs = olga.add_creator(other, "Zed", "zed").await;
-    let their_post = olga.post(&format!("/api/v1/campaigns/{other}/posts"), json!({ "creator_id": theirs["id"], "platform": "tiktok", "url": "https://tiktok.example/z" })).await.ok();
-    let r = jordan.post(&p("/metrics"), json!({ "rows": [{ "post_id": their_post["id"], "day": day(1), "likes": 1 }] })).await;
+    let their_post = olga
+        .post(
+            &format!("/api/v1/campaigns/{other}/posts"),
+            json!({ "creator_id": theirs["id"], "platform": "tiktok", "url": "https://tiktok.example/z" }),
+        )
+        .await
+        .ok();
+    let r = jordan
+        .post(&p("/metrics"), json!({ "rows": [{ "post_id": their_post["id"], "day": day(1), "likes": 1 }] }))
+        .await;
     assert_eq!(r.body["field"], "rows[0].post_id");
     assert_eq!(olga.get(&p("/metrics/totals")).await.status, 404);
     assert_eq!(olga.post(&p("/metrics"), json!({ "rows": [{ "post_id": pid, "day": day(1) }] })).await.status, 404);
-    assert_eq!(olga.post(&p("/posts"), json!({ "creator_id": ava["id"], "platform": "instagram", "url": "https://x.example/1" })).await.status, 404);
+    assert_eq!(
+        olga.post(
+            &p("/posts"),
+            json!({ "creator_id": ava["id"], "platform": "instagram", "url": "https://x.example/1" })
+        )
+        .await
+        .status,
+        404
+    );
 }
 
 async fn the_dashboard_cuts_paces_and_escalates_breaches_once(kind: DbKind) {
@@ -109,13 +134,20 @@ async fn the_dashboard_cuts_paces_and_escalates_breaches_once(kind: DbKind) {
     let j = jordan.get("/api/v1/me").await.ok();
     put_section(&maya, id, "thresholds", json!({ "thresholds": [
         { "metric": "cpe", "comparison": ">", "value": 0.15, "scope": "lane", "scope_value": "influencer", "escalate_to": j["user_id"] } ] })).await;
-    put_section(&maya, id, "success", json!({ "targets": [
+    put_section(
+        &maya,
+        id,
+        "success",
+        json!({ "targets": [
         { "lane": "influencer", "metric": "posts_published", "comparison": ">=", "value": 2 },
-        { "lane": null, "metric": "engagement_rate_reach", "comparison": ">=", "value": 4 } ] })).await;
+        { "lane": null, "metric": "engagement_rate_reach", "comparison": ">=", "value": 4 } ] }),
+    )
+    .await;
     let ava = jordan.add_creator(id, "Ava Chen", "ava").await;
     let ben = maya.add_creator(id, "Ben Ortiz", "ben").await;
     let post = |c: &serde_json::Value, url: &str, lane: &str| json!({ "creator_id": c["id"], "platform": "tiktok", "url": url, "lane": lane });
-    let a = jordan.post(&p("/posts"), post(&ava, "https://t.example/a", "influencer")).await.ok()["id"].as_i64().unwrap();
+    let a =
+        jordan.post(&p("/posts"), post(&ava, "https://t.example/a", "influencer")).await.ok()["id"].as_i64().unwrap();
     let b = maya.post(&p("/posts"), post(&ben, "https://t.example/b", "ugc")).await.ok()["id"].as_i64().unwrap();
     let mut lena_ws = ws_connect(&app, &maya, None).await.unwrap();
     ws_subscribe(&mut lena_ws, id, 0).await;
@@ -128,7 +160,8 @@ async fn the_dashboard_cuts_paces_and_escalates_breaches_once(kind: DbKind) {
         { "post_id": b, "day": day, "impressions": 30000, "reach": 10000, "likes": 800, "saves": 200, "clicks": 50, "conversions": 1, "fee_cents": 5000 } ] });
     jordan.post(&p("/metrics"), rows).await.ok();
     let events = ws_events(&mut lena_ws, 2, Duration::from_secs(5)).await;
-    let raised = events.iter().find(|e| e["kind"] == "escalation_raised").expect("the breach reaches every partner live");
+    let raised =
+        events.iter().find(|e| e["kind"] == "escalation_raised").expect("the breach reaches every partner live");
     let e = &raised["data"]["escalation"];
     assert_eq!((e["kind"].as_str(), e["assignee"].as_str()), (Some("threshold"), Some("Jordan Reyes")));
     assert!(e["title"].as_str().unwrap().contains("0.30"), "{e}");
@@ -148,12 +181,17 @@ async fn the_dashboard_cuts_paces_and_escalates_breaches_once(kind: DbKind) {
     let d = maya.get(&p("/dashboard")).await.ok();
     assert_eq!(d, jordan.get(&p("/dashboard")).await.ok(), "one shared view, no private dashboards");
     assert_eq!(d["totals"]["likes"], 1750);
-    let sum: i64 = sqlx::query_scalar("SELECT CAST(SUM(likes) AS BIGINT) FROM daily_metrics WHERE campaign_id = $1").bind(id).fetch_one(&db.pool).await.unwrap();
+    let sum: i64 = sqlx::query_scalar("SELECT CAST(SUM(likes) AS BIGINT) FROM daily_metrics WHERE campaign_id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(sum, 1750);
     let lane = |k: &str| d["by_lane"].as_array().unwrap().iter().find(|c| c["key"] == k).unwrap().clone();
     assert_eq!(lane("influencer")["totals"]["fee_cents"], 30000);
     assert_eq!(lane("ugc")["totals"]["saves"], 200);
-    let partners: Vec<&str> = d["by_partner"].as_array().unwrap().iter().map(|c| c["label"].as_str().unwrap()).collect();
+    let partners: Vec<&str> =
+        d["by_partner"].as_array().unwrap().iter().map(|c| c["label"].as_str().unwrap()).collect();
     assert_eq!(partners.len(), 2, "{partners:?}");
     // Tiers as on the board (engagement first): profiles with 12,000 followers and no engagement figures sit in no tier.
     assert_eq!((d["by_tier"][0]["label"].as_str(), d["by_tier"][0]["posts"].as_i64()), (Some("no tier"), Some(2)));
@@ -176,7 +214,12 @@ async fn the_dashboard_cuts_paces_and_escalates_breaches_once(kind: DbKind) {
     assert_eq!(text.lines().count(), 3, "{text}");
     assert!(text.starts_with("day,post_id,url,creator,lane,platform,impressions"));
     // The dashboard page renders on the server with its charts.
-    let page = reqwest::Client::new().get(format!("{}/campaigns/{id}/performance", app.base)).header("cookie", maya.cookie.clone().unwrap()).send().await.unwrap();
+    let page = reqwest::Client::new()
+        .get(format!("{}/campaigns/{id}/performance", app.base))
+        .header("cookie", maya.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("data-testid=\"daily-chart\"") && html.contains("data-testid=\"funnel\""));

@@ -40,7 +40,10 @@ async fn posts(c: &Client, id: i64, n: usize) -> Vec<(i64, String)> {
     for i in 0..n {
         let url = format!("https://instagram.example/p/{i}");
         let p = c
-            .post(&format!("/api/v1/campaigns/{id}/posts"), json!({ "creator_id": creator["id"], "platform": "instagram", "url": url, "lane": "influencer" }))
+            .post(
+                &format!("/api/v1/campaigns/{id}/posts"),
+                json!({ "creator_id": creator["id"], "platform": "instagram", "url": url, "lane": "influencer" }),
+            )
             .await
             .ok();
         out.push((p["id"].as_i64().unwrap(), url));
@@ -73,9 +76,18 @@ async fn a_file_previews_then_imports_only_its_valid_rows(kind: DbKind) {
     let preview = jordan.post_text(&path(id, "/metric-imports?filename=june.csv"), &file).await;
     assert_eq!(preview.status, 201, "{}", preview.body);
     let preview = preview.body;
-    assert_eq!((preview["rows"].as_i64(), preview["valid"].as_i64(), preview["invalid"].as_i64()), (Some(6), Some(3), Some(3)), "{preview}");
+    assert_eq!(
+        (preview["rows"].as_i64(), preview["valid"].as_i64(), preview["invalid"].as_i64()),
+        (Some(6), Some(3), Some(3)),
+        "{preview}"
+    );
     assert_eq!(preview["ignored_columns"], json!(["Likez"]));
-    let issues: Vec<(i64, &str)> = preview["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or(""))).collect();
+    let issues: Vec<(i64, &str)> = preview["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("")))
+        .collect();
     assert_eq!(issues, vec![(5, "day"), (6, "post_id"), (7, "likes"), (7, "day")], "{preview}");
     let import = preview["id"].as_i64().unwrap();
     let apply = |mode: &'static str| {
@@ -87,20 +99,32 @@ async fn a_file_previews_then_imports_only_its_valid_rows(kind: DbKind) {
     let refused = apply("all").await;
     assert_eq!((refused.status, refused.body["field"].as_str()), (422, Some("mode")), "{}", refused.body);
     assert!(refused.body["message"].as_str().unwrap().contains("row 5, column day"), "{}", refused.body);
-    let written: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM daily_metrics").fetch_one(&app.running.state.db.pool).await.unwrap();
+    let written: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM daily_metrics").fetch_one(&app.running.state.db.pool).await.unwrap();
     assert_eq!(written, 0);
     assert_eq!(maya.get(&path(id, "/dashboard")).await.ok()["totals"]["likes"], 0);
 
     // Only the valid rows: the dashboard shows exactly them.
     let done = apply("valid_only").await.ok();
-    assert_eq!(done, json!({ "id": import, "imported": 3, "skipped": 3, "inserted": 3, "corrected": 0, "unchanged": 0 }));
+    assert_eq!(
+        done,
+        json!({ "id": import, "imported": 3, "skipped": 3, "inserted": 3, "corrected": 0, "unchanged": 0 })
+    );
     let d = maya.get(&path(id, "/dashboard")).await.ok();
     let t = &d["totals"];
-    assert_eq!((t["impressions"].as_i64(), t["likes"].as_i64(), t["comments"].as_i64()), (Some(18_000), Some(1_900), Some(15)), "{t}");
+    assert_eq!(
+        (t["impressions"].as_i64(), t["likes"].as_i64(), t["comments"].as_i64()),
+        (Some(18_000), Some(1_900), Some(15)),
+        "{t}"
+    );
     assert_eq!((t["revenue_cents"].as_i64(), t["fee_cents"].as_i64()), (Some(1_355), Some(8_000)), "{t}");
     let post_b = d["posts"].as_array().unwrap().iter().find(|p| p["id"] == b).unwrap().clone();
     assert_eq!(post_b["url"], b_url);
-    let source: String = sqlx::query_scalar("SELECT source FROM daily_metrics WHERE post_id = $1").bind(b).fetch_one(&app.running.state.db.pool).await.unwrap();
+    let source: String = sqlx::query_scalar("SELECT source FROM daily_metrics WHERE post_id = $1")
+        .bind(b)
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap();
     assert_eq!(source, "csv:june.csv");
 
     // Applying again (in any mode) answers the first result and writes nothing more.
@@ -113,24 +137,37 @@ async fn a_file_previews_then_imports_only_its_valid_rows(kind: DbKind) {
     // A corrected re-import of one row: recorded as a correction, the totals follow.
     let fix = format!("post_id,day,impressions,likes,comments,revenue,fee_cents\n{a},{},1000,200,5,1.05,0\n", day(1));
     let p2 = jordan.post_text(&path(id, "/metric-imports?filename=fix.csv"), &fix).await.ok();
-    let r2 = jordan.post(&path(id, &format!("/metric-imports/{}/apply", p2["id"])), json!({ "mode": "all" })).await.ok();
+    let r2 =
+        jordan.post(&path(id, &format!("/metric-imports/{}/apply", p2["id"])), json!({ "mode": "all" })).await.ok();
     assert_eq!((r2["corrected"].as_i64(), r2["imported"].as_i64()), (Some(1), Some(1)));
     assert_eq!(maya.get(&path(id, "/dashboard")).await.ok()["totals"]["likes"], 2_000);
 
     // "Import nothing": discarded, then refused.
     let p3 = jordan.post_text(&path(id, "/metric-imports"), &fix).await.ok();
     let p3id = p3["id"].as_i64().unwrap();
-    assert_eq!(jordan.send(reqwest::Method::DELETE, &path(id, &format!("/metric-imports/{p3id}")), None, &[]).await.status, 204);
+    assert_eq!(
+        jordan.send(reqwest::Method::DELETE, &path(id, &format!("/metric-imports/{p3id}")), None, &[]).await.status,
+        204
+    );
     let r = jordan.post(&path(id, &format!("/metric-imports/{p3id}/apply")), json!({ "mode": "all" })).await;
     assert_eq!(r.status, 422);
     // Someone else's upload is theirs to apply.
     let p4 = jordan.post_text(&path(id, "/metric-imports"), &fix).await.ok();
-    assert_eq!(maya.post(&path(id, &format!("/metric-imports/{}/apply", p4["id"])), json!({ "mode": "all" })).await.status, 403);
+    assert_eq!(
+        maya.post(&path(id, &format!("/metric-imports/{}/apply", p4["id"])), json!({ "mode": "all" })).await.status,
+        403
+    );
 
     // Strangers see nothing.
     assert_eq!(olga.post_text(&path(id, "/metric-imports"), &fix).await.status, 404);
-    assert_eq!(olga.post(&path(id, &format!("/metric-imports/{}/apply", p4["id"])), json!({ "mode": "all" })).await.status, 404);
-    assert_eq!(olga.send(reqwest::Method::DELETE, &path(id, &format!("/metric-imports/{}", p4["id"])), None, &[]).await.status, 404);
+    assert_eq!(
+        olga.post(&path(id, &format!("/metric-imports/{}/apply", p4["id"])), json!({ "mode": "all" })).await.status,
+        404
+    );
+    assert_eq!(
+        olga.send(reqwest::Method::DELETE, &path(id, &format!("/metric-imports/{}", p4["id"])), None, &[]).await.status,
+        404
+    );
 
     // The template downloads; a file-level problem is row 1.
     let tpl = reqwest::get(format!("{}/api/v1/metric-imports/template.csv", app.base)).await.unwrap();
@@ -162,7 +199,20 @@ fn big_file(posts: &[(i64, String)], n: usize) -> String {
             }
             let date = today - chrono::Duration::days(1 + d as i64);
             let k = (pi * 7 + d) % 97;
-            file.push_str(&format!("{post},{date},{},{},{},{},{},{},{},{},{}.{:02},{}\n", 1000 + k * 10, 800 + k, 50 + k, k, k % 5, k % 7, k % 11, k % 3, k, k, k % 2));
+            file.push_str(&format!(
+                "{post},{date},{},{},{},{},{},{},{},{},{}.{:02},{}\n",
+                1000 + k * 10,
+                800 + k,
+                50 + k,
+                k,
+                k % 5,
+                k % 7,
+                k % 11,
+                k % 3,
+                k,
+                k,
+                k % 2
+            ));
             written += 1;
         }
     }
@@ -178,7 +228,12 @@ async fn partners_see_the_progress_of_a_large_file(kind: DbKind) {
     ws_subscribe(&mut ws, id, 0).await;
     while ws_next(&mut ws, Duration::from_millis(300)).await.is_some() {}
     let preview = jordan.post_text(&path(id, "/metric-imports?filename=big.csv"), &file).await.ok();
-    assert_eq!((preview["rows"].as_i64(), preview["valid"].as_i64()), (Some(10_000), Some(10_000)), "{}", preview["errors"]);
+    assert_eq!(
+        (preview["rows"].as_i64(), preview["valid"].as_i64()),
+        (Some(10_000), Some(10_000)),
+        "{}",
+        preview["errors"]
+    );
     let import = preview["id"].as_i64().unwrap();
     let started = Instant::now();
     let done = jordan.post(&path(id, &format!("/metric-imports/{import}/apply")), json!({ "mode": "all" })).await.ok();
@@ -203,7 +258,11 @@ async fn partners_see_the_progress_of_a_large_file(kind: DbKind) {
     assert_eq!(progress.last(), Some(&(10_000, 10_000)));
     assert_eq!(events, 2, "one event per chunk of 5,000 rows");
     let d = maya.get(&path(id, "/dashboard")).await.ok();
-    let sum: i64 = sqlx::query_scalar("SELECT CAST(SUM(likes) AS BIGINT) FROM daily_metrics WHERE campaign_id = $1").bind(id).fetch_one(&app.running.state.db.pool).await.unwrap();
+    let sum: i64 = sqlx::query_scalar("SELECT CAST(SUM(likes) AS BIGINT) FROM daily_metrics WHERE campaign_id = $1")
+        .bind(id)
+        .fetch_one(&app.running.state.db.pool)
+        .await
+        .unwrap();
     assert_eq!(d["totals"]["likes"].as_i64(), Some(sum), "the rollups agree with the rows");
 }
 
@@ -223,7 +282,9 @@ async fn hundred_thousand_rows(kind: DbKind) {
     let started = Instant::now();
     let apply = tokio::spawn({
         let jordan = jordan.clone();
-        async move { jordan.post(&path(id, &format!("/metric-imports/{import}/apply")), json!({ "mode": "all" })).await.ok() }
+        async move {
+            jordan.post(&path(id, &format!("/metric-imports/{import}/apply")), json!({ "mode": "all" })).await.ok()
+        }
     });
     // Live updates meanwhile: each waits at most for the chunk being written.
     let mut slowest = Duration::ZERO;
@@ -240,7 +301,12 @@ async fn hundred_thousand_rows(kind: DbKind) {
     eprintln!("{kind:?}: 100,000 rows applied in {took:?}; {n} live updates meanwhile, the slowest took {slowest:?}");
     assert_eq!(done["imported"].as_i64(), Some(100_000));
     let d = maya.get(&path(id, "/dashboard")).await.ok();
-    let sum: i64 = sqlx::query_scalar("SELECT CAST(SUM(impressions) AS BIGINT) FROM daily_metrics WHERE campaign_id = $1").bind(id).fetch_one(&app.running.state.db.pool).await.unwrap();
+    let sum: i64 =
+        sqlx::query_scalar("SELECT CAST(SUM(impressions) AS BIGINT) FROM daily_metrics WHERE campaign_id = $1")
+            .bind(id)
+            .fetch_one(&app.running.state.db.pool)
+            .await
+            .unwrap();
     assert_eq!(d["totals"]["impressions"].as_i64(), Some(sum));
     let _: Value = d;
 }

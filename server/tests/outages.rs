@@ -50,7 +50,10 @@ async fn raw(client: &Client, method: reqwest::Method, path: &str, body: Option<
         req = req.header("content-type", content_type).body(body);
     }
     let started = Instant::now();
-    let resp = tokio::time::timeout(Duration::from_secs(60), req.send()).await.expect("an answer within a minute").expect("request");
+    let resp = tokio::time::timeout(Duration::from_secs(60), req.send())
+        .await
+        .expect("an answer within a minute")
+        .expect("request");
     let status = resp.status().as_u16();
     let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
     let body = resp.text().await.unwrap_or_default();
@@ -63,15 +66,31 @@ async fn all_answer_unavailable(app: &TestApp, brand: &Client, id: i64, card: i6
     let mut slowest = Duration::ZERO;
     let move_body = json!({ "stage": "contacted", "version": 1 }).to_string();
     let answers = [
-        ("a write", raw(brand, reqwest::Method::POST, &format!("/api/v1/campaigns/{id}/creators/{card}/move"), Some(("application/json", move_body))).await),
+        (
+            "a write",
+            raw(
+                brand,
+                reqwest::Method::POST,
+                &format!("/api/v1/campaigns/{id}/creators/{card}/move"),
+                Some(("application/json", move_body)),
+            )
+            .await,
+        ),
         ("a read", raw(brand, reqwest::Method::GET, &format!("/api/v1/campaigns/{id}/board"), None).await),
         ("a page", raw(brand, reqwest::Method::GET, &format!("/campaigns/{id}"), None).await),
-        ("a server function", raw(brand, reqwest::Method::POST, "/sfn/me", Some(("application/x-www-form-urlencoded", String::new()))).await),
+        (
+            "a server function",
+            raw(brand, reqwest::Method::POST, "/sfn/me", Some(("application/x-www-form-urlencoded", String::new())))
+                .await,
+        ),
     ];
     for (what, answer) in &answers {
         eprintln!("{what}: {} after {:?}", answer.status, answer.took);
         assert_eq!(answer.status, 503, "{what}: {}", answer.body);
-        assert!(answer.retry_after.as_deref().is_some_and(|s| s.parse::<u32>().is_ok_and(|n| n > 0)), "{what}: Retry-After");
+        assert!(
+            answer.retry_after.as_deref().is_some_and(|s| s.parse::<u32>().is_ok_and(|n| n > 0)),
+            "{what}: Retry-After"
+        );
         assert!(answer.took < within, "{what} took {:?}", answer.took);
         slowest = slowest.max(answer.took);
     }
@@ -113,11 +132,13 @@ async fn a_database_that_refuses_connections_is_answered_with_503_at_once() {
 
     let mut admin = sqlx::PgConnection::connect(&pg_admin_url()).await.unwrap();
     sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).execute(&mut admin).await.unwrap();
-    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()")
-        .bind(&name)
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(&name)
+    .execute(&mut admin)
+    .await
+    .unwrap();
 
     let slowest = all_answer_unavailable(&app, &brand, id, card, Duration::from_secs(3)).await;
     eprintln!("refused connections: slowest time to 503 {slowest:?}");
@@ -244,7 +265,10 @@ async fn a_client_that_stops_reading_is_dropped(kind: DbKind) {
     let mut version = 1;
     let mut moves = 0;
     while hub.sockets() > 1 {
-        assert!(started.elapsed() < Duration::from_secs(30), "the stalled client is still connected after {moves} events");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the stalled client is still connected after {moves} events"
+        );
         let stage = if moves % 2 == 0 { "contacted" } else { "prospect" };
         version = brand.move_card(id, card, stage, version).await.ok()["version"].as_i64().unwrap();
         moves += 1;
@@ -257,7 +281,8 @@ async fn a_client_that_stops_reading_is_dropped(kind: DbKind) {
         moves += 1;
     }
     last_tx.send_replace(head + moves);
-    let (got, _reader) = tokio::time::timeout(Duration::from_secs(20), reading).await.expect("the reader finishes").unwrap();
+    let (got, _reader) =
+        tokio::time::timeout(Duration::from_secs(20), reading).await.expect("the reader finishes").unwrap();
     assert_eq!(got, ((head + 1)..=(head + moves)).collect::<Vec<_>>());
     assert_eq!(hub.sockets(), 1, "the reading client stays connected");
 
@@ -299,7 +324,8 @@ async fn a_client_whose_connection_is_full_is_let_go(kind: DbKind) {
     let stream = socket.connect(app.running.addr).await.unwrap();
     let mut req = app.ws_url().into_client_request().unwrap();
     req.headers_mut().insert("cookie", brand.cookie.as_ref().unwrap().parse().unwrap());
-    let (mut stalled, _) = tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(stream)).await.unwrap();
+    let (mut stalled, _) =
+        tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(stream)).await.unwrap();
     ws_subscribe(&mut stalled, id, head).await;
     assert_eq!(hub.sockets(), 1);
 
@@ -307,7 +333,10 @@ async fn a_client_whose_connection_is_full_is_let_go(kind: DbKind) {
     let mut version = 1;
     let mut moves = 0;
     while hub.sockets() > 0 {
-        assert!(started.elapsed() < Duration::from_secs(30), "the stalled client is still connected after {moves} events");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the stalled client is still connected after {moves} events"
+        );
         let stage = if moves % 2 == 0 { "contacted" } else { "prospect" };
         version = brand.move_card(id, card, stage, version).await.ok()["version"].as_i64().unwrap();
         moves += 1;

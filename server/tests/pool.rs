@@ -70,33 +70,53 @@ async fn creators_carry_figures_and_are_never_two_records(kind: DbKind) {
     assert_eq!(board["people"].as_array().unwrap().len(), 2);
 
     // The same platform + handle, however written, is refused with the record that holds it.
-    let dup = jordan.post(&path(campaign, "/creators"), json!({ "name": "Someone", "platform": "instagram", "handle": "ava.outdoors" })).await;
+    let dup = jordan
+        .post(
+            &path(campaign, "/creators"),
+            json!({ "name": "Someone", "platform": "instagram", "handle": "ava.outdoors" }),
+        )
+        .await;
     assert_eq!((dup.status, dup.code(), dup.body["field"].as_str()), (409, "conflict", Some("handle")));
     assert_eq!(dup.body["current"]["id"], id);
     assert!(dup.body["message"].as_str().unwrap().contains("already in this pool as Ava Chen"));
 
     // The same name on another platform is a possible duplicate: refused unless allowed.
-    let similar = jordan.post(&path(campaign, "/creators"), json!({ "name": "ava chen", "platform": "tiktok", "handle": "avatok" })).await;
+    let similar = jordan
+        .post(&path(campaign, "/creators"), json!({ "name": "ava chen", "platform": "tiktok", "handle": "avatok" }))
+        .await;
     assert_eq!((similar.status, similar.body["field"].as_str()), (409, Some("name")));
     assert_eq!(similar.body["current"]["id"], id);
     let by_email = jordan
-        .post(&path(campaign, "/creators"), json!({ "name": "A. C.", "platform": "tiktok", "handle": "avatok", "contact_email": "ava@example.com" }))
+        .post(
+            &path(campaign, "/creators"),
+            json!({ "name": "A. C.", "platform": "tiktok", "handle": "avatok", "contact_email": "ava@example.com" }),
+        )
         .await;
     assert_eq!((by_email.status, by_email.body["field"].as_str()), (409, Some("contact_email")));
     // Merging it in as a handle instead: one record, two platforms.
     let merged = jordan
-        .post(&path(campaign, &format!("/creators/{id}/handles")), json!({ "platform": "tiktok", "handle": "avatok", "followers": 90000 }))
+        .post(
+            &path(campaign, &format!("/creators/{id}/handles")),
+            json!({ "platform": "tiktok", "handle": "avatok", "followers": 90000 }),
+        )
         .await
         .ok();
     assert_eq!(merged["handles"], 2);
-    let taken = maya.post(&path(campaign, &format!("/creators/{id}/handles")), json!({ "platform": "tiktok", "handle": "AVATOK" })).await;
+    let taken = maya
+        .post(&path(campaign, &format!("/creators/{id}/handles")), json!({ "platform": "tiktok", "handle": "AVATOK" }))
+        .await;
     assert_eq!((taken.status, taken.body["field"].as_str()), (409, Some("handle")));
     // And a creator with the same handle on the other platform is now a duplicate too.
-    let dup2 = maya.post(&path(campaign, "/creators"), json!({ "name": "Other", "platform": "tiktok", "handle": "avatok" })).await;
+    let dup2 = maya
+        .post(&path(campaign, "/creators"), json!({ "name": "Other", "platform": "tiktok", "handle": "avatok" }))
+        .await;
     assert_eq!(dup2.status, 409);
     // A genuinely different person with the same name can still be added, on purpose.
     let other = maya
-        .post(&path(campaign, "/creators"), json!({ "name": "Ava Chen", "platform": "youtube", "handle": "avachen.films", "allow_similar": true }))
+        .post(
+            &path(campaign, "/creators"),
+            json!({ "name": "Ava Chen", "platform": "youtube", "handle": "avachen.films", "allow_similar": true }),
+        )
         .await;
     assert_eq!(other.status, 201);
 
@@ -128,7 +148,10 @@ async fn owner_changes_are_recorded_and_checked(kind: DbKind) {
 
     // To another partner and a person there.
     let handed = maya
-        .put(&path(campaign, &format!("/creators/{id}/owner")), json!({ "org_id": brightline, "user_id": jordan_id, "version": v }))
+        .put(
+            &path(campaign, &format!("/creators/{id}/owner")),
+            json!({ "org_id": brightline, "user_id": jordan_id, "version": v }),
+        )
         .await
         .ok();
     assert_eq!(handed["owner"]["name"], "Brightline");
@@ -136,33 +159,53 @@ async fn owner_changes_are_recorded_and_checked(kind: DbKind) {
     assert_eq!(handed["version"], v + 1);
     // Recorded in the history and the event log.
     let detail = jordan.get(&path(campaign, &format!("/creators/{id}/detail"))).await.ok();
-    let owner_entry = detail["history"].as_array().unwrap().iter().find(|h| h["kind"] == "owner").expect("owner change recorded").clone();
+    let owner_entry = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["kind"] == "owner")
+        .expect("owner change recorded")
+        .clone();
     assert_eq!(owner_entry["text"], "Owner changed from Northwind · Maya Lind to Brightline · Jordan Reyes");
     assert_eq!(owner_entry["actor_name"], "Maya Lind");
     assert_eq!(owner_entry["actor_org"], "Northwind");
     let events = maya.get(&path(campaign, "/events")).await.ok();
     let last = events["events"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["kind"], "card_updated");
-    assert!(last["data"]["what"].as_str().unwrap().contains("handed Ava Chen from Northwind · Maya Lind to Brightline · Jordan Reyes"));
+    assert!(last["data"]["what"]
+        .as_str()
+        .unwrap()
+        .contains("handed Ava Chen from Northwind · Maya Lind to Brightline · Jordan Reyes"));
 
     // A stale version is a conflict, not an overwrite.
-    let stale = maya.put(&path(campaign, &format!("/creators/{id}/owner")), json!({ "org_id": brightline, "version": v })).await;
+    let stale = maya
+        .put(&path(campaign, &format!("/creators/{id}/owner")), json!({ "org_id": brightline, "version": v }))
+        .await;
     assert_eq!((stale.status, stale.code()), (409, "conflict"));
     assert_eq!(stale.body["current"]["owner_person"], "Jordan Reyes");
     // Only partners own relationships, and only their own people.
     let outsider_org = olga_me["org"]["id"].as_i64().unwrap();
-    let r = maya.put(&path(campaign, &format!("/creators/{id}/owner")), json!({ "org_id": outsider_org, "version": v + 1 })).await;
+    let r = maya
+        .put(&path(campaign, &format!("/creators/{id}/owner")), json!({ "org_id": outsider_org, "version": v + 1 }))
+        .await;
     assert_eq!((r.status, r.body["field"].as_str()), (422, Some("owner_org_id")));
     let maya_id = maya.get("/api/v1/me").await.ok()["user_id"].as_i64().unwrap();
     let r = maya
-        .put(&path(campaign, &format!("/creators/{id}/owner")), json!({ "org_id": brightline, "user_id": maya_id, "version": v + 1 }))
+        .put(
+            &path(campaign, &format!("/creators/{id}/owner")),
+            json!({ "org_id": brightline, "user_id": maya_id, "version": v + 1 }),
+        )
         .await;
     assert_eq!((r.status, r.body["field"].as_str()), (422, Some("owner_user_id")));
     // A retry with the same key applies once.
     let key = [("idempotency-key", "owner-1")];
     let body = json!({ "org_id": brightline, "user_id": null, "version": v + 1 });
-    let first = maya.send(reqwest::Method::PUT, &path(campaign, &format!("/creators/{id}/owner")), Some(body.clone()), &key).await.ok();
-    let again = maya.send(reqwest::Method::PUT, &path(campaign, &format!("/creators/{id}/owner")), Some(body), &key).await.ok();
+    let first = maya
+        .send(reqwest::Method::PUT, &path(campaign, &format!("/creators/{id}/owner")), Some(body.clone()), &key)
+        .await
+        .ok();
+    let again =
+        maya.send(reqwest::Method::PUT, &path(campaign, &format!("/creators/{id}/owner")), Some(body), &key).await.ok();
     assert_eq!(first, again);
     assert_eq!(first["version"], v + 2);
 }
@@ -173,16 +216,25 @@ async fn next_actions_notes_and_history(kind: DbKind) {
     let card = maya.add_creator(campaign, "Ava Chen", "ava").await;
     let id = card["id"].as_i64().unwrap();
     let set = jordan
-        .put(&path(campaign, &format!("/creators/{id}/next-action")), json!({ "text": "Send the contract", "due": "2020-01-31", "version": 1 }))
+        .put(
+            &path(campaign, &format!("/creators/{id}/next-action")),
+            json!({ "text": "Send the contract", "due": "2020-01-31", "version": 1 }),
+        )
         .await
         .ok();
     assert_eq!(set["next_action"], "Send the contract");
     assert_eq!(set["next_action_due"], "2020-01-31");
-    let r = jordan.put(&path(campaign, &format!("/creators/{id}/next-action")), json!({ "text": " ", "due": "2020-01-31", "version": 2 })).await;
+    let r = jordan
+        .put(
+            &path(campaign, &format!("/creators/{id}/next-action")),
+            json!({ "text": " ", "due": "2020-01-31", "version": 2 }),
+        )
+        .await;
     assert_eq!((r.status, r.body["field"].as_str()), (422, Some("text")));
     let r = jordan.post(&path(campaign, &format!("/creators/{id}/notes")), json!({ "text": "  " })).await;
     assert_eq!((r.status, r.body["field"].as_str()), (422, Some("text")));
-    let note = jordan.post(&path(campaign, &format!("/creators/{id}/notes")), json!({ "text": "Prefers email" })).await.ok();
+    let note =
+        jordan.post(&path(campaign, &format!("/creators/{id}/notes")), json!({ "text": "Prefers email" })).await.ok();
     assert_eq!(note["kind"], "note");
     maya.move_card(campaign, id, "contacted", 2).await.ok();
     let detail = maya.get(&path(campaign, &format!("/creators/{id}/detail"))).await.ok();
@@ -200,7 +252,10 @@ async fn next_actions_notes_and_history(kind: DbKind) {
     let edit = json!({ "profile": { "name": "Ava Chen", "country": "DE", "rates": "$900" },
                        "stats": { "platform": "instagram", "handle": "ava", "followers": 15000, "avg_likes": 600 }, "version": 3 });
     let edited = maya.put(&path(campaign, &format!("/creators/{id}/profile")), edit.clone()).await.ok();
-    assert_eq!((edited["followers"].as_i64(), edited["engagements"].as_i64(), edited["country"].as_str()), (Some(15000), Some(600), Some("DE")));
+    assert_eq!(
+        (edited["followers"].as_i64(), edited["engagements"].as_i64(), edited["country"].as_str()),
+        (Some(15000), Some(600), Some("DE"))
+    );
     let stale = jordan.put(&path(campaign, &format!("/creators/{id}/profile")), edit).await;
     assert_eq!(stale.status, 409);
 }
@@ -210,11 +265,17 @@ async fn duplicates_merge_into_one_record(kind: DbKind) {
     let (maya, jordan, _, campaign) = setup(&app).await;
     let a = maya.add_creator(campaign, "Ava Chen", "ava").await;
     let b = jordan
-        .post(&path(campaign, "/creators"), json!({ "name": "Ava C.", "platform": "tiktok", "handle": "ava_tt", "followers": 5000 }))
+        .post(
+            &path(campaign, "/creators"),
+            json!({ "name": "Ava C.", "platform": "tiktok", "handle": "ava_tt", "followers": 5000 }),
+        )
         .await
         .ok();
     let (a_id, b_id) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
-    jordan.post(&path(campaign, &format!("/creators/{b_id}/notes")), json!({ "text": "Met at the trade fair" })).await.ok();
+    jordan
+        .post(&path(campaign, &format!("/creators/{b_id}/notes")), json!({ "text": "Met at the trade fair" }))
+        .await
+        .ok();
     let r = maya.post(&path(campaign, &format!("/creators/{a_id}/merge")), json!({ "from_id": a_id })).await;
     assert_eq!((r.status, r.body["field"].as_str()), (422, Some("from_id")));
     let merged = maya.post(&path(campaign, &format!("/creators/{a_id}/merge")), json!({ "from_id": b_id })).await.ok();
@@ -222,14 +283,17 @@ async fn duplicates_merge_into_one_record(kind: DbKind) {
     assert_eq!(merged["owner"]["name"], "Northwind", "the record merged into keeps its owner");
     assert_eq!(maya.get(&path(campaign, &format!("/creators/{b_id}/detail"))).await.status, 404);
     let detail = maya.get(&path(campaign, &format!("/creators/{a_id}/detail"))).await.ok();
-    let platforms: Vec<&str> = detail["handles"].as_array().unwrap().iter().map(|h| h["platform"].as_str().unwrap()).collect();
+    let platforms: Vec<&str> =
+        detail["handles"].as_array().unwrap().iter().map(|h| h["platform"].as_str().unwrap()).collect();
     assert_eq!(platforms, vec!["instagram", "tiktok"]);
     let texts: Vec<&str> = detail["history"].as_array().unwrap().iter().map(|h| h["text"].as_str().unwrap()).collect();
     assert!(texts.contains(&"Met at the trade fair"), "{texts:?}");
     assert!(texts[0].starts_with("Merged Ava C. (@ava_tt on tiktok)"), "{texts:?}");
     assert_eq!(card_count(&maya, campaign).await, 1);
     // The freed handle still belongs to the merged record.
-    let dup = jordan.post(&path(campaign, "/creators"), json!({ "name": "Z", "platform": "tiktok", "handle": "ava_tt" })).await;
+    let dup = jordan
+        .post(&path(campaign, "/creators"), json!({ "name": "Z", "platform": "tiktok", "handle": "ava_tt" }))
+        .await;
     assert_eq!((dup.status, dup.body["current"]["id"].as_i64()), (409, Some(a_id)));
     let events = maya.get(&path(campaign, "/events")).await.ok();
     assert_eq!(events["events"].as_array().unwrap().last().unwrap()["kind"], "creators_merged");
@@ -255,8 +319,12 @@ async fn csv_import_previews_then_applies_all_valid_or_nothing(kind: DbKind) {
     assert_eq!(preview["filename"], "pool.csv");
     assert_eq!(preview["total"], 6);
     assert_eq!(preview["valid"], 2);
-    let errors: Vec<(i64, Option<&str>)> =
-        preview["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str())).collect();
+    let errors: Vec<(i64, Option<&str>)> = preview["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str()))
+        .collect();
     assert_eq!(errors, vec![(3, Some("followers")), (4, Some("owner"))]);
     let dups: Vec<(i64, Value, Value)> = preview["duplicates"]
         .as_array()
@@ -285,7 +353,10 @@ async fn csv_import_previews_then_applies_all_valid_or_nothing(kind: DbKind) {
     let cards = board["cards"].as_array().unwrap();
     assert_eq!(cards.len(), before + 2);
     let ava = cards.iter().find(|c| c["handle"] == "ava").unwrap();
-    assert_eq!((ava["owner"]["name"].as_str(), ava["stage"].as_str(), ava["engagements"].as_i64()), (Some("Brightline"), Some("contacted"), Some(300)));
+    assert_eq!(
+        (ava["owner"]["name"].as_str(), ava["stage"].as_str(), ava["engagements"].as_i64()),
+        (Some("Brightline"), Some("contacted"), Some(300))
+    );
     let fa = cards.iter().find(|c| c["handle"] == "fa").unwrap();
     assert_eq!((fa["followers"].as_i64(), fa["owner_person"].as_str()), (Some(2500), Some("Jordan Reyes")));
     // Applying again is idempotent.
@@ -303,7 +374,10 @@ async fn csv_import_previews_then_applies_all_valid_or_nothing(kind: DbKind) {
     assert_eq!(detail["history"][0]["text"], "Imported from pool.csv, row 2");
 
     // "Import nothing": a discarded file cannot be applied.
-    let second = jordan.post_text(&path(campaign, "/imports?filename=more.csv"), "name,platform,handle\nGi Ho,x,giho\n").await.ok();
+    let second = jordan
+        .post_text(&path(campaign, "/imports?filename=more.csv"), "name,platform,handle\nGi Ho,x,giho\n")
+        .await
+        .ok();
     let sid = second["import_id"].as_i64().unwrap();
     let d = jordan.send(reqwest::Method::DELETE, &path(campaign, &format!("/imports/{sid}")), None, &[]).await;
     assert_eq!(d.status, 204);
@@ -329,14 +403,19 @@ async fn an_import_rechecks_the_pool_and_never_half_applies(kind: DbKind) {
     assert_eq!((preview["valid"].as_i64(), preview["errors"].as_array().unwrap().len()), (Some(3), 0));
     let import_id = preview["import_id"].as_i64().unwrap();
     // Meanwhile another partner adds one of those creators.
-    maya.post(&path(campaign, "/creators"), json!({ "name": "Bo Li", "platform": "tiktok", "handle": "BO" })).await.ok();
+    maya.post(&path(campaign, "/creators"), json!({ "name": "Bo Li", "platform": "tiktok", "handle": "BO" }))
+        .await
+        .ok();
     // "All" now fails whole, naming the row; nothing of the file is in the pool.
     let r = jordan.post(&path(campaign, &format!("/imports/{import_id}/apply")), json!({ "mode": "all" })).await;
     assert_eq!(r.status, 422);
     assert!(r.body["message"].as_str().unwrap().contains("row 3 is a duplicate of @bo on tiktok"), "{}", r.body);
     assert_eq!(card_count(&maya, campaign).await, 1);
     // The valid rows still import.
-    let done = jordan.post(&path(campaign, &format!("/imports/{import_id}/apply")), json!({ "mode": "valid_only" })).await.ok();
+    let done = jordan
+        .post(&path(campaign, &format!("/imports/{import_id}/apply")), json!({ "mode": "valid_only" }))
+        .await
+        .ok();
     assert_eq!(done["imported"], 2);
     assert_eq!(card_count(&maya, campaign).await, 3);
 }
@@ -354,7 +433,8 @@ async fn outsiders_cannot_touch_the_pool(kind: DbKind) {
         olga.put(&path(campaign, &format!("/creators/{id}/owner")), json!({ "org_id": olga_org, "version": 1 })).await,
         olga.put(&path(campaign, &format!("/creators/{id}/next-action")), json!({ "text": "x", "version": 1 })).await,
         olga.post(&path(campaign, &format!("/creators/{id}/notes")), json!({ "text": "hi" })).await,
-        olga.post(&path(campaign, &format!("/creators/{id}/handles")), json!({ "platform": "x", "handle": "olga" })).await,
+        olga.post(&path(campaign, &format!("/creators/{id}/handles")), json!({ "platform": "x", "handle": "olga" }))
+            .await,
         olga.post(&path(campaign, &format!("/creators/{id}/merge")), json!({ "from_id": id })).await,
         olga.get(&path(campaign, "/creators.csv")).await,
         olga.post_text(&path(campaign, "/imports"), "name,platform,handle\nBo,x,bo\n").await,
@@ -411,7 +491,10 @@ async fn partners_see_an_import_arrive_live(kind: DbKind) {
     let head = maya.get(&path(campaign, "/events")).await.ok()["head"].as_i64().unwrap();
     let subscribed = ws_subscribe(&mut ws, campaign, head).await;
     assert_eq!(subscribed["type"], "subscribed");
-    let preview = jordan.post_text(&path(campaign, "/imports?filename=live.csv"), "name,platform,handle\nAva,x,ava\nBo,x,bo\n").await.ok();
+    let preview = jordan
+        .post_text(&path(campaign, "/imports?filename=live.csv"), "name,platform,handle\nAva,x,ava\nBo,x,bo\n")
+        .await
+        .ok();
     let import_id = preview["import_id"].as_i64().unwrap();
     jordan.post(&path(campaign, &format!("/imports/{import_id}/apply")), json!({ "mode": "all" })).await.ok();
     // Progress messages (not logged) and then the one event, with both cards.
@@ -431,7 +514,8 @@ async fn partners_see_an_import_arrive_live(kind: DbKind) {
     assert!(saw_progress);
     assert_eq!(event["kind"], "creators_imported");
     assert_eq!(event["actor"]["org_name"], "Brightline");
-    let names: Vec<&str> = event["data"]["cards"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        event["data"]["cards"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["Ava", "Bo"]);
 }
 
@@ -440,12 +524,20 @@ async fn ten_thousand_rows_import_in_one_go(kind: DbKind) {
     let (_, jordan, _, campaign) = setup(&app).await;
     let mut file = String::from("name,platform,handle,followers,avg_likes,avg_comments,lane\n");
     for i in 0..10_000 {
-        file.push_str(&format!("Creator {i},{},handle{i},{},{},{},{}\n", ["instagram", "tiktok", "youtube"][i % 3], 1000 + i * 37, i % 900, i % 40, if i % 4 == 0 { "ugc" } else { "influencer" }));
+        file.push_str(&format!(
+            "Creator {i},{},handle{i},{},{},{},{}\n",
+            ["instagram", "tiktok", "youtube"][i % 3],
+            1000 + i * 37,
+            i % 900,
+            i % 40,
+            if i % 4 == 0 { "ugc" } else { "influencer" }
+        ));
     }
     let preview = jordan.post_text(&path(campaign, "/imports?filename=big.csv"), &file).await.ok();
     assert_eq!((preview["total"].as_i64(), preview["valid"].as_i64()), (Some(10_000), Some(10_000)));
     let import_id = preview["import_id"].as_i64().unwrap();
-    let done = jordan.post(&path(campaign, &format!("/imports/{import_id}/apply")), json!({ "mode": "all" })).await.ok();
+    let done =
+        jordan.post(&path(campaign, &format!("/imports/{import_id}/apply")), json!({ "mode": "all" })).await.ok();
     assert_eq!(done["imported"], 10_000);
     assert_eq!(card_count(&jordan, campaign).await, 10_000);
     // The event carries the count only; clients reload.
@@ -467,7 +559,12 @@ async fn the_detail_links_the_creators_own_account() {
     let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let resp = form
         .post(format!("{}/auth/creator-signup", app.base))
-        .form(&[("token", token), ("name", "Ava Chen"), ("email", "ava@creators.example"), ("password", "creator-pass")])
+        .form(&[
+            ("token", token),
+            ("name", "Ava Chen"),
+            ("email", "ava@creators.example"),
+            ("password", "creator-pass"),
+        ])
         .send()
         .await
         .unwrap();

@@ -66,25 +66,42 @@ async fn versioned_creator_writes_have_one_winner(kind: DbKind) {
         let (a, b) = (others[i % 3], others[(i + 1) % 3]);
         let (r1, r2) = race(maya.move_card(id, cid, a, version), jordan.move_card(id, cid, b, version)).await;
         let (won, current) = one_winner("move", r1, r2);
-        assert_eq!((current["stage"].clone(), current["version"].clone()), (won["stage"].clone(), won["version"].clone()), "move: the 409 shows the winner's move");
+        assert_eq!(
+            (current["stage"].clone(), current["version"].clone()),
+            (won["stage"].clone(), won["version"].clone()),
+            "move: the 409 shows the winner's move"
+        );
         version = won["version"].as_i64().unwrap();
         stage = won["stage"].as_str().unwrap().to_string();
 
         // Profile edits.
         let edit = |rates: &str| json!({ "profile": { "name": "Ava Chen", "rates": rates }, "stats": { "platform": "instagram", "handle": "ava", "followers": 1000 + i }, "version": version });
         let url = path(id, &format!("/creators/{cid}/profile"));
-        let (r1, r2) = race(maya.put(&url, edit(&format!("${i}00 Maya"))), jordan.put(&url, edit(&format!("${i}00 Jordan")))).await;
+        let (r1, r2) =
+            race(maya.put(&url, edit(&format!("${i}00 Maya"))), jordan.put(&url, edit(&format!("${i}00 Jordan"))))
+                .await;
         let (won, current) = one_winner("profile", r1, r2);
         assert_eq!(current["version"], won["version"], "profile");
         let detail = maya.get(&path(id, &format!("/creators/{cid}/detail"))).await.ok();
-        assert_eq!(detail["profile"]["rates"], won["rates"].clone().as_str().map(Value::from).unwrap_or(detail["profile"]["rates"].clone()));
+        assert_eq!(
+            detail["profile"]["rates"],
+            won["rates"].clone().as_str().map(Value::from).unwrap_or(detail["profile"]["rates"].clone())
+        );
         version = won["version"].as_i64().unwrap();
 
         // Owner changes.
         let url = path(id, &format!("/creators/{cid}/owner"));
-        let (r1, r2) = race(maya.put(&url, json!({ "org_id": orgs.0, "version": version })), jordan.put(&url, json!({ "org_id": orgs.1, "version": version }))).await;
+        let (r1, r2) = race(
+            maya.put(&url, json!({ "org_id": orgs.0, "version": version })),
+            jordan.put(&url, json!({ "org_id": orgs.1, "version": version })),
+        )
+        .await;
         let (won, current) = one_winner("owner", r1, r2);
-        assert_eq!((current["owner"]["id"].clone(), current["version"].clone()), (won["owner"]["id"].clone(), won["version"].clone()), "owner");
+        assert_eq!(
+            (current["owner"]["id"].clone(), current["version"].clone()),
+            (won["owner"]["id"].clone(), won["version"].clone()),
+            "owner"
+        );
         version = won["version"].as_i64().unwrap();
 
         // Next actions.
@@ -95,11 +112,19 @@ async fn versioned_creator_writes_have_one_winner(kind: DbKind) {
         )
         .await;
         let (won, current) = one_winner("next action", r1, r2);
-        assert_eq!((current["next_action"].clone(), current["version"].clone()), (won["next_action"].clone(), won["version"].clone()), "next action");
+        assert_eq!(
+            (current["next_action"].clone(), current["version"].clone()),
+            (won["next_action"].clone(), won["version"].clone()),
+            "next action"
+        );
         version = won["version"].as_i64().unwrap();
     }
     let now = maya.get(&path(id, &format!("/creators/{cid}"))).await.ok();
-    assert_eq!(now["version"].as_i64(), Some(version), "every applied write is one version: none was silently overwritten");
+    assert_eq!(
+        now["version"].as_i64(),
+        Some(version),
+        "every applied write is one version: none was silently overwritten"
+    );
     // Each applied write is one history entry (added + 4 per round, no more).
     let detail = maya.get(&path(id, &format!("/creators/{cid}/detail"))).await.ok();
     let moved = detail["history"].as_array().unwrap().iter().filter(|h| h["kind"] == "moved").count();
@@ -131,15 +156,26 @@ async fn charter_lane_and_escalation_writes_have_one_winner(kind: DbKind) {
         let body = |hours: i64| json!({ "lane": "ugc", "brief": format!("Brief {i}"), "sla_hours": hours, "budget_cents": 100000, "default_fee_cents": 20000, "version": version });
         let (r1, r2) = race(maya.put(&url, body(24)), jordan.put(&url, body(36))).await;
         let (won, current) = one_winner("lane", r1, r2);
-        assert_eq!((current["version"].clone(), current["sla_hours"].clone()), (won["version"].clone(), won["sla_hours"].clone()), "lane");
+        assert_eq!(
+            (current["version"].clone(), current["sla_hours"].clone()),
+            (won["version"].clone(), won["sla_hours"].clone()),
+            "lane"
+        );
         version = won["version"].as_i64().unwrap();
     }
     // Escalations: a review past its SLA raises one.
     let (creator, ben) = creator_account(&app, maya, id, "Ben Ortiz", "ben@creators.example").await;
     let d = deliverable(maya, id, ben).await;
-    creator.post(&path(id, &format!("/deliverables/{d}/submissions")), json!({ "caption": "Draft", "link": "https://example.com/ben" })).await.ok();
+    creator
+        .post(
+            &path(id, &format!("/deliverables/{d}/submissions")),
+            json!({ "caption": "Draft", "link": "https://example.com/ben" }),
+        )
+        .await
+        .ok();
     let db = &app.running.state.db;
-    let raised = app::content::ssr::scan_review_breaches(db, chrono::Utc::now() + chrono::Duration::days(5)).await.unwrap();
+    let raised =
+        app::content::ssr::scan_review_breaches(db, chrono::Utc::now() + chrono::Duration::days(5)).await.unwrap();
     assert!(raised >= 1);
     let esc = maya.get(&path(id, "/escalations")).await.ok();
     let esc = esc.as_array().unwrap()[0].clone();
@@ -154,7 +190,11 @@ async fn charter_lane_and_escalation_writes_have_one_winner(kind: DbKind) {
         )
         .await;
         let (won, current) = one_winner("escalation", r1, r2);
-        assert_eq!((current["status"].clone(), current["version"].clone()), (won["status"].clone(), won["version"].clone()), "escalation");
+        assert_eq!(
+            (current["status"].clone(), current["version"].clone()),
+            (won["status"].clone(), won["version"].clone()),
+            "escalation"
+        );
         version = won["version"].as_i64().unwrap();
     }
 }
@@ -174,7 +214,13 @@ async fn two_reviewers_deciding_one_round_have_one_winner(kind: DbKind) {
     let (ava, cid) = creator_account(&app, maya, id, "Ava Chen", "ava@creators.example").await;
     for i in 0..RACES {
         let did = deliverable(maya, id, cid).await;
-        let sub = ava.post(&path(id, &format!("/deliverables/{did}/submissions")), json!({ "caption": format!("Take {i}"), "link": "https://example.com/a" })).await.ok();
+        let sub = ava
+            .post(
+                &path(id, &format!("/deliverables/{did}/submissions")),
+                json!({ "caption": format!("Take {i}"), "link": "https://example.com/a" }),
+            )
+            .await
+            .ok();
         let version = sub["version"].as_i64().unwrap();
         let url = path(id, &format!("/deliverables/{did}/review"));
         // Lena (the UGC reviewer) approves while Maya (the accountable owner) asks for changes.
@@ -184,7 +230,11 @@ async fn two_reviewers_deciding_one_round_have_one_winner(kind: DbKind) {
         )
         .await;
         let (won, current) = one_winner("review", r1, r2);
-        assert_eq!((current["status"].clone(), current["version"].clone()), (won["status"].clone(), won["version"].clone()), "review: the 409 shows the decision taken");
+        assert_eq!(
+            (current["status"].clone(), current["version"].clone()),
+            (won["status"].clone(), won["version"].clone()),
+            "review: the 409 shows the decision taken"
+        );
         // The round and the deliverable tell the same story.
         let now = maya.get(&path(id, &format!("/deliverables/{did}"))).await.ok();
         let round = &now["rounds"][0];
@@ -200,7 +250,11 @@ async fn the_same_handle_added_twice_at_once_is_one_creator(kind: DbKind) {
     for i in 0..RACES {
         let handle = format!("twice{i}");
         let body = |name: &str| json!({ "name": name, "platform": "instagram", "handle": handle, "followers": 1000, "allow_similar": true });
-        let (r1, r2) = race(maya.post(&path(id, "/creators"), body("Maya's find")), jordan.post(&path(id, "/creators"), body("Jordan's find"))).await;
+        let (r1, r2) = race(
+            maya.post(&path(id, "/creators"), body("Maya's find")),
+            jordan.post(&path(id, "/creators"), body("Jordan's find")),
+        )
+        .await;
         let (won, current) = one_winner("add creator", r1, r2);
         assert_eq!(current["id"], won["id"], "the 409 offers the creator who holds the handle");
         // Adding the same other-platform handle to two creators at once.
@@ -216,7 +270,10 @@ async fn the_same_handle_added_twice_at_once_is_one_creator(kind: DbKind) {
         assert_eq!((ok, refused), (1, 1), "handles: {} {} / {} {}", r1.status, r1.body, r2.status, r2.body);
     }
     let board = maya.get(&path(id, "/board")).await.ok();
-    let cards = board["cards"].as_array().map(|c| c.len()).unwrap_or_else(|| board.to_string().matches("\"handle\":\"twice").count());
+    let cards = board["cards"]
+        .as_array()
+        .map(|c| c.len())
+        .unwrap_or_else(|| board.to_string().matches("\"handle\":\"twice").count());
     assert!(cards >= RACES);
 }
 
@@ -229,7 +286,11 @@ async fn idempotent_writes_sent_twice_at_once_apply_once(kind: DbKind) {
         let key = [("idempotency-key", format!("add-{i}"))];
         let key: Vec<(&str, &str)> = key.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let body = json!({ "name": format!("Retry {i}"), "platform": "tiktok", "handle": format!("retry{i}") });
-        let (r1, r2) = race(maya.post_with(&path(id, "/creators"), body.clone(), &key), maya.post_with(&path(id, "/creators"), body, &key)).await;
+        let (r1, r2) = race(
+            maya.post_with(&path(id, "/creators"), body.clone(), &key),
+            maya.post_with(&path(id, "/creators"), body, &key),
+        )
+        .await;
         assert!(r1.status < 300 && r2.status < 300, "{} {} / {} {}", r1.status, r1.body, r2.status, r2.body);
         assert_eq!(r1.body["id"], r2.body["id"]);
         // A move retried at once.
@@ -248,11 +309,12 @@ async fn idempotent_writes_sent_twice_at_once_apply_once(kind: DbKind) {
     let url = path(id, &format!("/imports/{}/apply", preview["import_id"]));
     let (a, b) = race(maya.post(&url, json!({ "mode": "all" })), jordan.post(&url, json!({ "mode": "all" }))).await;
     assert!(a.status < 500 && b.status < 500, "{} {} / {} {}", a.status, a.body, b.status, b.body);
-    let zoe: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM creators WHERE campaign_id = $1 AND handle = 'zoe_a'")
-        .bind(id)
-        .fetch_one(&app.running.state.db.pool)
-        .await
-        .unwrap();
+    let zoe: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM creators WHERE campaign_id = $1 AND handle = 'zoe_a'")
+            .bind(id)
+            .fetch_one(&app.running.state.db.pool)
+            .await
+            .unwrap();
     assert_eq!(zoe, 1, "imported once: {} {} / {} {}", a.status, a.body, b.status, b.body);
 }
 
@@ -260,21 +322,27 @@ async fn idempotent_writes_sent_twice_at_once_apply_once(kind: DbKind) {
 async fn assert_rollups_match(db: &app::db::Db, id: i64) {
     let cols = ["impressions", "reach", "likes", "comments", "revenue_cents", "fee_cents"];
     for c in cols {
-        let rows: i64 = sqlx::query_scalar(&format!("SELECT CAST(COALESCE(SUM({c}), 0) AS BIGINT) FROM daily_metrics WHERE campaign_id = $1"))
-            .bind(id)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-        let by_day: i64 = sqlx::query_scalar(&format!("SELECT CAST(COALESCE(SUM({c}), 0) AS BIGINT) FROM metric_day_lane WHERE campaign_id = $1"))
-            .bind(id)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-        let by_post: i64 = sqlx::query_scalar(&format!("SELECT CAST(COALESCE(SUM({c}), 0) AS BIGINT) FROM metric_post_totals WHERE campaign_id = $1"))
-            .bind(id)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+        let rows: i64 = sqlx::query_scalar(&format!(
+            "SELECT CAST(COALESCE(SUM({c}), 0) AS BIGINT) FROM daily_metrics WHERE campaign_id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        let by_day: i64 = sqlx::query_scalar(&format!(
+            "SELECT CAST(COALESCE(SUM({c}), 0) AS BIGINT) FROM metric_day_lane WHERE campaign_id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        let by_post: i64 = sqlx::query_scalar(&format!(
+            "SELECT CAST(COALESCE(SUM({c}), 0) AS BIGINT) FROM metric_post_totals WHERE campaign_id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
         assert_eq!((by_day, by_post), (rows, rows), "rollups of {c} equal the daily rows");
     }
     // Per post and day too: the per-(day, lane) rollup equals its rows.
@@ -308,12 +376,14 @@ async fn racing_figures_keep_rollups_equal_to_the_daily_rows(kind: DbKind) {
         let p = maya.post(&path(id, "/posts"), json!({ "creator_id": card["id"], "platform": "tiktok", "url": format!("https://t.example/{i}"), "lane": lane })).await.ok();
         posts.push(p["id"].as_i64().unwrap());
     }
-    let days: Vec<String> = (1..=3).map(|d| (chrono::Utc::now().date_naive() - chrono::Duration::days(d)).to_string()).collect();
+    let days: Vec<String> =
+        (1..=3).map(|d| (chrono::Utc::now().date_naive() - chrono::Duration::days(d)).to_string()).collect();
     let db = &app.running.state.db;
     // A property: whatever random corrections two integrations send at once (the same post and day, batches of the
     // same days in opposite orders), the rollups equal the rows afterwards.
     // A new seed every run (printed, shown with a failure); `CHORUS_PROPERTY_SEED` replays one.
-    let seed: u64 = std::env::var("CHORUS_PROPERTY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(rand::random);
+    let seed: u64 =
+        std::env::var("CHORUS_PROPERTY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(rand::random);
     eprintln!("racing figures with CHORUS_PROPERTY_SEED={seed}");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     for round in 0..RACES * 2 {
@@ -336,7 +406,8 @@ async fn racing_figures_keep_rollups_equal_to_the_daily_rows(kind: DbKind) {
             json!({ "source": "api", "rows": rows })
         };
         let (a, b) = (batch(false, &mut rng), batch(true, &mut rng));
-        let (r1, r2) = race(integrations[0].post(&path(id, "/metrics"), a), integrations[1].post(&path(id, "/metrics"), b)).await;
+        let (r1, r2) =
+            race(integrations[0].post(&path(id, "/metrics"), a), integrations[1].post(&path(id, "/metrics"), b)).await;
         assert_eq!((r1.status, r2.status), (200, 200), "round {round}: {} / {}", r1.body, r2.body);
     }
     assert_rollups_match(db, id).await;
@@ -359,7 +430,12 @@ async fn racing_figures_keep_rollups_equal_to_the_daily_rows(kind: DbKind) {
     }
     // The totals endpoint answers the same sums.
     let totals = maya.get(&path(id, "/metrics/totals")).await.ok();
-    let likes: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(likes), 0) AS BIGINT) FROM daily_metrics WHERE campaign_id = $1").bind(id).fetch_one(&db.pool).await.unwrap();
+    let likes: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(likes), 0) AS BIGINT) FROM daily_metrics WHERE campaign_id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(totals["totals"]["likes"].as_i64(), Some(likes));
 }
 
@@ -403,7 +479,10 @@ async fn a_burst_of_writers_and_sign_ins_gets_no_5xx(kind: DbKind) {
             let mut c = Client::new(&base);
             c.sign_up(&format!("Newcomer {i}"), &format!("new{i}@agency.example"), &format!("Agency {i}")).await;
             let again = Client::new(&base)
-                .post("/api/v1/auth/signin", json!({ "email": format!("new{i}@agency.example"), "password": "correct horse" }))
+                .post(
+                    "/api/v1/auth/signin",
+                    json!({ "email": format!("new{i}@agency.example"), "password": "correct horse" }),
+                )
                 .await;
             vec![(again.status, again.body.to_string())]
         });
@@ -423,13 +502,20 @@ async fn a_burst_of_writers_and_sign_ins_gets_no_5xx(kind: DbKind) {
         all.extend(done.unwrap());
     }
     let failed: Vec<_> = all.iter().filter(|(s, _)| *s >= 500).collect();
-    assert!(failed.is_empty(), "{} of {} requests answered 5xx: {:?}", failed.len(), all.len(), failed.iter().take(3).collect::<Vec<_>>());
+    assert!(
+        failed.is_empty(),
+        "{} of {} requests answered 5xx: {:?}",
+        failed.len(),
+        all.len(),
+        failed.iter().take(3).collect::<Vec<_>>()
+    );
     assert!(all.iter().filter(|(s, _)| *s == 200).count() >= 600, "most moves and sign-ins went through");
     // Tokens' last use is recorded (in batches, off the requests' path).
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let used: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM api_tokens WHERE last_used_at IS NOT NULL")
-        .fetch_one(&app.running.state.db.pool)
-        .await
-        .unwrap();
+    let used: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM api_tokens WHERE last_used_at IS NOT NULL")
+            .fetch_one(&app.running.state.db.pool)
+            .await
+            .unwrap();
     assert!(used >= 60, "{used} tokens have a last-used time");
 }

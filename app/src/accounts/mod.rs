@@ -44,7 +44,11 @@ impl Role {
         }
     }
     pub fn parse(s: &str) -> Self {
-        if s == "creator" { Role::Creator } else { Role::Member }
+        if s == "creator" {
+            Role::Creator
+        } else {
+            Role::Member
+        }
     }
 }
 

@@ -69,13 +69,10 @@ pub fn sha256_hex(s: &str) -> String {
 
 pub fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hashing failed");
-            AppError::internal()
-        })
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| {
+        tracing::error!(error = %e, "password hashing failed");
+        AppError::internal()
+    })
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -124,8 +121,8 @@ pub async fn sign_up(db: &Db, input: &SignUp) -> Result<i64> {
         return Err(AppError::validation("org_name", "Enter the name of your brand or agency"));
     }
     crate::limits::check_len("org_name", input.org_name.trim(), crate::limits::NAME)?;
-    let kind = OrgKind::parse(&input.org_kind)
-        .ok_or_else(|| AppError::validation("org_kind", "Choose brand or agency"))?;
+    let kind =
+        OrgKind::parse(&input.org_kind).ok_or_else(|| AppError::validation("org_kind", "Choose brand or agency"))?;
     let email = normalize_email(&input.email);
     let hash = hash_password(&input.password)?;
     let mut w = db.write().await?;
@@ -290,20 +287,25 @@ pub async fn sign_in(db: &Db, input: &SignIn) -> Result<i64> {
         return Err(wrong());
     };
     let hash: String = row.get(1);
-    if verify_password(&input.password, &hash) { Ok(row.get(0)) } else { Err(wrong()) }
+    if verify_password(&input.password, &hash) {
+        Ok(row.get(0))
+    } else {
+        Err(wrong())
+    }
 }
 
 /// Creates a server-side session and returns the cookie value (never stored as is).
 pub async fn create_session(db: &Db, user_id: i64) -> Result<String> {
     let token = random_token(32);
     let now = now_ms();
-    db.execute(sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(sha256_hex(&token))
-        .bind(user_id)
-        .bind(now)
-        .bind(now + SESSION_DAYS * 86_400_000)
-        )
-        .await?;
+    db.execute(
+        sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(sha256_hex(&token))
+            .bind(user_id)
+            .bind(now)
+            .bind(now + SESSION_DAYS * 86_400_000),
+    )
+    .await?;
     Ok(token)
 }
 
@@ -358,11 +360,12 @@ pub async fn me_by_id(db: &Db, user_id: i64) -> Result<Option<Me>> {
 }
 
 pub async fn principal_from_session(db: &Db, token: &str) -> Result<Option<Principal>> {
-    let user_id: Option<i64> = sqlx::query_scalar("SELECT user_id FROM sessions WHERE id_hash = $1 AND expires_at > $2")
-        .bind(sha256_hex(token))
-        .bind(now_ms())
-        .fetch_optional(&db.pool)
-        .await?;
+    let user_id: Option<i64> =
+        sqlx::query_scalar("SELECT user_id FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+            .bind(sha256_hex(token))
+            .bind(now_ms())
+            .fetch_optional(&db.pool)
+            .await?;
     let Some(user_id) = user_id else { return Ok(None) };
     Ok(me_by_id(db, user_id).await?.map(|me| Principal { me, via_token: None }))
 }
@@ -370,10 +373,11 @@ pub async fn principal_from_session(db: &Db, token: &str) -> Result<Option<Princ
 pub const TOKEN_PREFIX: &str = "chorus_";
 
 pub async fn principal_from_token(db: &Db, token: &str) -> Result<Option<Principal>> {
-    let row = sqlx::query("SELECT id, user_id, org_id, name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-        .bind(sha256_hex(token))
-        .fetch_optional(&db.pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, user_id, org_id, name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(sha256_hex(token))
+            .fetch_optional(&db.pool)
+            .await?;
     let Some(row) = row else { return Ok(None) };
     let (id, user_id, org_id, name): (i64, i64, i64, String) = (row.get(0), row.get(1), row.get(2), row.get(3));
     note_token_use(db, id);
@@ -407,11 +411,13 @@ pub async fn flush_token_uses(db: &Db) -> Result<usize> {
     let written = async {
         let mut w = db.write().await?;
         for (id, at) in &uses {
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)")
-                .bind(*at)
-                .bind(*id)
-                .execute(w.conn())
-                .await?;
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+            )
+            .bind(*at)
+            .bind(*id)
+            .execute(w.conn())
+            .await?;
         }
         w.commit().await?;
         Ok::<_, AppError>(())
@@ -496,10 +502,12 @@ pub async fn list_tokens(db: &Db, who: &Principal) -> Result<Vec<ApiToken>> {
 
 pub async fn revoke_token(db: &Db, who: &Principal, token_id: i64) -> Result<()> {
     let org = who.member_org()?;
-    let done = db.execute(sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL")
-        .bind(now_ms())
-        .bind(token_id)
-        .bind(org.id)
+    let done = db
+        .execute(
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL")
+                .bind(now_ms())
+                .bind(token_id)
+                .bind(org.id),
         )
         .await?;
     if done == 0 {
@@ -513,6 +521,109 @@ pub async fn revoke_token(db: &Db, who: &Principal, token_id: i64) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// Throttles sign-in attempts per email and client address (so that one address cannot lock the owner of an email
+/// out of the others), sign-in attempts per client address across emails, and sign-ups per client address.
+pub struct LoginLimiter {
+    attempts: Mutex<HashMap<String, (u32, Instant)>>,
+    sign_ups: Mutex<HashMap<String, (u32, Instant)>>,
+    /// Sign-in attempts per email and address in a window; one address may try five times as many overall.
+    pub max_per_window: u32,
+    pub window: Duration,
+    /// New organizations one address may sign up per hour.
+    pub sign_ups_per_hour: u32,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        LoginLimiter {
+            attempts: Mutex::new(HashMap::new()),
+            sign_ups: Mutex::new(HashMap::new()),
+            max_per_window: 10,
+            window: Duration::from_secs(600),
+            sign_ups_per_hour: 10,
+        }
+    }
+}
+
+/// Counts one more hit on `key`; `Err(minutes to wait)` once more than `limit` fell in the current `window`.
+fn hit(
+    map: &mut HashMap<String, (u32, Instant)>,
+    key: String,
+    limit: u32,
+    window: Duration,
+    now: Instant,
+) -> Result<(), u64> {
+    if map.len() > 100_000 {
+        map.retain(|_, (_, start)| now.duration_since(*start) < window);
+    }
+    let entry = map.entry(key).or_insert((0, now));
+    if now.duration_since(entry.1) >= window {
+        *entry = (0, now);
+    }
+    entry.0 = entry.0.saturating_add(1);
+    if entry.0 > limit {
+        return Err(window.saturating_sub(now.duration_since(entry.1)).as_secs().div_ceil(60).max(1));
+    }
+    Ok(())
+}
+
+/// The address a limit counts: an IPv6 client by its /64 network (one subscriber usually holds a whole /64).
+fn network(client: &str) -> String {
+    match client.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        _ => client.to_string(),
+    }
+}
+
+fn pair_key(email: &str, client: &str) -> String {
+    format!("p:{} {}", network(client), normalize_email(email))
+}
+
+impl LoginLimiter {
+    pub fn new(max_per_window: u32) -> Self {
+        LoginLimiter { max_per_window, ..LoginLimiter::default() }
+    }
+
+    /// Counts a sign-in attempt; refuses once the window's allowance for this email from this address, or for this
+    /// address overall, is spent.
+    pub fn check(&self, email: &str, client: &str) -> Result<()> {
+        let now = Instant::now();
+        let mut map = self.attempts.lock().unwrap();
+        let per_address = (format!("c:{}", network(client)), self.max_per_window.saturating_mul(5));
+        for (key, limit) in [(pair_key(email, client), self.max_per_window), per_address] {
+            if let Err(wait) = hit(&mut map, key, limit, self.window, now) {
+                return Err(AppError::new(
+                    ErrorCode::RateLimited,
+                    format!("Too many sign-in attempts; try again in {wait} minute(s)"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A successful sign-in clears the count for this email from this address.
+    pub fn succeeded(&self, email: &str, client: &str) {
+        self.attempts.lock().unwrap().remove(&pair_key(email, client));
+    }
+
+    /// Counts an attempt to sign up a new organization from this address; refuses once the hour's allowance is spent.
+    pub fn check_sign_up(&self, client: &str) -> Result<()> {
+        let mut map = self.sign_ups.lock().unwrap();
+        hit(&mut map, network(client), self.sign_ups_per_hour, Duration::from_secs(3600), Instant::now()).map_err(
+            |wait| {
+                AppError::new(
+                    ErrorCode::RateLimited,
+                    format!("Too many sign-ups from this network; try again in {wait} minute(s)"),
+                )
+            },
+        )
+    }
 }
 
 #[cfg(test)]
@@ -586,94 +697,5 @@ mod tests {
         assert!(l.check_sign_up("2001:db8:1:2:ffff::3").is_err());
         l.check_sign_up("2001:db8:1:3::1").unwrap();
         assert_eq!(network("::ffff:10.0.0.1"), "10.0.0.1");
-    }
-}
-
-/// Throttles sign-in attempts per email and client address (so that one address cannot lock the owner of an email
-/// out of the others), sign-in attempts per client address across emails, and sign-ups per client address.
-pub struct LoginLimiter {
-    attempts: Mutex<HashMap<String, (u32, Instant)>>,
-    sign_ups: Mutex<HashMap<String, (u32, Instant)>>,
-    /// Sign-in attempts per email and address in a window; one address may try five times as many overall.
-    pub max_per_window: u32,
-    pub window: Duration,
-    /// New organizations one address may sign up per hour.
-    pub sign_ups_per_hour: u32,
-}
-
-impl Default for LoginLimiter {
-    fn default() -> Self {
-        LoginLimiter {
-            attempts: Mutex::new(HashMap::new()),
-            sign_ups: Mutex::new(HashMap::new()),
-            max_per_window: 10,
-            window: Duration::from_secs(600),
-            sign_ups_per_hour: 10,
-        }
-    }
-}
-
-/// Counts one more hit on `key`; `Err(minutes to wait)` once more than `limit` fell in the current `window`.
-fn hit(map: &mut HashMap<String, (u32, Instant)>, key: String, limit: u32, window: Duration, now: Instant) -> Result<(), u64> {
-    if map.len() > 100_000 {
-        map.retain(|_, (_, start)| now.duration_since(*start) < window);
-    }
-    let entry = map.entry(key).or_insert((0, now));
-    if now.duration_since(entry.1) >= window {
-        *entry = (0, now);
-    }
-    entry.0 = entry.0.saturating_add(1);
-    if entry.0 > limit {
-        return Err(window.saturating_sub(now.duration_since(entry.1)).as_secs().div_ceil(60).max(1));
-    }
-    Ok(())
-}
-
-/// The address a limit counts: an IPv6 client by its /64 network (one subscriber usually holds a whole /64).
-fn network(client: &str) -> String {
-    match client.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        Ok(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
-        _ => client.to_string(),
-    }
-}
-
-fn pair_key(email: &str, client: &str) -> String {
-    format!("p:{} {}", network(client), normalize_email(email))
-}
-
-impl LoginLimiter {
-    pub fn new(max_per_window: u32) -> Self {
-        LoginLimiter { max_per_window, ..LoginLimiter::default() }
-    }
-
-    /// Counts a sign-in attempt; refuses once the window's allowance for this email from this address, or for this
-    /// address overall, is spent.
-    pub fn check(&self, email: &str, client: &str) -> Result<()> {
-        let now = Instant::now();
-        let mut map = self.attempts.lock().unwrap();
-        let per_address = (format!("c:{}", network(client)), self.max_per_window.saturating_mul(5));
-        for (key, limit) in [(pair_key(email, client), self.max_per_window), per_address] {
-            if let Err(wait) = hit(&mut map, key, limit, self.window, now) {
-                return Err(AppError::new(ErrorCode::RateLimited, format!("Too many sign-in attempts; try again in {wait} minute(s)")));
-            }
-        }
-        Ok(())
-    }
-
-    /// A successful sign-in clears the count for this email from this address.
-    pub fn succeeded(&self, email: &str, client: &str) {
-        self.attempts.lock().unwrap().remove(&pair_key(email, client));
-    }
-
-    /// Counts an attempt to sign up a new organization from this address; refuses once the hour's allowance is spent.
-    pub fn check_sign_up(&self, client: &str) -> Result<()> {
-        let mut map = self.sign_ups.lock().unwrap();
-        hit(&mut map, network(client), self.sign_ups_per_hour, Duration::from_secs(3600), Instant::now()).map_err(|wait| {
-            AppError::new(ErrorCode::RateLimited, format!("Too many sign-ups from this network; try again in {wait} minute(s)"))
-        })
     }
 }

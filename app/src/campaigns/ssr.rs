@@ -2,7 +2,9 @@
 use sqlx::Row;
 
 use super::{CampaignSummary, CreatorCampaign, Invitation, InvitationKind, NewCampaign, NewInvitation};
-use crate::accounts::ssr::{ensure_email_free, insert_user, org_from_row, random_token, sha256_hex, prepare_person, Principal};
+use crate::accounts::ssr::{
+    ensure_email_free, insert_user, org_from_row, prepare_person, random_token, sha256_hex, Principal,
+};
 use crate::accounts::{OrgRef, Role};
 use crate::db::{from_ms, now_ms, Db};
 use crate::error::{AppError, Result};
@@ -131,20 +133,21 @@ pub async fn invite(db: &Db, who: &Principal, campaign_id: i64, input: &NewInvit
     let token = random_token(24);
     let now = now_ms();
     let expires = now + INVITATION_DAYS * 86_400_000;
-    db.execute(sqlx::query(
-        "INSERT INTO invitations (token_hash, campaign_id, kind, creator_id, created_by, created_at, expires_at) \
+    db.execute(
+        sqlx::query(
+            "INSERT INTO invitations (token_hash, campaign_id, kind, creator_id, created_by, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(sha256_hex(&token))
-    .bind(campaign_id)
-    .bind(match input.kind {
-        InvitationKind::Partner => "partner",
-        InvitationKind::Creator => "creator",
-    })
-    .bind(if input.kind == InvitationKind::Creator { input.creator_id } else { None })
-    .bind(who.me.user_id)
-    .bind(now)
-    .bind(expires)
+        )
+        .bind(sha256_hex(&token))
+        .bind(campaign_id)
+        .bind(match input.kind {
+            InvitationKind::Partner => "partner",
+            InvitationKind::Creator => "creator",
+        })
+        .bind(if input.kind == InvitationKind::Creator { input.creator_id } else { None })
+        .bind(who.me.user_id)
+        .bind(now)
+        .bind(expires),
     )
     .await?;
     let invitation = preview(db, &token).await?;
@@ -225,7 +228,11 @@ pub async fn accept_creator(db: &Db, token: &str, name: &str, email: &str, passw
     let user_id = insert_user(w.conn(), name, &email, &hash, Role::Creator, None).await?;
     let (campaign_id, creator_id) = claim(&mut w, token, "creator", user_id).await?;
     let creator_id = creator_id.ok_or_else(AppError::internal)?;
-    sqlx::query("UPDATE creators SET user_id = $1 WHERE id = $2").bind(user_id).bind(creator_id).execute(w.conn()).await?;
+    sqlx::query("UPDATE creators SET user_id = $1 WHERE id = $2")
+        .bind(user_id)
+        .bind(creator_id)
+        .execute(w.conn())
+        .await?;
     let actor = crate::realtime::Actor { user_id, name: name.trim().to_string(), org_id: None, org_name: None };
     log::append(&mut w, campaign_id, &actor, Change::CreatorJoined { creator_id, user_id }).await?;
     w.commit().await?;

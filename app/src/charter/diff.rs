@@ -97,7 +97,8 @@ fn myers_matches(a: &[&str], b: &[&str]) -> (Vec<bool>, Vec<bool>) {
     };
     let a: Vec<u32> = a.iter().map(|s| id(s)).collect();
     let b: Vec<u32> = b.iter().map(|s| id(s)).collect();
-    let mut d = Myers { a: &a, b: &b, keep_a: vec![false; a.len()], keep_b: vec![false; b.len()], steps_left: MAX_STEPS };
+    let mut d =
+        Myers { a: &a, b: &b, keep_a: vec![false; a.len()], keep_b: vec![false; b.len()], steps_left: MAX_STEPS };
     d.diff(0, a.len(), 0, b.len());
     (d.keep_a, d.keep_b)
 }

@@ -5,15 +5,27 @@ use super::*;
 
 fn list(items: &[String]) -> String {
     let items: Vec<String> = items.iter().filter(|i| !i.trim().is_empty()).map(|i| format!("- {}", i.trim())).collect();
-    if items.is_empty() { "_none yet_".into() } else { items.join("\n") }
+    if items.is_empty() {
+        "_none yet_".into()
+    } else {
+        items.join("\n")
+    }
 }
 
 fn or_dash(s: &str) -> &str {
-    if s.trim().is_empty() { "—" } else { s.trim() }
+    if s.trim().is_empty() {
+        "—"
+    } else {
+        s.trim()
+    }
 }
 
 fn num(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v}") }
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// One section's body as Markdown.
@@ -23,7 +35,12 @@ pub fn section(doc: &CharterDoc, s: Section, roster: &Roster) -> String {
             let a = &doc.audience;
             format!(
                 "- Segment: {}\n- Where: {}\n- Age band: {}\n- Interests: {}\n- Language: {}\n- Market: {}",
-                or_dash(&a.segment), or_dash(&a.region), or_dash(&a.age_band), or_dash(&a.interests), or_dash(&a.language), or_dash(&a.market)
+                or_dash(&a.segment),
+                or_dash(&a.region),
+                or_dash(&a.age_band),
+                or_dash(&a.interests),
+                or_dash(&a.language),
+                or_dash(&a.market)
             )
         }
         Section::ValueProposition => list(&doc.value_proposition.propositions),
@@ -33,7 +50,10 @@ pub fn section(doc: &CharterDoc, s: Section, roster: &Roster) -> String {
             for t in &doc.tiers.tiers {
                 out.push_str(&format!(
                     "\n| {} | {} | {} % | {} |",
-                    t.name, tier_range(t), num(t.min_engagement_rate), t.basis.formula()
+                    t.name,
+                    tier_range(t),
+                    num(t.min_engagement_rate),
+                    t.basis.formula()
                 ));
             }
             out
@@ -45,7 +65,15 @@ pub fn section(doc: &CharterDoc, s: Section, roster: &Roster) -> String {
             doc.pillars
                 .pillars
                 .iter()
-                .map(|p| format!("- **{}**: {}\n  - Do: {}\n  - Don't: {}", p.name.trim(), or_dash(&p.description), or_dash(&p.dos), or_dash(&p.donts)))
+                .map(|p| {
+                    format!(
+                        "- **{}**: {}\n  - Do: {}\n  - Don't: {}",
+                        p.name.trim(),
+                        or_dash(&p.description),
+                        or_dash(&p.dos),
+                        or_dash(&p.donts)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n")
         }
@@ -62,13 +90,15 @@ pub fn section(doc: &CharterDoc, s: Section, roster: &Roster) -> String {
             doc.success
                 .targets
                 .iter()
-                .map(|t| format!(
-                    "- {}: {} {} {}",
-                    t.lane.map(|l| l.label()).unwrap_or("Whole campaign"),
-                    metric_label(&t.metric),
-                    t.comparison.symbol(),
-                    num(t.value)
-                ))
+                .map(|t| {
+                    format!(
+                        "- {}: {} {} {}",
+                        t.lane.map(|l| l.label()).unwrap_or("Whole campaign"),
+                        metric_label(&t.metric),
+                        t.comparison.symbol(),
+                        num(t.value)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n")
         }
@@ -136,12 +166,22 @@ pub fn document(doc: &CharterDoc, roster: &Roster, campaign: &str, version: Opti
     let mut out = format!("# Joint strategy charter — {campaign}\n\n");
     match version {
         Some(v) => {
-            out.push_str(&format!("Version {} proposed by {} on {}.\n", v.number, v.proposed_by, v.proposed_at.format("%Y-%m-%d")));
+            out.push_str(&format!(
+                "Version {} proposed by {} on {}.\n",
+                v.number,
+                v.proposed_by,
+                v.proposed_at.format("%Y-%m-%d")
+            ));
             if v.signatures.is_empty() {
                 out.push_str("Not signed yet.\n");
             }
             for s in &v.signatures {
-                out.push_str(&format!("Signed for {} by {} on {}.\n", s.org.name, s.user_name, s.signed_at.format("%Y-%m-%d %H:%M UTC")));
+                out.push_str(&format!(
+                    "Signed for {} by {} on {}.\n",
+                    s.org.name,
+                    s.user_name,
+                    s.signed_at.format("%Y-%m-%d %H:%M UTC")
+                ));
             }
         }
         None => out.push_str("Draft, not yet proposed for sign-off.\n"),
@@ -213,7 +253,8 @@ pub fn to_html(md: &str) -> String {
             out.push_str("</table>");
         }
         let bullet = t.strip_prefix("- ").or_else(|| t.strip_prefix("* "));
-        let numbered = t.split_once(". ").filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())).map(|(_, r)| r);
+        let numbered =
+            t.split_once(". ").filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())).map(|(_, r)| r);
         let item = bullet.map(|b| ("ul", b)).or(numbered.map(|n| ("ol", n)));
         if let Some((kind, text)) = item {
             flush_para(&mut out, &mut para);
@@ -270,7 +311,10 @@ mod tests {
 
     #[test]
     fn tables_render() {
-        assert_eq!(to_html("| a | b |\n|---|---|\n| 1 | 2 |"), "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>");
+        assert_eq!(
+            to_html("| a | b |\n|---|---|\n| 1 | 2 |"),
+            "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"
+        );
     }
 
     #[test]

@@ -13,11 +13,13 @@ use crate::outreach::Lane;
 
 pub mod diff;
 pub mod markdown;
-pub mod validate;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod validate;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, crate::json_text::FromJson)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, crate::json_text::FromJson,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
     Audience,

@@ -38,20 +38,20 @@ async fn draft(conn: &mut sqlx::AnyConnection, campaign_id: i64) -> Result<(Char
     .fetch_all(&mut *conn)
     .await?;
     let mut doc = CharterDoc::new_draft();
-    let mut metas: BTreeMap<Section, SectionMeta> =
-        Section::ALL.into_iter().map(|s| (s, SectionMeta { section: s, version: 0, updated_by: None, updated_at: None })).collect();
+    let mut metas: BTreeMap<Section, SectionMeta> = Section::ALL
+        .into_iter()
+        .map(|s| (s, SectionMeta { section: s, version: 0, updated_by: None, updated_at: None }))
+        .collect();
     for r in rows {
         let Some(section) = Section::parse(&r.get::<String, _>(0)) else { continue };
         let body: serde_json::Value = serde_json::from_str(&r.get::<String, _>(1)).unwrap_or_default();
         if doc.set_section(section, body).is_err() {
             tracing::warn!(campaign_id, section = section.key(), "stored charter section no longer parses");
         }
-        metas.insert(section, SectionMeta {
+        metas.insert(
             section,
-            version: r.get(2),
-            updated_by: Some(r.get(3)),
-            updated_at: Some(from_ms(r.get(4))),
-        });
+            SectionMeta { section, version: r.get(2), updated_by: Some(r.get(3)), updated_at: Some(from_ms(r.get(4))) },
+        );
     }
     Ok((doc, metas.into_values().collect()))
 }
@@ -97,12 +97,8 @@ async fn versions(db: &Db, campaign_id: i64) -> Result<Vec<CharterVersion>> {
 /// Who may sign for which partner: the people the version names as accountable for that partner's
 /// responsibilities, and the campaign's accountable owner for their own organization.
 pub fn signatories(doc: &CharterDoc, roster: &Roster) -> Vec<(i64, i64)> {
-    let mut out: Vec<(i64, i64)> = doc
-        .responsibilities
-        .items
-        .iter()
-        .filter_map(|r| r.accountable.map(|p| (r.org_id, p)))
-        .collect();
+    let mut out: Vec<(i64, i64)> =
+        doc.responsibilities.items.iter().filter_map(|r| r.accountable.map(|p| (r.org_id, p))).collect();
     if let Some(owner) = doc.ownership.accountable_owner.and_then(|o| roster.person(o)) {
         out.push((owner.org_id, owner.user_id));
     }
@@ -155,16 +151,19 @@ pub fn checklist(
     match current {
         None => items.push(item(false, "Propose the charter for sign-off".into())),
         Some(v) => {
-            items.push(item(v.doc == *draft, format!(
-                "Version {} is the charter as it stands (no changes since it was proposed)",
-                v.number
-            )));
+            items.push(item(
+                v.doc == *draft,
+                format!("Version {} is the charter as it stands (no changes since it was proposed)", v.number),
+            ));
             for p in &roster.partners {
                 let signed = v.signatures.iter().find(|s| s.org.id == p.id);
-                items.push(item(signed.is_some(), match signed {
-                    Some(s) => format!("Signed for {} by {}", p.name, s.user_name),
-                    None => format!("Signature of {} on version {}", p.name, v.number),
-                }));
+                items.push(item(
+                    signed.is_some(),
+                    match signed {
+                        Some(s) => format!("Signed for {} by {}", p.name, s.user_name),
+                        None => format!("Signature of {} on version {}", p.name, v.number),
+                    },
+                ));
             }
         }
     }
@@ -192,10 +191,22 @@ pub async fn view(db: &Db, who: &Principal, campaign_id: i64) -> Result<CharterV
     let checklist = checklist(&draft, &roster, current.as_ref(), &comments);
     let my_org = who.member_org()?.id;
     let quarter = quarter_of(chrono::Utc::now().date_naive());
-    let ugc_lead = current.as_ref().map(|c| &c.doc).unwrap_or(&draft).ugc_lead(&quarter).and_then(|o| roster.org(o)).map(|o| o.name.clone());
+    let ugc_lead = current
+        .as_ref()
+        .map(|c| &c.doc)
+        .unwrap_or(&draft)
+        .ugc_lead(&quarter)
+        .and_then(|o| roster.org(o))
+        .map(|o| o.name.clone());
     let can_sign_for = current
         .as_ref()
-        .map(|v| signatories(&v.doc, &roster).into_iter().filter(|(org, p)| *p == who.me.user_id && *org == my_org).map(|(o, _)| o).collect())
+        .map(|v| {
+            signatories(&v.doc, &roster)
+                .into_iter()
+                .filter(|(org, p)| *p == who.me.user_id && *org == my_org)
+                .map(|(o, _)| o)
+                .collect()
+        })
         .unwrap_or_default();
     Ok(CharterView {
         campaign_id,
@@ -217,10 +228,11 @@ pub async fn view(db: &Db, who: &Principal, campaign_id: i64) -> Result<CharterV
 }
 
 async fn freeze(w: &mut WriteTx, who: &Principal, campaign_id: i64, doc: &CharterDoc) -> Result<i64> {
-    let number: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM charter_versions WHERE campaign_id = $1")
-        .bind(campaign_id)
-        .fetch_one(w.conn())
-        .await?;
+    let number: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM charter_versions WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_one(w.conn())
+            .await?;
     sqlx::query("INSERT INTO charter_versions (campaign_id, number, body, proposed_by, proposed_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(campaign_id)
         .bind(number)
@@ -245,7 +257,13 @@ async fn latest(w: &mut WriteTx, campaign_id: i64) -> Result<Option<(i64, Charte
 
 /// Saves one section of the draft. A save based on a stale section version is refused with the section as
 /// it is now. A change after someone signed freezes a new version (which nobody has signed yet).
-pub async fn save_section(db: &Db, who: &Principal, campaign_id: i64, input: &SaveSection, key: Option<&str>) -> Result<SectionMeta> {
+pub async fn save_section(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    input: &SaveSection,
+    key: Option<&str>,
+) -> Result<SectionMeta> {
     authorize(db, who, campaign_id).await?;
     let roster = roster(db, campaign_id).await?;
     let hash = idempotency::request_hash("charter_section", &(campaign_id, input));
@@ -267,9 +285,8 @@ pub async fn save_section(db: &Db, who: &Principal, campaign_id: i64, input: &Sa
             Some(serde_json::json!({ "section": input.section, "version": meta.version, "body": doc.section_json(input.section), "updated_by": meta.updated_by })),
         ));
     }
-    doc.set_section(input.section, input.body.clone()).map_err(|e| {
-        AppError::validation(input.section.key(), format!("{}: {e}", input.section.title()))
-    })?;
+    doc.set_section(input.section, input.body.clone())
+        .map_err(|e| AppError::validation(input.section.key(), format!("{}: {e}", input.section.title())))?;
     validate::section(&doc, input.section, &roster)?;
     let version = meta.version + 1;
     let now = now_ms();
@@ -295,14 +312,26 @@ pub async fn save_section(db: &Db, who: &Principal, campaign_id: i64, input: &Sa
             .execute(w.conn())
             .await?;
     }
-    log::append(&mut w, campaign_id, &who.actor(), Change::CharterSectionSaved { section: input.section, version }).await?;
+    log::append(&mut w, campaign_id, &who.actor(), Change::CharterSectionSaved { section: input.section, version })
+        .await?;
     if let Some((number, signed_doc, signatures)) = latest(&mut w, campaign_id).await? {
         if signatures > 0 && signed_doc != doc {
             let new = freeze(&mut w, who, campaign_id, &doc).await?;
-            log::append(&mut w, campaign_id, &who.actor(), Change::CharterProposed { number: new, replaces_signed: Some(number) }).await?;
+            log::append(
+                &mut w,
+                campaign_id,
+                &who.actor(),
+                Change::CharterProposed { number: new, replaces_signed: Some(number) },
+            )
+            .await?;
         }
     }
-    let saved = SectionMeta { section: input.section, version, updated_by: Some(who.me.name.clone()), updated_at: Some(from_ms(now)) };
+    let saved = SectionMeta {
+        section: input.section,
+        version,
+        updated_by: Some(who.me.name.clone()),
+        updated_at: Some(from_ms(now)),
+    };
     idempotency::store(&mut w, &scope, key, &saved).await?;
     w.commit().await?;
     Ok(saved)
@@ -319,7 +348,10 @@ pub async fn propose(db: &Db, who: &Principal, campaign_id: i64) -> Result<i64> 
     }
     if let Some((number, current, _)) = latest(&mut w, campaign_id).await? {
         if current == doc {
-            return Err(AppError::validation("charter", format!("Nothing changed since version {number}: it is already up for sign-off")));
+            return Err(AppError::validation(
+                "charter",
+                format!("Nothing changed since version {number}: it is already up for sign-off"),
+            ));
         }
     }
     let number = freeze(&mut w, who, campaign_id, &doc).await?;
@@ -377,7 +409,8 @@ pub async fn launch(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
     if view.status == "live" {
         return Ok(());
     }
-    let missing: Vec<String> = view.checklist.iter().filter(|c| c.blocking && !c.ok).map(|c| c.message.clone()).collect();
+    let missing: Vec<String> =
+        view.checklist.iter().filter(|c| c.blocking && !c.ok).map(|c| c.message.clone()).collect();
     if !missing.is_empty() {
         return Err(AppError {
             field: Some("charter".into()),
@@ -443,7 +476,10 @@ pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, input: &NewComm
     if is_creator {
         creator_campaign(db, who, campaign_id).await?;
         if !input.section.creator_facing() {
-            return Err(AppError::validation("section", "Creators comment on the brief, the pillars, the criteria and the point of contact"));
+            return Err(AppError::validation(
+                "section",
+                "Creators comment on the brief, the pillars, the criteria and the point of contact",
+            ));
         }
     } else {
         authorize(db, who, campaign_id).await?;
@@ -478,7 +514,13 @@ pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, input: &NewComm
     .bind(now_ms())
     .fetch_one(w.conn())
     .await?;
-    log::append(&mut w, campaign_id, &who.actor(), Change::CharterCommented { comment_id: id, section: input.section, by_creator: is_creator }).await?;
+    log::append(
+        &mut w,
+        campaign_id,
+        &who.actor(),
+        Change::CharterCommented { comment_id: id, section: input.section, by_creator: is_creator },
+    )
+    .await?;
     w.commit().await?;
     Ok(CharterComment {
         id,
@@ -523,7 +565,8 @@ pub async fn resolve(db: &Db, who: &Principal, campaign_id: i64, comment_id: i64
 /// The creator-facing part of the version under review (or the draft before any proposal).
 pub async fn for_creator(db: &Db, who: &Principal, campaign_id: i64) -> Result<CreatorCharter> {
     creator_campaign(db, who, campaign_id).await?;
-    let name: String = sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&db.pool).await?;
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&db.pool).await?;
     let all = versions(db, campaign_id).await?;
     let (version, doc) = match all.last() {
         Some(v) => (Some(v.number), v.doc.clone()),
@@ -534,11 +577,13 @@ pub async fn for_creator(db: &Db, who: &Principal, campaign_id: i64) -> Result<C
     };
     let roster = roster(db, campaign_id).await?;
     // A creator sees their own threads only: never other creators' or partners' internal comments.
-    let mine: Vec<i64> = sqlx::query_scalar("SELECT id FROM charter_comments WHERE campaign_id = $1 AND author_user_id = $2 AND parent_id IS NULL")
-        .bind(campaign_id)
-        .bind(who.me.user_id)
-        .fetch_all(&db.pool)
-        .await?;
+    let mine: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM charter_comments WHERE campaign_id = $1 AND author_user_id = $2 AND parent_id IS NULL",
+    )
+    .bind(campaign_id)
+    .bind(who.me.user_id)
+    .fetch_all(&db.pool)
+    .await?;
     let comments = comments(db, campaign_id)
         .await?
         .into_iter()
@@ -577,7 +622,10 @@ mod tests {
     fn roster() -> Roster {
         Roster {
             partners: vec![org(1, "Brand"), org(2, "Agency")],
-            people: vec![Person { user_id: 10, name: "Maya".into(), org_id: 1 }, Person { user_id: 20, name: "Jordan".into(), org_id: 2 }],
+            people: vec![
+                Person { user_id: 10, name: "Maya".into(), org_id: 1 },
+                Person { user_id: 20, name: "Jordan".into(), org_id: 2 },
+            ],
         }
     }
 
@@ -589,7 +637,11 @@ mod tests {
             proposed_at: chrono::Utc::now(),
             signatures: signed_by
                 .iter()
-                .map(|o| Signature { org: org(*o, if *o == 1 { "Brand" } else { "Agency" }), user_name: "X".into(), signed_at: chrono::Utc::now() })
+                .map(|o| Signature {
+                    org: org(*o, if *o == 1 { "Brand" } else { "Agency" }),
+                    user_name: "X".into(),
+                    signed_at: chrono::Utc::now(),
+                })
                 .collect(),
         }
     }
@@ -638,7 +690,11 @@ mod tests {
     #[test]
     fn signatories_are_the_accountable_people_and_the_owner() {
         let mut doc = CharterDoc::new_draft();
-        doc.responsibilities.items.push(Responsibility { org_id: 2, responsibility: "Talent".into(), accountable: Some(20) });
+        doc.responsibilities.items.push(Responsibility {
+            org_id: 2,
+            responsibility: "Talent".into(),
+            accountable: Some(20),
+        });
         doc.ownership.accountable_owner = Some(10);
         assert_eq!(signatories(&doc, &roster()), vec![(1, 10), (2, 20)]);
     }

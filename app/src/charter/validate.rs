@@ -11,7 +11,7 @@ fn fmt_n(n: i64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -31,7 +31,8 @@ fn known_metric(m: &str) -> bool {
 }
 
 /// Keys of a section's JSON whose texts are names or labels (a line), not prose.
-const SHORT_KEYS: [&str; 9] = ["name", "quarter", "scope_value", "metric", "segment", "region", "age_band", "language", "market"];
+const SHORT_KEYS: [&str; 9] =
+    ["name", "quarter", "scope_value", "metric", "segment", "region", "age_band", "language", "market"];
 
 /// The sizes of a section: each name at most `limits::NAME` characters, each text at most `limits::BRIEF`, each list
 /// at most `limits::LIST_ITEMS` items, and all its texts together at most `limits::BRIEF`. The error names the field,
@@ -46,7 +47,10 @@ pub fn sizes(doc: &CharterDoc, section: Section) -> Result<(), AppError> {
             }
             serde_json::Value::Array(items) => {
                 if items.len() > crate::limits::LIST_ITEMS {
-                    return Err(AppError::validation(path, format!("At most {} items here ({} given)", crate::limits::LIST_ITEMS, items.len())));
+                    return Err(AppError::validation(
+                        path,
+                        format!("At most {} items here ({} given)", crate::limits::LIST_ITEMS, items.len()),
+                    ));
                 }
                 for (i, item) in items.iter().enumerate() {
                     walk(item, &format!("{path}[{i}]"), key, total)?;
@@ -64,11 +68,14 @@ pub fn sizes(doc: &CharterDoc, section: Section) -> Result<(), AppError> {
     let mut total = 0;
     walk(&doc.section_json(section), section.key(), "", &mut total)?;
     if total > crate::limits::BRIEF {
-        return Err(AppError::validation(section.key(), format!(
-            "{} holds {total} characters in all; keep a section under {} (link to longer documents)",
-            section.title(),
-            crate::limits::BRIEF
-        )));
+        return Err(AppError::validation(
+            section.key(),
+            format!(
+                "{} holds {total} characters in all; keep a section under {} (link to longer documents)",
+                section.title(),
+                crate::limits::BRIEF
+            ),
+        ));
     }
     Ok(())
 }
@@ -79,13 +86,18 @@ pub fn section(doc: &CharterDoc, section: Section, roster: &Roster) -> Result<()
     let s = section;
     match section {
         Section::ValueProposition => {
-            let filled: Vec<&String> = doc.value_proposition.propositions.iter().filter(|p| !p.trim().is_empty()).collect();
+            let filled: Vec<&String> =
+                doc.value_proposition.propositions.iter().filter(|p| !p.trim().is_empty()).collect();
             if filled.len() > 1 {
-                return Err(err(s, "propositions".into(), format!(
-                    "One value proposition only (found {}): keep the one that matters and remove \"{}\"",
-                    filled.len(),
-                    filled[1].trim()
-                )));
+                return Err(err(
+                    s,
+                    "propositions".into(),
+                    format!(
+                        "One value proposition only (found {}): keep the one that matters and remove \"{}\"",
+                        filled.len(),
+                        filled[1].trim()
+                    ),
+                ));
             }
         }
         Section::Tiers => {
@@ -99,13 +111,21 @@ pub fn section(doc: &CharterDoc, section: Section, roster: &Roster) -> Result<()
                     return Err(err(s, f("min_followers"), format!("Tier {}: followers cannot be negative", t.name)));
                 }
                 if t.max_followers.is_some_and(|m| m <= t.min_followers) {
-                    return Err(err(s, f("max_followers"), format!("Tier {}: the upper bound must be above {}", t.name, fmt_n(t.min_followers))));
+                    return Err(err(
+                        s,
+                        f("max_followers"),
+                        format!("Tier {}: the upper bound must be above {}", t.name, fmt_n(t.min_followers)),
+                    ));
                 }
                 if !(0.0..=100.0).contains(&t.min_engagement_rate) || !t.min_engagement_rate.is_finite() {
-                    return Err(err(s, f("min_engagement_rate"), format!(
-                        "Tier {}: an engagement rate is a percentage from 0 to 100 (got {})",
-                        t.name, t.min_engagement_rate
-                    )));
+                    return Err(err(
+                        s,
+                        f("min_engagement_rate"),
+                        format!(
+                            "Tier {}: an engagement rate is a percentage from 0 to 100 (got {})",
+                            t.name, t.min_engagement_rate
+                        ),
+                    ));
                 }
             }
             let mut sorted: Vec<(usize, &Tier)> = tiers.iter().enumerate().collect();
@@ -114,22 +134,34 @@ pub fn section(doc: &CharterDoc, section: Section, roster: &Roster) -> Result<()
                 let ((_, a), (j, b)) = (pair[0], pair[1]);
                 match a.max_followers {
                     None => {
-                        return Err(err(s, format!("tiers[{j}].min_followers"), format!(
-                            "Tiers {} ({}) and {} ({}) overlap: only the top tier can be open-ended",
-                            a.name, tier_range(a), b.name, tier_range(b)
-                        )))
+                        return Err(err(
+                            s,
+                            format!("tiers[{j}].min_followers"),
+                            format!(
+                                "Tiers {} ({}) and {} ({}) overlap: only the top tier can be open-ended",
+                                a.name,
+                                tier_range(a),
+                                b.name,
+                                tier_range(b)
+                            ),
+                        ))
                     }
                     Some(max) if max > b.min_followers => {
-                        return Err(err(s, format!("tiers[{j}].min_followers"), format!(
-                            "Tiers {} ({}) and {} ({}) overlap",
-                            a.name, tier_range(a), b.name, tier_range(b)
-                        )))
+                        return Err(err(
+                            s,
+                            format!("tiers[{j}].min_followers"),
+                            format!("Tiers {} ({}) and {} ({}) overlap", a.name, tier_range(a), b.name, tier_range(b)),
+                        ))
                     }
                     Some(max) if max < b.min_followers => {
-                        return Err(err(s, format!("tiers[{j}].min_followers"), format!(
+                        return Err(err(
+                            s,
+                            format!("tiers[{j}].min_followers"),
+                            format!(
                             "Gap between tiers {} ({}) and {} ({}): creators with {}–{} followers would have no tier",
                             a.name, tier_range(a), b.name, tier_range(b), fmt_n(max), fmt_n(b.min_followers)
-                        )))
+                        ),
+                        ))
                     }
                     _ => {}
                 }
@@ -148,15 +180,23 @@ pub fn section(doc: &CharterDoc, section: Section, roster: &Roster) -> Result<()
         Section::Thresholds => {
             for (i, t) in doc.thresholds.thresholds.iter().enumerate() {
                 if !known_metric(&t.metric) {
-                    return Err(err(s, format!("thresholds[{i}].metric"), format!(
-                        "Threshold {}: unknown metric \"{}\"; use one of {}",
-                        i + 1,
-                        t.metric,
-                        METRICS.iter().map(|m| m.0).collect::<Vec<_>>().join(", ")
-                    )));
+                    return Err(err(
+                        s,
+                        format!("thresholds[{i}].metric"),
+                        format!(
+                            "Threshold {}: unknown metric \"{}\"; use one of {}",
+                            i + 1,
+                            t.metric,
+                            METRICS.iter().map(|m| m.0).collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
                 }
                 if !t.value.is_finite() {
-                    return Err(err(s, format!("thresholds[{i}].value"), format!("Threshold {}: enter a number", i + 1)));
+                    return Err(err(
+                        s,
+                        format!("thresholds[{i}].value"),
+                        format!("Threshold {}: enter a number", i + 1),
+                    ));
                 }
                 let scope_ok = match t.scope {
                     ScopeKind::Campaign => true,
@@ -165,22 +205,28 @@ pub fn section(doc: &CharterDoc, section: Section, roster: &Roster) -> Result<()
                     ScopeKind::Tier => doc.tiers.tiers.iter().any(|x| x.name == t.scope_value),
                 };
                 if !scope_ok {
-                    return Err(err(s, format!("thresholds[{i}].scope_value"), format!(
-                        "Threshold {}: choose which {} it applies to",
-                        i + 1,
-                        match t.scope {
-                            ScopeKind::Lane => "lane",
-                            ScopeKind::Partner => "partner",
-                            ScopeKind::Tier => "tier",
-                            ScopeKind::Campaign => "scope",
-                        }
-                    )));
+                    return Err(err(
+                        s,
+                        format!("thresholds[{i}].scope_value"),
+                        format!(
+                            "Threshold {}: choose which {} it applies to",
+                            i + 1,
+                            match t.scope {
+                                ScopeKind::Lane => "lane",
+                                ScopeKind::Partner => "partner",
+                                ScopeKind::Tier => "tier",
+                                ScopeKind::Campaign => "scope",
+                            }
+                        ),
+                    ));
                 }
                 if let Some(p) = t.escalate_to {
                     if roster.person(p).is_none() {
-                        return Err(err(s, format!("thresholds[{i}].escalate_to"), format!(
-                            "Threshold {}: escalate to a member of a partner organization", i + 1
-                        )));
+                        return Err(err(
+                            s,
+                            format!("thresholds[{i}].escalate_to"),
+                            format!("Threshold {}: escalate to a member of a partner organization", i + 1),
+                        ));
                     }
                 }
             }
@@ -188,24 +234,35 @@ pub fn section(doc: &CharterDoc, section: Section, roster: &Roster) -> Result<()
         Section::Responsibilities => {
             for (i, r) in doc.responsibilities.items.iter().enumerate() {
                 let Some(org) = roster.org(r.org_id) else {
-                    return Err(err(s, format!("items[{i}].org_id"), format!("Responsibility {}: choose a partner organization", i + 1)));
+                    return Err(err(
+                        s,
+                        format!("items[{i}].org_id"),
+                        format!("Responsibility {}: choose a partner organization", i + 1),
+                    ));
                 };
                 if r.responsibility.trim().is_empty() {
-                    return Err(err(s, format!("items[{i}].responsibility"), format!("Name {}'s responsibility", org.name)));
+                    return Err(err(
+                        s,
+                        format!("items[{i}].responsibility"),
+                        format!("Name {}'s responsibility", org.name),
+                    ));
                 }
                 if let Some(p) = r.accountable {
                     if roster.person(p).map(|p| p.org_id) != Some(org.id) {
-                        return Err(err(s, format!("items[{i}].accountable"), format!(
-                            "\"{}\" must be owned by a member of {}",
-                            r.responsibility.trim(),
-                            org.name
-                        )));
+                        return Err(err(
+                            s,
+                            format!("items[{i}].accountable"),
+                            format!("\"{}\" must be owned by a member of {}", r.responsibility.trim(), org.name),
+                        ));
                     }
                 }
             }
         }
         Section::Ownership => {
-            for (field, p) in [("accountable_owner", doc.ownership.accountable_owner), ("creator_contact", doc.ownership.creator_contact)] {
+            for (field, p) in [
+                ("accountable_owner", doc.ownership.accountable_owner),
+                ("creator_contact", doc.ownership.creator_contact),
+            ] {
                 if p.is_some_and(|p| roster.person(p).is_none()) {
                     return Err(err(s, field.into(), "Choose a member of a partner organization".into()));
                 }
@@ -215,15 +272,21 @@ pub fn section(doc: &CharterDoc, section: Section, roster: &Roster) -> Result<()
             let mut seen = std::collections::HashSet::new();
             for (i, slot) in doc.rotation.slots.iter().enumerate() {
                 if !valid_quarter(&slot.quarter) {
-                    return Err(err(s, format!("slots[{i}].quarter"), format!(
-                        "Write the quarter as YYYY-Qn, e.g. 2027-Q1 (got \"{}\")", slot.quarter
-                    )));
+                    return Err(err(
+                        s,
+                        format!("slots[{i}].quarter"),
+                        format!("Write the quarter as YYYY-Qn, e.g. 2027-Q1 (got \"{}\")", slot.quarter),
+                    ));
                 }
                 if !seen.insert(slot.quarter.clone()) {
                     return Err(err(s, format!("slots[{i}].quarter"), format!("{} is listed twice", slot.quarter)));
                 }
                 if slot.lead_org_id.is_some_and(|o| roster.org(o).is_none()) {
-                    return Err(err(s, format!("slots[{i}].lead_org_id"), "The lead must be a partner organization".into()));
+                    return Err(err(
+                        s,
+                        format!("slots[{i}].lead_org_id"),
+                        "The lead must be a partner organization".into(),
+                    ));
                 }
             }
         }
@@ -249,27 +312,49 @@ pub fn completeness(doc: &CharterDoc, roster: &Roster) -> Vec<CheckItem> {
         }
     }
     let a = &doc.audience;
-    check(!a.segment.trim().is_empty() && !a.market.trim().is_empty(), Section::Audience, "Audience: one segment and its market".into());
+    check(
+        !a.segment.trim().is_empty() && !a.market.trim().is_empty(),
+        Section::Audience,
+        "Audience: one segment and its market".into(),
+    );
     let props = doc.value_proposition.propositions.iter().filter(|p| !p.trim().is_empty()).count();
     check(props == 1, Section::ValueProposition, "Exactly one value proposition".into());
     check(!doc.creative_brief.markdown.trim().is_empty(), Section::CreativeBrief, "A creative brief".into());
     check(!doc.tiers.tiers.is_empty(), Section::Tiers, "Influencer tiers defined by engagement".into());
-    check(!doc.pillars.pillars.iter().all(|p| p.name.trim().is_empty()), Section::Pillars, "At least one UGC content pillar".into());
+    check(
+        !doc.pillars.pillars.iter().all(|p| p.name.trim().is_empty()),
+        Section::Pillars,
+        "At least one UGC content pillar".into(),
+    );
     let c = &doc.criteria;
     check(c.ugc.iter().any(|x| !x.trim().is_empty()), Section::Criteria, "UGC approval criteria".into());
-    check(c.influencer.iter().any(|x| !x.trim().is_empty()), Section::Criteria, "Influencer-content approval criteria".into());
+    check(
+        c.influencer.iter().any(|x| !x.trim().is_empty()),
+        Section::Criteria,
+        "Influencer-content approval criteria".into(),
+    );
     for lane in [Lane::Influencer, Lane::Ugc] {
         for (quality, what) in [(true, "quality"), (false, "volume")] {
-            let has = doc.success.targets.iter().any(|t| {
-                t.lane == Some(lane) && METRICS.iter().any(|(k, _, q)| *k == t.metric && *q == quality)
-            });
+            let has = doc
+                .success
+                .targets
+                .iter()
+                .any(|t| t.lane == Some(lane) && METRICS.iter().any(|(k, _, q)| *k == t.metric && *q == quality));
             check(has, Section::Success, format!("A {what} target for the {} lane", lane.label()));
         }
     }
-    check(!doc.thresholds.thresholds.is_empty(), Section::Thresholds, "Daily thresholds that trigger escalation".into());
+    check(
+        !doc.thresholds.thresholds.is_empty(),
+        Section::Thresholds,
+        "Daily thresholds that trigger escalation".into(),
+    );
     for (i, t) in doc.thresholds.thresholds.iter().enumerate() {
         if t.escalate_to.is_none() {
-            check(false, Section::Thresholds, format!("Threshold {} ({}) needs someone to escalate to", i + 1, metric_label(&t.metric)));
+            check(
+                false,
+                Section::Thresholds,
+                format!("Threshold {} ({}) needs someone to escalate to", i + 1, metric_label(&t.metric)),
+            );
         }
     }
     for org in &roster.partners {
@@ -278,11 +363,15 @@ pub fn completeness(doc: &CharterDoc, roster: &Roster) -> Vec<CheckItem> {
     }
     for r in &doc.responsibilities.items {
         if r.accountable.is_none() {
-            check(false, Section::Responsibilities, format!(
-                "\"{}\" ({}) has no accountable person",
-                r.responsibility.trim(),
-                roster.org_label(Some(r.org_id))
-            ));
+            check(
+                false,
+                Section::Responsibilities,
+                format!(
+                    "\"{}\" ({}) has no accountable person",
+                    r.responsibility.trim(),
+                    roster.org_label(Some(r.org_id))
+                ),
+            );
         }
     }
     check(doc.ownership.accountable_owner.is_some(), Section::Ownership, "One accountable campaign owner".into());
@@ -353,11 +442,18 @@ mod tests {
         let mut doc = CharterDoc::new_draft();
         doc.tiers.tiers[2].min_followers = 60_000;
         let e = section(&doc, Section::Tiers, &roster()).unwrap_err();
-        assert!(e.message.starts_with("Gap between tiers micro (10,000–50,000) and mid (60,000–500,000)"), "{}", e.message);
+        assert!(
+            e.message.starts_with("Gap between tiers micro (10,000–50,000) and mid (60,000–500,000)"),
+            "{}",
+            e.message
+        );
 
         let mut doc = CharterDoc::new_draft();
         doc.tiers.tiers[1].max_followers = None;
-        assert!(section(&doc, Section::Tiers, &roster()).unwrap_err().message.contains("only the top tier can be open-ended"));
+        assert!(section(&doc, Section::Tiers, &roster())
+            .unwrap_err()
+            .message
+            .contains("only the top tier can be open-ended"));
     }
 
     #[test]
@@ -376,7 +472,12 @@ mod tests {
         let mut doc = CharterDoc::new_draft();
         doc.thresholds.thresholds.push(Threshold { metric: "vibes".into(), ..Default::default() });
         assert_eq!(field(&doc, Section::Thresholds).as_deref(), Some("thresholds.thresholds[0].metric"));
-        doc.thresholds.thresholds[0] = Threshold { metric: "cpe".into(), scope: ScopeKind::Tier, scope_value: "giga".into(), ..Default::default() };
+        doc.thresholds.thresholds[0] = Threshold {
+            metric: "cpe".into(),
+            scope: ScopeKind::Tier,
+            scope_value: "giga".into(),
+            ..Default::default()
+        };
         assert_eq!(field(&doc, Section::Thresholds).as_deref(), Some("thresholds.thresholds[0].scope_value"));
         doc.thresholds.thresholds[0].scope_value = "micro".into();
         doc.thresholds.thresholds[0].escalate_to = Some(99);
@@ -388,7 +489,11 @@ mod tests {
     #[test]
     fn responsibilities_are_owned_by_members_of_that_partner() {
         let mut doc = CharterDoc::new_draft();
-        doc.responsibilities.items.push(Responsibility { org_id: 2, responsibility: "UGC strategy".into(), accountable: Some(10) });
+        doc.responsibilities.items.push(Responsibility {
+            org_id: 2,
+            responsibility: "UGC strategy".into(),
+            accountable: Some(10),
+        });
         let e = section(&doc, Section::Responsibilities, &roster()).unwrap_err();
         assert_eq!(e.message, "\"UGC strategy\" must be owned by a member of US Agency");
         doc.responsibilities.items[0].accountable = Some(20);
@@ -401,7 +506,10 @@ mod tests {
     fn two_value_propositions_are_refused_and_quarters_are_checked() {
         let mut doc = CharterDoc::new_draft();
         doc.value_proposition.propositions = vec!["Warm on the trail".into(), "Cheapest jacket".into()];
-        assert!(section(&doc, Section::ValueProposition, &roster()).unwrap_err().message.contains("remove \"Cheapest jacket\""));
+        assert!(section(&doc, Section::ValueProposition, &roster())
+            .unwrap_err()
+            .message
+            .contains("remove \"Cheapest jacket\""));
         doc.rotation.slots = vec![RotationSlot { quarter: "Q1 2027".into(), lead_org_id: Some(1) }];
         assert_eq!(field(&doc, Section::Rotation).as_deref(), Some("rotation.slots[0].quarter"));
         assert!(valid_quarter("2027-Q4") && !valid_quarter("2027-Q5"));
@@ -411,15 +519,22 @@ mod tests {
     #[test]
     fn the_checklist_lists_what_is_missing() {
         let doc = CharterDoc::new_draft();
-        let open: Vec<String> = completeness(&doc, &roster()).into_iter().filter(|c| !c.ok).map(|c| c.message).collect();
+        let open: Vec<String> =
+            completeness(&doc, &roster()).into_iter().filter(|c| !c.ok).map(|c| c.message).collect();
         assert!(open.contains(&"Exactly one value proposition".to_string()));
         assert!(open.contains(&"US Agency owns a non-negotiable responsibility".to_string()));
         assert!(open.contains(&"One point of contact for creators".to_string()));
         assert!(!open.contains(&"Influencer tiers defined by engagement".to_string()));
         assert!(open.contains(&"A volume target for the UGC lane".to_string()));
         let mut doc = doc;
-        doc.success.targets.push(KpiTarget { lane: Some(Lane::Ugc), metric: "approved_ugc_assets".into(), comparison: Comparison::AtLeast, value: 40.0 });
-        let open: Vec<String> = completeness(&doc, &roster()).into_iter().filter(|c| !c.ok).map(|c| c.message).collect();
+        doc.success.targets.push(KpiTarget {
+            lane: Some(Lane::Ugc),
+            metric: "approved_ugc_assets".into(),
+            comparison: Comparison::AtLeast,
+            value: 40.0,
+        });
+        let open: Vec<String> =
+            completeness(&doc, &roster()).into_iter().filter(|c| !c.ok).map(|c| c.message).collect();
         assert!(!open.contains(&"A volume target for the UGC lane".to_string()));
         assert!(open.contains(&"A quality target for the UGC lane".to_string()));
     }

@@ -580,12 +580,16 @@ pub fn group_digits(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
     }
-    if n < 0 { format!("-{out}") } else { out }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
 }
 
 pub fn money(cents: i64) -> String {
@@ -608,8 +612,16 @@ mod tests {
         doc.responsibilities = Responsibilities {
             items: vec![
                 Responsibility { org_id: 1, responsibility: "Budget and final say".into(), accountable: Some(10) },
-                Responsibility { org_id: 2, responsibility: "Influencer relations and talent".into(), accountable: Some(20) },
-                Responsibility { org_id: 3, responsibility: "UGC strategy and content approval".into(), accountable: Some(30) },
+                Responsibility {
+                    org_id: 2,
+                    responsibility: "Influencer relations and talent".into(),
+                    accountable: Some(20),
+                },
+                Responsibility {
+                    org_id: 3,
+                    responsibility: "UGC strategy and content approval".into(),
+                    accountable: Some(30),
+                },
                 Responsibility { org_id: 2, responsibility: "UGC production (US)".into(), accountable: Some(21) },
             ],
         };
@@ -640,7 +652,10 @@ mod tests {
     fn ugc_is_reviewed_by_the_quarters_lead() {
         let (doc, roster) = doc();
         let q1 = reviewer_for(&doc, &roster, Lane::Ugc, day("2027-02-10")).unwrap();
-        assert_eq!((q1.user_id, q1.label.as_str(), q1.why.as_str()), (Some(30), "Lena (Studio Kin)", "UGC lead of 2027-Q1"));
+        assert_eq!(
+            (q1.user_id, q1.label.as_str(), q1.why.as_str()),
+            (Some(30), "Lena (Studio Kin)", "UGC lead of 2027-Q1")
+        );
         // Next quarter the lead rotates to Brightline, whose UGC line names Sam.
         let q2 = reviewer_for(&doc, &roster, Lane::Ugc, day("2027-04-01")).unwrap();
         assert_eq!(q2.user_id, Some(21));
@@ -678,10 +693,31 @@ mod tests {
         let partners = vec![org(1, "A"), org(2, "B")];
         let rounds = vec![
             // Deliverable 1 (partner A, UGC): v1 decided after 10 h (SLA 24 h), v2 after 30 h (late).
-            RoundTiming { deliverable_id: 1, lane: Lane::Ugc, partner_id: Some(1), submitted_at: 0, due_at: 24 * h, decided_at: Some(10 * h) },
-            RoundTiming { deliverable_id: 1, lane: Lane::Ugc, partner_id: Some(1), submitted_at: 100 * h, due_at: 124 * h, decided_at: Some(130 * h) },
+            RoundTiming {
+                deliverable_id: 1,
+                lane: Lane::Ugc,
+                partner_id: Some(1),
+                submitted_at: 0,
+                due_at: 24 * h,
+                decided_at: Some(10 * h),
+            },
+            RoundTiming {
+                deliverable_id: 1,
+                lane: Lane::Ugc,
+                partner_id: Some(1),
+                submitted_at: 100 * h,
+                due_at: 124 * h,
+                decided_at: Some(130 * h),
+            },
             // Deliverable 2 (partner B, UGC): pending for 4 h.
-            RoundTiming { deliverable_id: 2, lane: Lane::Ugc, partner_id: Some(2), submitted_at: 196 * h, due_at: 220 * h, decided_at: None },
+            RoundTiming {
+                deliverable_id: 2,
+                lane: Lane::Ugc,
+                partner_id: Some(2),
+                submitted_at: 196 * h,
+                due_at: 220 * h,
+                decided_at: None,
+            },
         ];
         let t = turnaround(&rounds, &partners, 200 * h);
         let all_ugc = t.iter().find(|t| t.lane == Lane::Ugc && t.partner.is_none()).unwrap();

@@ -22,7 +22,11 @@ pub fn countdown(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
     } else {
         format!("{} s", span.num_seconds())
     };
-    if overdue { format!("overdue by {text}") } else { format!("{text} left") }
+    if overdue {
+        format!("overdue by {text}")
+    } else {
+        format!("{text} left")
+    }
 }
 
 /// How much of the SLA is used, 0–100 (beyond 100 when overdue is capped at 100), for the clock's bar.
@@ -42,7 +46,10 @@ pub mod tz {
     /// Parses an IANA time zone name ("Europe/Berlin"); the error names the field.
     pub fn parse(name: &str) -> Result<Tz> {
         name.trim().parse::<Tz>().map_err(|_| {
-            AppError::validation("time_zone", format!("\"{}\" is not a time zone; use a name like Europe/Berlin or America/New_York", name.trim()))
+            AppError::validation(
+                "time_zone",
+                format!("\"{}\" is not a time zone; use a name like Europe/Berlin or America/New_York", name.trim()),
+            )
         })
     }
 
@@ -131,7 +138,10 @@ mod tests {
             let tokyo = tz::parse("Asia/Tokyo").unwrap();
             assert_eq!(tz::end_of_day(day("2027-01-15"), tokyo), at("2027-01-15T15:00:00Z"));
             // The same due day ends 14 hours earlier in Tokyo than in New York.
-            assert_eq!(tz::end_of_day(day("2027-01-15"), ny) - tz::end_of_day(day("2027-01-15"), tokyo), Duration::hours(14));
+            assert_eq!(
+                tz::end_of_day(day("2027-01-15"), ny) - tz::end_of_day(day("2027-01-15"), tokyo),
+                Duration::hours(14)
+            );
         }
 
         #[test]
@@ -142,7 +152,10 @@ mod tests {
             let end = tz::end_of_day(day("2027-03-14"), ny);
             assert_eq!(end - start, Duration::hours(23));
             // 7 November 2027: 25 hours.
-            assert_eq!(tz::end_of_day(day("2027-11-07"), ny) - tz::start_of_day(day("2027-11-07"), ny), Duration::hours(25));
+            assert_eq!(
+                tz::end_of_day(day("2027-11-07"), ny) - tz::start_of_day(day("2027-11-07"), ny),
+                Duration::hours(25)
+            );
             // Where midnight itself does not exist (Santiago springs forward at 24:00), the day starts at 01:00.
             let santiago = tz::parse("America/Santiago").unwrap();
             let s = tz::start_of_day(day("2027-09-05"), santiago);

@@ -43,10 +43,11 @@ pub async fn lanes(db: &Db, campaign_id: i64) -> Result<Vec<LaneSettings>> {
     .fetch_all(&mut *conn)
     .await?;
     // Summed here, saturating: SQL's SUM fails the query once old fees past the limits add up beyond `i64`.
-    let fees: Vec<(String, i64)> = sqlx::query_as("SELECT lane, fee_cents FROM deliverables WHERE campaign_id = $1 AND status <> 'rejected'")
-        .bind(campaign_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let fees: Vec<(String, i64)> =
+        sqlx::query_as("SELECT lane, fee_cents FROM deliverables WHERE campaign_id = $1 AND status <> 'rejected'")
+            .bind(campaign_id)
+            .fetch_all(&mut *conn)
+            .await?;
     let mut committed: Vec<(String, i64)> = Vec::new();
     for (lane, fee) in fees {
         match committed.iter_mut().find(|c| c.0 == lane) {
@@ -86,11 +87,12 @@ pub async fn save_lane(db: &Db, who: &Principal, campaign_id: i64, input: &SaveL
     limits::check_range("default_fee_cents", input.default_fee_cents, limits::CENTS)?;
     check_len("brief", &input.brief, limits::BRIEF)?;
     let mut w = db.write_campaign(campaign_id).await?;
-    let current: Option<i64> = sqlx::query_scalar("SELECT version FROM lane_settings WHERE campaign_id = $1 AND lane = $2")
-        .bind(campaign_id)
-        .bind(input.lane.as_str())
-        .fetch_optional(w.conn())
-        .await?;
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM lane_settings WHERE campaign_id = $1 AND lane = $2")
+            .bind(campaign_id)
+            .bind(input.lane.as_str())
+            .fetch_optional(w.conn())
+            .await?;
     let now = now_ms();
     if current.unwrap_or(0) != input.version {
         drop(w);
@@ -148,7 +150,11 @@ pub async fn set_time_zone(db: &Db, who: &Principal, campaign_id: i64, name: &st
     authorize(db, who, campaign_id).await?;
     let zone = tz::parse(name)?.name().to_string();
     let mut w = db.write_campaign(campaign_id).await?;
-    sqlx::query("UPDATE campaigns SET time_zone = $1 WHERE id = $2").bind(&zone).bind(campaign_id).execute(w.conn()).await?;
+    sqlx::query("UPDATE campaigns SET time_zone = $1 WHERE id = $2")
+        .bind(&zone)
+        .bind(campaign_id)
+        .execute(w.conn())
+        .await?;
     log::append(&mut w, campaign_id, &who.actor(), Change::TimeZoneSet { time_zone: zone.clone() }).await?;
     w.commit().await?;
     Ok(zone)
@@ -174,7 +180,13 @@ fn parse_due(due: Option<&str>) -> Result<Option<chrono::NaiveDate>> {
 }
 
 /// Briefs a creator: a new deliverable in a lane.
-pub async fn create_deliverable(db: &Db, who: &Principal, campaign_id: i64, input: &NewDeliverable, key: Option<&str>) -> Result<Deliverable> {
+pub async fn create_deliverable(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    input: &NewDeliverable,
+    key: Option<&str>,
+) -> Result<Deliverable> {
     authorize(db, who, campaign_id).await?;
     let title = validate_title(&input.title)?;
     let due = parse_due(input.due_date.as_deref())?;
@@ -196,10 +208,14 @@ pub async fn create_deliverable(db: &Db, who: &Principal, campaign_id: i64, inpu
         .bind(campaign_id)
         .fetch_optional(w.conn())
         .await?
-        .ok_or_else(|| AppError::validation("creator_id", format!("Creator {} is not in this campaign's pool", input.creator_id)))?;
+        .ok_or_else(|| {
+            AppError::validation("creator_id", format!("Creator {} is not in this campaign's pool", input.creator_id))
+        })?;
     let creator_name: String = creator.get(0);
     let lane = input.lane.or_else(|| Lane::parse(&creator.get::<String, _>(1))).unwrap_or(Lane::Influencer);
-    let fee = input.fee_cents.unwrap_or_else(|| settings.iter().find(|l| l.lane == lane).map(|l| l.default_fee_cents).unwrap_or(0));
+    let fee = input
+        .fee_cents
+        .unwrap_or_else(|| settings.iter().find(|l| l.lane == lane).map(|l| l.default_fee_cents).unwrap_or(0));
     let now = now_ms();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO deliverables (campaign_id, creator_id, lane, title, expectations, due_date, fee_cents, created_by, created_at, updated_at) \
@@ -221,7 +237,13 @@ pub async fn create_deliverable(db: &Db, who: &Principal, campaign_id: i64, inpu
         &mut w,
         campaign_id,
         &who.actor(),
-        Change::DeliverableChanged { deliverable_id: id, creator_id: input.creator_id, lane, status: Status::AwaitingDraft, what },
+        Change::DeliverableChanged {
+            deliverable_id: id,
+            creator_id: input.creator_id,
+            lane,
+            status: Status::AwaitingDraft,
+            what,
+        },
     )
     .await?;
     idempotency::store(&mut w, &scope, key, &id).await?;
@@ -247,7 +269,13 @@ pub enum Audience {
 ///
 /// Whether to filter is bound apart from the value filtered on: `Some(0)` is the deliverable (or person) 0, which
 /// does not exist, never "any" (it once was, and `/deliverables/0` answered with the newest deliverable).
-async fn load(db: &Db, campaign_id: i64, one: Option<i64>, creator_user: Option<i64>, audience: Audience) -> Result<Vec<Deliverable>> {
+async fn load(
+    db: &Db,
+    campaign_id: i64,
+    one: Option<i64>,
+    creator_user: Option<i64>,
+    audience: Audience,
+) -> Result<Vec<Deliverable>> {
     if one.is_some_and(|id| id <= 0) || creator_user.is_some_and(|id| id <= 0) {
         return Ok(Vec::new());
     }
@@ -257,8 +285,10 @@ async fn load(db: &Db, campaign_id: i64, one: Option<i64>, creator_user: Option<
     let today = tz::local_date(Utc::now(), zone);
     let doc = current_doc(db, campaign_id).await?;
     let roster = roster(db, campaign_id).await?;
-    let reviewers: HashMap<&'static str, Option<Reviewer>> =
-        [Lane::Influencer, Lane::Ugc].into_iter().map(|l| (l.as_str(), reviewer_for(&doc, &roster, l, today))).collect();
+    let reviewers: HashMap<&'static str, Option<Reviewer>> = [Lane::Influencer, Lane::Ugc]
+        .into_iter()
+        .map(|l| (l.as_str(), reviewer_for(&doc, &roster, l, today)))
+        .collect();
     let rows = sqlx::query(
         "SELECT d.id, d.creator_id, cr.name, d.lane, d.title, d.expectations, d.due_date, d.fee_cents, d.status, d.payout, d.version, \
          o.id, o.name, o.kind, o.color \
@@ -480,10 +510,11 @@ pub async fn portal(db: &Db, who: &Principal, campaign_id: i64, max_upload_bytes
     let doc = current_doc(db, campaign_id).await?;
     let roster = roster(db, campaign_id).await?;
     // The one named contact: the charter's creators' point of contact, else the relationship owner.
-    let owner: Option<(Option<i64>, i64)> = sqlx::query_as("SELECT owner_user_id, owner_org_id FROM creators WHERE id = $1")
-        .bind(creator_id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let owner: Option<(Option<i64>, i64)> =
+        sqlx::query_as("SELECT owner_user_id, owner_org_id FROM creators WHERE id = $1")
+            .bind(creator_id)
+            .fetch_optional(&db.pool)
+            .await?;
     let contact = match doc.ownership.creator_contact.filter(|id| roster.person(*id).is_some()) {
         Some(id) => roster.person_label(Some(id)),
         None => match owner {
@@ -515,15 +546,28 @@ pub async fn portal(db: &Db, who: &Principal, campaign_id: i64, max_upload_bytes
 fn validate_link(link: Option<&str>) -> Result<Option<String>> {
     match link.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(l) if (l.starts_with("https://") || l.starts_with("http://")) && l.len() <= 2000 && !l.contains(char::is_whitespace) => {
+        Some(l)
+            if (l.starts_with("https://") || l.starts_with("http://"))
+                && l.len() <= 2000
+                && !l.contains(char::is_whitespace) =>
+        {
             Ok(Some(l.to_string()))
         }
-        Some(l) => Err(AppError::validation("link", format!("\"{l}\" is not a web link; paste one that starts with https://"))),
+        Some(l) => {
+            Err(AppError::validation("link", format!("\"{l}\" is not a web link; paste one that starts with https://")))
+        }
     }
 }
 
 /// The creator submits a round: files already uploaded and/or a link, with a caption.
-pub async fn submit(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: i64, input: &NewSubmission, key: Option<&str>) -> Result<Deliverable> {
+pub async fn submit(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    deliverable_id: i64,
+    input: &NewSubmission,
+    key: Option<&str>,
+) -> Result<Deliverable> {
     let mine = creators_deliverable(db, who, campaign_id, deliverable_id).await?;
     let link = validate_link(input.link.as_deref())?;
     check_len("caption", &input.caption, limits::NOTE)?;
@@ -547,24 +591,32 @@ pub async fn submit(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: 
     let status = Status::parse(&status).unwrap_or(Status::AwaitingDraft);
     if !status.open_for_submission() {
         return Err(AppError::conflict(
-            format!("\"{}\" is {}: a new draft can be sent once the reviewer asks for changes", mine.title, status.label().to_lowercase()),
+            format!(
+                "\"{}\" is {}: a new draft can be sent once the reviewer asks for changes",
+                mine.title,
+                status.label().to_lowercase()
+            ),
             None,
         ));
     }
     for (i, id) in input.uploads.iter().enumerate() {
-        let row: Option<(String, Option<i64>, i64)> = sqlx::query_as(
-            "SELECT status, submission_id, deliverable_id FROM uploads WHERE id = $1 AND user_id = $2",
-        )
-        .bind(id)
-        .bind(who.me.user_id)
-        .fetch_optional(w.conn())
-        .await?;
+        let row: Option<(String, Option<i64>, i64)> =
+            sqlx::query_as("SELECT status, submission_id, deliverable_id FROM uploads WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(who.me.user_id)
+                .fetch_optional(w.conn())
+                .await?;
         match row {
             Some((s, None, d)) if s == "complete" && d == deliverable_id => {}
             Some((s, _, _)) if s == "receiving" => {
                 return Err(AppError::validation(&format!("uploads[{i}]"), "This file has not finished uploading yet"))
             }
-            _ => return Err(AppError::validation(&format!("uploads[{i}]"), "This file is not a finished upload of this deliverable")),
+            _ => {
+                return Err(AppError::validation(
+                    &format!("uploads[{i}]"),
+                    "This file is not a finished upload of this deliverable",
+                ))
+            }
         }
     }
     let now = Utc::now();
@@ -594,19 +646,27 @@ pub async fn submit(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: 
             .execute(w.conn())
             .await?;
     }
-    sqlx::query("UPDATE deliverables SET status = 'in_review', rounds = $1, version = $2, updated_at = $3 WHERE id = $4")
-        .bind(round)
-        .bind(version + 1)
-        .bind(now.timestamp_millis())
-        .bind(deliverable_id)
-        .execute(w.conn())
-        .await?;
+    sqlx::query(
+        "UPDATE deliverables SET status = 'in_review', rounds = $1, version = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(round)
+    .bind(version + 1)
+    .bind(now.timestamp_millis())
+    .bind(deliverable_id)
+    .execute(w.conn())
+    .await?;
     let what = format!("submitted v{round} of \"{}\" for review (due in {} h)", mine.title, lane.sla_hours);
     log::append(
         &mut w,
         campaign_id,
         &who.actor(),
-        Change::DeliverableChanged { deliverable_id, creator_id: mine.creator_id, lane: mine.lane, status: Status::InReview, what },
+        Change::DeliverableChanged {
+            deliverable_id,
+            creator_id: mine.creator_id,
+            lane: mine.lane,
+            status: Status::InReview,
+            what,
+        },
     )
     .await?;
     idempotency::store(&mut w, &scope, key, &submission_id).await?;
@@ -627,7 +687,14 @@ fn stale(d: &Deliverable) -> AppError {
 }
 
 /// A reviewer decides on the pending round: approve, request changes or reject, with the lane's criteria ticked.
-pub async fn review(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: i64, input: &Review, key: Option<&str>) -> Result<Deliverable> {
+pub async fn review(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    deliverable_id: i64,
+    input: &Review,
+    key: Option<&str>,
+) -> Result<Deliverable> {
     let org = authorize(db, who, campaign_id).await?;
     let d = deliverable(db, campaign_id, deliverable_id, Audience::Partner).await?;
     let owner = current_doc(db, campaign_id).await?.ownership.accountable_owner;
@@ -647,7 +714,12 @@ pub async fn review(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: 
     if !input.criteria.is_empty() && input.criteria.len() != lane.criteria.len() {
         return Err(AppError::validation(
             "criteria",
-            format!("The {} lane has {} criteria; {} ticks were sent", d.lane.label(), lane.criteria.len(), input.criteria.len()),
+            format!(
+                "The {} lane has {} criteria; {} ticks were sent",
+                d.lane.label(),
+                lane.criteria.len(),
+                input.criteria.len()
+            ),
         ));
     }
     let criteria: Vec<Criterion> = lane
@@ -722,7 +794,13 @@ pub async fn review(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: 
 }
 
 /// A comment on a deliverable, by a partner (to the creator, or internal) or by its creator.
-pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: i64, input: &NewDeliverableComment) -> Result<Comment> {
+pub async fn comment(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    deliverable_id: i64,
+    input: &NewDeliverableComment,
+) -> Result<Comment> {
     let (d, internal) = match who.me.role {
         Role::Creator => (creators_deliverable(db, who, campaign_id, deliverable_id).await?, false),
         Role::Member => {
@@ -762,26 +840,47 @@ pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, deliverable_id:
     )
     .await?;
     w.commit().await?;
-    Ok(Comment { id, round, author: who.me.name.clone(), org_name: actor.org_name, internal, body: body.to_string(), at: from_ms(at) })
+    Ok(Comment {
+        id,
+        round,
+        author: who.me.name.clone(),
+        org_name: actor.org_name,
+        internal,
+        body: body.to_string(),
+        at: from_ms(at),
+    })
 }
 
 /// Payout status (owed, approved, paid), version-checked.
-pub async fn set_payout(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: i64, input: &SetPayout) -> Result<Deliverable> {
+pub async fn set_payout(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    deliverable_id: i64,
+    input: &SetPayout,
+) -> Result<Deliverable> {
     authorize(db, who, campaign_id).await?;
     let d = deliverable(db, campaign_id, deliverable_id, Audience::Partner).await?;
     let mut w = db.write_campaign(campaign_id).await?;
-    let changed = sqlx::query("UPDATE deliverables SET payout = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
-        .bind(input.payout.key())
-        .bind(now_ms())
-        .bind(deliverable_id)
-        .bind(input.version)
-        .execute(w.conn())
-        .await?;
+    let changed = sqlx::query(
+        "UPDATE deliverables SET payout = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4",
+    )
+    .bind(input.payout.key())
+    .bind(now_ms())
+    .bind(deliverable_id)
+    .bind(input.version)
+    .execute(w.conn())
+    .await?;
     if changed.rows_affected() == 0 {
         drop(w);
         return Err(stale(&deliverable(db, campaign_id, deliverable_id, Audience::Partner).await?));
     }
-    let what = format!("marked the payout for {}'s \"{}\" as {}", d.creator_name, d.title, input.payout.label().to_lowercase());
+    let what = format!(
+        "marked the payout for {}'s \"{}\" as {}",
+        d.creator_name,
+        d.title,
+        input.payout.label().to_lowercase()
+    );
     log::append(
         &mut w,
         campaign_id,
@@ -871,33 +970,44 @@ pub async fn raise(
     if inserted.rows_affected() == 0 {
         return Ok(None);
     }
-    let row = sqlx::query(&format!("SELECT {ESCALATION_COLUMNS} WHERE e.campaign_id = $1 AND e.kind = $2 AND e.breach_key = $3"))
-        .bind(campaign_id)
-        .bind(kind)
-        .bind(breach_key)
-        .fetch_one(w.conn())
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {ESCALATION_COLUMNS} WHERE e.campaign_id = $1 AND e.kind = $2 AND e.breach_key = $3"
+    ))
+    .bind(campaign_id)
+    .bind(kind)
+    .bind(breach_key)
+    .fetch_one(w.conn())
+    .await?;
     let escalation = escalation_from_row(&row);
     let system = Actor { user_id: 0, name: "Chorus".into(), org_id: None, org_name: None };
     log::append(w, campaign_id, &system, Change::EscalationRaised { escalation: escalation.clone() }).await?;
     if let Some(user) = assignee {
-        let person: Option<(String, String)> = sqlx::query_as("SELECT name, email FROM users WHERE id = $1")
-            .bind(user)
-            .fetch_optional(w.conn())
-            .await?;
+        let person: Option<(String, String)> =
+            sqlx::query_as("SELECT name, email FROM users WHERE id = $1").bind(user).fetch_optional(w.conn()).await?;
         if let Some((name, email)) = person {
-            let campaign: String = sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(w.conn()).await?;
+            let campaign: String = sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1")
+                .bind(campaign_id)
+                .fetch_one(w.conn())
+                .await?;
             let body = format!(
                 "Hello {name},\n\n{title}\n\n{detail}\n\nYou are named for this in the charter of \"{campaign}\". \
                  Open the campaign's content page to act on it: /campaigns/{campaign_id}/content\n\n— Chorus"
             );
-            enqueue_mail(w, Some(campaign_id), &email, &name, &format!("[{campaign}] Escalation: {title}"), &body).await?;
+            enqueue_mail(w, Some(campaign_id), &email, &name, &format!("[{campaign}] Escalation: {title}"), &body)
+                .await?;
         }
     }
     Ok(Some(escalation))
 }
 
-async fn resolve_review_escalation(w: &mut WriteTx, campaign_id: i64, deliverable_id: i64, submission_id: i64, who: &Principal, now: i64) -> Result<Option<Escalation>> {
+async fn resolve_review_escalation(
+    w: &mut WriteTx,
+    campaign_id: i64,
+    deliverable_id: i64,
+    submission_id: i64,
+    who: &Principal,
+    now: i64,
+) -> Result<Option<Escalation>> {
     let id: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM escalations WHERE campaign_id = $1 AND kind = 'review_sla' AND breach_key = $2 AND status <> 'resolved'",
     )
@@ -906,12 +1016,14 @@ async fn resolve_review_escalation(w: &mut WriteTx, campaign_id: i64, deliverabl
     .fetch_optional(w.conn())
     .await?;
     let Some(id) = id else { return Ok(None) };
-    sqlx::query("UPDATE escalations SET status = 'resolved', note = $1, version = version + 1, updated_at = $2 WHERE id = $3")
-        .bind(format!("Reviewed by {}", who.me.name))
-        .bind(now)
-        .bind(id)
-        .execute(w.conn())
-        .await?;
+    sqlx::query(
+        "UPDATE escalations SET status = 'resolved', note = $1, version = version + 1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(format!("Reviewed by {}", who.me.name))
+    .bind(now)
+    .bind(id)
+    .execute(w.conn())
+    .await?;
     escalation_by_id(w.conn(), campaign_id, id).await
 }
 
@@ -974,17 +1086,27 @@ pub async fn scan_review_breaches(db: &Db, now: DateTime<Utc>) -> Result<usize> 
 }
 
 /// Acknowledge, resolve (or reopen) an escalation, with a note; version-checked.
-pub async fn update_escalation(db: &Db, who: &Principal, campaign_id: i64, id: i64, input: &UpdateEscalation) -> Result<Escalation> {
+pub async fn update_escalation(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    id: i64,
+    input: &UpdateEscalation,
+) -> Result<Escalation> {
     authorize(db, who, campaign_id).await?;
     if !matches!(input.status.as_str(), "open" | "acknowledged" | "resolved") {
         return Err(AppError::validation("status", "Use open, acknowledged or resolved"));
     }
     check_len("note", &input.note, limits::NOTE)?;
     let mut w = db.write_campaign(campaign_id).await?;
-    let current = escalation_by_id(w.conn(), campaign_id, id).await?.ok_or_else(|| AppError::not_found("Escalation"))?;
+    let current =
+        escalation_by_id(w.conn(), campaign_id, id).await?.ok_or_else(|| AppError::not_found("Escalation"))?;
     if current.version != input.version {
         return Err(AppError::conflict(
-            format!("This escalation was updated by someone else meanwhile (it is now {}); your change was not applied", current.status),
+            format!(
+                "This escalation was updated by someone else meanwhile (it is now {}); your change was not applied",
+                current.status
+            ),
             serde_json::to_value(&current).ok(),
         ));
     }
@@ -1003,7 +1125,14 @@ pub async fn update_escalation(db: &Db, who: &Principal, campaign_id: i64, id: i
 
 // ---- Mail ----
 
-pub async fn enqueue_mail(w: &mut WriteTx, campaign_id: Option<i64>, to: &str, name: &str, subject: &str, body: &str) -> Result<()> {
+pub async fn enqueue_mail(
+    w: &mut WriteTx,
+    campaign_id: Option<i64>,
+    to: &str,
+    name: &str,
+    subject: &str,
+    body: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO outbox (campaign_id, to_email, to_name, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -1053,8 +1182,12 @@ pub async fn unsent_mail(db: &Db, limit: i64) -> Result<Vec<(i64, String, String
 
 pub async fn mark_mail(db: &Db, id: i64, error: Option<&str>) -> Result<()> {
     db.execute(match error {
-        None => sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2").bind(now_ms()).bind(id),
-        Some(e) => sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE id = $2").bind(e.to_string()).bind(id),
+        None => sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+            .bind(now_ms())
+            .bind(id),
+        Some(e) => sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
+            .bind(e.to_string())
+            .bind(id),
     })
     .await?;
     Ok(())

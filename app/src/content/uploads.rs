@@ -3,8 +3,8 @@
 //! preview made for images. Files live behind the storage interface, under the data directory by default.
 use sqlx::Row;
 
-use super::UploadState;
 use super::StartUpload;
+use super::UploadState;
 use crate::accounts::ssr::Principal;
 use crate::accounts::Role;
 use crate::db::{now_ms, Db};
@@ -30,7 +30,11 @@ pub fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = base.chars().filter(|c| !c.is_control() && *c != '"').take(150).collect();
     let cleaned = cleaned.trim().to_string();
-    if cleaned.is_empty() { "file".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "file".into()
+    } else {
+        cleaned
+    }
 }
 
 struct Row_ {
@@ -81,10 +85,20 @@ async fn row(db: &Db, id: &str) -> Result<Option<Row_>> {
 
 /// Starts (or, with the same client key, resumes) the upload of one file of a draft. Only the creator the
 /// deliverable is addressed to may upload, while it is open for a new round.
-pub async fn start(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: i64, input: &StartUpload, max_bytes: u64) -> Result<UploadState> {
+pub async fn start(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    deliverable_id: i64,
+    input: &StartUpload,
+    max_bytes: u64,
+) -> Result<UploadState> {
     let d = super::ssr::creators_deliverable(db, who, campaign_id, deliverable_id).await?;
     if !d.status.open_for_submission() {
-        return Err(AppError::conflict(format!("\"{}\" is {}: no new draft is expected now", d.title, d.status.label().to_lowercase()), None));
+        return Err(AppError::conflict(
+            format!("\"{}\" is {}: no new draft is expected now", d.title, d.status.label().to_lowercase()),
+            None,
+        ));
     }
     let key = input.client_key.trim();
     if key.is_empty() || key.len() > 100 {
@@ -126,7 +140,10 @@ pub async fn start(db: &Db, who: &Principal, campaign_id: i64, deliverable_id: i
     .await?;
     w.commit().await?;
     if existing.1 != deliverable_id || existing.2 != input.size || existing.3 != name {
-        return Err(AppError::validation("client_key", "This client key belongs to another file; use a new key per file"));
+        return Err(AppError::validation(
+            "client_key",
+            "This client key belongs to another file; use a new key per file",
+        ));
     }
     let r = row(db, &existing.0).await?.ok_or_else(AppError::internal)?;
     Ok(r.state(&existing.0))
@@ -140,10 +157,12 @@ pub async fn state(db: &Db, who: &Principal, id: &str) -> Result<UploadState> {
 
 async fn fail(db: &Db, storage: &impl Storage, id: &str, campaign_id: i64, field: &str, message: String) -> AppError {
     let _ = storage.remove(&original_key(campaign_id, id)).await;
-    let failed = db.execute(sqlx::query("UPDATE uploads SET status = 'failed', error = $1, updated_at = $2 WHERE id = $3")
-        .bind(&message)
-        .bind(now_ms())
-        .bind(id)
+    let failed = db
+        .execute(
+            sqlx::query("UPDATE uploads SET status = 'failed', error = $1, updated_at = $2 WHERE id = $3")
+                .bind(&message)
+                .bind(now_ms())
+                .bind(id),
         )
         .await;
     if let Err(e) = failed {
@@ -154,20 +173,38 @@ async fn fail(db: &Db, storage: &impl Storage, id: &str, campaign_id: i64, field
 
 /// Receives `bytes` at `offset`. A chunk already received is answered with the current state (so a retry never
 /// appends twice); a chunk past the end received so far is refused with a conflict carrying the state to resume from.
-pub async fn put_chunk(db: &Db, storage: &impl Storage, who: &Principal, id: &str, offset: u64, bytes: &[u8]) -> Result<UploadState> {
+pub async fn put_chunk(
+    db: &Db,
+    storage: &impl Storage,
+    who: &Principal,
+    id: &str,
+    offset: u64,
+    bytes: &[u8],
+) -> Result<UploadState> {
     let r = row(db, id).await?.filter(|r| r.user_id == who.me.user_id).ok_or_else(|| AppError::not_found("Upload"))?;
     match r.status.as_str() {
         "complete" => return Ok(r.state(id)),
-        "failed" => return Err(AppError::validation("file", r.error.clone().unwrap_or_else(|| "This upload failed; start again".into()))),
+        "failed" => {
+            return Err(AppError::validation(
+                "file",
+                r.error.clone().unwrap_or_else(|| "This upload failed; start again".into()),
+            ))
+        }
         _ => {}
     }
     if bytes.len() > MAX_CHUNK {
-        return Err(AppError::validation("chunk", format!("Send at most {} per request", media::human_size(MAX_CHUNK as u64))));
+        return Err(AppError::validation(
+            "chunk",
+            format!("Send at most {} per request", media::human_size(MAX_CHUNK as u64)),
+        ));
     }
     let size = r.size as u64;
     let end = offset + bytes.len() as u64;
     if end > size {
-        return Err(AppError::validation("offset", format!("This chunk ends at byte {end}, past the declared size of {size} bytes")));
+        return Err(AppError::validation(
+            "offset",
+            format!("This chunk ends at byte {end}, past the declared size of {size} bytes"),
+        ));
     }
     if bytes.is_empty() && size > 0 {
         return Ok(r.state(id));
@@ -176,7 +213,10 @@ pub async fn put_chunk(db: &Db, storage: &impl Storage, who: &Principal, id: &st
     if offset == 0 {
         let need = (media::SNIFF_BYTES as u64).min(size) as usize;
         if bytes.len() < need {
-            return Err(AppError::validation("chunk", format!("Send at least the first {need} bytes in the first chunk")));
+            return Err(AppError::validation(
+                "chunk",
+                format!("Send at least the first {need} bytes in the first chunk"),
+            ));
         }
         match media::sniff(bytes) {
             Ok(k) => kind = Some(k),
@@ -206,7 +246,11 @@ pub async fn put_chunk(db: &Db, storage: &impl Storage, who: &Principal, id: &st
     let mut status = "receiving";
     let mut has_thumb = false;
     if received == size {
-        let Some(k) = kind else { return Err(fail(db, storage, id, r.campaign_id, "file", "The file's first bytes never arrived".into()).await) };
+        let Some(k) = kind else {
+            return Err(
+                fail(db, storage, id, r.campaign_id, "file", "The file's first bytes never arrived".into()).await
+            );
+        };
         let path = storage.local_path(&key).map_err(|_| AppError::internal())?;
         // Decoding an image for its preview may take up to 160 MB: a few at a time, the others wait their turn.
         let turn = if media::check::previewable(k) { media::check::decode_turn().await } else { None };
@@ -230,15 +274,18 @@ pub async fn put_chunk(db: &Db, storage: &impl Storage, who: &Principal, id: &st
             Err(message) => return Err(fail(db, storage, id, r.campaign_id, "file", message).await),
         }
     }
-    db.execute(sqlx::query("UPDATE uploads SET received = $1, kind = $2, status = $3, has_thumb = $4, updated_at = $5 WHERE id = $6")
+    db.execute(
+        sqlx::query(
+            "UPDATE uploads SET received = $1, kind = $2, status = $3, has_thumb = $4, updated_at = $5 WHERE id = $6",
+        )
         .bind(received as i64)
         .bind(kind.map(|k| k.key()))
         .bind(status)
         .bind(has_thumb as i64)
         .bind(now_ms())
-        .bind(id)
-        )
-        .await?;
+        .bind(id),
+    )
+    .await?;
     let r = row(db, id).await?.ok_or_else(AppError::internal)?;
     Ok(r.state(id))
 }
@@ -265,7 +312,11 @@ pub async fn servable(db: &Db, who: &Principal, id: &str, thumb: bool) -> Result
         if !r.has_thumb {
             return Err(not_found());
         }
-        return Ok(Servable { key: thumb_key(r.campaign_id, id), kind: MediaKind::Jpeg, file_name: format!("preview-{}.jpg", r.file_name) });
+        return Ok(Servable {
+            key: thumb_key(r.campaign_id, id),
+            kind: MediaKind::Jpeg,
+            file_name: format!("preview-{}.jpg", r.file_name),
+        });
     }
     Ok(Servable { key: original_key(r.campaign_id, id), kind, file_name: r.file_name })
 }

@@ -56,8 +56,22 @@ const COLUMNS: &[(&str, &[&str], Kind)] = &[
 
 /// The columns of the template, in its order (money in currency units).
 pub const TEMPLATE_COLUMNS: [&str; 16] = [
-    "post_id", "post_url", "day", "impressions", "reach", "views", "likes", "comments", "shares", "saves", "clicks", "conversions", "revenue",
-    "fee", "product", "paid",
+    "post_id",
+    "post_url",
+    "day",
+    "impressions",
+    "reach",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "conversions",
+    "revenue",
+    "fee",
+    "product",
+    "paid",
 ];
 
 /// What the database knows that checking a file needs.
@@ -128,7 +142,10 @@ fn key(header: &str) -> String {
 
 fn column_of(header: &str) -> Option<(&'static str, Kind)> {
     let k = key(header);
-    COLUMNS.iter().find(|(name, aliases, _)| *name == k || aliases.contains(&k.as_str())).map(|(name, _, kind)| (*name, *kind))
+    COLUMNS
+        .iter()
+        .find(|(name, aliases, _)| *name == k || aliases.contains(&k.as_str()))
+        .map(|(name, _, kind)| (*name, *kind))
 }
 
 /// Money as people write it, in currency units: "12.50", "$1,234.5", "€ 3" → cents. Empty is `None`.
@@ -147,7 +164,8 @@ pub fn parse_money(raw: &str) -> Result<Option<i64>, String> {
     };
     // Commas only as thousands separators ("1,234.50"); a decimal comma is ambiguous.
     let groups: Vec<&str> = int.split(',').collect();
-    let grouped_ok = groups.len() == 1 || (!groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+    let grouped_ok = groups.len() == 1
+        || (!groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
     let int: String = groups.concat();
     let digits = |x: &str| x.chars().all(|c| c.is_ascii_digit());
     if !grouped_ok || !digits(&int) || !digits(frac) || (int.is_empty() && frac.is_empty()) {
@@ -239,7 +257,11 @@ pub fn read(text: &str, ctx: &ImportContext) -> ParsedFile {
                 };
                 let twice = columns.iter().any(|o| o.map(|(n, _)| n) == Some(name));
                 if twice {
-                    out.errors.push(RowIssue { row: 1, column: Some(h.trim().to_string()), message: format!("The column {name} appears twice") });
+                    out.errors.push(RowIssue {
+                        row: 1,
+                        column: Some(h.trim().to_string()),
+                        message: format!("The column {name} appears twice"),
+                    });
                 } else if let Some(i) = figure {
                     if let Some(other) = figure_seen.insert(i, name) {
                         out.errors.push(RowIssue {
@@ -273,7 +295,9 @@ pub fn read(text: &str, ctx: &ImportContext) -> ParsedFile {
     for (i, rec) in body.iter().enumerate() {
         let row = i + 2;
         let before = out.errors.len();
-        let mut issue = |column: Option<&str>, message: String| out.errors.push(RowIssue { row, column: column.map(str::to_string), message });
+        let mut issue = |column: Option<&str>, message: String| {
+            out.errors.push(RowIssue { row, column: column.map(str::to_string), message })
+        };
         if rec.fields.len() > columns.len() && rec.fields[columns.len()..].iter().any(|f| !f.trim().is_empty()) {
             issue(None, format!("{} values but only {} columns in the header", rec.fields.len(), columns.len()));
         }
@@ -302,17 +326,23 @@ pub fn read(text: &str, ctx: &ImportContext) -> ParsedFile {
                         issue(Some(name), "The day is missing (YYYY-MM-DD)".into());
                     } else {
                         match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-                            Ok(d) if d > ctx.today => {
-                                issue(Some(name), format!("{d} is in the future (today is {} in the campaign's time zone)", ctx.today))
-                            }
+                            Ok(d) if d > ctx.today => issue(
+                                Some(name),
+                                format!("{d} is in the future (today is {} in the campaign's time zone)", ctx.today),
+                            ),
                             Ok(d) => day = Some(d),
-                            Err(_) => issue(Some(name), format!("{v:?} is not a date: use YYYY-MM-DD, e.g. 2026-03-31")),
+                            Err(_) => {
+                                issue(Some(name), format!("{v:?} is not a date: use YYYY-MM-DD, e.g. 2026-03-31"))
+                            }
                         }
                     }
                 }
                 Kind::Count(i) => match parse_count(v).and_then(|n| within(name, i, n)) {
                     Ok(n) => set(&mut figures, i, n),
-                    Err(m) => issue(Some(name), if v.starts_with('-') { format!("{name} cannot be negative ({v})") } else { m }),
+                    Err(m) => issue(
+                        Some(name),
+                        if v.starts_with('-') { format!("{name} cannot be negative ({v})") } else { m },
+                    ),
                 },
                 Kind::Money(i) => match parse_money(v).and_then(|n| within(name, i, n)) {
                     Ok(n) => set(&mut figures, i, n),
@@ -326,7 +356,10 @@ pub fn read(text: &str, ctx: &ImportContext) -> ParsedFile {
             }
         }
         // A short record (fewer fields than columns): the day cell is absent.
-        if !day_given && rec.fields.len() < columns.len() && columns[rec.fields.len()..].iter().any(|c| c.map(|x| x.1) == Some(Kind::Day)) {
+        if !day_given
+            && rec.fields.len() < columns.len()
+            && columns[rec.fields.len()..].iter().any(|c| c.map(|x| x.1) == Some(Kind::Day))
+        {
             issue(Some("day"), "The day is missing (YYYY-MM-DD)".into());
         }
         // The post: by id, else by its web address; both given must agree.
@@ -347,16 +380,25 @@ pub fn read(text: &str, ctx: &ImportContext) -> ParsedFile {
                 }
             },
             (None, None) => {
-                let id_col_had_value = out.errors.len() > before && out.errors[before..].iter().any(|e| e.column.as_deref() == Some("post_id"));
+                let id_col_had_value = out.errors.len() > before
+                    && out.errors[before..].iter().any(|e| e.column.as_deref() == Some("post_id"));
                 if !id_col_had_value {
-                    out.errors.push(RowIssue { row, column: Some("post_id".into()), message: "Which post? Give its post_id or post_url".into() });
+                    out.errors.push(RowIssue {
+                        row,
+                        column: Some("post_id".into()),
+                        message: "Which post? Give its post_id or post_url".into(),
+                    });
                 }
                 None
             }
         };
         if let (Some(p), Some(d)) = (post, day) {
             if let Some(first) = seen.get(&(p, d)) {
-                out.errors.push(RowIssue { row, column: Some("day".into()), message: format!("Post {p} on {d} is already in row {first}") });
+                out.errors.push(RowIssue {
+                    row,
+                    column: Some("day".into()),
+                    message: format!("Post {p} on {d} is already in row {first}"),
+                });
             } else {
                 seen.insert((p, d), row);
             }
@@ -382,8 +424,22 @@ pub fn template() -> String {
     csv::push_record(
         &mut out,
         &[
-            "", "https://www.instagram.com/p/example", "2026-01-15", "100,000", "60K", "45000", "2000", "150", "100", "250", "800", "24", "2160.00",
-            "800.00", "0", "200.00",
+            "",
+            "https://www.instagram.com/p/example",
+            "2026-01-15",
+            "100,000",
+            "60K",
+            "45000",
+            "2000",
+            "150",
+            "100",
+            "250",
+            "800",
+            "24",
+            "2160.00",
+            "800.00",
+            "0",
+            "200.00",
         ],
     );
     out
@@ -459,7 +515,10 @@ mod tests {
         let rows: Vec<usize> = f.rows.iter().map(|r| r.row).collect();
         assert_eq!(rows, vec![2, 3]);
         let a = &f.rows[0].figures;
-        assert_eq!((a.post_id, a.day.as_str(), a.impressions, a.likes, a.revenue_cents, a.fee_cents), (1, "2027-03-09", 12_000, 12_500, 1250, 8000));
+        assert_eq!(
+            (a.post_id, a.day.as_str(), a.impressions, a.likes, a.revenue_cents, a.fee_cents),
+            (1, "2027-03-09", 12_000, 12_500, 1250, 8000)
+        );
         assert_eq!((f.rows[1].figures.post_id, f.rows[1].figures.impressions), (2, 10));
     }
 
@@ -480,7 +539,14 @@ mod tests {
         let issues: Vec<(usize, Option<&str>)> = f.errors.iter().map(|e| (e.row, e.column.as_deref())).collect();
         assert_eq!(
             issues,
-            vec![(3, Some("impressions")), (4, Some("revenue")), (5, Some("fee_cents")), (6, Some("impressions")), (7, Some("likes")), (8, Some("impressions"))],
+            vec![
+                (3, Some("impressions")),
+                (4, Some("revenue")),
+                (5, Some("fee_cents")),
+                (6, Some("impressions")),
+                (7, Some("likes")),
+                (8, Some("impressions"))
+            ],
             "{:#?}",
             f.errors
         );
@@ -489,7 +555,10 @@ mod tests {
         assert!(f.errors[4].message.contains("NUL"));
         // Exactly at the limits is fine.
         assert_eq!(f.rows.len(), 1);
-        assert_eq!((f.rows[0].figures.impressions, f.rows[0].figures.revenue_cents), (crate::limits::COUNT_PER_DAY, crate::limits::CENTS));
+        assert_eq!(
+            (f.rows[0].figures.impressions, f.rows[0].figures.revenue_cents),
+            (crate::limits::COUNT_PER_DAY, crate::limits::CENTS)
+        );
     }
 
     #[test]

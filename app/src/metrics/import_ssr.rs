@@ -31,7 +31,10 @@ async fn context(db: &Db, campaign_id: i64, as_of: Option<chrono::NaiveDate>) ->
     let today = match as_of {
         Some(d) => d,
         None => {
-            let zone: String = sqlx::query_scalar("SELECT time_zone FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&db.pool).await?;
+            let zone: String = sqlx::query_scalar("SELECT time_zone FROM campaigns WHERE id = $1")
+                .bind(campaign_id)
+                .fetch_one(&db.pool)
+                .await?;
             tz::local_date(chrono::Utc::now(), tz::of(&zone))
         }
     };
@@ -63,13 +66,22 @@ fn preview_of(id: i64, filename: &str, parsed: &ParsedFile) -> MetricImportPrevi
 }
 
 /// Checks an uploaded file and keeps it for the decision; nothing is imported yet.
-pub async fn preview(db: &Db, who: &Principal, campaign_id: i64, filename: &str, body: &str) -> Result<MetricImportPreview> {
+pub async fn preview(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    filename: &str,
+    body: &str,
+) -> Result<MetricImportPreview> {
     authorize(db, who, campaign_id).await?;
     let filename = filename.trim();
     let filename = if filename.is_empty() { "figures.csv" } else { filename };
     let filename: String = filename.chars().take(200).collect();
     if body.len() > import::MAX_BYTES {
-        return Err(AppError::validation("file", format!("The file is larger than {} MB: split it", import::MAX_BYTES / (1024 * 1024))));
+        return Err(AppError::validation(
+            "file",
+            format!("The file is larger than {} MB: split it", import::MAX_BYTES / (1024 * 1024)),
+        ));
     }
     let ctx = context(db, campaign_id, None).await?;
     let as_of = ctx.today;
@@ -94,7 +106,13 @@ pub async fn preview(db: &Db, who: &Principal, campaign_id: i64, filename: &str,
 }
 
 fn progress(db: &Db, campaign_id: i64, import_id: i64, who: &Principal, done: usize, total: usize) {
-    let msg = ServerMsg::Progress { campaign_id, job: format!("metrics-import:{import_id}"), by: who.me.name.clone(), done: done as u64, total: total as u64 };
+    let msg = ServerMsg::Progress {
+        campaign_id,
+        job: format!("metrics-import:{import_id}"),
+        by: who.me.name.clone(),
+        done: done as u64,
+        total: total as u64,
+    };
     db.hub.publish_ephemeral(campaign_id, serde_json::to_string(&msg).unwrap_or_default());
 }
 
@@ -105,7 +123,14 @@ async fn stored_result(db: &Db, import_id: i64) -> Result<MetricImportResult> {
         .await?;
     let total: i64 = r.get(0);
     let imported: i64 = r.get(1);
-    Ok(MetricImportResult { id: import_id, imported, skipped: total - imported, inserted: r.get(2), corrected: r.get(3), unchanged: r.get(4) })
+    Ok(MetricImportResult {
+        id: import_id,
+        imported,
+        skipped: total - imported,
+        inserted: r.get(2),
+        corrected: r.get(3),
+        unchanged: r.get(4),
+    })
 }
 
 fn mode_str(mode: ApplyMode) -> &'static str {
@@ -118,14 +143,22 @@ fn mode_str(mode: ApplyMode) -> &'static str {
 /// Applies a previewed import: every row (refused whole, nothing written, if any row has a problem) or only the
 /// valid rows, in chunks (see the module's notes). Applying again returns the first result, or resumes an
 /// interrupted import. Thresholds are evaluated for the days touched once the last chunk is written.
-pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, mode: ApplyMode) -> Result<MetricImportResult> {
+pub async fn apply(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    import_id: i64,
+    mode: ApplyMode,
+) -> Result<MetricImportResult> {
     authorize(db, who, campaign_id).await?;
-    let row = sqlx::query("SELECT filename, body, status, user_id, as_of, mode FROM metric_imports WHERE id = $1 AND campaign_id = $2")
-        .bind(import_id)
-        .bind(campaign_id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| AppError::not_found("Import"))?;
+    let row = sqlx::query(
+        "SELECT filename, body, status, user_id, as_of, mode FROM metric_imports WHERE id = $1 AND campaign_id = $2",
+    )
+    .bind(import_id)
+    .bind(campaign_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("Import"))?;
     let (filename, body, status): (String, String, String) = (row.get(0), row.get(1), row.get(2));
     if row.get::<i64, _>(3) != who.me.user_id {
         return Err(AppError::forbidden("Only whoever uploaded the file can import it"));
@@ -158,11 +191,13 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
             return Err(AppError::validation("import_id", "No row of this file can be imported"));
         }
         let mut w = db.write_campaign(campaign_id).await?;
-        let claimed = sqlx::query("UPDATE metric_imports SET status = 'applying', mode = $1 WHERE id = $2 AND status = 'previewed'")
-            .bind(mode_str(mode))
-            .bind(import_id)
-            .execute(w.conn())
-            .await?;
+        let claimed = sqlx::query(
+            "UPDATE metric_imports SET status = 'applying', mode = $1 WHERE id = $2 AND status = 'previewed'",
+        )
+        .bind(mode_str(mode))
+        .bind(import_id)
+        .execute(w.conn())
+        .await?;
         w.commit().await?;
         if claimed.rows_affected() == 0 {
             // Someone else decided first (applied, discarded or started): their decision stands.
@@ -177,10 +212,12 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
     loop {
         let mut w = db.write_campaign(campaign_id).await?;
         // Locks the import's row (PostgreSQL) and reads where the previous chunk stopped.
-        let cursor: Option<i64> = sqlx::query_scalar("UPDATE metric_imports SET next_row = next_row WHERE id = $1 AND status = 'applying' RETURNING next_row")
-            .bind(import_id)
-            .fetch_optional(w.conn())
-            .await?;
+        let cursor: Option<i64> = sqlx::query_scalar(
+            "UPDATE metric_imports SET next_row = next_row WHERE id = $1 AND status = 'applying' RETURNING next_row",
+        )
+        .bind(import_id)
+        .fetch_optional(w.conn())
+        .await?;
         let Some(cursor) = cursor else { break }; // finished (or discarded) by another apply
         let start = parsed.rows.partition_point(|r| (r.row as i64) <= cursor);
         let end = (start + CHUNK).min(total);
@@ -208,7 +245,11 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
             .await?;
         }
         if end == total {
-            sqlx::query("UPDATE metric_imports SET status = 'applied', applied_at = $1, body = '' WHERE id = $2").bind(now_ms()).bind(import_id).execute(w.conn()).await?;
+            sqlx::query("UPDATE metric_imports SET status = 'applied', applied_at = $1, body = '' WHERE id = $2")
+                .bind(now_ms())
+                .bind(import_id)
+                .execute(w.conn())
+                .await?;
             finished_here = true;
         }
         w.commit().await?;
@@ -220,7 +261,8 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
     }
     progress(db, campaign_id, import_id, who, total, total);
     if finished_here {
-        let days: Vec<String> = parsed.rows.iter().map(|r| r.figures.day.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        let days: Vec<String> =
+            parsed.rows.iter().map(|r| r.figures.day.clone()).collect::<BTreeSet<_>>().into_iter().collect();
         super::ssr::evaluate_thresholds(db, campaign_id, &days).await?;
     }
     // Finished here or by a concurrent apply (the loop ends only once the status is no longer `applying`).
@@ -231,19 +273,25 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
 pub async fn discard(db: &Db, who: &Principal, campaign_id: i64, import_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let mut w = db.write_campaign(campaign_id).await?;
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM metric_imports WHERE id = $1 AND campaign_id = $2 AND user_id = $3")
-        .bind(import_id)
-        .bind(campaign_id)
-        .bind(who.me.user_id)
-        .fetch_optional(w.conn())
-        .await?;
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM metric_imports WHERE id = $1 AND campaign_id = $2 AND user_id = $3")
+            .bind(import_id)
+            .bind(campaign_id)
+            .bind(who.me.user_id)
+            .fetch_optional(w.conn())
+            .await?;
     match status.as_deref() {
         None => return Err(AppError::not_found("Import")),
         Some("applied") => return Err(AppError::validation("import_id", "This file is already imported")),
-        Some("applying") => return Err(AppError::validation("import_id", "This file is being imported: apply it again to finish")),
+        Some("applying") => {
+            return Err(AppError::validation("import_id", "This file is being imported: apply it again to finish"))
+        }
         _ => {}
     }
-    sqlx::query("UPDATE metric_imports SET status = 'discarded', body = '' WHERE id = $1").bind(import_id).execute(w.conn()).await?;
+    sqlx::query("UPDATE metric_imports SET status = 'discarded', body = '' WHERE id = $1")
+        .bind(import_id)
+        .execute(w.conn())
+        .await?;
     w.commit().await?;
     Ok(())
 }

@@ -39,15 +39,38 @@ impl Totals {
     }
     fn fields(&self) -> [i64; 14] {
         [
-            self.impressions, self.reach, self.views, self.likes, self.comments, self.shares, self.saves, self.clicks, self.conversions,
-            self.revenue_cents, self.fee_cents, self.product_cents, self.paid_cents, self.followers,
+            self.impressions,
+            self.reach,
+            self.views,
+            self.likes,
+            self.comments,
+            self.shares,
+            self.saves,
+            self.clicks,
+            self.conversions,
+            self.revenue_cents,
+            self.fee_cents,
+            self.product_cents,
+            self.paid_cents,
+            self.followers,
         ]
     }
     fn fields_mut(&mut self) -> [&mut i64; 14] {
         [
-            &mut self.impressions, &mut self.reach, &mut self.views, &mut self.likes, &mut self.comments, &mut self.shares,
-            &mut self.saves, &mut self.clicks, &mut self.conversions, &mut self.revenue_cents, &mut self.fee_cents,
-            &mut self.product_cents, &mut self.paid_cents, &mut self.followers,
+            &mut self.impressions,
+            &mut self.reach,
+            &mut self.views,
+            &mut self.likes,
+            &mut self.comments,
+            &mut self.shares,
+            &mut self.saves,
+            &mut self.clicks,
+            &mut self.conversions,
+            &mut self.revenue_cents,
+            &mut self.fee_cents,
+            &mut self.product_cents,
+            &mut self.paid_cents,
+            &mut self.followers,
         ]
     }
 }
@@ -197,7 +220,14 @@ mod tests {
 
     #[test]
     fn sums_saturate_instead_of_wrapping() {
-        let huge = Totals { impressions: i64::MAX, likes: i64::MAX, comments: i64::MAX, fee_cents: i64::MAX, paid_cents: 5, ..Totals::default() };
+        let huge = Totals {
+            impressions: i64::MAX,
+            likes: i64::MAX,
+            comments: i64::MAX,
+            fee_cents: i64::MAX,
+            paid_cents: 5,
+            ..Totals::default()
+        };
         let mut t = huge;
         t.add(&huge);
         assert_eq!((t.impressions, t.engagements(), t.spend_cents()), (i64::MAX, i64::MAX, i64::MAX));

@@ -99,14 +99,20 @@ impl DailyFigures {
 
     /// The first figure out of its plausible range (see [`figure_limit`]), with the reason.
     pub fn out_of_range(&self) -> Option<(&'static str, String)> {
-        self.values().into_iter().find_map(|(name, v)| crate::limits::range_message(name, v, figure_limit(name)).map(|m| (name, m)))
+        self.values()
+            .into_iter()
+            .find_map(|(name, v)| crate::limits::range_message(name, v, figure_limit(name)).map(|m| (name, m)))
     }
 }
 
 /// The largest plausible value of a figure of one post on one day: money (`…_cents`) up to
 /// [`crate::limits::CENTS`], counts up to [`crate::limits::COUNT_PER_DAY`].
 pub fn figure_limit(name: &str) -> i64 {
-    if name.ends_with("_cents") { crate::limits::CENTS } else { crate::limits::COUNT_PER_DAY }
+    if name.ends_with("_cents") {
+        crate::limits::CENTS
+    } else {
+        crate::limits::COUNT_PER_DAY
+    }
 }
 
 /// A batch of daily figures and where they come from (e.g. "api:shopify-sync", "manual", "csv:june.csv").

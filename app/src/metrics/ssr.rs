@@ -25,7 +25,10 @@ pub const MAX_BATCH: usize = 5_000;
 pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPost) -> Result<Post> {
     authorize(db, who, campaign_id).await?;
     let url = input.url.trim();
-    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 || url.contains(char::is_whitespace) {
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.len() > 2000
+        || url.contains(char::is_whitespace)
+    {
         return Err(AppError::validation("url", "Give the post's web address, starting with https://"));
     }
     let platform = input.platform.trim().to_lowercase();
@@ -39,30 +42,46 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
         .bind(campaign_id)
         .fetch_optional(w.conn())
         .await?
-        .ok_or_else(|| AppError::validation("creator_id", format!("Creator {} is not in this campaign's pool", input.creator_id)))?;
+        .ok_or_else(|| {
+            AppError::validation("creator_id", format!("Creator {} is not in this campaign's pool", input.creator_id))
+        })?;
     let mut lane = input.lane.or_else(|| Lane::parse(&creator.get::<String, _>(1))).unwrap_or(Lane::Influencer);
     if let Some(d) = input.deliverable_id {
-        let found: Option<(String, i64)> = sqlx::query_as("SELECT lane, creator_id FROM deliverables WHERE id = $1 AND campaign_id = $2")
-            .bind(d)
-            .bind(campaign_id)
-            .fetch_optional(w.conn())
-            .await?;
+        let found: Option<(String, i64)> =
+            sqlx::query_as("SELECT lane, creator_id FROM deliverables WHERE id = $1 AND campaign_id = $2")
+                .bind(d)
+                .bind(campaign_id)
+                .fetch_optional(w.conn())
+                .await?;
         match found {
             Some((l, c)) if c == input.creator_id => lane = input.lane.or_else(|| Lane::parse(&l)).unwrap_or(lane),
-            Some(_) => return Err(AppError::validation("deliverable_id", "That deliverable belongs to another creator")),
-            None => return Err(AppError::validation("deliverable_id", format!("Deliverable {d} is not in this campaign"))),
+            Some(_) => {
+                return Err(AppError::validation("deliverable_id", "That deliverable belongs to another creator"))
+            }
+            None => {
+                return Err(AppError::validation("deliverable_id", format!("Deliverable {d} is not in this campaign")))
+            }
         }
     }
     // The followers of the account on that platform, when the pool knows the handle.
-    let followers: Option<i64> = sqlx::query_scalar("SELECT followers FROM creator_handles WHERE creator_id = $1 AND platform = $2 ORDER BY position LIMIT 1")
-        .bind(input.creator_id)
-        .bind(&platform)
+    let followers: Option<i64> = sqlx::query_scalar(
+        "SELECT followers FROM creator_handles WHERE creator_id = $1 AND platform = $2 ORDER BY position LIMIT 1",
+    )
+    .bind(input.creator_id)
+    .bind(&platform)
+    .fetch_optional(w.conn())
+    .await?;
+    let followers = followers.unwrap_or_else(|| creator.get(2));
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE campaign_id = $1 AND url = $2")
+        .bind(campaign_id)
+        .bind(url)
         .fetch_optional(w.conn())
         .await?;
-    let followers = followers.unwrap_or_else(|| creator.get(2));
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE campaign_id = $1 AND url = $2").bind(campaign_id).bind(url).fetch_optional(w.conn()).await?;
     if let Some(id) = taken {
-        return Err(AppError::conflict(format!("This post is already tracked (post {id})"), Some(serde_json::json!({ "post_id": id }))));
+        return Err(AppError::conflict(
+            format!("This post is already tracked (post {id})"),
+            Some(serde_json::json!({ "post_id": id })),
+        ));
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO posts (campaign_id, creator_id, deliverable_id, lane, platform, url, title, followers, created_by, created_at) \
@@ -92,7 +111,13 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
         title: input.title.trim().to_string(),
         followers,
     };
-    log::append(&mut w, campaign_id, &who.actor(), Change::PostTracked { post_id: id, creator_name: post.creator_name.clone(), lane }).await?;
+    log::append(
+        &mut w,
+        campaign_id,
+        &who.actor(),
+        Change::PostTracked { post_id: id, creator_name: post.creator_name.clone(), lane },
+    )
+    .await?;
     w.commit().await?;
     Ok(post)
 }
@@ -103,27 +128,38 @@ fn validate(rows: &[DailyFigures], posts: &HashSet<i64>, today: chrono::NaiveDat
         return Err(AppError::validation("rows", "Send at least one row"));
     }
     if rows.len() > MAX_BATCH {
-        return Err(AppError::validation("rows", format!("At most {MAX_BATCH} rows per call; import larger files as CSV")));
+        return Err(AppError::validation(
+            "rows",
+            format!("At most {MAX_BATCH} rows per call; import larger files as CSV"),
+        ));
     }
     let mut seen = HashSet::new();
     for (i, r) in rows.iter().enumerate() {
         let at = |field: &str| format!("rows[{i}].{field}");
         if !posts.contains(&r.post_id) {
-            return Err(AppError::validation(&at("post_id"), format!("Post {} is not tracked in this campaign", r.post_id)));
+            return Err(AppError::validation(
+                &at("post_id"),
+                format!("Post {} is not tracked in this campaign", r.post_id),
+            ));
         }
-        let day = r
-            .day
-            .trim()
-            .parse::<chrono::NaiveDate>()
-            .map_err(|_| AppError::validation(&at("day"), format!("\"{}\" is not a date; use YYYY-MM-DD", r.day)))?;
+        let day =
+            r.day.trim().parse::<chrono::NaiveDate>().map_err(|_| {
+                AppError::validation(&at("day"), format!("\"{}\" is not a date; use YYYY-MM-DD", r.day))
+            })?;
         if day > today {
-            return Err(AppError::validation(&at("day"), format!("{day} is in the future (today is {today} in the campaign's time zone)")));
+            return Err(AppError::validation(
+                &at("day"),
+                format!("{day} is in the future (today is {today} in the campaign's time zone)"),
+            ));
         }
         if let Some((name, message)) = r.out_of_range() {
             return Err(AppError::validation(&at(name), message));
         }
         if !seen.insert((r.post_id, day)) {
-            return Err(AppError::validation(&at("day"), format!("Post {} appears twice for {day} in this batch", r.post_id)));
+            return Err(AppError::validation(
+                &at("day"),
+                format!("Post {} appears twice for {day} in this batch", r.post_id),
+            ));
         }
     }
     Ok(())
@@ -131,13 +167,25 @@ fn validate(rows: &[DailyFigures], posts: &HashSet<i64>, today: chrono::NaiveDat
 
 /// Takes in a batch of daily figures: all of it or (on any bad row) none of it. A figure that differs from
 /// what is stored is a correction, kept with its old values; identical rows change nothing. Idempotent by key.
-pub async fn ingest(db: &Db, who: &Principal, campaign_id: i64, input: &Ingest, key: Option<&str>) -> Result<IngestResult> {
+pub async fn ingest(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    input: &Ingest,
+    key: Option<&str>,
+) -> Result<IngestResult> {
     authorize(db, who, campaign_id).await?;
     let source = input.source.trim();
     if source.is_empty() || source.chars().count() > 100 {
-        return Err(AppError::validation("source", "Name the source in 1 to 100 characters (e.g. \"manual\", \"api:shopify\")"));
+        return Err(AppError::validation(
+            "source",
+            "Name the source in 1 to 100 characters (e.g. \"manual\", \"api:shopify\")",
+        ));
     }
-    let zone: String = sqlx::query_scalar("SELECT time_zone FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&db.pool).await?;
+    let zone: String = sqlx::query_scalar("SELECT time_zone FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_one(&db.pool)
+        .await?;
     let today = tz::local_date(chrono::Utc::now(), tz::of(&zone));
     let posts: HashSet<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE campaign_id = $1")
         .bind(campaign_id)
@@ -199,12 +247,13 @@ pub async fn ingest_rows(
 ) -> Result<IngestResult> {
     use std::collections::{BTreeMap, HashMap};
     let now = now_ms();
-    let lanes: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>("SELECT id, lane FROM posts WHERE campaign_id = $1")
-        .bind(campaign_id)
-        .fetch_all(w.conn())
-        .await?
-        .into_iter()
-        .collect();
+    let lanes: HashMap<i64, String> =
+        sqlx::query_as::<_, (i64, String)>("SELECT id, lane FROM posts WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_all(w.conn())
+            .await?
+            .into_iter()
+            .collect();
     let mut result = IngestResult::default();
     // Differences to add to the rollups: per (day, lane) and per post (with the number of new days). Sorted maps:
     // the upserts below then take their row locks in one order, so two batches over the same days cannot deadlock.
@@ -215,11 +264,12 @@ pub async fn ingest_rows(
             progress(i, rows.len());
         }
         let day = r.day.trim();
-        let existing = sqlx::query(&format!("SELECT {FIGURE_COLUMNS} FROM daily_metrics WHERE post_id = $1 AND day = $2"))
-            .bind(r.post_id)
-            .bind(day)
-            .fetch_optional(w.conn())
-            .await?;
+        let existing =
+            sqlx::query(&format!("SELECT {FIGURE_COLUMNS} FROM daily_metrics WHERE post_id = $1 AND day = $2"))
+                .bind(r.post_id)
+                .bind(day)
+                .fetch_optional(w.conn())
+                .await?;
         let new: Vec<i64> = r.values().iter().map(|(_, v)| *v).collect();
         let old: Option<Vec<i64>> = existing.map(|row| (0..13).map(|i| row.get::<i64, _>(i)).collect());
         match &old {
@@ -247,7 +297,10 @@ pub async fn ingest_rows(
             Some(old) => {
                 let names = r.values().map(|(n, _)| n);
                 let as_json = |vals: &[i64]| {
-                    serde_json::Value::Object(names.iter().zip(vals).map(|(n, v)| (n.to_string(), serde_json::json!(v))).collect()).to_string()
+                    serde_json::Value::Object(
+                        names.iter().zip(vals).map(|(n, v)| (n.to_string(), serde_json::json!(v))).collect(),
+                    )
+                    .to_string()
                 };
                 sqlx::query(
                     "INSERT INTO metric_corrections (campaign_id, post_id, day, old_values, new_values, source, user_id, at) \
@@ -294,7 +347,8 @@ pub async fn ingest_rows(
         }
     }
     progress(rows.len(), rows.len());
-    let set = |table: &str| FIGURE_COLUMNS.split(", ").map(|c| saturating_add_sql(table, c)).collect::<Vec<_>>().join(", ");
+    let set =
+        |table: &str| FIGURE_COLUMNS.split(", ").map(|c| saturating_add_sql(table, c)).collect::<Vec<_>>().join(", ");
     let placeholders = |from: usize| (from..from + 13).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let day_sql = format!(
         "INSERT INTO metric_day_lane (campaign_id, day, lane, {FIGURE_COLUMNS}) VALUES ($1, $2, $3, {}) \
@@ -323,7 +377,11 @@ pub async fn ingest_rows(
         q.execute(w.conn()).await?;
     }
     if result.inserted + result.corrected > 0 {
-        let change = Change::MetricsIngested { source: source.to_string(), inserted: result.inserted, corrected: result.corrected };
+        let change = Change::MetricsIngested {
+            source: source.to_string(),
+            inserted: result.inserted,
+            corrected: result.corrected,
+        };
         log::append(w, campaign_id, &who.actor(), change).await?;
     }
     Ok(result)
@@ -354,16 +412,20 @@ pub async fn totals(db: &Db, who: &Principal, campaign_id: i64) -> Result<kpi::T
     authorize(db, who, campaign_id).await?;
     // Summed here, saturating, not with SQL's SUM: a sum past `i64` (old figures past the limits) fails the query on
     // both databases. One row per day and lane is few rows.
-    let rows = sqlx::query(&format!("SELECT {FIGURE_COLUMNS} FROM metric_day_lane WHERE campaign_id = $1")).bind(campaign_id).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(&format!("SELECT {FIGURE_COLUMNS} FROM metric_day_lane WHERE campaign_id = $1"))
+        .bind(campaign_id)
+        .fetch_all(&db.pool)
+        .await?;
     let mut t = kpi::Totals::default();
     for r in &rows {
         t.add(&totals_from(r, 0));
     }
-    let followers: Vec<i64> =
-        sqlx::query_scalar("SELECT p.followers FROM posts p JOIN metric_post_totals m ON m.post_id = p.id WHERE p.campaign_id = $1")
-            .bind(campaign_id)
-            .fetch_all(&db.pool)
-            .await?;
+    let followers: Vec<i64> = sqlx::query_scalar(
+        "SELECT p.followers FROM posts p JOIN metric_post_totals m ON m.post_id = p.id WHERE p.campaign_id = $1",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?;
     Ok(kpi::Totals { followers: crate::limits::sat_sum(followers), ..t })
 }
 
@@ -387,13 +449,17 @@ async fn creator_info(db: &Db, campaign_id: i64) -> Result<std::collections::Has
         .map(|r| {
             let engagements = crate::limits::sat_sum((5..9).map(|i| r.get::<i64, _>(i)));
             let m = crate::pool::Metrics { followers: r.get(3), avg_reach: r.get(4), engagements };
-            (r.get::<i64, _>(0), CreatorInfo { name: r.get(1), org_id: r.get(2), tier: crate::pool::tier_for(&tiers, &m).tier })
+            (
+                r.get::<i64, _>(0),
+                CreatorInfo { name: r.get(1), org_id: r.get(2), tier: crate::pool::tier_for(&tiers, &m).tier },
+            )
         })
         .collect())
 }
 
 fn cut_vec(map: std::collections::HashMap<String, (String, Option<String>, i64, kpi::Totals)>) -> Vec<Cut> {
-    let mut v: Vec<Cut> = map.into_iter().map(|(key, (label, color, posts, totals))| Cut { key, label, color, posts, totals }).collect();
+    let mut v: Vec<Cut> =
+        map.into_iter().map(|(key, (label, color, posts, totals))| Cut { key, label, color, posts, totals }).collect();
     v.sort_by(|a, b| b.totals.engagements().cmp(&a.totals.engagements()).then(a.label.cmp(&b.label)));
     v
 }
@@ -402,15 +468,18 @@ fn cut_vec(map: std::collections::HashMap<String, (String, Option<String>, i64, 
 async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
     use std::collections::HashMap;
     let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
-    let (campaign_name, time_zone): (String, String) = sqlx::query_as("SELECT name, time_zone FROM campaigns WHERE id = $1")
-        .bind(campaign_id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| AppError::not_found("Campaign"))?;
-    let day_rows = sqlx::query(&format!("SELECT day, lane, {FIGURE_COLUMNS} FROM metric_day_lane WHERE campaign_id = $1 ORDER BY day, lane"))
-        .bind(campaign_id)
-        .fetch_all(&db.pool)
-        .await?;
+    let (campaign_name, time_zone): (String, String) =
+        sqlx::query_as("SELECT name, time_zone FROM campaigns WHERE id = $1")
+            .bind(campaign_id)
+            .fetch_optional(&db.pool)
+            .await?
+            .ok_or_else(|| AppError::not_found("Campaign"))?;
+    let day_rows = sqlx::query(&format!(
+        "SELECT day, lane, {FIGURE_COLUMNS} FROM metric_day_lane WHERE campaign_id = $1 ORDER BY day, lane"
+    ))
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?;
     let days: Vec<DayPoint> = day_rows
         .iter()
         .filter_map(|r| {
@@ -432,7 +501,9 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
     let creators = creator_info(db, campaign_id).await?;
     let partners = crate::campaigns::ssr::partners(db, campaign_id).await?;
     let mut totals = kpi::Totals::default();
-    let mut by: [HashMap<String, (String, Option<String>, i64, kpi::Totals)>; 5] = Default::default();
+    // Per cut (partner, tier, creator, platform, lane): label, detail, posts, totals.
+    type Cut = HashMap<String, (String, Option<String>, i64, kpi::Totals)>;
+    let mut by: [Cut; 5] = Default::default();
     let mut posts = Vec::new();
     for r in &post_rows {
         let mut t = totals_from(r, 8);
@@ -460,8 +531,16 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
         let partner = info.and_then(|c| partners.iter().find(|p| p.id == c.org_id));
         let keys: [(String, String, Option<String>); 5] = [
             (lane.as_str().into(), lane.label().into(), None),
-            (partner.map(|p| p.id.to_string()).unwrap_or_default(), partner.map(|p| p.name.clone()).unwrap_or_else(|| "—".into()), partner.map(|p| p.color.clone())),
-            (info.and_then(|c| c.tier.clone()).unwrap_or_else(|| "none".into()), info.and_then(|c| c.tier.clone()).unwrap_or_else(|| "no tier".into()), None),
+            (
+                partner.map(|p| p.id.to_string()).unwrap_or_default(),
+                partner.map(|p| p.name.clone()).unwrap_or_else(|| "—".into()),
+                partner.map(|p| p.color.clone()),
+            ),
+            (
+                info.and_then(|c| c.tier.clone()).unwrap_or_else(|| "none".into()),
+                info.and_then(|c| c.tier.clone()).unwrap_or_else(|| "no tier".into()),
+                None,
+            ),
             (creator_id.to_string(), info.map(|c| c.name.clone()).unwrap_or_default(), None),
             (platform.clone(), platform.clone(), None),
         ];
@@ -476,24 +555,31 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
     by_creator.truncate(CREATORS_SHOWN);
     // Pacing against the charter's targets.
     let doc = crate::charter::ssr::current_doc(db, campaign_id).await?;
-    let approved_ugc: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliverables WHERE campaign_id = $1 AND lane = 'ugc' AND status = 'approved'")
-        .bind(campaign_id)
-        .fetch_one(&db.pool)
-        .await?;
+    let approved_ugc: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM deliverables WHERE campaign_id = $1 AND lane = 'ugc' AND status = 'approved'",
+    )
+    .bind(campaign_id)
+    .fetch_one(&db.pool)
+    .await?;
     let pacing = doc
         .success
         .targets
         .iter()
         .map(|t| {
             let scope = match t.lane {
-                Some(l) => by_lane.iter().find(|c| c.key == l.as_str()).map(|c| (c.totals, c.posts)).unwrap_or_default(),
+                Some(l) => {
+                    by_lane.iter().find(|c| c.key == l.as_str()).map(|c| (c.totals, c.posts)).unwrap_or_default()
+                }
                 None => (totals, posts.len() as i64),
             };
             let actual = match t.metric.as_str() {
                 "posts_published" => Some(
                     post_rows
                         .iter()
-                        .filter(|r| t.lane.is_none_or(|l| r.get::<String, _>(2) == l.as_str()) && totals_from(r, 8) != kpi::Totals::default())
+                        .filter(|r| {
+                            t.lane.is_none_or(|l| r.get::<String, _>(2) == l.as_str())
+                                && totals_from(r, 8) != kpi::Totals::default()
+                        })
                         .count() as f64,
                 ),
                 "approved_ugc_assets" => Some(approved_ugc as f64),
@@ -520,15 +606,19 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
             spent_cents: by_lane.iter().find(|c| c.key == l.lane.as_str()).map(|c| c.totals.spend_cents()).unwrap_or(0),
         })
         .collect();
-    let stored: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>("SELECT platform, cpm_cents FROM platform_cpm WHERE campaign_id = $1")
-        .bind(campaign_id)
-        .fetch_all(&db.pool)
-        .await?
-        .into_iter()
-        .collect();
+    let stored: HashMap<String, i64> =
+        sqlx::query_as::<_, (String, i64)>("SELECT platform, cpm_cents FROM platform_cpm WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_all(&db.pool)
+            .await?
+            .into_iter()
+            .collect();
     let mut platforms: Vec<String> = crate::outreach::PLATFORMS.iter().map(|p| p.to_string()).collect();
     platforms.retain(|p| stored.contains_key(p) || by_platform.iter().any(|c| &c.key == p));
-    let cpm: Vec<(String, i64)> = platforms.into_iter().map(|p| (p.clone(), stored.get(&p).copied().unwrap_or_else(|| default_cpm(&p)))).collect();
+    let cpm: Vec<(String, i64)> = platforms
+        .into_iter()
+        .map(|p| (p.clone(), stored.get(&p).copied().unwrap_or_else(|| default_cpm(&p))))
+        .collect();
     let emv_cents = by_platform
         .iter()
         .map(|c| {
@@ -595,7 +685,12 @@ pub async fn set_cpm(db: &Db, who: &Principal, campaign_id: i64, platform: &str,
 // ---- Daily thresholds ----
 
 /// One day's figures per scope: the whole campaign, each lane, each partner, each tier.
-async fn day_scopes(db: &Db, campaign_id: i64, day: &str, creators: &std::collections::HashMap<i64, CreatorInfo>) -> Result<std::collections::HashMap<(String, String), kpi::Totals>> {
+async fn day_scopes(
+    db: &Db,
+    campaign_id: i64,
+    day: &str,
+    creators: &std::collections::HashMap<i64, CreatorInfo>,
+) -> Result<std::collections::HashMap<(String, String), kpi::Totals>> {
     let rows = sqlx::query(&format!(
         "SELECT p.creator_id, p.lane, p.followers, {} FROM daily_metrics m JOIN posts p ON p.id = m.post_id WHERE m.campaign_id = $1 AND m.day = $2",
         FIGURE_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ")
@@ -658,12 +753,19 @@ pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> 
             }
             let scope_label = match th.scope {
                 crate::charter::ScopeKind::Campaign => "the campaign".to_string(),
-                crate::charter::ScopeKind::Lane => format!("the {} lane", Lane::parse(&value).map(|l| l.label()).unwrap_or(&value)),
+                crate::charter::ScopeKind::Lane => {
+                    format!("the {} lane", Lane::parse(&value).map(|l| l.label()).unwrap_or(&value))
+                }
                 crate::charter::ScopeKind::Partner => roster.org_label(value.parse().ok()),
                 crate::charter::ScopeKind::Tier => format!("the {value} tier"),
             };
             let label = crate::charter::metric_label(&th.metric);
-            let title = format!("{label} was {} on {day} for {scope_label} ({} {})", kpi::show(Some(actual)), th.comparison.symbol(), th.value);
+            let title = format!(
+                "{label} was {} on {day} for {scope_label} ({} {})",
+                kpi::show(Some(actual)),
+                th.comparison.symbol(),
+                th.value
+            );
             let detail = format!(
                 "Impressions {}, reach {}, engagements {}, clicks {}, conversions {}, spend {}, revenue {}. {} = {}.",
                 t.impressions,
@@ -679,7 +781,10 @@ pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> 
             let key = format!("threshold:{i}:{}:{kind}:{value}:{day}", th.metric);
             let assignee = th.escalate_to.or(doc.ownership.accountable_owner);
             let mut w = db.write_campaign(campaign_id).await?;
-            if crate::content::ssr::raise(&mut w, campaign_id, "threshold", &key, &title, &detail, assignee).await?.is_some() {
+            if crate::content::ssr::raise(&mut w, campaign_id, "threshold", &key, &title, &detail, assignee)
+                .await?
+                .is_some()
+            {
                 w.commit().await?;
                 raised += 1;
             }
@@ -690,7 +795,11 @@ pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> 
 
 /// The local days whose close is due: every day after the last one closed, up to yesterday in the campaign's
 /// zone (at most a week, so a long pause does not flood). Pure, for the daily cut-off.
-pub fn days_to_close(last_closed: Option<chrono::NaiveDate>, now: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> Vec<chrono::NaiveDate> {
+pub fn days_to_close(
+    last_closed: Option<chrono::NaiveDate>,
+    now: chrono::DateTime<chrono::Utc>,
+    zone: chrono_tz::Tz,
+) -> Vec<chrono::NaiveDate> {
     let today = tz::local_date(now, zone);
     let Some(yesterday) = today.pred_opt() else { return Vec::new() };
     let from = match last_closed {
@@ -716,7 +825,11 @@ pub async fn close_days(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<u
         let days: Vec<String> = due.iter().map(|d| d.to_string()).collect();
         raised += evaluate_thresholds(db, campaign_id, &days).await?;
         let mut w = db.write_campaign(campaign_id).await?;
-        sqlx::query("UPDATE campaigns SET thresholds_closed_day = $1 WHERE id = $2").bind(last.to_string()).bind(campaign_id).execute(w.conn()).await?;
+        sqlx::query("UPDATE campaigns SET thresholds_closed_day = $1 WHERE id = $2")
+            .bind(last.to_string())
+            .bind(campaign_id)
+            .execute(w.conn())
+            .await?;
         w.commit().await?;
     }
     Ok(raised)
@@ -742,7 +855,8 @@ pub async fn export_csv(db: &Db, who: &Principal, campaign_id: i64) -> Result<St
         .collect();
     crate::pool::csv::push_record(&mut out, &header);
     for r in &rows {
-        let mut rec: Vec<String> = vec![r.get(0), r.get::<i64, _>(1).to_string(), r.get(2), r.get(3), r.get(4), r.get(5)];
+        let mut rec: Vec<String> =
+            vec![r.get(0), r.get::<i64, _>(1).to_string(), r.get(2), r.get(3), r.get(4), r.get(5)];
         rec.extend((0..13).map(|i| r.get::<i64, _>(6 + i).to_string()));
         rec.push(r.get(19));
         crate::pool::csv::push_record(&mut out, &rec);
@@ -761,7 +875,10 @@ mod tests {
         let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
         let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
         // 07:30 UTC on 10 March is 23:30 on the 9th in Los Angeles: the 9th is not over there yet.
-        assert_eq!(days_to_close(Some(day("2027-03-08")), at("2027-03-10T07:30:00Z"), la), Vec::<chrono::NaiveDate>::new());
+        assert_eq!(
+            days_to_close(Some(day("2027-03-08")), at("2027-03-10T07:30:00Z"), la),
+            Vec::<chrono::NaiveDate>::new()
+        );
         // An hour later it is: the 9th closes.
         assert_eq!(days_to_close(Some(day("2027-03-08")), at("2027-03-10T08:30:00Z"), la), vec![day("2027-03-09")]);
         // The same instant in Berlin (09:30 on the 10th): the 9th closed long ago and is due too.
@@ -810,7 +927,9 @@ mod tests {
 
     #[test]
     fn unknown_metrics_are_refused_by_name() {
-        let e = serde_json::from_str::<DailyFigures>(r#"{"post_id":1,"day":"2027-03-01","likez":4}"#).unwrap_err().to_string();
+        let e = serde_json::from_str::<DailyFigures>(r#"{"post_id":1,"day":"2027-03-01","likez":4}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("likez"), "{e}");
     }
 }

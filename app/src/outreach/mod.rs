@@ -86,7 +86,11 @@ impl Stage {
     pub fn step(self, forward: bool) -> Option<Stage> {
         let flow = &Stage::FLOW;
         let i = flow.iter().position(|s| *s == self)?;
-        if forward { flow.get(i + 1).copied() } else { i.checked_sub(1).map(|j| flow[j]) }
+        if forward {
+            flow.get(i + 1).copied()
+        } else {
+            i.checked_sub(1).map(|j| flow[j])
+        }
     }
 }
 
@@ -254,7 +258,10 @@ impl NewCreator {
             // Followers and averages per post: at most ten billion each, so their sums never overflow.
             crate::limits::check_range(field, v, crate::limits::FOLLOWERS)?;
         }
-        n.lane = Lane::parse(self.lane.trim()).ok_or_else(|| AppError::validation("lane", "Choose influencer or ugc"))?.as_str().into();
+        n.lane = Lane::parse(self.lane.trim())
+            .ok_or_else(|| AppError::validation("lane", "Choose influencer or ugc"))?
+            .as_str()
+            .into();
         let blank = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         n.next_action = blank(&self.next_action);
         if let Some(a) = &n.next_action {
@@ -275,7 +282,9 @@ impl NewCreator {
         n.contact_email = blank(&self.contact_email).map(|e| e.to_lowercase());
         if let Some(e) = &n.contact_email {
             crate::limits::check_len("contact_email", e, crate::limits::EMAIL)?;
-            let ok = e.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !e.contains(char::is_whitespace));
+            let ok = e
+                .split_once('@')
+                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !e.contains(char::is_whitespace));
             if !ok {
                 return Err(AppError::validation("contact_email", "Enter an email address like name@example.com"));
             }

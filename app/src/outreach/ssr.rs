@@ -32,9 +32,15 @@ macro_rules! card_from {
 const CARD_COLUMNS: &str = concat!(card_values!(), card_from!());
 
 /// A campaign's cards as one JSON array of arrays (one row for the whole board).
-const SQLITE_ALL_CARDS: &str = concat!("SELECT json_group_array(json_array(", card_values!(), "))", card_from!(), " WHERE cr.campaign_id = $1");
-const POSTGRES_ALL_CARDS: &str =
-    concat!("SELECT COALESCE(json_agg(json_build_array(", card_values!(), "))::text, '[]')", card_from!(), " WHERE cr.campaign_id = $1");
+const SQLITE_ALL_CARDS: &str =
+    concat!("SELECT json_group_array(json_array(", card_values!(), "))", card_from!(), " WHERE cr.campaign_id = $1");
+const POSTGRES_ALL_CARDS: &str = concat!(
+    "SELECT COALESCE(json_agg(json_build_array(",
+    card_values!(),
+    "))::text, '[]')",
+    card_from!(),
+    " WHERE cr.campaign_id = $1"
+);
 
 /// One card as the database writes it in `SQLITE_ALL_CARDS` / `POSTGRES_ALL_CARDS`: the values of `card_values!`.
 #[derive(serde::Deserialize)]
@@ -66,7 +72,31 @@ struct CardRow(
 
 impl CardRow {
     fn into_card(self) -> Card {
-        let CardRow(id, campaign_id, name, platform, handle, followers, avg_reach, engagements, handles, country, lane, stage, stage_since, org_id, org_name, org_kind, org_color, owner_user_id, owner_person, next_action, due, version, updated_at) = self;
+        let CardRow(
+            id,
+            campaign_id,
+            name,
+            platform,
+            handle,
+            followers,
+            avg_reach,
+            engagements,
+            handles,
+            country,
+            lane,
+            stage,
+            stage_since,
+            org_id,
+            org_name,
+            org_kind,
+            org_color,
+            owner_user_id,
+            owner_person,
+            next_action,
+            due,
+            version,
+            updated_at,
+        ) = self;
         Card {
             id,
             campaign_id,
@@ -167,7 +197,12 @@ pub async fn card(db: &Db, who: &Principal, campaign_id: i64, card_id: i64) -> R
 }
 
 /// Checks that the owner is a partner and the person (if any) works there.
-pub(crate) async fn check_owner(conn: &mut sqlx::AnyConnection, campaign_id: i64, org_id: i64, user_id: Option<i64>) -> Result<()> {
+pub(crate) async fn check_owner(
+    conn: &mut sqlx::AnyConnection,
+    campaign_id: i64,
+    org_id: i64,
+    user_id: Option<i64>,
+) -> Result<()> {
     let is_partner = sqlx::query("SELECT 1 FROM campaign_partners WHERE campaign_id = $1 AND org_id = $2")
         .bind(campaign_id)
         .bind(org_id)
@@ -191,14 +226,20 @@ pub(crate) async fn check_owner(conn: &mut sqlx::AnyConnection, campaign_id: i64
 
 /// Refuses a platform + handle that a creator of this pool already holds: a conflict naming that creator,
 /// with the card as `current` so the person can open it (`hint` ends the sentence).
-pub(crate) async fn refuse_taken_handle(conn: &mut sqlx::AnyConnection, campaign_id: i64, n: &NewCreator, hint: &str) -> Result<()> {
-    let holder: Option<i64> =
-        sqlx::query_scalar("SELECT creator_id FROM creator_handles WHERE campaign_id = $1 AND platform = $2 AND handle_key = $3")
-            .bind(campaign_id)
-            .bind(&n.platform)
-            .bind(n.handle.to_lowercase())
-            .fetch_optional(&mut *conn)
-            .await?;
+pub(crate) async fn refuse_taken_handle(
+    conn: &mut sqlx::AnyConnection,
+    campaign_id: i64,
+    n: &NewCreator,
+    hint: &str,
+) -> Result<()> {
+    let holder: Option<i64> = sqlx::query_scalar(
+        "SELECT creator_id FROM creator_handles WHERE campaign_id = $1 AND platform = $2 AND handle_key = $3",
+    )
+    .bind(campaign_id)
+    .bind(&n.platform)
+    .bind(n.handle.to_lowercase())
+    .fetch_optional(&mut *conn)
+    .await?;
     let Some(holder) = holder else { return Ok(()) };
     let existing = card_by_id(conn, campaign_id, holder).await?.ok_or_else(AppError::internal)?;
     Err(AppError {
@@ -211,7 +252,12 @@ pub(crate) async fn refuse_taken_handle(conn: &mut sqlx::AnyConnection, campaign
 }
 
 /// Inserts a normalized creator (owner resolved) and its primary handle; returns the id.
-pub(crate) async fn insert_creator(conn: &mut sqlx::AnyConnection, campaign_id: i64, n: &NewCreator, now: i64) -> Result<i64> {
+pub(crate) async fn insert_creator(
+    conn: &mut sqlx::AnyConnection,
+    campaign_id: i64,
+    n: &NewCreator,
+    now: i64,
+) -> Result<i64> {
     let stage = n.stage.unwrap_or(Stage::Prospect);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO creators (campaign_id, name, platform, handle, handle_key, followers, avg_reach, avg_likes, avg_comments, \
@@ -252,7 +298,13 @@ pub(crate) async fn insert_creator(conn: &mut sqlx::AnyConnection, campaign_id: 
 }
 
 /// Inserts one handle (platform, handle and figures of a normalized creator) of creator `creator_id`.
-pub(crate) async fn insert_handle(conn: &mut sqlx::AnyConnection, campaign_id: i64, creator_id: i64, n: &NewCreator, position: i64) -> Result<()> {
+pub(crate) async fn insert_handle(
+    conn: &mut sqlx::AnyConnection,
+    campaign_id: i64,
+    creator_id: i64,
+    n: &NewCreator,
+    position: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO creator_handles (campaign_id, creator_id, platform, handle, handle_key, followers, avg_reach, \
          avg_likes, avg_comments, avg_shares, avg_saves, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -275,13 +327,18 @@ pub(crate) async fn insert_handle(conn: &mut sqlx::AnyConnection, campaign_id: i
 }
 
 /// A creator with the same name or contact email (the same person on another platform, most likely).
-async fn similar(conn: &mut sqlx::AnyConnection, campaign_id: i64, n: &NewCreator) -> Result<Option<(i64, &'static str)>> {
+async fn similar(
+    conn: &mut sqlx::AnyConnection,
+    campaign_id: i64,
+    n: &NewCreator,
+) -> Result<Option<(i64, &'static str)>> {
     if let Some(email) = &n.contact_email {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM creators WHERE campaign_id = $1 AND contact_email = $2")
-            .bind(campaign_id)
-            .bind(email)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM creators WHERE campaign_id = $1 AND contact_email = $2")
+                .bind(campaign_id)
+                .bind(email)
+                .fetch_optional(&mut *conn)
+                .await?;
         if let Some(id) = id {
             return Ok(Some((id, "contact_email")));
         }
@@ -299,7 +356,13 @@ async fn similar(conn: &mut sqlx::AnyConnection, campaign_id: i64, n: &NewCreato
 /// The same person is never two records: a platform + handle already in the pool is refused with the
 /// creator holding it (`current`), and a creator with the same name or contact email is refused as a
 /// possible duplicate (offering a merge) unless `allow_similar` is set.
-pub async fn add_creator(db: &Db, who: &Principal, campaign_id: i64, input: &NewCreator, key: Option<&str>) -> Result<Card> {
+pub async fn add_creator(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    input: &NewCreator,
+    key: Option<&str>,
+) -> Result<Card> {
     let my_org = authorize(db, who, campaign_id).await?;
     let mut n = input.normalized()?;
     let owner_org = n.owner_org_id.unwrap_or(my_org.id);
@@ -333,7 +396,15 @@ pub async fn add_creator(db: &Db, who: &Principal, campaign_id: i64, input: &New
     }
     let now = now_ms();
     let id = insert_creator(w.conn(), campaign_id, &n, now).await?;
-    crate::pool::ssr::record(&mut w, campaign_id, id, who, "added", &format!("Added to the pool on {} as @{}", n.platform, n.handle)).await?;
+    crate::pool::ssr::record(
+        &mut w,
+        campaign_id,
+        id,
+        who,
+        "added",
+        &format!("Added to the pool on {} as @{}", n.platform, n.handle),
+    )
+    .await?;
     let card = card_by_id(w.conn(), campaign_id, id).await?.ok_or_else(AppError::internal)?;
     log::append(&mut w, campaign_id, &who.actor(), Change::CardAdded { card: card.clone() }).await?;
     idempotency::store(&mut w, &scope, key, &card).await?;
@@ -396,7 +467,13 @@ pub async fn move_card(
         &mut w,
         campaign_id,
         &who.actor(),
-        Change::CardMoved { card_id, name: card.name.clone(), from: current.stage, to: card.stage, version: card.version },
+        Change::CardMoved {
+            card_id,
+            name: card.name.clone(),
+            from: current.stage,
+            to: card.stage,
+            version: card.version,
+        },
     )
     .await?;
     idempotency::store(&mut w, &scope, key, &card).await?;

@@ -108,7 +108,9 @@ pub fn parse(text: &str) -> Result<Vec<Record>, CsvError> {
             '"' => {
                 return Err(CsvError {
                     line,
-                    message: "a quote inside an unquoted field: put the whole field in quotes and double the quote (\"\")".into(),
+                    message:
+                        "a quote inside an unquoted field: put the whole field in quotes and double the quote (\"\")"
+                            .into(),
                 });
             }
             c if after_quote && !c.is_whitespace() => {

@@ -124,7 +124,11 @@ pub fn read(text: &str, ctx: &ImportContext) -> ParsedFile {
         let c = column_of(h);
         if let Some(name) = c {
             if columns.contains(&Some(name)) {
-                out.errors.push(RowIssue { row: 1, column: Some(h.trim().to_string()), message: format!("The column {name} appears twice") });
+                out.errors.push(RowIssue {
+                    row: 1,
+                    column: Some(h.trim().to_string()),
+                    message: format!("The column {name} appears twice"),
+                });
             }
         } else if !h.trim().is_empty() {
             out.ignored_columns.push(h.trim().to_string());
@@ -133,12 +137,17 @@ pub fn read(text: &str, ctx: &ImportContext) -> ParsedFile {
     }
     let missing: Vec<&str> = REQUIRED.into_iter().filter(|r| !columns.contains(&Some(*r))).collect();
     if !missing.is_empty() {
-        out.errors.push(file_issue(format!("Missing column{}: {}", if missing.len() > 1 { "s" } else { "" }, missing.join(", "))));
+        out.errors.push(file_issue(format!(
+            "Missing column{}: {}",
+            if missing.len() > 1 { "s" } else { "" },
+            missing.join(", ")
+        )));
     }
     if !out.errors.is_empty() {
         return out;
     }
-    let partner_by_name: HashMap<String, &OrgRef> = ctx.partners.iter().map(|p| (p.name.trim().to_lowercase(), p)).collect();
+    let partner_by_name: HashMap<String, &OrgRef> =
+        ctx.partners.iter().map(|p| (p.name.trim().to_lowercase(), p)).collect();
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for (i, rec) in body.iter().enumerate() {
         let row = i + 2;
@@ -210,19 +219,16 @@ fn read_row(
     }
     if let Some(stage) = opt("stage") {
         let k = key(&stage);
-        n.stage = Some(
-            Stage::ALL
-                .into_iter()
-                .find(|s| s.as_str() == k || key(s.label()) == k)
-                .ok_or_else(|| (Some("stage".to_string()), format!("{stage:?} is no stage: use prospect, contacted, … paid, declined")))?,
-        );
+        n.stage = Some(Stage::ALL.into_iter().find(|s| s.as_str() == k || key(s.label()) == k).ok_or_else(|| {
+            (Some("stage".to_string()), format!("{stage:?} is no stage: use prospect, contacted, … paid, declined"))
+        })?);
     }
     n.next_action = opt("next_action");
     if let Some(due) = opt("next_action_due") {
-        n.next_action_due = Some(
-            chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d")
-                .map_err(|_| (Some("next_action_due".to_string()), format!("{due:?} is not a date like 2026-12-31")))?,
-        );
+        n.next_action_due =
+            Some(chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d").map_err(|_| {
+                (Some("next_action_due".to_string()), format!("{due:?} is not a date like 2026-12-31"))
+            })?);
     }
     n.country = opt("country");
     n.language = opt("language");
@@ -234,7 +240,10 @@ fn read_row(
         None => ctx.default_org_id,
         Some(name) => partners.get(&name.to_lowercase()).map(|o| o.id).ok_or_else(|| {
             let names: Vec<&str> = ctx.partners.iter().map(|p| p.name.as_str()).collect();
-            (Some("owner".to_string()), format!("{name:?} is not a partner of this campaign (partners: {})", names.join(", ")))
+            (
+                Some("owner".to_string()),
+                format!("{name:?} is not a partner of this campaign (partners: {})", names.join(", ")),
+            )
         })?,
     };
     n.owner_org_id = Some(org_id);
@@ -244,8 +253,18 @@ fn read_row(
             let person = ctx.people.iter().find(|(_, pe, _)| *pe == e);
             match person {
                 Some((uid, _, oid)) if *oid == org_id => Some(*uid),
-                Some(_) => return Err((Some("owner_email".to_string()), format!("{email} does not work for the owner partner"))),
-                None => return Err((Some("owner_email".to_string()), format!("{email} is no one at a partner of this campaign"))),
+                Some(_) => {
+                    return Err((
+                        Some("owner_email".to_string()),
+                        format!("{email} does not work for the owner partner"),
+                    ))
+                }
+                None => {
+                    return Err((
+                        Some("owner_email".to_string()),
+                        format!("{email} is no one at a partner of this campaign"),
+                    ))
+                }
             }
         }
         None if org_id == ctx.default_org_id => ctx.default_user_id,
@@ -262,8 +281,26 @@ pub fn template() -> String {
     csv::push_record(
         &mut out,
         &[
-            "Mara Quinn", "instagram", "studio.mara", "42000", "30000", "1100", "60", "25", "80", "influencer", "prospect", "", "",
-            "Send the brief", "2026-12-15", "US", "en", "Home cooks, 25–34", "$900 per Reel", "mara@example.com",
+            "Mara Quinn",
+            "instagram",
+            "studio.mara",
+            "42000",
+            "30000",
+            "1100",
+            "60",
+            "25",
+            "80",
+            "influencer",
+            "prospect",
+            "",
+            "",
+            "Send the brief",
+            "2026-12-15",
+            "US",
+            "en",
+            "Home cooks, 25–34",
+            "$900 per Reel",
+            "mara@example.com",
         ],
     );
     out
@@ -299,7 +336,12 @@ mod tests {
         );
         let f = read(&text, &ctx());
         let issues: Vec<(usize, Option<&str>)> = f.errors.iter().map(|e| (e.row, e.column.as_deref())).collect();
-        assert_eq!(issues, vec![(3, Some("audience_notes")), (4, Some("audience_notes")), (5, Some("followers"))], "{:?}", f.errors);
+        assert_eq!(
+            issues,
+            vec![(3, Some("audience_notes")), (4, Some("audience_notes")), (5, Some("followers"))],
+            "{:?}",
+            f.errors
+        );
         assert!(f.errors[0].message.contains("2,001 characters"), "{}", f.errors[0].message);
         assert!(f.errors[1].message.contains("NUL"));
         assert!(f.errors[2].message.contains("plausible"), "{}", f.errors[2].message);
@@ -352,7 +394,10 @@ mod tests {
         let rows: Vec<usize> = f.rows.iter().map(|r| r.row).collect();
         assert_eq!(rows, vec![2, 11]);
         let ava = &f.rows[0].creator;
-        assert_eq!((ava.platform.as_str(), ava.handle.as_str(), ava.followers, ava.avg_likes), ("instagram", "ava.cooks", 12_000, 300));
+        assert_eq!(
+            (ava.platform.as_str(), ava.handle.as_str(), ava.followers, ava.avg_likes),
+            ("instagram", "ava.cooks", 12_000, 300)
+        );
         assert_eq!((ava.owner_org_id, ava.owner_user_id), (Some(1), Some(10)));
         assert_eq!(ava.stage, Some(Stage::Contacted));
         // No owner named: the importer's partner and person.

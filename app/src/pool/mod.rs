@@ -167,7 +167,14 @@ pub fn tier_for(tiers: &Tiers, m: &Metrics) -> Tiering {
             None => "meets no tier's engagement minimum".to_string(),
         }
     );
-    Tiering { follower_tier: Some(t.name.clone()), tier: placed, rate, basis: t.basis, below_minimum: true, explanation }
+    Tiering {
+        follower_tier: Some(t.name.clone()),
+        tier: placed,
+        rate,
+        basis: t.basis,
+        below_minimum: true,
+        explanation,
+    }
 }
 
 fn trim_pct(v: f64) -> String {
@@ -369,11 +376,18 @@ mod tests {
 
     #[test]
     fn creator_figures_are_bounded_and_never_overflow() {
-        let huge = PlatformStats { platform: "instagram".into(), handle: "h".into(), avg_likes: i64::MAX, avg_saves: i64::MAX, ..Default::default() };
+        let huge = PlatformStats {
+            platform: "instagram".into(),
+            handle: "h".into(),
+            avg_likes: i64::MAX,
+            avg_saves: i64::MAX,
+            ..Default::default()
+        };
         assert_eq!(huge.engagements(), i64::MAX);
         let e = huge.as_new_creator("Big").normalized().unwrap_err();
         assert_eq!((e.field.as_deref(), e.code.status()), (Some("avg_likes"), 422));
-        let mut n = PlatformStats { platform: "instagram".into(), handle: "h".into(), ..Default::default() }.as_new_creator("Ok");
+        let mut n = PlatformStats { platform: "instagram".into(), handle: "h".into(), ..Default::default() }
+            .as_new_creator("Ok");
         n.followers = crate::limits::FOLLOWERS;
         assert!(n.normalized().is_ok());
         n.followers += 1;

@@ -19,7 +19,14 @@ use crate::realtime::{log, Change, ServerMsg};
 const INLINE_CARDS: usize = 100;
 
 /// Appends an entry to a creator's history and returns it.
-pub async fn record(w: &mut WriteTx, campaign_id: i64, creator_id: i64, who: &Principal, kind: &str, body: &str) -> Result<HistoryEntry> {
+pub async fn record(
+    w: &mut WriteTx,
+    campaign_id: i64,
+    creator_id: i64,
+    who: &Principal,
+    kind: &str,
+    body: &str,
+) -> Result<HistoryEntry> {
     let actor = who.actor();
     let at = now_ms();
     let id: i64 = sqlx::query_scalar(
@@ -36,7 +43,14 @@ pub async fn record(w: &mut WriteTx, campaign_id: i64, creator_id: i64, who: &Pr
     .bind(at)
     .fetch_one(w.conn())
     .await?;
-    Ok(HistoryEntry { id, kind: kind.into(), text: body.into(), actor_name: actor.name, actor_org: actor.org_name, at: from_ms(at) })
+    Ok(HistoryEntry {
+        id,
+        kind: kind.into(),
+        text: body.into(),
+        actor_name: actor.name,
+        actor_org: actor.org_name,
+        at: from_ms(at),
+    })
 }
 
 /// Every partner's people (members), for owner pickers and the person filter.
@@ -79,10 +93,12 @@ pub async fn detail(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64)
     authorize(db, who, campaign_id).await?;
     let mut conn = db.pool.acquire().await?;
     let card = card_by_id(&mut conn, campaign_id, creator_id).await?.ok_or_else(|| AppError::not_found("Creator"))?;
-    let r = sqlx::query("SELECT name, country, language, audience_notes, rates, contact_email, user_id FROM creators WHERE id = $1")
-        .bind(creator_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let r = sqlx::query(
+        "SELECT name, country, language, audience_notes, rates, contact_email, user_id FROM creators WHERE id = $1",
+    )
+    .bind(creator_id)
+    .fetch_one(&mut *conn)
+    .await?;
     let profile = Profile {
         name: r.get(0),
         country: r.get(1),
@@ -92,10 +108,12 @@ pub async fn detail(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64)
         contact_email: r.get(5),
     };
     let account = match r.get::<Option<i64>, _>(6) {
-        Some(uid) => sqlx::query_as::<_, (String, String)>("SELECT name, email FROM users WHERE id = $1")
-            .bind(uid)
-            .fetch_optional(&mut *conn)
-            .await?,
+        Some(uid) => {
+            sqlx::query_as::<_, (String, String)>("SELECT name, email FROM users WHERE id = $1")
+                .bind(uid)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
         None => None,
     };
     let handles = handles_of(&mut conn, creator_id).await?;
@@ -113,6 +131,7 @@ pub async fn detail(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64)
 
 /// Opens a write on one card: authorized, idempotency claimed, the card as it is and its version checked.
 /// The third value is the first answer when this is a retry with a used idempotency key (apply nothing).
+#[allow(clippy::too_many_arguments)]
 async fn begin_card_write<T: serde::Serialize>(
     db: &Db,
     who: &Principal,
@@ -149,12 +168,13 @@ async fn finish_card_write(
     what: String,
     key: Option<&str>,
 ) -> Result<Card> {
-    let bumped = sqlx::query("UPDATE creators SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
-        .bind(now_ms())
-        .bind(current.id)
-        .bind(current.version)
-        .execute(w.conn())
-        .await?;
+    let bumped =
+        sqlx::query("UPDATE creators SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
+            .bind(now_ms())
+            .bind(current.id)
+            .bind(current.version)
+            .execute(w.conn())
+            .await?;
     if bumped.rows_affected() == 0 {
         return Err(conflict(current));
     }
@@ -167,7 +187,14 @@ async fn finish_card_write(
 }
 
 /// Hands the relationship to another partner (and person). Recorded in the history and the activity.
-pub async fn change_owner(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, input: &ChangeOwner, key: Option<&str>) -> Result<Card> {
+pub async fn change_owner(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    creator_id: i64,
+    input: &ChangeOwner,
+    key: Option<&str>,
+) -> Result<Card> {
     let (mut w, current, replay) =
         begin_card_write(db, who, campaign_id, creator_id, "change_owner", input, Some(input.version), key).await?;
     if let Some(card) = replay {
@@ -180,13 +207,12 @@ pub async fn change_owner(db: &Db, who: &Principal, campaign_id: i64, creator_id
         .bind(creator_id)
         .execute(w.conn())
         .await?;
-    let new_owner: (String, Option<String>) = sqlx::query_as(
-        "SELECT o.name, (SELECT name FROM users WHERE id = $1) FROM organizations o WHERE o.id = $2",
-    )
-    .bind(input.user_id)
-    .bind(input.org_id)
-    .fetch_one(w.conn())
-    .await?;
+    let new_owner: (String, Option<String>) =
+        sqlx::query_as("SELECT o.name, (SELECT name FROM users WHERE id = $1) FROM organizations o WHERE o.id = $2")
+            .bind(input.user_id)
+            .bind(input.org_id)
+            .fetch_one(w.conn())
+            .await?;
     let from = owner_label(&current.owner, current.owner_person.as_deref());
     let to = match &new_owner.1 {
         Some(p) => format!("{} · {p}", new_owner.0),
@@ -198,7 +224,14 @@ pub async fn change_owner(db: &Db, who: &Principal, campaign_id: i64, creator_id
 }
 
 /// Sets (or clears) the next action and its due date.
-pub async fn set_next_action(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, input: &SetNextAction, key: Option<&str>) -> Result<Card> {
+pub async fn set_next_action(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    creator_id: i64,
+    input: &SetNextAction,
+    key: Option<&str>,
+) -> Result<Card> {
     let text = input.text.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
     if let Some(t) = &text {
         crate::limits::check_len("text", t, crate::limits::SHORT)?;
@@ -227,7 +260,14 @@ pub async fn set_next_action(db: &Db, who: &Principal, campaign_id: i64, creator
 }
 
 /// Edits the profile and the primary handle's figures.
-pub async fn edit(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, input: &EditCreator, key: Option<&str>) -> Result<Card> {
+pub async fn edit(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    creator_id: i64,
+    input: &EditCreator,
+    key: Option<&str>,
+) -> Result<Card> {
     // One validation for everything a creator is made of.
     let mut probe = input.stats.as_new_creator(&input.profile.name);
     probe.country = input.profile.country.clone();
@@ -239,7 +279,8 @@ pub async fn edit(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, i
         probe.lane = l.clone();
     }
     let n = probe.normalized()?;
-    let (mut w, current, replay) = begin_card_write(db, who, campaign_id, creator_id, "edit", input, Some(input.version), key).await?;
+    let (mut w, current, replay) =
+        begin_card_write(db, who, campaign_id, creator_id, "edit", input, Some(input.version), key).await?;
     if let Some(card) = replay {
         return Ok(card);
     }
@@ -285,7 +326,14 @@ pub async fn edit(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, i
 }
 
 /// Adds a note to a creator's history (seen by every partner).
-pub async fn add_note(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, input: &NewNote, key: Option<&str>) -> Result<HistoryEntry> {
+pub async fn add_note(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    creator_id: i64,
+    input: &NewNote,
+    key: Option<&str>,
+) -> Result<HistoryEntry> {
     authorize(db, who, campaign_id).await?;
     let text = input.text.trim();
     if text.is_empty() {
@@ -307,9 +355,17 @@ pub async fn add_note(db: &Db, who: &Principal, campaign_id: i64, creator_id: i6
 }
 
 /// Adds another platform's handle to a creator (how a suspected duplicate is merged before it exists).
-pub async fn add_handle(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, input: &PlatformStats, key: Option<&str>) -> Result<Card> {
+pub async fn add_handle(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    creator_id: i64,
+    input: &PlatformStats,
+    key: Option<&str>,
+) -> Result<Card> {
     let n = input.as_new_creator("x").normalized()?;
-    let (mut w, current, replay) = begin_card_write(db, who, campaign_id, creator_id, "add_handle", input, None, key).await?;
+    let (mut w, current, replay) =
+        begin_card_write(db, who, campaign_id, creator_id, "add_handle", input, None, key).await?;
     if let Some(card) = replay {
         return Ok(card);
     }
@@ -326,26 +382,38 @@ pub async fn add_handle(db: &Db, who: &Principal, campaign_id: i64, creator_id: 
 
 /// Merges two records of the same person: `from`'s handles, history and portal account move to the
 /// creator addressed, which keeps its owner, stage and profile (blank fields are filled from `from`).
-pub async fn merge(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, input: &Merge, key: Option<&str>) -> Result<Card> {
-    let (mut w, current, replay) = begin_card_write(db, who, campaign_id, creator_id, "merge", input, None, key).await?;
+pub async fn merge(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    creator_id: i64,
+    input: &Merge,
+    key: Option<&str>,
+) -> Result<Card> {
+    let (mut w, current, replay) =
+        begin_card_write(db, who, campaign_id, creator_id, "merge", input, None, key).await?;
     if let Some(card) = replay {
         return Ok(card);
     }
     if input.from_id == creator_id {
         return Err(AppError::validation("from_id", "Choose another creator to merge into this one"));
     }
-    let from = card_by_id(w.conn(), campaign_id, input.from_id).await?.ok_or_else(|| AppError {
-        field: Some("from_id".into()),
-        ..AppError::not_found("Creator to merge")
-    })?;
-    let both_accounts: (Option<i64>, Option<i64>) = sqlx::query_as("SELECT (SELECT user_id FROM creators WHERE id = $1), (SELECT user_id FROM creators WHERE id = $2)")
-        .bind(creator_id)
-        .bind(from.id)
-        .fetch_one(w.conn())
-        .await?;
+    let from = card_by_id(w.conn(), campaign_id, input.from_id)
+        .await?
+        .ok_or_else(|| AppError { field: Some("from_id".into()), ..AppError::not_found("Creator to merge") })?;
+    let both_accounts: (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT (SELECT user_id FROM creators WHERE id = $1), (SELECT user_id FROM creators WHERE id = $2)",
+    )
+    .bind(creator_id)
+    .bind(from.id)
+    .fetch_one(w.conn())
+    .await?;
     if let (Some(a), Some(b)) = both_accounts {
         if a != b {
-            return Err(AppError::validation("from_id", "Both records have their own portal accounts: they are two people"));
+            return Err(AppError::validation(
+                "from_id",
+                "Both records have their own portal accounts: they are two people",
+            ));
         }
     }
     sqlx::query(
@@ -357,8 +425,16 @@ pub async fn merge(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, 
     .bind(from.id)
     .execute(w.conn())
     .await?;
-    sqlx::query("UPDATE creator_history SET creator_id = $1 WHERE creator_id = $2").bind(creator_id).bind(from.id).execute(w.conn()).await?;
-    sqlx::query("UPDATE invitations SET creator_id = $1 WHERE creator_id = $2").bind(creator_id).bind(from.id).execute(w.conn()).await?;
+    sqlx::query("UPDATE creator_history SET creator_id = $1 WHERE creator_id = $2")
+        .bind(creator_id)
+        .bind(from.id)
+        .execute(w.conn())
+        .await?;
+    sqlx::query("UPDATE invitations SET creator_id = $1 WHERE creator_id = $2")
+        .bind(creator_id)
+        .bind(from.id)
+        .execute(w.conn())
+        .await?;
     sqlx::query(
         "UPDATE creators SET user_id = COALESCE(user_id, (SELECT user_id FROM creators WHERE id = $1)), \
          country = COALESCE(country, (SELECT country FROM creators WHERE id = $2)), \
@@ -374,16 +450,25 @@ pub async fn merge(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64, 
     .await?;
     // Free the unique platform + handle of the removed record before it goes.
     sqlx::query("DELETE FROM creators WHERE id = $1").bind(from.id).execute(w.conn()).await?;
-    let bumped = sqlx::query("UPDATE creators SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
-        .bind(now_ms())
-        .bind(creator_id)
-        .bind(current.version)
-        .execute(w.conn())
-        .await?;
+    let bumped =
+        sqlx::query("UPDATE creators SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
+            .bind(now_ms())
+            .bind(creator_id)
+            .bind(current.version)
+            .execute(w.conn())
+            .await?;
     if bumped.rows_affected() == 0 {
         return Err(conflict(&current));
     }
-    record(&mut w, campaign_id, creator_id, who, "merged", &format!("Merged {} (@{} on {}) into this record", from.name, from.handle, from.platform)).await?;
+    record(
+        &mut w,
+        campaign_id,
+        creator_id,
+        who,
+        "merged",
+        &format!("Merged {} (@{} on {}) into this record", from.name, from.handle, from.platform),
+    )
+    .await?;
     let card = card_by_id(w.conn(), campaign_id, creator_id).await?.ok_or_else(AppError::internal)?;
     log::append(
         &mut w,
@@ -450,7 +535,10 @@ pub async fn preview(db: &Db, who: &Principal, campaign_id: i64, filename: &str,
     let filename = if filename.is_empty() { "upload.csv" } else { filename };
     crate::limits::check_len("filename", filename, crate::limits::NAME)?;
     if body.len() > import::MAX_BYTES {
-        return Err(AppError::validation("file", format!("The file is larger than {} MB: split it", import::MAX_BYTES / (1024 * 1024))));
+        return Err(AppError::validation(
+            "file",
+            format!("The file is larger than {} MB: split it", import::MAX_BYTES / (1024 * 1024)),
+        ));
     }
     let ctx = import_context(db, who, campaign_id, my_org.id).await?;
     let parsed = import::read(body, &ctx);
@@ -484,14 +572,22 @@ fn progress(db: &Db, campaign_id: i64, import_id: i64, who: &Principal, done: us
 
 /// Applies a previewed import in one transaction: every row or (with `ValidOnly`) every valid row,
 /// never part of a file. Applying twice returns the first result (the import is already applied).
-pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, mode: ApplyMode) -> Result<ImportResult> {
+pub async fn apply(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    import_id: i64,
+    mode: ApplyMode,
+) -> Result<ImportResult> {
     let my_org = authorize(db, who, campaign_id).await?;
-    let row = sqlx::query("SELECT filename, body, status, imported, total, user_id FROM pool_imports WHERE id = $1 AND campaign_id = $2")
-        .bind(import_id)
-        .bind(campaign_id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(|| AppError::not_found("Import"))?;
+    let row = sqlx::query(
+        "SELECT filename, body, status, imported, total, user_id FROM pool_imports WHERE id = $1 AND campaign_id = $2",
+    )
+    .bind(import_id)
+    .bind(campaign_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("Import"))?;
     let (filename, body, status): (String, String, String) = (row.get(0), row.get(1), row.get(2));
     let importer: i64 = row.get(5);
     if importer != who.me.user_id {
@@ -508,11 +604,13 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
     }
     let mut w = db.write_campaign(campaign_id).await?;
     // Claim the import inside the transaction: a concurrent second apply finds it no longer previewed.
-    let claimed = sqlx::query("UPDATE pool_imports SET status = 'applied', applied_at = $1 WHERE id = $2 AND status = 'previewed'")
-        .bind(now_ms())
-        .bind(import_id)
-        .execute(w.conn())
-        .await?;
+    let claimed = sqlx::query(
+        "UPDATE pool_imports SET status = 'applied', applied_at = $1 WHERE id = $2 AND status = 'previewed'",
+    )
+    .bind(now_ms())
+    .bind(import_id)
+    .execute(w.conn())
+    .await?;
     if claimed.rows_affected() == 0 {
         drop(w);
         return Box::pin(apply(db, who, campaign_id, import_id, mode)).await;
@@ -525,8 +623,20 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
         let first = parsed
             .errors
             .first()
-            .map(|e| format!("row {}{}: {}", e.row, e.column.as_ref().map(|c| format!(", column {c}")).unwrap_or_default(), e.message))
-            .or_else(|| parsed.duplicates.first().map(|d| format!("row {} is a duplicate of @{} on {}", d.row, d.handle, d.platform)))
+            .map(|e| {
+                format!(
+                    "row {}{}: {}",
+                    e.row,
+                    e.column.as_ref().map(|c| format!(", column {c}")).unwrap_or_default(),
+                    e.message
+                )
+            })
+            .or_else(|| {
+                parsed
+                    .duplicates
+                    .first()
+                    .map(|d| format!("row {} is a duplicate of @{} on {}", d.row, d.handle, d.platform))
+            })
             .unwrap_or_default();
         return Err(AppError::validation(
             "mode",
@@ -538,10 +648,9 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
     let mut cards_ids = Vec::with_capacity(total);
     progress(db, campaign_id, import_id, who, 0, total);
     for (i, r) in parsed.rows.iter().enumerate() {
-        let id = insert_creator(w.conn(), campaign_id, &r.creator, now).await.map_err(|e| AppError {
-            message: format!("Row {}: {}", r.row, e.message),
-            ..e
-        })?;
+        let id = insert_creator(w.conn(), campaign_id, &r.creator, now)
+            .await
+            .map_err(|e| AppError { message: format!("Row {}: {}", r.row, e.message), ..e })?;
         record(&mut w, campaign_id, id, who, "imported", &format!("Imported from {filename}, row {}", r.row)).await?;
         cards_ids.push(id);
         if (i + 1) % 250 == 0 {
@@ -549,7 +658,11 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
             tokio::task::yield_now().await;
         }
     }
-    sqlx::query("UPDATE pool_imports SET imported = $1 WHERE id = $2").bind(total as i64).bind(import_id).execute(w.conn()).await?;
+    sqlx::query("UPDATE pool_imports SET imported = $1 WHERE id = $2")
+        .bind(total as i64)
+        .bind(import_id)
+        .execute(w.conn())
+        .await?;
     let cards = if total <= INLINE_CARDS {
         let mut cards = Vec::with_capacity(total);
         for id in &cards_ids {
@@ -559,7 +672,13 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
     } else {
         None
     };
-    log::append(&mut w, campaign_id, &who.actor(), Change::CreatorsImported { count: total as i64, file: filename.clone(), cards }).await?;
+    log::append(
+        &mut w,
+        campaign_id,
+        &who.actor(),
+        Change::CreatorsImported { count: total as i64, file: filename.clone(), cards },
+    )
+    .await?;
     w.commit().await?;
     progress(db, campaign_id, import_id, who, total, total);
     Ok(ImportResult { import_id, imported: total, skipped: parsed.total - total })
@@ -569,18 +688,22 @@ pub async fn apply(db: &Db, who: &Principal, campaign_id: i64, import_id: i64, m
 pub async fn discard(db: &Db, who: &Principal, campaign_id: i64, import_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let mut w = db.write_campaign(campaign_id).await?;
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM pool_imports WHERE id = $1 AND campaign_id = $2 AND user_id = $3")
-        .bind(import_id)
-        .bind(campaign_id)
-        .bind(who.me.user_id)
-        .fetch_optional(w.conn())
-        .await?;
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM pool_imports WHERE id = $1 AND campaign_id = $2 AND user_id = $3")
+            .bind(import_id)
+            .bind(campaign_id)
+            .bind(who.me.user_id)
+            .fetch_optional(w.conn())
+            .await?;
     match status.as_deref() {
         None => return Err(AppError::not_found("Import")),
         Some("applied") => return Err(AppError::validation("import_id", "This file is already imported")),
         _ => {}
     }
-    sqlx::query("UPDATE pool_imports SET status = 'discarded', body = '' WHERE id = $1").bind(import_id).execute(w.conn()).await?;
+    sqlx::query("UPDATE pool_imports SET status = 'discarded', body = '' WHERE id = $1")
+        .bind(import_id)
+        .execute(w.conn())
+        .await?;
     w.commit().await?;
     Ok(())
 }

@@ -59,7 +59,12 @@ impl<M> Clone for Live<M> {
 
 impl<M: LiveMsg> Live<M> {
     /// Connects and subscribes to `campaign_id`, continuing after sequence number `after`.
-    pub fn connect(campaign_id: i64, after: i64, status: RwSignal<LiveStatus>, on_msg: impl Fn(M) + 'static) -> Live<M> {
+    pub fn connect(
+        campaign_id: i64,
+        after: i64,
+        status: RwSignal<LiveStatus>,
+        on_msg: impl Fn(M) + 'static,
+    ) -> Live<M> {
         let live = Live(Rc::new(RefCell::new(State {
             campaign_id,
             last: after,

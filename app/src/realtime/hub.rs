@@ -176,9 +176,8 @@ impl Hub {
     /// A committed local event (called as soon as its transaction committed).
     pub async fn publish(&self, event: &Event, body: &str) {
         if self.inner.recording.load(Relaxed) {
-            let at_ns = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as i64);
+            let at_ns =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64);
             let c = Committed { campaign_id: event.campaign_id, seq: event.seq, at_ns };
             self.inner.commits.lock().unwrap().push(c);
         }

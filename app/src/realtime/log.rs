@@ -11,12 +11,10 @@ pub const NOTIFY_CHANNEL: &str = "chorus_events";
 /// Appends an event with the campaign's next sequence number. Bumping `campaigns.last_seq` takes the
 /// campaign's row lock, so sequence numbers are gap-free and in commit order on both backends.
 pub async fn append(w: &mut WriteTx, campaign_id: i64, actor: &Actor, change: Change) -> Result<Event> {
-    let seq: i64 = sqlx::query_scalar(
-        "UPDATE campaigns SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
-    )
-    .bind(campaign_id)
-    .fetch_one(w.conn())
-    .await?;
+    let seq: i64 = sqlx::query_scalar("UPDATE campaigns SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
+        .bind(campaign_id)
+        .fetch_one(w.conn())
+        .await?;
     // The event's time to the microsecond (the JSON body keeps it; the column keeps milliseconds).
     let at = chrono::Utc::now();
     let now = at.timestamp_millis();
@@ -28,16 +26,14 @@ pub async fn append(w: &mut WriteTx, campaign_id: i64, actor: &Actor, change: Ch
         change,
     };
     let body = serde_json::to_string(&event).expect("events serialize");
-    sqlx::query(
-        "INSERT INTO events (campaign_id, seq, actor_user_id, body, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(campaign_id)
-    .bind(seq)
-    .bind(actor.user_id)
-    .bind(&body)
-    .bind(now)
-    .execute(w.conn())
-    .await?;
+    sqlx::query("INSERT INTO events (campaign_id, seq, actor_user_id, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(campaign_id)
+        .bind(seq)
+        .bind(actor.user_id)
+        .bind(&body)
+        .bind(now)
+        .execute(w.conn())
+        .await?;
     let retention = w.db.event_retention;
     if seq % 100 == 0 && seq > retention {
         sqlx::query("DELETE FROM events WHERE campaign_id = $1 AND seq <= $2")
@@ -67,14 +63,12 @@ pub async fn head(pool: &sqlx::AnyPool, campaign_id: i64) -> Result<Option<i64>>
 
 /// Events after `after`, oldest first, at most `limit`; each as its stored JSON.
 pub async fn after(pool: &sqlx::AnyPool, campaign_id: i64, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
-    let rows = sqlx::query(
-        "SELECT seq, body FROM events WHERE campaign_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-    )
-    .bind(campaign_id)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
+    let rows = sqlx::query("SELECT seq, body FROM events WHERE campaign_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+        .bind(campaign_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
     Ok(rows.into_iter().map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1))).collect())
 }
 

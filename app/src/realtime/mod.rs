@@ -6,12 +6,12 @@ use crate::json_text::{DecodeError, FromJson};
 use crate::accounts::OrgRef;
 use crate::outreach::{Card, Stage};
 
+#[cfg(feature = "hydrate")]
+pub mod client;
 #[cfg(feature = "ssr")]
 pub mod hub;
 #[cfg(feature = "ssr")]
 pub mod log;
-#[cfg(feature = "hydrate")]
-pub mod client;
 
 /// Who made a change, as everyone else sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
@@ -117,7 +117,13 @@ impl FromJson for Event {
         let o = crate::json_text::object(v)?;
         let kind: String = field(o, "kind")?;
         let change = Change::decode(&kind, o.get("data").unwrap_or(&serde_json::Value::Null))?;
-        Ok(Event { campaign_id: field(o, "campaign_id")?, seq: field(o, "seq")?, at: field(o, "at")?, actor: field(o, "actor")?, change })
+        Ok(Event {
+            campaign_id: field(o, "campaign_id")?,
+            seq: field(o, "seq")?,
+            at: field(o, "at")?,
+            actor: field(o, "actor")?,
+            change,
+        })
     }
 }
 
@@ -143,30 +149,54 @@ impl Event {
             Change::CardUpdated { what, .. } => format!("{who} {what}"),
             Change::CardNoted { name, .. } => format!("{who} added a note on {name}"),
             Change::CreatorsImported { count, file, .. } => format!("{who} imported {count} creators from {file}"),
-            Change::CreatorsMerged { into, removed_name, .. } => format!("{who} merged {removed_name} into {}", into.name),
+            Change::CreatorsMerged { into, removed_name, .. } => {
+                format!("{who} merged {removed_name} into {}", into.name)
+            }
             Change::PartnerJoined { org } => format!("{} joined the campaign as a partner", org.name),
             Change::CreatorJoined { .. } => format!("{who} accepted a creator invitation"),
-            Change::CharterSectionSaved { section, .. } => format!("{who} saved the charter's {}", section.title().to_lowercase()),
+            Change::CharterSectionSaved { section, .. } => {
+                format!("{who} saved the charter's {}", section.title().to_lowercase())
+            }
             Change::CharterProposed { number, replaces_signed: Some(old) } => {
                 format!("{who} changed the charter after version {old} was signed: version {number} needs every signature again")
             }
             Change::CharterProposed { number, .. } => format!("{who} proposed charter version {number} for sign-off"),
             Change::CharterSigned { number, org } => format!("{who} signed charter version {number} for {}", org.name),
-            Change::CharterCommented { section, by_creator: true, .. } => format!("{who} (creator) commented on the {}", section.title().to_lowercase()),
-            Change::CharterCommented { section, .. } => format!("{who} commented on the {}", section.title().to_lowercase()),
+            Change::CharterCommented { section, by_creator: true, .. } => {
+                format!("{who} (creator) commented on the {}", section.title().to_lowercase())
+            }
+            Change::CharterCommented { section, .. } => {
+                format!("{who} commented on the {}", section.title().to_lowercase())
+            }
             Change::CharterCommentResolved { .. } => format!("{who} resolved a comment on the charter"),
-            Change::CampaignLaunched { charter_version } => format!("{who} launched the campaign on charter version {charter_version}"),
+            Change::CampaignLaunched { charter_version } => {
+                format!("{who} launched the campaign on charter version {charter_version}")
+            }
             Change::DeliverableChanged { what, .. } => format!("{who} {what}"),
-            Change::DeliverableCommented { title, internal: true, .. } => format!("{who} left an internal note on \"{title}\""),
+            Change::DeliverableCommented { title, internal: true, .. } => {
+                format!("{who} left an internal note on \"{title}\"")
+            }
             Change::DeliverableCommented { title, .. } => format!("{who} commented on \"{title}\""),
             Change::LaneSaved { lane } => format!("{who} updated the {} lane's brief and settings", lane.label()),
             Change::TimeZoneSet { time_zone } => format!("{who} set the campaign's time zone to {time_zone}"),
-            Change::EscalationRaised { escalation } => format!("Escalation to {}: {}", escalation.assignee, escalation.title),
-            Change::PostTracked { creator_name, lane, .. } => format!("{who} started tracking a {} post by {creator_name}", lane.label()),
-            Change::MetricsIngested { source, inserted, corrected: 0 } => format!("{who} added {inserted} day(s) of figures ({source})"),
-            Change::MetricsIngested { source, inserted, corrected } => format!("{who} added {inserted} and corrected {corrected} day(s) of figures ({source})"),
-            Change::CpmSet { platform, cpm_cents } => format!("{who} set the {platform} CPM for earned media value to {}", crate::content::money(*cpm_cents)),
-            Change::EscalationUpdated { escalation } => format!("{who} marked the escalation \"{}\" {}", escalation.title, escalation.status),
+            Change::EscalationRaised { escalation } => {
+                format!("Escalation to {}: {}", escalation.assignee, escalation.title)
+            }
+            Change::PostTracked { creator_name, lane, .. } => {
+                format!("{who} started tracking a {} post by {creator_name}", lane.label())
+            }
+            Change::MetricsIngested { source, inserted, corrected: 0 } => {
+                format!("{who} added {inserted} day(s) of figures ({source})")
+            }
+            Change::MetricsIngested { source, inserted, corrected } => {
+                format!("{who} added {inserted} and corrected {corrected} day(s) of figures ({source})")
+            }
+            Change::CpmSet { platform, cpm_cents } => {
+                format!("{who} set the {platform} CPM for earned media value to {}", crate::content::money(*cpm_cents))
+            }
+            Change::EscalationUpdated { escalation } => {
+                format!("{who} marked the escalation \"{}\" {}", escalation.title, escalation.status)
+            }
         }
     }
 }
@@ -180,20 +210,37 @@ mod tests {
             campaign_id: 1,
             seq: 7,
             at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
-            actor: Actor { user_id: 2, name: "Jordan Reyes".into(), org_id: Some(3), org_name: Some("Brightline".into()) },
+            actor: Actor {
+                user_id: 2,
+                name: "Jordan Reyes".into(),
+                org_id: Some(3),
+                org_name: Some("Brightline".into()),
+            },
             change,
         }
     }
 
     #[test]
     fn events_read_as_sentences() {
-        let e = event(Change::CardMoved { card_id: 5, name: "Ava Chen".into(), from: Stage::Prospect, to: Stage::ContentInProgress, version: 2 });
+        let e = event(Change::CardMoved {
+            card_id: 5,
+            name: "Ava Chen".into(),
+            from: Stage::Prospect,
+            to: Stage::ContentInProgress,
+            version: 2,
+        });
         assert_eq!(e.describe(), "Jordan Reyes (Brightline) moved Ava Chen from Prospect to Content in progress");
     }
 
     #[test]
     fn the_wire_format_is_stable() {
-        let e = event(Change::CardMoved { card_id: 5, name: "Ava".into(), from: Stage::Prospect, to: Stage::Contacted, version: 2 });
+        let e = event(Change::CardMoved {
+            card_id: 5,
+            name: "Ava".into(),
+            from: Stage::Prospect,
+            to: Stage::Contacted,
+            version: 2,
+        });
         let v = serde_json::to_value(ServerMsg::Event { event: e.clone() }).unwrap();
         assert_eq!(v["type"], "event");
         assert_eq!(v["event"]["seq"], 7);
@@ -221,7 +268,12 @@ mod tests {
             lane: crate::outreach::Lane::Influencer,
             stage: Stage::Negotiating,
             stage_since: at,
-            owner: OrgRef { id: 3, name: "Brightline".into(), kind: crate::accounts::OrgKind::Agency, color: "#2a6".into() },
+            owner: OrgRef {
+                id: 3,
+                name: "Brightline".into(),
+                kind: crate::accounts::OrgKind::Agency,
+                color: "#2a6".into(),
+            },
             owner_user_id: None,
             owner_person: Some("Jordan".into()),
             next_action: Some("Send the brief".into()),
@@ -252,7 +304,13 @@ mod tests {
         };
         let changes = vec![
             Change::CardAdded { card: card() },
-            Change::CardMoved { card_id: 5, name: "Ava".into(), from: Stage::Prospect, to: Stage::Contacted, version: 2 },
+            Change::CardMoved {
+                card_id: 5,
+                name: "Ava".into(),
+                from: Stage::Prospect,
+                to: Stage::Contacted,
+                version: 2,
+            },
             Change::CreatorsImported { count: 1, file: "pool.csv".into(), cards: Some(vec![card()]) },
             Change::CreatorsImported { count: 900, file: "big.csv".into(), cards: None },
             Change::CreatorsMerged { into: card(), removed_id: 6, removed_name: "Ava C.".into() },
@@ -280,8 +338,18 @@ mod tests {
         let others = vec![
             ServerMsg::Subscribed { campaign_id: 1, head: 0 },
             ServerMsg::Reset { campaign_id: 1, reason: "too far behind".into() },
-            ServerMsg::Error { campaign_id: None, code: crate::error::ErrorCode::NotFound, message: "Campaign not found".into() },
-            ServerMsg::Presence { campaign_id: 1, user_id: 2, name: "Jordan".into(), org_name: None, section: Some("audience".into()) },
+            ServerMsg::Error {
+                campaign_id: None,
+                code: crate::error::ErrorCode::NotFound,
+                message: "Campaign not found".into(),
+            },
+            ServerMsg::Presence {
+                campaign_id: 1,
+                user_id: 2,
+                name: "Jordan".into(),
+                org_name: None,
+                section: Some("audience".into()),
+            },
             ServerMsg::Progress { campaign_id: 1, job: "import".into(), by: "Jordan".into(), done: 40, total: 900 },
             ServerMsg::Portal { campaign_id: 1, text: "Approved".into() },
             ServerMsg::Pong,
@@ -299,7 +367,10 @@ mod tests {
         assert!(err(r#"{"type":"shout"}"#).contains("unknown variant `shout`"));
         let event = r#"{"type":"event","event":{"campaign_id":1,"seq":2,"at":"2026-11-24T10:00:00Z","actor":{"user_id":1,"name":"A","org_id":null,"org_name":null},"kind":"card_moved","data":{"card_id":5}}}"#;
         assert!(err(event).contains("missing field `name`"), "{}", err(event));
-        let wrong = event.replace(r#""card_id":5"#, r#""card_id":"five","name":"Ava","from":"prospect","to":"contacted","version":2"#);
+        let wrong = event.replace(
+            r#""card_id":5"#,
+            r#""card_id":"five","name":"Ava","from":"prospect","to":"contacted","version":2"#,
+        );
         assert!(err(&wrong).contains("card_id: expected a whole number, found a string"), "{}", err(&wrong));
         let unknown = event.replace("card_moved", "card_teleported");
         assert!(err(&unknown).contains("unknown variant `card_teleported`"), "{}", err(&unknown));
@@ -308,10 +379,25 @@ mod tests {
     #[test]
     fn the_portal_reads_its_messages_and_ignores_the_rest() {
         let read = |m: ServerMsg| serde_json::from_str::<PortalMsg>(&serde_json::to_string(&m).unwrap()).unwrap();
-        assert_eq!(read(ServerMsg::Portal { campaign_id: 3, text: "Approved".into() }), PortalMsg::Portal { campaign_id: 3, text: "Approved".into() });
-        assert_eq!(read(ServerMsg::Subscribed { campaign_id: 3, head: 9 }), PortalMsg::Subscribed { campaign_id: 3, head: 9 });
-        assert_eq!(read(ServerMsg::Reset { campaign_id: 3, reason: "gone".into() }), PortalMsg::Reset { campaign_id: 3, reason: "gone".into() });
-        let moved = event(Change::CardMoved { card_id: 5, name: "Ava".into(), from: Stage::Prospect, to: Stage::Contacted, version: 2 });
+        assert_eq!(
+            read(ServerMsg::Portal { campaign_id: 3, text: "Approved".into() }),
+            PortalMsg::Portal { campaign_id: 3, text: "Approved".into() }
+        );
+        assert_eq!(
+            read(ServerMsg::Subscribed { campaign_id: 3, head: 9 }),
+            PortalMsg::Subscribed { campaign_id: 3, head: 9 }
+        );
+        assert_eq!(
+            read(ServerMsg::Reset { campaign_id: 3, reason: "gone".into() }),
+            PortalMsg::Reset { campaign_id: 3, reason: "gone".into() }
+        );
+        let moved = event(Change::CardMoved {
+            card_id: 5,
+            name: "Ava".into(),
+            from: Stage::Prospect,
+            to: Stage::Contacted,
+            version: 2,
+        });
         assert_eq!(read(ServerMsg::Event { event: moved }), PortalMsg::Other);
         assert_eq!(read(ServerMsg::Pong), PortalMsg::Other);
     }
@@ -322,28 +408,65 @@ mod tests {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ClientMsg {
     /// Start receiving a campaign's events after `after` (the last sequence number seen).
-    Subscribe { campaign_id: i64, after: i64 },
-    Unsubscribe { campaign_id: i64 },
+    Subscribe {
+        campaign_id: i64,
+        after: i64,
+    },
+    Unsubscribe {
+        campaign_id: i64,
+    },
     /// Where this person is working right now (e.g. which charter section they are editing); not logged.
-    Presence { campaign_id: i64, section: Option<String> },
+    Presence {
+        campaign_id: i64,
+        section: Option<String>,
+    },
     Ping,
 }
 
-/// What the server sends.
+/// What the server sends. (Its event variant is large; messages are built once and sent by reference, so boxing
+/// it would only add an allocation.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, crate::json_text::FromJson)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
-    Subscribed { campaign_id: i64, head: i64 },
-    Event { event: Event },
+    Subscribed {
+        campaign_id: i64,
+        head: i64,
+    },
+    Event {
+        event: Event,
+    },
     /// The missed events are no longer kept (or too many were missed): reload the campaign's state.
-    Reset { campaign_id: i64, reason: String },
-    Error { campaign_id: Option<i64>, code: crate::error::ErrorCode, message: String },
+    Reset {
+        campaign_id: i64,
+        reason: String,
+    },
+    Error {
+        campaign_id: Option<i64>,
+        code: crate::error::ErrorCode,
+        message: String,
+    },
     /// Someone else's presence, passed on as it comes; it expires unless repeated.
-    Presence { campaign_id: i64, user_id: i64, name: String, org_name: Option<String>, section: Option<String> },
+    Presence {
+        campaign_id: i64,
+        user_id: i64,
+        name: String,
+        org_name: Option<String>,
+        section: Option<String>,
+    },
     /// Progress of a long job someone runs on the campaign (a CSV import); not logged.
-    Progress { campaign_id: i64, job: String, by: String, done: u64, total: u64 },
+    Progress {
+        campaign_id: i64,
+        job: String,
+        by: String,
+        done: u64,
+        total: u64,
+    },
     /// To a creator's portal: something addressed to them changed (reload what you show). Carries no partner data.
-    Portal { campaign_id: i64, text: String },
+    Portal {
+        campaign_id: i64,
+        text: String,
+    },
     Pong,
 }
 

@@ -34,12 +34,22 @@ pub async fn load_board(campaign_id: i64) -> Result<BoardData, AppError> {
     let board = crate::outreach::ssr::board(&state.db, &who, campaign_id).await?;
     let activity = crate::realtime::log::recent(&state.db.pool, campaign_id, 30).await?;
     let ugc_lead = crate::charter::ssr::ugc_lead_now(&state.db, campaign_id).await?;
-    let escalations = crate::content::ssr::escalations(&state.db, campaign_id).await?.into_iter().filter(|e| e.status != "resolved").collect();
+    let escalations = crate::content::ssr::escalations(&state.db, campaign_id)
+        .await?
+        .into_iter()
+        .filter(|e| e.status != "resolved")
+        .collect();
     Ok(BoardData { board, ugc_lead, activity, me: who.me, escalations })
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "move_card")]
-pub async fn move_card(campaign_id: i64, card_id: i64, stage: Stage, version: i64, key: String) -> Result<Card, AppError> {
+pub async fn move_card(
+    campaign_id: i64,
+    card_id: i64,
+    stage: Stage,
+    version: i64,
+    key: String,
+) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     let input = crate::outreach::MoveCard { stage, version };
@@ -47,7 +57,11 @@ pub async fn move_card(campaign_id: i64, card_id: i64, stage: Stage, version: i6
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "invite")]
-pub async fn create_invitation(campaign_id: i64, kind: InvitationKind, creator_id: Option<i64>) -> Result<String, AppError> {
+pub async fn create_invitation(
+    campaign_id: i64,
+    kind: InvitationKind,
+    creator_id: Option<i64>,
+) -> Result<String, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     let input = crate::campaigns::NewInvitation { kind, creator_id };
@@ -110,7 +124,11 @@ impl Filters {
         push("lane", self.lane.clone());
         push("age", self.age.map(|v| v.to_string()).unwrap_or_default());
         push("overdue", if self.overdue { "1".into() } else { String::new() });
-        if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
     }
 
     pub fn active(&self) -> bool {
@@ -153,7 +171,8 @@ impl Filters {
         }
         if !self.q.trim().is_empty() {
             let q = self.q.trim().trim_start_matches('@').to_lowercase();
-            let hay = [c.name.as_str(), c.handle.as_str(), c.next_action.as_deref().unwrap_or(""), c.owner.name.as_str()];
+            let hay =
+                [c.name.as_str(), c.handle.as_str(), c.next_action.as_deref().unwrap_or(""), c.owner.name.as_str()];
             if !hay.iter().any(|h| h.to_lowercase().contains(&q)) {
                 return false;
             }
@@ -351,7 +370,8 @@ fn apply_event(ctx: BoardCtx, event: &Event) {
 fn BoardView(data: BoardData) -> impl IntoView {
     let BoardData { board, activity, me, ugc_lead, escalations } = data;
     let escalations = RwSignal::new(escalations);
-    let ugc_lead = format!("UGC lead {}: {}", ugc_lead.0, ugc_lead.1.unwrap_or_else(|| "not set in the charter".into()));
+    let ugc_lead =
+        format!("UGC lead {}: {}", ugc_lead.0, ugc_lead.1.unwrap_or_else(|| "not set in the charter".into()));
     let campaign = board.campaign.clone();
     let me_id = me.user_id;
     let ctx = BoardCtx {
@@ -703,10 +723,18 @@ fn FilterBar() -> impl IntoView {
     let unfolded = RwSignal::new(false);
     let active = move || {
         filters.with(|f| {
-            [f.partner.is_some(), f.person.is_some(), !f.tier.is_empty(), !f.platform.is_empty(), !f.lane.is_empty(), f.age.is_some(), f.overdue]
-                .into_iter()
-                .filter(|b| *b)
-                .count()
+            [
+                f.partner.is_some(),
+                f.person.is_some(),
+                !f.tier.is_empty(),
+                !f.platform.is_empty(),
+                !f.lane.is_empty(),
+                f.age.is_some(),
+                f.overdue,
+            ]
+            .into_iter()
+            .filter(|b| *b)
+            .count()
         })
     };
     view! {
@@ -849,7 +877,8 @@ fn Column(stage: Stage, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let cards = Memo::new(move |_| {
         let f = filters.get();
         let mut v = ctx.tiers.with(|t| {
-            ctx.cards.with(|cs| cs.iter().filter(|c| c.stage == stage && f.matches(c, t, now)).cloned().collect::<Vec<_>>())
+            ctx.cards
+                .with(|cs| cs.iter().filter(|c| c.stage == stage && f.matches(c, t, now)).cloned().collect::<Vec<_>>())
         });
         v.sort_by(|a, b| b.stage_since.cmp(&a.stage_since).then(b.id.cmp(&a.id)));
         v

@@ -10,7 +10,9 @@ use crate::charter::ErBasis;
 use crate::components::{new_key, ErrorNotice, PartnerChip};
 use crate::error::AppError;
 use crate::outreach::{Card, Lane};
-use crate::pool::{pct, tier_for, ChangeOwner, CreatorDetail, EditCreator, HistoryEntry, Merge, NewNote, SetNextAction};
+use crate::pool::{
+    pct, tier_for, ChangeOwner, CreatorDetail, EditCreator, HistoryEntry, Merge, NewNote, SetNextAction,
+};
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "creator_detail")]
 pub async fn fetch_creator(campaign_id: i64, creator_id: i64) -> Result<CreatorDetail, AppError> {
@@ -27,21 +29,36 @@ pub async fn hand_over(campaign_id: i64, creator_id: i64, input: ChangeOwner, ke
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "set_next_action", input = Json)]
-pub async fn save_next_action(campaign_id: i64, creator_id: i64, input: SetNextAction, key: String) -> Result<Card, AppError> {
+pub async fn save_next_action(
+    campaign_id: i64,
+    creator_id: i64,
+    input: SetNextAction,
+    key: String,
+) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::pool::ssr::set_next_action(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "edit_creator", input = Json)]
-pub async fn save_profile_fn(campaign_id: i64, creator_id: i64, input: EditCreator, key: String) -> Result<Card, AppError> {
+pub async fn save_profile_fn(
+    campaign_id: i64,
+    creator_id: i64,
+    input: EditCreator,
+    key: String,
+) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::pool::ssr::edit(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "add_note", input = Json)]
-pub async fn post_note(campaign_id: i64, creator_id: i64, input: NewNote, key: String) -> Result<HistoryEntry, AppError> {
+pub async fn post_note(
+    campaign_id: i64,
+    creator_id: i64,
+    input: NewNote,
+    key: String,
+) -> Result<HistoryEntry, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::pool::ssr::add_note(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
@@ -61,7 +78,8 @@ fn parse_opt_count(field: &str, v: &str) -> Result<Option<i64>, AppError> {
 #[component]
 pub fn CardDetail(id: i64, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let ctx = expect_context::<BoardCtx>();
-    let detail = crate::json_text::resource(move || (id, ctx.rev.get()), move |(id, _)| fetch_creator(ctx.campaign_id, id));
+    let detail =
+        crate::json_text::resource(move || (id, ctx.rev.get()), move |(id, _)| fetch_creator(ctx.campaign_id, id));
     let close = move || ctx.open.set(None);
     // A note being written survives the detail reloading around it.
     let note = RwSignal::new(String::new());
@@ -128,7 +146,9 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSign
         let due = if due.is_empty() { None } else { crate::dates::parse_iso_day(&due) };
         let text = Some(next_text.get_untracked()).filter(|s| !s.trim().is_empty());
         let input = SetNextAction { text, due, version };
-        spawn_local(async move { done(save_next_action(ctx.campaign_id, id, input, new_key()).await, "Next action saved") });
+        spawn_local(
+            async move { done(save_next_action(ctx.campaign_id, id, input, new_key()).await, "Next action saved") },
+        );
     };
     // Note.
     let add_note_now = move |ev: leptos::ev::SubmitEvent| {
@@ -188,7 +208,9 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSign
             })
         };
         match build() {
-            Ok(input) => spawn_local(async move { done(save_profile_fn(ctx.campaign_id, id, input, new_key()).await, "Profile saved") }),
+            Ok(input) => spawn_local(async move {
+                done(save_profile_fn(ctx.campaign_id, id, input, new_key()).await, "Profile saved")
+            }),
             Err(e) => error.set(Some(e)),
         }
     };
@@ -198,7 +220,14 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSign
         let Some(from_id) = merge_from.get_untracked() else { return };
         spawn_local(async move { done(merge_into(ctx.campaign_id, id, Merge { from_id }, new_key()).await, "Merged") });
     };
-    let others = move || ctx.cards.with(|cs| cs.iter().filter(|c| c.id != id).map(|c| (c.id, format!("{} (@{} on {})", c.name, c.handle, c.platform))).collect::<Vec<_>>());
+    let others = move || {
+        ctx.cards.with(|cs| {
+            cs.iter()
+                .filter(|c| c.id != id)
+                .map(|c| (c.id, format!("{} (@{} on {})", c.name, c.handle, c.platform)))
+                .collect::<Vec<_>>()
+        })
+    };
     // Portal invitation.
     let invite_link = RwSignal::new(None::<Result<String, AppError>>);
     let invite = move |_| {
@@ -207,7 +236,8 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSign
             invite_link.set(Some(r.map(|p| absolute(&p))));
         })
     };
-    let people_of = move |org: i64| ctx.people.with(|ps| ps.iter().filter(|p| p.org_id == org).cloned().collect::<Vec<_>>());
+    let people_of =
+        move |org: i64| ctx.people.with(|ps| ps.iter().filter(|p| p.org_id == org).cloned().collect::<Vec<_>>());
     let age = card.stage_age_days(now);
 
     view! {

@@ -35,9 +35,8 @@ pub struct CreatorForm {
 impl CreatorForm {
     /// The creator this form describes, or an error naming the field.
     pub fn to_new(&self) -> Result<NewCreator, AppError> {
-        let count = |field: &str, v: &str| {
-            crate::pool::import::parse_count(v).map_err(|m| AppError::validation(field, m))
-        };
+        let count =
+            |field: &str, v: &str| crate::pool::import::parse_count(v).map_err(|m| AppError::validation(field, m));
         let opt = |v: &str| Some(v.trim().to_string()).filter(|s| !s.is_empty());
         let mut n = NewCreator::named(&self.name, &self.platform, &self.handle);
         n.followers = count("followers", &self.followers)?.unwrap_or(0);
@@ -88,7 +87,12 @@ pub async fn add_creator(campaign_id: i64, form: CreatorForm, key: String) -> Re
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "add_handle", input = Json)]
-pub async fn add_handle(campaign_id: i64, creator_id: i64, stats: PlatformStats, key: String) -> Result<Card, AppError> {
+pub async fn add_handle(
+    campaign_id: i64,
+    creator_id: i64,
+    stats: PlatformStats,
+    key: String,
+) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::pool::ssr::add_handle(&state.db, &who, campaign_id, creator_id, &stats, Some(&key)).await
@@ -288,7 +292,10 @@ pub fn ImportPanel() -> impl IntoView {
             spawn_local(async move {
                 let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string());
                 let Some(text) = text else {
-                    error.set(Some(AppError::validation("file", "This file could not be read as text: save it as CSV (UTF-8)")));
+                    error.set(Some(AppError::validation(
+                        "file",
+                        "This file could not be read as text: save it as CSV (UTF-8)",
+                    )));
                     step.set(ImportStep::Idle);
                     return;
                 };

@@ -17,7 +17,13 @@ pub async fn load_charter(campaign_id: i64) -> Result<CharterView, AppError> {
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter_save")]
-pub async fn save_charter_section(campaign_id: i64, section: Section, body: String, version: i64, key: String) -> Result<SectionMeta, AppError> {
+pub async fn save_charter_section(
+    campaign_id: i64,
+    section: Section,
+    body: String,
+    version: i64,
+    key: String,
+) -> Result<SectionMeta, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     let body: Value = serde_json::from_str(&body).map_err(|e| AppError::validation(section.key(), e.to_string()))?;
@@ -47,7 +53,12 @@ pub async fn launch_campaign(campaign_id: i64) -> Result<(), AppError> {
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter_comment")]
-pub async fn comment_charter(campaign_id: i64, section: Section, body: String, parent_id: Option<i64>) -> Result<CharterComment, AppError> {
+pub async fn comment_charter(
+    campaign_id: i64,
+    section: Section,
+    body: String,
+    parent_id: Option<i64>,
+) -> Result<CharterComment, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     let input = crate::charter::NewComment { section, body, parent_id };
@@ -193,7 +204,10 @@ fn CharterBody(initial: CharterView) -> impl IntoView {
             move || {
                 if let Some(section) = ctx.editing.get_untracked() {
                     if let Some(live) = handle.get_value() {
-                        live.send(&ClientMsg::Presence { campaign_id: ctx.id, section: Some(section.key().to_string()) });
+                        live.send(&ClientMsg::Presence {
+                            campaign_id: ctx.id,
+                            section: Some(section.key().to_string()),
+                        });
                     }
                 }
                 let now = js_sys::Date::now();
@@ -264,7 +278,9 @@ fn SignOff() -> impl IntoView {
     };
     let signed_by_me = move || {
         ctx.view.with(|v| {
-            v.current.as_ref().is_some_and(|c| v.can_sign_for.iter().all(|org| c.signatures.iter().any(|s| s.org.id == *org)))
+            v.current
+                .as_ref()
+                .is_some_and(|c| v.can_sign_for.iter().all(|org| c.signatures.iter().any(|s| s.org.id == *org)))
         })
     };
     view! {
@@ -416,18 +432,27 @@ fn schema(section: Section, roster: &Roster) -> (Option<(&'static str, Value, &'
     let cmp = choices(&[(">=", "≥"), ("<=", "≤"), (">", ">"), ("<", "<")]);
     let first_org = roster.partners.first().map(|o| o.id).unwrap_or(0);
     match section {
-        Section::Audience => (None, vec![
-            f("segment", "Segment (one, narrowly defined)", Kind::Text),
-            f("region", "Where", Kind::Text),
-            f("age_band", "Age band", Kind::Text),
-            f("interests", "Interests", Kind::Text),
-            f("language", "Language", Kind::Text),
-            f("market", "Market", Kind::Text),
-        ]),
+        Section::Audience => (
+            None,
+            vec![
+                f("segment", "Segment (one, narrowly defined)", Kind::Text),
+                f("region", "Where", Kind::Text),
+                f("age_band", "Age band", Kind::Text),
+                f("interests", "Interests", Kind::Text),
+                f("language", "Language", Kind::Text),
+                f("market", "Market", Kind::Text),
+            ],
+        ),
         Section::ValueProposition => (None, vec![f("propositions", "Value proposition (one)", Kind::Lines)]),
-        Section::CreativeBrief => (None, vec![f("markdown", "Creative brief (# headings, - lists, **bold**)", Kind::Area)]),
+        Section::CreativeBrief => {
+            (None, vec![f("markdown", "Creative brief (# headings, - lists, **bold**)", Kind::Area)])
+        }
         Section::Tiers => (
-            Some(("tiers", json!({ "name": "", "min_followers": 0, "max_followers": null, "min_engagement_rate": 0.0, "basis": "followers" }), "tier")),
+            Some((
+                "tiers",
+                json!({ "name": "", "min_followers": 0, "max_followers": null, "min_engagement_rate": 0.0, "basis": "followers" }),
+                "tier",
+            )),
             vec![
                 f("name", "Name", Kind::Text),
                 f("min_followers", "Followers from", Kind::Int),
@@ -438,15 +463,27 @@ fn schema(section: Section, roster: &Roster) -> (Option<(&'static str, Value, &'
         ),
         Section::Pillars => (
             Some(("pillars", json!({ "name": "", "description": "", "dos": "", "donts": "" }), "pillar")),
-            vec![f("name", "Pillar", Kind::Text), f("description", "Description", Kind::Text), f("dos", "Do", Kind::Text), f("donts", "Don't", Kind::Text)],
+            vec![
+                f("name", "Pillar", Kind::Text),
+                f("description", "Description", Kind::Text),
+                f("dos", "Do", Kind::Text),
+                f("donts", "Don't", Kind::Text),
+            ],
         ),
-        Section::Criteria => (None, vec![
-            f("ugc", "UGC approval criteria (one per line)", Kind::Lines),
-            f("influencer", "Influencer-post approval criteria (one per line)", Kind::Lines),
-            f("creator_expectations", "What we expect of creators", Kind::Area),
-        ]),
+        Section::Criteria => (
+            None,
+            vec![
+                f("ugc", "UGC approval criteria (one per line)", Kind::Lines),
+                f("influencer", "Influencer-post approval criteria (one per line)", Kind::Lines),
+                f("creator_expectations", "What we expect of creators", Kind::Area),
+            ],
+        ),
         Section::Success => (
-            Some(("targets", json!({ "lane": "influencer", "metric": "engagement_rate", "comparison": ">=", "value": 0.0 }), "target")),
+            Some((
+                "targets",
+                json!({ "lane": "influencer", "metric": "engagement_rate", "comparison": ">=", "value": 0.0 }),
+                "target",
+            )),
             vec![
                 f("lane", "Lane", choices(&[("influencer", "Influencer"), ("ugc", "UGC")])),
                 f("metric", "Metric", metrics.clone()),
@@ -455,24 +492,48 @@ fn schema(section: Section, roster: &Roster) -> (Option<(&'static str, Value, &'
             ],
         ),
         Section::Thresholds => (
-            Some(("thresholds", json!({ "metric": "cpe", "comparison": ">", "value": 0.0, "scope": "campaign", "scope_value": "", "escalate_to": null }), "threshold")),
+            Some((
+                "thresholds",
+                json!({ "metric": "cpe", "comparison": ">", "value": 0.0, "scope": "campaign", "scope_value": "", "escalate_to": null }),
+                "threshold",
+            )),
             vec![
                 f("metric", "Daily metric", metrics),
                 f("comparison", "Comparison", cmp),
                 f("value", "Value", Kind::Float),
-                f("scope", "Scope", choices(&[("campaign", "Whole campaign"), ("lane", "A lane"), ("partner", "A partner"), ("tier", "A tier")])),
+                f(
+                    "scope",
+                    "Scope",
+                    choices(&[
+                        ("campaign", "Whole campaign"),
+                        ("lane", "A lane"),
+                        ("partner", "A partner"),
+                        ("tier", "A tier"),
+                    ]),
+                ),
                 f("scope_value", "Which (lane: influencer/ugc, partner id, tier name)", Kind::Text),
                 f("escalate_to", "Escalate to", people.clone()),
             ],
         ),
         Section::Responsibilities => (
-            Some(("items", json!({ "org_id": first_org, "responsibility": "", "accountable": null }), "responsibility")),
-            vec![f("org_id", "Partner", orgs.clone()), f("responsibility", "Non-negotiable responsibility", Kind::Text), f("accountable", "Accountable person", people.clone())],
+            Some((
+                "items",
+                json!({ "org_id": first_org, "responsibility": "", "accountable": null }),
+                "responsibility",
+            )),
+            vec![
+                f("org_id", "Partner", orgs.clone()),
+                f("responsibility", "Non-negotiable responsibility", Kind::Text),
+                f("accountable", "Accountable person", people.clone()),
+            ],
         ),
-        Section::Ownership => (None, vec![
-            f("accountable_owner", "Accountable campaign owner", people.clone()),
-            f("creator_contact", "Creators' point of contact", people),
-        ]),
+        Section::Ownership => (
+            None,
+            vec![
+                f("accountable_owner", "Accountable campaign owner", people.clone()),
+                f("creator_contact", "Creators' point of contact", people),
+            ],
+        ),
         Section::Rotation => (
             Some(("slots", json!({ "quarter": "", "lead_org_id": null }), "quarter")),
             vec![f("quarter", "Quarter (e.g. 2027-Q1)", Kind::Text), f("lead_org_id", "UGC strategy lead", orgs)],
@@ -554,7 +615,7 @@ fn FieldInput(field: Field, body: RwSignal<Value>, path: Vec<PathPart>, label: S
             </label>
         }.into_any(),
         Kind::Lines => {
-            let text = initial.as_array().map(|a| a.iter().map(|x| s(x)).collect::<Vec<_>>().join("\n")).unwrap_or_default();
+            let text = initial.as_array().map(|a| a.iter().map(s).collect::<Vec<_>>().join("\n")).unwrap_or_default();
             view! {
                 <label>{label.clone()}
                     <textarea rows="3" on:input=move |ev| {
@@ -702,8 +763,12 @@ fn SectionCard(section: Section) -> impl IntoView {
         base.set(meta().map(|m| m.version).unwrap_or(0));
         error.set(None);
     };
-    let present = move || ctx.presence.with(|p| p.iter().filter(|x| x.section == section.key()).map(|x| x.label.clone()).collect::<Vec<_>>());
-    let comments = move || ctx.view.with(|v| v.comments.iter().filter(|c| c.section == section).cloned().collect::<Vec<_>>());
+    let present = move || {
+        ctx.presence
+            .with(|p| p.iter().filter(|x| x.section == section.key()).map(|x| x.label.clone()).collect::<Vec<_>>())
+    };
+    let comments =
+        move || ctx.view.with(|v| v.comments.iter().filter(|c| c.section == section).cloned().collect::<Vec<_>>());
     view! {
         <section class="panel charter-section" id=section.key() data-section=section.key() class:creator-facing=section.creator_facing()>
             <header class="section-head">

@@ -8,8 +8,8 @@ use leptos::task::spawn_local;
 use crate::charter::diff::Change as DiffChange;
 use crate::components::{new_key, ErrorNotice, PartnerChip};
 use crate::content::{
-    money, sla, ContentView, Decision, Deliverable, Escalation, LaneSettings, NewDeliverable, NewDeliverableComment, Payout, Review,
-    Round, SaveLane, SetPayout, Status, Turnaround, UpdateEscalation,
+    money, sla, ContentView, Decision, Deliverable, Escalation, LaneSettings, NewDeliverable, NewDeliverableComment,
+    Payout, Review, Round, SaveLane, SetPayout, Status, Turnaround, UpdateEscalation,
 };
 use crate::error::{AppError, ErrorCode};
 use crate::outreach::Lane;
@@ -31,14 +31,23 @@ pub async fn brief_creator(campaign_id: i64, input: NewDeliverable, key: String)
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "review", input = Json)]
-pub async fn decide(campaign_id: i64, deliverable_id: i64, input: Review, key: String) -> Result<Deliverable, AppError> {
+pub async fn decide(
+    campaign_id: i64,
+    deliverable_id: i64,
+    input: Review,
+    key: String,
+) -> Result<Deliverable, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::review(&state.db, &who, campaign_id, deliverable_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "deliverable_comment", input = Json)]
-pub async fn comment_on(campaign_id: i64, deliverable_id: i64, input: NewDeliverableComment) -> Result<crate::content::Comment, AppError> {
+pub async fn comment_on(
+    campaign_id: i64,
+    deliverable_id: i64,
+    input: NewDeliverableComment,
+) -> Result<crate::content::Comment, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::comment(&state.db, &who, campaign_id, deliverable_id, &input).await
@@ -66,7 +75,11 @@ pub async fn save_time_zone(campaign_id: i64, time_zone: String) -> Result<Strin
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "escalation", input = Json)]
-pub async fn handle_escalation(campaign_id: i64, escalation_id: i64, input: UpdateEscalation) -> Result<Escalation, AppError> {
+pub async fn handle_escalation(
+    campaign_id: i64,
+    escalation_id: i64,
+    input: UpdateEscalation,
+) -> Result<Escalation, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::update_escalation(&state.db, &who, campaign_id, escalation_id, &input).await
@@ -77,7 +90,10 @@ pub fn use_clock() -> RwSignal<i64> {
     let now = RwSignal::new(chrono::Utc::now().timestamp_millis());
     #[cfg(feature = "hydrate")]
     {
-        let h = set_interval_with_handle(move || now.set(chrono::Utc::now().timestamp_millis()), std::time::Duration::from_secs(1));
+        let h = set_interval_with_handle(
+            move || now.set(chrono::Utc::now().timestamp_millis()),
+            std::time::Duration::from_secs(1),
+        );
         on_cleanup(move || {
             if let Ok(h) = h {
                 h.clear();
@@ -228,7 +244,13 @@ impl Ctx {
 fn ContentBoard(v: ContentView) -> impl IntoView {
     let campaign_id = v.campaign_id;
     let name = v.campaign_name.clone();
-    let ctx = Ctx { campaign_id, view: RwSignal::new(v), open: RwSignal::new(None), now: use_clock(), toast: RwSignal::new(None) };
+    let ctx = Ctx {
+        campaign_id,
+        view: RwSignal::new(v),
+        open: RwSignal::new(None),
+        now: use_clock(),
+        toast: RwSignal::new(None),
+    };
     let hydrated = RwSignal::new("no");
     Effect::new(move |_| hydrated.set("yes"));
     let live = RwSignal::new("connecting");
@@ -309,7 +331,8 @@ fn ContentBoard(v: ContentView) -> impl IntoView {
 
 #[component]
 fn EscalationFeed(ctx: Ctx) -> impl IntoView {
-    let open = move || ctx.view.with(|v| v.escalations.iter().filter(|e| e.status != "resolved").cloned().collect::<Vec<_>>());
+    let open =
+        move || ctx.view.with(|v| v.escalations.iter().filter(|e| e.status != "resolved").cloned().collect::<Vec<_>>());
     let resolved = move || ctx.view.with(|v| v.escalations.iter().filter(|e| e.status == "resolved").count());
     view! {
         <section class="panel escalations" aria-label="Escalations">
@@ -417,7 +440,8 @@ fn DeliverableItem(ctx: Ctx, d: Deliverable) -> impl IntoView {
     let toggle = move |_| ctx.open.update(|o| *o = if *o == Some(id) { None } else { Some(id) });
     let status_class = format!("status {}", d.status.key());
     let due = d.due_date.map(|x| crate::dates::day_month(&x));
-    let overdue_day = d.due_at.is_some_and(|t| t.timestamp_millis() < ctx.now.get_untracked()) && !matches!(d.status, Status::Approved | Status::Rejected);
+    let overdue_day = d.due_at.is_some_and(|t| t.timestamp_millis() < ctx.now.get_untracked())
+        && !matches!(d.status, Status::Approved | Status::Rejected);
     let dd = d.clone();
     view! {
         <li class="deliverable" data-testid="deliverable" data-id=id data-status=d.status.key()>
@@ -435,8 +459,11 @@ fn DeliverableItem(ctx: Ctx, d: Deliverable) -> impl IntoView {
 
 #[component]
 fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
-    let may = ctx.view.with_untracked(|v| v.may_decide.iter().find(|(l, _)| *l == d.lane).map(|(_, m)| *m).unwrap_or(false));
-    let criteria = ctx.view.with_untracked(|v| v.lanes.iter().find(|l| l.lane == d.lane).map(|l| l.criteria.clone()).unwrap_or_default());
+    let may =
+        ctx.view.with_untracked(|v| v.may_decide.iter().find(|(l, _)| *l == d.lane).map(|(_, m)| *m).unwrap_or(false));
+    let criteria = ctx
+        .view
+        .with_untracked(|v| v.lanes.iter().find(|l| l.lane == d.lane).map(|l| l.criteria.clone()).unwrap_or_default());
     let ticks = RwSignal::new(vec![false; criteria.len()]);
     let feedback = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
@@ -447,7 +474,8 @@ fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
     let key = StoredValue::new(new_key());
     let decide_with = move |decision: Decision, round: i64| {
         busy.set(true);
-        let input = Review { round, decision, feedback: feedback.get_untracked(), criteria: ticks.get_untracked(), version };
+        let input =
+            Review { round, decision, feedback: feedback.get_untracked(), criteria: ticks.get_untracked(), version };
         spawn_local(async move {
             match decide(ctx.campaign_id, id, input, key.get_value()).await {
                 Ok(d) => {
@@ -747,7 +775,11 @@ fn LaneForm(ctx: Ctx, lane: LaneSettings) -> impl IntoView {
             Ok::<_, AppError>(SaveLane {
                 lane: l,
                 brief: brief.get_untracked(),
-                sla_hours: sla_hours.get_untracked().trim().parse().map_err(|_| AppError::validation("sla_hours", "Hours, a whole number"))?,
+                sla_hours: sla_hours
+                    .get_untracked()
+                    .trim()
+                    .parse()
+                    .map_err(|_| AppError::validation("sla_hours", "Hours, a whole number"))?,
                 budget_cents: cents("budget_cents", budget.get_untracked())?,
                 default_fee_cents: cents("default_fee_cents", fee.get_untracked())?,
                 version,

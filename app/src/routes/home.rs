@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::Me;
 use crate::campaigns::{CampaignSummary, CreatorCampaign};
+use crate::components::ErrorNotice;
 #[cfg(feature = "ssr")]
 use crate::components::{pwa::PwaHead, PartnerChip};
-use crate::components::ErrorNotice;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
@@ -23,7 +23,9 @@ pub async fn load_home() -> Result<Home, AppError> {
     let Some(who) = crate::state::current_principal().await? else { return Ok(Home::SignedOut) };
     Ok(match who.me.role {
         Role::Member => Home::Member { campaigns: crate::campaigns::ssr::list(&state.db, &who).await?, me: who.me },
-        Role::Creator => Home::Creator { campaigns: crate::campaigns::ssr::for_creator(&state.db, &who).await?, me: who.me },
+        Role::Creator => {
+            Home::Creator { campaigns: crate::campaigns::ssr::for_creator(&state.db, &who).await?, me: who.me }
+        }
     })
 }
 

@@ -9,7 +9,7 @@ use crate::components::{new_key, ErrorNotice};
 use crate::content::{money, UpdateEscalation};
 use crate::error::{AppError, ErrorCode};
 use crate::metrics::kpi::{self, Totals};
-use crate::metrics::{Cut, Dashboard, DailyFigures, Ingest, IngestResult};
+use crate::metrics::{Cut, DailyFigures, Dashboard, Ingest, IngestResult};
 use crate::outreach::Lane;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "dashboard")]
@@ -253,7 +253,12 @@ fn DailyChart(d: Dashboard) -> impl IntoView {
         days.iter()
             .enumerate()
             .map(|(i, day)| {
-                let v = d.days.iter().find(|p| p.day == *day && p.lane == lane).map(|p| p.totals.engagements()).unwrap_or(0);
+                let v = d
+                    .days
+                    .iter()
+                    .find(|p| p.day == *day && p.lane == lane)
+                    .map(|p| p.totals.engagements())
+                    .unwrap_or(0);
                 format!("{:.1},{:.1}", x(i), y(v))
             })
             .collect::<Vec<_>>()
@@ -277,7 +282,13 @@ fn DailyChart(d: Dashboard) -> impl IntoView {
 
 #[component]
 fn Funnel(t: Totals) -> impl IntoView {
-    let steps = [("Impressions", t.impressions), ("Reach", t.reach), ("Engagements", t.engagements()), ("Clicks", t.clicks), ("Conversions", t.conversions)];
+    let steps = [
+        ("Impressions", t.impressions),
+        ("Reach", t.reach),
+        ("Engagements", t.engagements()),
+        ("Clicks", t.clicks),
+        ("Conversions", t.conversions),
+    ];
     let top = steps[0].1.max(1) as f64;
     view! {
         <ol class="funnel" data-testid="funnel">
@@ -294,7 +305,9 @@ fn LaneComparison(cuts: Vec<Cut>) -> impl IntoView {
     let get = |lane: Lane| cuts.iter().find(|c| c.key == lane.as_str()).map(|c| c.totals).unwrap_or_default();
     let (inf, ugc) = (get(Lane::Influencer), get(Lane::Ugc));
     // (label, influencer, UGC, the two values for bars: bigger is the full width)
-    let ratio_row = |l: &'static str, a: Option<f64>, b: Option<f64>, show: fn(Option<f64>) -> String| (l, show(a), show(b), a.unwrap_or(0.0), b.unwrap_or(0.0));
+    let ratio_row = |l: &'static str, a: Option<f64>, b: Option<f64>, show: fn(Option<f64>) -> String| {
+        (l, show(a), show(b), a.unwrap_or(0.0), b.unwrap_or(0.0))
+    };
     let count_row = |l: &'static str, a: i64, b: i64| (l, count(a), count(b), a as f64, b as f64);
     let roas_text = |v: Option<f64>| v.map(|x| format!("{x:.2}×")).unwrap_or_else(|| "—".into());
     let rows: Vec<(&str, String, String, f64, f64)> = vec![
@@ -305,7 +318,13 @@ fn LaneComparison(cuts: Vec<Cut>) -> impl IntoView {
         ratio_row("CPM", kpi::cpm(&inf), kpi::cpm(&ugc), dollars),
         count_row("Conversions", inf.conversions, ugc.conversions),
         ratio_row("ROAS", kpi::roas(&inf), kpi::roas(&ugc), roas_text),
-        (("Spend"), money(inf.spend_cents()), money(ugc.spend_cents()), inf.spend_cents() as f64, ugc.spend_cents() as f64),
+        (
+            ("Spend"),
+            money(inf.spend_cents()),
+            money(ugc.spend_cents()),
+            inf.spend_cents() as f64,
+            ugc.spend_cents() as f64,
+        ),
     ];
     let cell = |text: String, v: f64, max: f64, class: &'static str| {
         let w = if max > 0.0 { (v / max * 100.0).clamp(0.0, 100.0) } else { 0.0 };
@@ -396,7 +415,8 @@ fn CutTable(title: &'static str, cuts: Signal<Vec<Cut>>) -> impl IntoView {
 
 #[component]
 fn EscalationFeed(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView {
-    let open = move || dash.with(|d| d.escalations.iter().filter(|e| e.status != "resolved").cloned().collect::<Vec<_>>());
+    let open =
+        move || dash.with(|d| d.escalations.iter().filter(|e| e.status != "resolved").cloned().collect::<Vec<_>>());
     view! {
         <section class="panel escalations" aria-label="Escalations" data-testid="escalation-feed">
             <h2>"Escalations " <span class="count">{move || open().len()}</span></h2>
@@ -432,7 +452,8 @@ fn EscalationFeed(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView 
 fn QuickEntry(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView {
     let post = RwSignal::new(String::new());
     let day = RwSignal::new(chrono::Utc::now().date_naive().to_string());
-    let fields: [(&'static str, RwSignal<String>); 13] = std::array::from_fn(|i| (DailyFigures::default().values()[i].0, RwSignal::new(String::new())));
+    let fields: [(&'static str, RwSignal<String>); 13] =
+        std::array::from_fn(|i| (DailyFigures::default().values()[i].0, RwSignal::new(String::new())));
     let error = RwSignal::new(None::<AppError>);
     let done = RwSignal::new(None::<IngestResult>);
     let key = StoredValue::new(new_key());
@@ -450,7 +471,11 @@ fn QuickEntry(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView {
                 continue;
             }
             let is_money = name.ends_with("_cents");
-            let v = if is_money { text.parse::<f64>().map(|x| (x * 100.0).round() as i64) } else { text.parse::<f64>().map(|x| x.round() as i64) };
+            let v = if is_money {
+                text.parse::<f64>().map(|x| (x * 100.0).round() as i64)
+            } else {
+                text.parse::<f64>().map(|x| x.round() as i64)
+            };
             let Ok(v) = v else {
                 error.set(Some(AppError::validation(name, format!("\"{text}\" is not a number"))));
                 return;

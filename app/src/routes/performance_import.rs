@@ -46,7 +46,12 @@ mod http {
     use crate::error::AppError;
 
     /// Sends a request to the JSON API and reads the answer (or the error it explains).
-    pub async fn send<T: crate::json_text::FromJson>(method: &str, url: &str, body: Option<&JsValue>, content_type: &str) -> Result<T, AppError> {
+    pub async fn send<T: crate::json_text::FromJson>(
+        method: &str,
+        url: &str,
+        body: Option<&JsValue>,
+        content_type: &str,
+    ) -> Result<T, AppError> {
         let dropped = || AppError::validation("file", "The connection dropped: try again");
         let init = RequestInit::new();
         init.set_method(method);
@@ -59,7 +64,11 @@ mod http {
         let window = web_sys::window().ok_or_else(dropped)?;
         let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| dropped())?;
         let resp: Response = resp.dyn_into().map_err(|_| dropped())?;
-        let text = JsFuture::from(resp.text().map_err(|_| dropped())?).await.ok().and_then(|t| t.as_string()).unwrap_or_default();
+        let text = JsFuture::from(resp.text().map_err(|_| dropped())?)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default();
         let status = resp.status();
         if status == 413 {
             return Err(AppError::validation("file", "The file is larger than 30 MB: split it"));
@@ -74,7 +83,10 @@ mod http {
 
 /// The CSV import of daily figures for one campaign. `progress` is optional (see the module's notes).
 #[component]
-pub fn MetricImportPanel(campaign_id: i64, #[prop(optional)] progress: Option<RwSignal<Option<(u64, u64)>>>) -> impl IntoView {
+pub fn MetricImportPanel(
+    campaign_id: i64,
+    #[prop(optional)] progress: Option<RwSignal<Option<(u64, u64)>>>,
+) -> impl IntoView {
     let step = RwSignal::new(Step::Idle);
     let error = RwSignal::new(None::<AppError>);
     let file_input = NodeRef::<leptos::html::Input>::new();

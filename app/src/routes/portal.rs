@@ -31,7 +31,12 @@ pub async fn load_portal(campaign_id: i64) -> Result<PortalView, AppError> {
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "submit_draft", input = Json)]
-pub async fn submit_draft(campaign_id: i64, deliverable_id: i64, input: NewSubmission, key: String) -> Result<Deliverable, AppError> {
+pub async fn submit_draft(
+    campaign_id: i64,
+    deliverable_id: i64,
+    input: NewSubmission,
+    key: String,
+) -> Result<Deliverable, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::submit(&state.db, &who, campaign_id, deliverable_id, &input, Some(&key)).await
@@ -174,9 +179,16 @@ fn Portal(v: PortalView) -> impl IntoView {
 }
 
 #[component]
-fn PortalDeliverable(d: Deliverable, now: RwSignal<i64>, max: u64, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn PortalDeliverable(
+    d: Deliverable,
+    now: RwSignal<i64>,
+    max: u64,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let status_class = format!("status {}", d.status.key());
-    let due = d.due_at.map(|_| format!("Due {}", d.due_date.map(|x| crate::dates::weekday_day_month(&x)).unwrap_or_default()));
+    let due = d
+        .due_at
+        .map(|_| format!("Due {}", d.due_date.map(|x| crate::dates::weekday_day_month(&x)).unwrap_or_default()));
     let rounds = d.rounds.clone();
     let pending = d.pending().cloned();
     let open = d.status.open_for_submission();
@@ -239,11 +251,17 @@ fn SubmitDraft(d: Deliverable, max: u64, on_change: impl Fn() + Copy + Send + Sy
             for i in 0..list.length() {
                 let Some(file) = list.get(i) else { continue };
                 let index = files.with_untracked(|f| f.len());
-                files.update(|f| f.push(Sending { name: file.name(), sent: 0.0, total: file.size(), error: None, upload_id: None }));
+                files.update(|f| {
+                    f.push(Sending { name: file.name(), sent: 0.0, total: file.size(), error: None, upload_id: None })
+                });
                 let client_key = format!("{}-{}", new_key(), i);
                 spawn_local(async move {
                     let result = upload::send(campaign_id, deliverable_id, file, client_key, max, move |sent| {
-                        files.update(|f| if let Some(x) = f.get_mut(index) { x.sent = sent })
+                        files.update(|f| {
+                            if let Some(x) = f.get_mut(index) {
+                                x.sent = sent
+                            }
+                        })
                     })
                     .await;
                     files.update(|f| {
@@ -269,7 +287,11 @@ fn SubmitDraft(d: Deliverable, max: u64, on_change: impl Fn() + Copy + Send + Sy
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let uploads: Vec<String> = files.with_untracked(|f| f.iter().filter_map(|x| x.upload_id.clone()).collect());
-        let input = NewSubmission { caption: caption.get_untracked(), link: Some(link.get_untracked()).filter(|l| !l.trim().is_empty()), uploads };
+        let input = NewSubmission {
+            caption: caption.get_untracked(),
+            link: Some(link.get_untracked()).filter(|l| !l.trim().is_empty()),
+            uploads,
+        };
         busy.set(true);
         spawn_local(async move {
             match submit_draft(campaign_id, deliverable_id, input, key.get_value()).await {
@@ -368,7 +390,8 @@ mod upload {
 
     async fn sleep(ms: i32) {
         let p = js_sys::Promise::new(&mut |resolve, _| {
-            let _ = web_sys::window().expect("window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            let _ =
+                web_sys::window().expect("window").set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         });
         let _ = JsFuture::from(p).await;
     }
@@ -387,27 +410,45 @@ mod upload {
         }
         init.set_headers(&headers);
         let window = web_sys::window().ok_or("no window")?;
-        let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| "The connection dropped".to_string())?;
+        let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+            .await
+            .map_err(|_| "The connection dropped".to_string())?;
         let resp: Response = resp.dyn_into().map_err(|_| "no response".to_string())?;
-        let text = JsFuture::from(resp.text().map_err(|_| "no body")?).await.ok().and_then(|t| t.as_string()).unwrap_or_default();
+        let text = JsFuture::from(resp.text().map_err(|_| "no body")?)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default();
         Ok((resp.status(), text))
     }
 
     fn message(text: &str) -> String {
-        crate::json_text::from_text::<crate::error::AppError>(text).map(|e| e.message).unwrap_or_else(|_| text.chars().take(200).collect())
+        crate::json_text::from_text::<crate::error::AppError>(text)
+            .map(|e| e.message)
+            .unwrap_or_else(|_| text.chars().take(200).collect())
     }
 
     /// Uploads one file; returns its upload id.
-    pub async fn send(campaign_id: i64, deliverable_id: i64, file: File, client_key: String, max: u64, progress: impl Fn(f64)) -> Result<String, String> {
+    pub async fn send(
+        campaign_id: i64,
+        deliverable_id: i64,
+        file: File,
+        client_key: String,
+        max: u64,
+        progress: impl Fn(f64),
+    ) -> Result<String, String> {
         let size = file.size();
         crate::media::check_size(size as u64, max)?;
         // The first bytes say what the file is, whatever its name says.
-        let head = file.slice_with_f64_and_f64(0.0, (crate::media::SNIFF_BYTES as f64).min(size)).map_err(|_| "cannot read the file")?;
+        let head = file
+            .slice_with_f64_and_f64(0.0, (crate::media::SNIFF_BYTES as f64).min(size))
+            .map_err(|_| "cannot read the file")?;
         let buf = JsFuture::from(head.array_buffer()).await.map_err(|_| "cannot read the file")?;
         let head = js_sys::Uint8Array::new(&buf).to_vec();
         crate::media::sniff(&head)?;
 
-        let start = serde_json::json!({ "file_name": file.name(), "size": size as i64, "client_key": client_key }).to_string();
+        let start =
+            serde_json::json!({ "file_name": file.name(), "size": size as i64, "client_key": client_key }).to_string();
         let url = format!("/api/v1/campaigns/{campaign_id}/deliverables/{deliverable_id}/uploads");
         let mut state: Option<UploadState> = None;
         for attempt in 0..RETRIES {
@@ -446,7 +487,10 @@ mod upload {
                 _ => {
                     failures += 1;
                     if failures > RETRIES {
-                        return Err("The connection keeps dropping; try again when it is steadier (what was sent is kept)".into());
+                        return Err(
+                            "The connection keeps dropping; try again when it is steadier (what was sent is kept)"
+                                .into(),
+                        );
                     }
                     sleep(400 * 2i32.pow(failures.min(5))).await;
                     // Ask where to continue (the chunk may have arrived before the connection dropped).

@@ -44,7 +44,8 @@ fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>) -> impl IntoView
     let id = c.campaign_id;
     let pillars = c.pillars.pillars.clone();
     let comments = c.comments.clone();
-    let version = c.version.map(|v| format!("Version {v}, up for sign-off by the partners")).unwrap_or_else(|| "Draft".into());
+    let version =
+        c.version.map(|v| format!("Version {v}, up for sign-off by the partners")).unwrap_or_else(|| "Draft".into());
     view! {
         <h1>{c.campaign_name.clone()}</h1>
         <p class="muted">{version}</p>
@@ -79,7 +80,8 @@ fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>) -> impl IntoView
 
 #[component]
 fn Threads(section: Section, comments: Vec<CharterComment>) -> impl IntoView {
-    let mine: Vec<CharterComment> = comments.iter().filter(|c| c.section == section && c.parent_id.is_none()).cloned().collect();
+    let mine: Vec<CharterComment> =
+        comments.iter().filter(|c| c.section == section && c.parent_id.is_none()).cloned().collect();
     mine.into_iter()
         .map(|t| {
             let replies: Vec<CharterComment> = comments.iter().filter(|c| c.parent_id == Some(t.id)).cloned().collect();

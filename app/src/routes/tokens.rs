@@ -30,7 +30,8 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
 pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = crate::json_text::resource(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
+    let tokens =
+        crate::json_text::resource(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
     // "yes" once the page runs in the browser (before that, the form posts without JavaScript).
     let hydrated = RwSignal::new("no");
     Effect::new(move |_| hydrated.set("yes"));

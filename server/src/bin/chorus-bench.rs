@@ -1378,7 +1378,9 @@ async fn fanout_pair(
         let fresh = !path.exists();
         let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| {
             if fresh {
-                f.write_all(b"server,clients,client_threads,round,sent_unix_ms,latency_ms,spread_ms,latency_from_at_ms\n")?;
+                f.write_all(
+                    b"server,clients,client_threads,round,sent_unix_ms,latency_ms,spread_ms,latency_from_at_ms\n",
+                )?;
             }
             f.write_all(rows.as_bytes())
         });
@@ -1686,7 +1688,8 @@ fn wasm_sizes(site_root: Option<PathBuf>) -> Wasm {
             })
             .unwrap_or_default()
     };
-    let newest_wasm = |files: &[(String, SystemTime)]| files.iter().filter(|(n, _)| n.ends_with(".wasm")).map(|(_, t)| *t).max();
+    let newest_wasm =
+        |files: &[(String, SystemTime)]| files.iter().filter(|(n, _)| n.ends_with(".wasm")).map(|(_, t)| *t).max();
     let newest = roots
         .iter()
         .map(|root| {
@@ -1728,7 +1731,10 @@ fn wasm_sizes(site_root: Option<PathBuf>) -> Wasm {
         let _ = gz.write_all(&data);
         let gz = gz.finish().unwrap_or_default();
         let debug = wasm_custom_sections(&data).iter().any(|s| s.starts_with(".debug"));
-        (WasmFile { name: name.to_string(), raw: data.len() as u64, gzip: gz.len() as u64, brotli: br.len() as u64 }, debug)
+        (
+            WasmFile { name: name.to_string(), raw: data.len() as u64, gzip: gz.len() as u64, brotli: br.len() as u64 },
+            debug,
+        )
     };
     let mut debug_info = false;
     let all = all_name.map(|n| {

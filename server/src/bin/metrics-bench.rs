@@ -62,19 +62,35 @@ async fn main() {
         let body = json!({ "name": name, "email": email, "password": "correct horse", "org_name": org });
         http.post(format!("{base}/api/v1/auth/signup")).json(&body).send()
     };
-    let cookie_of = |r: reqwest::Response| r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let cookie_of =
+        |r: reqwest::Response| r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
     let maya = cookie_of(signup("Maya", "maya@bench.example", "Northwind").await.unwrap());
     let jordan = cookie_of(signup("Jordan", "jordan@bench.example", "Brightline").await.unwrap());
-    let id = post("/api/v1/campaigns", json!({ "name": "Bench" }), &maya).await.unwrap().json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let inv = post(&format!("/api/v1/campaigns/{id}/invitations"), json!({ "kind": "partner" }), &maya).await.unwrap().json::<Value>().await.unwrap();
+    let id = post("/api/v1/campaigns", json!({ "name": "Bench" }), &maya).await.unwrap().json::<Value>().await.unwrap()
+        ["id"]
+        .as_i64()
+        .unwrap();
+    let inv = post(&format!("/api/v1/campaigns/{id}/invitations"), json!({ "kind": "partner" }), &maya)
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
     post(&format!("/api/v1/invitations/{}/accept", inv["token"].as_str().unwrap()), json!({}), &jordan).await.unwrap();
 
     let db = running.state.db.clone();
     let t0 = Instant::now();
     let posts_n = (a.rows / DAYS).max(1);
     let creators_n = (posts_n / 5).max(1);
-    let orgs: Vec<i64> = sqlx::query_scalar("SELECT org_id FROM campaign_partners WHERE campaign_id = $1").bind(id).fetch_all(&db.pool).await.unwrap();
-    let user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'maya@bench.example'").fetch_one(&db.pool).await.unwrap();
+    let orgs: Vec<i64> = sqlx::query_scalar("SELECT org_id FROM campaign_partners WHERE campaign_id = $1")
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    let user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'maya@bench.example'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     let mut w = db.write().await.unwrap();
     for chunk in (0..creators_n).collect::<Vec<_>>().chunks(500) {
         let values: Vec<String> = chunk
@@ -102,7 +118,11 @@ async fn main() {
         .await
         .unwrap();
     }
-    let first_creator: i64 = sqlx::query_scalar("SELECT MIN(id) FROM creators WHERE campaign_id = $1").bind(id).fetch_one(w.conn()).await.unwrap();
+    let first_creator: i64 = sqlx::query_scalar("SELECT MIN(id) FROM creators WHERE campaign_id = $1")
+        .bind(id)
+        .fetch_one(w.conn())
+        .await
+        .unwrap();
     let platforms = ["instagram", "tiktok", "youtube"];
     for chunk in (0..posts_n).collect::<Vec<_>>().chunks(1000) {
         let values: Vec<String> = chunk
@@ -110,7 +130,11 @@ async fn main() {
             .map(|i| {
                 let creator = first_creator + i / 5;
                 let lane = if (i / 5) % 3 == 0 { "ugc" } else { "influencer" };
-                format!("({id}, {creator}, '{lane}', '{}', 'https://bench.example/p/{i}', 'Post {i}', {}, {user}, 0)", platforms[(*i as usize) % 3], 5_000 + (i * 7_919) % 900_000)
+                format!(
+                    "({id}, {creator}, '{lane}', '{}', 'https://bench.example/p/{i}', 'Post {i}', {}, {user}, 0)",
+                    platforms[(*i as usize) % 3],
+                    5_000 + (i * 7_919) % 900_000
+                )
             })
             .collect();
         sqlx::query(&format!(
@@ -121,7 +145,11 @@ async fn main() {
         .await
         .unwrap();
     }
-    let first_post: i64 = sqlx::query_scalar("SELECT MIN(id) FROM posts WHERE campaign_id = $1").bind(id).fetch_one(w.conn()).await.unwrap();
+    let first_post: i64 = sqlx::query_scalar("SELECT MIN(id) FROM posts WHERE campaign_id = $1")
+        .bind(id)
+        .fetch_one(w.conn())
+        .await
+        .unwrap();
     let start_day = chrono::Utc::now().date_naive() - chrono::Duration::days(DAYS + 5);
     let mut inserted = 0i64;
     'outer: for d in 0..DAYS {
@@ -182,8 +210,15 @@ async fn main() {
     .unwrap();
     w.commit().await.unwrap();
     let seeded = t0.elapsed();
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM daily_metrics WHERE campaign_id = $1").bind(id).fetch_one(&db.pool).await.unwrap();
-    println!("metrics-bench: {rows} daily rows, {posts_n} posts, {creators_n} creators seeded in {:.1} s", seeded.as_secs_f64());
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM daily_metrics WHERE campaign_id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    println!(
+        "metrics-bench: {rows} daily rows, {posts_n} posts, {creators_n} creators seeded in {:.1} s",
+        seeded.as_secs_f64()
+    );
 
     // The dashboard over HTTP, as a browser's server function or an integration would ask for it.
     let dash_url = format!("{base}/api/v1/campaigns/{id}/dashboard");
@@ -216,17 +251,27 @@ async fn main() {
 
     // 100,000 more rows through the API (5,000 per call) while a partner moves a card every 100 ms.
     let ws_url = format!("ws://{}/ws", running.addr);
-    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(ws_url.as_str()).unwrap();
+    let mut req =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(ws_url.as_str()).unwrap();
     req.headers_mut().insert("cookie", maya.parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    let head: i64 = sqlx::query_scalar("SELECT last_seq FROM campaigns WHERE id = $1").bind(id).fetch_one(&db.pool).await.unwrap();
-    ws.send(tokio_tungstenite::tungstenite::Message::Text(json!({ "op": "subscribe", "campaign_id": id, "after": head }).to_string().into())).await.unwrap();
-    let card: Value = post(&format!("/api/v1/campaigns/{id}/creators"), json!({ "name": "Mover", "platform": "tiktok", "handle": "mover" }), &jordan)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let head: i64 =
+        sqlx::query_scalar("SELECT last_seq FROM campaigns WHERE id = $1").bind(id).fetch_one(&db.pool).await.unwrap();
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        json!({ "op": "subscribe", "campaign_id": id, "after": head }).to_string().into(),
+    ))
+    .await
+    .unwrap();
+    let card: Value = post(
+        &format!("/api/v1/campaigns/{id}/creators"),
+        json!({ "name": "Mover", "platform": "tiktok", "handle": "mover" }),
+        &jordan,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     let card_id = card["id"].as_i64().unwrap();
     let (tx_lat, mut rx_lat) = tokio::sync::mpsc::unbounded_channel::<f64>();
     let moves_done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -247,7 +292,8 @@ async fn main() {
         })
     };
     let mover = {
-        let (http, base, jordan, done, sent_at) = (http.clone(), base.clone(), jordan.clone(), moves_done.clone(), sent_at.clone());
+        let (http, base, jordan, done, sent_at) =
+            (http.clone(), base.clone(), jordan.clone(), moves_done.clone(), sent_at.clone());
         tokio::spawn(async move {
             let stages = ["contacted", "negotiating"];
             let mut version = card["version"].as_i64().unwrap();
@@ -282,7 +328,13 @@ async fn main() {
             })
             .collect();
         let bt = Instant::now();
-        let r = http.post(format!("{base}/api/v1/campaigns/{id}/metrics")).header("cookie", &jordan).json(&json!({ "source": "bench", "rows": rows })).send().await.unwrap();
+        let r = http
+            .post(format!("{base}/api/v1/campaigns/{id}/metrics"))
+            .header("cookie", &jordan)
+            .json(&json!({ "source": "bench", "rows": rows }))
+            .send()
+            .await
+            .unwrap();
         assert!(r.status().is_success(), "{}", r.text().await.unwrap());
         batch_ms.push(bt.elapsed().as_secs_f64() * 1000.0);
         sent += 5_000.min(a.ingest - sent);
@@ -320,7 +372,11 @@ async fn main() {
         times.sort_by(|x, y| x.total_cmp(y));
         pct(&times, 0.95)
     };
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM daily_metrics WHERE campaign_id = $1").bind(id).fetch_one(&db.pool).await.unwrap();
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM daily_metrics WHERE campaign_id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
 
     if let Some(doc) = a.doc {
         let md = format!(
@@ -342,7 +398,8 @@ async fn main() {
             pct(&lat, 0.95),
             lat.last().copied().unwrap_or(0.0)
         );
-        let begin = "<!-- metrics-bench:begin (generated by scripts/bench.sh --metrics; edits here are overwritten) -->";
+        let begin =
+            "<!-- metrics-bench:begin (generated by scripts/bench.sh --metrics; edits here are overwritten) -->";
         let end = "<!-- metrics-bench:end -->";
         let old = std::fs::read_to_string(&doc).unwrap_or_default();
         let block = format!("{begin}\n{md}{end}");

@@ -119,7 +119,13 @@ impl Client {
         Client { base: base.to_string(), http: reqwest::Client::new(), cookie: None, bearer: None }
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Reply {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(c) = &self.cookie {
             req = req.header("cookie", c);
@@ -157,7 +163,8 @@ impl Client {
 
     /// Posts a plain-text body (a CSV file).
     pub async fn post_text(&self, path: &str, text: &str) -> Reply {
-        let mut req = self.http.post(format!("{}{path}", self.base)).header("content-type", "text/csv").body(text.to_string());
+        let mut req =
+            self.http.post(format!("{}{path}", self.base)).header("content-type", "text/csv").body(text.to_string());
         if let Some(c) = &self.cookie {
             req = req.header("cookie", c);
         }
@@ -204,13 +211,18 @@ impl Client {
         let _ = tokio::time::timeout(Duration::from_secs(30), read.read_to_end(&mut answer)).await;
         writer.abort();
         let text = String::from_utf8_lossy(&answer).into_owned();
-        let status = text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("no status in {text:?}"));
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("no status in {text:?}"));
         (status, text)
     }
 
     /// One chunk of an upload, raw bytes at `offset`.
     pub async fn put_bytes(&self, upload: &str, offset: usize, bytes: &[u8]) -> Reply {
-        let mut req = self.http.put(format!("{}/api/v1/uploads/{upload}?offset={offset}", self.base)).body(bytes.to_vec());
+        let mut req =
+            self.http.put(format!("{}/api/v1/uploads/{upload}?offset={offset}", self.base)).body(bytes.to_vec());
         if let Some(k) = &self.cookie {
             req = req.header("cookie", k);
         }
@@ -244,7 +256,8 @@ impl Client {
 
     /// Invites `other`'s organization to the campaign and accepts as `other`.
     pub async fn bring_in(&self, campaign_id: i64, other: &Client) {
-        let inv = self.post(&format!("/api/v1/campaigns/{campaign_id}/invitations"), json!({ "kind": "partner" })).await.ok();
+        let inv =
+            self.post(&format!("/api/v1/campaigns/{campaign_id}/invitations"), json!({ "kind": "partner" })).await.ok();
         let token = inv["token"].as_str().unwrap();
         other.post(&format!("/api/v1/invitations/{token}/accept"), json!({})).await.ok();
     }
@@ -259,15 +272,22 @@ impl Client {
     }
 
     pub async fn move_card(&self, campaign_id: i64, card_id: i64, stage: &str, version: i64) -> Reply {
-        self.post(&format!("/api/v1/campaigns/{campaign_id}/creators/{card_id}/move"), json!({ "stage": stage, "version": version }))
-            .await
+        self.post(
+            &format!("/api/v1/campaigns/{campaign_id}/creators/{card_id}/move"),
+            json!({ "stage": stage, "version": version }),
+        )
+        .await
     }
 }
 
 pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens the WebSocket as `client` (its cookie or token), with an optional Origin header.
-pub async fn ws_connect(app: &TestApp, client: &Client, origin: Option<&str>) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+pub async fn ws_connect(
+    app: &TestApp,
+    client: &Client,
+    origin: Option<&str>,
+) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
     let mut req = app.ws_url().into_client_request().unwrap();
     if let Some(c) = &client.cookie {
         req.headers_mut().insert("cookie", c.parse().unwrap());
@@ -358,9 +378,14 @@ pub async fn section_version(c: &Client, id: i64, section: &str) -> i64 {
 /// Saves a charter section from its current version.
 pub async fn put_section(c: &Client, id: i64, section: &str, body: Value) {
     let version = section_version(c, id, section).await;
-    c.send(reqwest::Method::PUT, &campaign_path(id, &format!("/charter/sections/{section}")), Some(json!({ "body": body, "version": version })), &[])
-        .await
-        .ok();
+    c.send(
+        reqwest::Method::PUT,
+        &campaign_path(id, &format!("/charter/sections/{section}")),
+        Some(json!({ "body": body, "version": version })),
+        &[],
+    )
+    .await
+    .ok();
 }
 
 /// One campaign run by three partners, and a stranger.
@@ -391,7 +416,8 @@ pub async fn three_partners(app: &TestApp) -> Partners {
         { "org_id": m["org"]["id"], "responsibility": "Budget and final say", "accountable": m["user_id"] },
         { "org_id": j["org"]["id"], "responsibility": "Influencer relations and talent", "accountable": j["user_id"] },
         { "org_id": l["org"]["id"], "responsibility": "UGC strategy and content approval", "accountable": l["user_id"] } ] })).await;
-    put_section(&maya, id, "ownership", json!({ "accountable_owner": m["user_id"], "creator_contact": j["user_id"] })).await;
+    put_section(&maya, id, "ownership", json!({ "accountable_owner": m["user_id"], "creator_contact": j["user_id"] }))
+        .await;
     Partners { maya, jordan, lena, olga, id }
 }
 
@@ -399,15 +425,25 @@ pub async fn three_partners(app: &TestApp) -> Partners {
 /// invitation). Returns the creator's client and their card's id.
 pub async fn creator_account(app: &TestApp, partner: &Client, id: i64, name: &str, email: &str) -> (Client, i64) {
     let card = partner.add_creator(id, name, &email.replace(['@', '.'], "_")).await;
-    let inv = partner.post(&campaign_path(id, "/invitations"), json!({ "kind": "creator", "creator_id": card["id"] })).await.ok();
+    let inv = partner
+        .post(&campaign_path(id, "/invitations"), json!({ "kind": "creator", "creator_id": card["id"] }))
+        .await
+        .ok();
     let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let resp = form
         .post(format!("{}/auth/creator-signup", app.base))
-        .form(&[("token", inv["token"].as_str().unwrap()), ("name", name), ("email", email), ("password", "creator-pass")])
+        .form(&[
+            ("token", inv["token"].as_str().unwrap()),
+            ("name", name),
+            ("email", email),
+            ("password", "creator-pass"),
+        ])
         .send()
         .await
         .unwrap();
     let mut c = app.client();
-    c.cookie = Some(resp.headers().get("set-cookie").expect("signed up").to_str().unwrap().split(';').next().unwrap().to_string());
+    c.cookie = Some(
+        resp.headers().get("set-cookie").expect("signed up").to_str().unwrap().split(';').next().unwrap().to_string(),
+    );
     (c, card["id"].as_i64().unwrap())
 }
