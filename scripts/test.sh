@@ -12,7 +12,7 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "[test] unit and integration tests"
-cargo test -p app -p server --features app/ssr -- --test-threads=2
+cargo test -p app -p server -p json_derive --features app/ssr -- --test-threads=2
 
 echo "[test] building the app for the browser tests (the release build people run)"
 bash scripts/build-site.sh

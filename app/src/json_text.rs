@@ -179,6 +179,25 @@ pub fn field<T: FromJson>(obj: &Map<String, Value>, name: &str) -> Result<T, Dec
     }
 }
 
+/// `#[serde(deny_unknown_fields)]`: a key the type does not have is refused, with serde's words.
+#[doc(hidden)]
+pub fn deny_unknown(obj: &Map<String, Value>, known: &[&str]) -> Result<(), DecodeError> {
+    match obj.keys().find(|k| !known.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(k) => {
+            // serde's wording, to the letter.
+            let quoted: Vec<String> = known.iter().map(|n| format!("`{n}`")).collect();
+            let expected = match quoted.as_slice() {
+                [] => "there are no fields".to_string(),
+                [one] => format!("expected {one}"),
+                [a, b] => format!("expected {a} or {b}"),
+                all => format!("expected one of {}", all.join(", ")),
+            };
+            Err(DecodeError(format!("unknown field `{k}`, {expected}")))
+        }
+    }
+}
+
 /// A field with a default (`#[serde(default)]`).
 #[doc(hidden)]
 pub fn field_or<T: FromJson>(
@@ -443,6 +462,23 @@ mod tests {
     }
 
     /// The derive reads what serde writes and refuses what serde refuses, naming where.
+    #[test]
+    fn unknown_fields_are_refused_as_serde_refuses_them() {
+        #[derive(Debug, PartialEq, serde::Deserialize, FromJson)]
+        #[serde(deny_unknown_fields)]
+        struct Figures {
+            post_id: i64,
+            #[serde(default)]
+            likes: i64,
+        }
+        let text = r#"{"post_id":1,"likez":5}"#;
+        let ours = from_text::<Figures>(text).unwrap_err().to_string();
+        let serdes = serde_json::from_str::<Figures>(text).unwrap_err().to_string();
+        assert_eq!(ours, "unknown field `likez`, expected `post_id` or `likes`");
+        assert!(serdes.starts_with(&ours), "{serdes}");
+        assert_eq!(from_text::<Figures>(r#"{"post_id":1}"#).unwrap(), Figures { post_id: 1, likes: 0 });
+    }
+
     #[test]
     fn the_derive_reads_what_serde_writes() {
         let value = Strict {

@@ -1,6 +1,8 @@
 //! `#[derive(FromJson)]`: reads a type from a parsed `serde_json::Value`, following the same `#[serde(...)]`
-//! attributes as serde's own derive (`rename`, `rename_all = "snake_case"`, `tag`, `default`, `default = "…"`),
-//! so that both read the same JSON.
+//! attributes as serde's own derive (`rename`, `rename_all = "snake_case"`, `tag`, `default`, `default = "…"`,
+//! `skip`, `deny_unknown_fields`), so that both read the same JSON. Any other serde attribute that changes how serde
+//! reads (`untagged`, `alias`, `with`, `deserialize_with`, `from`, `transparent`, …) is refused at compile time:
+//! the browser must never read a type differently from the server.
 //!
 //! Why not serde's derive in the browser: its decoders are generic visitors, compiled once per type with a
 //! field-name enum, a map loop and a slot per field; the code they make is about a seventh of the WASM bundle.
@@ -21,7 +23,12 @@ struct Serde {
     default: Option<Option<syn::ExprPath>>,
     flatten: bool,
     skip: bool,
+    deny_unknown_fields: bool,
 }
+
+/// Serde attributes that only change how a value is *written*: reading ignores them, as serde's reader does.
+const WRITE_ONLY: &[&str] =
+    &["skip_serializing_if", "skip_serializing", "serialize_with", "into", "bound", "expecting"];
 
 fn serde_attrs(attrs: &[syn::Attribute]) -> syn::Result<Serde> {
     let mut s = Serde::default();
@@ -47,9 +54,18 @@ fn serde_attrs(attrs: &[syn::Attribute]) -> syn::Result<Serde> {
                 s.flatten = true;
             } else if m.path.is_ident("skip") || m.path.is_ident("skip_deserializing") {
                 s.skip = true;
-            } else if m.input.peek(syn::Token![=]) {
-                // Attributes that do not change how a value is read (`skip_serializing_if`, …).
-                let _: syn::Expr = m.value()?.parse()?;
+            } else if m.path.is_ident("deny_unknown_fields") {
+                s.deny_unknown_fields = true;
+            } else if WRITE_ONLY.iter().any(|w| m.path.is_ident(w)) {
+                if m.input.peek(syn::Token![=]) {
+                    let _: syn::Expr = m.value()?.parse()?;
+                }
+            } else {
+                let name = m.path.get_ident().map(|i| i.to_string()).unwrap_or_else(|| "…".into());
+                return Err(m.error(format!(
+                    "FromJson: #[serde({name})] changes how serde reads this type and is not implemented here, so the \
+                     browser would read it differently from the server: implement it in derive/ or write FromJson by hand"
+                )));
             }
             Ok(())
         })?;
@@ -74,6 +90,18 @@ fn renamed(ident: &syn::Ident, rule: Option<&str>) -> syn::Result<String> {
         Some("lowercase") => Ok(name.to_lowercase()),
         Some(other) => Err(syn::Error::new(ident.span(), format!("FromJson: rename_all = {other:?} is not supported"))),
     }
+}
+
+/// The JSON keys of named fields that are read (not skipped).
+fn keys(fields: &syn::FieldsNamed) -> syn::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for f in &fields.named {
+        let a = serde_attrs(&f.attrs)?;
+        if !a.skip {
+            out.push(a.rename.unwrap_or_else(|| f.ident.as_ref().unwrap().to_string()));
+        }
+    }
+    Ok(out)
 }
 
 /// The expressions reading named fields from `obj` (a `&serde_json::Map`), in the order of `fields`.
@@ -121,6 +149,13 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         p.bounds.push(syn::parse_quote!(crate::json_text::FromJson));
     }
     let (impl_g, ty_g, where_c) = generics.split_for_impl();
+    let named_struct = matches!(&input.data, Data::Struct(s) if matches!(s.fields, Fields::Named(_)));
+    if a.deny_unknown_fields && !named_struct {
+        return Err(syn::Error::new(
+            name.span(),
+            "FromJson: #[serde(deny_unknown_fields)] is implemented for structs with named fields only",
+        ));
+    }
     let body = match &input.data {
         Data::Struct(s) => match &s.fields {
             Fields::Named(fields) => {
@@ -128,8 +163,15 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 let reads = named_fields(fields, container_default)?;
                 let default = container_default
                     .then(|| quote! { let __default = <Self as ::core::default::Default>::default(); });
+                let deny = if a.deny_unknown_fields {
+                    let keys = keys(fields)?;
+                    quote! { crate::json_text::deny_unknown(obj, &[#(#keys),*])?; }
+                } else {
+                    quote! {}
+                };
                 quote! {
                     let obj = crate::json_text::object(v)?;
+                    #deny
                     #default
                     Ok(Self { #(#reads),* })
                 }
@@ -211,4 +253,39 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn derive(src: &str) -> Result<String, String> {
+        expand(&syn::parse_str::<DeriveInput>(src).unwrap()).map(|t| t.to_string()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn attributes_that_change_reading_are_refused() {
+        for src in [
+            "#[serde(untagged)] enum A { X(i64), Y(String) }",
+            "struct A { #[serde(alias = \"b\")] a: i64 }",
+            "struct A { #[serde(with = \"m\")] a: i64 }",
+            "struct A { #[serde(deserialize_with = \"f\")] a: i64 }",
+            "#[serde(transparent)] struct A { a: i64 }",
+            "#[serde(from = \"B\")] struct A { a: i64 }",
+            "#[serde(tag = \"t\", deny_unknown_fields)] enum A { X }",
+            "#[serde(deny_unknown_fields)] struct A(i64, i64);",
+        ] {
+            let e = derive(src).expect_err(src);
+            assert!(e.contains("FromJson"), "{src}: {e}");
+        }
+    }
+
+    #[test]
+    fn what_only_changes_writing_is_accepted_and_unknown_fields_are_checked() {
+        assert!(derive("struct A { #[serde(skip_serializing_if = \"Option::is_none\")] a: Option<i64> }").is_ok());
+        let out = derive("#[serde(deny_unknown_fields)] struct A { a: i64, #[serde(rename = \"bee\")] b: i64, #[serde(skip)] c: i64 }").unwrap();
+        assert!(out.contains("deny_unknown"), "{out}");
+        assert!(out.contains("\"a\" , \"bee\""), "{out}");
+        assert!(!out.contains("\"c\""), "{out}");
+    }
 }
