@@ -3,6 +3,7 @@
 //! Text is measured in characters (what a person sees), not bytes. Counts and amounts are bounded to what a
 //! real campaign can produce, far below where a sum of them could overflow: a rollup adds up at most a few
 //! million figures, and a million times the largest figure still fits in an `i64` (9.2 × 10^18).
+use crate::content::group_digits as group;
 use crate::error::AppError;
 
 /// Names and titles: people, organizations, campaigns, creators, deliverables, tiers, pillars, tokens.
@@ -112,8 +113,6 @@ pub fn csv_cell_problem(value: &str) -> Option<String> {
 pub fn sat_sum(values: impl IntoIterator<Item = i64>) -> i64 {
     values.into_iter().fold(0i64, i64::saturating_add)
 }
-
-use crate::content::group_digits as group;
 
 #[cfg(test)]
 mod tests {
