@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs every tool Chorus needs to build, run and test; skips whatever is already present.
+#   scripts/install-tools.sh         # what run.sh and test.sh need (about 3 minutes the first time)
+#   scripts/install-tools.sh --dev   # also cargo-leptos, for the development loop (`cargo leptos watch`; ~15 min once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,13 +25,13 @@ for component in rustfmt clippy; do
   fi
 done
 
-if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (once; about 20 minutes)"
+if [ "${1:-}" = --dev ] && ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION for the development loop (once; about 15 minutes)"
   cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked --features no_downloads
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once; about 2 minutes)"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 

@@ -23,7 +23,7 @@ pub struct Config {
     #[arg(long, env = "CHORUS_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
-    /// The built site (the WASM bundle, styles and public files), as produced by `cargo leptos build`.
+    /// The built site (the WASM bundles, the stylesheet and public files), as `scripts/build-site.sh` makes it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 
