@@ -27,6 +27,7 @@ touch "$PKG/bundles.txt"
 log() { printf '\033[1;34m[bundles]\033[0m %s\n' "$*"; }
 
 for name in "${BUNDLES[@]}"; do
+  started=$(date +%s)
   log "$name: building"
   RUSTFLAGS="--cfg erase_components" cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown \
     --profile wasm-release --no-default-features --features "island-$name" --target-dir "$TARGET"
@@ -59,7 +60,7 @@ for name in "${BUNDLES[@]}"; do
   echo "$name $name.$hash.js $name.$hash.wasm" >> "$PKG/bundles.txt.new"
   mv "$PKG/bundles.txt.new" "$PKG/bundles.txt"
   echo "$input_sum" > "$WORK/$name/input.sha256"
-  log "$name: $(stat -c %s "$PKG/$name.$hash.wasm") bytes"
+  log "$name: $(stat -c %s "$PKG/$name.$hash.wasm") bytes ($(stat -c %s "$PKG/$name.$hash.wasm.br") brotli) in $(( $(date +%s) - started )) s"
 done
 # Newer than cargo-leptos' module: the server uses the bundles (see `Bundles::load` in app/src/shell.rs).
 touch "$PKG/bundles.txt"
