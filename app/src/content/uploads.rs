@@ -1,8 +1,6 @@
 //! Resumable uploads of drafts: start (idempotent by the client's key), send chunks at offsets (a retried chunk
 //! is answered, not appended twice), checked by content on the first bytes and as a whole at the end, with a
 //! preview made for images. Files live behind the storage interface, under the data directory by default.
-use sqlx::Row;
-
 use super::StartUpload;
 use super::UploadState;
 use crate::accounts::ssr::Principal;
@@ -64,22 +62,35 @@ impl Row_ {
 }
 
 async fn row(db: &Db, id: &str) -> Result<Option<Row_>> {
-    let r = sqlx::query(
+    /// `has_thumb` is stored as 0 or 1 (an integer on both databases).
+    #[derive(sqlx::FromRow)]
+    struct Stored {
+        campaign_id: i64,
+        has_thumb: i64,
+        user_id: i64,
+        file_name: String,
+        size: i64,
+        received: i64,
+        kind: Option<String>,
+        status: String,
+        error: Option<String>,
+    }
+    let r: Option<Stored> = sqlx::query_as(
         "SELECT campaign_id, has_thumb, user_id, file_name, size, received, kind, status, error FROM uploads WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
     .await?;
     Ok(r.map(|r| Row_ {
-        campaign_id: r.get(0),
-        has_thumb: r.get::<i64, _>(1) != 0,
-        user_id: r.get(2),
-        file_name: r.get(3),
-        size: r.get(4),
-        received: r.get(5),
-        kind: r.get(6),
-        status: r.get(7),
-        error: r.get(8),
+        campaign_id: r.campaign_id,
+        has_thumb: r.has_thumb != 0,
+        user_id: r.user_id,
+        file_name: r.file_name,
+        size: r.size,
+        received: r.received,
+        kind: r.kind,
+        status: r.status,
+        error: r.error,
     }))
 }
 
