@@ -324,8 +324,19 @@ pub async fn sign_in(db: &Db, input: &SignIn) -> Result<i64> {
     }
 }
 
+/// The one way a person gets a session, by whatever path they signed in or signed up (the API or the form posts):
+/// the session the request came with, if any, ends, and a new one starts. So a session id that existed before
+/// signing in (one somebody else may have planted in the browser) never becomes a signed-in session (session
+/// fixation). Returns the new session's cookie value.
+pub async fn rotate_session(db: &Db, request: &http::HeaderMap, user_id: i64) -> Result<String> {
+    if let Some(old) = session_token(request) {
+        end_session(db, &old).await?;
+    }
+    create_session(db, user_id).await
+}
+
 /// Creates a server-side session and returns the cookie value (never stored as is).
-pub async fn create_session(db: &Db, user_id: i64) -> Result<String> {
+async fn create_session(db: &Db, user_id: i64) -> Result<String> {
     let token = random_token(32);
     let now = now_ms();
     db.execute(
@@ -364,8 +375,13 @@ pub fn clear_session_cookie(secure: bool) -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", if secure { "; Secure" } else { "" })
 }
 
-/// The session token from a `Cookie` header.
-pub fn session_from_cookies(header: &str) -> Option<String> {
+/// The one cookie reader: the session token a request carries in its `Cookie` header(s), if any.
+pub fn session_token(request: &http::HeaderMap) -> Option<String> {
+    request.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session_from_cookies)
+}
+
+/// The session token from one `Cookie` header.
+fn session_from_cookies(header: &str) -> Option<String> {
     header.split(';').find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
         (k == SESSION_COOKIE && !v.is_empty()).then(|| v.to_string())
