@@ -226,7 +226,9 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
     });
     let app = router(state.clone(), &config);
-    let tcp = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("cannot listen on {}", config.addr))?;
+    let tcp = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
     let addr = tcp.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     let send_buffer_kb = config.tcp_send_buffer_kb;
@@ -251,4 +253,3 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     });
     Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task, housekeeping, bookkeeping })
 }
-

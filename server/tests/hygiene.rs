@@ -274,8 +274,12 @@ async fn every_sign_in_ends_the_session_it_came_with(kind: DbKind) {
     assert_eq!((me(after_api).await, me(after_form.clone()).await), (401, 200), "form sign-in");
 
     // Signing up through the form.
-    let fields =
-        [("name", "Jordan Park"), ("email", "jordan@acme.example"), ("password", "correct horse"), ("org_name", "Acme")];
+    let fields = [
+        ("name", "Jordan Park"),
+        ("email", "jordan@acme.example"),
+        ("password", "correct horse"),
+        ("org_name", "Acme"),
+    ];
     let resp = post_form("/auth/signup", &after_form, &fields).await.unwrap();
     assert_eq!(resp.status().as_u16(), 303);
     let after_form_sign_up = session_of(&resp);

@@ -130,6 +130,7 @@ pub(crate) async fn ensure_email_free(conn: &mut sqlx::AnyConnection, email: &st
 }
 
 /// Creates an organization and its first member. Returns the new user's id.
+#[tracing::instrument(skip_all)]
 pub async fn sign_up(db: &Db, input: &SignUp) -> Result<i64> {
     validate_person(&input.name, &input.email, &input.password)?;
     if input.org_name.trim().is_empty() {
@@ -160,6 +161,7 @@ pub async fn sign_up(db: &Db, input: &SignUp) -> Result<i64> {
 }
 
 /// Adds a member to an existing organization (used by the demo data and by tests).
+#[tracing::instrument(skip_all)]
 pub async fn add_member(db: &Db, org_id: i64, name: &str, email: &str, password: &str) -> Result<i64> {
     let (email, hash) = prepare_person(name, email, password)?;
     let mut w = db.write().await?;
@@ -172,6 +174,7 @@ pub async fn add_member(db: &Db, org_id: i64, name: &str, email: &str, password:
 const MEMBER_INVITATION_DAYS: i64 = 7;
 
 /// The members of the principal's organization.
+#[tracing::instrument(skip_all)]
 pub async fn members(db: &Db, who: &Principal) -> Result<Vec<Member>> {
     let org = who.member_org()?;
     #[derive(sqlx::FromRow)]
@@ -193,6 +196,7 @@ pub async fn members(db: &Db, who: &Principal) -> Result<Vec<Member>> {
 }
 
 /// A single-use link for a colleague to join the principal's organization. Returns it and its token.
+#[tracing::instrument(skip_all)]
 pub async fn invite_member(db: &Db, who: &Principal) -> Result<(MemberInvitation, String)> {
     let org = who.member_org()?;
     if who.via_token.is_some() {
@@ -214,6 +218,7 @@ pub async fn invite_member(db: &Db, who: &Principal) -> Result<(MemberInvitation
 }
 
 /// What a colleague's link offers; used or expired links are "not found".
+#[tracing::instrument(skip_all)]
 pub async fn member_invitation(db: &Db, token: &str) -> Result<MemberInvitation> {
     #[derive(sqlx::FromRow)]
     struct InvitationRow {
@@ -242,6 +247,7 @@ pub async fn member_invitation(db: &Db, token: &str) -> Result<MemberInvitation>
 }
 
 /// A colleague creates their account in the inviting organization. Returns the new user's id.
+#[tracing::instrument(skip_all)]
 pub async fn accept_member(db: &Db, token: &str, name: &str, email: &str, password: &str) -> Result<i64> {
     let (email, hash) = prepare_person(name, email, password)?;
     let mut w = db.write().await?;
@@ -300,6 +306,7 @@ pub(crate) fn prepare_person(name: &str, email: &str, password: &str) -> Result<
 }
 
 /// Checks a password. Unknown email and wrong password get the same answer.
+#[tracing::instrument(skip_all)]
 pub async fn sign_in(db: &Db, input: &SignIn) -> Result<i64> {
     // No account has a longer email or password: refused before any lookup or hashing.
     crate::limits::check_len("email", input.email.trim(), crate::limits::EMAIL)?;
@@ -328,6 +335,7 @@ pub async fn sign_in(db: &Db, input: &SignIn) -> Result<i64> {
 /// the session the request came with, if any, ends, and a new one starts. So a session id that existed before
 /// signing in (one somebody else may have planted in the browser) never becomes a signed-in session (session
 /// fixation). Returns the new session's cookie value.
+#[tracing::instrument(skip_all)]
 pub async fn rotate_session(db: &Db, request: &http::HeaderMap, user_id: i64) -> Result<String> {
     if let Some(old) = session_token(request) {
         end_session(db, &old).await?;
@@ -351,6 +359,7 @@ async fn create_session(db: &Db, user_id: i64) -> Result<String> {
 }
 
 /// Forgets expired sessions and idempotency keys older than a day (retries come within minutes).
+#[tracing::instrument(skip_all)]
 pub async fn prune(db: &Db) -> Result<()> {
     let now = now_ms();
     db.execute(sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now)).await?;
@@ -358,6 +367,7 @@ pub async fn prune(db: &Db) -> Result<()> {
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn end_session(db: &Db, token: &str) -> Result<()> {
     db.execute(sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(sha256_hex(token))).await?;
     Ok(())
@@ -388,6 +398,7 @@ fn session_from_cookies(header: &str) -> Option<String> {
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn me_by_id(db: &Db, user_id: i64) -> Result<Option<Me>> {
     #[derive(sqlx::FromRow)]
     struct MeRow {
@@ -414,11 +425,17 @@ pub async fn me_by_id(db: &Db, user_id: i64) -> Result<Option<Me>> {
         email: r.email,
         role: Role::parse(&r.role),
         org: r.org_id.map(|id| {
-            org_from_row(id, r.org_name.unwrap_or_default(), r.org_kind.unwrap_or_default(), r.org_color.unwrap_or_default())
+            org_from_row(
+                id,
+                r.org_name.unwrap_or_default(),
+                r.org_kind.unwrap_or_default(),
+                r.org_color.unwrap_or_default(),
+            )
         }),
     }))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn principal_from_session(db: &Db, token: &str) -> Result<Option<Principal>> {
     let user_id: Option<i64> =
         sqlx::query_scalar("SELECT user_id FROM sessions WHERE id_hash = $1 AND expires_at > $2")
@@ -432,6 +449,7 @@ pub async fn principal_from_session(db: &Db, token: &str) -> Result<Option<Princ
 
 pub const TOKEN_PREFIX: &str = "chorus_";
 
+#[tracing::instrument(skip_all)]
 pub async fn principal_from_token(db: &Db, token: &str) -> Result<Option<Principal>> {
     #[derive(sqlx::FromRow)]
     struct TokenRow {
@@ -465,6 +483,7 @@ fn note_token_use(db: &Db, token_id: i64) {
 
 /// Writes the tokens' last-used times noted since the last flush, in one transaction (every few seconds and
 /// at shutdown). On failure the times are kept for the next flush.
+#[tracing::instrument(skip_all)]
 pub async fn flush_token_uses(db: &Db) -> Result<usize> {
     let mut uses: Vec<(i64, i64)> = match db.token_uses.lock() {
         Ok(mut map) => map.drain().collect(),
@@ -501,6 +520,7 @@ pub async fn flush_token_uses(db: &Db) -> Result<usize> {
     Ok(uses.len())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create_token(db: &Db, who: &Principal, name: &str) -> Result<NewApiToken> {
     let org = who.member_org()?;
     if who.via_token.is_some() {
@@ -541,6 +561,7 @@ pub async fn create_token(db: &Db, who: &Principal, name: &str) -> Result<NewApi
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list_tokens(db: &Db, who: &Principal) -> Result<Vec<ApiToken>> {
     let org = who.member_org()?;
     #[derive(sqlx::FromRow)]
@@ -576,6 +597,7 @@ pub async fn list_tokens(db: &Db, who: &Principal) -> Result<Vec<ApiToken>> {
         .collect())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn revoke_token(db: &Db, who: &Principal, token_id: i64) -> Result<()> {
     let org = who.member_org()?;
     let done = db

@@ -1,6 +1,8 @@
 //! Server side of campaigns: creation, the membership check every read and write goes through, invitations.
 use super::{CampaignSummary, CreatorCampaign, Invitation, InvitationKind, NewCampaign, NewInvitation};
-use crate::accounts::ssr::{ensure_email_free, insert_user, prepare_person, random_token, sha256_hex, OrgRow, Principal};
+use crate::accounts::ssr::{
+    ensure_email_free, insert_user, prepare_person, random_token, sha256_hex, OrgRow, Principal,
+};
 use crate::accounts::{OrgRef, Role};
 use crate::db::{from_ms, now_ms, Db};
 use crate::error::{AppError, Result};
@@ -10,6 +12,7 @@ use crate::realtime::{log, Change};
 const INVITATION_DAYS: i64 = 14;
 
 /// Campaigns the principal's organization is a partner of, newest first.
+#[tracing::instrument(skip_all)]
 pub async fn list(db: &Db, who: &Principal) -> Result<Vec<CampaignSummary>> {
     let org = who.member_org()?;
     let ids: Vec<i64> = sqlx::query_scalar(
@@ -57,6 +60,7 @@ async fn summary(db: &Db, campaign_id: i64) -> Result<CampaignSummary> {
 }
 
 /// The partner organizations of a campaign, in the order they joined.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn partners(db: &Db, campaign_id: i64) -> Result<Vec<OrgRef>> {
     Ok(sqlx::query_as::<_, OrgRow>(
         "SELECT o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.color AS org_color \
@@ -73,6 +77,7 @@ pub async fn partners(db: &Db, campaign_id: i64) -> Result<Vec<OrgRef>> {
 
 /// The one check every campaign read, write and subscription goes through. Anyone whose organization is
 /// not a partner gets "not found", exactly as for a campaign that does not exist.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn authorize(db: &Db, who: &Principal, campaign_id: i64) -> Result<OrgRef> {
     let not_found = || AppError::not_found("Campaign");
     let org = who.member_org().map_err(|_| not_found())?;
@@ -96,6 +101,7 @@ pub struct CreatorMembership {
 /// The one check a creator's reads, writes and subscriptions go through, the creators' counterpart of
 /// [`authorize`]: the signed-in person is a creator with a record in this campaign's pool. Anyone else (partner
 /// members and API tokens included) gets "not found", exactly as for a campaign that does not exist.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn authorize_creator(db: &Db, who: &Principal, campaign_id: i64) -> Result<CreatorMembership> {
     let not_found = || AppError::not_found("Campaign");
     if who.me.role != Role::Creator {
@@ -120,11 +126,13 @@ pub async fn authorize_creator(db: &Db, who: &Principal, campaign_id: i64) -> Re
     })
 }
 
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn get(db: &Db, who: &Principal, campaign_id: i64) -> Result<CampaignSummary> {
     authorize(db, who, campaign_id).await?;
     summary(db, campaign_id).await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(db: &Db, who: &Principal, input: &NewCampaign) -> Result<CampaignSummary> {
     let org = who.member_org()?;
     let name = input.name.trim();
@@ -154,6 +162,7 @@ pub async fn create(db: &Db, who: &Principal, input: &NewCampaign) -> Result<Cam
 
 /// Creates an invitation link. Partner invitations bring another organization in; creator invitations
 /// give a creator of the pool an account of their own.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn invite(db: &Db, who: &Principal, campaign_id: i64, input: &NewInvitation) -> Result<(Invitation, String)> {
     authorize(db, who, campaign_id).await?;
     match (input.kind, input.creator_id) {
@@ -199,6 +208,7 @@ pub async fn invite(db: &Db, who: &Principal, campaign_id: i64, input: &NewInvit
 }
 
 /// What an invitation link offers, for the page that accepts it. Used or expired links are "not found".
+#[tracing::instrument(skip_all)]
 pub async fn preview(db: &Db, token: &str) -> Result<Invitation> {
     #[derive(sqlx::FromRow)]
     struct InvitationRow {
@@ -257,6 +267,7 @@ async fn claim(w: &mut crate::db::WriteTx, token: &str, kind: &str, user_id: i64
 }
 
 /// The signed-in member's organization joins the campaign as a partner.
+#[tracing::instrument(skip_all)]
 pub async fn accept_partner(db: &Db, who: &Principal, token: &str) -> Result<CampaignSummary> {
     let org = who.member_org()?.clone();
     let mut w = db.write().await?;
@@ -281,6 +292,7 @@ pub async fn accept_partner(db: &Db, who: &Principal, token: &str) -> Result<Cam
 }
 
 /// A creator signs up through their invitation; the new account is linked to their card. Returns the user id.
+#[tracing::instrument(skip_all)]
 pub async fn accept_creator(db: &Db, token: &str, name: &str, email: &str, password: &str) -> Result<i64> {
     let (email, hash) = prepare_person(name, email, password)?;
     let mut w = db.write().await?;
@@ -300,6 +312,7 @@ pub async fn accept_creator(db: &Db, token: &str, name: &str, email: &str, passw
 }
 
 /// A creator's own view: the campaigns they are part of and whom to talk to. Nothing else.
+#[tracing::instrument(skip_all)]
 pub async fn for_creator(db: &Db, who: &Principal) -> Result<Vec<CreatorCampaign>> {
     #[derive(sqlx::FromRow)]
     struct CreatorCampaignRow {

@@ -12,6 +12,7 @@ use crate::idempotency;
 use crate::realtime::{log, Change};
 
 /// The partners of a campaign and their members: who can be named in the charter.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn roster(db: &Db, campaign_id: i64) -> Result<Roster> {
     let partners = crate::campaigns::ssr::partners(db, campaign_id).await?;
     #[derive(sqlx::FromRow)]
@@ -219,6 +220,7 @@ pub fn checklist(
     items
 }
 
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn view(db: &Db, who: &Principal, campaign_id: i64) -> Result<CharterView> {
     let campaign = crate::campaigns::ssr::get(db, who, campaign_id).await?;
     let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
@@ -305,6 +307,7 @@ async fn latest(w: &mut WriteTx, campaign_id: i64) -> Result<Option<(i64, Charte
 
 /// Saves one section of the draft. A save based on a stale section version is refused with the section as
 /// it is now. A change after someone signed freezes a new version (which nobody has signed yet).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn save_section(
     db: &Db,
     who: &Principal,
@@ -386,6 +389,7 @@ pub async fn save_section(
 }
 
 /// Freezes the draft as the next numbered version for every partner to sign.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn propose(db: &Db, who: &Principal, campaign_id: i64) -> Result<i64> {
     authorize(db, who, campaign_id).await?;
     let roster = roster(db, campaign_id).await?;
@@ -409,6 +413,7 @@ pub async fn propose(db: &Db, who: &Principal, campaign_id: i64) -> Result<i64> 
 }
 
 /// Signs version `number` for the signer's organization.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn sign(db: &Db, who: &Principal, campaign_id: i64, number: i64) -> Result<()> {
     let org = authorize(db, who, campaign_id).await?;
     if who.via_token.is_some() {
@@ -452,6 +457,7 @@ pub async fn sign(db: &Db, who: &Principal, campaign_id: i64, number: i64) -> Re
 }
 
 /// Takes the campaign live, if and only if the checklist has nothing blocking; otherwise refuses with the list.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn launch(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
     let view = view(db, who, campaign_id).await?;
     if view.status == "live" {
@@ -480,6 +486,7 @@ pub async fn launch(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
 }
 
 /// The charter the campaign works by: the version up for sign-off (or signed), or the draft before any.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn current_doc(db: &Db, campaign_id: i64) -> Result<CharterDoc> {
     let all = versions(db, campaign_id).await?;
     Ok(match all.last() {
@@ -492,11 +499,13 @@ pub async fn current_doc(db: &Db, campaign_id: i64) -> Result<CharterDoc> {
 }
 
 /// The campaign's tier definitions (the template until the charter changes them).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn tiers(db: &Db, campaign_id: i64) -> Result<crate::charter::Tiers> {
     Ok(current_doc(db, campaign_id).await?.tiers)
 }
 
 /// This quarter's UGC strategy lead of a campaign (from the version up for sign-off, or the draft).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn ugc_lead_now(db: &Db, campaign_id: i64) -> Result<(String, Option<String>)> {
     let quarter = quarter_of(chrono::Utc::now().date_naive());
     let doc = current_doc(db, campaign_id).await?;
@@ -506,6 +515,7 @@ pub async fn ugc_lead_now(db: &Db, campaign_id: i64) -> Result<(String, Option<S
 }
 
 /// Partners comment on any section; creators on the sections they can see.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, input: &NewComment) -> Result<CharterComment> {
     let is_creator = who.me.role == Role::Creator;
     if is_creator {
@@ -569,6 +579,7 @@ pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, input: &NewComm
     })
 }
 
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn resolve(db: &Db, who: &Principal, campaign_id: i64, comment_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let mut w = db.write_campaign(campaign_id).await?;
@@ -598,6 +609,7 @@ pub async fn resolve(db: &Db, who: &Principal, campaign_id: i64, comment_id: i64
 }
 
 /// The creator-facing part of the version under review (or the draft before any proposal).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn for_creator(db: &Db, who: &Principal, campaign_id: i64) -> Result<CreatorCharter> {
     authorize_creator(db, who, campaign_id).await?;
     let name: String =
@@ -637,6 +649,7 @@ pub async fn for_creator(db: &Db, who: &Principal, campaign_id: i64) -> Result<C
 }
 
 /// The charter as Markdown: the version up for sign-off (or the draft before any).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn export_markdown(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
     let v = view(db, who, campaign_id).await?;
     Ok(match &v.current {

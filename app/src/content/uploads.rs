@@ -96,6 +96,7 @@ async fn row(db: &Db, id: &str) -> Result<Option<Row_>> {
 
 /// Starts (or, with the same client key, resumes) the upload of one file of a draft. Only the creator the
 /// deliverable is addressed to may upload, while it is open for a new round.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn start(
     db: &Db,
     who: &Principal,
@@ -161,6 +162,7 @@ pub async fn start(
 }
 
 /// The state of an upload (to resume after a lost connection: continue at `received`).
+#[tracing::instrument(skip_all)]
 pub async fn state(db: &Db, who: &Principal, id: &str) -> Result<UploadState> {
     let r = row(db, id).await?.filter(|r| r.user_id == who.me.user_id).ok_or_else(|| AppError::not_found("Upload"))?;
     Ok(r.state(id))
@@ -184,6 +186,7 @@ async fn fail(db: &Db, storage: &impl Storage, id: &str, campaign_id: i64, field
 
 /// Receives `bytes` at `offset`. A chunk already received is answered with the current state (so a retry never
 /// appends twice); a chunk past the end received so far is refused with a conflict carrying the state to resume from.
+#[tracing::instrument(skip_all)]
 pub async fn put_chunk(
     db: &Db,
     storage: &impl Storage,
@@ -308,6 +311,7 @@ pub struct Servable {
     pub file_name: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn servable(db: &Db, who: &Principal, id: &str, thumb: bool) -> Result<Servable> {
     let not_found = || AppError::not_found("File");
     let r = row(db, id).await?.filter(|r| r.status == "complete").ok_or_else(not_found)?;

@@ -12,7 +12,6 @@
 //!   transaction) and both answer the same final result.
 use std::collections::BTreeSet;
 
-
 use super::import::{self, ApplyMode, ImportContext, MetricImportPreview, MetricImportResult, ParsedFile};
 use crate::accounts::ssr::Principal;
 use crate::campaigns::ssr::authorize;
@@ -65,6 +64,7 @@ fn preview_of(id: i64, filename: &str, parsed: &ParsedFile) -> MetricImportPrevi
 }
 
 /// Checks an uploaded file and keeps it for the decision; nothing is imported yet.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn preview(
     db: &Db,
     who: &Principal,
@@ -149,6 +149,7 @@ fn mode_str(mode: ApplyMode) -> &'static str {
 /// Applies a previewed import: every row (refused whole, nothing written, if any row has a problem) or only the
 /// valid rows, in chunks (see the module's notes). Applying again returns the first result, or resumes an
 /// interrupted import. Thresholds are evaluated for the days touched once the last chunk is written.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn apply(
     db: &Db,
     who: &Principal,
@@ -283,6 +284,7 @@ pub async fn apply(
 }
 
 /// "Import nothing": the file is dropped and cannot be applied any more.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn discard(db: &Db, who: &Principal, campaign_id: i64, import_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let mut w = db.write_campaign(campaign_id).await?;

@@ -20,6 +20,7 @@ pub const POSTS_LISTED: usize = 300;
 pub const MAX_BATCH: usize = 5_000;
 
 /// Registers a post (or UGC asset) of a creator of the pool.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPost) -> Result<Post> {
     authorize(db, who, campaign_id).await?;
     let url = input.url.trim();
@@ -41,14 +42,18 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
         lane: String,
         followers: i64,
     }
-    let creator: CreatorRow = sqlx::query_as("SELECT name, lane, followers FROM creators WHERE id = $1 AND campaign_id = $2")
-        .bind(input.creator_id)
-        .bind(campaign_id)
-        .fetch_optional(w.conn())
-        .await?
-        .ok_or_else(|| {
-            AppError::validation("creator_id", format!("Creator {} is not in this campaign's pool", input.creator_id))
-        })?;
+    let creator: CreatorRow =
+        sqlx::query_as("SELECT name, lane, followers FROM creators WHERE id = $1 AND campaign_id = $2")
+            .bind(input.creator_id)
+            .bind(campaign_id)
+            .fetch_optional(w.conn())
+            .await?
+            .ok_or_else(|| {
+                AppError::validation(
+                    "creator_id",
+                    format!("Creator {} is not in this campaign's pool", input.creator_id),
+                )
+            })?;
     let mut lane = input.lane.or_else(|| Lane::parse(&creator.lane)).unwrap_or(Lane::Influencer);
     if let Some(d) = input.deliverable_id {
         let found: Option<(String, i64)> =
@@ -171,6 +176,7 @@ fn validate(rows: &[DailyFigures], posts: &HashSet<i64>, today: chrono::NaiveDat
 
 /// Takes in a batch of daily figures: all of it or (on any bad row) none of it. A figure that differs from
 /// what is stored is a correction, kept with its old values; identical rows change nothing. Idempotent by key.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn ingest(
     db: &Db,
     who: &Principal,
@@ -304,6 +310,7 @@ fn saturating_add_sql(table: &str, c: &str) -> String {
 
 /// Writes already-validated rows inside `w`: new rows, corrections (kept with their old figures), and the
 /// rollups the dashboard reads, updated by the difference. `progress(done, total)` is called as it goes.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn ingest_rows(
     w: &mut crate::db::WriteTx,
     campaign_id: i64,
@@ -455,6 +462,7 @@ pub async fn ingest_rows(
 }
 
 /// Campaign totals (every post, every day), from the rollups.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn totals(db: &Db, who: &Principal, campaign_id: i64) -> Result<kpi::Totals> {
     authorize(db, who, campaign_id).await?;
     // Summed here, saturating, not with SQL's SUM: a sum past `i64` (old figures past the limits) fails the query on
@@ -547,11 +555,7 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
     let days: Vec<DayPoint> = day_rows
         .iter()
         .filter_map(|r| {
-            Some(DayPoint {
-                day: r.day.parse().ok()?,
-                lane: Lane::parse(&r.lane)?,
-                totals: r.figures.totals(),
-            })
+            Some(DayPoint { day: r.day.parse().ok()?, lane: Lane::parse(&r.lane)?, totals: r.figures.totals() })
         })
         .collect();
     #[derive(sqlx::FromRow)]
@@ -654,8 +658,7 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
                     post_rows
                         .iter()
                         .filter(|r| {
-                            t.lane.is_none_or(|l| r.lane == l.as_str())
-                                && r.figures.totals() != kpi::Totals::default()
+                            t.lane.is_none_or(|l| r.lane == l.as_str()) && r.figures.totals() != kpi::Totals::default()
                         })
                         .count() as f64,
                 ),
@@ -729,12 +732,14 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
 }
 
 /// The shared dashboard of a campaign, the same for every partner.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn dashboard(db: &Db, who: &Principal, campaign_id: i64) -> Result<Dashboard> {
     authorize(db, who, campaign_id).await?;
     dashboard_data(db, campaign_id).await
 }
 
 /// Sets the CPM (in cents per 1,000 impressions) a platform's earned media value is estimated with.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn set_cpm(db: &Db, who: &Principal, campaign_id: i64, platform: &str, cpm_cents: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let platform = platform.trim().to_lowercase();
@@ -815,6 +820,7 @@ fn scope_key(kind: crate::charter::ScopeKind) -> &'static str {
 
 /// Evaluates the charter's daily thresholds on the given days; each breach raises one escalation per day
 /// (raised again for the same threshold and day, it is a no-op). Returns how many were raised.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> Result<usize> {
     let doc = crate::charter::ssr::current_doc(db, campaign_id).await?;
     if doc.thresholds.thresholds.is_empty() {
@@ -897,6 +903,7 @@ pub fn days_to_close(
 
 /// The daily cut-off: for every campaign with tracked posts whose local day has ended, evaluates the thresholds
 /// on the day(s) just closed. Safe in several processes (escalations are raised once per breach and day).
+#[tracing::instrument(skip_all)]
 pub async fn close_days(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
     let campaigns: Vec<(i64, String, Option<String>)> = sqlx::query_as(
         "SELECT c.id, c.time_zone, c.thresholds_closed_day FROM campaigns c WHERE EXISTS (SELECT 1 FROM posts p WHERE p.campaign_id = c.id)",
@@ -921,6 +928,7 @@ pub async fn close_days(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<u
 }
 
 /// The daily figures as CSV: one row per post and day, with the post's creator, lane and platform.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn export_csv(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
     authorize(db, who, campaign_id).await?;
     #[derive(sqlx::FromRow)]
