@@ -100,20 +100,30 @@ mod ssr {
     /// Seconds a client is asked to wait (`Retry-After`) when the database cannot be reached.
     pub const RETRY_AFTER_SECONDS: u32 = 5;
 
+    /// The operation a database error happened in: the innermost span (the domain functions are instrumented, so
+    /// this is e.g. `app::charter::ssr::save_section`), or "unknown" outside any.
+    fn operation() -> String {
+        tracing::Span::current()
+            .metadata()
+            .map(|m| format!("{}::{}", m.target(), m.name()))
+            .unwrap_or_else(|| "unknown".into())
+    }
+
     impl From<sqlx::Error> for AppError {
         fn from(e: sqlx::Error) -> Self {
             if database_unreachable(&e) {
-                tracing::warn!(error = %e, "database unavailable");
+                tracing::warn!(error = %e, operation = %operation(), "database unavailable");
                 mark_unavailable();
                 return AppError::unavailable();
             }
             // Two writers creating the same thing at once: the loser hears what the check before the write
             // would have told it, never a 500.
             if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
-                tracing::info!(error = %e, "unique violation answered as a conflict");
+                tracing::info!(error = %e, operation = %operation(), "unique violation answered as a conflict");
                 return AppError::conflict("Someone else created this at the same moment; reload to see it", None);
             }
-            tracing::error!(error = %e, "database error");
+            let operation = operation();
+            tracing::error!(error = %e, operation = %operation, "database error in {operation}");
             AppError::internal()
         }
     }
@@ -180,6 +190,16 @@ mod ssr {
             assert!(!database_unreachable(&sqlx::Error::RowNotFound));
             assert!(!database_unreachable(&sqlx::Error::ColumnNotFound("x".into())));
             assert_eq!(AppError::unavailable().code.status(), 503);
+        }
+
+        #[test]
+        fn a_database_error_is_logged_with_its_operation() {
+            tracing::subscriber::with_default(tracing_subscriber::registry(), || {
+                let span = tracing::info_span!("save_section", campaign = 3);
+                let _in = span.enter();
+                assert_eq!(operation(), "app::error::ssr::tests::save_section");
+            });
+            assert_eq!(operation(), "unknown");
         }
     }
 }

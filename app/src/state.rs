@@ -1,7 +1,7 @@
 //! What server functions and handlers reach through context: the database and the server's settings.
 use std::sync::Arc;
 
-use crate::accounts::ssr::{principal_from_session, session_from_cookies, LoginLimiter, Principal};
+use crate::accounts::ssr::{principal_from_session, session_token, LoginLimiter, Principal};
 use crate::db::Db;
 use crate::error::{AppError, Result};
 
@@ -38,13 +38,7 @@ pub fn app_state() -> Result<AppState> {
 pub async fn current_principal() -> Result<Option<Principal>> {
     let state = app_state()?;
     let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else { return Ok(None) };
-    let token = parts
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(session_from_cookies);
-    match token {
+    match session_token(&parts.headers) {
         Some(token) => principal_from_session(&state.db, &token).await,
         None => Ok(None),
     }

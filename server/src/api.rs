@@ -20,7 +20,7 @@ use app::pool::ssr as pool;
 use app::pool::{ApplyMode, ChangeOwner, EditCreator, Merge, NewNote, PlatformStats, SetNextAction};
 use app::state::AppState;
 
-use crate::auth::{session_token, Auth};
+use crate::auth::Auth;
 
 #[cfg(test)]
 mod tests {
@@ -134,11 +134,12 @@ fn with_cookie(resp: impl IntoResponse, cookie: String) -> Response {
 async fn sign_up(
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<SignUp>,
 ) -> Result<Response> {
     s.limiter.check_sign_up(&addr.ip().to_string())?;
     let user_id = accounts::sign_up(&s.db, &input).await?;
-    let token = accounts::create_session(&s.db, user_id).await?;
+    let token = accounts::rotate_session(&s.db, &headers, user_id).await?;
     let me = accounts::me_by_id(&s.db, user_id).await?;
     Ok(with_cookie((StatusCode::CREATED, Json(me)), accounts::session_cookie(&token, s.secure_cookies)))
 }
@@ -146,20 +147,20 @@ async fn sign_up(
 async fn sign_in(
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<SignIn>,
 ) -> Result<Response> {
     let client = addr.ip().to_string();
     s.limiter.check(&input.email, &client)?;
     let user_id = accounts::sign_in(&s.db, &input).await?;
     s.limiter.succeeded(&input.email, &client);
-    let token = accounts::create_session(&s.db, user_id).await?;
+    let token = accounts::rotate_session(&s.db, &headers, user_id).await?;
     let me = accounts::me_by_id(&s.db, user_id).await?;
     Ok(with_cookie(Json(me), accounts::session_cookie(&token, s.secure_cookies)))
 }
 
 async fn sign_out(State(s): State<AppState>, req: Request) -> Result<Response> {
-    let (parts, _) = req.into_parts();
-    if let Some(token) = session_token(&parts) {
+    if let Some(token) = accounts::session_token(req.headers()) {
         accounts::end_session(&s.db, &token).await?;
     }
     Ok(with_cookie(StatusCode::NO_CONTENT, accounts::clear_session_cookie(s.secure_cookies)))
@@ -447,10 +448,11 @@ struct JoinRequest {
 async fn join_organization(
     State(s): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<JoinRequest>,
 ) -> Result<Response> {
     let user_id = accounts::accept_member(&s.db, &token, &input.name, &input.email, &input.password).await?;
-    let session = accounts::create_session(&s.db, user_id).await?;
+    let session = accounts::rotate_session(&s.db, &headers, user_id).await?;
     let me = accounts::me_by_id(&s.db, user_id).await?;
     Ok(with_cookie((StatusCode::CREATED, Json(me)), accounts::session_cookie(&session, s.secure_cookies)))
 }

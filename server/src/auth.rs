@@ -3,7 +3,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
-use app::accounts::ssr::{principal_from_session, principal_from_token, session_from_cookies, Principal};
+use app::accounts::ssr::{principal_from_session, principal_from_token, session_token, Principal};
 use app::error::AppError;
 use app::state::AppState;
 
@@ -12,10 +12,6 @@ pub struct Auth(pub Principal);
 
 /// The principal if there is one.
 pub struct MaybeAuth(pub Option<Principal>);
-
-pub fn session_token(parts: &Parts) -> Option<String> {
-    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session_from_cookies)
-}
 
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Principal>, AppError> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
@@ -28,7 +24,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Principal>, A
             None => Err(AppError::new(app::error::ErrorCode::Unauthorized, "This API token is unknown or revoked")),
         };
     }
-    match session_token(parts) {
+    match session_token(&parts.headers) {
         Some(token) => principal_from_session(&state.db, &token).await,
         None => Ok(None),
     }

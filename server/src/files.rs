@@ -125,16 +125,10 @@ fn set_file_headers(h: &mut HeaderMap, kind: MediaKind, file_name: &str, downloa
     let inline = !download && (kind.is_video() || (kind.is_image() && kind != MediaKind::Heic));
     let ascii: String =
         file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
-    let encoded: String = file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    // RFC 5987's `filename*`: UTF-8, everything but letters, digits and `.-_` percent-encoded.
+    const FILENAME: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'.').remove(b'-').remove(b'_');
+    let encoded = percent_encoding::utf8_percent_encode(file_name, FILENAME).to_string();
     let disposition =
         format!("{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}", if inline { "inline" } else { "attachment" });
     if let Ok(v) = HeaderValue::from_str(&disposition) {

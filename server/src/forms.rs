@@ -14,7 +14,7 @@ use app::accounts::{SignIn, SignUp};
 use app::error::AppError;
 use app::state::AppState;
 
-use crate::auth::{session_token, MaybeAuth};
+use crate::auth::MaybeAuth;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -72,13 +72,12 @@ mod tests {
     }
 }
 
+/// What a query value keeps as is: letters, digits, `-_.~` and `/` (so a path in `next=` stays readable).
+const QUERY_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+
 fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
 
 fn back(page: &str, e: &AppError, keep: &[(&str, &str)]) -> Response {
@@ -124,8 +123,7 @@ async fn sign_in(
     match accounts::sign_in(&state.db, &SignIn { email: f.email.clone(), password: f.password }).await {
         Ok(user_id) => {
             state.limiter.succeeded(&f.email, &client);
-            end_previous_session(&state, headers).await;
-            match accounts::create_session(&state.db, user_id).await {
+            match accounts::rotate_session(&state.db, &headers, user_id).await {
                 Ok(token) => signed_in(&state, &token, &f.next),
                 Err(e) => back(&page, &e, &[]),
             }
@@ -149,6 +147,7 @@ pub struct SignUpForm {
 async fn sign_up(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Form(f): Form<SignUpForm>,
 ) -> Response {
     let input = SignUp {
@@ -163,7 +162,7 @@ async fn sign_up(
     let result = async {
         state.limiter.check_sign_up(&addr.ip().to_string())?;
         let user_id = accounts::sign_up(&state.db, &input).await?;
-        accounts::create_session(&state.db, user_id).await
+        accounts::rotate_session(&state.db, &headers, user_id).await
     }
     .await;
     match result {
@@ -172,17 +171,10 @@ async fn sign_up(
     }
 }
 
-/// Signing in (again) never keeps a session id that existed before.
-async fn end_previous_session(state: &AppState, headers: HeaderMap) {
-    let (mut parts, _) = axum::http::Request::new(()).into_parts();
-    parts.headers = headers;
-    if let Some(token) = session_token(&parts) {
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = accounts::session_token(&headers) {
         let _ = accounts::end_session(&state.db, &token).await;
     }
-}
-
-async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    end_previous_session(&state, headers).await;
     let mut resp = to_local("/");
     if let Ok(v) = HeaderValue::from_str(&accounts::clear_session_cookie(state.secure_cookies)) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -220,9 +212,14 @@ pub struct InvitedSignUpForm {
 }
 
 /// Signs in the account an invitation just created, or goes back to the invitation page with the error.
-async fn signed_in_or_back(state: &AppState, page: &str, created: app::error::Result<i64>) -> Response {
+async fn signed_in_or_back(
+    state: &AppState,
+    headers: &HeaderMap,
+    page: &str,
+    created: app::error::Result<i64>,
+) -> Response {
     let session = match created {
-        Ok(user_id) => accounts::create_session(&state.db, user_id).await,
+        Ok(user_id) => accounts::rotate_session(&state.db, headers, user_id).await,
         Err(e) => Err(e),
     };
     match session {
@@ -231,12 +228,20 @@ async fn signed_in_or_back(state: &AppState, page: &str, created: app::error::Re
     }
 }
 
-async fn creator_sign_up(State(state): State<AppState>, Form(f): Form<InvitedSignUpForm>) -> Response {
+async fn creator_sign_up(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<InvitedSignUpForm>,
+) -> Response {
     let created = app::campaigns::ssr::accept_creator(&state.db, &f.token, &f.name, &f.email, &f.password).await;
-    signed_in_or_back(&state, &format!("/invite/{}", enc(&f.token)), created).await
+    signed_in_or_back(&state, &headers, &format!("/invite/{}", enc(&f.token)), created).await
 }
 
-async fn join_organization(State(state): State<AppState>, Form(f): Form<InvitedSignUpForm>) -> Response {
+async fn join_organization(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<InvitedSignUpForm>,
+) -> Response {
     let created = accounts::accept_member(&state.db, &f.token, &f.name, &f.email, &f.password).await;
-    signed_in_or_back(&state, &format!("/join/{}", enc(&f.token)), created).await
+    signed_in_or_back(&state, &headers, &format!("/join/{}", enc(&f.token)), created).await
 }

@@ -21,6 +21,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use axum::middleware;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -38,12 +39,13 @@ use app::{shell, App};
 pub use config::Config;
 
 /// Builds the state: connects, migrates, and (with `--demo`) seeds.
-pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
+/// Start-up failures are a sentence for the operator (print them with `{:#}` to include the cause).
+pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     let url = config.database_url();
-    let mut db = Db::connect(&url).await.map_err(|e| anyhow_like::msg(format!("cannot open the database: {e}")))?;
+    let mut db = Db::connect(&url).await.context("cannot open the database")?;
     db.event_retention = config.event_retention.max(1);
     if config.demo {
-        let created = app::demo::seed(&db).await.map_err(|e| anyhow_like::msg(format!("demo data: {e}")))?;
+        let created = app::demo::seed(&db).await.context("demo data")?;
         tracing::info!(created, "demo campaign ready");
     }
     let leptos = LeptosOptions::builder()
@@ -55,9 +57,8 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
         .build();
     let mut limiter = LoginLimiter::new(config.login_attempts);
     limiter.sign_ups_per_hour = config.sign_ups_per_hour;
-    let files = app::media::storage::LocalStorage::new(config.data_dir.join("files")).map_err(|e| {
-        anyhow_like::msg(format!("cannot create the files folder under {}: {e}", config.data_dir.display()))
-    })?;
+    let files = app::media::storage::LocalStorage::new(config.data_dir.join("files"))
+        .with_context(|| format!("cannot create the files folder under {}", config.data_dir.display()))?;
     Ok(AppState {
         db,
         limiter: Arc::new(limiter),
@@ -180,7 +181,7 @@ impl Running {
     }
 }
 
-pub async fn start(config: Config) -> anyhow_like::Result<Running> {
+pub async fn start(config: Config) -> anyhow::Result<Running> {
     let state = state(&config).await?;
     let listener_task =
         (state.db.backend == Backend::Postgres).then(|| listener::spawn(config.database_url(), state.db.hub.clone()));
@@ -227,8 +228,8 @@ pub async fn start(config: Config) -> anyhow_like::Result<Running> {
     let app = router(state.clone(), &config);
     let tcp = tokio::net::TcpListener::bind(config.addr)
         .await
-        .map_err(|e| anyhow_like::msg(format!("cannot listen on {}: {e}", config.addr)))?;
-    let addr = tcp.local_addr().map_err(|e| anyhow_like::msg(e.to_string()))?;
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let addr = tcp.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     let send_buffer_kb = config.tcp_send_buffer_kb;
     let task = tokio::spawn(async move {
@@ -251,20 +252,4 @@ pub async fn start(config: Config) -> anyhow_like::Result<Running> {
         }
     });
     Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task, housekeeping, bookkeeping })
-}
-
-/// A tiny error type for start-up failures: a sentence for the operator.
-pub mod anyhow_like {
-    #[derive(Debug)]
-    pub struct Error(pub String);
-    impl std::fmt::Display for Error {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl std::error::Error for Error {}
-    pub type Result<T> = std::result::Result<T, Error>;
-    pub fn msg(s: impl Into<String>) -> Error {
-        Error(s.into())
-    }
 }

@@ -108,7 +108,7 @@ async fn expect(read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, code: u16)
         let got: u16 =
             line.get(..3).and_then(|c| c.parse().ok()).ok_or_else(|| format!("unreadable SMTP reply: {line:?}"))?;
         // "250-..." continues; "250 ..." ends the reply.
-        if line.as_bytes().get(3) == Some(&b'-') {
+        if line[3..].starts_with('-') {
             continue;
         }
         return if got == code || (code == 250 && got == 251) {

@@ -17,7 +17,7 @@ async fn main() {
     let mut running = match chorus_server::start(config.clone()).await {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("chorus: {e}");
+            eprintln!("chorus: {e:#}");
             std::process::exit(1);
         }
     };

@@ -9,7 +9,7 @@ use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use app::accounts::ssr::{principal_from_session, session_from_cookies, sha256_hex};
+use app::accounts::ssr::{principal_from_session, session_token, sha256_hex};
 use app::state::AppState;
 
 /// The response header naming whose page this is (the service worker reads it).
@@ -22,11 +22,7 @@ pub fn account_tag(user_id: i64) -> String {
 
 /// Middleware: tags HTML pages of signed-in people with their account.
 pub async fn tag_account_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let token = (req.method() == Method::GET)
-        .then(|| {
-            req.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session_from_cookies)
-        })
-        .flatten();
+    let token = (req.method() == Method::GET).then(|| session_token(req.headers())).flatten();
     let mut resp = next.run(req).await;
     let html = resp
         .headers()

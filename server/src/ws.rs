@@ -429,20 +429,13 @@ impl Connection {
 
     /// A creator follows a campaign they are part of: nudges only, for what is addressed to them.
     async fn subscribe_portal(&mut self, sink: &mut Sink, campaign_id: i64) -> Result<(), Gone> {
-        let creators: Vec<i64> = sqlx::query_scalar("SELECT id FROM creators WHERE campaign_id = $1 AND user_id = $2")
-            .bind(campaign_id)
-            .bind(self.who.me.user_id)
-            .fetch_all(&self.state.db.pool)
-            .await
-            .unwrap_or_default();
-        if creators.is_empty() {
-            let error = ServerMsg::Error {
-                campaign_id: Some(campaign_id),
-                code: app::error::ErrorCode::NotFound,
-                message: "Campaign not found".into(),
-            };
-            return send_msg(sink, &error).await;
-        }
+        let creators = match app::campaigns::ssr::authorize_creator(&self.state.db, &self.who, campaign_id).await {
+            Ok(member) => member.creator_ids,
+            Err(e) => {
+                let error = ServerMsg::Error { campaign_id: Some(campaign_id), code: e.code, message: e.message };
+                return send_msg(sink, &error).await;
+            }
+        };
         let rx = match self.state.db.hub.subscribe(campaign_id).await {
             Ok((rx, _)) => rx,
             Err(e) => {
@@ -530,7 +523,8 @@ mod tests {
         }
         assert_eq!(subs.ids(), vec![10, 11, 12]);
         assert!(subs.contains(11) && !subs.contains(13));
-        assert_eq!(subs.get(12).map(|s| s.last), Some(2));
+        let third = 12;
+        assert_eq!(subs.get(third).map(|s| s.last), Some(2));
 
         // A frame on any of them arrives, named by its campaign.
         channels[2].send(frame(7)).unwrap();

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 on_both_databases!(
     next_is_only_followed_to_a_local_path,
     one_address_cannot_lock_the_owner_out,
+    every_sign_in_ends_the_session_it_came_with,
     sign_ups_are_limited_per_address,
     server_function_refusals_have_their_status,
     api_rejections_answer_json_naming_the_parameter,
@@ -218,6 +219,71 @@ async fn one_address_cannot_lock_the_owner_out(kind: DbKind) {
     }
     assert!(matches!(refused_after, Some(n) if n <= 25), "{refused_after:?}");
     assert_eq!(guess(&client_from(&app, "127.0.0.3"), "someone0@x.example", "wrong guess").await.status, 401);
+}
+
+/// Session fixation: whichever way a person signs in or signs up (the API or the HTML form), the session id the
+/// browser carried before is no longer valid afterwards, and the new one is.
+async fn every_sign_in_ends_the_session_it_came_with(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let http = http_from("127.0.0.1");
+    let me = |cookie: String| {
+        let (http, url) = (http.clone(), format!("{}/api/v1/me", app.base));
+        async move { http.get(url).header("cookie", cookie).send().await.unwrap().status().as_u16() }
+    };
+    let session_of = |resp: &reqwest::Response| {
+        let set = resp.headers().get("set-cookie").expect("a new session cookie").to_str().unwrap();
+        set.split(';').next().unwrap().to_string()
+    };
+    let post_json = |path: &str, cookie: &str, body: Value| {
+        http.post(format!("{}{path}", app.base)).header("cookie", cookie).json(&body).send()
+    };
+    let post_form = |path: &str, cookie: &str, fields: &[(&str, &str)]| {
+        http.post(format!("{}{path}", app.base)).header("cookie", cookie).form(fields).send()
+    };
+    let credentials = json!({ "email": "maya@northwind.example", "password": "correct horse" });
+
+    // Signing up through the API, with a session of somebody else's making in the browser.
+    let mut ava = client_from(&app, "127.0.0.1");
+    ava.sign_up("Ava Stone", "ava@northwind.example", "Northwind").await;
+    let planted = ava.cookie.clone().unwrap();
+    let resp = post_json(
+        "/api/v1/auth/signup",
+        &planted,
+        json!({ "name": "Maya Lind", "email": "maya@northwind.example", "password": "correct horse", "org_name": "Acme" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let after_sign_up = session_of(&resp);
+    assert_ne!(after_sign_up, planted);
+    assert_eq!((me(planted).await, me(after_sign_up.clone()).await), (401, 200), "API sign-up");
+
+    // Signing in through the API.
+    let resp = post_json("/api/v1/auth/signin", &after_sign_up, credentials.clone()).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let after_api = session_of(&resp);
+    assert_ne!(after_api, after_sign_up);
+    assert_eq!((me(after_sign_up).await, me(after_api.clone()).await), (401, 200), "API sign-in");
+
+    // Signing in through the form.
+    let fields = [("email", "maya@northwind.example"), ("password", "correct horse")];
+    let resp = post_form("/auth/signin", &after_api, &fields).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    let after_form = session_of(&resp);
+    assert_ne!(after_form, after_api);
+    assert_eq!((me(after_api).await, me(after_form.clone()).await), (401, 200), "form sign-in");
+
+    // Signing up through the form.
+    let fields = [
+        ("name", "Jordan Park"),
+        ("email", "jordan@acme.example"),
+        ("password", "correct horse"),
+        ("org_name", "Acme"),
+    ];
+    let resp = post_form("/auth/signup", &after_form, &fields).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    let after_form_sign_up = session_of(&resp);
+    assert_eq!((me(after_form).await, me(after_form_sign_up).await), (401, 200), "form sign-up");
 }
 
 async fn sign_ups_are_limited_per_address(kind: DbKind) {

@@ -7,7 +7,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use super::{ApiToken, Me, Member, MemberInvitation, NewApiToken, OrgKind, OrgRef, Role, SignIn, SignUp};
 use crate::db::{from_ms, now_ms, Db};
@@ -105,6 +104,22 @@ pub fn org_from_row(id: i64, name: String, kind: String, color: String) -> OrgRe
     OrgRef { id, name, kind: OrgKind::parse(&kind).unwrap_or(OrgKind::Agency), color }
 }
 
+/// An organization as a query selects it: `o.id AS org_id, o.name AS org_name, o.kind AS org_kind,
+/// o.color AS org_color` (flattened into the row structs that carry one).
+#[derive(Clone, sqlx::FromRow)]
+pub struct OrgRow {
+    pub org_id: i64,
+    pub org_name: String,
+    pub org_kind: String,
+    pub org_color: String,
+}
+
+impl From<OrgRow> for OrgRef {
+    fn from(r: OrgRow) -> Self {
+        org_from_row(r.org_id, r.org_name, r.org_kind, r.org_color)
+    }
+}
+
 /// Refuses an email that already has an account, naming the field.
 pub(crate) async fn ensure_email_free(conn: &mut sqlx::AnyConnection, email: &str) -> Result<()> {
     let taken = sqlx::query("SELECT 1 FROM users WHERE email = $1").bind(email).fetch_optional(conn).await?.is_some();
@@ -115,6 +130,7 @@ pub(crate) async fn ensure_email_free(conn: &mut sqlx::AnyConnection, email: &st
 }
 
 /// Creates an organization and its first member. Returns the new user's id.
+#[tracing::instrument(skip_all)]
 pub async fn sign_up(db: &Db, input: &SignUp) -> Result<i64> {
     validate_person(&input.name, &input.email, &input.password)?;
     if input.org_name.trim().is_empty() {
@@ -145,6 +161,7 @@ pub async fn sign_up(db: &Db, input: &SignUp) -> Result<i64> {
 }
 
 /// Adds a member to an existing organization (used by the demo data and by tests).
+#[tracing::instrument(skip_all)]
 pub async fn add_member(db: &Db, org_id: i64, name: &str, email: &str, password: &str) -> Result<i64> {
     let (email, hash) = prepare_person(name, email, password)?;
     let mut w = db.write().await?;
@@ -157,19 +174,29 @@ pub async fn add_member(db: &Db, org_id: i64, name: &str, email: &str, password:
 const MEMBER_INVITATION_DAYS: i64 = 7;
 
 /// The members of the principal's organization.
+#[tracing::instrument(skip_all)]
 pub async fn members(db: &Db, who: &Principal) -> Result<Vec<Member>> {
     let org = who.member_org()?;
-    let rows = sqlx::query("SELECT id, name, email, created_at FROM users WHERE org_id = $1 ORDER BY id")
-        .bind(org.id)
-        .fetch_all(&db.pool)
-        .await?;
+    #[derive(sqlx::FromRow)]
+    struct MemberRow {
+        id: i64,
+        name: String,
+        email: String,
+        created_at: i64,
+    }
+    let rows: Vec<MemberRow> =
+        sqlx::query_as("SELECT id, name, email, created_at FROM users WHERE org_id = $1 ORDER BY id")
+            .bind(org.id)
+            .fetch_all(&db.pool)
+            .await?;
     Ok(rows
         .into_iter()
-        .map(|r| Member { user_id: r.get(0), name: r.get(1), email: r.get(2), joined_at: from_ms(r.get(3)) })
+        .map(|r| Member { user_id: r.id, name: r.name, email: r.email, joined_at: from_ms(r.created_at) })
         .collect())
 }
 
 /// A single-use link for a colleague to join the principal's organization. Returns it and its token.
+#[tracing::instrument(skip_all)]
 pub async fn invite_member(db: &Db, who: &Principal) -> Result<(MemberInvitation, String)> {
     let org = who.member_org()?;
     if who.via_token.is_some() {
@@ -191,9 +218,18 @@ pub async fn invite_member(db: &Db, who: &Principal) -> Result<(MemberInvitation
 }
 
 /// What a colleague's link offers; used or expired links are "not found".
+#[tracing::instrument(skip_all)]
 pub async fn member_invitation(db: &Db, token: &str) -> Result<MemberInvitation> {
-    let row = sqlx::query(
-        "SELECT o.id, o.name, o.kind, o.color, u.name, i.expires_at FROM member_invitations i \
+    #[derive(sqlx::FromRow)]
+    struct InvitationRow {
+        #[sqlx(flatten)]
+        org: OrgRow,
+        invited_by: String,
+        expires_at: i64,
+    }
+    let row: InvitationRow = sqlx::query_as(
+        "SELECT o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.color AS org_color, u.name AS invited_by, \
+         i.expires_at FROM member_invitations i \
          JOIN organizations o ON o.id = i.org_id JOIN users u ON u.id = i.created_by \
          WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2",
     )
@@ -203,14 +239,15 @@ pub async fn member_invitation(db: &Db, token: &str) -> Result<MemberInvitation>
     .await?
     .ok_or_else(|| AppError::not_found("Invitation (it may have been used or have expired)"))?;
     Ok(MemberInvitation {
-        org: org_from_row(row.get(0), row.get(1), row.get(2), row.get(3)),
-        invited_by: row.get(4),
-        expires_at: from_ms(row.get(5)),
+        org: row.org.into(),
+        invited_by: row.invited_by,
+        expires_at: from_ms(row.expires_at),
         path: format!("/join/{token}"),
     })
 }
 
 /// A colleague creates their account in the inviting organization. Returns the new user's id.
+#[tracing::instrument(skip_all)]
 pub async fn accept_member(db: &Db, token: &str, name: &str, email: &str, password: &str) -> Result<i64> {
     let (email, hash) = prepare_person(name, email, password)?;
     let mut w = db.write().await?;
@@ -269,33 +306,45 @@ pub(crate) fn prepare_person(name: &str, email: &str, password: &str) -> Result<
 }
 
 /// Checks a password. Unknown email and wrong password get the same answer.
+#[tracing::instrument(skip_all)]
 pub async fn sign_in(db: &Db, input: &SignIn) -> Result<i64> {
     // No account has a longer email or password: refused before any lookup or hashing.
     crate::limits::check_len("email", input.email.trim(), crate::limits::EMAIL)?;
     crate::limits::check_len("password", &input.password, crate::limits::PASSWORD)?;
     let email = normalize_email(&input.email);
-    let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
         .bind(&email)
         .fetch_optional(&db.pool)
         .await?;
     let wrong = || AppError::new(ErrorCode::Unauthorized, "Wrong email or password");
-    let Some(row) = row else {
+    let Some((user_id, hash)) = row else {
         // Spend the same time as a real check so response time does not reveal which emails exist.
         static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         let dummy = DUMMY.get_or_init(|| hash_password("not a real password").unwrap_or_default());
         let _ = verify_password(&input.password, dummy);
         return Err(wrong());
     };
-    let hash: String = row.get(1);
     if verify_password(&input.password, &hash) {
-        Ok(row.get(0))
+        Ok(user_id)
     } else {
         Err(wrong())
     }
 }
 
+/// The one way a person gets a session, by whatever path they signed in or signed up (the API or the form posts):
+/// the session the request came with, if any, ends, and a new one starts. So a session id that existed before
+/// signing in (one somebody else may have planted in the browser) never becomes a signed-in session (session
+/// fixation). Returns the new session's cookie value.
+#[tracing::instrument(skip_all)]
+pub async fn rotate_session(db: &Db, request: &http::HeaderMap, user_id: i64) -> Result<String> {
+    if let Some(old) = session_token(request) {
+        end_session(db, &old).await?;
+    }
+    create_session(db, user_id).await
+}
+
 /// Creates a server-side session and returns the cookie value (never stored as is).
-pub async fn create_session(db: &Db, user_id: i64) -> Result<String> {
+async fn create_session(db: &Db, user_id: i64) -> Result<String> {
     let token = random_token(32);
     let now = now_ms();
     db.execute(
@@ -310,6 +359,7 @@ pub async fn create_session(db: &Db, user_id: i64) -> Result<String> {
 }
 
 /// Forgets expired sessions and idempotency keys older than a day (retries come within minutes).
+#[tracing::instrument(skip_all)]
 pub async fn prune(db: &Db) -> Result<()> {
     let now = now_ms();
     db.execute(sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now)).await?;
@@ -317,6 +367,7 @@ pub async fn prune(db: &Db) -> Result<()> {
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn end_session(db: &Db, token: &str) -> Result<()> {
     db.execute(sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(sha256_hex(token))).await?;
     Ok(())
@@ -334,31 +385,57 @@ pub fn clear_session_cookie(secure: bool) -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", if secure { "; Secure" } else { "" })
 }
 
-/// The session token from a `Cookie` header.
-pub fn session_from_cookies(header: &str) -> Option<String> {
+/// The one cookie reader: the session token a request carries in its `Cookie` header(s), if any.
+pub fn session_token(request: &http::HeaderMap) -> Option<String> {
+    request.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session_from_cookies)
+}
+
+/// The session token from one `Cookie` header.
+fn session_from_cookies(header: &str) -> Option<String> {
     header.split(';').find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
         (k == SESSION_COOKIE && !v.is_empty()).then(|| v.to_string())
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn me_by_id(db: &Db, user_id: i64) -> Result<Option<Me>> {
-    let row = sqlx::query(
-        "SELECT u.id, u.name, u.email, u.role, o.id, o.name, o.kind, o.color \
-         FROM users u LEFT JOIN organizations o ON o.id = u.org_id WHERE u.id = $1",
+    #[derive(sqlx::FromRow)]
+    struct MeRow {
+        id: i64,
+        name: String,
+        email: String,
+        role: String,
+        // The organization's columns are NULL for a creator (who belongs to none).
+        org_id: Option<i64>,
+        org_name: Option<String>,
+        org_kind: Option<String>,
+        org_color: Option<String>,
+    }
+    let row: Option<MeRow> = sqlx::query_as(
+        "SELECT u.id, u.name, u.email, u.role, o.id AS org_id, o.name AS org_name, o.kind AS org_kind, \
+         o.color AS org_color FROM users u LEFT JOIN organizations o ON o.id = u.org_id WHERE u.id = $1",
     )
     .bind(user_id)
     .fetch_optional(&db.pool)
     .await?;
     Ok(row.map(|r| Me {
-        user_id: r.get(0),
-        name: r.get(1),
-        email: r.get(2),
-        role: Role::parse(&r.get::<String, _>(3)),
-        org: r.get::<Option<i64>, _>(4).map(|id| org_from_row(id, r.get(5), r.get(6), r.get(7))),
+        user_id: r.id,
+        name: r.name,
+        email: r.email,
+        role: Role::parse(&r.role),
+        org: r.org_id.map(|id| {
+            org_from_row(
+                id,
+                r.org_name.unwrap_or_default(),
+                r.org_kind.unwrap_or_default(),
+                r.org_color.unwrap_or_default(),
+            )
+        }),
     }))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn principal_from_session(db: &Db, token: &str) -> Result<Option<Principal>> {
     let user_id: Option<i64> =
         sqlx::query_scalar("SELECT user_id FROM sessions WHERE id_hash = $1 AND expires_at > $2")
@@ -372,14 +449,21 @@ pub async fn principal_from_session(db: &Db, token: &str) -> Result<Option<Princ
 
 pub const TOKEN_PREFIX: &str = "chorus_";
 
+#[tracing::instrument(skip_all)]
 pub async fn principal_from_token(db: &Db, token: &str) -> Result<Option<Principal>> {
-    let row =
-        sqlx::query("SELECT id, user_id, org_id, name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+    #[derive(sqlx::FromRow)]
+    struct TokenRow {
+        id: i64,
+        user_id: i64,
+        org_id: i64,
+        name: String,
+    }
+    let row: Option<TokenRow> =
+        sqlx::query_as("SELECT id, user_id, org_id, name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(sha256_hex(token))
             .fetch_optional(&db.pool)
             .await?;
-    let Some(row) = row else { return Ok(None) };
-    let (id, user_id, org_id, name): (i64, i64, i64, String) = (row.get(0), row.get(1), row.get(2), row.get(3));
+    let Some(TokenRow { id, user_id, org_id, name }) = row else { return Ok(None) };
     note_token_use(db, id);
     let Some(me) = me_by_id(db, user_id).await? else { return Ok(None) };
     // A token speaks for the organization that created it, as long as its creator still belongs there.
@@ -399,6 +483,7 @@ fn note_token_use(db: &Db, token_id: i64) {
 
 /// Writes the tokens' last-used times noted since the last flush, in one transaction (every few seconds and
 /// at shutdown). On failure the times are kept for the next flush.
+#[tracing::instrument(skip_all)]
 pub async fn flush_token_uses(db: &Db) -> Result<usize> {
     let mut uses: Vec<(i64, i64)> = match db.token_uses.lock() {
         Ok(mut map) => map.drain().collect(),
@@ -435,6 +520,7 @@ pub async fn flush_token_uses(db: &Db) -> Result<usize> {
     Ok(uses.len())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create_token(db: &Db, who: &Principal, name: &str) -> Result<NewApiToken> {
     let org = who.member_org()?;
     if who.via_token.is_some() {
@@ -475,10 +561,21 @@ pub async fn create_token(db: &Db, who: &Principal, name: &str) -> Result<NewApi
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list_tokens(db: &Db, who: &Principal) -> Result<Vec<ApiToken>> {
     let org = who.member_org()?;
-    let rows = sqlx::query(
-        "SELECT t.id, t.name, t.prefix, u.name, t.created_at, t.last_used_at, t.revoked_at \
+    #[derive(sqlx::FromRow)]
+    struct TokenRow {
+        id: i64,
+        name: String,
+        prefix: String,
+        created_by: String,
+        created_at: i64,
+        last_used_at: Option<i64>,
+        revoked_at: Option<i64>,
+    }
+    let rows: Vec<TokenRow> = sqlx::query_as(
+        "SELECT t.id, t.name, t.prefix, u.name AS created_by, t.created_at, t.last_used_at, t.revoked_at \
          FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.org_id = $1 ORDER BY t.id DESC",
     )
     .bind(org.id)
@@ -489,17 +586,18 @@ pub async fn list_tokens(db: &Db, who: &Principal) -> Result<Vec<ApiToken>> {
     Ok(rows
         .into_iter()
         .map(|r| ApiToken {
-            id: r.get(0),
-            name: r.get(1),
-            prefix: r.get(2),
-            created_by: r.get(3),
-            created_at: from_ms(r.get(4)),
-            last_used_at: r.get::<Option<i64>, _>(5).max(pending.get(&r.get::<i64, _>(0)).copied()).map(from_ms),
-            revoked_at: r.get::<Option<i64>, _>(6).map(from_ms),
+            id: r.id,
+            name: r.name,
+            prefix: r.prefix,
+            created_by: r.created_by,
+            created_at: from_ms(r.created_at),
+            last_used_at: r.last_used_at.max(pending.get(&r.id).copied()).map(from_ms),
+            revoked_at: r.revoked_at.map(from_ms),
         })
         .collect())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn revoke_token(db: &Db, who: &Principal, token_id: i64) -> Result<()> {
     let org = who.member_org()?;
     let done = db

@@ -1,9 +1,7 @@
 //! Server side of campaigns: creation, the membership check every read and write goes through, invitations.
-use sqlx::Row;
-
 use super::{CampaignSummary, CreatorCampaign, Invitation, InvitationKind, NewCampaign, NewInvitation};
 use crate::accounts::ssr::{
-    ensure_email_free, insert_user, org_from_row, prepare_person, random_token, sha256_hex, Principal,
+    ensure_email_free, insert_user, prepare_person, random_token, sha256_hex, OrgRow, Principal,
 };
 use crate::accounts::{OrgRef, Role};
 use crate::db::{from_ms, now_ms, Db};
@@ -14,6 +12,7 @@ use crate::realtime::{log, Change};
 const INVITATION_DAYS: i64 = 14;
 
 /// Campaigns the principal's organization is a partner of, newest first.
+#[tracing::instrument(skip_all)]
 pub async fn list(db: &Db, who: &Principal) -> Result<Vec<CampaignSummary>> {
     let org = who.member_org()?;
     let ids: Vec<i64> = sqlx::query_scalar(
@@ -31,8 +30,18 @@ pub async fn list(db: &Db, who: &Principal) -> Result<Vec<CampaignSummary>> {
 }
 
 async fn summary(db: &Db, campaign_id: i64) -> Result<CampaignSummary> {
-    let row = sqlx::query(
-        "SELECT c.id, c.name, c.status, c.created_at, o.id, o.name, o.kind, o.color \
+    #[derive(sqlx::FromRow)]
+    struct SummaryRow {
+        id: i64,
+        name: String,
+        status: String,
+        created_at: i64,
+        #[sqlx(flatten)]
+        owner: OrgRow,
+    }
+    let row: SummaryRow = sqlx::query_as(
+        "SELECT c.id, c.name, c.status, c.created_at, \
+         o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.color AS org_color \
          FROM campaigns c JOIN organizations o ON o.id = c.owner_org_id WHERE c.id = $1",
     )
     .bind(campaign_id)
@@ -41,31 +50,34 @@ async fn summary(db: &Db, campaign_id: i64) -> Result<CampaignSummary> {
     .ok_or_else(|| AppError::not_found("Campaign"))?;
     let partners = partners(db, campaign_id).await?;
     Ok(CampaignSummary {
-        id: row.get(0),
-        name: row.get(1),
-        status: row.get(2),
-        created_at: from_ms(row.get(3)),
-        owner_org: org_from_row(row.get(4), row.get(5), row.get(6), row.get(7)),
+        id: row.id,
+        name: row.name,
+        status: row.status,
+        created_at: from_ms(row.created_at),
+        owner_org: row.owner.into(),
         partners,
     })
 }
 
 /// The partner organizations of a campaign, in the order they joined.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn partners(db: &Db, campaign_id: i64) -> Result<Vec<OrgRef>> {
-    Ok(sqlx::query(
-        "SELECT o.id, o.name, o.kind, o.color FROM campaign_partners p JOIN organizations o ON o.id = p.org_id \
+    Ok(sqlx::query_as::<_, OrgRow>(
+        "SELECT o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.color AS org_color \
+         FROM campaign_partners p JOIN organizations o ON o.id = p.org_id \
          WHERE p.campaign_id = $1 ORDER BY p.joined_at, o.id",
     )
     .bind(campaign_id)
     .fetch_all(&db.pool)
     .await?
     .into_iter()
-    .map(|r| org_from_row(r.get(0), r.get(1), r.get(2), r.get(3)))
+    .map(OrgRef::from)
     .collect())
 }
 
 /// The one check every campaign read, write and subscription goes through. Anyone whose organization is
 /// not a partner gets "not found", exactly as for a campaign that does not exist.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn authorize(db: &Db, who: &Principal, campaign_id: i64) -> Result<OrgRef> {
     let not_found = || AppError::not_found("Campaign");
     let org = who.member_org().map_err(|_| not_found())?;
@@ -77,11 +89,50 @@ pub async fn authorize(db: &Db, who: &Principal, campaign_id: i64) -> Result<Org
     partner.map(|_| org.clone()).ok_or_else(not_found)
 }
 
+/// A creator's place in a campaign: their record in its pool (the first, should the pool hold two linked to the
+/// same account) and every record linked to their account there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatorMembership {
+    pub creator_id: i64,
+    pub name: String,
+    pub creator_ids: Vec<i64>,
+}
+
+/// The one check a creator's reads, writes and subscriptions go through, the creators' counterpart of
+/// [`authorize`]: the signed-in person is a creator with a record in this campaign's pool. Anyone else (partner
+/// members and API tokens included) gets "not found", exactly as for a campaign that does not exist.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
+pub async fn authorize_creator(db: &Db, who: &Principal, campaign_id: i64) -> Result<CreatorMembership> {
+    let not_found = || AppError::not_found("Campaign");
+    if who.me.role != Role::Creator {
+        return Err(not_found());
+    }
+    #[derive(sqlx::FromRow)]
+    struct CreatorRow {
+        id: i64,
+        name: String,
+    }
+    let rows: Vec<CreatorRow> =
+        sqlx::query_as("SELECT id, name FROM creators WHERE campaign_id = $1 AND user_id = $2 ORDER BY id")
+            .bind(campaign_id)
+            .bind(who.me.user_id)
+            .fetch_all(&db.pool)
+            .await?;
+    let first = rows.first().ok_or_else(not_found)?;
+    Ok(CreatorMembership {
+        creator_id: first.id,
+        name: first.name.clone(),
+        creator_ids: rows.iter().map(|r| r.id).collect(),
+    })
+}
+
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn get(db: &Db, who: &Principal, campaign_id: i64) -> Result<CampaignSummary> {
     authorize(db, who, campaign_id).await?;
     summary(db, campaign_id).await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(db: &Db, who: &Principal, input: &NewCampaign) -> Result<CampaignSummary> {
     let org = who.member_org()?;
     let name = input.name.trim();
@@ -111,6 +162,7 @@ pub async fn create(db: &Db, who: &Principal, input: &NewCampaign) -> Result<Cam
 
 /// Creates an invitation link. Partner invitations bring another organization in; creator invitations
 /// give a creator of the pool an account of their own.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn invite(db: &Db, who: &Principal, campaign_id: i64, input: &NewInvitation) -> Result<(Invitation, String)> {
     authorize(db, who, campaign_id).await?;
     match (input.kind, input.creator_id) {
@@ -118,13 +170,14 @@ pub async fn invite(db: &Db, who: &Principal, campaign_id: i64, input: &NewInvit
             return Err(AppError::validation("creator_id", "Choose the creator to invite"));
         }
         (InvitationKind::Creator, Some(creator_id)) => {
-            let row = sqlx::query("SELECT name, user_id FROM creators WHERE id = $1 AND campaign_id = $2")
-                .bind(creator_id)
-                .bind(campaign_id)
-                .fetch_optional(&db.pool)
-                .await?
-                .ok_or_else(|| AppError::validation("creator_id", "No such creator in this campaign's pool"))?;
-            if row.get::<Option<i64>, _>(1).is_some() {
+            let user_id: Option<i64> =
+                sqlx::query_scalar("SELECT user_id FROM creators WHERE id = $1 AND campaign_id = $2")
+                    .bind(creator_id)
+                    .bind(campaign_id)
+                    .fetch_optional(&db.pool)
+                    .await?
+                    .ok_or_else(|| AppError::validation("creator_id", "No such creator in this campaign's pool"))?;
+            if user_id.is_some() {
                 return Err(AppError::validation("creator_id", "This creator already has an account"));
             }
         }
@@ -155,9 +208,21 @@ pub async fn invite(db: &Db, who: &Principal, campaign_id: i64, input: &NewInvit
 }
 
 /// What an invitation link offers, for the page that accepts it. Used or expired links are "not found".
+#[tracing::instrument(skip_all)]
 pub async fn preview(db: &Db, token: &str) -> Result<Invitation> {
-    let row = sqlx::query(
-        "SELECT i.kind, i.campaign_id, c.name, u.name, o.name, cr.name, i.expires_at \
+    #[derive(sqlx::FromRow)]
+    struct InvitationRow {
+        kind: String,
+        campaign_id: i64,
+        campaign_name: String,
+        invited_by: String,
+        invited_by_org: Option<String>,
+        creator_name: Option<String>,
+        expires_at: i64,
+    }
+    let row: InvitationRow = sqlx::query_as(
+        "SELECT i.kind, i.campaign_id, c.name AS campaign_name, u.name AS invited_by, o.name AS invited_by_org, \
+         cr.name AS creator_name, i.expires_at \
          FROM invitations i JOIN campaigns c ON c.id = i.campaign_id JOIN users u ON u.id = i.created_by \
          LEFT JOIN organizations o ON o.id = u.org_id LEFT JOIN creators cr ON cr.id = i.creator_id \
          WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2",
@@ -168,20 +233,25 @@ pub async fn preview(db: &Db, token: &str) -> Result<Invitation> {
     .await?
     .ok_or_else(|| AppError::not_found("Invitation (it may have been used or have expired)"))?;
     Ok(Invitation {
-        kind: if row.get::<String, _>(0) == "creator" { InvitationKind::Creator } else { InvitationKind::Partner },
-        campaign_id: row.get(1),
-        campaign_name: row.get(2),
-        invited_by: row.get(3),
-        invited_by_org: row.get::<Option<String>, _>(4).unwrap_or_default(),
-        creator_name: row.get(5),
-        expires_at: from_ms(row.get(6)),
+        kind: if row.kind == "creator" { InvitationKind::Creator } else { InvitationKind::Partner },
+        campaign_id: row.campaign_id,
+        campaign_name: row.campaign_name,
+        invited_by: row.invited_by,
+        invited_by_org: row.invited_by_org.unwrap_or_default(),
+        creator_name: row.creator_name,
+        expires_at: from_ms(row.expires_at),
         path: format!("/invite/{token}"),
     })
 }
 
 /// Marks the invitation used, atomically: of two people racing for one link, one wins.
 async fn claim(w: &mut crate::db::WriteTx, token: &str, kind: &str, user_id: i64) -> Result<(i64, Option<i64>)> {
-    let row = sqlx::query(
+    #[derive(sqlx::FromRow)]
+    struct Claimed {
+        campaign_id: i64,
+        creator_id: Option<i64>,
+    }
+    let row: Claimed = sqlx::query_as(
         "UPDATE invitations SET used_by = $1, used_at = $2 \
          WHERE token_hash = $3 AND kind = $4 AND used_at IS NULL AND expires_at > $5 RETURNING campaign_id, creator_id",
     )
@@ -193,10 +263,11 @@ async fn claim(w: &mut crate::db::WriteTx, token: &str, kind: &str, user_id: i64
     .fetch_optional(w.conn())
     .await?
     .ok_or_else(|| AppError::not_found("Invitation (it may have been used or have expired)"))?;
-    Ok((row.get(0), row.get(1)))
+    Ok((row.campaign_id, row.creator_id))
 }
 
 /// The signed-in member's organization joins the campaign as a partner.
+#[tracing::instrument(skip_all)]
 pub async fn accept_partner(db: &Db, who: &Principal, token: &str) -> Result<CampaignSummary> {
     let org = who.member_org()?.clone();
     let mut w = db.write().await?;
@@ -221,6 +292,7 @@ pub async fn accept_partner(db: &Db, who: &Principal, token: &str) -> Result<Cam
 }
 
 /// A creator signs up through their invitation; the new account is linked to their card. Returns the user id.
+#[tracing::instrument(skip_all)]
 pub async fn accept_creator(db: &Db, token: &str, name: &str, email: &str, password: &str) -> Result<i64> {
     let (email, hash) = prepare_person(name, email, password)?;
     let mut w = db.write().await?;
@@ -240,9 +312,20 @@ pub async fn accept_creator(db: &Db, token: &str, name: &str, email: &str, passw
 }
 
 /// A creator's own view: the campaigns they are part of and whom to talk to. Nothing else.
+#[tracing::instrument(skip_all)]
 pub async fn for_creator(db: &Db, who: &Principal) -> Result<Vec<CreatorCampaign>> {
-    let rows = sqlx::query(
-        "SELECT c.id, c.name, cr.id, cr.stage, o.name, u.name FROM creators cr \
+    #[derive(sqlx::FromRow)]
+    struct CreatorCampaignRow {
+        campaign_id: i64,
+        campaign_name: String,
+        creator_id: i64,
+        stage: String,
+        contact_org: String,
+        contact_person: Option<String>,
+    }
+    let rows: Vec<CreatorCampaignRow> = sqlx::query_as(
+        "SELECT c.id AS campaign_id, c.name AS campaign_name, cr.id AS creator_id, cr.stage, o.name AS contact_org, \
+         u.name AS contact_person FROM creators cr \
          JOIN campaigns c ON c.id = cr.campaign_id JOIN organizations o ON o.id = cr.owner_org_id \
          LEFT JOIN users u ON u.id = cr.owner_user_id WHERE cr.user_id = $1 ORDER BY c.id DESC",
     )
@@ -252,12 +335,12 @@ pub async fn for_creator(db: &Db, who: &Principal) -> Result<Vec<CreatorCampaign
     Ok(rows
         .into_iter()
         .map(|r| CreatorCampaign {
-            campaign_id: r.get(0),
-            campaign_name: r.get(1),
-            creator_id: r.get(2),
-            stage: Stage::parse(&r.get::<String, _>(3)).unwrap_or(Stage::Prospect),
-            contact_org: r.get(4),
-            contact_person: r.get(5),
+            campaign_id: r.campaign_id,
+            campaign_name: r.campaign_name,
+            creator_id: r.creator_id,
+            stage: Stage::parse(&r.stage).unwrap_or(Stage::Prospect),
+            contact_org: r.contact_org,
+            contact_person: r.contact_person,
         })
         .collect())
 }

@@ -1,37 +1,50 @@
 //! Server side of the charter: the draft per section, versions, signatures, the launch gate, comments.
 use std::collections::BTreeMap;
 
-use sqlx::Row;
-
 use super::validate;
 use super::*;
-use crate::accounts::ssr::{org_from_row, Principal};
+use crate::accounts::ssr::{OrgRow, Principal};
 use crate::accounts::Role;
-use crate::campaigns::ssr::authorize;
+use crate::campaigns::ssr::{authorize, authorize_creator};
 use crate::db::{from_ms, now_ms, Db, WriteTx};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::idempotency;
 use crate::realtime::{log, Change};
 
 /// The partners of a campaign and their members: who can be named in the charter.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn roster(db: &Db, campaign_id: i64) -> Result<Roster> {
     let partners = crate::campaigns::ssr::partners(db, campaign_id).await?;
-    let people = sqlx::query(
-        "SELECT u.id, u.name, u.org_id FROM users u JOIN campaign_partners p ON p.org_id = u.org_id \
+    #[derive(sqlx::FromRow)]
+    struct PersonRow {
+        user_id: i64,
+        name: String,
+        org_id: i64,
+    }
+    let people = sqlx::query_as::<_, PersonRow>(
+        "SELECT u.id AS user_id, u.name, u.org_id FROM users u JOIN campaign_partners p ON p.org_id = u.org_id \
          WHERE p.campaign_id = $1 AND u.role = 'member' ORDER BY u.org_id, u.name",
     )
     .bind(campaign_id)
     .fetch_all(&db.pool)
     .await?
     .into_iter()
-    .map(|r| Person { user_id: r.get(0), name: r.get(1), org_id: r.get(2) })
+    .map(|r| Person { user_id: r.user_id, name: r.name, org_id: r.org_id })
     .collect();
     Ok(Roster { partners, people })
 }
 
 async fn draft(conn: &mut sqlx::AnyConnection, campaign_id: i64) -> Result<(CharterDoc, Vec<SectionMeta>)> {
-    let rows = sqlx::query(
-        "SELECT s.section, s.body, s.version, u.name, s.updated_at FROM charter_sections s \
+    #[derive(sqlx::FromRow)]
+    struct SectionRow {
+        section: String,
+        body: String,
+        version: i64,
+        updated_by: String,
+        updated_at: i64,
+    }
+    let rows: Vec<SectionRow> = sqlx::query_as(
+        "SELECT s.section, s.body, s.version, u.name AS updated_by, s.updated_at FROM charter_sections s \
          JOIN users u ON u.id = s.updated_by WHERE s.campaign_id = $1",
     )
     .bind(campaign_id)
@@ -43,29 +56,50 @@ async fn draft(conn: &mut sqlx::AnyConnection, campaign_id: i64) -> Result<(Char
         .map(|s| (s, SectionMeta { section: s, version: 0, updated_by: None, updated_at: None }))
         .collect();
     for r in rows {
-        let Some(section) = Section::parse(&r.get::<String, _>(0)) else { continue };
-        let body: serde_json::Value = serde_json::from_str(&r.get::<String, _>(1)).unwrap_or_default();
+        let Some(section) = Section::parse(&r.section) else { continue };
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
         if doc.set_section(section, body).is_err() {
             tracing::warn!(campaign_id, section = section.key(), "stored charter section no longer parses");
         }
         metas.insert(
             section,
-            SectionMeta { section, version: r.get(2), updated_by: Some(r.get(3)), updated_at: Some(from_ms(r.get(4))) },
+            SectionMeta {
+                section,
+                version: r.version,
+                updated_by: Some(r.updated_by),
+                updated_at: Some(from_ms(r.updated_at)),
+            },
         );
     }
     Ok((doc, metas.into_values().collect()))
 }
 
 async fn versions(db: &Db, campaign_id: i64) -> Result<Vec<CharterVersion>> {
-    let rows = sqlx::query(
-        "SELECT v.number, v.body, u.name, v.proposed_at FROM charter_versions v JOIN users u ON u.id = v.proposed_by \
+    #[derive(sqlx::FromRow)]
+    struct VersionRow {
+        number: i64,
+        body: String,
+        proposed_by: String,
+        proposed_at: i64,
+    }
+    #[derive(sqlx::FromRow)]
+    struct SignatureRow {
+        number: i64,
+        #[sqlx(flatten)]
+        org: OrgRow,
+        user_name: String,
+        signed_at: i64,
+    }
+    let rows: Vec<VersionRow> = sqlx::query_as(
+        "SELECT v.number, v.body, u.name AS proposed_by, v.proposed_at FROM charter_versions v JOIN users u ON u.id = v.proposed_by \
          WHERE v.campaign_id = $1 ORDER BY v.number",
     )
     .bind(campaign_id)
     .fetch_all(&db.pool)
     .await?;
-    let sigs = sqlx::query(
-        "SELECT s.number, o.id, o.name, o.kind, o.color, u.name, s.signed_at FROM charter_signatures s \
+    let sigs: Vec<SignatureRow> = sqlx::query_as(
+        "SELECT s.number, o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.color AS org_color, \
+         u.name AS user_name, s.signed_at FROM charter_signatures s \
          JOIN organizations o ON o.id = s.org_id JOIN users u ON u.id = s.user_id WHERE s.campaign_id = $1 ORDER BY s.signed_at",
     )
     .bind(campaign_id)
@@ -73,23 +107,20 @@ async fn versions(db: &Db, campaign_id: i64) -> Result<Vec<CharterVersion>> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let number: i64 = r.get(0);
-            CharterVersion {
-                number,
-                doc: serde_json::from_str(&r.get::<String, _>(1)).unwrap_or_default(),
-                proposed_by: r.get(2),
-                proposed_at: from_ms(r.get(3)),
-                signatures: sigs
-                    .iter()
-                    .filter(|s| s.get::<i64, _>(0) == number)
-                    .map(|s| Signature {
-                        org: org_from_row(s.get(1), s.get(2), s.get(3), s.get(4)),
-                        user_name: s.get(5),
-                        signed_at: from_ms(s.get(6)),
-                    })
-                    .collect(),
-            }
+        .map(|r| CharterVersion {
+            number: r.number,
+            doc: serde_json::from_str(&r.body).unwrap_or_default(),
+            proposed_by: r.proposed_by,
+            proposed_at: from_ms(r.proposed_at),
+            signatures: sigs
+                .iter()
+                .filter(|s| s.number == r.number)
+                .map(|s| Signature {
+                    org: s.org.clone().into(),
+                    user_name: s.user_name.clone(),
+                    signed_at: from_ms(s.signed_at),
+                })
+                .collect(),
         })
         .collect())
 }
@@ -108,8 +139,20 @@ pub fn signatories(doc: &CharterDoc, roster: &Roster) -> Vec<(i64, i64)> {
 }
 
 async fn comments(db: &Db, campaign_id: i64) -> Result<Vec<CharterComment>> {
-    let rows = sqlx::query(
-        "SELECT c.id, c.section, a.name, a.role, c.body, c.parent_id, c.created_at, r.name FROM charter_comments c \
+    #[derive(sqlx::FromRow)]
+    struct CommentRow {
+        id: i64,
+        section: String,
+        author: String,
+        author_role: String,
+        body: String,
+        parent_id: Option<i64>,
+        created_at: i64,
+        resolved_by: Option<String>,
+    }
+    let rows: Vec<CommentRow> = sqlx::query_as(
+        "SELECT c.id, c.section, a.name AS author, a.role AS author_role, c.body, c.parent_id, c.created_at, \
+         r.name AS resolved_by FROM charter_comments c \
          JOIN users a ON a.id = c.author_user_id LEFT JOIN users r ON r.id = c.resolved_by \
          WHERE c.campaign_id = $1 ORDER BY c.id",
     )
@@ -120,14 +163,14 @@ async fn comments(db: &Db, campaign_id: i64) -> Result<Vec<CharterComment>> {
         .into_iter()
         .filter_map(|r| {
             Some(CharterComment {
-                id: r.get(0),
-                section: Section::parse(&r.get::<String, _>(1))?,
-                author: r.get(2),
-                author_is_creator: r.get::<String, _>(3) == "creator",
-                body: r.get(4),
-                parent_id: r.get(5),
-                created_at: from_ms(r.get(6)),
-                resolved_by: r.get(7),
+                id: r.id,
+                section: Section::parse(&r.section)?,
+                author: r.author,
+                author_is_creator: r.author_role == "creator",
+                body: r.body,
+                parent_id: r.parent_id,
+                created_at: from_ms(r.created_at),
+                resolved_by: r.resolved_by,
             })
         })
         .collect())
@@ -177,6 +220,7 @@ pub fn checklist(
     items
 }
 
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn view(db: &Db, who: &Principal, campaign_id: i64) -> Result<CharterView> {
     let campaign = crate::campaigns::ssr::get(db, who, campaign_id).await?;
     let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
@@ -245,18 +289,25 @@ async fn freeze(w: &mut WriteTx, who: &Principal, campaign_id: i64, doc: &Charte
 }
 
 async fn latest(w: &mut WriteTx, campaign_id: i64) -> Result<Option<(i64, CharterDoc, i64)>> {
-    let row = sqlx::query(
-        "SELECT v.number, v.body, (SELECT COUNT(*) FROM charter_signatures s WHERE s.campaign_id = v.campaign_id AND s.number = v.number) \
+    #[derive(sqlx::FromRow)]
+    struct LatestRow {
+        number: i64,
+        body: String,
+        signatures: i64,
+    }
+    let row: Option<LatestRow> = sqlx::query_as(
+        "SELECT v.number, v.body, (SELECT COUNT(*) FROM charter_signatures s WHERE s.campaign_id = v.campaign_id AND s.number = v.number) AS signatures \
          FROM charter_versions v WHERE v.campaign_id = $1 ORDER BY v.number DESC LIMIT 1",
     )
     .bind(campaign_id)
     .fetch_optional(w.conn())
     .await?;
-    Ok(row.map(|r| (r.get(0), serde_json::from_str(&r.get::<String, _>(1)).unwrap_or_default(), r.get(2))))
+    Ok(row.map(|r| (r.number, serde_json::from_str(&r.body).unwrap_or_default(), r.signatures)))
 }
 
 /// Saves one section of the draft. A save based on a stale section version is refused with the section as
 /// it is now. A change after someone signed freezes a new version (which nobody has signed yet).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn save_section(
     db: &Db,
     who: &Principal,
@@ -338,6 +389,7 @@ pub async fn save_section(
 }
 
 /// Freezes the draft as the next numbered version for every partner to sign.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn propose(db: &Db, who: &Principal, campaign_id: i64) -> Result<i64> {
     authorize(db, who, campaign_id).await?;
     let roster = roster(db, campaign_id).await?;
@@ -361,6 +413,7 @@ pub async fn propose(db: &Db, who: &Principal, campaign_id: i64) -> Result<i64> 
 }
 
 /// Signs version `number` for the signer's organization.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn sign(db: &Db, who: &Principal, campaign_id: i64, number: i64) -> Result<()> {
     let org = authorize(db, who, campaign_id).await?;
     if who.via_token.is_some() {
@@ -404,6 +457,7 @@ pub async fn sign(db: &Db, who: &Principal, campaign_id: i64, number: i64) -> Re
 }
 
 /// Takes the campaign live, if and only if the checklist has nothing blocking; otherwise refuses with the list.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn launch(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
     let view = view(db, who, campaign_id).await?;
     if view.status == "live" {
@@ -432,6 +486,7 @@ pub async fn launch(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
 }
 
 /// The charter the campaign works by: the version up for sign-off (or signed), or the draft before any.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn current_doc(db: &Db, campaign_id: i64) -> Result<CharterDoc> {
     let all = versions(db, campaign_id).await?;
     Ok(match all.last() {
@@ -444,11 +499,13 @@ pub async fn current_doc(db: &Db, campaign_id: i64) -> Result<CharterDoc> {
 }
 
 /// The campaign's tier definitions (the template until the charter changes them).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn tiers(db: &Db, campaign_id: i64) -> Result<crate::charter::Tiers> {
     Ok(current_doc(db, campaign_id).await?.tiers)
 }
 
 /// This quarter's UGC strategy lead of a campaign (from the version up for sign-off, or the draft).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn ugc_lead_now(db: &Db, campaign_id: i64) -> Result<(String, Option<String>)> {
     let quarter = quarter_of(chrono::Utc::now().date_naive());
     let doc = current_doc(db, campaign_id).await?;
@@ -457,24 +514,12 @@ pub async fn ugc_lead_now(db: &Db, campaign_id: i64) -> Result<(String, Option<S
     Ok((quarter, lead))
 }
 
-/// The campaign a creator belongs to, or "not found".
-async fn creator_campaign(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
-    if who.me.role != Role::Creator {
-        return Err(AppError::not_found("Campaign"));
-    }
-    let found = sqlx::query("SELECT 1 FROM creators WHERE campaign_id = $1 AND user_id = $2")
-        .bind(campaign_id)
-        .bind(who.me.user_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    found.map(|_| ()).ok_or_else(|| AppError::not_found("Campaign"))
-}
-
 /// Partners comment on any section; creators on the sections they can see.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, input: &NewComment) -> Result<CharterComment> {
     let is_creator = who.me.role == Role::Creator;
     if is_creator {
-        creator_campaign(db, who, campaign_id).await?;
+        authorize_creator(db, who, campaign_id).await?;
         if !input.section.creator_facing() {
             return Err(AppError::validation(
                 "section",
@@ -490,16 +535,16 @@ pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, input: &NewComm
     }
     let mut w = db.write_campaign(campaign_id).await?;
     if let Some(parent) = input.parent_id {
-        let row = sqlx::query("SELECT section, author_user_id FROM charter_comments WHERE id = $1 AND campaign_id = $2 AND parent_id IS NULL")
+        let (section, author): (String, i64) = sqlx::query_as("SELECT section, author_user_id FROM charter_comments WHERE id = $1 AND campaign_id = $2 AND parent_id IS NULL")
             .bind(parent)
             .bind(campaign_id)
             .fetch_optional(w.conn())
             .await?
             .ok_or_else(|| AppError::validation("parent_id", "Reply to a comment of this charter"))?;
-        if is_creator && row.get::<i64, _>(1) != who.me.user_id {
+        if is_creator && author != who.me.user_id {
             return Err(AppError::validation("parent_id", "Reply to a comment of this charter"));
         }
-        if row.get::<String, _>(0) != input.section.key() {
+        if section != input.section.key() {
             return Err(AppError::validation("section", "A reply belongs to the same section as its comment"));
         }
     }
@@ -534,6 +579,7 @@ pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, input: &NewComm
     })
 }
 
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn resolve(db: &Db, who: &Principal, campaign_id: i64, comment_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let mut w = db.write_campaign(campaign_id).await?;
@@ -563,8 +609,9 @@ pub async fn resolve(db: &Db, who: &Principal, campaign_id: i64, comment_id: i64
 }
 
 /// The creator-facing part of the version under review (or the draft before any proposal).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn for_creator(db: &Db, who: &Principal, campaign_id: i64) -> Result<CreatorCharter> {
-    creator_campaign(db, who, campaign_id).await?;
+    authorize_creator(db, who, campaign_id).await?;
     let name: String =
         sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&db.pool).await?;
     let all = versions(db, campaign_id).await?;
@@ -602,6 +649,7 @@ pub async fn for_creator(db: &Db, who: &Principal, campaign_id: i64) -> Result<C
 }
 
 /// The charter as Markdown: the version up for sign-off (or the draft before any).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn export_markdown(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
     let v = view(db, who, campaign_id).await?;
     Ok(match &v.current {

@@ -479,31 +479,16 @@ pub async fn view(db: &Db, who: &Principal, campaign_id: i64, max_upload_bytes: 
     })
 }
 
-/// The creator record of the signed-in creator in a campaign, or "not found".
-pub async fn creator_in(db: &Db, who: &Principal, campaign_id: i64) -> Result<(i64, String)> {
-    let not_found = || AppError::not_found("Campaign");
-    if who.me.role != Role::Creator {
-        return Err(not_found());
-    }
-    let row = sqlx::query("SELECT id, name FROM creators WHERE campaign_id = $1 AND user_id = $2 ORDER BY id LIMIT 1")
-        .bind(campaign_id)
-        .bind(who.me.user_id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok((row.get(0), row.get(1)))
-}
-
 /// A deliverable addressed to the signed-in creator, or "not found" (also for other creators' deliverables).
 pub async fn creators_deliverable(db: &Db, who: &Principal, campaign_id: i64, id: i64) -> Result<Deliverable> {
-    creator_in(db, who, campaign_id).await?;
+    crate::campaigns::ssr::authorize_creator(db, who, campaign_id).await?;
     let mut found = load(db, campaign_id, Some(id), Some(who.me.user_id), Audience::Creator).await?;
     found.pop().ok_or_else(|| AppError::not_found("Deliverable"))
 }
 
 /// The creator's page for one campaign.
 pub async fn portal(db: &Db, who: &Principal, campaign_id: i64, max_upload_bytes: u64) -> Result<PortalView> {
-    let (creator_id, _) = creator_in(db, who, campaign_id).await?;
+    let creator_id = crate::campaigns::ssr::authorize_creator(db, who, campaign_id).await?.creator_id;
     let mut conn = db.pool.acquire().await?;
     let (campaign_name, time_zone) = campaign_zone(&mut conn, campaign_id).await?;
     drop(conn);

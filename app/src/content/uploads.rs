@@ -1,8 +1,6 @@
 //! Resumable uploads of drafts: start (idempotent by the client's key), send chunks at offsets (a retried chunk
 //! is answered, not appended twice), checked by content on the first bytes and as a whole at the end, with a
 //! preview made for images. Files live behind the storage interface, under the data directory by default.
-use sqlx::Row;
-
 use super::StartUpload;
 use super::UploadState;
 use crate::accounts::ssr::Principal;
@@ -64,27 +62,41 @@ impl Row_ {
 }
 
 async fn row(db: &Db, id: &str) -> Result<Option<Row_>> {
-    let r = sqlx::query(
+    /// `has_thumb` is stored as 0 or 1 (an integer on both databases).
+    #[derive(sqlx::FromRow)]
+    struct Stored {
+        campaign_id: i64,
+        has_thumb: i64,
+        user_id: i64,
+        file_name: String,
+        size: i64,
+        received: i64,
+        kind: Option<String>,
+        status: String,
+        error: Option<String>,
+    }
+    let r: Option<Stored> = sqlx::query_as(
         "SELECT campaign_id, has_thumb, user_id, file_name, size, received, kind, status, error FROM uploads WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
     .await?;
     Ok(r.map(|r| Row_ {
-        campaign_id: r.get(0),
-        has_thumb: r.get::<i64, _>(1) != 0,
-        user_id: r.get(2),
-        file_name: r.get(3),
-        size: r.get(4),
-        received: r.get(5),
-        kind: r.get(6),
-        status: r.get(7),
-        error: r.get(8),
+        campaign_id: r.campaign_id,
+        has_thumb: r.has_thumb != 0,
+        user_id: r.user_id,
+        file_name: r.file_name,
+        size: r.size,
+        received: r.received,
+        kind: r.kind,
+        status: r.status,
+        error: r.error,
     }))
 }
 
 /// Starts (or, with the same client key, resumes) the upload of one file of a draft. Only the creator the
 /// deliverable is addressed to may upload, while it is open for a new round.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn start(
     db: &Db,
     who: &Principal,
@@ -150,6 +162,7 @@ pub async fn start(
 }
 
 /// The state of an upload (to resume after a lost connection: continue at `received`).
+#[tracing::instrument(skip_all)]
 pub async fn state(db: &Db, who: &Principal, id: &str) -> Result<UploadState> {
     let r = row(db, id).await?.filter(|r| r.user_id == who.me.user_id).ok_or_else(|| AppError::not_found("Upload"))?;
     Ok(r.state(id))
@@ -173,6 +186,7 @@ async fn fail(db: &Db, storage: &impl Storage, id: &str, campaign_id: i64, field
 
 /// Receives `bytes` at `offset`. A chunk already received is answered with the current state (so a retry never
 /// appends twice); a chunk past the end received so far is refused with a conflict carrying the state to resume from.
+#[tracing::instrument(skip_all)]
 pub async fn put_chunk(
     db: &Db,
     storage: &impl Storage,
@@ -297,6 +311,7 @@ pub struct Servable {
     pub file_name: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn servable(db: &Db, who: &Principal, id: &str, thumb: bool) -> Result<Servable> {
     let not_found = || AppError::not_found("File");
     let r = row(db, id).await?.filter(|r| r.status == "complete").ok_or_else(not_found)?;

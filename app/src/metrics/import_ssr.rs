@@ -12,8 +12,6 @@
 //!   transaction) and both answer the same final result.
 use std::collections::BTreeSet;
 
-use sqlx::Row;
-
 use super::import::{self, ApplyMode, ImportContext, MetricImportPreview, MetricImportResult, ParsedFile};
 use crate::accounts::ssr::Principal;
 use crate::campaigns::ssr::authorize;
@@ -66,6 +64,7 @@ fn preview_of(id: i64, filename: &str, parsed: &ParsedFile) -> MetricImportPrevi
 }
 
 /// Checks an uploaded file and keeps it for the decision; nothing is imported yet.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn preview(
     db: &Db,
     who: &Principal,
@@ -117,19 +116,26 @@ fn progress(db: &Db, campaign_id: i64, import_id: i64, who: &Principal, done: us
 }
 
 async fn stored_result(db: &Db, import_id: i64) -> Result<MetricImportResult> {
-    let r = sqlx::query("SELECT total, imported, inserted, corrected, unchanged FROM metric_imports WHERE id = $1")
-        .bind(import_id)
-        .fetch_one(&db.pool)
-        .await?;
-    let total: i64 = r.get(0);
-    let imported: i64 = r.get(1);
+    #[derive(sqlx::FromRow)]
+    struct Stored {
+        total: i64,
+        imported: i64,
+        inserted: i64,
+        corrected: i64,
+        unchanged: i64,
+    }
+    let r: Stored =
+        sqlx::query_as("SELECT total, imported, inserted, corrected, unchanged FROM metric_imports WHERE id = $1")
+            .bind(import_id)
+            .fetch_one(&db.pool)
+            .await?;
     Ok(MetricImportResult {
         id: import_id,
-        imported,
-        skipped: total - imported,
-        inserted: r.get(2),
-        corrected: r.get(3),
-        unchanged: r.get(4),
+        imported: r.imported,
+        skipped: r.total - r.imported,
+        inserted: r.inserted,
+        corrected: r.corrected,
+        unchanged: r.unchanged,
     })
 }
 
@@ -143,6 +149,7 @@ fn mode_str(mode: ApplyMode) -> &'static str {
 /// Applies a previewed import: every row (refused whole, nothing written, if any row has a problem) or only the
 /// valid rows, in chunks (see the module's notes). Applying again returns the first result, or resumes an
 /// interrupted import. Thresholds are evaluated for the days touched once the last chunk is written.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn apply(
     db: &Db,
     who: &Principal,
@@ -151,16 +158,23 @@ pub async fn apply(
     mode: ApplyMode,
 ) -> Result<MetricImportResult> {
     authorize(db, who, campaign_id).await?;
-    let row = sqlx::query(
-        "SELECT filename, body, status, user_id, as_of, mode FROM metric_imports WHERE id = $1 AND campaign_id = $2",
+    #[derive(sqlx::FromRow)]
+    struct ImportRow {
+        filename: String,
+        body: String,
+        status: String,
+        user_id: i64,
+        as_of: String,
+    }
+    let ImportRow { filename, body, status, user_id, as_of } = sqlx::query_as(
+        "SELECT filename, body, status, user_id, as_of FROM metric_imports WHERE id = $1 AND campaign_id = $2",
     )
     .bind(import_id)
     .bind(campaign_id)
     .fetch_optional(&db.pool)
     .await?
     .ok_or_else(|| AppError::not_found("Import"))?;
-    let (filename, body, status): (String, String, String) = (row.get(0), row.get(1), row.get(2));
-    if row.get::<i64, _>(3) != who.me.user_id {
+    if user_id != who.me.user_id {
         return Err(AppError::forbidden("Only whoever uploaded the file can import it"));
     }
     match status.as_str() {
@@ -168,7 +182,7 @@ pub async fn apply(
         "discarded" => return Err(AppError::validation("import_id", "This file was discarded: upload it again")),
         _ => {}
     }
-    let as_of: Option<chrono::NaiveDate> = row.get::<String, _>(4).parse().ok();
+    let as_of: Option<chrono::NaiveDate> = as_of.parse().ok();
     let ctx = context(db, campaign_id, as_of).await?;
     let parsed = read(body, ctx).await?;
     if status == "previewed" {
@@ -270,6 +284,7 @@ pub async fn apply(
 }
 
 /// "Import nothing": the file is dropped and cannot be applied any more.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn discard(db: &Db, who: &Principal, campaign_id: i64, import_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let mut w = db.write_campaign(campaign_id).await?;

@@ -2,8 +2,6 @@
 //! anything is written; a changed figure is recorded as a correction with what it was).
 use std::collections::HashSet;
 
-use sqlx::Row;
-
 use super::*;
 use crate::accounts::ssr::Principal;
 use crate::campaigns::ssr::authorize;
@@ -22,6 +20,7 @@ pub const POSTS_LISTED: usize = 300;
 pub const MAX_BATCH: usize = 5_000;
 
 /// Registers a post (or UGC asset) of a creator of the pool.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPost) -> Result<Post> {
     authorize(db, who, campaign_id).await?;
     let url = input.url.trim();
@@ -37,15 +36,25 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
     }
     crate::limits::check_len("title", input.title.trim(), crate::limits::NAME)?;
     let mut w = db.write_campaign(campaign_id).await?;
-    let creator = sqlx::query("SELECT name, lane, followers FROM creators WHERE id = $1 AND campaign_id = $2")
-        .bind(input.creator_id)
-        .bind(campaign_id)
-        .fetch_optional(w.conn())
-        .await?
-        .ok_or_else(|| {
-            AppError::validation("creator_id", format!("Creator {} is not in this campaign's pool", input.creator_id))
-        })?;
-    let mut lane = input.lane.or_else(|| Lane::parse(&creator.get::<String, _>(1))).unwrap_or(Lane::Influencer);
+    #[derive(sqlx::FromRow)]
+    struct CreatorRow {
+        name: String,
+        lane: String,
+        followers: i64,
+    }
+    let creator: CreatorRow =
+        sqlx::query_as("SELECT name, lane, followers FROM creators WHERE id = $1 AND campaign_id = $2")
+            .bind(input.creator_id)
+            .bind(campaign_id)
+            .fetch_optional(w.conn())
+            .await?
+            .ok_or_else(|| {
+                AppError::validation(
+                    "creator_id",
+                    format!("Creator {} is not in this campaign's pool", input.creator_id),
+                )
+            })?;
+    let mut lane = input.lane.or_else(|| Lane::parse(&creator.lane)).unwrap_or(Lane::Influencer);
     if let Some(d) = input.deliverable_id {
         let found: Option<(String, i64)> =
             sqlx::query_as("SELECT lane, creator_id FROM deliverables WHERE id = $1 AND campaign_id = $2")
@@ -71,7 +80,7 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
     .bind(&platform)
     .fetch_optional(w.conn())
     .await?;
-    let followers = followers.unwrap_or_else(|| creator.get(2));
+    let followers = followers.unwrap_or(creator.followers);
     let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE campaign_id = $1 AND url = $2")
         .bind(campaign_id)
         .bind(url)
@@ -103,7 +112,7 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
         id,
         campaign_id,
         creator_id: input.creator_id,
-        creator_name: creator.get(0),
+        creator_name: creator.name,
         deliverable_id: input.deliverable_id,
         lane,
         platform,
@@ -167,6 +176,7 @@ fn validate(rows: &[DailyFigures], posts: &HashSet<i64>, today: chrono::NaiveDat
 
 /// Takes in a batch of daily figures: all of it or (on any bad row) none of it. A figure that differs from
 /// what is stored is a correction, kept with its old values; identical rows change nothing. Idempotent by key.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn ingest(
     db: &Db,
     who: &Principal,
@@ -212,6 +222,69 @@ pub async fn ingest(
 
 const FIGURE_COLUMNS: &str = "impressions, reach, views, likes, comments, shares, saves, clicks, conversions, revenue_cents, fee_cents, product_cents, paid_cents";
 
+/// `FIGURE_COLUMNS` of table alias `t`, each named as itself (`t.reach AS reach`), for [`Figures`].
+fn figure_columns_of(t: &str) -> String {
+    FIGURE_COLUMNS.split(", ").map(|c| format!("{t}.{c} AS {c}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The thirteen figures of a row (`FIGURE_COLUMNS`, by name), flattened into the row structs that carry them.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+struct Figures {
+    impressions: i64,
+    reach: i64,
+    views: i64,
+    likes: i64,
+    comments: i64,
+    shares: i64,
+    saves: i64,
+    clicks: i64,
+    conversions: i64,
+    revenue_cents: i64,
+    fee_cents: i64,
+    product_cents: i64,
+    paid_cents: i64,
+}
+
+impl Figures {
+    /// In `FIGURE_COLUMNS`' order, the order of [`DailyFigures::values`].
+    fn values(&self) -> [i64; 13] {
+        [
+            self.impressions,
+            self.reach,
+            self.views,
+            self.likes,
+            self.comments,
+            self.shares,
+            self.saves,
+            self.clicks,
+            self.conversions,
+            self.revenue_cents,
+            self.fee_cents,
+            self.product_cents,
+            self.paid_cents,
+        ]
+    }
+
+    fn totals(&self) -> kpi::Totals {
+        kpi::Totals {
+            impressions: self.impressions,
+            reach: self.reach,
+            views: self.views,
+            likes: self.likes,
+            comments: self.comments,
+            shares: self.shares,
+            saves: self.saves,
+            clicks: self.clicks,
+            conversions: self.conversions,
+            revenue_cents: self.revenue_cents,
+            fee_cents: self.fee_cents,
+            product_cents: self.product_cents,
+            paid_cents: self.paid_cents,
+            followers: 0,
+        }
+    }
+}
+
 /// Differences are summed in `i128`: a batch of rows at the limits, or old rows past them, cannot overflow.
 fn add_into(acc: &mut [i128; 13], vals: &[i64], sign: i128) {
     for (a, v) in acc.iter_mut().zip(vals) {
@@ -237,6 +310,7 @@ fn saturating_add_sql(table: &str, c: &str) -> String {
 
 /// Writes already-validated rows inside `w`: new rows, corrections (kept with their old figures), and the
 /// rollups the dashboard reads, updated by the difference. `progress(done, total)` is called as it goes.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn ingest_rows(
     w: &mut crate::db::WriteTx,
     campaign_id: i64,
@@ -264,14 +338,14 @@ pub async fn ingest_rows(
             progress(i, rows.len());
         }
         let day = r.day.trim();
-        let existing =
-            sqlx::query(&format!("SELECT {FIGURE_COLUMNS} FROM daily_metrics WHERE post_id = $1 AND day = $2"))
+        let existing: Option<Figures> =
+            sqlx::query_as(&format!("SELECT {FIGURE_COLUMNS} FROM daily_metrics WHERE post_id = $1 AND day = $2"))
                 .bind(r.post_id)
                 .bind(day)
                 .fetch_optional(w.conn())
                 .await?;
         let new: Vec<i64> = r.values().iter().map(|(_, v)| *v).collect();
-        let old: Option<Vec<i64>> = existing.map(|row| (0..13).map(|i| row.get::<i64, _>(i)).collect());
+        let old: Option<Vec<i64>> = existing.map(|f| f.values().to_vec());
         match &old {
             None => {
                 sqlx::query(&format!(
@@ -387,38 +461,20 @@ pub async fn ingest_rows(
     Ok(result)
 }
 
-fn totals_from(row: &sqlx::any::AnyRow, offset: usize) -> kpi::Totals {
-    let v = |i: usize| row.get::<i64, _>(offset + i);
-    kpi::Totals {
-        impressions: v(0),
-        reach: v(1),
-        views: v(2),
-        likes: v(3),
-        comments: v(4),
-        shares: v(5),
-        saves: v(6),
-        clicks: v(7),
-        conversions: v(8),
-        revenue_cents: v(9),
-        fee_cents: v(10),
-        product_cents: v(11),
-        paid_cents: v(12),
-        followers: 0,
-    }
-}
-
 /// Campaign totals (every post, every day), from the rollups.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn totals(db: &Db, who: &Principal, campaign_id: i64) -> Result<kpi::Totals> {
     authorize(db, who, campaign_id).await?;
     // Summed here, saturating, not with SQL's SUM: a sum past `i64` (old figures past the limits) fails the query on
     // both databases. One row per day and lane is few rows.
-    let rows = sqlx::query(&format!("SELECT {FIGURE_COLUMNS} FROM metric_day_lane WHERE campaign_id = $1"))
-        .bind(campaign_id)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows: Vec<Figures> =
+        sqlx::query_as(&format!("SELECT {FIGURE_COLUMNS} FROM metric_day_lane WHERE campaign_id = $1"))
+            .bind(campaign_id)
+            .fetch_all(&db.pool)
+            .await?;
     let mut t = kpi::Totals::default();
     for r in &rows {
-        t.add(&totals_from(r, 0));
+        t.add(&r.totals());
     }
     let followers: Vec<i64> = sqlx::query_scalar(
         "SELECT p.followers FROM posts p JOIN metric_post_totals m ON m.post_id = p.id WHERE p.campaign_id = $1",
@@ -438,21 +494,30 @@ struct CreatorInfo {
 
 async fn creator_info(db: &Db, campaign_id: i64) -> Result<std::collections::HashMap<i64, CreatorInfo>> {
     let tiers = crate::charter::ssr::tiers(db, campaign_id).await?;
-    let rows = sqlx::query(
+    #[derive(sqlx::FromRow)]
+    struct CreatorRow {
+        id: i64,
+        name: String,
+        owner_org_id: i64,
+        followers: i64,
+        avg_reach: Option<i64>,
+        avg_likes: i64,
+        avg_comments: i64,
+        avg_shares: i64,
+        avg_saves: i64,
+    }
+    let rows: Vec<CreatorRow> = sqlx::query_as(
         "SELECT id, name, owner_org_id, followers, avg_reach, avg_likes, avg_comments, avg_shares, avg_saves FROM creators WHERE campaign_id = $1",
     )
     .bind(campaign_id)
     .fetch_all(&db.pool)
     .await?;
     Ok(rows
-        .iter()
+        .into_iter()
         .map(|r| {
-            let engagements = crate::limits::sat_sum((5..9).map(|i| r.get::<i64, _>(i)));
-            let m = crate::pool::Metrics { followers: r.get(3), avg_reach: r.get(4), engagements };
-            (
-                r.get::<i64, _>(0),
-                CreatorInfo { name: r.get(1), org_id: r.get(2), tier: crate::pool::tier_for(&tiers, &m).tier },
-            )
+            let engagements = crate::limits::sat_sum([r.avg_likes, r.avg_comments, r.avg_shares, r.avg_saves]);
+            let m = crate::pool::Metrics { followers: r.followers, avg_reach: r.avg_reach, engagements };
+            (r.id, CreatorInfo { name: r.name, org_id: r.owner_org_id, tier: crate::pool::tier_for(&tiers, &m).tier })
         })
         .collect())
 }
@@ -474,7 +539,14 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
             .fetch_optional(&db.pool)
             .await?
             .ok_or_else(|| AppError::not_found("Campaign"))?;
-    let day_rows = sqlx::query(&format!(
+    #[derive(sqlx::FromRow)]
+    struct DayRow {
+        day: String,
+        lane: String,
+        #[sqlx(flatten)]
+        figures: Figures,
+    }
+    let day_rows: Vec<DayRow> = sqlx::query_as(&format!(
         "SELECT day, lane, {FIGURE_COLUMNS} FROM metric_day_lane WHERE campaign_id = $1 ORDER BY day, lane"
     ))
     .bind(campaign_id)
@@ -483,17 +555,26 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
     let days: Vec<DayPoint> = day_rows
         .iter()
         .filter_map(|r| {
-            Some(DayPoint {
-                day: r.get::<String, _>(0).parse().ok()?,
-                lane: Lane::parse(&r.get::<String, _>(1))?,
-                totals: totals_from(r, 2),
-            })
+            Some(DayPoint { day: r.day.parse().ok()?, lane: Lane::parse(&r.lane)?, totals: r.figures.totals() })
         })
         .collect();
-    let post_rows = sqlx::query(&format!(
+    #[derive(sqlx::FromRow)]
+    struct PostRow {
+        id: i64,
+        creator_id: i64,
+        lane: String,
+        platform: String,
+        followers: i64,
+        url: String,
+        title: String,
+        deliverable_id: Option<i64>,
+        #[sqlx(flatten)]
+        figures: Figures,
+    }
+    let post_rows: Vec<PostRow> = sqlx::query_as(&format!(
         "SELECT p.id, p.creator_id, p.lane, p.platform, p.followers, p.url, p.title, p.deliverable_id, {} \
          FROM posts p LEFT JOIN metric_post_totals t ON t.post_id = p.id WHERE p.campaign_id = $1 ORDER BY p.id",
-        FIGURE_COLUMNS.split(", ").map(|c| format!("COALESCE(t.{c}, 0)")).collect::<Vec<_>>().join(", ")
+        FIGURE_COLUMNS.split(", ").map(|c| format!("COALESCE(t.{c}, 0) AS {c}")).collect::<Vec<_>>().join(", ")
     ))
     .bind(campaign_id)
     .fetch_all(&db.pool)
@@ -506,26 +587,26 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
     let mut by: [Cut; 5] = Default::default();
     let mut posts = Vec::new();
     for r in &post_rows {
-        let mut t = totals_from(r, 8);
+        let mut t = r.figures.totals();
         let has_data = t != kpi::Totals::default();
         if has_data {
-            t.followers = r.get(4);
+            t.followers = r.followers;
         }
-        let creator_id: i64 = r.get(1);
-        let lane = Lane::parse(&r.get::<String, _>(2)).unwrap_or(Lane::Influencer);
-        let platform: String = r.get(3);
+        let creator_id = r.creator_id;
+        let lane = Lane::parse(&r.lane).unwrap_or(Lane::Influencer);
+        let platform = r.platform.clone();
         let info = creators.get(&creator_id);
         posts.push(Post {
-            id: r.get(0),
+            id: r.id,
             campaign_id,
             creator_id,
             creator_name: info.map(|c| c.name.clone()).unwrap_or_default(),
-            deliverable_id: r.get(7),
+            deliverable_id: r.deliverable_id,
             lane,
             platform: platform.clone(),
-            url: r.get(5),
-            title: r.get(6),
-            followers: r.get(4),
+            url: r.url.clone(),
+            title: r.title.clone(),
+            followers: r.followers,
         });
         totals.add(&t);
         let partner = info.and_then(|c| partners.iter().find(|p| p.id == c.org_id));
@@ -577,8 +658,7 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
                     post_rows
                         .iter()
                         .filter(|r| {
-                            t.lane.is_none_or(|l| r.get::<String, _>(2) == l.as_str())
-                                && totals_from(r, 8) != kpi::Totals::default()
+                            t.lane.is_none_or(|l| r.lane == l.as_str()) && r.figures.totals() != kpi::Totals::default()
                         })
                         .count() as f64,
                 ),
@@ -652,12 +732,14 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
 }
 
 /// The shared dashboard of a campaign, the same for every partner.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn dashboard(db: &Db, who: &Principal, campaign_id: i64) -> Result<Dashboard> {
     authorize(db, who, campaign_id).await?;
     dashboard_data(db, campaign_id).await
 }
 
 /// Sets the CPM (in cents per 1,000 impressions) a platform's earned media value is estimated with.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn set_cpm(db: &Db, who: &Principal, campaign_id: i64, platform: &str, cpm_cents: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let platform = platform.trim().to_lowercase();
@@ -691,9 +773,17 @@ async fn day_scopes(
     day: &str,
     creators: &std::collections::HashMap<i64, CreatorInfo>,
 ) -> Result<std::collections::HashMap<(String, String), kpi::Totals>> {
-    let rows = sqlx::query(&format!(
+    #[derive(sqlx::FromRow)]
+    struct DayRow {
+        creator_id: i64,
+        lane: String,
+        followers: i64,
+        #[sqlx(flatten)]
+        figures: Figures,
+    }
+    let rows: Vec<DayRow> = sqlx::query_as(&format!(
         "SELECT p.creator_id, p.lane, p.followers, {} FROM daily_metrics m JOIN posts p ON p.id = m.post_id WHERE m.campaign_id = $1 AND m.day = $2",
-        FIGURE_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ")
+        figure_columns_of("m")
     ))
     .bind(campaign_id)
     .bind(day)
@@ -701,10 +791,10 @@ async fn day_scopes(
     .await?;
     let mut out: std::collections::HashMap<(String, String), kpi::Totals> = std::collections::HashMap::new();
     for r in &rows {
-        let mut t = totals_from(r, 3);
-        t.followers = r.get(2);
-        let info = creators.get(&r.get::<i64, _>(0));
-        let mut scopes = vec![("campaign".to_string(), String::new()), ("lane".to_string(), r.get::<String, _>(1))];
+        let mut t = r.figures.totals();
+        t.followers = r.followers;
+        let info = creators.get(&r.creator_id);
+        let mut scopes = vec![("campaign".to_string(), String::new()), ("lane".to_string(), r.lane.clone())];
         if let Some(c) = info {
             scopes.push(("partner".into(), c.org_id.to_string()));
             if let Some(tier) = &c.tier {
@@ -730,6 +820,7 @@ fn scope_key(kind: crate::charter::ScopeKind) -> &'static str {
 
 /// Evaluates the charter's daily thresholds on the given days; each breach raises one escalation per day
 /// (raised again for the same threshold and day, it is a no-op). Returns how many were raised.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> Result<usize> {
     let doc = crate::charter::ssr::current_doc(db, campaign_id).await?;
     if doc.thresholds.thresholds.is_empty() {
@@ -812,6 +903,7 @@ pub fn days_to_close(
 
 /// The daily cut-off: for every campaign with tracked posts whose local day has ended, evaluates the thresholds
 /// on the day(s) just closed. Safe in several processes (escalations are raised once per breach and day).
+#[tracing::instrument(skip_all)]
 pub async fn close_days(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
     let campaigns: Vec<(i64, String, Option<String>)> = sqlx::query_as(
         "SELECT c.id, c.time_zone, c.thresholds_closed_day FROM campaigns c WHERE EXISTS (SELECT 1 FROM posts p WHERE p.campaign_id = c.id)",
@@ -836,12 +928,25 @@ pub async fn close_days(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<u
 }
 
 /// The daily figures as CSV: one row per post and day, with the post's creator, lane and platform.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn export_csv(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
     authorize(db, who, campaign_id).await?;
-    let rows = sqlx::query(&format!(
-        "SELECT m.day, m.post_id, p.url, cr.name, p.lane, p.platform, {}, m.source FROM daily_metrics m JOIN posts p ON p.id = m.post_id \
+    #[derive(sqlx::FromRow)]
+    struct ExportRow {
+        day: String,
+        post_id: i64,
+        url: String,
+        creator: String,
+        lane: String,
+        platform: String,
+        #[sqlx(flatten)]
+        figures: Figures,
+        source: String,
+    }
+    let rows: Vec<ExportRow> = sqlx::query_as(&format!(
+        "SELECT m.day, m.post_id, p.url, cr.name AS creator, p.lane, p.platform, {}, m.source FROM daily_metrics m JOIN posts p ON p.id = m.post_id \
          JOIN creators cr ON cr.id = p.creator_id WHERE m.campaign_id = $1 ORDER BY m.day, m.post_id",
-        FIGURE_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ")
+        figure_columns_of("m")
     ))
     .bind(campaign_id)
     .fetch_all(&db.pool)
@@ -855,10 +960,16 @@ pub async fn export_csv(db: &Db, who: &Principal, campaign_id: i64) -> Result<St
         .collect();
     crate::pool::csv::push_record(&mut out, &header);
     for r in &rows {
-        let mut rec: Vec<String> =
-            vec![r.get(0), r.get::<i64, _>(1).to_string(), r.get(2), r.get(3), r.get(4), r.get(5)];
-        rec.extend((0..13).map(|i| r.get::<i64, _>(6 + i).to_string()));
-        rec.push(r.get(19));
+        let mut rec: Vec<String> = vec![
+            r.day.clone(),
+            r.post_id.to_string(),
+            r.url.clone(),
+            r.creator.clone(),
+            r.lane.clone(),
+            r.platform.clone(),
+        ];
+        rec.extend(r.figures.values().iter().map(i64::to_string));
+        rec.push(r.source.clone());
         crate::pool::csv::push_record(&mut out, &rec);
     }
     Ok(out)

@@ -1,6 +1,4 @@
 //! The per-campaign event log: appended in the same transaction as the change it records.
-use sqlx::Row;
-
 use super::{Actor, Change, Event};
 use crate::db::{Backend, WriteTx};
 use crate::error::Result;
@@ -63,13 +61,14 @@ pub async fn head(pool: &sqlx::AnyPool, campaign_id: i64) -> Result<Option<i64>>
 
 /// Events after `after`, oldest first, at most `limit`; each as its stored JSON.
 pub async fn after(pool: &sqlx::AnyPool, campaign_id: i64, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
-    let rows = sqlx::query("SELECT seq, body FROM events WHERE campaign_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
-        .bind(campaign_id)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
-    Ok(rows.into_iter().map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1))).collect())
+    Ok(sqlx::query_as::<_, (i64, String)>(
+        "SELECT seq, body FROM events WHERE campaign_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    )
+    .bind(campaign_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// Parsed events, for the API's activity trail.
@@ -83,10 +82,11 @@ pub async fn events_after(pool: &sqlx::AnyPool, campaign_id: i64, after_seq: i64
 
 /// The most recent events, newest first.
 pub async fn recent(pool: &sqlx::AnyPool, campaign_id: i64, limit: i64) -> Result<Vec<Event>> {
-    let rows = sqlx::query("SELECT body FROM events WHERE campaign_id = $1 ORDER BY seq DESC LIMIT $2")
-        .bind(campaign_id)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
-    Ok(rows.into_iter().filter_map(|r| serde_json::from_str(&r.get::<String, _>(0)).ok()).collect())
+    let bodies: Vec<String> =
+        sqlx::query_scalar("SELECT body FROM events WHERE campaign_id = $1 ORDER BY seq DESC LIMIT $2")
+            .bind(campaign_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+    Ok(bodies.into_iter().filter_map(|body| serde_json::from_str(&body).ok()).collect())
 }

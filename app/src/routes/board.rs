@@ -113,7 +113,7 @@ impl Filters {
         let mut parts: Vec<String> = Vec::new();
         let mut push = |k: &str, v: String| {
             if !v.is_empty() {
-                parts.push(format!("{k}={}", encode(&v)));
+                parts.push(format!("{k}={}", form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()));
             }
         };
         push("q", self.q.clone());
@@ -179,18 +179,6 @@ impl Filters {
         }
         true
     }
-}
-
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 // ---- Page ------------------------------------------------------------------------------------------

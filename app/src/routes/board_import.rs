@@ -286,7 +286,7 @@ pub fn ImportPanel() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             let Some(input) = file_input.get() else { return };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            let Some(file) = input.files().and_then(|f| f.item(0)) else { return };
             let name = file.name();
             step.set(ImportStep::Reading(name.clone()));
             spawn_local(async move {

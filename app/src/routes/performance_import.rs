@@ -101,7 +101,7 @@ pub fn MetricImportPanel(
             #[cfg(feature = "hydrate")]
             {
                 let Some(input) = file_input.get() else { return };
-                let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+                let Some(file) = input.files().and_then(|f| f.item(0)) else { return };
                 let name = file.name();
                 if file.size() > crate::metrics::import::MAX_BYTES as f64 {
                     error.set(Some(AppError::validation("file", "The file is larger than 30 MB: split it")));

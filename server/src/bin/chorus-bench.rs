@@ -217,7 +217,7 @@ async fn serve(a: ServeArgs) {
     let running = match chorus_server::start(config).await {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("chorus-bench serve: {e}");
+            eprintln!("chorus-bench serve: {e:#}");
             std::process::exit(1);
         }
     };
