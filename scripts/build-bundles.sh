@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The browser's WASM, one bundle per group of pages (see `Bundle` in app/src/shell.rs): each is a build of the
 # `frontend` crate with that group's islands only (feature `island-<name>`), so a page downloads one file holding the
-# framework and its own code, and nothing of the other pages. Run after `cargo leptos build --release` (which makes
-# target/site); writes `<name>.<hash>.js` and `<name>.<hash>.wasm` into target/site/pkg and lists them in
-# target/site/pkg/bundles.txt, which the server reads.
+# framework and its own code, and nothing of the other pages. Writes `<name>.<hash>.js` and `<name>.<hash>.wasm` (and
+# their .br/.gz twins) into target/site/pkg and lists them in target/site/pkg/bundles.txt, which the server reads.
 #
 #   scripts/build-bundles.sh            # every bundle
 #   scripts/build-bundles.sh board      # some of them (the others stay as they are)
+#
+# Two bundles build at once (`CHORUS_BUNDLE_LANES`, default 2), each lane in a target directory of its own: most of
+# a bundle's build (its crate at codegen-units = 1, then link-time optimisation) runs on one core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -14,30 +16,31 @@ source scripts/env.sh
 ALL=(board charter content performance settings portal home)
 BUNDLES=("$@")
 [ ${#BUNDLES[@]} -gt 0 ] || BUNDLES=("${ALL[@]}")
+LANES="${CHORUS_BUNDLE_LANES:-2}"
 
 PKG=target/site/pkg
-# Bundles are built apart from cargo-leptos' own build (their own target directory), so the two never rebuild each
-# other's dependencies. The flags match cargo-leptos' for this project (`always-erase-components`).
-TARGET="$CARGO_TARGET_DIR/bundles"
-WORK="$TARGET/out"
+WORK="$CARGO_TARGET_DIR/bundles/out"
+# The flags match cargo-leptos' for this project (`always-erase-components`, the wasm-opt settings in Cargo.toml).
 WASM_OPT_FLAGS=(-O3 --one-caller-inline-max-function-size=0 --enable-bulk-memory --enable-nontrapping-float-to-int)
 mkdir -p "$PKG" "$WORK"
 touch "$PKG/bundles.txt"
 
 log() { printf '\033[1;34m[bundles]\033[0m %s\n' "$*"; }
 
-for name in "${BUNDLES[@]}"; do
+# Builds bundle $1 in target directory $2; leaves its line of bundles.txt in $WORK/$1/line.
+build() {
+  local name=$1 target=$2 started input input_sum line hash
   started=$(date +%s)
   log "$name: building"
   RUSTFLAGS="--cfg erase_components" cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown \
-    --profile wasm-release --no-default-features --features "island-$name" --target-dir "$TARGET"
-  input="$TARGET/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+    --profile wasm-release --no-default-features --features "island-$name" --target-dir "$target"
+  input="$target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
   input_sum=$(sha256sum "$input" | cut -c1-64)
-  line=$(grep "^$name " "$PKG/bundles.txt" || true)
+  line=$(cat "$WORK/$name/line" 2>/dev/null || true)
   if [ -n "$line" ] && [ "$(cat "$WORK/$name/input.sha256" 2>/dev/null)" = "$input_sum" ] \
     && [ -f "$PKG/$(echo "$line" | cut -d' ' -f2)" ] && [ -f "$PKG/$(echo "$line" | cut -d' ' -f3)" ]; then
-    log "$name: unchanged"
-    continue
+    log "$name: unchanged ($(( $(date +%s) - started )) s)"
+    return 0
   fi
   rm -rf "$WORK/$name" && mkdir -p "$WORK/$name"
   wasm-bindgen --target web --no-typescript --out-dir "$WORK/$name" --out-name "$name" "$input"
@@ -56,11 +59,29 @@ for name in "${BUNDLES[@]}"; do
       fs.writeFileSync(f + ".br", zlib.brotliCompressSync(data, { params }));
       fs.writeFileSync(f + ".gz", zlib.gzipSync(data, { level: 9 }));
     }' "$PKG/$name.$hash.js" "$PKG/$name.$hash.wasm"
-  grep -v "^$name " "$PKG/bundles.txt" > "$PKG/bundles.txt.new" || true
-  echo "$name $name.$hash.js $name.$hash.wasm" >> "$PKG/bundles.txt.new"
-  mv "$PKG/bundles.txt.new" "$PKG/bundles.txt"
+  echo "$name $name.$hash.js $name.$hash.wasm" > "$WORK/$name/line"
   echo "$input_sum" > "$WORK/$name/input.sha256"
   log "$name: $(stat -c %s "$PKG/$name.$hash.wasm") bytes ($(stat -c %s "$PKG/$name.$hash.wasm.br") brotli) in $(( $(date +%s) - started )) s"
+}
+
+# Lane k builds every LANES-th bundle from the k-th; lane 0 uses the directory earlier builds used.
+lane() {
+  local k=$1 i target="$CARGO_TARGET_DIR/bundles"
+  [ "$k" = 0 ] || target="$CARGO_TARGET_DIR/bundles-$k"
+  for ((i = k; i < ${#BUNDLES[@]}; i += LANES)); do build "${BUNDLES[$i]}" "$target"; done
+}
+pids=()
+for ((k = 0; k < LANES; k++)); do lane "$k" & pids+=($!); done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+[ "$failed" = 0 ] || { log "a bundle failed to build"; exit 1; }
+
+# The list the server reads: every bundle that has its files (the ones not built now stay as they were).
+: > "$PKG/bundles.txt.new"
+for name in "${ALL[@]}"; do
+  line=$(cat "$WORK/$name/line" 2>/dev/null || grep "^$name " "$PKG/bundles.txt" || true)
+  if [ -n "$line" ] && [ -f "$PKG/$(echo "$line" | cut -d' ' -f2)" ] && [ -f "$PKG/$(echo "$line" | cut -d' ' -f3)" ]; then
+    echo "$line" >> "$PKG/bundles.txt.new"
+  fi
 done
-# Newer than cargo-leptos' module: the server uses the bundles (see `Bundles::load` in app/src/shell.rs).
-touch "$PKG/bundles.txt"
+mv "$PKG/bundles.txt.new" "$PKG/bundles.txt"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The release build people run and the tests use, without cargo-leptos (that stays the development loop's tool:
 # `scripts/install-tools.sh --dev`, then `cargo leptos watch`):
-#   1. the `chorus` server (release),
+#   1. the `chorus` server (release; `--without-server` leaves it out),
 #   2. the site under target/site: public/ and the stylesheet, hashed and precompressed,
 #   3. the browser's WASM: one bundle per group of pages, each with that group's islands only
 #      (scripts/build-bundles.sh; see `Bundle` in app/src/shell.rs).
@@ -16,11 +16,15 @@ log() { printf '\033[1;34m[build]\033[0m %s\n' "$*"; }
 took() { log "$1 done in $(( $(date +%s) - $2 )) s"; }
 
 t=$(date +%s)
-log "1/3 the server, release (first time about 5 min on 2 cores; seconds when unchanged)"
-# The flags cargo-leptos used for this project (`always-erase-components`), so both builds share their artifacts.
-RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=chorus \
-  cargo build --release --locked --quiet -p server --bin chorus
-took "server" "$t"
+if [ "${1:-}" = --without-server ]; then
+  log "1/3 the server: left out (--without-server; the tests use the binary their own build makes)"
+else
+  log "1/3 the server, release (first time about 8 min on 2 cores; seconds when unchanged)"
+  # The flags cargo-leptos used for this project (`always-erase-components`).
+  RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=chorus \
+    cargo build --release --locked --quiet -p server --bin chorus
+  took "server" "$t"
+fi
 
 t=$(date +%s)
 log "2/3 the site: public/ and the stylesheet"
@@ -33,11 +37,11 @@ node -e '
   const zlib = require("zlib"), fs = require("fs"), c = zlib.constants, f = process.argv[1], data = fs.readFileSync(f);
   fs.writeFileSync(f + ".br", zlib.brotliCompressSync(data, { params: { [c.BROTLI_PARAM_QUALITY]: 11 } }));
   fs.writeFileSync(f + ".gz", zlib.gzipSync(data, { level: 9 }));' "$SITE/pkg/chorus.$css_hash.css"
-# Leptos' `HashedStylesheet` finds the stylesheet's name in `hash.txt` beside the binary (as cargo-leptos writes it).
-printf 'css: %s\n' "$css_hash" > "$CARGO_TARGET_DIR/release/hash.txt"
+# The server reads the stylesheet's name here (`Bundles::load` in app/src/shell.rs), whichever binary serves the site.
+echo "chorus.$css_hash.css" > "$SITE/pkg/style.txt"
 took "site" "$t"
 
 t=$(date +%s)
-log "3/3 the browser bundles (first time about 1 min each on 2 cores; an unchanged one is skipped)"
+log "3/3 the browser bundles, two at a time (first time about 5 min in all on 2 cores; under a minute each after a change)"
 bash scripts/build-bundles.sh
 took "bundles" "$t"

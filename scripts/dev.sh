@@ -26,7 +26,11 @@ build() {
   t=$(date +%s)
   mkdir -p "$SITE/pkg"
   cp -a public/. "$SITE/"
-  cp style/main.css "$SITE/pkg/chorus.css"
+  local css
+  css="chorus.$(sha256sum style/main.css | cut -c1-12).css"
+  rm -f "$SITE"/pkg/chorus.*.css*
+  cp style/main.css "$SITE/pkg/$css"
+  echo "$css" > "$SITE/pkg/style.txt"
   # The server and the browser's module side by side (two cargo processes, two target directories).
   RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=chorus \
     cargo build --quiet -p server --bin chorus --target-dir "$TARGET" &

@@ -39,13 +39,18 @@ impl Bundle {
     }
 }
 
-/// The bundles of a release build by name: their JS and WASM files under `pkg/`.
+/// What a release build (`scripts/build-site.sh`) put under `pkg/`: the bundles by name (their JS and WASM files)
+/// and the stylesheet's hashed name.
 #[derive(Clone, Debug, Default)]
-pub struct Bundles(pub HashMap<String, (String, String)>);
+pub struct Bundles {
+    pub pages: HashMap<String, (String, String)>,
+    /// `pkg/style.txt`: the stylesheet's file name (`chorus.<hash>.css`).
+    pub style: Option<String>,
+}
 
 impl Bundles {
-    /// Reads `pkg/bundles.txt` (written by `scripts/build-bundles.sh`: one line per bundle, `name js wasm`) under the
-    /// site root. Without it (development builds), or when cargo-leptos has built its module since (`cargo leptos
+    /// Reads `pkg/bundles.txt` (written by `scripts/build-bundles.sh`: one line per bundle, `name js wasm`) and
+    /// `pkg/style.txt` (written by `scripts/build-site.sh`) under the site root. Without it (development builds), or when cargo-leptos has built its module since (`cargo leptos
     /// watch` after a release build: the bundles would be older code), every page loads cargo-leptos' single
     /// module of all islands.
     pub fn load(site_root: &Path) -> Bundles {
@@ -66,16 +71,20 @@ impl Bundles {
             return Bundles::default();
         }
         let text = std::fs::read_to_string(pkg.join("bundles.txt")).unwrap_or_default();
-        Bundles(
-            text.lines()
-                .filter_map(|line| {
-                    let mut parts = line.split_whitespace();
-                    let (name, js, wasm) = (parts.next()?, parts.next()?, parts.next()?);
-                    let present = |f: &str| pkg.join(f).is_file();
-                    (present(js) && present(wasm)).then(|| (name.to_string(), (js.to_string(), wasm.to_string())))
-                })
-                .collect(),
-        )
+        let style = std::fs::read_to_string(pkg.join("style.txt"))
+            .ok()
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty() && !name.contains('/') && pkg.join(name).is_file());
+        let pages = text
+            .lines()
+            .filter_map(|line| {
+                let mut parts = line.split_whitespace();
+                let (name, js, wasm) = (parts.next()?, parts.next()?, parts.next()?);
+                let present = |f: &str| pkg.join(f).is_file();
+                (present(js) && present(wasm)).then(|| (name.to_string(), (js.to_string(), wasm.to_string())))
+            })
+            .collect();
+        Bundles { pages, style }
     }
 }
 
@@ -94,7 +103,7 @@ const HYDRATE_ISLANDS: &str = r#"((js, wasm) => import(js).then(async (mod) => {
 #[component]
 pub fn IslandScripts(bundle: Bundle) -> impl IntoView {
     let Ok(state) = crate::state::app_state() else { return ().into_any() };
-    let Some((js, wasm)) = state.bundles.0.get(bundle.name()) else {
+    let Some((js, wasm)) = state.bundles.pages.get(bundle.name()) else {
         return view! { <HydrationScripts options=state.leptos.clone() islands=true/> }.into_any();
     };
     let pkg = &state.leptos.site_pkg_dir;
@@ -156,6 +165,18 @@ fn PortalCharterRoute() -> impl IntoView {
     }
 }
 
+/// The stylesheet: the release build's hashed file (`pkg/style.txt`), else the one cargo-leptos names in `hash.txt`
+/// beside the binary (`cargo leptos watch`), else `pkg/chorus.css` (`scripts/dev.sh`).
+#[component]
+fn SiteStylesheet(options: LeptosOptions) -> impl IntoView {
+    match use_context::<crate::state::AppState>().and_then(|state| state.bundles.style.clone()) {
+        Some(file) => {
+            view! { <link id="leptos" rel="stylesheet" href=format!("/{}/{file}", options.site_pkg_dir)/> }.into_any()
+        }
+        None => view! { <HashedStylesheet options id="leptos"/> }.into_any(),
+    }
+}
+
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Islands mode: only what is inside an island is hydrated, so only its data is sent to the browser.
@@ -168,7 +189,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <HashedStylesheet options=options.clone() id="leptos"/>
+                <SiteStylesheet options=options.clone()/>
                 <AutoReload options=options.clone()/>
                 <MetaTags/>
             </head>
@@ -231,7 +252,7 @@ mod tests {
     fn bundles_are_read_from_the_list_and_refused_when_missing_or_stale() {
         // No list (a development build): no bundles, so pages fall back to cargo-leptos' module.
         let dir = site("none");
-        assert!(Bundles::load(&dir).0.is_empty());
+        assert!(Bundles::load(&dir).pages.is_empty());
         _ = std::fs::remove_dir_all(&dir);
 
         // A release build: cargo-leptos' module first, then the bundles and their list.
@@ -242,14 +263,21 @@ mod tests {
         write(&dir, "board.1.wasm", "wasm");
         write(&dir, "bundles.txt", "board board.1.js board.1.wasm\nportal portal.2.js portal.2.wasm\nbroken line\n");
         let bundles = Bundles::load(&dir);
-        assert_eq!(bundles.0.get("board"), Some(&("board.1.js".to_string(), "board.1.wasm".to_string())));
-        assert!(!bundles.0.contains_key("portal"), "a listed bundle whose files are missing is left out");
-        assert_eq!(bundles.0.len(), 1);
+        assert_eq!(bundles.pages.get("board"), Some(&("board.1.js".to_string(), "board.1.wasm".to_string())));
+        assert!(!bundles.pages.contains_key("portal"), "a listed bundle whose files are missing is left out");
+        assert_eq!(bundles.pages.len(), 1);
+        assert_eq!(bundles.style, None, "no style.txt: the stylesheet cargo-leptos names");
+        write(&dir, "style.txt", "chorus.f00.css\n");
+        assert_eq!(Bundles::load(&dir).style, None, "a listed stylesheet that is missing is left out");
+        write(&dir, "chorus.f00.css", "body {}");
+        assert_eq!(Bundles::load(&dir).style.as_deref(), Some("chorus.f00.css"));
+        write(&dir, "style.txt", "../secret.css");
+        assert_eq!(Bundles::load(&dir).style, None, "only a file under pkg/");
 
         // cargo-leptos rebuilt its module since (`cargo leptos watch`): the listed bundles are older code.
         std::thread::sleep(std::time::Duration::from_millis(20));
         write(&dir, "chorus.abc.wasm", "newer module");
-        assert!(Bundles::load(&dir).0.is_empty());
+        assert!(Bundles::load(&dir).pages.is_empty());
         _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -80,6 +80,7 @@ fn hash_file_present() -> bool {
 pub fn router(state: AppState, config: &Config) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
+    let fallback_state = state.clone();
     let shell_options = state.leptos.clone();
     let pkg_dir = config.site_root.join("pkg");
     assets::precompress_in_background(pkg_dir.clone());
@@ -106,7 +107,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
             move || shell(shell_options.clone()),
         )
         .nest_service("/pkg", assets::pkg_router::<()>(&pkg_dir))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(fallback_state.clone()),
+            shell,
+        ))
         // A server function's refusal gets its code's status (404, 422…), not 500.
         .layer(middleware::from_fn(requests::server_fn_status))
         // Whose page this is, for the creator portal's service worker (public/sw.js).
