@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The release build people run and the tests use, without cargo-leptos (that stays the development loop's tool:
 # `scripts/install-tools.sh --dev`, then `cargo leptos watch`):
-#   1. the `chorus` server (release; `--without-server` leaves it out),
+#   1. the `chorus` server (release),
 #   2. the site under target/site: public/ and the stylesheet, hashed and precompressed,
 #   3. the browser's WASM: one bundle per group of pages, each with that group's islands only
 #      (scripts/build-bundles.sh; see `Bundle` in app/src/shell.rs).
@@ -16,15 +16,11 @@ log() { printf '\033[1;34m[build]\033[0m %s\n' "$*"; }
 took() { log "$1 done in $(( $(date +%s) - $2 )) s"; }
 
 t=$(date +%s)
-if [ "${1:-}" = --without-server ]; then
-  log "1/3 the server: left out (--without-server; the tests use the binary their own build makes)"
-else
-  log "1/3 the server, release (first time about 8 min on 2 cores; seconds when unchanged)"
-  # The flags cargo-leptos used for this project (`always-erase-components`).
-  RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=chorus \
-    cargo build --release --locked --quiet -p server --bin chorus
-  took "server" "$t"
-fi
+log "1/3 the server, release (first time about 8 min on 2 cores; seconds when unchanged)"
+# The flags cargo-leptos used for this project (`always-erase-components`).
+RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=chorus \
+  cargo build --release --locked --quiet -p server --bin chorus
+took "server" "$t"
 
 t=$(date +%s)
 log "2/3 the site: public/ and the stylesheet"
