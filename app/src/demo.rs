@@ -50,9 +50,10 @@ pub async fn seed(db: &Db) -> Result<bool> {
     let brightline = jordan.me.org.clone().expect("member");
     add_member(db, brightline.id, "Sam Okafor", DEMO_USERS[3].0, DEMO_PASSWORD).await?;
 
-    let campaign = campaigns::create(db, &maya, &NewCampaign { name: "Trailhead Spring Launch".into() }).await?;
+    let campaign =
+        campaigns::create_campaign(db, &maya, &NewCampaign { name: "Trailhead Spring Launch".into() }).await?;
     for partner in [&jordan, &lena] {
-        let (_, token) = campaigns::invite(
+        let (_, token) = campaigns::invite_partner(
             db,
             &maya,
             campaign.id,
@@ -321,7 +322,7 @@ async fn seed_content(
         ("Kenji Sato", "kenji@creators.example"),
     ] {
         let creator_id = ids[name];
-        let (_, token) = campaigns::invite(
+        let (_, token) = campaigns::invite_partner(
             db,
             jordan,
             campaign_id,
@@ -576,9 +577,9 @@ Real trails, real weather, real people: the Trailhead shell proves itself outdoo
         ),
     ];
     for (section, body) in sections {
-        charter::save_section(db, maya, campaign_id, &SaveSection { section, body, version: 0 }, None).await?;
+        charter::save_charter_section(db, maya, campaign_id, &SaveSection { section, body, version: 0 }, None).await?;
     }
-    let number = charter::propose(db, maya, campaign_id).await?;
-    charter::sign(db, maya, campaign_id, number).await?;
+    let number = charter::propose_charter(db, maya, campaign_id).await?;
+    charter::sign_charter(db, maya, campaign_id, number).await?;
     Ok(())
 }

@@ -101,7 +101,7 @@ mod ssr {
     pub const RETRY_AFTER_SECONDS: u32 = 5;
 
     /// The operation a database error happened in: the innermost span (the domain functions are instrumented, so
-    /// this is e.g. `app::charter::ssr::save_section`), or "unknown" outside any.
+    /// this is e.g. `app::charter::ssr::save_charter_section`), or "unknown" outside any.
     fn operation() -> String {
         tracing::Span::current()
             .metadata()

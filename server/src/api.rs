@@ -75,7 +75,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/charter/versions/{number}/sign", post(sign_charter))
         .route("/api/v1/campaigns/{id}/charter/comments", post(comment_charter))
         .route("/api/v1/campaigns/{id}/charter/comments/{comment_id}/resolve", post(resolve_comment))
-        .route("/api/v1/campaigns/{id}/charter/for-creator", get(creator_charter))
+        .route("/api/v1/campaigns/{id}/charter/for-creator", get(get_creator_charter))
         .route("/api/v1/campaigns/{id}/launch", post(launch))
         .route("/api/v1/org/members", get(list_members))
         .route("/api/v1/org/invitations", post(invite_member))
@@ -171,7 +171,7 @@ async fn me(Auth(who): Auth) -> impl IntoResponse {
 }
 
 async fn list_campaigns(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
-    Ok(Json(app::campaigns::ssr::list(&s.db, &who).await?))
+    Ok(Json(app::campaigns::ssr::list_campaigns(&s.db, &who).await?))
 }
 
 async fn create_campaign(
@@ -179,11 +179,11 @@ async fn create_campaign(
     Auth(who): Auth,
     ApiJson(input): ApiJson<NewCampaign>,
 ) -> Result<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(app::campaigns::ssr::create(&s.db, &who, &input).await?)))
+    Ok((StatusCode::CREATED, Json(app::campaigns::ssr::create_campaign(&s.db, &who, &input).await?)))
 }
 
 async fn get_campaign(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(app::campaigns::ssr::get(&s.db, &who, id).await?))
+    Ok(Json(app::campaigns::ssr::get_campaign(&s.db, &who, id).await?))
 }
 
 async fn invite(
@@ -192,7 +192,7 @@ async fn invite(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<NewInvitation>,
 ) -> Result<impl IntoResponse> {
-    let (invitation, token) = app::campaigns::ssr::invite(&s.db, &who, id, &input).await?;
+    let (invitation, token) = app::campaigns::ssr::invite_partner(&s.db, &who, id, &input).await?;
     Ok((StatusCode::CREATED, Json(json!({ "invitation": invitation, "token": token }))))
 }
 
@@ -430,7 +430,7 @@ async fn revoke_token(State(s): State<AppState>, Auth(who): Auth, Path(id): Path
 }
 
 async fn list_members(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
-    Ok(Json(accounts::members(&s.db, &who).await?))
+    Ok(Json(accounts::list_members(&s.db, &who).await?))
 }
 
 async fn invite_member(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
@@ -451,18 +451,18 @@ async fn join_organization(
     headers: HeaderMap,
     ApiJson(input): ApiJson<JoinRequest>,
 ) -> Result<Response> {
-    let user_id = accounts::accept_member(&s.db, &token, &input.name, &input.email, &input.password).await?;
+    let user_id = accounts::join_organization(&s.db, &token, &input.name, &input.email, &input.password).await?;
     let session = accounts::rotate_session(&s.db, &headers, user_id).await?;
     let me = accounts::me_by_id(&s.db, user_id).await?;
     Ok(with_cookie((StatusCode::CREATED, Json(me)), accounts::session_cookie(&session, s.secure_cookies)))
 }
 
 async fn charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(app::charter::ssr::view(&s.db, &who, id).await?))
+    Ok(Json(app::charter::ssr::get_charter(&s.db, &who, id).await?))
 }
 
 async fn charter_markdown(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Response> {
-    let md = app::charter::ssr::export_markdown(&s.db, &who, id).await?;
+    let md = app::charter::ssr::charter_markdown(&s.db, &who, id).await?;
     let mut resp = md.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/markdown; charset=utf-8"));
@@ -491,11 +491,11 @@ async fn save_section(
     })?;
     let key = idempotency_key(&headers);
     let save = app::charter::SaveSection { section, body: input.body, version: input.version };
-    Ok(Json(app::charter::ssr::save_section(&s.db, &who, id, &save, key.as_deref()).await?))
+    Ok(Json(app::charter::ssr::save_charter_section(&s.db, &who, id, &save, key.as_deref()).await?))
 }
 
 async fn propose_charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    let number = app::charter::ssr::propose(&s.db, &who, id).await?;
+    let number = app::charter::ssr::propose_charter(&s.db, &who, id).await?;
     Ok((StatusCode::CREATED, Json(json!({ "number": number }))))
 }
 
@@ -504,7 +504,7 @@ async fn sign_charter(
     Auth(who): Auth,
     Path((id, number)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
-    app::charter::ssr::sign(&s.db, &who, id, number).await?;
+    app::charter::ssr::sign_charter(&s.db, &who, id, number).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -514,7 +514,7 @@ async fn comment_charter(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<app::charter::NewComment>,
 ) -> Result<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(app::charter::ssr::comment(&s.db, &who, id, &input).await?)))
+    Ok((StatusCode::CREATED, Json(app::charter::ssr::comment_charter(&s.db, &who, id, &input).await?)))
 }
 
 async fn resolve_comment(
@@ -522,15 +522,19 @@ async fn resolve_comment(
     Auth(who): Auth,
     Path((id, comment_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
-    app::charter::ssr::resolve(&s.db, &who, id, comment_id).await?;
+    app::charter::ssr::resolve_charter_comment(&s.db, &who, id, comment_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn creator_charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(app::charter::ssr::for_creator(&s.db, &who, id).await?))
+async fn get_creator_charter(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(app::charter::ssr::get_creator_charter(&s.db, &who, id).await?))
 }
 
 async fn launch(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    app::charter::ssr::launch(&s.db, &who, id).await?;
+    app::charter::ssr::launch_campaign(&s.db, &who, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

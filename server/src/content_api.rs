@@ -165,5 +165,5 @@ async fn portal_campaigns(State(s): State<AppState>, Auth(who): Auth) -> Result<
     if who.me.role != Role::Creator {
         return Err(AppError::not_found("Portal"));
     }
-    Ok(Json(app::campaigns::ssr::for_creator(&s.db, &who).await?))
+    Ok(Json(app::campaigns::ssr::portal_campaigns(&s.db, &who).await?))
 }

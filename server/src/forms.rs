@@ -242,6 +242,6 @@ async fn join_organization(
     headers: HeaderMap,
     Form(f): Form<InvitedSignUpForm>,
 ) -> Response {
-    let created = accounts::accept_member(&state.db, &f.token, &f.name, &f.email, &f.password).await;
+    let created = accounts::join_organization(&state.db, &f.token, &f.name, &f.email, &f.password).await;
     signed_in_or_back(&state, &headers, &format!("/join/{}", enc(&f.token)), created).await
 }

@@ -46,7 +46,7 @@ async fn preview_import(
     Query(q): Query<ImportQuery>,
     body: String,
 ) -> Result<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(import_ssr::preview(&s.db, &who, id, &q.filename, &body).await?)))
+    Ok((StatusCode::CREATED, Json(import_ssr::preview_metric_import(&s.db, &who, id, &q.filename, &body).await?)))
 }
 
 #[derive(serde::Deserialize)]
@@ -60,7 +60,7 @@ async fn apply_import(
     Path((id, import_id)): Path<(i64, i64)>,
     ApiJson(input): ApiJson<ApplyBody>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(import_ssr::apply(&s.db, &who, id, import_id, input.mode).await?))
+    Ok(Json(import_ssr::apply_metric_import(&s.db, &who, id, import_id, input.mode).await?))
 }
 
 async fn discard_import(
@@ -68,7 +68,7 @@ async fn discard_import(
     Auth(who): Auth,
     Path((id, import_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
-    import_ssr::discard(&s.db, &who, id, import_id).await?;
+    import_ssr::discard_metric_import(&s.db, &who, id, import_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -99,12 +99,12 @@ async fn ingest(
     ApiJson(input): ApiJson<Ingest>,
 ) -> Result<impl IntoResponse> {
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    Ok(Json(metrics::ingest(&s.db, &who, id, &input, key).await?))
+    Ok(Json(metrics::ingest_figures(&s.db, &who, id, &input, key).await?))
 }
 
 /// Campaign totals and every KPI, each with its formula (`null` when it cannot be computed, e.g. no clicks).
 async fn totals(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    let t = metrics::totals(&s.db, &who, id).await?;
+    let t = metrics::get_totals(&s.db, &who, id).await?;
     let kpis: serde_json::Map<String, serde_json::Value> =
         ["engagement_rate", "engagement_rate_reach", "cpe", "cpm", "cpc", "conversion_rate", "roas"]
             .into_iter()
@@ -114,11 +114,11 @@ async fn totals(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>)
 }
 
 async fn dashboard(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(metrics::dashboard(&s.db, &who, id).await?))
+    Ok(Json(metrics::get_dashboard(&s.db, &who, id).await?))
 }
 
 async fn export(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    let csv = metrics::export_csv(&s.db, &who, id).await?;
+    let csv = metrics::export_metrics(&s.db, &who, id).await?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -175,7 +175,7 @@ const MEMBER_INVITATION_DAYS: i64 = 7;
 
 /// The members of the principal's organization.
 #[tracing::instrument(skip_all)]
-pub async fn members(db: &Db, who: &Principal) -> Result<Vec<Member>> {
+pub async fn list_members(db: &Db, who: &Principal) -> Result<Vec<Member>> {
     let org = who.member_org()?;
     #[derive(sqlx::FromRow)]
     struct MemberRow {
@@ -214,12 +214,12 @@ pub async fn invite_member(db: &Db, who: &Principal) -> Result<(MemberInvitation
     .bind(now + MEMBER_INVITATION_DAYS * 86_400_000)
     )
     .await?;
-    Ok((member_invitation(db, &token).await?, token))
+    Ok((get_member_invitation(db, &token).await?, token))
 }
 
 /// What a colleague's link offers; used or expired links are "not found".
 #[tracing::instrument(skip_all)]
-pub async fn member_invitation(db: &Db, token: &str) -> Result<MemberInvitation> {
+pub async fn get_member_invitation(db: &Db, token: &str) -> Result<MemberInvitation> {
     #[derive(sqlx::FromRow)]
     struct InvitationRow {
         #[sqlx(flatten)]
@@ -248,7 +248,7 @@ pub async fn member_invitation(db: &Db, token: &str) -> Result<MemberInvitation>
 
 /// A colleague creates their account in the inviting organization. Returns the new user's id.
 #[tracing::instrument(skip_all)]
-pub async fn accept_member(db: &Db, token: &str, name: &str, email: &str, password: &str) -> Result<i64> {
+pub async fn join_organization(db: &Db, token: &str, name: &str, email: &str, password: &str) -> Result<i64> {
     let (email, hash) = prepare_person(name, email, password)?;
     let mut w = db.write().await?;
     ensure_email_free(w.conn(), &email).await?;

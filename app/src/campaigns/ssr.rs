@@ -13,7 +13,7 @@ const INVITATION_DAYS: i64 = 14;
 
 /// Campaigns the principal's organization is a partner of, newest first.
 #[tracing::instrument(skip_all)]
-pub async fn list(db: &Db, who: &Principal) -> Result<Vec<CampaignSummary>> {
+pub async fn list_campaigns(db: &Db, who: &Principal) -> Result<Vec<CampaignSummary>> {
     let org = who.member_org()?;
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT c.id FROM campaigns c JOIN campaign_partners p ON p.campaign_id = c.id \
@@ -127,13 +127,13 @@ pub async fn authorize_creator(db: &Db, who: &Principal, campaign_id: i64) -> Re
 }
 
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn get(db: &Db, who: &Principal, campaign_id: i64) -> Result<CampaignSummary> {
+pub async fn get_campaign(db: &Db, who: &Principal, campaign_id: i64) -> Result<CampaignSummary> {
     authorize(db, who, campaign_id).await?;
     summary(db, campaign_id).await
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create(db: &Db, who: &Principal, input: &NewCampaign) -> Result<CampaignSummary> {
+pub async fn create_campaign(db: &Db, who: &Principal, input: &NewCampaign) -> Result<CampaignSummary> {
     let org = who.member_org()?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 120 || name.contains('\0') {
@@ -163,7 +163,12 @@ pub async fn create(db: &Db, who: &Principal, input: &NewCampaign) -> Result<Cam
 /// Creates an invitation link. Partner invitations bring another organization in; creator invitations
 /// give a creator of the pool an account of their own.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn invite(db: &Db, who: &Principal, campaign_id: i64, input: &NewInvitation) -> Result<(Invitation, String)> {
+pub async fn invite_partner(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    input: &NewInvitation,
+) -> Result<(Invitation, String)> {
     authorize(db, who, campaign_id).await?;
     match (input.kind, input.creator_id) {
         (InvitationKind::Creator, None) => {
@@ -203,13 +208,13 @@ pub async fn invite(db: &Db, who: &Principal, campaign_id: i64, input: &NewInvit
         .bind(expires),
     )
     .await?;
-    let invitation = preview(db, &token).await?;
+    let invitation = get_invitation(db, &token).await?;
     Ok((invitation, token))
 }
 
 /// What an invitation link offers, for the page that accepts it. Used or expired links are "not found".
 #[tracing::instrument(skip_all)]
-pub async fn preview(db: &Db, token: &str) -> Result<Invitation> {
+pub async fn get_invitation(db: &Db, token: &str) -> Result<Invitation> {
     #[derive(sqlx::FromRow)]
     struct InvitationRow {
         kind: String,
@@ -313,7 +318,7 @@ pub async fn accept_creator(db: &Db, token: &str, name: &str, email: &str, passw
 
 /// A creator's own view: the campaigns they are part of and whom to talk to. Nothing else.
 #[tracing::instrument(skip_all)]
-pub async fn for_creator(db: &Db, who: &Principal) -> Result<Vec<CreatorCampaign>> {
+pub async fn portal_campaigns(db: &Db, who: &Principal) -> Result<Vec<CreatorCampaign>> {
     #[derive(sqlx::FromRow)]
     struct CreatorCampaignRow {
         campaign_id: i64,

@@ -221,8 +221,8 @@ pub fn checklist(
 }
 
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn view(db: &Db, who: &Principal, campaign_id: i64) -> Result<CharterView> {
-    let campaign = crate::campaigns::ssr::get(db, who, campaign_id).await?;
+pub async fn get_charter(db: &Db, who: &Principal, campaign_id: i64) -> Result<CharterView> {
+    let campaign = crate::campaigns::ssr::get_campaign(db, who, campaign_id).await?;
     let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
     let mut conn = db.pool.acquire().await?;
     let (draft, sections) = draft(&mut conn, campaign_id).await?;
@@ -308,7 +308,7 @@ async fn latest(w: &mut WriteTx, campaign_id: i64) -> Result<Option<(i64, Charte
 /// Saves one section of the draft. A save based on a stale section version is refused with the section as
 /// it is now. A change after someone signed freezes a new version (which nobody has signed yet).
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn save_section(
+pub async fn save_charter_section(
     db: &Db,
     who: &Principal,
     campaign_id: i64,
@@ -390,7 +390,7 @@ pub async fn save_section(
 
 /// Freezes the draft as the next numbered version for every partner to sign.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn propose(db: &Db, who: &Principal, campaign_id: i64) -> Result<i64> {
+pub async fn propose_charter(db: &Db, who: &Principal, campaign_id: i64) -> Result<i64> {
     authorize(db, who, campaign_id).await?;
     let roster = roster(db, campaign_id).await?;
     let mut w = db.write_campaign(campaign_id).await?;
@@ -414,7 +414,7 @@ pub async fn propose(db: &Db, who: &Principal, campaign_id: i64) -> Result<i64> 
 
 /// Signs version `number` for the signer's organization.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn sign(db: &Db, who: &Principal, campaign_id: i64, number: i64) -> Result<()> {
+pub async fn sign_charter(db: &Db, who: &Principal, campaign_id: i64, number: i64) -> Result<()> {
     let org = authorize(db, who, campaign_id).await?;
     if who.via_token.is_some() {
         return Err(AppError::forbidden("A person signs the charter, not an API token"));
@@ -458,8 +458,8 @@ pub async fn sign(db: &Db, who: &Principal, campaign_id: i64, number: i64) -> Re
 
 /// Takes the campaign live, if and only if the checklist has nothing blocking; otherwise refuses with the list.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn launch(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
-    let view = view(db, who, campaign_id).await?;
+pub async fn launch_campaign(db: &Db, who: &Principal, campaign_id: i64) -> Result<()> {
+    let view = get_charter(db, who, campaign_id).await?;
     if view.status == "live" {
         return Ok(());
     }
@@ -516,7 +516,7 @@ pub async fn ugc_lead_now(db: &Db, campaign_id: i64) -> Result<(String, Option<S
 
 /// Partners comment on any section; creators on the sections they can see.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, input: &NewComment) -> Result<CharterComment> {
+pub async fn comment_charter(db: &Db, who: &Principal, campaign_id: i64, input: &NewComment) -> Result<CharterComment> {
     let is_creator = who.me.role == Role::Creator;
     if is_creator {
         authorize_creator(db, who, campaign_id).await?;
@@ -580,7 +580,7 @@ pub async fn comment(db: &Db, who: &Principal, campaign_id: i64, input: &NewComm
 }
 
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn resolve(db: &Db, who: &Principal, campaign_id: i64, comment_id: i64) -> Result<()> {
+pub async fn resolve_charter_comment(db: &Db, who: &Principal, campaign_id: i64, comment_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let mut w = db.write_campaign(campaign_id).await?;
     let done = sqlx::query(
@@ -610,7 +610,7 @@ pub async fn resolve(db: &Db, who: &Principal, campaign_id: i64, comment_id: i64
 
 /// The creator-facing part of the version under review (or the draft before any proposal).
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn for_creator(db: &Db, who: &Principal, campaign_id: i64) -> Result<CreatorCharter> {
+pub async fn get_creator_charter(db: &Db, who: &Principal, campaign_id: i64) -> Result<CreatorCharter> {
     authorize_creator(db, who, campaign_id).await?;
     let name: String =
         sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&db.pool).await?;
@@ -650,8 +650,8 @@ pub async fn for_creator(db: &Db, who: &Principal, campaign_id: i64) -> Result<C
 
 /// The charter as Markdown: the version up for sign-off (or the draft before any).
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn export_markdown(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
-    let v = view(db, who, campaign_id).await?;
+pub async fn charter_markdown(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
+    let v = get_charter(db, who, campaign_id).await?;
     Ok(match &v.current {
         Some(c) => markdown::document(&c.doc, &v.roster, &v.campaign_name, Some(c)),
         None => markdown::document(&v.draft, &v.roster, &v.campaign_name, None),

@@ -65,7 +65,7 @@ fn preview_of(id: i64, filename: &str, parsed: &ParsedFile) -> MetricImportPrevi
 
 /// Checks an uploaded file and keeps it for the decision; nothing is imported yet.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn preview(
+pub async fn preview_metric_import(
     db: &Db,
     who: &Principal,
     campaign_id: i64,
@@ -150,7 +150,7 @@ fn mode_str(mode: ApplyMode) -> &'static str {
 /// valid rows, in chunks (see the module's notes). Applying again returns the first result, or resumes an
 /// interrupted import. Thresholds are evaluated for the days touched once the last chunk is written.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn apply(
+pub async fn apply_metric_import(
     db: &Db,
     who: &Principal,
     campaign_id: i64,
@@ -215,7 +215,7 @@ pub async fn apply(
         w.commit().await?;
         if claimed.rows_affected() == 0 {
             // Someone else decided first (applied, discarded or started): their decision stands.
-            return Box::pin(apply(db, who, campaign_id, import_id, mode)).await;
+            return Box::pin(apply_metric_import(db, who, campaign_id, import_id, mode)).await;
         }
     }
     let source = format!("csv:{filename}");
@@ -285,7 +285,7 @@ pub async fn apply(
 
 /// "Import nothing": the file is dropped and cannot be applied any more.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn discard(db: &Db, who: &Principal, campaign_id: i64, import_id: i64) -> Result<()> {
+pub async fn discard_metric_import(db: &Db, who: &Principal, campaign_id: i64, import_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let mut w = db.write_campaign(campaign_id).await?;
     let status: Option<String> =

@@ -177,7 +177,7 @@ fn validate(rows: &[DailyFigures], posts: &HashSet<i64>, today: chrono::NaiveDat
 /// Takes in a batch of daily figures: all of it or (on any bad row) none of it. A figure that differs from
 /// what is stored is a correction, kept with its old values; identical rows change nothing. Idempotent by key.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn ingest(
+pub async fn ingest_figures(
     db: &Db,
     who: &Principal,
     campaign_id: i64,
@@ -463,7 +463,7 @@ pub async fn ingest_rows(
 
 /// Campaign totals (every post, every day), from the rollups.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn totals(db: &Db, who: &Principal, campaign_id: i64) -> Result<kpi::Totals> {
+pub async fn get_totals(db: &Db, who: &Principal, campaign_id: i64) -> Result<kpi::Totals> {
     authorize(db, who, campaign_id).await?;
     // Summed here, saturating, not with SQL's SUM: a sum past `i64` (old figures past the limits) fails the query on
     // both databases. One row per day and lane is few rows.
@@ -733,7 +733,7 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
 
 /// The shared dashboard of a campaign, the same for every partner.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn dashboard(db: &Db, who: &Principal, campaign_id: i64) -> Result<Dashboard> {
+pub async fn get_dashboard(db: &Db, who: &Principal, campaign_id: i64) -> Result<Dashboard> {
     authorize(db, who, campaign_id).await?;
     dashboard_data(db, campaign_id).await
 }
@@ -929,7 +929,7 @@ pub async fn close_days(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<u
 
 /// The daily figures as CSV: one row per post and day, with the post's creator, lane and platform.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn export_csv(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
+pub async fn export_metrics(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
     authorize(db, who, campaign_id).await?;
     #[derive(sqlx::FromRow)]
     struct ExportRow {

@@ -3,7 +3,7 @@ use sqlx::Row;
 
 use super::{Board, Card, Lane, MoveCard, NewCreator, Stage};
 use crate::accounts::ssr::{org_from_row, Principal};
-use crate::campaigns::ssr::{authorize, get as get_campaign};
+use crate::campaigns::ssr::{authorize, get_campaign};
 use crate::db::{from_ms, now_ms, Backend, Db};
 use crate::error::{AppError, Result};
 use crate::idempotency;

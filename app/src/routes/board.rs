@@ -65,7 +65,7 @@ pub async fn create_invitation(
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     let input = crate::campaigns::NewInvitation { kind, creator_id };
-    let (invitation, _) = crate::campaigns::ssr::invite(&state.db, &who, campaign_id, &input).await?;
+    let (invitation, _) = crate::campaigns::ssr::invite_partner(&state.db, &who, campaign_id, &input).await?;
     Ok(invitation.path)
 }
 

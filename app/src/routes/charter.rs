@@ -9,14 +9,14 @@ use crate::charter::{markdown, CharterComment, CharterView, Roster, Section, Sec
 use crate::components::{new_key, ErrorNotice, PartnerChip};
 use crate::error::{AppError, ErrorCode};
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter")]
-pub async fn load_charter(campaign_id: i64) -> Result<CharterView, AppError> {
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_charter")]
+pub async fn get_charter(campaign_id: i64) -> Result<CharterView, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::charter::ssr::view(&state.db, &who, campaign_id).await
+    crate::charter::ssr::get_charter(&state.db, &who, campaign_id).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter_save")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "save_charter_section")]
 pub async fn save_charter_section(
     campaign_id: i64,
     section: Section,
@@ -28,31 +28,31 @@ pub async fn save_charter_section(
     let who = crate::state::require_principal().await?;
     let body: Value = serde_json::from_str(&body).map_err(|e| AppError::validation(section.key(), e.to_string()))?;
     let input = crate::charter::SaveSection { section, body, version };
-    crate::charter::ssr::save_section(&state.db, &who, campaign_id, &input, Some(&key)).await
+    crate::charter::ssr::save_charter_section(&state.db, &who, campaign_id, &input, Some(&key)).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter_propose")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "propose_charter")]
 pub async fn propose_charter(campaign_id: i64) -> Result<i64, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::charter::ssr::propose(&state.db, &who, campaign_id).await
+    crate::charter::ssr::propose_charter(&state.db, &who, campaign_id).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter_sign")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "sign_charter")]
 pub async fn sign_charter(campaign_id: i64, number: i64) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::charter::ssr::sign(&state.db, &who, campaign_id, number).await
+    crate::charter::ssr::sign_charter(&state.db, &who, campaign_id, number).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "launch")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "launch_campaign")]
 pub async fn launch_campaign(campaign_id: i64) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::charter::ssr::launch(&state.db, &who, campaign_id).await
+    crate::charter::ssr::launch_campaign(&state.db, &who, campaign_id).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter_comment")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "comment_charter")]
 pub async fn comment_charter(
     campaign_id: i64,
     section: Section,
@@ -62,19 +62,19 @@ pub async fn comment_charter(
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     let input = crate::charter::NewComment { section, body, parent_id };
-    crate::charter::ssr::comment(&state.db, &who, campaign_id, &input).await
+    crate::charter::ssr::comment_charter(&state.db, &who, campaign_id, &input).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "charter_resolve")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "resolve_charter_comment")]
 pub async fn resolve_charter_comment(campaign_id: i64, comment_id: i64) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::charter::ssr::resolve(&state.db, &who, campaign_id, comment_id).await
+    crate::charter::ssr::resolve_charter_comment(&state.db, &who, campaign_id, comment_id).await
 }
 
 #[component]
 pub fn CharterPage(id: i64) -> impl IntoView {
-    let data = crate::json_text::resource(move || id, load_charter);
+    let data = crate::json_text::resource(move || id, get_charter);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading the charter…"</p> }>
             {move || Suspend::new(async move {
@@ -117,7 +117,7 @@ struct CharterCtx {
 impl CharterCtx {
     fn refresh(self) {
         spawn_local(async move {
-            if let Ok(v) = load_charter(self.id).await {
+            if let Ok(v) = get_charter(self.id).await {
                 self.view.set(v);
             }
         });
@@ -158,7 +158,7 @@ fn CharterBody(initial: CharterView) -> impl IntoView {
             let on_msg = move |msg: ServerMsg| match msg {
                 ServerMsg::Event { .. } => ctx.refresh(),
                 ServerMsg::Reset { .. } => spawn_local(async move {
-                    if let Ok(v) = load_charter(ctx.id).await {
+                    if let Ok(v) = get_charter(ctx.id).await {
                         let head = v.head;
                         ctx.view.set(v);
                         if let Some(live) = handle.get_value() {

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::charter::load_charter;
+use super::charter::get_charter;
 use crate::charter::{markdown, Section};
 use crate::components::ErrorNotice;
 
@@ -10,7 +10,7 @@ use crate::components::ErrorNotice;
 pub fn CharterPrintPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let data = crate::json_text::resource(id, load_charter);
+    let data = crate::json_text::resource(id, get_charter);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {

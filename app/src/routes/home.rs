@@ -22,9 +22,11 @@ pub async fn load_home() -> Result<Home, AppError> {
     let state = crate::state::app_state()?;
     let Some(who) = crate::state::current_principal().await? else { return Ok(Home::SignedOut) };
     Ok(match who.me.role {
-        Role::Member => Home::Member { campaigns: crate::campaigns::ssr::list(&state.db, &who).await?, me: who.me },
+        Role::Member => {
+            Home::Member { campaigns: crate::campaigns::ssr::list_campaigns(&state.db, &who).await?, me: who.me }
+        }
         Role::Creator => {
-            Home::Creator { campaigns: crate::campaigns::ssr::for_creator(&state.db, &who).await?, me: who.me }
+            Home::Creator { campaigns: crate::campaigns::ssr::portal_campaigns(&state.db, &who).await?, me: who.me }
         }
     })
 }
@@ -33,7 +35,8 @@ pub async fn load_home() -> Result<Home, AppError> {
 pub async fn create_campaign(name: String) -> Result<CampaignSummary, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    let campaign = crate::campaigns::ssr::create(&state.db, &who, &crate::campaigns::NewCampaign { name }).await?;
+    let campaign =
+        crate::campaigns::ssr::create_campaign(&state.db, &who, &crate::campaigns::NewCampaign { name }).await?;
     leptos_axum::redirect(&format!("/campaigns/{}", campaign.id));
     Ok(campaign)
 }

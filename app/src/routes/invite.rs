@@ -15,10 +15,10 @@ pub struct InviteView {
     pub me: Option<Me>,
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "invitation")]
-pub async fn load_invitation(token: String) -> Result<InviteView, AppError> {
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_invitation")]
+pub async fn get_invitation(token: String) -> Result<InviteView, AppError> {
     let state = crate::state::app_state()?;
-    let invitation = crate::campaigns::ssr::preview(&state.db, &token).await?;
+    let invitation = crate::campaigns::ssr::get_invitation(&state.db, &token).await?;
     let me = crate::state::current_principal().await?.map(|p| p.me);
     Ok(InviteView { invitation, me })
 }
@@ -27,7 +27,7 @@ pub async fn load_invitation(token: String) -> Result<InviteView, AppError> {
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let view_res = crate::json_text::resource(token, load_invitation);
+    let view_res = crate::json_text::resource(token, get_invitation);
     view! {
         <section class="page narrow">
             {query_error().map(|e| view! { <ErrorNotice error=e/> })}

@@ -7,17 +7,17 @@ use crate::accounts::MemberInvitation;
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "member_invitation")]
-pub async fn load_member_invitation(token: String) -> Result<MemberInvitation, AppError> {
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_member_invitation")]
+pub async fn get_member_invitation(token: String) -> Result<MemberInvitation, AppError> {
     let state = crate::state::app_state()?;
-    crate::accounts::ssr::member_invitation(&state.db, &token).await
+    crate::accounts::ssr::get_member_invitation(&state.db, &token).await
 }
 
 #[component]
 pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let invitation = crate::json_text::resource(token, load_member_invitation);
+    let invitation = crate::json_text::resource(token, get_member_invitation);
     view! {
         <section class="page narrow">
             {query_error().map(|e| view! { <ErrorNotice error=e/> })}

@@ -6,11 +6,11 @@ use crate::accounts::Member;
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "members")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "list_members")]
 pub async fn list_members() -> Result<Vec<Member>, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::accounts::ssr::members(&state.db, &who).await
+    crate::accounts::ssr::list_members(&state.db, &who).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "invite_member")]

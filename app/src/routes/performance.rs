@@ -12,22 +12,22 @@ use crate::metrics::kpi::{self, Totals};
 use crate::metrics::{Cut, DailyFigures, Dashboard, Ingest, IngestResult};
 use crate::outreach::Lane;
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "dashboard")]
-pub async fn load_dashboard(campaign_id: i64) -> Result<Dashboard, AppError> {
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_dashboard")]
+pub async fn get_dashboard(campaign_id: i64) -> Result<Dashboard, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::metrics::ssr::dashboard(&state.db, &who, campaign_id).await
+    crate::metrics::ssr::get_dashboard(&state.db, &who, campaign_id).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "enter_figures", input = Json)]
-pub async fn enter_figures(campaign_id: i64, input: Ingest, key: String) -> Result<IngestResult, AppError> {
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "ingest_figures", input = Json)]
+pub async fn ingest_figures(campaign_id: i64, input: Ingest, key: String) -> Result<IngestResult, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::metrics::ssr::ingest(&state.db, &who, campaign_id, &input, Some(&key)).await
+    crate::metrics::ssr::ingest_figures(&state.db, &who, campaign_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "set_cpm")]
-pub async fn save_cpm(campaign_id: i64, platform: String, cpm_cents: i64) -> Result<(), AppError> {
+pub async fn set_cpm(campaign_id: i64, platform: String, cpm_cents: i64) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::metrics::ssr::set_cpm(&state.db, &who, campaign_id, &platform, cpm_cents).await
@@ -45,7 +45,7 @@ use crate::content::group_digits as count;
 
 #[component]
 pub fn PerformancePage(id: i64) -> impl IntoView {
-    let data = crate::json_text::resource(move || id, load_dashboard);
+    let data = crate::json_text::resource(move || id, get_dashboard);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading the dashboard…"</p> }>
             {move || Suspend::new(async move {
@@ -81,7 +81,7 @@ fn Board(d: Dashboard) -> impl IntoView {
     let import_progress = RwSignal::new(None::<(u64, u64)>);
     let refresh = move || {
         spawn_local(async move {
-            if let Ok(d) = load_dashboard(campaign_id).await {
+            if let Ok(d) = get_dashboard(campaign_id).await {
                 dash.set(d);
             }
         })
@@ -498,7 +498,7 @@ fn QuickEntry(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView {
         }
         let input = Ingest { source: "manual".into(), rows: vec![row] };
         spawn_local(async move {
-            match enter_figures(campaign_id, input, key.get_value()).await {
+            match ingest_figures(campaign_id, input, key.get_value()).await {
                 Ok(r) => {
                     key.set_value(new_key());
                     error.set(None);
@@ -555,7 +555,7 @@ fn CpmForm(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView {
                         return;
                     };
                     spawn_local(async move {
-                        if let Err(e) = save_cpm(campaign_id, platform, (v * 100.0).round() as i64).await {
+                        if let Err(e) = set_cpm(campaign_id, platform, (v * 100.0).round() as i64).await {
                             error.set(Some(e));
                         }
                     });

@@ -14,13 +14,13 @@ use crate::error::{AppError, ErrorCode};
 use crate::realtime::PortalMsg;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "portal_campaigns")]
-pub async fn load_portal_campaigns() -> Result<Vec<CreatorCampaign>, AppError> {
+pub async fn portal_campaigns() -> Result<Vec<CreatorCampaign>, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     if who.me.role != crate::accounts::Role::Creator {
         return Err(AppError::not_found("Portal"));
     }
-    crate::campaigns::ssr::for_creator(&state.db, &who).await
+    crate::campaigns::ssr::portal_campaigns(&state.db, &who).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "portal")]
@@ -59,7 +59,7 @@ fn not_found_view(e: AppError) -> AnyView {
 /// `/portal`: every campaign the creator is part of, across partners.
 #[component]
 pub fn PortalHomePage() -> impl IntoView {
-    let data = crate::json_text::resource(|| (), |_| load_portal_campaigns());
+    let data = crate::json_text::resource(|| (), |_| portal_campaigns());
     view! {
         <PwaHead/>
         <Suspense fallback=|| view! { <p class="page">"Loading…"</p> }>

@@ -7,17 +7,17 @@ use crate::charter::{markdown, CharterComment, CreatorCharter, Section};
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "creator_charter")]
-pub async fn load_creator_charter(campaign_id: i64) -> Result<CreatorCharter, AppError> {
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_creator_charter")]
+pub async fn get_creator_charter(campaign_id: i64) -> Result<CreatorCharter, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::charter::ssr::for_creator(&state.db, &who, campaign_id).await
+    crate::charter::ssr::get_creator_charter(&state.db, &who, campaign_id).await
 }
 
 #[component]
 pub fn PortalCharterPage(id: i64) -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let data = crate::json_text::resource(move || (id, reload.get()), |(id, _)| load_creator_charter(id));
+    let data = crate::json_text::resource(move || (id, reload.get()), |(id, _)| get_creator_charter(id));
     // Marks the page once the browser app has taken over (before that, the buttons do nothing).
     let hydrated = RwSignal::new("no");
     Effect::new(move |_| hydrated.set("yes"));

@@ -5,7 +5,7 @@ use crate::accounts::{ApiToken, NewApiToken};
 use crate::components::ErrorNotice;
 use crate::error::AppError;
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "tokens")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "list_tokens")]
 pub async fn list_tokens() -> Result<Vec<ApiToken>, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
