@@ -38,7 +38,7 @@ impl ErrorCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson, thiserror::Error)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = Error))]
 #[error("{message}")]
 pub struct AppError {
     pub code: ErrorCode,

@@ -408,7 +408,7 @@ mod tests {
 
 /// What a browser tab (or any client) sends on its one WebSocket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = ClientMessage))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ClientMsg {
     /// Start receiving a campaign's events after `after` (the last sequence number seen).
@@ -431,7 +431,7 @@ pub enum ClientMsg {
 /// it would only add an allocation.)
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = ServerMessage))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     Subscribed {
