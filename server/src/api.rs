@@ -868,9 +868,9 @@ async fn creator_charter(State(s): State<AppState>, Auth(who): Auth, Path(id): P
     post,
     path = "/api/v1/campaigns/{id}/launch",
     tag = "charter",
-    summary = "Take the campaign live; refused with what is missing (`current.missing`) until the charter is complete and signed by every partner",
+    summary = "Take the campaign live; refused (422) with what is missing (`current.missing`) until the charter is complete and signed by every partner",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 204, description = "Launched"), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 409, description = "Not ready: `current.missing` lists what is missing", body = app::error::AppError))
+    responses((status = 204, description = "Launched"), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 422, description = "Not ready (`field: \"charter\"`): `current.missing` lists what is missing", body = app::error::AppError))
 )]
 async fn launch(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     app::charter::ssr::launch(&s.db, &who, id).await?;

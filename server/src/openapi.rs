@@ -156,6 +156,11 @@ impl Modify for Conventions {
     }
 }
 
+/// A file's bytes (an upload's chunk, a served file).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(pub Vec<u8>);
+
 /// `POST /api/v1/campaigns/{id}/invitations`: the invitation and its single-use token (shown once).
 #[derive(ToSchema)]
 pub struct CampaignInvitationCreated {

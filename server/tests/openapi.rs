@@ -27,9 +27,10 @@ fn served_routes() -> BTreeSet<(String, String)> {
     let mut routes = BTreeSet::new();
     for src in ROUTER_SOURCES {
         let mut rest = *src;
-        while let Some(at) = rest.find(".route(\"") {
-            rest = &rest[at + ".route(\"".len()..];
-            let (path, tail) = rest.split_once('"').unwrap();
+        while let Some(at) = rest.find(".route(") {
+            rest = rest[at + ".route(".len()..].trim_start();
+            let Some(literal) = rest.strip_prefix('"') else { continue };
+            let (path, tail) = literal.split_once('"').unwrap();
             // The call's arguments: up to the parenthesis closing `.route(`.
             let mut depth = 1;
             let end = tail
@@ -88,6 +89,9 @@ async fn the_document_and_the_router_agree() {
     let app = spawn_app(DbKind::Sqlite).await;
     let doc = app.client().get("/api/v1/openapi.json").await.ok();
     assert_eq!(doc["openapi"], "3.1.0");
+    if let Ok(out) = std::env::var("CHORUS_OPENAPI_OUT") {
+        std::fs::write(out, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    }
     let served = served_routes();
     let documented = documented_routes(&doc);
     assert!(served.len() > 60, "{served:?}");
@@ -160,6 +164,23 @@ async fn the_document_and_the_router_agree() {
     let r = maya.post(&campaign_path(id, "/creators"), json!({ "name": 5 })).await;
     assert_eq!(r.status, 422, "{}", r.body);
     check.answer("POST", "/api/v1/campaigns/{id}/creators", &r);
+
+    // The checker itself refuses what the document does not allow: an unknown error code, a missing required
+    // property, an undocumented one, an event kind that does not exist, a `data` of another kind.
+    let error = |v: Value| check.check(&json!({ "$ref": "#/components/schemas/Error" }), &v, "$", true);
+    assert!(error(json!({ "code": "not_found", "message": "x", "field": "id" })).is_ok());
+    assert!(error(json!({ "code": "nope", "message": "x" })).is_err());
+    assert!(error(json!({ "code": "not_found" })).is_err());
+    assert!(error(json!({ "code": "not_found", "message": "x", "extra": 1 })).is_err());
+    let event = |kind: &str, data: Value| {
+        let e = json!({ "campaign_id": 1, "seq": 2, "at": "2026-01-01T00:00:00Z", "kind": kind, "data": data,
+            "actor": { "user_id": 1, "name": "Maya", "org_id": null, "org_name": null } });
+        check.check(&json!({ "$ref": "#/components/schemas/Event" }), &e, "$", true)
+    };
+    assert!(event("cpm_set", json!({ "platform": "tiktok", "cpm_cents": 1250 })).is_ok());
+    assert!(event("cpm_set", json!({ "platform": "tiktok" })).is_err());
+    assert!(event("cpm_unset", json!({ "platform": "tiktok", "cpm_cents": 1250 })).is_err());
+    assert!(event("time_zone_set", json!({ "platform": "tiktok", "cpm_cents": 1250 })).is_err());
     app.running.stop().await;
 }
 
@@ -231,7 +252,7 @@ async fn answers_have_their_documented_shapes(kind: DbKind) {
     let r = call(&check, &s.maya, delete.clone(), "/api/v1/campaigns/{id}/imports/{import_id}", &c(&format!("/imports/{}", preview.body["import_id"])), None).await;
     assert_eq!(r.status, 204, "{}", r.body);
 
-    // The charter: a section saved, a comment, a proposal, a signature (204), and a launch refused (409).
+    // The charter: a section saved, a comment, and a launch refused (422, with what is missing).
     let version = section_version(&s.maya, id, "audience").await;
     call(&check, &s.maya, put.clone(), "/api/v1/campaigns/{id}/charter/sections/{section}", &c("/charter/sections/audience"), Some(json!({ "body": { "summary": "Trail runners" }, "version": version })))
         .await
@@ -241,7 +262,7 @@ async fn answers_have_their_documented_shapes(kind: DbKind) {
         .await
         .ok();
     let r = call(&check, &s.maya, post.clone(), "/api/v1/campaigns/{id}/launch", &c("/launch"), None).await;
-    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(r.status, 422, "{}", r.body);
 
     // Content: a creator with a portal account, a deliverable, a comment, an upload started; the portal.
     let (ava, ava_id) = creator_account(&app, &s.jordan, id, "Bo Lund", "bo@creator.example").await;

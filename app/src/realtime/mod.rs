@@ -31,7 +31,7 @@ pub struct Actor {
 /// per variant on top. `decode` reads each field of the payload (a parsed JSON value) through the one decoder per
 /// field type that the rest of the app uses as well.
 macro_rules! changes {
-    ($( $(#[doc = $doc:literal])* $variant:ident = $tag:literal { $($field:ident : $ty:ty),* $(,)? } ),* $(,)?) => {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $tag:tt { $($field:ident : $ty:ty),* $(,)? } ),* $(,)?) => {
         /// What an event changed: its `kind` and the `data` that kind carries.
         #[derive(Debug, Clone, PartialEq, Serialize)]
         #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
