@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -115,7 +117,10 @@ fn error_answer(description: &str) -> RefOr<utoipa::openapi::Response> {
 impl Modify for Conventions {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         let components = doc.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(app::accounts::ssr::SESSION_COOKIE))),
@@ -138,7 +143,8 @@ impl Modify for Conventions {
         for item in doc.paths.paths.values_mut() {
             for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete].into_iter().flatten() {
                 // `security(())` marks an operation anyone may call: no requirement at all, and no 401.
-                let public = op.security.as_ref().is_some_and(|s| s.iter().all(|r| *r == SecurityRequirement::default()));
+                let public =
+                    op.security.as_ref().is_some_and(|s| s.iter().all(|r| *r == SecurityRequirement::default()));
                 if public {
                     op.security = Some(Vec::new());
                 }
@@ -146,11 +152,17 @@ impl Modify for Conventions {
                 let mut add = |status: &str, description: &str| {
                     answers.entry(status.to_string()).or_insert_with(|| error_answer(description));
                 };
-                add("400", "A malformed path or query parameter, or a body that is not JSON (`field` names the parameter)");
+                add(
+                    "400",
+                    "A malformed path or query parameter, or a body that is not JSON (`field` names the parameter)",
+                );
                 if !public {
                     add("401", "Not signed in: no session cookie or bearer token, or an unknown or revoked token");
                 }
-                add("default", "Any other error (429 rate limited, 500, 503 with `Retry-After`), in the one error shape");
+                add(
+                    "default",
+                    "Any other error (429 rate limited, 500, 503 with `Retry-After`), in the one error shape",
+                );
             }
         }
     }

@@ -110,7 +110,10 @@ async fn the_document_and_the_router_agree() {
             .replace("{platform}", "tiktok")
             .replace("{token}", "no-such-token")
             .replace("{upload_id}", "no-such-upload");
-        let concrete = concrete.split('{').map(|p| p.split_once('}').map_or(p.to_string(), |(_, r)| format!("7{r}"))).collect::<String>();
+        let concrete = concrete
+            .split('{')
+            .map(|p| p.split_once('}').map_or(p.to_string(), |(_, r)| format!("7{r}")))
+            .collect::<String>();
         let body = (method == "POST" || method == "PUT").then(|| json!({}));
         let reply = anyone.send(Method::from_bytes(method.as_bytes()).unwrap(), &concrete, body, &[]).await;
         assert_ne!(reply.status, 405, "{method} {concrete}: {}", reply.body);
@@ -123,8 +126,7 @@ async fn the_document_and_the_router_agree() {
         let answers = &doc["paths"][path][method.to_lowercase()]["responses"];
         for status in ["400", "default"] {
             assert_eq!(
-                answers[status]["content"]["application/json"]["schema"]["$ref"],
-                "#/components/schemas/Error",
+                answers[status]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/Error",
                 "{method} {path} {status}"
             );
         }
@@ -185,7 +187,14 @@ async fn the_document_and_the_router_agree() {
 }
 
 /// Sends a request and checks the answer against the document; returns it.
-async fn call(check: &Checker<'_>, c: &Client, method: Method, template: &str, path: &str, body: Option<Value>) -> Reply {
+async fn call(
+    check: &Checker<'_>,
+    c: &Client,
+    method: Method,
+    template: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Reply {
     let reply = c.send(method.clone(), path, body, &[]).await;
     check.answer(method.as_str(), template, &reply);
     reply
@@ -206,14 +215,23 @@ async fn answers_have_their_documented_shapes(kind: DbKind) {
     call(&check, &s.maya, get.clone(), "/api/v1/me", "/api/v1/me", None).await;
     call(&check, &s.maya, get.clone(), "/api/v1/org/members", "/api/v1/org/members", None).await;
     call(&check, &s.maya, post.clone(), "/api/v1/org/invitations", "/api/v1/org/invitations", None).await;
-    let token = call(&check, &s.maya, post.clone(), "/api/v1/tokens", "/api/v1/tokens", Some(json!({ "name": "shop" })))
-        .await
-        .ok();
+    let token =
+        call(&check, &s.maya, post.clone(), "/api/v1/tokens", "/api/v1/tokens", Some(json!({ "name": "shop" })))
+            .await
+            .ok();
     call(&check, &s.maya, get.clone(), "/api/v1/tokens", "/api/v1/tokens", None).await;
     let revoke = format!("/api/v1/tokens/{}", token["token"]["id"]);
     let r = call(&check, &s.maya, delete.clone(), "/api/v1/tokens/{id}", &revoke, None).await;
     assert_eq!(r.status, 204);
-    let r = call(&check, &app.client(), post.clone(), "/api/v1/auth/signin", "/api/v1/auth/signin", Some(json!({ "email": "maya@northwind.example", "password": "wrong" }))).await;
+    let r = call(
+        &check,
+        &app.client(),
+        post.clone(),
+        "/api/v1/auth/signin",
+        "/api/v1/auth/signin",
+        Some(json!({ "email": "maya@northwind.example", "password": "wrong" })),
+    )
+    .await;
     assert_eq!(r.status, 401);
 
     // Campaigns.
@@ -221,7 +239,15 @@ async fn answers_have_their_documented_shapes(kind: DbKind) {
     call(&check, &s.maya, get.clone(), "/api/v1/campaigns/{id}", &c(""), None).await;
     let r = call(&check, &s.olga, get.clone(), "/api/v1/campaigns/{id}", &c(""), None).await;
     assert_eq!(r.status, 404);
-    let r = call(&check, &s.maya, post.clone(), "/api/v1/campaigns/{id}/invitations", &c("/invitations"), Some(json!({ "kind": "partner" }))).await;
+    let r = call(
+        &check,
+        &s.maya,
+        post.clone(),
+        "/api/v1/campaigns/{id}/invitations",
+        &c("/invitations"),
+        Some(json!({ "kind": "partner" })),
+    )
+    .await;
     assert_eq!(r.status, 201, "{}", r.body);
 
     // Creators: the board and the pool, with a duplicate (409) and a stale move (409).
@@ -229,38 +255,102 @@ async fn answers_have_their_documented_shapes(kind: DbKind) {
         .await
         .ok();
     let cid = card["id"].as_i64().unwrap();
-    let r = call(&check, &s.maya, post.clone(), "/api/v1/campaigns/{id}/creators", &c("/creators"), Some(json!({ "name": "Ava C.", "platform": "tiktok", "handle": "ava" }))).await;
+    let r = call(
+        &check,
+        &s.maya,
+        post.clone(),
+        "/api/v1/campaigns/{id}/creators",
+        &c("/creators"),
+        Some(json!({ "name": "Ava C.", "platform": "tiktok", "handle": "ava" })),
+    )
+    .await;
     assert_eq!(r.status, 409, "{}", r.body);
     call(&check, &s.maya, get.clone(), "/api/v1/campaigns/{id}/board", &c("/board"), None).await.ok();
     let one = "/api/v1/campaigns/{id}/creators/{creator_id}";
     call(&check, &s.maya, get.clone(), one, &c(&format!("/creators/{cid}")), None).await.ok();
-    let moved = call(&check, &s.maya, post.clone(), &format!("{one}/move"), &c(&format!("/creators/{cid}/move")), Some(json!({ "stage": "contacted", "version": card["version"] })))
-        .await
-        .ok();
-    let r = call(&check, &s.lena, post.clone(), &format!("{one}/move"), &c(&format!("/creators/{cid}/move")), Some(json!({ "stage": "negotiating", "version": card["version"] }))).await;
+    let moved = call(
+        &check,
+        &s.maya,
+        post.clone(),
+        &format!("{one}/move"),
+        &c(&format!("/creators/{cid}/move")),
+        Some(json!({ "stage": "contacted", "version": card["version"] })),
+    )
+    .await
+    .ok();
+    let r = call(
+        &check,
+        &s.lena,
+        post.clone(),
+        &format!("{one}/move"),
+        &c(&format!("/creators/{cid}/move")),
+        Some(json!({ "stage": "negotiating", "version": card["version"] })),
+    )
+    .await;
     assert_eq!(r.status, 409, "{}", r.body);
-    call(&check, &s.maya, put.clone(), &format!("{one}/next-action"), &c(&format!("/creators/{cid}/next-action")), Some(json!({ "text": "Send the brief", "due": "2027-01-10", "version": moved["version"] })))
+    call(
+        &check,
+        &s.maya,
+        put.clone(),
+        &format!("{one}/next-action"),
+        &c(&format!("/creators/{cid}/next-action")),
+        Some(json!({ "text": "Send the brief", "due": "2027-01-10", "version": moved["version"] })),
+    )
+    .await
+    .ok();
+    call(
+        &check,
+        &s.maya,
+        post.clone(),
+        &format!("{one}/notes"),
+        &c(&format!("/creators/{cid}/notes")),
+        Some(json!({ "text": "Prefers mail" })),
+    )
+    .await
+    .ok();
+    call(&check, &s.maya, get.clone(), &format!("{one}/detail"), &c(&format!("/creators/{cid}/detail")), None)
         .await
         .ok();
-    call(&check, &s.maya, post.clone(), &format!("{one}/notes"), &c(&format!("/creators/{cid}/notes")), Some(json!({ "text": "Prefers mail" })))
-        .await
-        .ok();
-    call(&check, &s.maya, get.clone(), &format!("{one}/detail"), &c(&format!("/creators/{cid}/detail")), None).await.ok();
-    let preview = s.maya.post_text(&c("/imports?filename=pool.csv"), "name,platform,handle\nCy Berg,instagram,cy\n,tiktok,\n").await;
+    let preview = s
+        .maya
+        .post_text(&c("/imports?filename=pool.csv"), "name,platform,handle\nCy Berg,instagram,cy\n,tiktok,\n")
+        .await;
     check.answer("POST", "/api/v1/campaigns/{id}/imports", &preview);
     assert_eq!(preview.status, 201, "{}", preview.body);
-    let r = call(&check, &s.maya, delete.clone(), "/api/v1/campaigns/{id}/imports/{import_id}", &c(&format!("/imports/{}", preview.body["import_id"])), None).await;
+    let r = call(
+        &check,
+        &s.maya,
+        delete.clone(),
+        "/api/v1/campaigns/{id}/imports/{import_id}",
+        &c(&format!("/imports/{}", preview.body["import_id"])),
+        None,
+    )
+    .await;
     assert_eq!(r.status, 204, "{}", r.body);
 
     // The charter: a section saved, a comment, and a launch refused (422, with what is missing).
     let version = section_version(&s.maya, id, "audience").await;
-    call(&check, &s.maya, put.clone(), "/api/v1/campaigns/{id}/charter/sections/{section}", &c("/charter/sections/audience"), Some(json!({ "body": { "summary": "Trail runners" }, "version": version })))
-        .await
-        .ok();
+    call(
+        &check,
+        &s.maya,
+        put.clone(),
+        "/api/v1/campaigns/{id}/charter/sections/{section}",
+        &c("/charter/sections/audience"),
+        Some(json!({ "body": { "summary": "Trail runners" }, "version": version })),
+    )
+    .await
+    .ok();
     call(&check, &s.maya, get.clone(), "/api/v1/campaigns/{id}/charter", &c("/charter"), None).await.ok();
-    call(&check, &s.jordan, post.clone(), "/api/v1/campaigns/{id}/charter/comments", &c("/charter/comments"), Some(json!({ "section": "audience", "body": "Add hikers?" })))
-        .await
-        .ok();
+    call(
+        &check,
+        &s.jordan,
+        post.clone(),
+        "/api/v1/campaigns/{id}/charter/comments",
+        &c("/charter/comments"),
+        Some(json!({ "section": "audience", "body": "Add hikers?" })),
+    )
+    .await
+    .ok();
     let r = call(&check, &s.maya, post.clone(), "/api/v1/campaigns/{id}/launch", &c("/launch"), None).await;
     assert_eq!(r.status, 422, "{}", r.body);
 
@@ -273,12 +363,26 @@ async fn answers_have_their_documented_shapes(kind: DbKind) {
     let dpath = "/api/v1/campaigns/{id}/deliverables/{deliverable_id}";
     call(&check, &s.maya, get.clone(), dpath, &c(&format!("/deliverables/{did}")), None).await.ok();
     call(&check, &ava, get.clone(), dpath, &c(&format!("/deliverables/{did}")), None).await.ok();
-    call(&check, &ava, post.clone(), &format!("{dpath}/comments"), &c(&format!("/deliverables/{did}/comments")), Some(json!({ "body": "On it" })))
-        .await
-        .ok();
-    let up = call(&check, &ava, post.clone(), &format!("{dpath}/uploads"), &c(&format!("/deliverables/{did}/uploads")), Some(json!({ "file_name": "clip.png", "size": 1000, "client_key": "k1" })))
-        .await
-        .ok();
+    call(
+        &check,
+        &ava,
+        post.clone(),
+        &format!("{dpath}/comments"),
+        &c(&format!("/deliverables/{did}/comments")),
+        Some(json!({ "body": "On it" })),
+    )
+    .await
+    .ok();
+    let up = call(
+        &check,
+        &ava,
+        post.clone(),
+        &format!("{dpath}/uploads"),
+        &c(&format!("/deliverables/{did}/uploads")),
+        Some(json!({ "file_name": "clip.png", "size": 1000, "client_key": "k1" })),
+    )
+    .await
+    .ok();
     let upload = format!("/api/v1/uploads/{}", up["id"].as_str().unwrap());
     call(&check, &ava, get.clone(), "/api/v1/uploads/{upload_id}", &upload, None).await.ok();
     let r = call(&check, &ava, put.clone(), "/api/v1/uploads/{upload_id}", &upload, None).await; // no offset: 422
@@ -288,33 +392,82 @@ async fn answers_have_their_documented_shapes(kind: DbKind) {
     let r = call(&check, &s.maya, get.clone(), "/api/v1/portal", "/api/v1/portal", None).await;
     assert_eq!(r.status, 404);
     call(&check, &s.maya, get.clone(), "/api/v1/campaigns/{id}/content", &c("/content"), None).await.ok();
-    call(&check, &s.maya, put.clone(), "/api/v1/campaigns/{id}/time-zone", &c("/time-zone"), Some(json!({ "time_zone": "Europe/Berlin" })))
-        .await
-        .ok();
+    call(
+        &check,
+        &s.maya,
+        put.clone(),
+        "/api/v1/campaigns/{id}/time-zone",
+        &c("/time-zone"),
+        Some(json!({ "time_zone": "Europe/Berlin" })),
+    )
+    .await
+    .ok();
     call(&check, &s.maya, get.clone(), "/api/v1/campaigns/{id}/escalations", &c("/escalations"), None).await.ok();
     call(&check, &s.maya, get.clone(), "/api/v1/campaigns/{id}/outbox", &c("/outbox"), None).await.ok();
     let r = call(&check, &app.client(), get.clone(), "/files/{upload_id}", "/files/no-such-upload", None).await;
     assert_eq!(r.status, 404);
 
     // Metrics: a tracked post, a day of figures, the CPM (204), totals and the dashboard.
-    call(&check, &s.maya, post.clone(), "/api/v1/campaigns/{id}/posts", &c("/posts"), Some(json!({ "creator_id": cid, "platform": "tiktok", "url": "https://www.tiktok.com/@ava/video/1" })))
-        .await
-        .ok();
+    call(
+        &check,
+        &s.maya,
+        post.clone(),
+        "/api/v1/campaigns/{id}/posts",
+        &c("/posts"),
+        Some(json!({ "creator_id": cid, "platform": "tiktok", "url": "https://www.tiktok.com/@ava/video/1" })),
+    )
+    .await
+    .ok();
     let post_id = s.maya.get(&c("/dashboard")).await.ok()["posts"][0]["id"].clone();
-    call(&check, &s.maya, post.clone(), "/api/v1/campaigns/{id}/metrics", &c("/metrics"), Some(json!({ "rows": [{ "post_id": post_id, "day": "2026-01-05", "impressions": 1000, "likes": 50 }] })))
-        .await
-        .ok();
-    let r = call(&check, &s.maya, put.clone(), "/api/v1/campaigns/{id}/cpm/{platform}", &c("/cpm/tiktok"), Some(json!({ "cpm_cents": 1250 }))).await;
+    call(
+        &check,
+        &s.maya,
+        post.clone(),
+        "/api/v1/campaigns/{id}/metrics",
+        &c("/metrics"),
+        Some(json!({ "rows": [{ "post_id": post_id, "day": "2026-01-05", "impressions": 1000, "likes": 50 }] })),
+    )
+    .await
+    .ok();
+    let r = call(
+        &check,
+        &s.maya,
+        put.clone(),
+        "/api/v1/campaigns/{id}/cpm/{platform}",
+        &c("/cpm/tiktok"),
+        Some(json!({ "cpm_cents": 1250 })),
+    )
+    .await;
     assert_eq!(r.status, 204, "{}", r.body);
     call(&check, &s.maya, get.clone(), "/api/v1/campaigns/{id}/metrics/totals", &c("/metrics/totals"), None).await.ok();
     call(&check, &s.maya, get.clone(), "/api/v1/campaigns/{id}/dashboard", &c("/dashboard"), None).await.ok();
-    let r = call(&check, &s.maya, post.clone(), "/api/v1/campaigns/{id}/metrics", &c("/metrics"), Some(json!({ "rows": [{ "post_id": post_id, "day": "2026-01-05", "likes": -1 }] }))).await;
+    let r = call(
+        &check,
+        &s.maya,
+        post.clone(),
+        "/api/v1/campaigns/{id}/metrics",
+        &c("/metrics"),
+        Some(json!({ "rows": [{ "post_id": post_id, "day": "2026-01-05", "likes": -1 }] })),
+    )
+    .await;
     assert_eq!(r.status, 422, "{}", r.body);
 
     // The activity trail: every event logged so far (the CPM's `cpm_set` among them) has its documented shape.
-    let trail = call(&check, &s.maya, get.clone(), "/api/v1/campaigns/{id}/events", &c("/events?after=0&limit=1000"), None).await.ok();
-    let kinds: BTreeSet<&str> = trail["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    for kind in ["card_added", "card_moved", "card_noted", "charter_section_saved", "deliverable_changed", "cpm_set", "metrics_ingested"] {
+    let trail =
+        call(&check, &s.maya, get.clone(), "/api/v1/campaigns/{id}/events", &c("/events?after=0&limit=1000"), None)
+            .await
+            .ok();
+    let kinds: BTreeSet<&str> =
+        trail["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    for kind in [
+        "card_added",
+        "card_moved",
+        "card_noted",
+        "charter_section_saved",
+        "deliverable_changed",
+        "cpm_set",
+        "metrics_ingested",
+    ] {
         assert!(kinds.contains(kind), "{kind} in {kinds:?}");
     }
     let r = call(&check, &s.maya, get.clone(), "/api/v1/campaigns/{id}/events", &c("/events?limit=5000"), None).await;
@@ -342,7 +495,11 @@ impl Checker<'_> {
         let documented = if documented.is_object() { documented } else { &op["responses"]["default"] };
         match documented["content"]["application/json"]["schema"] {
             Value::Null => {
-                assert!(documented.get("content").is_some() || reply.body == json!(""), "{method} {template} {status}: a body that is not documented: {}", reply.body);
+                assert!(
+                    documented.get("content").is_some() || reply.body == json!(""),
+                    "{method} {template} {status}: a body that is not documented: {}",
+                    reply.body
+                );
             }
             ref schema => {
                 if let Err(e) = self.check(schema, &reply.body, "$", true) {
@@ -386,7 +543,10 @@ impl Checker<'_> {
         if let Some(branches) = s["oneOf"].as_array() {
             let errors: Vec<String> = branches.iter().filter_map(|b| self.check(b, v, at, strict).err()).collect();
             if branches.len() - errors.len() != 1 {
-                return Err(format!("{at}: matches {} of the oneOf branches ({errors:?})", branches.len() - errors.len()));
+                return Err(format!(
+                    "{at}: matches {} of the oneOf branches ({errors:?})",
+                    branches.len() - errors.len()
+                ));
             }
         }
         if let Some(branches) = s["anyOf"].as_array() {
