@@ -138,7 +138,12 @@ fn with_cookie(resp: impl IntoResponse, cookie: String) -> Response {
     security(()),
     summary = "Create an organization and its first member; sets the session cookie",
     request_body = app::accounts::SignUp,
-    responses((status = 201, description = "Signed up and signed in", body = app::accounts::Me), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError), (status = 409, description = "The email is taken", body = app::error::AppError), (status = 429, description = "Too many sign-ups from this address", body = app::error::AppError))
+    responses(
+        (status = 201, description = "Signed up and signed in", body = app::accounts::Me),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+        (status = 409, description = "The email is taken", body = app::error::AppError),
+        (status = 429, description = "Too many sign-ups from this address", body = app::error::AppError),
+    )
 )]
 async fn sign_up(
     State(s): State<AppState>,
@@ -159,7 +164,11 @@ async fn sign_up(
     security(()),
     summary = "Sign in; sets the session cookie (rate limited)",
     request_body = app::accounts::SignIn,
-    responses((status = 200, description = "Signed in", body = app::accounts::Me), (status = 401, description = "Wrong email or password", body = app::error::AppError), (status = 429, description = "Too many attempts: wait", body = app::error::AppError))
+    responses(
+        (status = 200, description = "Signed in", body = app::accounts::Me),
+        (status = 401, description = "Wrong email or password", body = app::error::AppError),
+        (status = 429, description = "Too many attempts: wait", body = app::error::AppError),
+    )
 )]
 async fn sign_in(
     State(s): State<AppState>,
@@ -219,7 +228,10 @@ async fn list_campaigns(State(s): State<AppState>, Auth(who): Auth) -> Result<im
     tag = "campaigns",
     summary = "Start a campaign",
     request_body = app::campaigns::NewCampaign,
-    responses((status = 201, description = "Created", body = app::campaigns::CampaignSummary), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 201, description = "Created", body = app::campaigns::CampaignSummary),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn create_campaign(
     State(s): State<AppState>,
@@ -235,7 +247,10 @@ async fn create_campaign(
     tag = "campaigns",
     summary = "One campaign (404 unless your organization is a partner)",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, description = "OK", body = app::campaigns::CampaignSummary), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError))
+    responses(
+        (status = 200, description = "OK", body = app::campaigns::CampaignSummary),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
 )]
 async fn get_campaign(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     Ok(Json(app::campaigns::ssr::get(&s.db, &who, id).await?))
@@ -248,7 +263,11 @@ async fn get_campaign(State(s): State<AppState>, Auth(who): Auth, Path(id): Path
     summary = "Create a single-use invitation link for a partner or a creator",
     params(("id" = i64, Path, description = "Campaign id")),
     request_body = app::campaigns::NewInvitation,
-    responses((status = 201, description = "Created", body = crate::openapi::CampaignInvitationCreated), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 201, description = "Created", body = crate::openapi::CampaignInvitationCreated),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn invite(
     State(s): State<AppState>,
@@ -266,7 +285,10 @@ async fn invite(
     tag = "campaigns",
     summary = "Your organization joins the campaign as a partner",
     params(("token" = String, Path, description = "From the invitation link")),
-    responses((status = 200, description = "Joined", body = app::campaigns::CampaignSummary), (status = 404, description = "No such invitation, or it expired or was used", body = app::error::AppError))
+    responses(
+        (status = 200, description = "Joined", body = app::campaigns::CampaignSummary),
+        (status = 404, description = "No such invitation, or it expired or was used", body = app::error::AppError),
+    )
 )]
 async fn accept(State(s): State<AppState>, Auth(who): Auth, Path(token): Path<String>) -> Result<impl IntoResponse> {
     Ok(Json(app::campaigns::ssr::accept_partner(&s.db, &who, &token).await?))
@@ -278,7 +300,10 @@ async fn accept(State(s): State<AppState>, Auth(who): Auth, Path(token): Path<St
     tag = "creators",
     summary = "The outreach board: every creator as a card, the tiers and the partners' people",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, description = "OK", body = app::outreach::Board), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError))
+    responses(
+        (status = 200, description = "OK", body = app::outreach::Board),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
 )]
 async fn board(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     Ok(Json(app::outreach::ssr::board(&s.db, &who, id).await?))
@@ -289,9 +314,17 @@ async fn board(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) 
     path = "/api/v1/campaigns/{id}/creators",
     tag = "creators",
     summary = "Add a creator to the shared pool, with the primary handle's figures",
-    params(("id" = i64, Path, description = "Campaign id"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
     request_body = app::outreach::NewCreator,
-    responses((status = 201, description = "Added", body = app::outreach::Card), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 409, description = "A duplicate: the platform + handle is already in the pool (`field: \"handle\"`), or a creator with the same name or contact email is (send `allow_similar: true` to add anyway). `current` is the creator already there.", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 201, description = "Added", body = app::outreach::Card),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 409, description = "A duplicate: the platform + handle is already in the pool (`field: \"handle\"`), or a creator with the same name or contact email is (send `allow_similar: true` to add anyway). `current` is the creator already there.", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn add_creator(
     State(s): State<AppState>,
@@ -311,7 +344,10 @@ async fn add_creator(
     tag = "creators",
     summary = "One creator's card",
     params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id")),
-    responses((status = 200, description = "OK", body = app::outreach::Card), (status = 404, description = "No such creator of this campaign", body = app::error::AppError))
+    responses(
+        (status = 200, description = "OK", body = app::outreach::Card),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+    )
 )]
 async fn get_creator(
     State(s): State<AppState>,
@@ -326,9 +362,18 @@ async fn get_creator(
     path = "/api/v1/campaigns/{id}/creators/{creator_id}/move",
     tag = "creators",
     summary = "Move a card to another stage",
-    params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
     request_body = app::outreach::MoveCard,
-    responses((status = 200, description = "Moved", body = app::outreach::Card), (status = 404, description = "No such creator of this campaign", body = app::error::AppError), (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 200, description = "Moved", body = app::outreach::Card),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+        (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn move_creator(
     State(s): State<AppState>,
@@ -347,7 +392,10 @@ async fn move_creator(
     tag = "creators",
     summary = "A card's detail: the card, the profile, every handle with its figures, the history and whether the creator has a portal account",
     params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id")),
-    responses((status = 200, description = "OK", body = app::pool::CreatorDetail), (status = 404, description = "No such creator of this campaign", body = app::error::AppError))
+    responses(
+        (status = 200, description = "OK", body = app::pool::CreatorDetail),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+    )
 )]
 async fn creator_detail(
     State(s): State<AppState>,
@@ -362,9 +410,18 @@ async fn creator_detail(
     path = "/api/v1/campaigns/{id}/creators/{creator_id}/profile",
     tag = "creators",
     summary = "Edit the profile and the primary handle's figures",
-    params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
     request_body = app::pool::EditCreator,
-    responses((status = 200, description = "Saved", body = app::outreach::Card), (status = 404, description = "No such creator of this campaign", body = app::error::AppError), (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 200, description = "Saved", body = app::outreach::Card),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+        (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn edit_creator(
     State(s): State<AppState>,
@@ -381,9 +438,18 @@ async fn edit_creator(
     path = "/api/v1/campaigns/{id}/creators/{creator_id}/owner",
     tag = "creators",
     summary = "Change the relationship owner (one partner, optionally one of its people); recorded in the history",
-    params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
     request_body = app::pool::ChangeOwner,
-    responses((status = 200, description = "Handed over", body = app::outreach::Card), (status = 404, description = "No such creator of this campaign", body = app::error::AppError), (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 200, description = "Handed over", body = app::outreach::Card),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+        (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn change_owner(
     State(s): State<AppState>,
@@ -400,9 +466,18 @@ async fn change_owner(
     path = "/api/v1/campaigns/{id}/creators/{creator_id}/next-action",
     tag = "creators",
     summary = "Set or clear the next action and its due date",
-    params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
     request_body = app::pool::SetNextAction,
-    responses((status = 200, description = "Saved", body = app::outreach::Card), (status = 404, description = "No such creator of this campaign", body = app::error::AppError), (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 200, description = "Saved", body = app::outreach::Card),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+        (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn set_next_action(
     State(s): State<AppState>,
@@ -419,9 +494,17 @@ async fn set_next_action(
     path = "/api/v1/campaigns/{id}/creators/{creator_id}/notes",
     tag = "creators",
     summary = "Add a note to the creator's history (seen by every partner)",
-    params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
     request_body = app::pool::NewNote,
-    responses((status = 201, description = "Added", body = app::pool::HistoryEntry), (status = 404, description = "No such creator of this campaign", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 201, description = "Added", body = app::pool::HistoryEntry),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn add_note(
     State(s): State<AppState>,
@@ -439,9 +522,18 @@ async fn add_note(
     path = "/api/v1/campaigns/{id}/creators/{creator_id}/handles",
     tag = "creators",
     summary = "Add another platform's handle, with its figures, to a creator",
-    params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
     request_body = app::pool::PlatformStats,
-    responses((status = 201, description = "Added", body = app::outreach::Card), (status = 404, description = "No such creator of this campaign", body = app::error::AppError), (status = 409, description = "The platform + handle already belongs to another creator (`current`): merge the two records instead", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 201, description = "Added", body = app::outreach::Card),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+        (status = 409, description = "The platform + handle already belongs to another creator (`current`): merge the two records instead", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn add_handle(
     State(s): State<AppState>,
@@ -459,9 +551,17 @@ async fn add_handle(
     path = "/api/v1/campaigns/{id}/creators/{creator_id}/merge",
     tag = "creators",
     summary = "Merge a duplicate record (`from_id`) into this creator",
-    params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
     request_body = app::pool::Merge,
-    responses((status = 200, description = "Merged", body = app::outreach::Card), (status = 404, description = "`from_id` or the creator is no creator of this campaign", body = app::error::AppError), (status = 422, description = "`from_id` is this creator, or both records have their own portal accounts", body = app::error::AppError))
+    responses(
+        (status = 200, description = "Merged", body = app::outreach::Card),
+        (status = 404, description = "`from_id` or the creator is no creator of this campaign", body = app::error::AppError),
+        (status = 422, description = "`from_id` is this creator, or both records have their own portal accounts", body = app::error::AppError),
+    )
 )]
 async fn merge_creators(
     State(s): State<AppState>,
@@ -489,7 +589,10 @@ fn csv_response(body: String, filename: &str) -> Response {
     tag = "creators",
     summary = "Export the pool as CSV: the import columns (so an export imports back) plus computed ones",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, description = "One row per creator (primary handle)", body = String, content_type = "text/csv"), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError))
+    responses(
+        (status = 200, description = "One row per creator (primary handle)", body = String, content_type = "text/csv"),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
 )]
 async fn export_creators(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Response> {
     let body = pool::export_csv(&s.db, &who, id).await?;
@@ -522,7 +625,12 @@ struct ImportQuery {
     summary = "Upload a CSV file for a preview: per-row errors naming the row and column, duplicates, the valid rows; nothing is written yet",
     params(("id" = i64, Path, description = "Campaign id"), ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "The file"),
-    responses((status = 201, description = "The preview", body = app::pool::ImportPreview), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 413, description = "The file is larger than the limit", body = app::error::AppError), (status = 422, description = "The file cannot be read as CSV", body = app::error::AppError))
+    responses(
+        (status = 201, description = "The preview", body = app::pool::ImportPreview),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 413, description = "The file is larger than the limit", body = app::error::AppError),
+        (status = 422, description = "The file cannot be read as CSV", body = app::error::AppError),
+    )
 )]
 /// The file is the request body (text/csv); `?filename=` names it for the activity trail.
 async fn preview_import(
@@ -547,9 +655,17 @@ struct ApplyBody {
     path = "/api/v1/campaigns/{id}/imports/{import_id}/apply",
     tag = "creators",
     summary = "Import a previewed file: all rows, or only the valid ones, in one transaction; applying twice returns the first result",
-    params(("id" = i64, Path, description = "Campaign id"), ("import_id" = i64, Path, description = "From the preview")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("import_id" = i64, Path, description = "From the preview"),
+    ),
     request_body = ApplyBody,
-    responses((status = 200, description = "Imported", body = app::pool::ImportResult), (status = 404, description = "No such import of this campaign", body = app::error::AppError), (status = 403, description = "Only whoever uploaded the file can import it", body = app::error::AppError), (status = 422, description = "`all` while some rows are invalid or duplicates, or the import was discarded", body = app::error::AppError))
+    responses(
+        (status = 200, description = "Imported", body = app::pool::ImportResult),
+        (status = 404, description = "No such import of this campaign", body = app::error::AppError),
+        (status = 403, description = "Only whoever uploaded the file can import it", body = app::error::AppError),
+        (status = 422, description = "`all` while some rows are invalid or duplicates, or the import was discarded", body = app::error::AppError),
+    )
 )]
 async fn apply_import(
     State(s): State<AppState>,
@@ -565,8 +681,15 @@ async fn apply_import(
     path = "/api/v1/campaigns/{id}/imports/{import_id}",
     tag = "creators",
     summary = "Import nothing: discard a previewed file",
-    params(("id" = i64, Path, description = "Campaign id"), ("import_id" = i64, Path, description = "From the preview")),
-    responses((status = 204, description = "Discarded"), (status = 404, description = "No such import of yours", body = app::error::AppError), (status = 422, description = "Already imported", body = app::error::AppError))
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("import_id" = i64, Path, description = "From the preview"),
+    ),
+    responses(
+        (status = 204, description = "Discarded"),
+        (status = 404, description = "No such import of yours", body = app::error::AppError),
+        (status = 422, description = "Already imported", body = app::error::AppError),
+    )
 )]
 async fn discard_import(
     State(s): State<AppState>,
@@ -596,7 +719,11 @@ fn default_limit() -> i64 {
     tag = "realtime",
     summary = "The activity trail: events after a sequence number",
     params(("id" = i64, Path, description = "Campaign id"), EventsQuery),
-    responses((status = 200, description = "OK", body = crate::openapi::EventsPage), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 422, description = "`limit` is not from 1 to 1000", body = app::error::AppError))
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::EventsPage),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "`limit` is not from 1 to 1000", body = app::error::AppError),
+    )
 )]
 async fn events(
     State(s): State<AppState>,
@@ -638,7 +765,10 @@ struct NewToken {
     path = "/api/v1/tokens",
     tag = "accounts",
     summary = "Your organization's API tokens",
-    responses((status = 200, description = "OK", body = Vec<app::accounts::ApiToken>), (status = 403, description = "Creators have no API tokens", body = app::error::AppError))
+    responses(
+        (status = 200, description = "OK", body = Vec<app::accounts::ApiToken>),
+        (status = 403, description = "Creators have no API tokens", body = app::error::AppError),
+    )
 )]
 async fn list_tokens(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
     Ok(Json(accounts::list_tokens(&s.db, &who).await?))
@@ -650,7 +780,11 @@ async fn list_tokens(State(s): State<AppState>, Auth(who): Auth) -> Result<impl 
     tag = "accounts",
     summary = "Create an API token (the secret is returned once)",
     request_body = NewToken,
-    responses((status = 201, description = "Created", body = app::accounts::NewApiToken), (status = 403, description = "Creators have no API tokens", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 201, description = "Created", body = app::accounts::NewApiToken),
+        (status = 403, description = "Creators have no API tokens", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn create_token(
     State(s): State<AppState>,
@@ -666,7 +800,10 @@ async fn create_token(
     tag = "accounts",
     summary = "Revoke an API token",
     params(("id" = i64, Path, description = "Token id")),
-    responses((status = 204, description = "Revoked"), (status = 404, description = "No such token of your organization", body = app::error::AppError))
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "No such token of your organization", body = app::error::AppError),
+    )
 )]
 async fn revoke_token(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     accounts::revoke_token(&s.db, &who, id).await?;
@@ -712,7 +849,12 @@ struct JoinRequest {
     summary = "Create an account in the inviting organization; sets the session cookie",
     params(("token" = String, Path, description = "From the invitation link")),
     request_body = JoinRequest,
-    responses((status = 201, description = "Joined and signed in", body = app::accounts::Me), (status = 404, description = "No such invitation, or it expired or was used", body = app::error::AppError), (status = 409, description = "The email is taken", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 201, description = "Joined and signed in", body = app::accounts::Me),
+        (status = 404, description = "No such invitation, or it expired or was used", body = app::error::AppError),
+        (status = 409, description = "The email is taken", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn join_organization(
     State(s): State<AppState>,
@@ -731,7 +873,10 @@ async fn join_organization(
     tag = "charter",
     summary = "The joint strategy charter: draft, sections with versions, the version up for sign-off, signatures, launch checklist, comments",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, description = "OK", body = app::charter::CharterView), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError))
+    responses(
+        (status = 200, description = "OK", body = app::charter::CharterView),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
 )]
 async fn charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     Ok(Json(app::charter::ssr::view(&s.db, &who, id).await?))
@@ -743,7 +888,10 @@ async fn charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>
     tag = "charter",
     summary = "The charter as Markdown (the version up for sign-off, or the draft)",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, description = "Markdown", body = String, content_type = "text/markdown"), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError))
+    responses(
+        (status = 200, description = "Markdown", body = String, content_type = "text/markdown"),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
 )]
 async fn charter_markdown(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Response> {
     let md = app::charter::ssr::export_markdown(&s.db, &who, id).await?;
@@ -767,9 +915,18 @@ struct SectionBody {
     path = "/api/v1/campaigns/{id}/charter/sections/{section}",
     tag = "charter",
     summary = "Save one section of the draft",
-    params(("id" = i64, Path, description = "Campaign id"), ("section" = app::charter::Section, Path, description = "The section"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("section" = app::charter::Section, Path, description = "The section"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
     request_body = SectionBody,
-    responses((status = 200, description = "Saved", body = app::charter::SectionMeta), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 409, description = "Based on a stale section `version`: `current` is the section as it is now", body = app::error::AppError), (status = 422, description = "An unknown section, or a field of the section is invalid", body = app::error::AppError))
+    responses(
+        (status = 200, description = "Saved", body = app::charter::SectionMeta),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 409, description = "Based on a stale section `version`: `current` is the section as it is now", body = app::error::AppError),
+        (status = 422, description = "An unknown section, or a field of the section is invalid", body = app::error::AppError),
+    )
 )]
 async fn save_section(
     State(s): State<AppState>,
@@ -793,7 +950,11 @@ async fn save_section(
     tag = "charter",
     summary = "Freeze the draft as the next version for sign-off",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 201, description = "Proposed", body = crate::openapi::Proposed), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 422, description = "Nothing changed since the last version, or the draft is incomplete", body = app::error::AppError))
+    responses(
+        (status = 201, description = "Proposed", body = crate::openapi::Proposed),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "Nothing changed since the last version, or the draft is incomplete", body = app::error::AppError),
+    )
 )]
 async fn propose_charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     let number = app::charter::ssr::propose(&s.db, &who, id).await?;
@@ -806,7 +967,12 @@ async fn propose_charter(State(s): State<AppState>, Auth(who): Auth, Path(id): P
     tag = "charter",
     summary = "Sign a version for your organization (only its accountable people may)",
     params(("id" = i64, Path, description = "Campaign id"), ("number" = i64, Path, description = "Version number")),
-    responses((status = 204, description = "Signed"), (status = 404, description = "No such campaign or version", body = app::error::AppError), (status = 403, description = "Only your organization's accountable people may sign", body = app::error::AppError), (status = 409, description = "Not the version up for sign-off", body = app::error::AppError))
+    responses(
+        (status = 204, description = "Signed"),
+        (status = 404, description = "No such campaign or version", body = app::error::AppError),
+        (status = 403, description = "Only your organization's accountable people may sign", body = app::error::AppError),
+        (status = 409, description = "Not the version up for sign-off", body = app::error::AppError),
+    )
 )]
 async fn sign_charter(
     State(s): State<AppState>,
@@ -824,7 +990,11 @@ async fn sign_charter(
     summary = "Comment on a section (creators: the creator-facing ones)",
     params(("id" = i64, Path, description = "Campaign id")),
     request_body = app::charter::NewComment,
-    responses((status = 201, description = "Added", body = app::charter::CharterComment), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 201, description = "Added", body = app::charter::CharterComment),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn comment_charter(
     State(s): State<AppState>,
@@ -841,7 +1011,10 @@ async fn comment_charter(
     tag = "charter",
     summary = "Mark a comment thread resolved",
     params(("id" = i64, Path, description = "Campaign id"), ("comment_id" = i64, Path, description = "Comment id")),
-    responses((status = 204, description = "Resolved"), (status = 404, description = "No such comment of this campaign", body = app::error::AppError))
+    responses(
+        (status = 204, description = "Resolved"),
+        (status = 404, description = "No such comment of this campaign", body = app::error::AppError),
+    )
 )]
 async fn resolve_comment(
     State(s): State<AppState>,
@@ -858,7 +1031,10 @@ async fn resolve_comment(
     tag = "charter",
     summary = "What an invited creator sees of the charter",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, description = "OK", body = app::charter::CreatorCharter), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError))
+    responses(
+        (status = 200, description = "OK", body = app::charter::CreatorCharter),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
 )]
 async fn creator_charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     Ok(Json(app::charter::ssr::for_creator(&s.db, &who, id).await?))
@@ -870,7 +1046,11 @@ async fn creator_charter(State(s): State<AppState>, Auth(who): Auth, Path(id): P
     tag = "charter",
     summary = "Take the campaign live; refused (422) with what is missing (`current.missing`) until the charter is complete and signed by every partner",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 204, description = "Launched"), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 422, description = "Not ready (`field: \"charter\"`): `current.missing` lists what is missing", body = app::error::AppError))
+    responses(
+        (status = 204, description = "Launched"),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "Not ready (`field: \"charter\"`): `current.missing` lists what is missing", body = app::error::AppError),
+    )
 )]
 async fn launch(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     app::charter::ssr::launch(&s.db, &who, id).await?;

@@ -32,9 +32,17 @@ pub fn router() -> Router<AppState> {
     tag = "content",
     summary = "Start (or, with the same `client_key`, resume) the upload of one file of a draft",
     description = "Only the creator the deliverable is addressed to. Then send the bytes with `PUT /api/v1/uploads/{upload_id}?offset=N`, continuing at `received`.",
-    params(("id" = i64, Path, description = "Campaign id"), ("deliverable_id" = i64, Path, description = "Deliverable id")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("deliverable_id" = i64, Path, description = "Deliverable id"),
+    ),
     request_body = app::content::StartUpload,
-    responses((status = 201, description = "Started (or the upload already under way)", body = app::content::UploadState), (status = 404, description = "No such deliverable, or not yours", body = app::error::AppError), (status = 409, description = "No new draft is expected now", body = app::error::AppError), (status = 422, description = "`size` is zero or over the limit, or `client_key` is empty, too long or belongs to another file", body = app::error::AppError))
+    responses(
+        (status = 201, description = "Started (or the upload already under way)", body = app::content::UploadState),
+        (status = 404, description = "No such deliverable, or not yours", body = app::error::AppError),
+        (status = 409, description = "No new draft is expected now", body = app::error::AppError),
+        (status = 422, description = "`size` is zero or over the limit, or `client_key` is empty, too long or belongs to another file", body = app::error::AppError),
+    )
 )]
 async fn start_upload(
     State(s): State<AppState>,
@@ -53,7 +61,10 @@ async fn start_upload(
     summary = "An upload's state: continue at `received` after a lost connection",
     description = "Only the creator who started it.",
     params(("upload_id" = String, Path, description = "From `UploadState.id`")),
-    responses((status = 200, description = "OK", body = app::content::UploadState), (status = 404, description = "No such upload of yours", body = app::error::AppError))
+    responses(
+        (status = 200, description = "OK", body = app::content::UploadState),
+        (status = 404, description = "No such upload of yours", body = app::error::AppError),
+    )
 )]
 async fn upload_state(
     State(s): State<AppState>,
@@ -77,7 +88,12 @@ struct Offset {
     description = "Only the creator who started the upload. Sending a chunk that already arrived again answers with the current state and appends nothing. When the last byte arrives the whole file is checked.",
     params(("upload_id" = String, Path, description = "From `UploadState.id`"), Offset),
     request_body(content = crate::openapi::Binary, content_type = "application/octet-stream", description = "The chunk: at most 8 MiB"),
-    responses((status = 200, description = "The upload's state after the chunk", body = app::content::UploadState), (status = 404, description = "No such upload of yours", body = app::error::AppError), (status = 409, description = "The upload does not continue at `offset`: `current` is the `UploadState` (resume at its `received`)", body = app::error::AppError), (status = 422, description = "Refused: the file by its content (`field: \"file\"`), its size (`field: \"size\"`), `offset` missing or past the size, or a chunk too large or a first chunk too small (`field: \"chunk\"`)", body = app::error::AppError))
+    responses(
+        (status = 200, description = "The upload's state after the chunk", body = app::content::UploadState),
+        (status = 404, description = "No such upload of yours", body = app::error::AppError),
+        (status = 409, description = "The upload does not continue at `offset`: `current` is the `UploadState` (resume at its `received`)", body = app::error::AppError),
+        (status = 422, description = "Refused: the file by its content (`field: \"file\"`), its size (`field: \"size\"`), `offset` missing or past the size, or a chunk too large or a first chunk too small (`field: \"chunk\"`)", body = app::error::AppError),
+    )
 )]
 /// `PUT /api/v1/uploads/{id}?offset=N` with the chunk's bytes as the body.
 async fn put_chunk(
@@ -106,7 +122,13 @@ struct Download {
     summary = "A submitted file, for the partners of its campaign and the creator who sent it",
     description = "Not under /api/v1. Serves the original bytes with headers that keep a hostile file from acting as a page. Range and conditional requests are supported.",
     params(("upload_id" = String, Path, description = "From `UploadState.id`"), Download),
-    responses((status = 200, description = "The file, typed by its content; inline for images and videos, an attachment for HEIC and with `?download`", content((crate::openapi::Binary = "image/jpeg"), (crate::openapi::Binary = "image/png"), (crate::openapi::Binary = "image/gif"), (crate::openapi::Binary = "image/webp"), (crate::openapi::Binary = "image/heic"), (crate::openapi::Binary = "video/mp4"), (crate::openapi::Binary = "video/quicktime"), (crate::openapi::Binary = "video/webm"))), (status = 206, description = "A byte range of the file (with Content-Range)", content((crate::openapi::Binary = "image/jpeg"), (crate::openapi::Binary = "image/png"), (crate::openapi::Binary = "image/gif"), (crate::openapi::Binary = "image/webp"), (crate::openapi::Binary = "image/heic"), (crate::openapi::Binary = "video/mp4"), (crate::openapi::Binary = "video/quicktime"), (crate::openapi::Binary = "video/webm"))), (status = 304, description = "Not modified"), (status = 404, description = "No such file, or not yours to see", body = app::error::AppError), (status = 416, description = "Range not satisfiable"))
+    responses(
+        (status = 200, description = "The file, typed by its content; inline for images and videos, an attachment for HEIC and with `?download`", content((crate::openapi::Binary = "image/jpeg"), (crate::openapi::Binary = "image/png"), (crate::openapi::Binary = "image/gif"), (crate::openapi::Binary = "image/webp"), (crate::openapi::Binary = "image/heic"), (crate::openapi::Binary = "video/mp4"), (crate::openapi::Binary = "video/quicktime"), (crate::openapi::Binary = "video/webm"))),
+        (status = 206, description = "A byte range of the file (with Content-Range)", content((crate::openapi::Binary = "image/jpeg"), (crate::openapi::Binary = "image/png"), (crate::openapi::Binary = "image/gif"), (crate::openapi::Binary = "image/webp"), (crate::openapi::Binary = "image/heic"), (crate::openapi::Binary = "video/mp4"), (crate::openapi::Binary = "video/quicktime"), (crate::openapi::Binary = "video/webm"))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such file, or not yours to see", body = app::error::AppError),
+        (status = 416, description = "Range not satisfiable"),
+    )
 )]
 async fn original(
     State(s): State<AppState>,
@@ -125,7 +147,11 @@ async fn original(
     summary = "A file's preview (a JPEG), for the partners of its campaign and the creator who sent it",
     description = "Not under /api/v1. Same headers as the file.",
     params(("upload_id" = String, Path, description = "From `UploadState.id`")),
-    responses((status = 200, description = "The preview", content((crate::openapi::Binary = "image/jpeg"))), (status = 304, description = "Not modified"), (status = 404, description = "No preview, no such file, or not yours to see", body = app::error::AppError))
+    responses(
+        (status = 200, description = "The preview", content((crate::openapi::Binary = "image/jpeg"))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No preview, no such file, or not yours to see", body = app::error::AppError),
+    )
 )]
 async fn thumb(State(s): State<AppState>, MaybeAuth(who): MaybeAuth, Path(id): Path<String>, req: Request) -> Response {
     serve(s, who, id, true, false, req).await.unwrap_or_else(|e| e.into_response())

@@ -47,7 +47,12 @@ struct ImportQuery {
     description = "Columns: post_id (or post_url / url), day (YYYY-MM-DD in the campaign's time zone), impressions, reach, views, likes, comments, shares, saves, clicks, conversions, and money as revenue, fee, product, paid (currency units) or *_cents. At most 200,000 rows and 30 MB. Template: /api/v1/metric-imports/template.csv",
     params(("id" = i64, Path, description = "Campaign id"), ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "The file"),
-    responses((status = 201, description = "The preview", body = app::metrics::import::MetricImportPreview), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 413, description = "Larger than 30 MB (`code: \"payload_too_large\"`)", body = app::error::AppError), (status = 422, description = "The file cannot be read as CSV", body = app::error::AppError))
+    responses(
+        (status = 201, description = "The preview", body = app::metrics::import::MetricImportPreview),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 413, description = "Larger than 30 MB (`code: \"payload_too_large\"`)", body = app::error::AppError),
+        (status = 422, description = "The file cannot be read as CSV", body = app::error::AppError),
+    )
 )]
 /// The file is the request body (text/csv); `?filename=` names it (the figures' source is `csv:<filename>`).
 async fn preview_import(
@@ -72,9 +77,16 @@ struct ApplyBody {
     tag = "metrics",
     summary = "Import all (refused whole if any row has a problem) or only the valid rows; applying again returns the first result or resumes an interrupted import",
     description = "Partners only.",
-    params(("id" = i64, Path, description = "Campaign id"), ("import_id" = i64, Path, description = "From the preview")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("import_id" = i64, Path, description = "From the preview"),
+    ),
     request_body = ApplyBody,
-    responses((status = 200, description = "Imported", body = app::metrics::import::MetricImportResult), (status = 404, description = "No such import of this campaign", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 200, description = "Imported", body = app::metrics::import::MetricImportResult),
+        (status = 404, description = "No such import of this campaign", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn apply_import(
     State(s): State<AppState>,
@@ -91,8 +103,14 @@ async fn apply_import(
     tag = "metrics",
     summary = "Import nothing: discard a preview",
     description = "Partners only.",
-    params(("id" = i64, Path, description = "Campaign id"), ("import_id" = i64, Path, description = "From the preview")),
-    responses((status = 204, description = "Discarded"), (status = 404, description = "No such import of this campaign", body = app::error::AppError))
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("import_id" = i64, Path, description = "From the preview"),
+    ),
+    responses(
+        (status = 204, description = "Discarded"),
+        (status = 404, description = "No such import of this campaign", body = app::error::AppError),
+    )
 )]
 async fn discard_import(
     State(s): State<AppState>,
@@ -129,7 +147,12 @@ async fn import_template() -> impl IntoResponse {
     description = "Partners only.",
     params(("id" = i64, Path, description = "Campaign id")),
     request_body = app::metrics::NewPost,
-    responses((status = 201, description = "Tracked", body = app::metrics::Post), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 409, description = "This URL is already tracked (`current.post_id`)", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 201, description = "Tracked", body = app::metrics::Post),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 409, description = "This URL is already tracked (`current.post_id`)", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn add_post(
     State(s): State<AppState>,
@@ -146,9 +169,16 @@ async fn add_post(
     tag = "metrics",
     summary = "Send daily figures per post: all rows or none; a changed figure is a correction, kept with its old values",
     description = "Partners only (a partner's API token works). Days are in the campaign's time zone and may not be in the future; counts may not be negative; unknown fields are refused. At most 5,000 rows per call.",
-    params(("id" = i64, Path, description = "Campaign id"), ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
     request_body = app::metrics::Ingest,
-    responses((status = 200, description = "Written", body = app::metrics::IngestResult), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it, e.g. `rows[3].likes`); nothing of the batch was written", body = app::error::AppError))
+    responses(
+        (status = 200, description = "Written", body = app::metrics::IngestResult),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it, e.g. `rows[3].likes`); nothing of the batch was written", body = app::error::AppError),
+    )
 )]
 async fn ingest(
     State(s): State<AppState>,
@@ -168,7 +198,10 @@ async fn ingest(
     summary = "Campaign totals and every KPI with its formula (`null` when a denominator is zero)",
     description = "Partners only.",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, description = "OK", body = crate::openapi::MetricTotals), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError))
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::MetricTotals),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
 )]
 /// Campaign totals and every KPI, each with its formula (`null` when it cannot be computed, e.g. no clicks).
 async fn totals(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
@@ -188,7 +221,10 @@ async fn totals(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>)
     summary = "The shared dashboard: totals, cuts by lane, partner, tier, creator and platform, daily points, pacing, budget, CPMs and EMV, escalations and the tracked posts",
     description = "Partners only.",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, description = "OK", body = app::metrics::Dashboard), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError))
+    responses(
+        (status = 200, description = "OK", body = app::metrics::Dashboard),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
 )]
 async fn dashboard(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     Ok(Json(metrics::dashboard(&s.db, &who, id).await?))
@@ -200,7 +236,10 @@ async fn dashboard(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i6
     tag = "metrics",
     summary = "The daily figures as CSV: one row per post and day",
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, description = "CSV", body = String, content_type = "text/csv"), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError))
+    responses(
+        (status = 200, description = "CSV", body = String, content_type = "text/csv"),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
 )]
 async fn export(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     let csv = metrics::export_csv(&s.db, &who, id).await?;
@@ -224,9 +263,16 @@ struct Cpm {
     tag = "metrics",
     summary = "Set the CPM a platform's earned media value is estimated with",
     description = "Partners only.",
-    params(("id" = i64, Path, description = "Campaign id"), ("platform" = String, Path, description = "instagram, tiktok, youtube, x, twitch or other")),
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("platform" = String, Path, description = "instagram, tiktok, youtube, x, twitch or other"),
+    ),
     request_body = Cpm,
-    responses((status = 204, description = "Saved"), (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError), (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError))
+    responses(
+        (status = 204, description = "Saved"),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
 )]
 async fn set_cpm(
     State(s): State<AppState>,
