@@ -49,8 +49,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me", get(me))
         .route("/api/v1/campaigns", get(list_campaigns).post(create_campaign))
         .route("/api/v1/campaigns/{id}", get(get_campaign))
-        .route("/api/v1/campaigns/{id}/invitations", post(invite))
-        .route("/api/v1/invitations/{token}/accept", post(accept))
+        .route("/api/v1/campaigns/{id}/invitations", post(invite_partner))
+        .route("/api/v1/invitations/{token}/accept", post(accept_partner))
         .route("/api/v1/campaigns/{id}/board", get(board))
         .route("/api/v1/campaigns/{id}/creators", post(add_creator))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}", get(get_creator))
@@ -68,15 +68,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/imports/{import_id}", delete(discard_import))
         .route("/api/v1/imports/template.csv", get(import_template))
         .route("/api/v1/campaigns/{id}/events", get(events))
-        .route("/api/v1/campaigns/{id}/charter", get(charter))
+        .route("/api/v1/campaigns/{id}/charter", get(get_charter))
         .route("/api/v1/campaigns/{id}/charter.md", get(charter_markdown))
-        .route("/api/v1/campaigns/{id}/charter/sections/{section}", put(save_section))
+        .route("/api/v1/campaigns/{id}/charter/sections/{section}", put(save_charter_section))
         .route("/api/v1/campaigns/{id}/charter/propose", post(propose_charter))
         .route("/api/v1/campaigns/{id}/charter/versions/{number}/sign", post(sign_charter))
         .route("/api/v1/campaigns/{id}/charter/comments", post(comment_charter))
-        .route("/api/v1/campaigns/{id}/charter/comments/{comment_id}/resolve", post(resolve_comment))
+        .route("/api/v1/campaigns/{id}/charter/comments/{comment_id}/resolve", post(resolve_charter_comment))
         .route("/api/v1/campaigns/{id}/charter/for-creator", get(get_creator_charter))
-        .route("/api/v1/campaigns/{id}/launch", post(launch))
+        .route("/api/v1/campaigns/{id}/launch", post(launch_campaign))
         .route("/api/v1/org/members", get(list_members))
         .route("/api/v1/org/invitations", post(invite_member))
         .route("/api/v1/org/invitations/{token}/accept", post(join_organization))
@@ -131,6 +131,20 @@ fn with_cookie(resp: impl IntoResponse, cookie: String) -> Response {
     resp
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/signup",
+    tag = "accounts",
+    security(()),
+    summary = "Create an organization and its first member; sets the session cookie",
+    request_body = app::accounts::SignUp,
+    responses(
+        (status = 201, description = "Signed up and signed in", body = app::accounts::Me),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+        (status = 409, description = "The email is taken", body = app::error::AppError),
+        (status = 429, description = "Too many sign-ups from this address", body = app::error::AppError),
+    )
+)]
 async fn sign_up(
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -144,6 +158,19 @@ async fn sign_up(
     Ok(with_cookie((StatusCode::CREATED, Json(me)), accounts::session_cookie(&token, s.secure_cookies)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/signin",
+    tag = "accounts",
+    security(()),
+    summary = "Sign in; sets the session cookie (rate limited)",
+    request_body = app::accounts::SignIn,
+    responses(
+        (status = 200, description = "Signed in", body = app::accounts::Me),
+        (status = 401, description = "Wrong email or password", body = app::error::AppError),
+        (status = 429, description = "Too many attempts: wait", body = app::error::AppError),
+    )
+)]
 async fn sign_in(
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -159,6 +186,14 @@ async fn sign_in(
     Ok(with_cookie(Json(me), accounts::session_cookie(&token, s.secure_cookies)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/signout",
+    tag = "accounts",
+    security(()),
+    summary = "Sign out (ends the session and clears its cookie)",
+    responses((status = 204, description = "Signed out"))
+)]
 async fn sign_out(State(s): State<AppState>, req: Request) -> Result<Response> {
     if let Some(token) = accounts::session_token(req.headers()) {
         accounts::end_session(&s.db, &token).await?;
@@ -166,14 +201,39 @@ async fn sign_out(State(s): State<AppState>, req: Request) -> Result<Response> {
     Ok(with_cookie(StatusCode::NO_CONTENT, accounts::clear_session_cookie(s.secure_cookies)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "accounts",
+    summary = "The signed-in person",
+    responses((status = 200, description = "OK", body = app::accounts::Me))
+)]
 async fn me(Auth(who): Auth) -> impl IntoResponse {
     Json(who.me)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns",
+    tag = "campaigns",
+    summary = "Campaigns your organization is a partner of",
+    responses((status = 200, description = "OK", body = Vec<app::campaigns::CampaignSummary>))
+)]
 async fn list_campaigns(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
     Ok(Json(app::campaigns::ssr::list_campaigns(&s.db, &who).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns",
+    tag = "campaigns",
+    summary = "Start a campaign",
+    request_body = app::campaigns::NewCampaign,
+    responses(
+        (status = 201, description = "Created", body = app::campaigns::CampaignSummary),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
 async fn create_campaign(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -182,11 +242,35 @@ async fn create_campaign(
     Ok((StatusCode::CREATED, Json(app::campaigns::ssr::create_campaign(&s.db, &who, &input).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}",
+    tag = "campaigns",
+    summary = "One campaign (404 unless your organization is a partner)",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "OK", body = app::campaigns::CampaignSummary),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
+)]
 async fn get_campaign(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     Ok(Json(app::campaigns::ssr::get_campaign(&s.db, &who, id).await?))
 }
 
-async fn invite(
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/invitations",
+    tag = "campaigns",
+    summary = "Create a single-use invitation link for a partner or a creator",
+    params(("id" = i64, Path, description = "Campaign id")),
+    request_body = app::campaigns::NewInvitation,
+    responses(
+        (status = 201, description = "Created", body = crate::openapi::CampaignInvitationCreated),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
+async fn invite_partner(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path(id): Path<i64>,
@@ -196,14 +280,57 @@ async fn invite(
     Ok((StatusCode::CREATED, Json(json!({ "invitation": invitation, "token": token }))))
 }
 
-async fn accept(State(s): State<AppState>, Auth(who): Auth, Path(token): Path<String>) -> Result<impl IntoResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitations/{token}/accept",
+    tag = "campaigns",
+    summary = "Your organization joins the campaign as a partner",
+    params(("token" = String, Path, description = "From the invitation link")),
+    responses(
+        (status = 200, description = "Joined", body = app::campaigns::CampaignSummary),
+        (status = 404, description = "No such invitation, or it expired or was used", body = app::error::AppError),
+    )
+)]
+async fn accept_partner(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(token): Path<String>,
+) -> Result<impl IntoResponse> {
     Ok(Json(app::campaigns::ssr::accept_partner(&s.db, &who, &token).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/board",
+    tag = "creators",
+    summary = "The outreach board: every creator as a card, the tiers and the partners' people",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "OK", body = app::outreach::Board),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
+)]
 async fn board(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     Ok(Json(app::outreach::ssr::board(&s.db, &who, id).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/creators",
+    tag = "creators",
+    summary = "Add a creator to the shared pool, with the primary handle's figures",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
+    request_body = app::outreach::NewCreator,
+    responses(
+        (status = 201, description = "Added", body = app::outreach::Card),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 409, description = "A duplicate: the platform + handle is already in the pool (`field: \"handle\"`), or a creator with the same name or contact email is (send `allow_similar: true` to add anyway). `current` is the creator already there.", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
 async fn add_creator(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -216,6 +343,17 @@ async fn add_creator(
     Ok((StatusCode::CREATED, Json(card)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/creators/{creator_id}",
+    tag = "creators",
+    summary = "One creator's card",
+    params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id")),
+    responses(
+        (status = 200, description = "OK", body = app::outreach::Card),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+    )
+)]
 async fn get_creator(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -224,6 +362,24 @@ async fn get_creator(
     Ok(Json(app::outreach::ssr::card(&s.db, &who, id, creator_id).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/creators/{creator_id}/move",
+    tag = "creators",
+    summary = "Move a card to another stage",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
+    request_body = app::outreach::MoveCard,
+    responses(
+        (status = 200, description = "Moved", body = app::outreach::Card),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+        (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
 async fn move_creator(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -235,6 +391,17 @@ async fn move_creator(
     Ok(Json(app::outreach::ssr::move_card(&s.db, &who, id, creator_id, &input, key.as_deref()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/creators/{creator_id}/detail",
+    tag = "creators",
+    summary = "A card's detail: the card, the profile, every handle with its figures, the history and whether the creator has a portal account",
+    params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id")),
+    responses(
+        (status = 200, description = "OK", body = app::pool::CreatorDetail),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+    )
+)]
 async fn creator_detail(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -243,6 +410,24 @@ async fn creator_detail(
     Ok(Json(pool::detail(&s.db, &who, id, creator_id).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/campaigns/{id}/creators/{creator_id}/profile",
+    tag = "creators",
+    summary = "Edit the profile and the primary handle's figures",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
+    request_body = app::pool::EditCreator,
+    responses(
+        (status = 200, description = "Saved", body = app::outreach::Card),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+        (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
 async fn edit_creator(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -253,6 +438,24 @@ async fn edit_creator(
     Ok(Json(pool::edit(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/campaigns/{id}/creators/{creator_id}/owner",
+    tag = "creators",
+    summary = "Change the relationship owner (one partner, optionally one of its people); recorded in the history",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
+    request_body = app::pool::ChangeOwner,
+    responses(
+        (status = 200, description = "Handed over", body = app::outreach::Card),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+        (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
 async fn change_owner(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -263,6 +466,24 @@ async fn change_owner(
     Ok(Json(pool::change_owner(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/campaigns/{id}/creators/{creator_id}/next-action",
+    tag = "creators",
+    summary = "Set or clear the next action and its due date",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
+    request_body = app::pool::SetNextAction,
+    responses(
+        (status = 200, description = "Saved", body = app::outreach::Card),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+        (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
 async fn set_next_action(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -273,6 +494,23 @@ async fn set_next_action(
     Ok(Json(pool::set_next_action(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/creators/{creator_id}/notes",
+    tag = "creators",
+    summary = "Add a note to the creator's history (seen by every partner)",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
+    request_body = app::pool::NewNote,
+    responses(
+        (status = 201, description = "Added", body = app::pool::HistoryEntry),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
 async fn add_note(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -284,6 +522,24 @@ async fn add_note(
     Ok((StatusCode::CREATED, Json(entry)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/creators/{creator_id}/handles",
+    tag = "creators",
+    summary = "Add another platform's handle, with its figures, to a creator",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
+    request_body = app::pool::PlatformStats,
+    responses(
+        (status = 201, description = "Added", body = app::outreach::Card),
+        (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
+        (status = 409, description = "The platform + handle already belongs to another creator (`current`): merge the two records instead", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
 async fn add_handle(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -295,6 +551,23 @@ async fn add_handle(
     Ok((StatusCode::CREATED, Json(card)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/creators/{creator_id}/merge",
+    tag = "creators",
+    summary = "Merge a duplicate record (`from_id`) into this creator",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("creator_id" = i64, Path, description = "Creator id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
+    request_body = app::pool::Merge,
+    responses(
+        (status = 200, description = "Merged", body = app::outreach::Card),
+        (status = 404, description = "`from_id` or the creator is no creator of this campaign", body = app::error::AppError),
+        (status = 422, description = "`from_id` is this creator, or both records have their own portal accounts", body = app::error::AppError),
+    )
+)]
 async fn merge_creators(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -315,21 +588,55 @@ fn csv_response(body: String, filename: &str) -> Response {
     resp
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/creators.csv",
+    tag = "creators",
+    summary = "Export the pool as CSV: the import columns (so an export imports back) plus computed ones",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "One row per creator (primary handle)", body = String, content_type = "text/csv"),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
+)]
 async fn export_creators(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Response> {
     let body = pool::export_csv(&s.db, &who, id).await?;
     Ok(csv_response(body, &format!("creators-{id}.csv")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/imports/template.csv",
+    tag = "creators",
+    security(()),
+    summary = "A CSV template for the creator import: the header row and one example creator",
+    responses((status = 200, description = "The template", body = String, content_type = "text/csv"))
+)]
 async fn import_template() -> Response {
     csv_response(app::pool::import::template(), "chorus-creators-template.csv")
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ImportQuery {
     #[serde(default)]
     filename: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/imports",
+    tag = "creators",
+    summary = "Upload a CSV file for a preview: per-row errors naming the row and column, duplicates, the valid rows; nothing is written yet",
+    params(("id" = i64, Path, description = "Campaign id"), ImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "The file"),
+    responses(
+        (status = 201, description = "The preview", body = app::pool::ImportPreview),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 413, description = "The file is larger than the limit", body = app::error::AppError),
+        (status = 422, description = "The file cannot be read as CSV", body = app::error::AppError),
+    )
+)]
 /// The file is the request body (text/csv); `?filename=` names it for the activity trail.
 async fn preview_import(
     State(s): State<AppState>,
@@ -342,11 +649,29 @@ async fn preview_import(
     Ok((StatusCode::CREATED, Json(preview)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = ApplyImport)]
 struct ApplyBody {
     mode: ApplyMode,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/imports/{import_id}/apply",
+    tag = "creators",
+    summary = "Import a previewed file: all rows, or only the valid ones, in one transaction; applying twice returns the first result",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("import_id" = i64, Path, description = "From the preview"),
+    ),
+    request_body = ApplyBody,
+    responses(
+        (status = 200, description = "Imported", body = app::pool::ImportResult),
+        (status = 404, description = "No such import of this campaign", body = app::error::AppError),
+        (status = 403, description = "Only whoever uploaded the file can import it", body = app::error::AppError),
+        (status = 422, description = "`all` while some rows are invalid or duplicates, or the import was discarded", body = app::error::AppError),
+    )
+)]
 async fn apply_import(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -356,6 +681,21 @@ async fn apply_import(
     Ok(Json(pool::apply(&s.db, &who, id, import_id, input.mode).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/campaigns/{id}/imports/{import_id}",
+    tag = "creators",
+    summary = "Import nothing: discard a previewed file",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("import_id" = i64, Path, description = "From the preview"),
+    ),
+    responses(
+        (status = 204, description = "Discarded"),
+        (status = 404, description = "No such import of yours", body = app::error::AppError),
+        (status = 422, description = "Already imported", body = app::error::AppError),
+    )
+)]
 async fn discard_import(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -365,7 +705,8 @@ async fn discard_import(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct EventsQuery {
     #[serde(default)]
     after: i64,
@@ -377,6 +718,18 @@ fn default_limit() -> i64 {
     500
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/events",
+    tag = "realtime",
+    summary = "The activity trail: events after a sequence number",
+    params(("id" = i64, Path, description = "Campaign id"), EventsQuery),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::EventsPage),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "`limit` is not from 1 to 1000", body = app::error::AppError),
+    )
+)]
 async fn events(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -407,15 +760,37 @@ async fn events(
     Ok(Json(json!({ "head": head, "reset": false, "events": events })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewToken {
     name: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "accounts",
+    summary = "Your organization's API tokens",
+    responses(
+        (status = 200, description = "OK", body = Vec<app::accounts::ApiToken>),
+        (status = 403, description = "Creators have no API tokens", body = app::error::AppError),
+    )
+)]
 async fn list_tokens(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
     Ok(Json(accounts::list_tokens(&s.db, &who).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "accounts",
+    summary = "Create an API token (the secret is returned once)",
+    request_body = NewToken,
+    responses(
+        (status = 201, description = "Created", body = app::accounts::NewApiToken),
+        (status = 403, description = "Creators have no API tokens", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
 async fn create_token(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -424,27 +799,68 @@ async fn create_token(
     Ok((StatusCode::CREATED, Json(accounts::create_token(&s.db, &who, &input.name).await?)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{id}",
+    tag = "accounts",
+    summary = "Revoke an API token",
+    params(("id" = i64, Path, description = "Token id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "No such token of your organization", body = app::error::AppError),
+    )
+)]
 async fn revoke_token(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     accounts::revoke_token(&s.db, &who, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/org/members",
+    tag = "accounts",
+    summary = "Members of your organization",
+    responses((status = 200, description = "OK", body = Vec<app::accounts::Member>))
+)]
 async fn list_members(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
     Ok(Json(accounts::list_members(&s.db, &who).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/org/invitations",
+    tag = "accounts",
+    summary = "A single-use link for a colleague to join your organization",
+    responses((status = 201, description = "Created", body = crate::openapi::MemberInvitationCreated))
+)]
 async fn invite_member(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
     let (invitation, token) = accounts::invite_member(&s.db, &who).await?;
     Ok((StatusCode::CREATED, Json(json!({ "invitation": invitation, "token": token }))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = Join)]
 struct JoinRequest {
     name: String,
     email: String,
     password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/org/invitations/{token}/accept",
+    tag = "accounts",
+    security(()),
+    summary = "Create an account in the inviting organization; sets the session cookie",
+    params(("token" = String, Path, description = "From the invitation link")),
+    request_body = JoinRequest,
+    responses(
+        (status = 201, description = "Joined and signed in", body = app::accounts::Me),
+        (status = 404, description = "No such invitation, or it expired or was used", body = app::error::AppError),
+        (status = 409, description = "The email is taken", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
 async fn join_organization(
     State(s): State<AppState>,
     Path(token): Path<String>,
@@ -457,10 +873,32 @@ async fn join_organization(
     Ok(with_cookie((StatusCode::CREATED, Json(me)), accounts::session_cookie(&session, s.secure_cookies)))
 }
 
-async fn charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/charter",
+    tag = "charter",
+    summary = "The joint strategy charter: draft, sections with versions, the version up for sign-off, signatures, launch checklist, comments",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "OK", body = app::charter::CharterView),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
+)]
+async fn get_charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     Ok(Json(app::charter::ssr::get_charter(&s.db, &who, id).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/charter.md",
+    tag = "charter",
+    summary = "The charter as Markdown (the version up for sign-off, or the draft)",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "Markdown", body = String, content_type = "text/markdown"),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
+)]
 async fn charter_markdown(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Response> {
     let md = app::charter::ssr::charter_markdown(&s.db, &who, id).await?;
     let mut resp = md.into_response();
@@ -472,13 +910,31 @@ async fn charter_markdown(State(s): State<AppState>, Auth(who): Auth, Path(id): 
     Ok(resp)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct SectionBody {
     body: serde_json::Value,
     version: i64,
 }
 
-async fn save_section(
+#[utoipa::path(
+    put,
+    path = "/api/v1/campaigns/{id}/charter/sections/{section}",
+    tag = "charter",
+    summary = "Save one section of the draft",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("section" = app::charter::Section, Path, description = "The section"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
+    request_body = SectionBody,
+    responses(
+        (status = 200, description = "Saved", body = app::charter::SectionMeta),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 409, description = "Based on a stale section `version`: `current` is the section as it is now", body = app::error::AppError),
+        (status = 422, description = "An unknown section, or a field of the section is invalid", body = app::error::AppError),
+    )
+)]
+async fn save_charter_section(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, section)): Path<(i64, String)>,
@@ -494,11 +950,36 @@ async fn save_section(
     Ok(Json(app::charter::ssr::save_charter_section(&s.db, &who, id, &save, key.as_deref()).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/charter/propose",
+    tag = "charter",
+    summary = "Freeze the draft as the next version for sign-off",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 201, description = "Proposed", body = crate::openapi::Proposed),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "Nothing changed since the last version, or the draft is incomplete", body = app::error::AppError),
+    )
+)]
 async fn propose_charter(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     let number = app::charter::ssr::propose_charter(&s.db, &who, id).await?;
     Ok((StatusCode::CREATED, Json(json!({ "number": number }))))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/charter/versions/{number}/sign",
+    tag = "charter",
+    summary = "Sign a version for your organization (only its accountable people may)",
+    params(("id" = i64, Path, description = "Campaign id"), ("number" = i64, Path, description = "Version number")),
+    responses(
+        (status = 204, description = "Signed"),
+        (status = 404, description = "No such campaign or version", body = app::error::AppError),
+        (status = 403, description = "Only your organization's accountable people may sign", body = app::error::AppError),
+        (status = 409, description = "Not the version up for sign-off", body = app::error::AppError),
+    )
+)]
 async fn sign_charter(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -508,6 +989,19 @@ async fn sign_charter(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/charter/comments",
+    tag = "charter",
+    summary = "Comment on a section (creators: the creator-facing ones)",
+    params(("id" = i64, Path, description = "Campaign id")),
+    request_body = app::charter::NewComment,
+    responses(
+        (status = 201, description = "Added", body = app::charter::CharterComment),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
 async fn comment_charter(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -517,7 +1011,18 @@ async fn comment_charter(
     Ok((StatusCode::CREATED, Json(app::charter::ssr::comment_charter(&s.db, &who, id, &input).await?)))
 }
 
-async fn resolve_comment(
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/charter/comments/{comment_id}/resolve",
+    tag = "charter",
+    summary = "Mark a comment thread resolved",
+    params(("id" = i64, Path, description = "Campaign id"), ("comment_id" = i64, Path, description = "Comment id")),
+    responses(
+        (status = 204, description = "Resolved"),
+        (status = 404, description = "No such comment of this campaign", body = app::error::AppError),
+    )
+)]
+async fn resolve_charter_comment(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, comment_id)): Path<(i64, i64)>,
@@ -526,6 +1031,17 @@ async fn resolve_comment(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/charter/for-creator",
+    tag = "charter",
+    summary = "What an invited creator sees of the charter",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "OK", body = app::charter::CreatorCharter),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
+)]
 async fn get_creator_charter(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -534,7 +1050,19 @@ async fn get_creator_charter(
     Ok(Json(app::charter::ssr::get_creator_charter(&s.db, &who, id).await?))
 }
 
-async fn launch(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/launch",
+    tag = "charter",
+    summary = "Take the campaign live; refused (422) with what is missing (`current.missing`) until the charter is complete and signed by every partner",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 204, description = "Launched"),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "Not ready (`field: \"charter\"`): `current.missing` lists what is missing", body = app::error::AppError),
+    )
+)]
+async fn launch_campaign(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     app::charter::ssr::launch_campaign(&s.db, &who, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

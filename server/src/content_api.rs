@@ -41,10 +41,40 @@ fn key(headers: &HeaderMap) -> Option<String> {
     headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/content",
+    tag = "content",
+    summary = "The partners' content page: both lanes with their settings, every deliverable with its rounds and comments, review turnaround, escalations, the outbox and the creators that can be briefed",
+    description = "Partners only.",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "OK", body = app::content::ContentView),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
+)]
 async fn view(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     Ok(Json(content::view(&s.db, &who, id, s.max_upload_bytes).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/campaigns/{id}/lanes/{lane}",
+    tag = "content",
+    summary = "Save a lane's brief, approval SLA, budget line and default fee",
+    description = "Partners only. The lane's criteria and reviewer come from the charter.",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("lane" = app::outreach::Lane, Path, description = "The lane; must be the one in the body"),
+    ),
+    request_body = app::content::SaveLane,
+    responses(
+        (status = 200, description = "Saved", body = app::content::LaneSettings),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 409, description = "The lane's settings were changed meanwhile (the `version` is stale): reload them", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field`: lane, sla_hours (1 to 720), budget_cents, default_fee_cents or brief)", body = app::error::AppError),
+    )
+)]
 async fn save_lane(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -58,11 +88,25 @@ async fn save_lane(
     Ok(Json(content::save_lane(&s.db, &who, id, &input).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TimeZone {
     time_zone: String,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/campaigns/{id}/time-zone",
+    tag = "content",
+    summary = "Set the campaign's time zone: due days and review deadlines are read there",
+    description = "Partners only.",
+    params(("id" = i64, Path, description = "Campaign id")),
+    request_body = TimeZone,
+    responses(
+        (status = 200, description = "Saved", body = crate::openapi::TimeZoneAnswer),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "Not a time zone (`field: \"time_zone\"`)", body = app::error::AppError),
+    )
+)]
 async fn set_time_zone(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -73,6 +117,23 @@ async fn set_time_zone(
     Ok(Json(serde_json::json!({ "time_zone": zone })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/deliverables",
+    tag = "content",
+    summary = "Brief a deliverable to a creator of the pool",
+    description = "Partners only.",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
+    request_body = app::content::NewDeliverable,
+    responses(
+        (status = 201, description = "Briefed", body = app::content::Deliverable),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field`: creator_id, title, expectations, due_date or fee_cents)", body = app::error::AppError),
+    )
+)]
 async fn create(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -86,6 +147,21 @@ async fn create(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/deliverables/{deliverable_id}",
+    tag = "content",
+    summary = "One deliverable with its rounds and comments",
+    description = "Partners see all of it; the creator it is addressed to sees it without internal comments.",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("deliverable_id" = i64, Path, description = "Deliverable id"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = app::content::Deliverable),
+        (status = 404, description = "No such deliverable, or not yours to see", body = app::error::AppError),
+    )
+)]
 /// Partners see the whole deliverable; its creator sees it without internal comments; anyone else: not found.
 async fn one(
     State(s): State<AppState>,
@@ -98,6 +174,25 @@ async fn one(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/deliverables/{deliverable_id}/submissions",
+    tag = "content",
+    summary = "Submit a draft: the next round (v1, v2, …), with finished uploads and/or a link",
+    description = "Only the creator the deliverable is addressed to. The round's review clock starts now.",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("deliverable_id" = i64, Path, description = "Deliverable id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
+    request_body = app::content::NewSubmission,
+    responses(
+        (status = 201, description = "Submitted", body = app::content::Deliverable),
+        (status = 404, description = "No such deliverable, or not yours", body = app::error::AppError),
+        (status = 409, description = "No new draft is expected now (the deliverable is in review, approved or rejected)", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field`: caption, link, uploads, or `uploads[i]`)", body = app::error::AppError),
+    )
+)]
 async fn submit(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -111,6 +206,26 @@ async fn submit(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/deliverables/{deliverable_id}/review",
+    tag = "content",
+    summary = "Decide on the pending round: approve, request changes or reject, with the lane's criteria ticked",
+    description = "Partners only, and only the reviewer the charter's responsibility matrix names for the lane or the campaign's accountable owner.",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("deliverable_id" = i64, Path, description = "Deliverable id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
+    ),
+    request_body = app::content::Review,
+    responses(
+        (status = 200, description = "Decided", body = app::content::Deliverable),
+        (status = 404, description = "No such deliverable", body = app::error::AppError),
+        (status = 403, description = "You are not this lane's reviewer per the responsibility matrix, nor the accountable owner: comment instead", body = app::error::AppError),
+        (status = 409, description = "Based on a stale `version`: `current` is the deliverable as it is now", body = app::error::AppError),
+        (status = 422, description = "`feedback` is required to request changes or reject; or `criteria` has the wrong number of ticks; or `round` is not the pending one", body = app::error::AppError),
+    )
+)]
 async fn review(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -121,6 +236,23 @@ async fn review(
     Ok(Json(content::review(&s.db, &who, id, deliverable_id, &input, key(&headers).as_deref()).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/deliverables/{deliverable_id}/comments",
+    tag = "content",
+    summary = "Comment on a deliverable",
+    description = "Partners and the creator it is addressed to. `internal` comments (partners only) never reach the creator.",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("deliverable_id" = i64, Path, description = "Deliverable id"),
+    ),
+    request_body = app::content::NewDeliverableComment,
+    responses(
+        (status = 201, description = "Added", body = app::content::Comment),
+        (status = 404, description = "No such deliverable, or not yours", body = app::error::AppError),
+        (status = 422, description = "An empty or too long `body`", body = app::error::AppError),
+    )
+)]
 async fn comment(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -130,6 +262,24 @@ async fn comment(
     Ok((StatusCode::CREATED, Json(content::comment(&s.db, &who, id, deliverable_id, &input).await?)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/campaigns/{id}/deliverables/{deliverable_id}/payout",
+    tag = "content",
+    summary = "Set the payout status (tracked only: no money moves through Chorus)",
+    description = "Partners only.",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("deliverable_id" = i64, Path, description = "Deliverable id"),
+    ),
+    request_body = app::content::SetPayout,
+    responses(
+        (status = 200, description = "Saved", body = app::content::Deliverable),
+        (status = 404, description = "No such deliverable", body = app::error::AppError),
+        (status = 409, description = "Based on a stale `version`: `current` is the deliverable as it is now", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+    )
+)]
 async fn payout(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -139,10 +289,40 @@ async fn payout(
     Ok(Json(content::set_payout(&s.db, &who, id, deliverable_id, &input).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/escalations",
+    tag = "content",
+    summary = "The campaign's escalations (missed review clocks, thresholds), newest first",
+    description = "Partners only.",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "OK", body = Vec<app::content::Escalation>),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
+)]
 async fn escalations(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     Ok(Json(content::list_escalations(&s.db, &who, id).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/campaigns/{id}/escalations/{escalation_id}",
+    tag = "content",
+    summary = "Acknowledge, resolve or reopen an escalation, with a note",
+    description = "Partners only.",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("escalation_id" = i64, Path, description = "Escalation id"),
+    ),
+    request_body = app::content::UpdateEscalation,
+    responses(
+        (status = 200, description = "Saved", body = app::content::Escalation),
+        (status = 404, description = "No such escalation of this campaign", body = app::error::AppError),
+        (status = 409, description = "Based on a stale `version`: `current` is the escalation as it is now", body = app::error::AppError),
+        (status = 422, description = "`status` is not open, acknowledged or resolved, or the note is too long", body = app::error::AppError),
+    )
+)]
 async fn update_escalation(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -152,15 +332,50 @@ async fn update_escalation(
     Ok(Json(content::update_escalation(&s.db, &who, id, escalation_id, &input).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/outbox",
+    tag = "content",
+    summary = "Mails Chorus sent (or keeps for reading when no SMTP server is configured) for the campaign",
+    description = "Partners only.",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "OK", body = Vec<app::content::OutboxMail>),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
+)]
 async fn outbox(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     app::campaigns::ssr::authorize(&s.db, &who, id).await?;
     Ok(Json(content::outbox(&s.db, id).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/portal",
+    tag = "content",
+    summary = "A creator's page for one campaign: their point of contact, the lanes' briefs, and their deliverables with feedback and payout status",
+    description = "Creators only, for campaigns they are in.",
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses(
+        (status = 200, description = "OK", body = app::content::PortalView),
+        (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
+    )
+)]
 async fn portal(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     Ok(Json(content::portal(&s.db, &who, id, s.max_upload_bytes).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/portal",
+    tag = "content",
+    summary = "The campaigns a creator is in",
+    description = "Creators only.",
+    responses(
+        (status = 200, description = "OK", body = Vec<app::campaigns::CreatorCampaign>),
+        (status = 404, description = "Not a creator", body = app::error::AppError),
+    )
+)]
 async fn portal_campaigns(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
     if who.me.role != Role::Creator {
         return Err(AppError::not_found("Portal"));

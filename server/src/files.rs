@@ -26,6 +26,24 @@ pub fn router() -> Router<AppState> {
         .route("/files/{upload_id}/thumb", get(thumb))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/deliverables/{deliverable_id}/uploads",
+    tag = "content",
+    summary = "Start (or, with the same `client_key`, resume) the upload of one file of a draft",
+    description = "Only the creator the deliverable is addressed to. Then send the bytes with `PUT /api/v1/uploads/{upload_id}?offset=N`, continuing at `received`.",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("deliverable_id" = i64, Path, description = "Deliverable id"),
+    ),
+    request_body = app::content::StartUpload,
+    responses(
+        (status = 201, description = "Started (or the upload already under way)", body = app::content::UploadState),
+        (status = 404, description = "No such deliverable, or not yours", body = app::error::AppError),
+        (status = 409, description = "No new draft is expected now", body = app::error::AppError),
+        (status = 422, description = "`size` is zero or over the limit, or `client_key` is empty, too long or belongs to another file", body = app::error::AppError),
+    )
+)]
 async fn start_upload(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -36,6 +54,18 @@ async fn start_upload(
     Ok((StatusCode::CREATED, Json(state)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/uploads/{upload_id}",
+    tag = "content",
+    summary = "An upload's state: continue at `received` after a lost connection",
+    description = "Only the creator who started it.",
+    params(("upload_id" = String, Path, description = "From `UploadState.id`")),
+    responses(
+        (status = 200, description = "OK", body = app::content::UploadState),
+        (status = 404, description = "No such upload of yours", body = app::error::AppError),
+    )
+)]
 async fn upload_state(
     State(s): State<AppState>,
     Auth(who): Auth,
@@ -44,11 +74,27 @@ async fn upload_state(
     Ok(Json(uploads::state(&s.db, &who, &upload_id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Offset {
     offset: Option<u64>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/uploads/{upload_id}",
+    tag = "content",
+    summary = "Send a chunk of the file's bytes, starting at `offset`",
+    description = "Only the creator who started the upload. Sending a chunk that already arrived again answers with the current state and appends nothing. When the last byte arrives the whole file is checked.",
+    params(("upload_id" = String, Path, description = "From `UploadState.id`"), Offset),
+    request_body(content = crate::openapi::Binary, content_type = "application/octet-stream", description = "The chunk: at most 8 MiB"),
+    responses(
+        (status = 200, description = "The upload's state after the chunk", body = app::content::UploadState),
+        (status = 404, description = "No such upload of yours", body = app::error::AppError),
+        (status = 409, description = "The upload does not continue at `offset`: `current` is the `UploadState` (resume at its `received`)", body = app::error::AppError),
+        (status = 422, description = "Refused: the file by its content (`field: \"file\"`), its size (`field: \"size\"`), `offset` missing or past the size, or a chunk too large or a first chunk too small (`field: \"chunk\"`)", body = app::error::AppError),
+    )
+)]
 /// `PUT /api/v1/uploads/{id}?offset=N` with the chunk's bytes as the body.
 async fn put_chunk(
     State(s): State<AppState>,
@@ -62,12 +108,28 @@ async fn put_chunk(
     Ok(Json(uploads::put_chunk(&s.db, s.files.as_ref(), &who, &upload_id, offset, &body).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Download {
     #[serde(default)]
     download: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/files/{upload_id}",
+    tag = "content",
+    summary = "A submitted file, for the partners of its campaign and the creator who sent it",
+    description = "Not under /api/v1. Serves the original bytes with headers that keep a hostile file from acting as a page. Range and conditional requests are supported.",
+    params(("upload_id" = String, Path, description = "From `UploadState.id`"), Download),
+    responses(
+        (status = 200, description = "The file, typed by its content; inline for images and videos, an attachment for HEIC and with `?download`", content((crate::openapi::Binary = "image/jpeg"), (crate::openapi::Binary = "image/png"), (crate::openapi::Binary = "image/gif"), (crate::openapi::Binary = "image/webp"), (crate::openapi::Binary = "image/heic"), (crate::openapi::Binary = "video/mp4"), (crate::openapi::Binary = "video/quicktime"), (crate::openapi::Binary = "video/webm"))),
+        (status = 206, description = "A byte range of the file (with Content-Range)", content((crate::openapi::Binary = "image/jpeg"), (crate::openapi::Binary = "image/png"), (crate::openapi::Binary = "image/gif"), (crate::openapi::Binary = "image/webp"), (crate::openapi::Binary = "image/heic"), (crate::openapi::Binary = "video/mp4"), (crate::openapi::Binary = "video/quicktime"), (crate::openapi::Binary = "video/webm"))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such file, or not yours to see", body = app::error::AppError),
+        (status = 416, description = "Range not satisfiable"),
+    )
+)]
 async fn original(
     State(s): State<AppState>,
     MaybeAuth(who): MaybeAuth,
@@ -78,6 +140,19 @@ async fn original(
     serve(s, who, id, false, q.download.is_some(), req).await.unwrap_or_else(|e| e.into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/files/{upload_id}/thumb",
+    tag = "content",
+    summary = "A file's preview (a JPEG), for the partners of its campaign and the creator who sent it",
+    description = "Not under /api/v1. Same headers as the file.",
+    params(("upload_id" = String, Path, description = "From `UploadState.id`")),
+    responses(
+        (status = 200, description = "The preview", content((crate::openapi::Binary = "image/jpeg"))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No preview, no such file, or not yours to see", body = app::error::AppError),
+    )
+)]
 async fn thumb(State(s): State<AppState>, MaybeAuth(who): MaybeAuth, Path(id): Path<String>, req: Request) -> Response {
     serve(s, who, id, true, false, req).await.unwrap_or_else(|e| e.into_response())
 }

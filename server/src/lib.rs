@@ -11,7 +11,6 @@ pub mod listener;
 pub mod mail;
 pub mod metrics_api;
 pub mod openapi;
-pub mod openapi_content;
 pub mod pwa;
 pub mod requests;
 pub mod security;
@@ -131,6 +130,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
 /// when the database does not answer at all (the pool alone would wait `ACQUIRE_TIMEOUT`).
 const HEALTH_TIMEOUT: Duration = Duration::from_millis(800);
 
+#[utoipa::path(get, path = "/healthz", tag = "meta", security(()),
+    summary = "Whether the server and its database answer (for load balancers; within a second)",
+    responses(
+        (status = 200, description = "Up", body = openapi::Health),
+        (status = 503, description = "The database does not answer", body = openapi::HealthUnavailable),
+    ))]
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse;
     let backend = match state.db.backend {

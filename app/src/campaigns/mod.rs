@@ -7,6 +7,7 @@ use crate::accounts::OrgRef;
 pub mod ssr;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CampaignSummary {
     pub id: i64,
     pub name: String,
@@ -17,11 +18,13 @@ pub struct CampaignSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewCampaign {
     pub name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InvitationKind {
     /// Another organization joins the campaign as a partner.
@@ -31,6 +34,7 @@ pub enum InvitationKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewInvitation {
     pub kind: InvitationKind,
     /// For creator invitations: the creator in this campaign's pool.
@@ -39,6 +43,7 @@ pub struct NewInvitation {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Invitation {
     pub kind: InvitationKind,
     pub campaign_id: i64,
@@ -53,6 +58,7 @@ pub struct Invitation {
 
 /// What a creator sees of a campaign: only their own card and their point of contact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatorCampaign {
     pub campaign_id: i64,
     pub campaign_name: String,

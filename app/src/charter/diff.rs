@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use super::{markdown, CharterDoc, Roster, Section};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = LineChange))]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Same,
@@ -12,6 +13,7 @@ pub enum Change {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = DiffLine))]
 pub struct Line {
     pub change: Change,
     pub text: String,

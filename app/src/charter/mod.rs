@@ -20,6 +20,7 @@ pub mod validate;
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, crate::json_text::FromJson,
 )]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
     Audience,
@@ -93,6 +94,7 @@ impl Section {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Audience {
     /// Who, in one narrowly defined segment.
@@ -105,6 +107,7 @@ pub struct Audience {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ValueProposition {
     /// Exactly one, by design; kept as a list so that a second one is caught, not silently dropped.
@@ -112,6 +115,7 @@ pub struct ValueProposition {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct CreativeBrief {
     /// Markdown: headings, lists, emphasis.
@@ -119,6 +123,7 @@ pub struct CreativeBrief {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErBasis {
     /// (likes + comments + shares + saves) / followers
@@ -138,6 +143,7 @@ impl ErBasis {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Tier {
     pub name: String,
@@ -150,6 +156,7 @@ pub struct Tier {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Tiers {
     pub tiers: Vec<Tier>,
@@ -178,6 +185,7 @@ impl Tiers {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Pillar {
     pub name: String,
@@ -187,12 +195,14 @@ pub struct Pillar {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Pillars {
     pub pillars: Vec<Pillar>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Criteria {
     /// Checklist for UGC assets.
@@ -204,6 +214,7 @@ pub struct Criteria {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Comparison {
     #[default]
     #[serde(rename = ">=")]
@@ -258,6 +269,7 @@ pub fn metric_label(key: &str) -> &str {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct KpiTarget {
     pub lane: Option<Lane>,
@@ -267,12 +279,14 @@ pub struct KpiTarget {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Success {
     pub targets: Vec<KpiTarget>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ScopeKind {
     #[default]
@@ -283,6 +297,7 @@ pub enum ScopeKind {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Threshold {
     pub metric: String,
@@ -296,12 +311,14 @@ pub struct Threshold {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Thresholds {
     pub thresholds: Vec<Threshold>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Responsibility {
     pub org_id: i64,
@@ -312,12 +329,14 @@ pub struct Responsibility {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Responsibilities {
     pub items: Vec<Responsibility>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Ownership {
     /// The one person accountable for the whole campaign; receives escalations.
@@ -327,6 +346,7 @@ pub struct Ownership {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RotationSlot {
     /// e.g. "2027-Q1".
@@ -335,6 +355,7 @@ pub struct RotationSlot {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Rotation {
     pub slots: Vec<RotationSlot>,
@@ -342,6 +363,7 @@ pub struct Rotation {
 
 /// The whole charter.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct CharterDoc {
     pub audience: Audience,
@@ -390,6 +412,7 @@ pub fn quarter_of(date: chrono::NaiveDate) -> String {
 
 /// A person who can be named in the charter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Person {
     pub user_id: i64,
     pub name: String,
@@ -398,6 +421,7 @@ pub struct Person {
 
 /// Everything the validation needs to know about the campaign's people.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Roster {
     pub partners: Vec<OrgRef>,
     pub people: Vec<Person>,
@@ -425,6 +449,7 @@ impl Roster {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SectionMeta {
     pub section: Section,
     pub version: i64,
@@ -433,6 +458,7 @@ pub struct SectionMeta {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Signature {
     pub org: OrgRef,
     pub user_name: String,
@@ -440,6 +466,7 @@ pub struct Signature {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CharterVersion {
     pub number: i64,
     pub doc: CharterDoc,
@@ -449,6 +476,7 @@ pub struct CharterVersion {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CharterComment {
     pub id: i64,
     pub section: Section,
@@ -462,6 +490,7 @@ pub struct CharterComment {
 
 /// One line of the launch checklist.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CheckItem {
     pub ok: bool,
     /// Warnings do not block the launch.
@@ -472,6 +501,7 @@ pub struct CheckItem {
 
 /// The charter page's whole state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CharterView {
     pub campaign_id: i64,
     pub campaign_name: String,
@@ -497,6 +527,7 @@ pub struct CharterView {
 
 /// What a creator sees: the creator-facing sections of the version under review, and whom to talk to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatorCharter {
     pub campaign_id: i64,
     pub campaign_name: String,
@@ -517,6 +548,7 @@ pub struct SaveSection {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewComment {
     pub section: Section,
     pub body: String,

@@ -15,6 +15,7 @@ pub mod uploads;
 
 /// Where a deliverable is in its approval workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Briefed; nothing submitted yet.
@@ -60,6 +61,7 @@ impl Status {
 
 /// A reviewer's decision on one round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Approved,
@@ -96,6 +98,7 @@ impl Decision {
 
 /// Payout status: tracked only (no money moves through Chorus).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Payout {
     Owed,
@@ -126,6 +129,7 @@ impl Payout {
 
 /// Who reviews a lane's content, per the charter's responsibility matrix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Reviewer {
     pub user_id: Option<i64>,
     /// "Lena Vogt (Studio Kin)", or the organization alone when the matrix names no person.
@@ -189,6 +193,7 @@ pub fn may_decide(reviewer: Option<&Reviewer>, accountable_owner: Option<i64>, u
 
 /// One of the lane's approval criteria, ticked (or not) by the reviewer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Criterion {
     pub text: String,
     pub met: bool,
@@ -196,6 +201,7 @@ pub struct Criterion {
 
 /// A lane's settings: its brief, approval SLA, budget line and default fee; its criteria come from the charter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LaneSettings {
     pub lane: Lane,
     /// Markdown.
@@ -221,6 +227,7 @@ impl LaneSettings {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SaveLane {
     pub lane: Lane,
     pub brief: String,
@@ -233,6 +240,7 @@ pub struct SaveLane {
 
 /// A file of a submission.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FileRef {
     pub id: String,
     pub file_name: String,
@@ -254,6 +262,7 @@ impl FileRef {
 
 /// One round (v1, v2, …) of a deliverable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Round {
     pub submission_id: i64,
     pub round: i64,
@@ -284,6 +293,7 @@ impl Round {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub id: i64,
     pub round: Option<i64>,
@@ -296,6 +306,7 @@ pub struct Comment {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Deliverable {
     pub id: i64,
     pub campaign_id: i64,
@@ -326,6 +337,7 @@ impl Deliverable {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewDeliverable {
     pub creator_id: i64,
     /// Defaults to the creator's lane.
@@ -343,6 +355,7 @@ pub struct NewDeliverable {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewSubmission {
     #[serde(default)]
     pub caption: String,
@@ -354,6 +367,7 @@ pub struct NewSubmission {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Review {
     /// The round decided (must be the pending one).
     pub round: i64,
@@ -369,6 +383,7 @@ pub struct Review {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewDeliverableComment {
     pub body: String,
     /// Partners only (ignored for creators, whose comments always reach the partners).
@@ -377,6 +392,7 @@ pub struct NewDeliverableComment {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SetPayout {
     pub payout: Payout,
     pub version: i64,
@@ -384,6 +400,7 @@ pub struct SetPayout {
 
 /// Review turnaround for one lane and one partner (or all partners when `partner` is `None`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Turnaround {
     pub lane: Lane,
     pub partner: Option<OrgRef>,
@@ -459,6 +476,7 @@ fn median(sorted: &[f64]) -> Option<f64> {
 
 /// An escalation: something a named person must act on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Escalation {
     pub id: i64,
     pub campaign_id: i64,
@@ -480,6 +498,7 @@ pub struct Escalation {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UpdateEscalation {
     /// `acknowledged` or `resolved` (or `open` to reopen).
     pub status: String,
@@ -490,6 +509,7 @@ pub struct UpdateEscalation {
 
 /// A mail that Chorus sent or keeps for reading (no SMTP server configured).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OutboxMail {
     pub id: i64,
     pub to: String,
@@ -502,6 +522,7 @@ pub struct OutboxMail {
 
 /// A creator the partners can brief (for the new-deliverable form).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Briefable {
     pub creator_id: i64,
     pub name: String,
@@ -511,6 +532,7 @@ pub struct Briefable {
 
 /// The partners' content page: both lanes side by side.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ContentView {
     pub campaign_id: i64,
     pub campaign_name: String,
@@ -531,6 +553,7 @@ pub struct ContentView {
 
 /// What a lane means for the creator: its brief, criteria and review time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PortalLane {
     pub lane: Lane,
     pub brief: String,
@@ -540,6 +563,7 @@ pub struct PortalLane {
 
 /// A creator's page for one campaign: only what is addressed to them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PortalView {
     pub campaign_id: i64,
     pub campaign_name: String,
@@ -556,6 +580,7 @@ pub struct PortalView {
 
 /// The state of one upload, for progress and resuming.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UploadState {
     pub id: String,
     pub file_name: String,
@@ -568,6 +593,7 @@ pub struct UploadState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StartUpload {
     pub file_name: String,
     pub size: i64,

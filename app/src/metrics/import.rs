@@ -106,6 +106,7 @@ pub struct ParsedFile {
 
 /// What a checked file would import, kept for the decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MetricImportPreview {
     pub id: i64,
     pub filename: String,
@@ -125,6 +126,7 @@ pub struct MetricImportPreview {
 
 /// What an applied import did (the same answer when applied again).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MetricImportResult {
     pub id: i64,
     /// Rows written (new, corrected or unchanged).

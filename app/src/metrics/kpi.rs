@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Summed numbers of any cut (a post, a day, a lane, a partner…). Money in cents.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Totals {
     pub impressions: i64,
     pub reach: i64,

@@ -13,6 +13,7 @@ pub mod ssr;
 
 /// A post or asset whose numbers are tracked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Post {
     pub id: i64,
     pub campaign_id: i64,
@@ -27,6 +28,7 @@ pub struct Post {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPost {
     pub creator_id: i64,
@@ -44,6 +46,7 @@ pub struct NewPost {
 
 /// One post's figures for one day. Unknown fields are refused (a misspelt metric never vanishes silently).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DailyFigures {
     pub post_id: i64,
@@ -117,6 +120,7 @@ pub fn figure_limit(name: &str) -> i64 {
 
 /// A batch of daily figures and where they come from (e.g. "api:shopify-sync", "manual", "csv:june.csv").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Ingest {
     #[serde(default = "default_source")]
@@ -130,6 +134,7 @@ fn default_source() -> String {
 
 /// What a batch did: new rows, corrected rows (their old figures kept), and unchanged rows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IngestResult {
     pub inserted: i64,
     pub corrected: i64,
@@ -138,6 +143,7 @@ pub struct IngestResult {
 
 /// One row of a cut (a lane, a partner, a tier, a creator, a platform): its summed figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Cut {
     pub key: String,
     pub label: String,
@@ -149,6 +155,7 @@ pub struct Cut {
 
 /// One lane's figures on one day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DayPoint {
     pub day: chrono::NaiveDate,
     pub lane: Lane,
@@ -157,6 +164,7 @@ pub struct DayPoint {
 
 /// A charter target and where the campaign stands against it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Pacing {
     pub lane: Option<Lane>,
     pub metric: String,
@@ -170,6 +178,7 @@ pub struct Pacing {
 
 /// A lane's budget line: the plan, the fees committed to deliverables, and the spend reported in figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BudgetLine {
     pub lane: Lane,
     pub budget_cents: i64,
@@ -179,6 +188,7 @@ pub struct BudgetLine {
 
 /// The one shared dashboard of a campaign: the same for every partner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Dashboard {
     pub campaign_id: i64,
     pub campaign_name: String,

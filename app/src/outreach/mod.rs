@@ -9,6 +9,7 @@ use crate::error::AppError;
 pub mod ssr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Prospect,
@@ -95,6 +96,7 @@ impl Stage {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Lane {
     Influencer,
@@ -126,6 +128,7 @@ impl Lane {
 pub const PLATFORMS: [&str; 6] = ["instagram", "tiktok", "youtube", "x", "twitch", "other"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Card {
     pub id: i64,
     pub campaign_id: i64,
@@ -170,6 +173,7 @@ impl Card {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Board {
     pub campaign: CampaignSummary,
     pub cards: Vec<Card>,
@@ -182,6 +186,7 @@ pub struct Board {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewCreator {
     pub name: String,
     pub platform: String,
@@ -349,6 +354,7 @@ fn default_lane() -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MoveCard {
     pub stage: Stage,
     /// The version the mover saw; a stale one is refused with a conflict.

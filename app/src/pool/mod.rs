@@ -15,6 +15,7 @@ pub mod ssr;
 
 /// One of a creator's accounts with its recent averages (per post).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PlatformStats {
     pub platform: String,
@@ -189,6 +190,7 @@ pub fn pct(rate: Option<f64>) -> String {
 
 /// The editable profile of a creator (everything but the handles and the board fields).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Profile {
     pub name: String,
@@ -204,6 +206,7 @@ pub struct Profile {
 
 /// One entry of a creator's history: moves, notes, owner changes, edits, merges.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     pub id: i64,
     /// "added", "moved", "owner", "note", "edited", "handle", "merged", "imported", "next_action".
@@ -216,6 +219,7 @@ pub struct HistoryEntry {
 
 /// Everything a card's detail shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatorDetail {
     pub card: Card,
     pub profile: Profile,
@@ -227,6 +231,7 @@ pub struct CreatorDetail {
 
 /// A person at a partner organization, for the owner pickers and the person filter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PartnerPerson {
     pub user_id: i64,
     pub name: String,
@@ -235,6 +240,7 @@ pub struct PartnerPerson {
 
 /// A change of relationship owner. `user_id` must belong to `org_id`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChangeOwner {
     pub org_id: i64,
     #[serde(default)]
@@ -244,6 +250,7 @@ pub struct ChangeOwner {
 
 /// The next action and its due date (YYYY-MM-DD).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SetNextAction {
     #[serde(default)]
     pub text: Option<String>,
@@ -254,6 +261,7 @@ pub struct SetNextAction {
 
 /// An edit of the profile and the primary handle's figures, based on `version`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EditCreator {
     pub profile: Profile,
     /// Figures of the primary handle (platform and handle themselves do not change here).
@@ -264,12 +272,14 @@ pub struct EditCreator {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewNote {
     pub text: String,
 }
 
 /// Merge `from` into the creator addressed: handles, history and notes move over; `from` is removed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Merge {
     pub from_id: i64,
 }
@@ -277,6 +287,7 @@ pub struct Merge {
 /// A problem with one cell (or a whole row) of an imported file. Rows count from 1 for the header,
 /// so row 2 is the first creator: the number a spreadsheet shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RowIssue {
     pub row: usize,
     /// The column's header, when the problem is in one cell.
@@ -286,6 +297,7 @@ pub struct RowIssue {
 
 /// A row that names a creator already in the pool, or one named by an earlier row of the same file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Duplicate {
     pub row: usize,
     pub platform: String,
@@ -299,6 +311,7 @@ pub struct Duplicate {
 
 /// What an uploaded file would do, before anything is written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ImportPreview {
     pub import_id: i64,
     pub filename: String,
@@ -316,6 +329,7 @@ pub struct ImportPreview {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ImportStatus {
     Previewed,
@@ -326,6 +340,7 @@ pub enum ImportStatus {
 /// How to apply a previewed import: everything (refused if any row is invalid or a duplicate) or
 /// only the valid rows. "Import nothing" is discarding it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ApplyMode {
     All,
@@ -333,6 +348,7 @@ pub enum ApplyMode {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ImportResult {
     pub import_id: i64,
     pub imported: usize,

@@ -15,6 +15,7 @@ pub mod log;
 
 /// Who made a change, as everyone else sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Actor {
     pub user_id: i64,
     pub name: String,
@@ -30,9 +31,10 @@ pub struct Actor {
 /// per variant on top. `decode` reads each field of the payload (a parsed JSON value) through the one decoder per
 /// field type that the rest of the app uses as well.
 macro_rules! changes {
-    ($( $(#[doc = $doc:literal])* $variant:ident = $tag:literal { $($field:ident : $ty:ty),* $(,)? } ),* $(,)?) => {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $tag:tt { $($field:ident : $ty:ty),* $(,)? } ),* $(,)?) => {
         /// What an event changed: its `kind` and the `data` that kind carries.
         #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
         #[serde(tag = "kind", content = "data")]
         pub enum Change {
             $( $(#[doc = $doc])* #[serde(rename = $tag)] $variant { $($field: $ty),* }, )*
@@ -101,6 +103,7 @@ impl Change {
 
 /// One entry of a campaign's event log: `seq` is gap-free and increasing per campaign.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Event {
     pub campaign_id: i64,
     pub seq: i64,
@@ -405,6 +408,7 @@ mod tests {
 
 /// What a browser tab (or any client) sends on its one WebSocket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = ClientMessage))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ClientMsg {
     /// Start receiving a campaign's events after `after` (the last sequence number seen).
@@ -427,6 +431,7 @@ pub enum ClientMsg {
 /// it would only add an allocation.)
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(as = ServerMessage))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     Subscribed {
