@@ -387,7 +387,7 @@ mod tests {
     /// and a bad message still names the field and what is wrong.
     #[test]
     fn reads_through_the_value_and_names_bad_fields() {
-        use crate::outreach::Stage;
+        use crate::vocab::Stage;
         use crate::realtime::{Actor, Change, Event, ServerMsg};
         let event = Event {
             campaign_id: 1,

@@ -15,9 +15,10 @@ use app::accounts::ssr as accounts;
 use app::accounts::{SignIn, SignUp};
 use app::campaigns::{NewCampaign, NewInvitation};
 use app::error::{AppError, ErrorCode, Result};
-use app::outreach::{MoveCard, NewCreator};
-use app::pool::ssr as pool;
-use app::pool::{ApplyMode, ChangeOwner, EditCreator, Merge, NewNote, PlatformStats, SetNextAction};
+use app::creators::ssr as creators;
+use app::creators::{
+    ApplyMode, ChangeOwner, EditCreator, Merge, MoveCard, NewCreator, NewNote, PlatformStats, SetNextAction,
+};
 use app::state::AppState;
 
 use crate::auth::{session_token, Auth};
@@ -200,7 +201,7 @@ async fn accept(State(s): State<AppState>, Auth(who): Auth, Path(token): Path<St
 }
 
 async fn board(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(app::outreach::ssr::board(&s.db, &who, id).await?))
+    Ok(Json(creators::board(&s.db, &who, id).await?))
 }
 
 async fn add_creator(
@@ -211,7 +212,7 @@ async fn add_creator(
     ApiJson(input): ApiJson<NewCreator>,
 ) -> Result<impl IntoResponse> {
     let key = idempotency_key(&headers);
-    let card = app::outreach::ssr::add_creator(&s.db, &who, id, &input, key.as_deref()).await?;
+    let card = creators::add_creator(&s.db, &who, id, &input, key.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(card)))
 }
 
@@ -220,7 +221,7 @@ async fn get_creator(
     Auth(who): Auth,
     Path((id, creator_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(app::outreach::ssr::card(&s.db, &who, id, creator_id).await?))
+    Ok(Json(creators::card(&s.db, &who, id, creator_id).await?))
 }
 
 async fn move_creator(
@@ -231,7 +232,7 @@ async fn move_creator(
     ApiJson(input): ApiJson<MoveCard>,
 ) -> Result<impl IntoResponse> {
     let key = idempotency_key(&headers);
-    Ok(Json(app::outreach::ssr::move_card(&s.db, &who, id, creator_id, &input, key.as_deref()).await?))
+    Ok(Json(creators::move_card(&s.db, &who, id, creator_id, &input, key.as_deref()).await?))
 }
 
 async fn creator_detail(
@@ -239,7 +240,7 @@ async fn creator_detail(
     Auth(who): Auth,
     Path((id, creator_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(pool::detail(&s.db, &who, id, creator_id).await?))
+    Ok(Json(creators::detail(&s.db, &who, id, creator_id).await?))
 }
 
 async fn edit_creator(
@@ -249,7 +250,7 @@ async fn edit_creator(
     headers: HeaderMap,
     ApiJson(input): ApiJson<EditCreator>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(pool::edit(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+    Ok(Json(creators::edit(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
 }
 
 async fn change_owner(
@@ -259,7 +260,7 @@ async fn change_owner(
     headers: HeaderMap,
     ApiJson(input): ApiJson<ChangeOwner>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(pool::change_owner(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+    Ok(Json(creators::change_owner(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
 }
 
 async fn set_next_action(
@@ -269,7 +270,7 @@ async fn set_next_action(
     headers: HeaderMap,
     ApiJson(input): ApiJson<SetNextAction>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(pool::set_next_action(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+    Ok(Json(creators::set_next_action(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
 }
 
 async fn add_note(
@@ -279,7 +280,7 @@ async fn add_note(
     headers: HeaderMap,
     ApiJson(input): ApiJson<NewNote>,
 ) -> Result<impl IntoResponse> {
-    let entry = pool::add_note(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?;
+    let entry = creators::add_note(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?;
     Ok((StatusCode::CREATED, Json(entry)))
 }
 
@@ -290,7 +291,7 @@ async fn add_handle(
     headers: HeaderMap,
     ApiJson(input): ApiJson<PlatformStats>,
 ) -> Result<impl IntoResponse> {
-    let card = pool::add_handle(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?;
+    let card = creators::add_handle(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?;
     Ok((StatusCode::CREATED, Json(card)))
 }
 
@@ -301,7 +302,7 @@ async fn merge_creators(
     headers: HeaderMap,
     ApiJson(input): ApiJson<Merge>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(pool::merge(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+    Ok(Json(creators::merge(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
 }
 
 fn csv_response(body: String, filename: &str) -> Response {
@@ -315,12 +316,12 @@ fn csv_response(body: String, filename: &str) -> Response {
 }
 
 async fn export_creators(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Response> {
-    let body = pool::export_csv(&s.db, &who, id).await?;
+    let body = creators::export_csv(&s.db, &who, id).await?;
     Ok(csv_response(body, &format!("creators-{id}.csv")))
 }
 
 async fn import_template() -> Response {
-    csv_response(app::pool::import::template(), "chorus-creators-template.csv")
+    csv_response(app::creators::import::template(), "chorus-creators-template.csv")
 }
 
 #[derive(Deserialize)]
@@ -337,7 +338,7 @@ async fn preview_import(
     Query(q): Query<ImportQuery>,
     body: String,
 ) -> Result<impl IntoResponse> {
-    let preview = pool::preview(&s.db, &who, id, &q.filename, &body).await?;
+    let preview = creators::preview(&s.db, &who, id, &q.filename, &body).await?;
     Ok((StatusCode::CREATED, Json(preview)))
 }
 
@@ -352,7 +353,7 @@ async fn apply_import(
     Path((id, import_id)): Path<(i64, i64)>,
     ApiJson(input): ApiJson<ApplyBody>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(pool::apply(&s.db, &who, id, import_id, input.mode).await?))
+    Ok(Json(creators::apply(&s.db, &who, id, import_id, input.mode).await?))
 }
 
 async fn discard_import(
@@ -360,7 +361,7 @@ async fn discard_import(
     Auth(who): Auth,
     Path((id, import_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
-    pool::discard(&s.db, &who, id, import_id).await?;
+    creators::discard(&s.db, &who, id, import_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -13,7 +13,7 @@ use app::content::{
     NewDeliverable, NewDeliverableComment, NewSubmission, Review, SaveLane, SetPayout, UpdateEscalation,
 };
 use app::error::{AppError, Result};
-use app::outreach::Lane;
+use app::vocab::Lane;
 use app::state::AppState;
 
 use crate::api::ApiJson;

@@ -494,7 +494,7 @@ fn pool_paths() -> Value {
     let cid = &["id", "creator_id", "idem"];
     let stale = ("409", "Based on a stale `version`: `current` is the card as it is now");
     let invalid = ("422", "A field is invalid (`field` names it)");
-    let columns: Vec<String> = app::pool::import::COLUMNS
+    let columns: Vec<String> = app::creators::import::COLUMNS
         .iter()
         .map(
             |(c, aliases)| {
@@ -511,8 +511,8 @@ fn pool_paths() -> Value {
          Counts may be written 12000, 12,000 or 12.5K; `owner` is a partner's name, `owner_email` one of its people; dates are YYYY-MM-DD. \
          At most {} rows and {} MB per file.",
         columns.join(", "),
-        app::pool::import::MAX_ROWS,
-        app::pool::import::MAX_BYTES / (1024 * 1024)
+        app::creators::import::MAX_ROWS,
+        app::creators::import::MAX_BYTES / (1024 * 1024)
     );
     let computed = "engagements, er_by_followers_pct, er_by_reach_pct, tier, follower_tier, below_tier_minimum (yes/no), tier_explanation, days_in_stage, overdue (yes/no), handles";
     json!({
@@ -530,7 +530,7 @@ fn pool_paths() -> Value {
             "tags": ["pool"],
             "parameters": [ { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" }, "description": "Campaign id" } ],
             "responses": {
-                "200": csv_response(&format!("One row per creator (primary handle). Import columns: {}. Computed: {computed}. {ER_FORMULAS}", app::pool::import::COLUMNS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", "))),
+                "200": csv_response(&format!("One row per creator (primary handle). Import columns: {}. Computed: {computed}. {ER_FORMULAS}", app::creators::import::COLUMNS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", "))),
                 "default": error_response() } } },
         "/api/v1/campaigns/{id}/imports": { "post": {
             "summary": "Upload a CSV file for a preview: per-row errors naming the row and column, duplicates, the valid rows. Nothing is written to the pool yet.",

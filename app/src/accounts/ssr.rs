@@ -9,7 +9,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::{ApiToken, Me, Member, MemberInvitation, NewApiToken, OrgKind, OrgRef, Role, SignIn, SignUp};
+use super::{ApiToken, Me, Member, MemberInvitation, NewApiToken, Role, SignIn, SignUp};
+use crate::vocab::{OrgKind, OrgRef};
 use crate::db::{from_ms, now_ms, Db};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::realtime::Actor;

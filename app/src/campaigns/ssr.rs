@@ -5,10 +5,11 @@ use super::{CampaignSummary, CreatorCampaign, Invitation, InvitationKind, NewCam
 use crate::accounts::ssr::{
     ensure_email_free, insert_user, org_from_row, prepare_person, random_token, sha256_hex, Principal,
 };
-use crate::accounts::{OrgRef, Role};
+use crate::accounts::Role;
+use crate::vocab::OrgRef;
 use crate::db::{from_ms, now_ms, Db};
 use crate::error::{AppError, Result};
-use crate::outreach::Stage;
+use crate::vocab::Stage;
 use crate::realtime::{log, Change};
 
 const INVITATION_DAYS: i64 = 14;

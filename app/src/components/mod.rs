@@ -4,7 +4,7 @@ pub mod pwa;
 
 use leptos::prelude::*;
 
-use crate::accounts::OrgRef;
+use crate::vocab::OrgRef;
 use crate::error::AppError;
 
 /// A fresh idempotency key for one user action (its retries reuse it). Only the browser makes them.

@@ -3,9 +3,9 @@
 //! escalation when a clock runs out.
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::OrgRef;
+use crate::vocab::OrgRef;
 use crate::charter::{CharterDoc, Roster};
-use crate::outreach::Lane;
+use crate::vocab::Lane;
 
 pub mod sla;
 #[cfg(feature = "ssr")]
@@ -600,7 +600,7 @@ pub fn money(cents: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::OrgKind;
+    use crate::vocab::OrgKind;
     use crate::charter::{Person, Responsibilities, Responsibility, Rotation, RotationSlot};
 
     fn org(id: i64, name: &str) -> OrgRef {

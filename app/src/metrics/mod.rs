@@ -2,7 +2,7 @@
 //! through the API; corrections are recorded, never silent. KPIs are computed from summed figures.
 use serde::{Deserialize, Serialize};
 
-use crate::outreach::Lane;
+use crate::vocab::Lane;
 
 pub mod import;
 #[cfg(feature = "ssr")]

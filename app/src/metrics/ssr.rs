@@ -32,8 +32,8 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
         return Err(AppError::validation("url", "Give the post's web address, starting with https://"));
     }
     let platform = input.platform.trim().to_lowercase();
-    if !crate::outreach::PLATFORMS.contains(&platform.as_str()) {
-        return Err(AppError::validation("platform", format!("Use one of: {}", crate::outreach::PLATFORMS.join(", "))));
+    if !crate::vocab::PLATFORMS.contains(&platform.as_str()) {
+        return Err(AppError::validation("platform", format!("Use one of: {}", crate::vocab::PLATFORMS.join(", "))));
     }
     crate::limits::check_len("title", input.title.trim(), crate::limits::NAME)?;
     let mut w = db.write_campaign(campaign_id).await?;
@@ -448,10 +448,10 @@ async fn creator_info(db: &Db, campaign_id: i64) -> Result<std::collections::Has
         .iter()
         .map(|r| {
             let engagements = crate::limits::sat_sum((5..9).map(|i| r.get::<i64, _>(i)));
-            let m = crate::pool::Metrics { followers: r.get(3), avg_reach: r.get(4), engagements };
+            let m = crate::creators::Metrics { followers: r.get(3), avg_reach: r.get(4), engagements };
             (
                 r.get::<i64, _>(0),
-                CreatorInfo { name: r.get(1), org_id: r.get(2), tier: crate::pool::tier_for(&tiers, &m).tier },
+                CreatorInfo { name: r.get(1), org_id: r.get(2), tier: crate::creators::tier_for(&tiers, &m).tier },
             )
         })
         .collect())
@@ -613,7 +613,7 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
             .await?
             .into_iter()
             .collect();
-    let mut platforms: Vec<String> = crate::outreach::PLATFORMS.iter().map(|p| p.to_string()).collect();
+    let mut platforms: Vec<String> = crate::vocab::PLATFORMS.iter().map(|p| p.to_string()).collect();
     platforms.retain(|p| stored.contains_key(p) || by_platform.iter().any(|c| &c.key == p));
     let cpm: Vec<(String, i64)> = platforms
         .into_iter()
@@ -661,8 +661,8 @@ pub async fn dashboard(db: &Db, who: &Principal, campaign_id: i64) -> Result<Das
 pub async fn set_cpm(db: &Db, who: &Principal, campaign_id: i64, platform: &str, cpm_cents: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let platform = platform.trim().to_lowercase();
-    if !crate::outreach::PLATFORMS.contains(&platform.as_str()) {
-        return Err(AppError::validation("platform", format!("Use one of: {}", crate::outreach::PLATFORMS.join(", "))));
+    if !crate::vocab::PLATFORMS.contains(&platform.as_str()) {
+        return Err(AppError::validation("platform", format!("Use one of: {}", crate::vocab::PLATFORMS.join(", "))));
     }
     if !(0..=1_000_000).contains(&cpm_cents) {
         return Err(AppError::validation("cpm_cents", "A CPM between 0 and 10,000.00"));
@@ -853,13 +853,13 @@ pub async fn export_csv(db: &Db, who: &Principal, campaign_id: i64) -> Result<St
         .chain(FIGURE_COLUMNS.split(", ").map(str::to_string))
         .chain(["source".to_string()])
         .collect();
-    crate::pool::csv::push_record(&mut out, &header);
+    crate::creators::csv::push_record(&mut out, &header);
     for r in &rows {
         let mut rec: Vec<String> =
             vec![r.get(0), r.get::<i64, _>(1).to_string(), r.get(2), r.get(3), r.get(4), r.get(5)];
         rec.extend((0..13).map(|i| r.get::<i64, _>(6 + i).to_string()));
         rec.push(r.get(19));
-        crate::pool::csv::push_record(&mut out, &rec);
+        crate::creators::csv::push_record(&mut out, &rec);
     }
     Ok(out)
 }

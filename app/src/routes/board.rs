@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use super::board_detail::CardDetail;
 use super::board_import::{AddCreator, ImportPanel};
-use crate::accounts::{Me, OrgRef};
+use crate::accounts::Me;
 use crate::campaigns::InvitationKind;
 use crate::charter::Tiers;
 use crate::components::{new_key, ErrorNotice, PartnerChip};
 use crate::error::{AppError, ErrorCode};
-use crate::outreach::{Board, Card, Lane, Stage, PLATFORMS};
-use crate::pool::{pct, tier_for, PartnerPerson};
+use crate::creators::{pct, tier_for, Board, Card, PartnerPerson};
+use crate::vocab::{Lane, OrgRef, Stage, PLATFORMS};
 use crate::realtime::{Change, Event, ServerMsg};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
@@ -31,7 +31,7 @@ pub struct BoardData {
 pub async fn load_board(campaign_id: i64) -> Result<BoardData, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    let board = crate::outreach::ssr::board(&state.db, &who, campaign_id).await?;
+    let board = crate::creators::ssr::board(&state.db, &who, campaign_id).await?;
     let activity = crate::realtime::log::recent(&state.db.pool, campaign_id, 30).await?;
     let ugc_lead = crate::charter::ssr::ugc_lead_now(&state.db, campaign_id).await?;
     let escalations = crate::content::ssr::escalations(&state.db, campaign_id)
@@ -52,8 +52,8 @@ pub async fn move_card(
 ) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    let input = crate::outreach::MoveCard { stage, version };
-    crate::outreach::ssr::move_card(&state.db, &who, campaign_id, card_id, &input, Some(&key)).await
+    let input = crate::creators::MoveCard { stage, version };
+    crate::creators::ssr::move_card(&state.db, &who, campaign_id, card_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "invite")]

@@ -9,8 +9,8 @@ use crate::campaigns::InvitationKind;
 use crate::charter::ErBasis;
 use crate::components::{new_key, ErrorNotice, PartnerChip};
 use crate::error::AppError;
-use crate::outreach::{Card, Lane};
-use crate::pool::{
+use crate::vocab::Lane;
+use crate::creators::{Card, 
     pct, tier_for, ChangeOwner, CreatorDetail, EditCreator, HistoryEntry, Merge, NewNote, SetNextAction,
 };
 
@@ -18,14 +18,14 @@ use crate::pool::{
 pub async fn fetch_creator(campaign_id: i64, creator_id: i64) -> Result<CreatorDetail, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::detail(&state.db, &who, campaign_id, creator_id).await
+    crate::creators::ssr::detail(&state.db, &who, campaign_id, creator_id).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "change_owner", input = Json)]
 pub async fn hand_over(campaign_id: i64, creator_id: i64, input: ChangeOwner, key: String) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::change_owner(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
+    crate::creators::ssr::change_owner(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "set_next_action", input = Json)]
@@ -37,7 +37,7 @@ pub async fn save_next_action(
 ) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::set_next_action(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
+    crate::creators::ssr::set_next_action(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "edit_creator", input = Json)]
@@ -49,7 +49,7 @@ pub async fn save_profile_fn(
 ) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::edit(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
+    crate::creators::ssr::edit(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "add_note", input = Json)]
@@ -61,18 +61,18 @@ pub async fn post_note(
 ) -> Result<HistoryEntry, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::add_note(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
+    crate::creators::ssr::add_note(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "merge_creators", input = Json)]
 pub async fn merge_into(campaign_id: i64, creator_id: i64, input: Merge, key: String) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::merge(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
+    crate::creators::ssr::merge(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
 fn parse_opt_count(field: &str, v: &str) -> Result<Option<i64>, AppError> {
-    crate::pool::import::parse_count(v).map_err(|m| AppError::validation(field, m))
+    crate::creators::import::parse_count(v).map_err(|m| AppError::validation(field, m))
 }
 
 #[component]
@@ -194,7 +194,7 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSign
             stats.avg_shares = parse_opt_count("avg_shares", &e_shares.get_untracked())?.unwrap_or(0);
             stats.avg_saves = parse_opt_count("avg_saves", &e_saves.get_untracked())?.unwrap_or(0);
             Ok(EditCreator {
-                profile: crate::pool::Profile {
+                profile: crate::creators::Profile {
                     name: e_name.get_untracked(),
                     country: opt(e_country.get_untracked()),
                     language: opt(e_language.get_untracked()),

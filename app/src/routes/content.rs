@@ -12,7 +12,7 @@ use crate::content::{
     Payout, Review, Round, SaveLane, SetPayout, Status, Turnaround, UpdateEscalation,
 };
 use crate::error::{AppError, ErrorCode};
-use crate::outreach::Lane;
+use crate::vocab::Lane;
 #[cfg(feature = "hydrate")]
 use crate::realtime::ServerMsg;
 

@@ -10,7 +10,7 @@ use crate::content::{money, UpdateEscalation};
 use crate::error::{AppError, ErrorCode};
 use crate::metrics::kpi::{self, Totals};
 use crate::metrics::{Cut, DailyFigures, Dashboard, Ingest, IngestResult};
-use crate::outreach::Lane;
+use crate::vocab::Lane;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "dashboard")]
 pub async fn load_dashboard(campaign_id: i64) -> Result<Dashboard, AppError> {
