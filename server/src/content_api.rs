@@ -10,7 +10,7 @@ use serde::Deserialize;
 use app::accounts::Role;
 use app::content::ssr as content;
 use app::content::{
-    NewDeliverable, NewDeliverableComment, NewSubmission, Review, SaveLane, SetPayout, UpdateEscalation,
+    NewDeliverable, NewDeliverableComment, NewSubmission, Review, SaveLane, SetPayout,
 };
 use app::error::{AppError, Result};
 use app::vocab::Lane;
@@ -140,21 +140,21 @@ async fn payout(
 }
 
 async fn escalations(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(content::list_escalations(&s.db, &who, id).await?))
+    Ok(Json(app::escalations::ssr::list_escalations(&s.db, &who, id).await?))
 }
 
 async fn update_escalation(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, escalation_id)): Path<(i64, i64)>,
-    ApiJson(input): ApiJson<UpdateEscalation>,
+    ApiJson(input): ApiJson<app::escalations::UpdateEscalation>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(content::update_escalation(&s.db, &who, id, escalation_id, &input).await?))
+    Ok(Json(app::escalations::ssr::update_escalation(&s.db, &who, id, escalation_id, &input).await?))
 }
 
 async fn outbox(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     app::campaigns::ssr::authorize(&s.db, &who, id).await?;
-    Ok(Json(content::outbox(&s.db, id).await?))
+    Ok(Json(app::outbox::ssr::outbox(&s.db, id).await?))
 }
 
 async fn portal(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {

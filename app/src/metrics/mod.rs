@@ -197,7 +197,7 @@ pub struct Dashboard {
     pub cpm: Vec<(String, i64)>,
     /// Earned media value in cents: an estimate from impressions and the CPMs above.
     pub emv_cents: i64,
-    pub escalations: Vec<crate::content::Escalation>,
+    pub escalations: Vec<crate::escalations::Escalation>,
     pub posts: Vec<Post>,
 }
 

@@ -646,7 +646,7 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
         budget,
         cpm,
         emv_cents,
-        escalations: crate::content::ssr::escalations(db, campaign_id).await?,
+        escalations: crate::escalations::ssr::for_campaign(db, campaign_id).await?,
         posts,
     })
 }
@@ -781,7 +781,7 @@ pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> 
             let key = format!("threshold:{i}:{}:{kind}:{value}:{day}", th.metric);
             let assignee = th.escalate_to.or(doc.ownership.accountable_owner);
             let mut w = db.write_campaign(campaign_id).await?;
-            if crate::content::ssr::raise(&mut w, campaign_id, "threshold", &key, &title, &detail, assignee)
+            if crate::escalations::ssr::raise(&mut w, campaign_id, "threshold", &key, &title, &detail, assignee)
                 .await?
                 .is_some()
             {

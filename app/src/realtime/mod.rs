@@ -80,8 +80,8 @@ changes! {
     DeliverableCommented = "deliverable_commented" { deliverable_id: i64, creator_id: i64, title: String, internal: bool },
     LaneSaved = "lane_saved" { lane: crate::vocab::Lane },
     TimeZoneSet = "time_zone_set" { time_zone: String },
-    EscalationRaised = "escalation_raised" { escalation: crate::content::Escalation },
-    EscalationUpdated = "escalation_updated" { escalation: crate::content::Escalation },
+    EscalationRaised = "escalation_raised" { escalation: crate::escalations::Escalation },
+    EscalationUpdated = "escalation_updated" { escalation: crate::escalations::Escalation },
     PostTracked = "post_tracked" { post_id: i64, creator_name: String, lane: crate::vocab::Lane },
     /// Daily figures arrived (`corrected`: rows whose stored figures changed; the old ones are kept).
     MetricsIngested = "metrics_ingested" { source: String, inserted: i64, corrected: i64 },
@@ -288,7 +288,7 @@ mod tests {
     #[test]
     fn messages_read_back_as_written() {
         let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let escalation = crate::content::Escalation {
+        let escalation = crate::escalations::Escalation {
             id: 9,
             campaign_id: 1,
             kind: "review_sla".into(),

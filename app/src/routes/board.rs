@@ -24,7 +24,7 @@ pub struct BoardData {
     pub activity: Vec<Event>,
     pub me: Me,
     /// Open escalations (late reviews, breached daily thresholds), newest first.
-    pub escalations: Vec<crate::content::Escalation>,
+    pub escalations: Vec<crate::escalations::Escalation>,
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "board")]
@@ -34,7 +34,7 @@ pub async fn load_board(campaign_id: i64) -> Result<BoardData, AppError> {
     let board = crate::creators::ssr::board(&state.db, &who, campaign_id).await?;
     let activity = crate::realtime::log::recent(&state.db.pool, campaign_id, 30).await?;
     let ugc_lead = crate::charter::ssr::ugc_lead_now(&state.db, campaign_id).await?;
-    let escalations = crate::content::ssr::escalations(&state.db, campaign_id)
+    let escalations = crate::escalations::ssr::for_campaign(&state.db, campaign_id)
         .await?
         .into_iter()
         .filter(|e| e.status != "resolved")

@@ -8,9 +8,10 @@ use leptos::task::spawn_local;
 use crate::charter::diff::Change as DiffChange;
 use crate::components::{new_key, ErrorNotice, PartnerChip};
 use crate::content::{
-    money, sla, ContentView, Decision, Deliverable, Escalation, LaneSettings, NewDeliverable, NewDeliverableComment,
-    Payout, Review, Round, SaveLane, SetPayout, Status, Turnaround, UpdateEscalation,
+    money, sla, ContentView, Decision, Deliverable, LaneSettings, NewDeliverable, NewDeliverableComment, Payout, Review,
+    Round, SaveLane, SetPayout, Status, Turnaround,
 };
+use crate::escalations::{Escalation, UpdateEscalation};
 use crate::error::{AppError, ErrorCode};
 use crate::vocab::Lane;
 #[cfg(feature = "hydrate")]
@@ -82,7 +83,7 @@ pub async fn handle_escalation(
 ) -> Result<Escalation, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::content::ssr::update_escalation(&state.db, &who, campaign_id, escalation_id, &input).await
+    crate::escalations::ssr::update_escalation(&state.db, &who, campaign_id, escalation_id, &input).await
 }
 
 /// Now, in milliseconds, ticking once a second in the browser (for the review clocks).

@@ -6,7 +6,8 @@ use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
 
 use crate::components::{new_key, ErrorNotice};
-use crate::content::{money, UpdateEscalation};
+use crate::content::money;
+use crate::escalations::UpdateEscalation;
 use crate::error::{AppError, ErrorCode};
 use crate::metrics::kpi::{self, Totals};
 use crate::metrics::{Cut, DailyFigures, Dashboard, Ingest, IngestResult};
