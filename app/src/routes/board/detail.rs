@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
 
-use super::board::{absolute, create_invitation, followers_label, BoardCtx};
+use super::{absolute, create_invitation, followers_label, BoardCtx};
 use crate::campaigns::InvitationKind;
 use crate::charter::ErBasis;
 use crate::components::{new_key, ErrorNotice, PartnerChip};

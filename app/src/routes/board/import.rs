@@ -5,7 +5,7 @@ use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
-use super::board::BoardCtx;
+use super::BoardCtx;
 use crate::components::{new_key, ErrorNotice};
 use crate::error::{AppError, ErrorCode};
 use crate::creators::{ApplyMode, Card, ImportPreview, ImportResult, NewCreator, PlatformStats};
