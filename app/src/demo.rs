@@ -384,7 +384,7 @@ async fn seed_content(
         None,
     )
     .await?;
-    content::submit(
+    content::submit_draft(
         db,
         &creators["Priya Nair"],
         campaign_id,
@@ -402,7 +402,7 @@ async fn seed_content(
         None,
     )
     .await?;
-    let d = content::submit(
+    let d = content::submit_draft(
         db,
         &creators["Lucía Gómez"],
         campaign_id,
@@ -426,7 +426,7 @@ async fn seed_content(
         None,
     )
     .await?;
-    let d = content::submit(
+    let d = content::submit_draft(
         db,
         &creators["Lucía Gómez"],
         campaign_id,
@@ -450,7 +450,7 @@ async fn seed_content(
         None,
     )
     .await?;
-    let d = content::submit(
+    let d = content::submit_draft(
         db,
         &creators["Sofie Jansen"],
         campaign_id,
@@ -484,7 +484,7 @@ async fn seed_content(
         None,
     )
     .await?;
-    let d = content::submit(
+    let d = content::submit_draft(
         db,
         &creators["Kenji Sato"],
         campaign_id,

@@ -52,12 +52,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}", get(get_campaign))
         .route("/api/v1/campaigns/{id}/invitations", post(invite))
         .route("/api/v1/invitations/{token}/accept", post(accept))
-        .route("/api/v1/campaigns/{id}/board", get(board))
+        .route("/api/v1/campaigns/{id}/board", get(get_board))
         .route("/api/v1/campaigns/{id}/creators", post(add_creator))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}", get(get_creator))
-        .route("/api/v1/campaigns/{id}/creators/{creator_id}/move", post(move_creator))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/move", post(move_card))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}/detail", get(creator_detail))
-        .route("/api/v1/campaigns/{id}/creators/{creator_id}/profile", put(edit_creator))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/profile", put(edit_profile))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}/owner", put(change_owner))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}/next-action", put(set_next_action))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}/notes", post(add_note))
@@ -200,8 +200,8 @@ async fn accept(State(s): State<AppState>, Auth(who): Auth, Path(token): Path<St
     Ok(Json(app::campaigns::ssr::accept_partner(&s.db, &who, &token).await?))
 }
 
-async fn board(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(creators::board(&s.db, &who, id).await?))
+async fn get_board(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    Ok(Json(creators::get_board(&s.db, &who, id).await?))
 }
 
 async fn add_creator(
@@ -221,10 +221,10 @@ async fn get_creator(
     Auth(who): Auth,
     Path((id, creator_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(creators::card(&s.db, &who, id, creator_id).await?))
+    Ok(Json(creators::get_creator(&s.db, &who, id, creator_id).await?))
 }
 
-async fn move_creator(
+async fn move_card(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, creator_id)): Path<(i64, i64)>,
@@ -240,17 +240,17 @@ async fn creator_detail(
     Auth(who): Auth,
     Path((id, creator_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(creators::detail(&s.db, &who, id, creator_id).await?))
+    Ok(Json(creators::creator_detail(&s.db, &who, id, creator_id).await?))
 }
 
-async fn edit_creator(
+async fn edit_profile(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, creator_id)): Path<(i64, i64)>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<EditCreator>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(creators::edit(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+    Ok(Json(creators::edit_profile(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
 }
 
 async fn change_owner(
@@ -302,7 +302,7 @@ async fn merge_creators(
     headers: HeaderMap,
     ApiJson(input): ApiJson<Merge>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(creators::merge(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+    Ok(Json(creators::merge_creators(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
 }
 
 fn csv_response(body: String, filename: &str) -> Response {
@@ -316,12 +316,12 @@ fn csv_response(body: String, filename: &str) -> Response {
 }
 
 async fn export_creators(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Response> {
-    let body = creators::export_csv(&s.db, &who, id).await?;
+    let body = creators::export_creators(&s.db, &who, id).await?;
     Ok(csv_response(body, &format!("creators-{id}.csv")))
 }
 
 async fn import_template() -> Response {
-    csv_response(app::creators::import::template(), "chorus-creators-template.csv")
+    csv_response(app::creators::import::import_template(), "chorus-creators-template.csv")
 }
 
 #[derive(Deserialize)]
@@ -338,7 +338,7 @@ async fn preview_import(
     Query(q): Query<ImportQuery>,
     body: String,
 ) -> Result<impl IntoResponse> {
-    let preview = creators::preview(&s.db, &who, id, &q.filename, &body).await?;
+    let preview = creators::preview_import(&s.db, &who, id, &q.filename, &body).await?;
     Ok((StatusCode::CREATED, Json(preview)))
 }
 
@@ -353,7 +353,7 @@ async fn apply_import(
     Path((id, import_id)): Path<(i64, i64)>,
     ApiJson(input): ApiJson<ApplyBody>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(creators::apply(&s.db, &who, id, import_id, input.mode).await?))
+    Ok(Json(creators::apply_import(&s.db, &who, id, import_id, input.mode).await?))
 }
 
 async fn discard_import(
@@ -361,7 +361,7 @@ async fn discard_import(
     Auth(who): Auth,
     Path((id, import_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
-    creators::discard(&s.db, &who, id, import_id).await?;
+    creators::discard_import(&s.db, &who, id, import_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -21,19 +21,19 @@ use crate::auth::Auth;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/campaigns/{id}/content", get(view))
+        .route("/api/v1/campaigns/{id}/content", get(get_content))
         .route("/api/v1/campaigns/{id}/lanes/{lane}", put(save_lane))
         .route("/api/v1/campaigns/{id}/time-zone", put(set_time_zone))
-        .route("/api/v1/campaigns/{id}/deliverables", post(create))
-        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}", get(one))
-        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/submissions", post(submit))
+        .route("/api/v1/campaigns/{id}/deliverables", post(create_deliverable))
+        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}", get(get_deliverable))
+        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/submissions", post(submit_draft))
         .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/review", post(review))
-        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/comments", post(comment))
-        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/payout", put(payout))
-        .route("/api/v1/campaigns/{id}/escalations", get(escalations))
+        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/comments", post(add_comment))
+        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/payout", put(set_payout))
+        .route("/api/v1/campaigns/{id}/escalations", get(list_escalations))
         .route("/api/v1/campaigns/{id}/escalations/{escalation_id}", put(update_escalation))
         .route("/api/v1/campaigns/{id}/outbox", get(outbox))
-        .route("/api/v1/campaigns/{id}/portal", get(portal))
+        .route("/api/v1/campaigns/{id}/portal", get(get_portal))
         .route("/api/v1/portal", get(portal_campaigns))
 }
 
@@ -41,8 +41,8 @@ fn key(headers: &HeaderMap) -> Option<String> {
     headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
-async fn view(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(content::view(&s.db, &who, id, s.max_upload_bytes).await?))
+async fn get_content(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    Ok(Json(content::get_content(&s.db, &who, id, s.max_upload_bytes).await?))
 }
 
 async fn save_lane(
@@ -73,7 +73,7 @@ async fn set_time_zone(
     Ok(Json(serde_json::json!({ "time_zone": zone })))
 }
 
-async fn create(
+async fn create_deliverable(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path(id): Path<i64>,
@@ -87,18 +87,18 @@ async fn create(
 }
 
 /// Partners see the whole deliverable; its creator sees it without internal comments; anyone else: not found.
-async fn one(
+async fn get_deliverable(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, deliverable_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
     Ok(Json(match who.me.role {
         Role::Creator => content::creators_deliverable(&s.db, &who, id, deliverable_id).await?,
-        Role::Member => content::get(&s.db, &who, id, deliverable_id).await?,
+        Role::Member => content::get_deliverable(&s.db, &who, id, deliverable_id).await?,
     }))
 }
 
-async fn submit(
+async fn submit_draft(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, deliverable_id)): Path<(i64, i64)>,
@@ -107,7 +107,7 @@ async fn submit(
 ) -> Result<impl IntoResponse> {
     Ok((
         StatusCode::CREATED,
-        Json(content::submit(&s.db, &who, id, deliverable_id, &input, key(&headers).as_deref()).await?),
+        Json(content::submit_draft(&s.db, &who, id, deliverable_id, &input, key(&headers).as_deref()).await?),
     ))
 }
 
@@ -121,16 +121,16 @@ async fn review(
     Ok(Json(content::review(&s.db, &who, id, deliverable_id, &input, key(&headers).as_deref()).await?))
 }
 
-async fn comment(
+async fn add_comment(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, deliverable_id)): Path<(i64, i64)>,
     ApiJson(input): ApiJson<NewDeliverableComment>,
 ) -> Result<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(content::comment(&s.db, &who, id, deliverable_id, &input).await?)))
+    Ok((StatusCode::CREATED, Json(content::add_comment(&s.db, &who, id, deliverable_id, &input).await?)))
 }
 
-async fn payout(
+async fn set_payout(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, deliverable_id)): Path<(i64, i64)>,
@@ -139,7 +139,7 @@ async fn payout(
     Ok(Json(content::set_payout(&s.db, &who, id, deliverable_id, &input).await?))
 }
 
-async fn escalations(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+async fn list_escalations(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     Ok(Json(app::escalations::ssr::list_escalations(&s.db, &who, id).await?))
 }
 
@@ -157,8 +157,8 @@ async fn outbox(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>)
     Ok(Json(app::outbox::ssr::outbox(&s.db, id).await?))
 }
 
-async fn portal(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(content::portal(&s.db, &who, id, s.max_upload_bytes).await?))
+async fn get_portal(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    Ok(Json(content::get_portal(&s.db, &who, id, s.max_upload_bytes).await?))
 }
 
 async fn portal_campaigns(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {

@@ -339,7 +339,7 @@ fn read_row(
 }
 
 /// A header row and one example, offered as a template to fill in.
-pub fn template() -> String {
+pub fn import_template() -> String {
     let mut out = String::new();
     let header: Vec<&str> = COLUMNS.iter().map(|(c, _)| *c).collect();
     csv::push_record(&mut out, &header);
@@ -484,7 +484,7 @@ mod tests {
 
     #[test]
     fn the_template_imports_cleanly() {
-        let f = read(&template(), &ctx());
+        let f = read(&import_template(), &ctx());
         assert!(f.errors.is_empty(), "{:?}", f.errors);
         assert_eq!(f.rows.len(), 1);
         assert_eq!(f.rows[0].creator.avg_reach, Some(30_000));

@@ -428,7 +428,7 @@ fn EscalationFeed(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView 
                     let set = move |status: &'static str| {
                         spawn_local(async move {
                             let input = UpdateEscalation { status: status.into(), note: String::new(), version };
-                            let _ = super::content::handle_escalation(campaign_id, id, input).await;
+                            let _ = super::content::update_escalation(campaign_id, id, input).await;
                         });
                     };
                     view! {

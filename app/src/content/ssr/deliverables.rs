@@ -105,13 +105,13 @@ pub async fn create_deliverable(
 }
 
 /// A partner member reads one deliverable.
-pub async fn get(db: &Db, who: &Principal, campaign_id: i64, id: i64) -> Result<Deliverable> {
+pub async fn get_deliverable(db: &Db, who: &Principal, campaign_id: i64, id: i64) -> Result<Deliverable> {
     authorize(db, who, campaign_id).await?;
     deliverable(db, campaign_id, id, Audience::Partner).await
 }
 
 /// The campaign's content page.
-pub async fn view(db: &Db, who: &Principal, campaign_id: i64, max_upload_bytes: u64) -> Result<ContentView> {
+pub async fn get_content(db: &Db, who: &Principal, campaign_id: i64, max_upload_bytes: u64) -> Result<ContentView> {
     let org = authorize(db, who, campaign_id).await?;
     let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
     let mut conn = db.pool.acquire().await?;

@@ -37,7 +37,7 @@ pub async fn creators_deliverable(db: &Db, who: &Principal, campaign_id: i64, id
 }
 
 /// The creator's page for one campaign.
-pub async fn portal(db: &Db, who: &Principal, campaign_id: i64, max_upload_bytes: u64) -> Result<PortalView> {
+pub async fn get_portal(db: &Db, who: &Principal, campaign_id: i64, max_upload_bytes: u64) -> Result<PortalView> {
     let (creator_id, _) = creator_in(db, who, campaign_id).await?;
     let mut conn = db.pool.acquire().await?;
     let (campaign_name, time_zone) = campaign_zone(&mut conn, campaign_id).await?;
@@ -95,7 +95,7 @@ fn validate_link(link: Option<&str>) -> Result<Option<String>> {
 }
 
 /// The creator submits a round: files already uploaded and/or a link, with a caption.
-pub async fn submit(
+pub async fn submit_draft(
     db: &Db,
     who: &Principal,
     campaign_id: i64,

@@ -133,7 +133,7 @@ pub async fn review(
 }
 
 /// A comment on a deliverable, by a partner (to the creator, or internal) or by its creator.
-pub async fn comment(
+pub async fn add_comment(
     db: &Db,
     who: &Principal,
     campaign_id: i64,

@@ -225,7 +225,7 @@ pub async fn add_handle(
 
 /// Merges two records of the same person: `from`'s handles, history and portal account move to the
 /// creator addressed, which keeps its owner, stage and profile (blank fields are filled from `from`).
-pub async fn merge(
+pub async fn merge_creators(
     db: &Db,
     who: &Principal,
     campaign_id: i64,

@@ -151,7 +151,7 @@ pub async fn set_next_action(
 }
 
 /// Edits the profile and the primary handle's figures.
-pub async fn edit(
+pub async fn edit_profile(
     db: &Db,
     who: &Principal,
     campaign_id: i64,

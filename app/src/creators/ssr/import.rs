@@ -60,7 +60,7 @@ fn preview_of(import_id: i64, filename: &str, parsed: &import::ParsedFile, statu
 }
 
 /// Checks an uploaded file and keeps it for the decision; nothing is imported yet.
-pub async fn preview(db: &Db, who: &Principal, campaign_id: i64, filename: &str, body: &str) -> Result<ImportPreview> {
+pub async fn preview_import(db: &Db, who: &Principal, campaign_id: i64, filename: &str, body: &str) -> Result<ImportPreview> {
     let my_org = authorize(db, who, campaign_id).await?;
     let filename = filename.trim();
     let filename = if filename.is_empty() { "upload.csv" } else { filename };
@@ -103,7 +103,7 @@ fn progress(db: &Db, campaign_id: i64, import_id: i64, who: &Principal, done: us
 
 /// Applies a previewed import in one transaction: every row or (with `ValidOnly`) every valid row,
 /// never part of a file. Applying twice returns the first result (the import is already applied).
-pub async fn apply(
+pub async fn apply_import(
     db: &Db,
     who: &Principal,
     campaign_id: i64,
@@ -144,7 +144,7 @@ pub async fn apply(
     .await?;
     if claimed.rows_affected() == 0 {
         drop(w);
-        return Box::pin(apply(db, who, campaign_id, import_id, mode)).await;
+        return Box::pin(apply_import(db, who, campaign_id, import_id, mode)).await;
     }
     // Checked again inside the transaction: the pool may have changed since the preview.
     let ctx = import_context(db, who, campaign_id, my_org.id).await?;
@@ -216,7 +216,7 @@ pub async fn apply(
 }
 
 /// "Import nothing": the file is dropped and cannot be applied any more.
-pub async fn discard(db: &Db, who: &Principal, campaign_id: i64, import_id: i64) -> Result<()> {
+pub async fn discard_import(db: &Db, who: &Principal, campaign_id: i64, import_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let mut w = db.write_campaign(campaign_id).await?;
     let status: Option<String> =
@@ -240,8 +240,8 @@ pub async fn discard(db: &Db, who: &Principal, campaign_id: i64, import_id: i64)
 }
 
 /// The pool as CSV: the import columns (so an export imports back) plus the computed ones.
-pub async fn export_csv(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
-    let board = crate::creators::ssr::board(db, who, campaign_id).await?;
+pub async fn export_creators(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
+    let board = super::get_board(db, who, campaign_id).await?;
     let extra = sqlx::query(
         "SELECT c.id, c.avg_likes, c.avg_comments, c.avg_shares, c.avg_saves, c.language, c.audience_notes, c.rates, \
          c.contact_email, u.email FROM creators c LEFT JOIN users u ON u.id = c.owner_user_id WHERE c.campaign_id = $1",

@@ -182,7 +182,7 @@ pub(crate) async fn card_by_id(conn: &mut sqlx::AnyConnection, campaign_id: i64,
 }
 
 /// The whole board. `head` is read first, so replaying events after it on this state is always safe.
-pub async fn board(db: &Db, who: &Principal, campaign_id: i64) -> Result<Board> {
+pub async fn get_board(db: &Db, who: &Principal, campaign_id: i64) -> Result<Board> {
     let campaign = get_campaign(db, who, campaign_id).await?;
     let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
     let cards = all_cards(db, campaign_id).await?;
@@ -191,7 +191,7 @@ pub async fn board(db: &Db, who: &Principal, campaign_id: i64) -> Result<Board> 
     Ok(Board { campaign, cards, tiers, people, head })
 }
 
-pub async fn card(db: &Db, who: &Principal, campaign_id: i64, card_id: i64) -> Result<Card> {
+pub async fn get_creator(db: &Db, who: &Principal, campaign_id: i64, card_id: i64) -> Result<Card> {
     authorize(db, who, campaign_id).await?;
     let mut conn = db.pool.acquire().await?;
     card_by_id(&mut conn, campaign_id, card_id).await?.ok_or_else(|| AppError::not_found("Creator"))
@@ -221,7 +221,7 @@ async fn handles_of(conn: &mut sqlx::AnyConnection, creator_id: i64) -> Result<V
 }
 
 /// A card's detail: profile, every handle with its figures, and the history (newest first).
-pub async fn detail(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64) -> Result<CreatorDetail> {
+pub async fn creator_detail(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64) -> Result<CreatorDetail> {
     authorize(db, who, campaign_id).await?;
     let mut conn = db.pool.acquire().await?;
     let card = card_by_id(&mut conn, campaign_id, creator_id).await?.ok_or_else(|| AppError::not_found("Creator"))?;

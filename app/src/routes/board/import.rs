@@ -102,21 +102,21 @@ pub async fn add_handle(
 pub async fn preview_import(campaign_id: i64, filename: String, body: String) -> Result<ImportPreview, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::creators::ssr::preview(&state.db, &who, campaign_id, &filename, &body).await
+    crate::creators::ssr::preview_import(&state.db, &who, campaign_id, &filename, &body).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "apply_import")]
 pub async fn apply_import(campaign_id: i64, import_id: i64, mode: ApplyMode) -> Result<ImportResult, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::creators::ssr::apply(&state.db, &who, campaign_id, import_id, mode).await
+    crate::creators::ssr::apply_import(&state.db, &who, campaign_id, import_id, mode).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "discard_import")]
 pub async fn discard_import(campaign_id: i64, import_id: i64) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::creators::ssr::discard(&state.db, &who, campaign_id, import_id).await
+    crate::creators::ssr::discard_import(&state.db, &who, campaign_id, import_id).await
 }
 
 #[component]

@@ -97,7 +97,7 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
         let handle = StoredValue::new_local(None::<Live>);
         let reload = move || {
             spawn_local(async move {
-                if let Ok(fresh) = load_board(campaign_id).await {
+                if let Ok(fresh) = get_board(campaign_id).await {
                     ctx.cards.set(fresh.board.cards);
                     ctx.tiers.set(fresh.board.tiers);
                     ctx.people.set(fresh.board.people);
@@ -124,7 +124,7 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
             let r = ctx.reload.get();
             if prev.is_some_and(|p| p != r) {
                 spawn_local(async move {
-                    if let Ok(fresh) = load_board(campaign_id).await {
+                    if let Ok(fresh) = get_board(campaign_id).await {
                         ctx.cards.set(fresh.board.cards);
                         ctx.tiers.set(fresh.board.tiers);
                     }

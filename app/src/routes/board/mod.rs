@@ -39,10 +39,10 @@ pub struct BoardData {
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "board")]
-pub async fn load_board(campaign_id: i64) -> Result<BoardData, AppError> {
+pub async fn get_board(campaign_id: i64) -> Result<BoardData, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    let board = crate::creators::ssr::board(&state.db, &who, campaign_id).await?;
+    let board = crate::creators::ssr::get_board(&state.db, &who, campaign_id).await?;
     let activity = crate::realtime::log::recent(&state.db.pool, campaign_id, 30).await?;
     let ugc_lead = crate::charter::ssr::ugc_lead_now(&state.db, campaign_id).await?;
     let escalations = crate::escalations::ssr::for_campaign(&state.db, campaign_id)
@@ -96,7 +96,7 @@ pub(crate) fn followers_label(n: i64) -> String {
 pub fn BoardPage(id: i64, filters: Filters) -> impl IntoView {
     // Filters live in the address (changed in place, see `FilterBar`), so a partner can share the exact view.
     provide_context(RwSignal::new(filters));
-    let data = crate::json_text::resource(move || id, load_board);
+    let data = crate::json_text::resource(move || id, get_board);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading the board…"</p> }>
             {move || Suspend::new(async move {
