@@ -33,7 +33,7 @@ impl Mailer {
             Ok(w) => w,
             Err(e) => return tracing::warn!(error = %e, "cannot read the outbox"),
         };
-        for (id, to, name, subject, body) in waiting {
+        for app::outbox::ssr::UnsentMail { id, to_email: to, to_name: name, subject, body } in waiting {
             let sent =
                 tokio::time::timeout(Duration::from_secs(30), send(server, &self.from, &to, &name, &subject, &body))
                     .await;

@@ -10,24 +10,24 @@ use crate::limits::{self, check_len};
 use crate::outbox::ssr::enqueue_mail;
 use crate::realtime::{log, Actor, Change};
 
-const ESCALATION_COLUMNS: &str = "e.id, e.campaign_id, e.kind, e.title, e.detail, e.assignee_user_id, u.name, e.status, e.note, \
+const ESCALATION_COLUMNS: &str = "e.id, e.campaign_id, e.kind, e.title, e.detail, e.assignee_user_id, u.name AS assignee, e.status, e.note, \
      e.version, e.created_at, e.updated_at, e.breach_key FROM escalations e LEFT JOIN users u ON u.id = e.assignee_user_id";
 
 fn escalation_from_row(r: &sqlx::any::AnyRow) -> Escalation {
-    let key: String = r.get(12);
+    let key: String = r.get("breach_key");
     Escalation {
-        id: r.get(0),
-        campaign_id: r.get(1),
-        kind: r.get(2),
-        title: r.get(3),
-        detail: r.get(4),
-        assignee_user_id: r.get(5),
-        assignee: r.get::<Option<String>, _>(6).unwrap_or_else(|| "the accountable owner (not named yet)".into()),
-        status: r.get(7),
-        note: r.get(8),
-        version: r.get(9),
-        created_at: from_ms(r.get(10)),
-        updated_at: from_ms(r.get(11)),
+        id: r.get("id"),
+        campaign_id: r.get("campaign_id"),
+        kind: r.get("kind"),
+        title: r.get("title"),
+        detail: r.get("detail"),
+        assignee_user_id: r.get("assignee_user_id"),
+        assignee: r.get::<Option<String>, _>("assignee").unwrap_or_else(|| "the accountable owner (not named yet)".into()),
+        status: r.get("status"),
+        note: r.get("note"),
+        version: r.get("version"),
+        created_at: from_ms(r.get("created_at")),
+        updated_at: from_ms(r.get("updated_at")),
         deliverable_id: key.strip_prefix("deliverable:").and_then(|k| k.split(':').next()).and_then(|k| k.parse().ok()),
     }
 }
@@ -98,9 +98,14 @@ pub async fn raise(
     let system = Actor { user_id: 0, name: "Chorus".into(), org_id: None, org_name: None };
     log::append(w, campaign_id, &system, Change::EscalationRaised { escalation: escalation.clone() }).await?;
     if let Some(user) = assignee {
-        let person: Option<(String, String)> =
+        #[derive(sqlx::FromRow)]
+        struct Person {
+            name: String,
+            email: String,
+        }
+        let person: Option<Person> =
             sqlx::query_as("SELECT name, email FROM users WHERE id = $1").bind(user).fetch_optional(w.conn()).await?;
-        if let Some((name, email)) = person {
+        if let Some(Person { name, email }) = person {
             let campaign: String = sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1")
                 .bind(campaign_id)
                 .fetch_one(w.conn())

@@ -39,19 +39,29 @@ pub async fn outbox(db: &Db, campaign_id: i64) -> Result<Vec<OutboxMail>> {
     Ok(rows
         .iter()
         .map(|r| OutboxMail {
-            id: r.get(0),
-            to: format!("{} <{}>", r.get::<String, _>(1), r.get::<String, _>(2)),
-            subject: r.get(3),
-            body: r.get(4),
-            created_at: from_ms(r.get(5)),
-            sent_at: r.get::<Option<i64>, _>(6).map(from_ms),
-            last_error: r.get(7),
+            id: r.get("id"),
+            to: format!("{} <{}>", r.get::<String, _>("to_name"), r.get::<String, _>("to_email")),
+            subject: r.get("subject"),
+            body: r.get("body"),
+            created_at: from_ms(r.get("created_at")),
+            sent_at: r.get::<Option<i64>, _>("sent_at").map(from_ms),
+            last_error: r.get("last_error"),
         })
         .collect())
 }
 
-/// Mail not sent yet (oldest first), for the SMTP sender: (id, to, name, subject, body).
-pub async fn unsent_mail(db: &Db, limit: i64) -> Result<Vec<(i64, String, String, String, String)>> {
+/// A mail waiting for the SMTP sender.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnsentMail {
+    pub id: i64,
+    pub to_email: String,
+    pub to_name: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Mail not sent yet (oldest first), for the SMTP sender.
+pub async fn unsent_mail(db: &Db, limit: i64) -> Result<Vec<UnsentMail>> {
     Ok(sqlx::query_as(
         "SELECT id, to_email, to_name, subject, body FROM outbox WHERE sent_at IS NULL AND attempts < 5 ORDER BY id LIMIT $1",
     )

@@ -64,8 +64,8 @@ pub async fn create_deliverable(
         .ok_or_else(|| {
             AppError::validation("creator_id", format!("Creator {} is not in this campaign's pool", input.creator_id))
         })?;
-    let creator_name: String = creator.get(0);
-    let lane = input.lane.or_else(|| Lane::parse(&creator.get::<String, _>(1))).unwrap_or(Lane::Influencer);
+    let creator_name: String = creator.get("name");
+    let lane = input.lane.or_else(|| Lane::parse(&creator.get::<String, _>("lane"))).unwrap_or(Lane::Influencer);
     let fee = input
         .fee_cents
         .unwrap_or_else(|| settings.iter().find(|l| l.lane == lane).map(|l| l.default_fee_cents).unwrap_or(0));
@@ -124,10 +124,10 @@ pub async fn get_content(db: &Db, who: &Principal, campaign_id: i64, max_upload_
     .await?
     .iter()
     .map(|r| Briefable {
-        creator_id: r.get(0),
-        name: r.get(1),
-        lane: Lane::parse(&r.get::<String, _>(2)).unwrap_or(Lane::Influencer),
-        has_account: r.get::<Option<i64>, _>(3).is_some(),
+        creator_id: r.get("id"),
+        name: r.get("name"),
+        lane: Lane::parse(&r.get::<String, _>("lane")).unwrap_or(Lane::Influencer),
+        has_account: r.get::<Option<i64>, _>("user_id").is_some(),
     })
     .collect();
     drop(conn);

@@ -29,13 +29,18 @@ pub async fn lanes(db: &Db, campaign_id: i64) -> Result<Vec<LaneSettings>> {
     .fetch_all(&mut *conn)
     .await?;
     // Summed here, saturating: SQL's SUM fails the query once old fees past the limits add up beyond `i64`.
-    let fees: Vec<(String, i64)> =
+    #[derive(sqlx::FromRow)]
+    struct Fee {
+        lane: String,
+        fee_cents: i64,
+    }
+    let fees: Vec<Fee> =
         sqlx::query_as("SELECT lane, fee_cents FROM deliverables WHERE campaign_id = $1 AND status <> 'rejected'")
             .bind(campaign_id)
             .fetch_all(&mut *conn)
             .await?;
     let mut committed: Vec<(String, i64)> = Vec::new();
-    for (lane, fee) in fees {
+    for Fee { lane, fee_cents: fee } in fees {
         match committed.iter_mut().find(|c| c.0 == lane) {
             Some(c) => c.1 = c.1.saturating_add(fee),
             None => committed.push((lane, fee)),
@@ -44,14 +49,14 @@ pub async fn lanes(db: &Db, campaign_id: i64) -> Result<Vec<LaneSettings>> {
     Ok([Lane::Influencer, Lane::Ugc]
         .into_iter()
         .map(|lane| {
-            let row = rows.iter().find(|r| r.get::<String, _>(0) == lane.as_str());
+            let row = rows.iter().find(|r| r.get::<String, _>("lane") == lane.as_str());
             LaneSettings {
                 lane,
-                brief: row.map(|r| r.get(1)).unwrap_or_default(),
-                sla_hours: row.map(|r| r.get(2)).unwrap_or_else(|| LaneSettings::default_sla(lane)),
-                budget_cents: row.map(|r| r.get(3)).unwrap_or(0),
-                default_fee_cents: row.map(|r| r.get(4)).unwrap_or(0),
-                version: row.map(|r| r.get(5)).unwrap_or(0),
+                brief: row.map(|r| r.get("brief")).unwrap_or_default(),
+                sla_hours: row.map(|r| r.get("sla_hours")).unwrap_or_else(|| LaneSettings::default_sla(lane)),
+                budget_cents: row.map(|r| r.get("budget_cents")).unwrap_or(0),
+                default_fee_cents: row.map(|r| r.get("default_fee_cents")).unwrap_or(0),
+                version: row.map(|r| r.get("version")).unwrap_or(0),
                 criteria: match lane {
                     Lane::Ugc => doc.criteria.ugc.clone(),
                     Lane::Influencer => doc.criteria.influencer.clone(),

@@ -33,7 +33,7 @@ pub async fn campaign_zone(conn: &mut sqlx::AnyConnection, campaign_id: i64) -> 
         .fetch_optional(conn)
         .await?
         .ok_or_else(|| AppError::not_found("Campaign"))?;
-    Ok((row.get(0), row.get(1)))
+    Ok((row.get("name"), row.get("time_zone")))
 }
 
 fn lane_noun(lane: Lane) -> &'static str {
@@ -75,8 +75,8 @@ async fn load(
         .map(|l| (l.as_str(), reviewer_for(&doc, &roster, l, today)))
         .collect();
     let rows = sqlx::query(
-        "SELECT d.id, d.creator_id, cr.name, d.lane, d.title, d.expectations, d.due_date, d.fee_cents, d.status, d.payout, d.version, \
-         o.id, o.name, o.kind, o.color \
+        "SELECT d.id, d.creator_id, cr.name AS creator_name, d.lane, d.title, d.expectations, d.due_date, d.fee_cents, d.status, d.payout, d.version, \
+         o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.color AS org_color \
          FROM deliverables d JOIN creators cr ON cr.id = d.creator_id LEFT JOIN organizations o ON o.id = cr.owner_org_id \
          WHERE d.campaign_id = $1 AND ($2 = 0 OR d.id = $3) AND ($4 = 0 OR cr.user_id = $5) ORDER BY d.id",
     )
@@ -90,23 +90,23 @@ async fn load(
     let mut out: Vec<Deliverable> = rows
         .iter()
         .map(|r| {
-            let lane = Lane::parse(&r.get::<String, _>(3)).unwrap_or(Lane::Influencer);
-            let due_date = r.get::<Option<String>, _>(6).and_then(|s| s.parse::<chrono::NaiveDate>().ok());
+            let lane = Lane::parse(&r.get::<String, _>("lane")).unwrap_or(Lane::Influencer);
+            let due_date = r.get::<Option<String>, _>("due_date").and_then(|s| s.parse::<chrono::NaiveDate>().ok());
             Deliverable {
-                id: r.get(0),
+                id: r.get("id"),
                 campaign_id,
-                creator_id: r.get(1),
-                creator_name: r.get(2),
-                owner_org: r.get::<Option<i64>, _>(11).map(|id| org_from_row(id, r.get(12), r.get(13), r.get(14))),
+                creator_id: r.get("creator_id"),
+                creator_name: r.get("creator_name"),
+                owner_org: r.get::<Option<i64>, _>("org_id").map(|id| org_from_row(id, r.get("org_name"), r.get("org_kind"), r.get("org_color"))),
                 lane,
-                title: r.get(4),
-                expectations: r.get(5),
+                title: r.get("title"),
+                expectations: r.get("expectations"),
                 due_date,
                 due_at: due_date.map(|d| tz::end_of_day(d, zone)),
-                fee_cents: r.get(7),
-                status: Status::parse(&r.get::<String, _>(8)).unwrap_or(Status::AwaitingDraft),
-                payout: Payout::parse(&r.get::<String, _>(9)).unwrap_or(Payout::Owed),
-                version: r.get(10),
+                fee_cents: r.get("fee_cents"),
+                status: Status::parse(&r.get::<String, _>("status")).unwrap_or(Status::AwaitingDraft),
+                payout: Payout::parse(&r.get::<String, _>("payout")).unwrap_or(Payout::Owed),
+                version: r.get("version"),
                 reviewer: reviewers.get(lane.as_str()).cloned().flatten(),
                 rounds: Vec::new(),
                 comments: Vec::new(),
@@ -118,8 +118,8 @@ async fn load(
     }
     let index: HashMap<i64, usize> = out.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
     let subs = sqlx::query(
-        "SELECT s.id, s.deliverable_id, s.round, s.caption, s.link, u.name, s.submitted_at, s.sla_hours, s.review_due_at, \
-         s.decision, dn.name, s.decided_at, s.feedback, s.criteria \
+        "SELECT s.id, s.deliverable_id, s.round, s.caption, s.link, u.name AS submitted_by, s.submitted_at, s.sla_hours, s.review_due_at, \
+         s.decision, dn.name AS decided_by, s.decided_at, s.feedback, s.criteria \
          FROM submissions s JOIN users u ON u.id = s.submitted_by LEFT JOIN users dn ON dn.id = s.decided_by \
          WHERE s.campaign_id = $1 AND ($2 = 0 OR s.deliverable_id = $3) ORDER BY s.deliverable_id, s.round",
     )
@@ -137,39 +137,39 @@ async fn load(
     .await?;
     let mut files_of: HashMap<i64, Vec<FileRef>> = HashMap::new();
     for f in &files {
-        let kind: String = f.get::<Option<String>, _>(3).unwrap_or_default();
-        files_of.entry(f.get(0)).or_default().push(FileRef {
-            id: f.get(1),
-            file_name: f.get(2),
+        let kind: String = f.get::<Option<String>, _>("kind").unwrap_or_default();
+        files_of.entry(f.get("submission_id")).or_default().push(FileRef {
+            id: f.get("id"),
+            file_name: f.get("file_name"),
             mime: crate::media::MediaKind::parse(&kind).map(|k| k.mime().to_string()).unwrap_or_default(),
             kind,
-            size: f.get(4),
-            has_thumb: f.get::<i64, _>(5) != 0,
+            size: f.get("size"),
+            has_thumb: f.get::<i64, _>("has_thumb") != 0,
         });
     }
     for s in &subs {
-        let Some(&i) = index.get(&s.get::<i64, _>(1)) else { continue };
-        let caption: String = s.get(3);
+        let Some(&i) = index.get(&s.get::<i64, _>("deliverable_id")) else { continue };
+        let caption: String = s.get("caption");
         let previous = out[i].rounds.last().map(|r| r.caption.clone());
-        let due = from_ms(s.get(8));
-        let submission_id: i64 = s.get(0);
+        let due = from_ms(s.get("review_due_at"));
+        let submission_id: i64 = s.get("id");
         out[i].rounds.push(Round {
             submission_id,
-            round: s.get(2),
+            round: s.get("round"),
             caption_diff: previous.map(|p| crate::charter::diff::lines(&p, &caption)).unwrap_or_default(),
             caption,
-            link: s.get(4),
+            link: s.get("link"),
             files: files_of.remove(&submission_id).unwrap_or_default(),
-            submitted_by: s.get(5),
-            submitted_at: from_ms(s.get(6)),
-            sla_hours: s.get(7),
+            submitted_by: s.get("submitted_by"),
+            submitted_at: from_ms(s.get("submitted_at")),
+            sla_hours: s.get("sla_hours"),
             review_due_at: due,
             review_due_label: tz::label(due, zone),
-            decision: s.get::<Option<String>, _>(9).and_then(|d| Decision::parse(&d)),
-            decided_by: s.get(10),
-            decided_at: s.get::<Option<i64>, _>(11).map(from_ms),
-            feedback: s.get(12),
-            criteria: serde_json::from_str(&s.get::<String, _>(13)).unwrap_or_default(),
+            decision: s.get::<Option<String>, _>("decision").and_then(|d| Decision::parse(&d)),
+            decided_by: s.get("decided_by"),
+            decided_at: s.get::<Option<i64>, _>("decided_at").map(from_ms),
+            feedback: s.get("feedback"),
+            criteria: serde_json::from_str(&s.get::<String, _>("criteria")).unwrap_or_default(),
         });
     }
     let comments = sqlx::query(
@@ -183,15 +183,15 @@ async fn load(
     .fetch_all(&mut *conn)
     .await?;
     for c in &comments {
-        let Some(&i) = index.get(&c.get::<i64, _>(1)) else { continue };
+        let Some(&i) = index.get(&c.get::<i64, _>("deliverable_id")) else { continue };
         out[i].comments.push(Comment {
-            id: c.get(0),
-            round: c.get(2),
-            author: c.get(3),
-            org_name: c.get(4),
-            internal: c.get::<i64, _>(5) != 0,
-            body: c.get(6),
-            at: from_ms(c.get(7)),
+            id: c.get("id"),
+            round: c.get("round"),
+            author: c.get("author_name"),
+            org_name: c.get("org_name"),
+            internal: c.get::<i64, _>("internal") != 0,
+            body: c.get("body"),
+            at: from_ms(c.get("created_at")),
         });
     }
     Ok(out)

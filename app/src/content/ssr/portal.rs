@@ -26,7 +26,7 @@ pub async fn creator_in(db: &Db, who: &Principal, campaign_id: i64) -> Result<(i
         .fetch_optional(&db.pool)
         .await?
         .ok_or_else(not_found)?;
-    Ok((row.get(0), row.get(1)))
+    Ok((row.get("id"), row.get("name")))
 }
 
 /// A deliverable addressed to the signed-in creator, or "not found" (also for other creators' deliverables).
@@ -45,7 +45,12 @@ pub async fn get_portal(db: &Db, who: &Principal, campaign_id: i64, max_upload_b
     let doc = current_doc(db, campaign_id).await?;
     let roster = roster(db, campaign_id).await?;
     // The one named contact: the charter's creators' point of contact, else the relationship owner.
-    let owner: Option<(Option<i64>, i64)> =
+    #[derive(sqlx::FromRow)]
+    struct Owner {
+        owner_user_id: Option<i64>,
+        owner_org_id: i64,
+    }
+    let owner: Option<Owner> =
         sqlx::query_as("SELECT owner_user_id, owner_org_id FROM creators WHERE id = $1")
             .bind(creator_id)
             .fetch_optional(&db.pool)
@@ -53,8 +58,8 @@ pub async fn get_portal(db: &Db, who: &Principal, campaign_id: i64, max_upload_b
     let contact = match doc.ownership.creator_contact.filter(|id| roster.person(*id).is_some()) {
         Some(id) => roster.person_label(Some(id)),
         None => match owner {
-            Some((Some(user), _)) if roster.person(user).is_some() => roster.person_label(Some(user)),
-            Some((_, org)) => roster.org_label(Some(org)),
+            Some(Owner { owner_user_id: Some(user), .. }) if roster.person(user).is_some() => roster.person_label(Some(user)),
+            Some(Owner { owner_org_id, .. }) => roster.org_label(Some(owner_org_id)),
             None => "—".into(),
         },
     };
@@ -118,7 +123,13 @@ pub async fn submit_draft(
         drop(w);
         return creators_deliverable(db, who, campaign_id, deliverable_id).await;
     }
-    let (status, rounds, version): (String, i64, i64) =
+    #[derive(sqlx::FromRow)]
+    struct Current {
+        status: String,
+        rounds: i64,
+        version: i64,
+    }
+    let Current { status, rounds, version } =
         sqlx::query_as("SELECT status, rounds, version FROM deliverables WHERE id = $1")
             .bind(deliverable_id)
             .fetch_one(w.conn())
@@ -135,15 +146,21 @@ pub async fn submit_draft(
         ));
     }
     for (i, id) in input.uploads.iter().enumerate() {
-        let row: Option<(String, Option<i64>, i64)> =
+        #[derive(sqlx::FromRow)]
+        struct Upload {
+            status: String,
+            submission_id: Option<i64>,
+            deliverable_id: i64,
+        }
+        let row: Option<Upload> =
             sqlx::query_as("SELECT status, submission_id, deliverable_id FROM uploads WHERE id = $1 AND user_id = $2")
                 .bind(id)
                 .bind(who.me.user_id)
                 .fetch_optional(w.conn())
                 .await?;
         match row {
-            Some((s, None, d)) if s == "complete" && d == deliverable_id => {}
-            Some((s, _, _)) if s == "receiving" => {
+            Some(Upload { status, submission_id: None, deliverable_id: d }) if status == "complete" && d == deliverable_id => {}
+            Some(Upload { status, .. }) if status == "receiving" => {
                 return Err(AppError::validation(&format!("uploads[{i}]"), "This file has not finished uploading yet"))
             }
             _ => {

@@ -200,7 +200,7 @@ fn review_breach_key(deliverable_id: i64, submission_id: i64) -> String {
 pub async fn scan_review_breaches(db: &Db, now: DateTime<Utc>) -> Result<usize> {
     let due = sqlx::query(
         "SELECT s.id, s.campaign_id, s.deliverable_id, s.round, s.review_due_at, s.sla_hours, s.submitted_at, s.reviewer_user_id, \
-         d.title, d.lane, cr.name \
+         d.title, d.lane, cr.name AS creator_name \
          FROM submissions s JOIN deliverables d ON d.id = s.deliverable_id JOIN creators cr ON cr.id = d.creator_id \
          WHERE s.decision IS NULL AND s.review_due_at < $1 \
          AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.campaign_id = s.campaign_id AND e.kind = 'review_sla' \
@@ -212,29 +212,29 @@ pub async fn scan_review_breaches(db: &Db, now: DateTime<Utc>) -> Result<usize> 
     .await?;
     let mut raised = 0;
     for r in &due {
-        let submission_id: i64 = r.get(0);
-        let campaign_id: i64 = r.get(1);
-        let deliverable_id: i64 = r.get(2);
-        let lane = Lane::parse(&r.get::<String, _>(9)).unwrap_or(Lane::Influencer);
+        let submission_id: i64 = r.get("id");
+        let campaign_id: i64 = r.get("campaign_id");
+        let deliverable_id: i64 = r.get("deliverable_id");
+        let lane = Lane::parse(&r.get::<String, _>("lane")).unwrap_or(Lane::Influencer);
         let doc = current_doc(db, campaign_id).await?;
         let mut conn = db.pool.acquire().await?;
         let (_, zone) = campaign_zone(&mut conn, campaign_id).await?;
         drop(conn);
         let zone = tz::of(&zone);
         // The accountable person of the reviewing responsibility; the campaign's accountable owner otherwise.
-        let assignee = r.get::<Option<i64>, _>(7).or(doc.ownership.accountable_owner);
-        let due_at = from_ms(r.get(4));
+        let assignee = r.get::<Option<i64>, _>("reviewer_user_id").or(doc.ownership.accountable_owner);
+        let due_at = from_ms(r.get("review_due_at"));
         let title = format!(
             "Review of {}'s \"{}\" (v{}) is past its {} h SLA",
-            r.get::<String, _>(10),
-            r.get::<String, _>(8),
-            r.get::<i64, _>(3),
-            r.get::<i64, _>(5)
+            r.get::<String, _>("creator_name"),
+            r.get::<String, _>("title"),
+            r.get::<i64, _>("round"),
+            r.get::<i64, _>("sla_hours")
         );
         let detail = format!(
             "{} lane. Submitted {}; review was due {} and is {}.",
             lane.label(),
-            tz::label(from_ms(r.get(6)), zone),
+            tz::label(from_ms(r.get("submitted_at")), zone),
             tz::label(due_at, zone),
             sla::countdown(due_at, now)
         );

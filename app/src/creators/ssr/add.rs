@@ -244,14 +244,20 @@ pub async fn merge_creators(
     let from = card_by_id(w.conn(), campaign_id, input.from_id)
         .await?
         .ok_or_else(|| AppError { field: Some("from_id".into()), ..AppError::not_found("Creator to merge") })?;
-    let both_accounts: (Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT (SELECT user_id FROM creators WHERE id = $1), (SELECT user_id FROM creators WHERE id = $2)",
+    /// The portal accounts of the two records.
+    #[derive(sqlx::FromRow)]
+    struct Accounts {
+        into_user: Option<i64>,
+        from_user: Option<i64>,
+    }
+    let accounts: Accounts = sqlx::query_as(
+        "SELECT (SELECT user_id FROM creators WHERE id = $1) AS into_user, (SELECT user_id FROM creators WHERE id = $2) AS from_user",
     )
     .bind(creator_id)
     .bind(from.id)
     .fetch_one(w.conn())
     .await?;
-    if let (Some(a), Some(b)) = both_accounts {
+    if let (Some(a), Some(b)) = (accounts.into_user, accounts.from_user) {
         if a != b {
             return Err(AppError::validation(
                 "from_id",

@@ -98,16 +98,22 @@ pub async fn change_owner(
         .bind(creator_id)
         .execute(w.conn())
         .await?;
-    let new_owner: (String, Option<String>) =
-        sqlx::query_as("SELECT o.name, (SELECT name FROM users WHERE id = $1) FROM organizations o WHERE o.id = $2")
+    #[derive(sqlx::FromRow)]
+    struct NewOwner {
+        org_name: String,
+        person: Option<String>,
+    }
+    let new_owner: NewOwner = sqlx::query_as(
+        "SELECT o.name AS org_name, (SELECT name FROM users WHERE id = $1) AS person FROM organizations o WHERE o.id = $2",
+    )
             .bind(input.user_id)
             .bind(input.org_id)
             .fetch_one(w.conn())
             .await?;
     let from = owner_label(&current.owner, current.owner_person.as_deref());
-    let to = match &new_owner.1 {
-        Some(p) => format!("{} · {p}", new_owner.0),
-        None => new_owner.0.clone(),
+    let to = match &new_owner.person {
+        Some(p) => format!("{} · {p}", new_owner.org_name),
+        None => new_owner.org_name.clone(),
     };
     let text = format!("Owner changed from {from} to {to}");
     let what = format!("handed {} from {from} to {to}", current.name);

@@ -25,7 +25,7 @@ async fn import_context(db: &Db, who: &Principal, campaign_id: i64, my_org: i64)
     .fetch_all(&db.pool)
     .await?
     .iter()
-    .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1), r.get::<i64, _>(2)))
+    .map(|r| (r.get::<i64, _>("id"), r.get::<String, _>("email"), r.get::<i64, _>("org_id")))
     .collect();
     let existing: HashMap<(String, String), (i64, String)> = sqlx::query(
         "SELECT h.platform, h.handle_key, c.id, c.name FROM creator_handles h JOIN creators c ON c.id = h.creator_id WHERE h.campaign_id = $1",
@@ -34,7 +34,7 @@ async fn import_context(db: &Db, who: &Principal, campaign_id: i64, my_org: i64)
     .fetch_all(&db.pool)
     .await?
     .iter()
-    .map(|r| ((r.get(0), r.get(1)), (r.get(2), r.get(3))))
+    .map(|r| ((r.get("platform"), r.get("handle_key")), (r.get("id"), r.get("name"))))
     .collect();
     Ok(ImportContext {
         partners,
@@ -119,15 +119,15 @@ pub async fn apply_import(
     .fetch_optional(&db.pool)
     .await?
     .ok_or_else(|| AppError::not_found("Import"))?;
-    let (filename, body, status): (String, String, String) = (row.get(0), row.get(1), row.get(2));
-    let importer: i64 = row.get(5);
+    let (filename, body, status): (String, String, String) = (row.get("filename"), row.get("body"), row.get("status"));
+    let importer: i64 = row.get("user_id");
     if importer != who.me.user_id {
         return Err(AppError::forbidden("Only whoever uploaded the file can import it"));
     }
     match status.as_str() {
         "applied" => {
-            let imported: i64 = row.get(3);
-            let total: i64 = row.get(4);
+            let imported: i64 = row.get("imported");
+            let total: i64 = row.get("total");
             return Ok(ImportResult { import_id, imported: imported as usize, skipped: (total - imported) as usize });
         }
         "discarded" => return Err(AppError::validation("import_id", "This file was discarded: upload it again")),
@@ -244,12 +244,12 @@ pub async fn export_creators(db: &Db, who: &Principal, campaign_id: i64) -> Resu
     let board = super::get_board(db, who, campaign_id).await?;
     let extra = sqlx::query(
         "SELECT c.id, c.avg_likes, c.avg_comments, c.avg_shares, c.avg_saves, c.language, c.audience_notes, c.rates, \
-         c.contact_email, u.email FROM creators c LEFT JOIN users u ON u.id = c.owner_user_id WHERE c.campaign_id = $1",
+         c.contact_email, u.email AS owner_email FROM creators c LEFT JOIN users u ON u.id = c.owner_user_id WHERE c.campaign_id = $1",
     )
     .bind(campaign_id)
     .fetch_all(&db.pool)
     .await?;
-    let extra: HashMap<i64, &sqlx::any::AnyRow> = extra.iter().map(|r| (r.get::<i64, _>(0), r)).collect();
+    let extra: HashMap<i64, &sqlx::any::AnyRow> = extra.iter().map(|r| (r.get::<i64, _>("id"), r)).collect();
     let mut out = String::with_capacity(board.cards.len() * 256);
     let mut header: Vec<&str> = import::COLUMNS.iter().map(|(c, _)| *c).collect();
     header.extend([
@@ -272,29 +272,29 @@ pub async fn export_creators(db: &Db, who: &Principal, campaign_id: i64) -> Resu
         let Some(x) = extra.get(&c.id) else { continue };
         let m = c.metrics();
         let t = tier_for(&board.tiers, &m);
-        let s = |i: usize| x.get::<i64, _>(i).to_string();
-        let o = |i: usize| x.get::<Option<String>, _>(i).unwrap_or_default();
+        let s = |column: &str| x.get::<i64, _>(column).to_string();
+        let o = |column: &str| x.get::<Option<String>, _>(column).unwrap_or_default();
         let row: Vec<String> = vec![
             c.name.clone(),
             c.platform.clone(),
             c.handle.clone(),
             c.followers.to_string(),
             c.avg_reach.map(|r| r.to_string()).unwrap_or_default(),
-            s(1),
-            s(2),
-            s(3),
-            s(4),
+            s("avg_likes"),
+            s("avg_comments"),
+            s("avg_shares"),
+            s("avg_saves"),
             c.lane.as_str().into(),
             c.stage.as_str().into(),
             c.owner.name.clone(),
-            o(9),
+            o("owner_email"),
             c.next_action.clone().unwrap_or_default(),
             c.next_action_due.map(|d| d.to_string()).unwrap_or_default(),
             c.country.clone().unwrap_or_default(),
-            o(5),
-            x.get::<String, _>(6),
-            x.get::<String, _>(7),
-            o(8),
+            o("language"),
+            x.get::<String, _>("audience_notes"),
+            x.get::<String, _>("rates"),
+            o("contact_email"),
             m.engagements.to_string(),
             opt(m.rate_by_followers()),
             opt(m.rate_by_reach()),

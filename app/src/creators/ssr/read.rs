@@ -10,8 +10,8 @@ use crate::realtime::log;
 use crate::vocab::{Lane, Stage};
 use super::super::HistoryEntry;
 
-/// A card's values, in the order `card_from_row` and `CardRow` read them. The engagements add averages each clamped
-/// to `limits::FOLLOWERS` (what is accepted now), so old rows past it cannot overflow the sum and fail the board.
+/// A card's values, in the order of `CardRow`'s fields. The engagements add averages each clamped to
+/// `limits::FOLLOWERS` (what is accepted now), so old rows past it cannot overflow the sum and fail the board.
 macro_rules! card_values {
     () => {
         "cr.id, cr.campaign_id, cr.name, cr.platform, cr.handle, cr.followers, cr.avg_reach, \
@@ -30,8 +30,6 @@ macro_rules! card_from {
     };
 }
 
-const CARD_COLUMNS: &str = concat!(card_values!(), card_from!());
-
 /// A campaign's cards as one JSON array of arrays (one row for the whole board).
 const SQLITE_ALL_CARDS: &str =
     concat!("SELECT json_group_array(json_array(", card_values!(), "))", card_from!(), " WHERE cr.campaign_id = $1");
@@ -42,85 +40,78 @@ const POSTGRES_ALL_CARDS: &str = concat!(
     card_from!(),
     " WHERE cr.campaign_id = $1"
 );
-
-/// One card as the database writes it in `SQLITE_ALL_CARDS` / `POSTGRES_ALL_CARDS`: the values of `card_values!`.
-#[derive(serde::Deserialize)]
-struct CardRow(
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    i64,
-    i64,
-    Option<String>,
-    String,
-    String,
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-    i64,
+/// One card as a JSON array, read the same way.
+const SQLITE_ONE_CARD: &str =
+    concat!("SELECT json_array(", card_values!(), ")", card_from!(), " WHERE cr.id = $1 AND cr.campaign_id = $2");
+const POSTGRES_ONE_CARD: &str = concat!(
+    "SELECT json_build_array(",
+    card_values!(),
+    ")::text",
+    card_from!(),
+    " WHERE cr.id = $1 AND cr.campaign_id = $2"
 );
+
+/// One card as the database writes it (a JSON array of the values of `card_values!`, in this order: serde reads a
+/// struct from an array field by field).
+#[derive(serde::Deserialize)]
+struct CardRow {
+    id: i64,
+    campaign_id: i64,
+    name: String,
+    platform: String,
+    handle: String,
+    followers: i64,
+    avg_reach: Option<i64>,
+    engagements: i64,
+    handles: i64,
+    country: Option<String>,
+    lane: String,
+    stage: String,
+    stage_changed_at: i64,
+    org_id: i64,
+    org_name: String,
+    org_kind: String,
+    org_color: String,
+    owner_user_id: Option<i64>,
+    owner_person: Option<String>,
+    next_action: Option<String>,
+    next_action_due: Option<String>,
+    version: i64,
+    updated_at: i64,
+}
 
 impl CardRow {
     fn into_card(self) -> Card {
-        let CardRow(
-            id,
-            campaign_id,
-            name,
-            platform,
-            handle,
-            followers,
-            avg_reach,
-            engagements,
-            handles,
-            country,
-            lane,
-            stage,
-            stage_since,
-            org_id,
-            org_name,
-            org_kind,
-            org_color,
-            owner_user_id,
-            owner_person,
-            next_action,
-            due,
-            version,
-            updated_at,
-        ) = self;
         Card {
-            id,
-            campaign_id,
-            name,
-            platform,
-            handle,
-            followers,
-            avg_reach,
-            engagements,
-            handles,
-            country,
-            lane: Lane::parse(&lane).unwrap_or(Lane::Influencer),
-            stage: Stage::parse(&stage).unwrap_or(Stage::Prospect),
-            stage_since: from_ms(stage_since),
-            owner: org_from_row(org_id, org_name, org_kind, org_color),
-            owner_user_id,
-            owner_person,
-            next_action,
-            next_action_due: due.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
-            version,
-            updated_at: from_ms(updated_at),
+            id: self.id,
+            campaign_id: self.campaign_id,
+            name: self.name,
+            platform: self.platform,
+            handle: self.handle,
+            followers: self.followers,
+            avg_reach: self.avg_reach,
+            engagements: self.engagements,
+            handles: self.handles,
+            country: self.country,
+            lane: Lane::parse(&self.lane).unwrap_or(Lane::Influencer),
+            stage: Stage::parse(&self.stage).unwrap_or(Stage::Prospect),
+            stage_since: from_ms(self.stage_changed_at),
+            owner: org_from_row(self.org_id, self.org_name, self.org_kind, self.org_color),
+            owner_user_id: self.owner_user_id,
+            owner_person: self.owner_person,
+            next_action: self.next_action,
+            next_action_due: self
+                .next_action_due
+                .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            version: self.version,
+            updated_at: from_ms(self.updated_at),
         }
     }
+}
+
+fn unreadable(e: serde_json::Error, campaign_id: i64) -> AppError {
+    tracing::error!(error = %e, campaign_id, "the board's cards did not read");
+    AppError::internal()
 }
 
 /// Every card of a campaign, the most recently changed first.
@@ -133,52 +124,27 @@ async fn all_cards(db: &Db, campaign_id: i64) -> Result<Vec<Card>> {
         Backend::Postgres => POSTGRES_ALL_CARDS,
     };
     let text: String = sqlx::query_scalar(sql).bind(campaign_id).fetch_one(&db.pool).await?;
-    let rows: Vec<CardRow> = serde_json::from_str(&text).map_err(|e| {
-        tracing::error!(error = %e, campaign_id, "the board's cards did not read");
-        AppError::internal()
-    })?;
+    let rows: Vec<CardRow> = serde_json::from_str(&text).map_err(|e| unreadable(e, campaign_id))?;
     let mut cards: Vec<Card> = rows.into_iter().map(CardRow::into_card).collect();
     cards.sort_unstable_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
     Ok(cards)
 }
 
-/// One card read row by row (a single card): the same values as `CardRow`, and the same conversion.
-fn card_from_row(r: &sqlx::any::AnyRow) -> Card {
-    CardRow(
-        r.get(0),
-        r.get(1),
-        r.get(2),
-        r.get(3),
-        r.get(4),
-        r.get(5),
-        r.get(6),
-        r.get(7),
-        r.get(8),
-        r.get(9),
-        r.get(10),
-        r.get(11),
-        r.get(12),
-        r.get(13),
-        r.get(14),
-        r.get(15),
-        r.get(16),
-        r.get(17),
-        r.get(18),
-        r.get(19),
-        r.get(20),
-        r.get(21),
-        r.get(22),
-    )
-    .into_card()
+/// A creator's own portal account.
+#[derive(sqlx::FromRow)]
+struct Account {
+    name: String,
+    email: String,
 }
 
+/// One card, read as the board reads them (one JSON array: the same values, the same conversion).
 pub(crate) async fn card_by_id(conn: &mut sqlx::AnyConnection, campaign_id: i64, card_id: i64) -> Result<Option<Card>> {
-    let row = sqlx::query(&format!("SELECT {CARD_COLUMNS} WHERE cr.id = $1 AND cr.campaign_id = $2"))
-        .bind(card_id)
-        .bind(campaign_id)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.as_ref().map(card_from_row))
+    let sql = if conn.backend_name() == "PostgreSQL" { POSTGRES_ONE_CARD } else { SQLITE_ONE_CARD };
+    let text: Option<String> =
+        sqlx::query_scalar(sql).bind(card_id).bind(campaign_id).fetch_optional(conn).await?;
+    let Some(text) = text else { return Ok(None) };
+    let row: CardRow = serde_json::from_str(&text).map_err(|e| unreadable(e, campaign_id))?;
+    Ok(Some(row.into_card()))
 }
 
 /// The whole board. `head` is read first, so replaying events after it on this state is always safe.
@@ -208,14 +174,14 @@ async fn handles_of(conn: &mut sqlx::AnyConnection, creator_id: i64) -> Result<V
     Ok(rows
         .iter()
         .map(|r| PlatformStats {
-            platform: r.get(0),
-            handle: r.get(1),
-            followers: r.get(2),
-            avg_reach: r.get(3),
-            avg_likes: r.get(4),
-            avg_comments: r.get(5),
-            avg_shares: r.get(6),
-            avg_saves: r.get(7),
+            platform: r.get("platform"),
+            handle: r.get("handle"),
+            followers: r.get("followers"),
+            avg_reach: r.get("avg_reach"),
+            avg_likes: r.get("avg_likes"),
+            avg_comments: r.get("avg_comments"),
+            avg_shares: r.get("avg_shares"),
+            avg_saves: r.get("avg_saves"),
         })
         .collect())
 }
@@ -232,19 +198,20 @@ pub async fn creator_detail(db: &Db, who: &Principal, campaign_id: i64, creator_
     .fetch_one(&mut *conn)
     .await?;
     let profile = Profile {
-        name: r.get(0),
-        country: r.get(1),
-        language: r.get(2),
-        audience_notes: r.get(3),
-        rates: r.get(4),
-        contact_email: r.get(5),
+        name: r.get("name"),
+        country: r.get("country"),
+        language: r.get("language"),
+        audience_notes: r.get("audience_notes"),
+        rates: r.get("rates"),
+        contact_email: r.get("contact_email"),
     };
-    let account = match r.get::<Option<i64>, _>(6) {
+    let account = match r.get::<Option<i64>, _>("user_id") {
         Some(uid) => {
-            sqlx::query_as::<_, (String, String)>("SELECT name, email FROM users WHERE id = $1")
+            sqlx::query_as::<_, Account>("SELECT name, email FROM users WHERE id = $1")
                 .bind(uid)
                 .fetch_optional(&mut *conn)
                 .await?
+                .map(|a| (a.name, a.email))
         }
         None => None,
     };
@@ -256,7 +223,7 @@ pub async fn creator_detail(db: &Db, who: &Principal, campaign_id: i64, creator_
     .fetch_all(&mut *conn)
     .await?
     .iter()
-    .map(|r| HistoryEntry { id: r.get(0), kind: r.get(1), text: r.get(2), actor_name: r.get(3), actor_org: r.get(4), at: from_ms(r.get(5)) })
+    .map(|r| HistoryEntry { id: r.get("id"), kind: r.get("kind"), text: r.get("body"), actor_name: r.get("actor_name"), actor_org: r.get("actor_org_name"), at: from_ms(r.get("at")) })
     .collect();
     Ok(CreatorDetail { card, profile, handles, history, account })
 }
