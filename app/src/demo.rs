@@ -3,10 +3,10 @@ use crate::accounts::ssr::{add_member, me_by_id, sign_up, Principal};
 use crate::accounts::SignUp;
 use crate::campaigns::ssr as campaigns;
 use crate::campaigns::{InvitationKind, NewCampaign, NewInvitation};
-use crate::db::Db;
-use crate::error::Result;
 use crate::creators::ssr as creators;
 use crate::creators::{MoveCard, NewCreator};
+use crate::db::Db;
+use crate::error::Result;
 use crate::vocab::Stage;
 
 pub const DEMO_PASSWORD: &str = "chorus-demo";

@@ -14,11 +14,11 @@ use serde_json::json;
 use app::accounts::ssr as accounts;
 use app::accounts::{SignIn, SignUp};
 use app::campaigns::{NewCampaign, NewInvitation};
-use app::error::{AppError, ErrorCode, Result};
 use app::creators::ssr as creators;
 use app::creators::{
     ApplyMode, ChangeOwner, EditCreator, Merge, MoveCard, NewCreator, NewNote, PlatformStats, SetNextAction,
 };
+use app::error::{AppError, ErrorCode, Result};
 use app::state::AppState;
 
 use crate::auth::{session_token, Auth};
@@ -270,7 +270,9 @@ async fn set_next_action(
     headers: HeaderMap,
     ApiJson(input): ApiJson<SetNextAction>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(creators::set_next_action(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+    Ok(Json(
+        creators::set_next_action(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?,
+    ))
 }
 
 async fn add_note(

@@ -9,12 +9,10 @@ use serde::Deserialize;
 
 use app::accounts::Role;
 use app::content::ssr as content;
-use app::content::{
-    NewDeliverable, NewDeliverableComment, NewSubmission, Review, SaveLane, SetPayout,
-};
+use app::content::{NewDeliverable, NewDeliverableComment, NewSubmission, Review, SaveLane, SetPayout};
 use app::error::{AppError, Result};
-use app::vocab::Lane;
 use app::state::AppState;
+use app::vocab::Lane;
 
 use crate::api::ApiJson;
 use crate::auth::Auth;
@@ -139,7 +137,11 @@ async fn set_payout(
     Ok(Json(content::set_payout(&s.db, &who, id, deliverable_id, &input).await?))
 }
 
-async fn list_escalations(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+async fn list_escalations(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse> {
     Ok(Json(app::escalations::ssr::list_escalations(&s.db, &who, id).await?))
 }
 

@@ -10,10 +10,10 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::{ApiToken, Me, Member, MemberInvitation, NewApiToken, Role, SignIn, SignUp};
-use crate::vocab::{OrgKind, OrgRef};
 use crate::db::{from_ms, now_ms, Db};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::realtime::Actor;
+use crate::vocab::{OrgKind, OrgRef};
 
 pub const SESSION_COOKIE: &str = "chorus_session";
 const SESSION_DAYS: i64 = 30;

@@ -6,11 +6,11 @@ use crate::accounts::ssr::{
     ensure_email_free, insert_user, org_from_row, prepare_person, random_token, sha256_hex, Principal,
 };
 use crate::accounts::Role;
-use crate::vocab::OrgRef;
 use crate::db::{from_ms, now_ms, Db};
 use crate::error::{AppError, Result};
-use crate::vocab::Stage;
 use crate::realtime::{log, Change};
+use crate::vocab::OrgRef;
+use crate::vocab::Stage;
 
 const INVITATION_DAYS: i64 = 14;
 

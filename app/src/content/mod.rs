@@ -486,8 +486,8 @@ pub fn money(cents: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::OrgKind;
     use crate::charter::{Person, Responsibilities, Responsibility, Rotation, RotationSlot};
+    use crate::vocab::OrgKind;
 
     fn org(id: i64, name: &str) -> OrgRef {
         OrgRef { id, name: name.into(), kind: OrgKind::Agency, color: "#000".into() }

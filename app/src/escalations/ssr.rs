@@ -22,7 +22,9 @@ fn escalation_from_row(r: &sqlx::any::AnyRow) -> Escalation {
         title: r.get("title"),
         detail: r.get("detail"),
         assignee_user_id: r.get("assignee_user_id"),
-        assignee: r.get::<Option<String>, _>("assignee").unwrap_or_else(|| "the accountable owner (not named yet)".into()),
+        assignee: r
+            .get::<Option<String>, _>("assignee")
+            .unwrap_or_else(|| "the accountable owner (not named yet)".into()),
         status: r.get("status"),
         note: r.get("note"),
         version: r.get("version"),
@@ -44,6 +46,7 @@ pub async fn for_campaign(db: &Db, campaign_id: i64) -> Result<Vec<Escalation>> 
     Ok(rows.iter().map(escalation_from_row).collect())
 }
 
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn list_escalations(db: &Db, who: &Principal, campaign_id: i64) -> Result<Vec<Escalation>> {
     authorize(db, who, campaign_id).await?;
     for_campaign(db, campaign_id).await
@@ -60,6 +63,7 @@ async fn by_id(conn: &mut sqlx::AnyConnection, campaign_id: i64, id: i64) -> Res
 
 /// Raises an escalation once per breach (`breach_key` is unique per campaign and kind, whichever process sees
 /// the breach first), with a live event and a mail to the assignee. Returns it when this call raised it.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn raise(
     w: &mut WriteTx,
     campaign_id: i64,
@@ -152,6 +156,7 @@ pub(crate) async fn resolve_breach(
 }
 
 /// Acknowledge, resolve (or reopen) an escalation, with a note; version-checked.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn update_escalation(
     db: &Db,
     who: &Principal,
@@ -165,8 +170,7 @@ pub async fn update_escalation(
     }
     check_len("note", &input.note, limits::NOTE)?;
     let mut w = db.write_campaign(campaign_id).await?;
-    let current =
-        by_id(w.conn(), campaign_id, id).await?.ok_or_else(|| AppError::not_found("Escalation"))?;
+    let current = by_id(w.conn(), campaign_id, id).await?.ok_or_else(|| AppError::not_found("Escalation"))?;
     if current.version != input.version {
         return Err(AppError::conflict(
             format!(

@@ -5,6 +5,7 @@ use super::OutboxMail;
 use crate::db::{from_ms, now_ms, Db, WriteTx};
 use crate::error::Result;
 
+#[tracing::instrument(skip_all, fields(campaign = ?campaign_id))]
 pub async fn enqueue_mail(
     w: &mut WriteTx,
     campaign_id: Option<i64>,
@@ -29,6 +30,7 @@ pub async fn enqueue_mail(
 }
 
 /// The campaign's mail, newest first.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn outbox(db: &Db, campaign_id: i64) -> Result<Vec<OutboxMail>> {
     let rows = sqlx::query(
         "SELECT id, to_name, to_email, subject, body, created_at, sent_at, last_error FROM outbox WHERE campaign_id = $1 ORDER BY id DESC LIMIT 100",

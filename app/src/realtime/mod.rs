@@ -3,8 +3,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::json_text::{DecodeError, FromJson};
 
-use crate::vocab::OrgRef;
 use crate::creators::Card;
+use crate::vocab::OrgRef;
 use crate::vocab::Stage;
 
 #[cfg(feature = "hydrate")]

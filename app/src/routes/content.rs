@@ -11,11 +11,11 @@ use crate::content::{
     self, money, sla, ContentView, Decision, Deliverable, LaneSettings, NewDeliverable, NewDeliverableComment, Payout,
     Round, Status, Turnaround,
 };
-use crate::escalations::{self, Escalation};
 use crate::error::{AppError, ErrorCode};
-use crate::vocab::Lane;
+use crate::escalations::{self, Escalation};
 #[cfg(feature = "hydrate")]
 use crate::realtime::ServerMsg;
+use crate::vocab::Lane;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "content")]
 pub async fn get_content(campaign_id: i64) -> Result<ContentView, AppError> {
@@ -55,7 +55,11 @@ pub async fn add_comment(
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "set_payout", input = Json)]
-pub async fn set_payout(campaign_id: i64, deliverable_id: i64, input: content::SetPayout) -> Result<Deliverable, AppError> {
+pub async fn set_payout(
+    campaign_id: i64,
+    deliverable_id: i64,
+    input: content::SetPayout,
+) -> Result<Deliverable, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::set_payout(&state.db, &who, campaign_id, deliverable_id, &input).await
@@ -475,8 +479,13 @@ fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
     let key = StoredValue::new(new_key());
     let decide_with = move |decision: Decision, round: i64| {
         busy.set(true);
-        let input =
-            content::Review { round, decision, feedback: feedback.get_untracked(), criteria: ticks.get_untracked(), version };
+        let input = content::Review {
+            round,
+            decision,
+            feedback: feedback.get_untracked(),
+            criteria: ticks.get_untracked(),
+            version,
+        };
         spawn_local(async move {
             match review(ctx.campaign_id, id, input, key.get_value()).await {
                 Ok(d) => {

@@ -7,8 +7,8 @@ use leptos::task::spawn_local;
 
 use crate::components::{new_key, ErrorNotice};
 use crate::content::money;
-use crate::escalations::UpdateEscalation;
 use crate::error::{AppError, ErrorCode};
+use crate::escalations::UpdateEscalation;
 use crate::metrics::kpi::{self, Totals};
 use crate::metrics::{Cut, DailyFigures, Dashboard, Ingest, IngestResult};
 use crate::vocab::Lane;

@@ -1,17 +1,17 @@
 //! Briefing a creator (a new deliverable) and the partners' content page.
 use sqlx::Row;
 
-use super::{lanes, campaign_zone, deliverable, lane_noun, load, Audience};
 use super::super::*;
+use super::{campaign_zone, deliverable, lane_noun, lanes, load, Audience};
 use crate::accounts::ssr::Principal;
 use crate::campaigns::ssr::authorize;
-use crate::db::{now_ms, Db};
-use crate::error::{AppError, Result};
-use crate::realtime::{log, Change};
 use crate::campaigns::ssr::partners;
 use crate::charter::ssr::current_doc;
+use crate::db::{now_ms, Db};
+use crate::error::{AppError, Result};
 use crate::idempotency;
 use crate::limits::{self, check_len};
+use crate::realtime::{log, Change};
 
 fn validate_title(title: &str) -> Result<String> {
     let t = title.trim();
@@ -33,6 +33,7 @@ fn parse_due(due: Option<&str>) -> Result<Option<chrono::NaiveDate>> {
 }
 
 /// Briefs a creator: a new deliverable in a lane.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn create_deliverable(
     db: &Db,
     who: &Principal,
@@ -105,12 +106,14 @@ pub async fn create_deliverable(
 }
 
 /// A partner member reads one deliverable.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn get_deliverable(db: &Db, who: &Principal, campaign_id: i64, id: i64) -> Result<Deliverable> {
     authorize(db, who, campaign_id).await?;
     deliverable(db, campaign_id, id, Audience::Partner).await
 }
 
 /// The campaign's content page.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn get_content(db: &Db, who: &Principal, campaign_id: i64, max_upload_bytes: u64) -> Result<ContentView> {
     let org = authorize(db, who, campaign_id).await?;
     let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);

@@ -3,15 +3,15 @@ use chrono::Utc;
 use sqlx::Row;
 
 use super::super::sla::tz;
-use super::campaign_zone;
 use super::super::*;
+use super::campaign_zone;
 use crate::accounts::ssr::Principal;
 use crate::campaigns::ssr::authorize;
+use crate::charter::ssr::{current_doc, roster};
 use crate::db::{now_ms, Db};
 use crate::error::{AppError, Result};
-use crate::realtime::{log, Change};
-use crate::charter::ssr::{current_doc, roster};
 use crate::limits::{self, check_len};
+use crate::realtime::{log, Change};
 
 const MAX_SLA_HOURS: i64 = 24 * 30;
 
@@ -69,6 +69,7 @@ pub async fn lanes(db: &Db, campaign_id: i64) -> Result<Vec<LaneSettings>> {
 }
 
 /// Saves a lane's brief, SLA, budget line and default fee; refused when someone saved it meanwhile.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn save_lane(db: &Db, who: &Principal, campaign_id: i64, input: &SaveLane) -> Result<LaneSettings> {
     authorize(db, who, campaign_id).await?;
     if !(1..=MAX_SLA_HOURS).contains(&input.sla_hours) {
@@ -137,6 +138,7 @@ pub async fn save_lane(db: &Db, who: &Principal, campaign_id: i64, input: &SaveL
 }
 
 /// Sets the campaign's time zone (due days and daily cut-offs are days there).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn set_time_zone(db: &Db, who: &Principal, campaign_id: i64, name: &str) -> Result<String> {
     authorize(db, who, campaign_id).await?;
     let zone = tz::parse(name)?.name().to_string();

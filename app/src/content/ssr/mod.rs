@@ -97,7 +97,9 @@ async fn load(
                 campaign_id,
                 creator_id: r.get("creator_id"),
                 creator_name: r.get("creator_name"),
-                owner_org: r.get::<Option<i64>, _>("org_id").map(|id| org_from_row(id, r.get("org_name"), r.get("org_kind"), r.get("org_color"))),
+                owner_org: r
+                    .get::<Option<i64>, _>("org_id")
+                    .map(|id| org_from_row(id, r.get("org_name"), r.get("org_kind"), r.get("org_color"))),
                 lane,
                 title: r.get("title"),
                 expectations: r.get("expectations"),

@@ -1,6 +1,6 @@
 //! Payout status of a deliverable (tracked only: no money moves through Chorus).
-use super::{deliverable, stale, Audience};
 use super::super::*;
+use super::{deliverable, stale, Audience};
 use crate::accounts::ssr::Principal;
 use crate::campaigns::ssr::authorize;
 use crate::db::{now_ms, Db};
@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::realtime::{log, Change};
 
 /// Payout status (owed, approved, paid), version-checked.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn set_payout(
     db: &Db,
     who: &Principal,

@@ -3,16 +3,16 @@ use chrono::Utc;
 use sqlx::Row;
 
 use super::super::sla;
-use super::{lanes, campaign_zone, load, Audience};
 use super::super::*;
+use super::{campaign_zone, lanes, load, Audience};
 use crate::accounts::ssr::Principal;
-use crate::db::Db;
-use crate::error::{AppError, Result};
-use crate::realtime::{log, Change};
 use crate::accounts::Role;
 use crate::charter::ssr::{current_doc, roster};
+use crate::db::Db;
+use crate::error::{AppError, Result};
 use crate::idempotency;
 use crate::limits::{self, check_len};
+use crate::realtime::{log, Change};
 
 /// The creator record of the signed-in creator in a campaign, or "not found".
 pub async fn creator_in(db: &Db, who: &Principal, campaign_id: i64) -> Result<(i64, String)> {
@@ -30,6 +30,7 @@ pub async fn creator_in(db: &Db, who: &Principal, campaign_id: i64) -> Result<(i
 }
 
 /// A deliverable addressed to the signed-in creator, or "not found" (also for other creators' deliverables).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn creators_deliverable(db: &Db, who: &Principal, campaign_id: i64, id: i64) -> Result<Deliverable> {
     creator_in(db, who, campaign_id).await?;
     let mut found = load(db, campaign_id, Some(id), Some(who.me.user_id), Audience::Creator).await?;
@@ -37,6 +38,7 @@ pub async fn creators_deliverable(db: &Db, who: &Principal, campaign_id: i64, id
 }
 
 /// The creator's page for one campaign.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn get_portal(db: &Db, who: &Principal, campaign_id: i64, max_upload_bytes: u64) -> Result<PortalView> {
     let (creator_id, _) = creator_in(db, who, campaign_id).await?;
     let mut conn = db.pool.acquire().await?;
@@ -50,15 +52,16 @@ pub async fn get_portal(db: &Db, who: &Principal, campaign_id: i64, max_upload_b
         owner_user_id: Option<i64>,
         owner_org_id: i64,
     }
-    let owner: Option<Owner> =
-        sqlx::query_as("SELECT owner_user_id, owner_org_id FROM creators WHERE id = $1")
-            .bind(creator_id)
-            .fetch_optional(&db.pool)
-            .await?;
+    let owner: Option<Owner> = sqlx::query_as("SELECT owner_user_id, owner_org_id FROM creators WHERE id = $1")
+        .bind(creator_id)
+        .fetch_optional(&db.pool)
+        .await?;
     let contact = match doc.ownership.creator_contact.filter(|id| roster.person(*id).is_some()) {
         Some(id) => roster.person_label(Some(id)),
         None => match owner {
-            Some(Owner { owner_user_id: Some(user), .. }) if roster.person(user).is_some() => roster.person_label(Some(user)),
+            Some(Owner { owner_user_id: Some(user), .. }) if roster.person(user).is_some() => {
+                roster.person_label(Some(user))
+            }
             Some(Owner { owner_org_id, .. }) => roster.org_label(Some(owner_org_id)),
             None => "—".into(),
         },
@@ -100,6 +103,7 @@ fn validate_link(link: Option<&str>) -> Result<Option<String>> {
 }
 
 /// The creator submits a round: files already uploaded and/or a link, with a caption.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn submit_draft(
     db: &Db,
     who: &Principal,
@@ -159,7 +163,8 @@ pub async fn submit_draft(
                 .fetch_optional(w.conn())
                 .await?;
         match row {
-            Some(Upload { status, submission_id: None, deliverable_id: d }) if status == "complete" && d == deliverable_id => {}
+            Some(Upload { status, submission_id: None, deliverable_id: d })
+                if status == "complete" && d == deliverable_id => {}
             Some(Upload { status, .. }) if status == "receiving" => {
                 return Err(AppError::validation(&format!("uploads[{i}]"), "This file has not finished uploading yet"))
             }

@@ -3,21 +3,22 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::super::sla::{self, tz};
-use super::{lanes, campaign_zone, creators_deliverable, deliverable, stale, Audience};
 use super::super::*;
+use super::{campaign_zone, creators_deliverable, deliverable, lanes, stale, Audience};
 use crate::accounts::ssr::Principal;
-use crate::campaigns::ssr::authorize;
-use crate::db::{now_ms, Db};
-use crate::error::{AppError, Result};
-use crate::realtime::{log, Change};
 use crate::accounts::Role;
+use crate::campaigns::ssr::authorize;
 use crate::charter::ssr::current_doc;
 use crate::db::from_ms;
+use crate::db::{now_ms, Db};
+use crate::error::{AppError, Result};
 use crate::escalations::ssr::raise;
 use crate::idempotency;
 use crate::limits::{self, check_len};
+use crate::realtime::{log, Change};
 
 /// A reviewer decides on the pending round: approve, request changes or reject, with the lane's criteria ticked.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn review(
     db: &Db,
     who: &Principal,
@@ -133,6 +134,7 @@ pub async fn review(
 }
 
 /// A comment on a deliverable, by a partner (to the creator, or internal) or by its creator.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn add_comment(
     db: &Db,
     who: &Principal,
@@ -197,6 +199,7 @@ fn review_breach_key(deliverable_id: i64, submission_id: i64) -> String {
 
 /// Raises an escalation for every pending review past its SLA that has none yet. Safe to run from every
 /// process at once: the breach key is unique. Returns how many this call raised.
+#[tracing::instrument(skip_all)]
 pub async fn scan_review_breaches(db: &Db, now: DateTime<Utc>) -> Result<usize> {
     let due = sqlx::query(
         "SELECT s.id, s.campaign_id, s.deliverable_id, s.round, s.review_due_at, s.sla_hours, s.submitted_at, s.reviewer_user_id, \

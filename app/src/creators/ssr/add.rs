@@ -1,6 +1,6 @@
 //! Adding to the pool: a new creator (never the same person twice), another handle, and merging two records.
 use super::super::{Card, Merge, NewCreator, PlatformStats};
-use super::{begin_card_write, check_owner, conflict, finish_card_write, record, card_by_id};
+use super::{begin_card_write, card_by_id, check_owner, conflict, finish_card_write, record};
 use crate::accounts::ssr::Principal;
 use crate::campaigns::ssr::authorize;
 use crate::db::{now_ms, Db};
@@ -141,6 +141,7 @@ async fn similar(
 /// The same person is never two records: a platform + handle already in the pool is refused with the
 /// creator holding it (`current`), and a creator with the same name or contact email is refused as a
 /// possible duplicate (offering a merge) unless `allow_similar` is set.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn add_creator(
     db: &Db,
     who: &Principal,
@@ -198,6 +199,7 @@ pub async fn add_creator(
 }
 
 /// Adds another platform's handle to a creator (how a suspected duplicate is merged before it exists).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn add_handle(
     db: &Db,
     who: &Principal,
@@ -225,6 +227,7 @@ pub async fn add_handle(
 
 /// Merges two records of the same person: `from`'s handles, history and portal account move to the
 /// creator addressed, which keeps its owner, stage and profile (blank fields are filled from `from`).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn merge_creators(
     db: &Db,
     who: &Principal,

@@ -9,6 +9,7 @@ use crate::idempotency;
 use crate::realtime::{log, Change};
 
 /// Moves a card to another stage. A move based on a stale version is refused with the card as it is now.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn move_card(
     db: &Db,
     who: &Principal,
@@ -78,6 +79,7 @@ pub async fn move_card(
 }
 
 /// Hands the relationship to another partner (and person). Recorded in the history and the activity.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn change_owner(
     db: &Db,
     who: &Principal,
@@ -121,6 +123,7 @@ pub async fn change_owner(
 }
 
 /// Sets (or clears) the next action and its due date.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn set_next_action(
     db: &Db,
     who: &Principal,
@@ -157,6 +160,7 @@ pub async fn set_next_action(
 }
 
 /// Edits the profile and the primary handle's figures.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn edit_profile(
     db: &Db,
     who: &Principal,
@@ -223,6 +227,7 @@ pub async fn edit_profile(
 }
 
 /// Adds a note to a creator's history (seen by every partner).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn add_note(
     db: &Db,
     who: &Principal,

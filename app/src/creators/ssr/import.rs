@@ -60,7 +60,14 @@ fn preview_of(import_id: i64, filename: &str, parsed: &import::ParsedFile, statu
 }
 
 /// Checks an uploaded file and keeps it for the decision; nothing is imported yet.
-pub async fn preview_import(db: &Db, who: &Principal, campaign_id: i64, filename: &str, body: &str) -> Result<ImportPreview> {
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
+pub async fn preview_import(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    filename: &str,
+    body: &str,
+) -> Result<ImportPreview> {
     let my_org = authorize(db, who, campaign_id).await?;
     let filename = filename.trim();
     let filename = if filename.is_empty() { "upload.csv" } else { filename };
@@ -103,6 +110,7 @@ fn progress(db: &Db, campaign_id: i64, import_id: i64, who: &Principal, done: us
 
 /// Applies a previewed import in one transaction: every row or (with `ValidOnly`) every valid row,
 /// never part of a file. Applying twice returns the first result (the import is already applied).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn apply_import(
     db: &Db,
     who: &Principal,
@@ -216,6 +224,7 @@ pub async fn apply_import(
 }
 
 /// "Import nothing": the file is dropped and cannot be applied any more.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn discard_import(db: &Db, who: &Principal, campaign_id: i64, import_id: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let mut w = db.write_campaign(campaign_id).await?;
@@ -240,6 +249,7 @@ pub async fn discard_import(db: &Db, who: &Principal, campaign_id: i64, import_i
 }
 
 /// The pool as CSV: the import columns (so an export imports back) plus the computed ones.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn export_creators(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {
     let board = super::get_board(db, who, campaign_id).await?;
     let extra = sqlx::query(

@@ -106,7 +106,10 @@ pub async fn people(db: &Db, campaign_id: i64) -> Result<Vec<PartnerPerson>> {
     .bind(campaign_id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.iter().map(|r| PartnerPerson { user_id: r.get("id"), name: r.get("name"), org_id: r.get("org_id") }).collect())
+    Ok(rows
+        .iter()
+        .map(|r| PartnerPerson { user_id: r.get("id"), name: r.get("name"), org_id: r.get("org_id") })
+        .collect())
 }
 
 /// Opens a write on one card: authorized, idempotency claimed, the card as it is and its version checked.

@@ -1,6 +1,7 @@
 //! Reading creators: the board's cards (the whole board in one query), one card, and a creator's detail.
 use sqlx::Row;
 
+use super::super::HistoryEntry;
 use super::super::{Board, Card, CreatorDetail, PlatformStats, Profile};
 use crate::accounts::ssr::{org_from_row, Principal};
 use crate::campaigns::ssr::{authorize, get as get_campaign};
@@ -8,7 +9,6 @@ use crate::db::{from_ms, Backend, Db};
 use crate::error::{AppError, Result};
 use crate::realtime::log;
 use crate::vocab::{Lane, Stage};
-use super::super::HistoryEntry;
 
 /// A card's values, in the order of `CardRow`'s fields. The engagements add averages each clamped to
 /// `limits::FOLLOWERS` (what is accepted now), so old rows past it cannot overflow the sum and fail the board.
@@ -100,9 +100,7 @@ impl CardRow {
             owner_user_id: self.owner_user_id,
             owner_person: self.owner_person,
             next_action: self.next_action,
-            next_action_due: self
-                .next_action_due
-                .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            next_action_due: self.next_action_due.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
             version: self.version,
             updated_at: from_ms(self.updated_at),
         }
@@ -140,14 +138,14 @@ struct Account {
 /// One card, read as the board reads them (one JSON array: the same values, the same conversion).
 pub(crate) async fn card_by_id(conn: &mut sqlx::AnyConnection, campaign_id: i64, card_id: i64) -> Result<Option<Card>> {
     let sql = if conn.backend_name() == "PostgreSQL" { POSTGRES_ONE_CARD } else { SQLITE_ONE_CARD };
-    let text: Option<String> =
-        sqlx::query_scalar(sql).bind(card_id).bind(campaign_id).fetch_optional(conn).await?;
+    let text: Option<String> = sqlx::query_scalar(sql).bind(card_id).bind(campaign_id).fetch_optional(conn).await?;
     let Some(text) = text else { return Ok(None) };
     let row: CardRow = serde_json::from_str(&text).map_err(|e| unreadable(e, campaign_id))?;
     Ok(Some(row.into_card()))
 }
 
 /// The whole board. `head` is read first, so replaying events after it on this state is always safe.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn get_board(db: &Db, who: &Principal, campaign_id: i64) -> Result<Board> {
     let campaign = get_campaign(db, who, campaign_id).await?;
     let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
@@ -157,6 +155,7 @@ pub async fn get_board(db: &Db, who: &Principal, campaign_id: i64) -> Result<Boa
     Ok(Board { campaign, cards, tiers, people, head })
 }
 
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn get_creator(db: &Db, who: &Principal, campaign_id: i64, card_id: i64) -> Result<Card> {
     authorize(db, who, campaign_id).await?;
     let mut conn = db.pool.acquire().await?;
@@ -187,6 +186,7 @@ async fn handles_of(conn: &mut sqlx::AnyConnection, creator_id: i64) -> Result<V
 }
 
 /// A card's detail: profile, every handle with its figures, and the history (newest first).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn creator_detail(db: &Db, who: &Principal, campaign_id: i64, creator_id: i64) -> Result<CreatorDetail> {
     authorize(db, who, campaign_id).await?;
     let mut conn = db.pool.acquire().await?;
@@ -206,13 +206,11 @@ pub async fn creator_detail(db: &Db, who: &Principal, campaign_id: i64, creator_
         contact_email: r.get("contact_email"),
     };
     let account = match r.get::<Option<i64>, _>("user_id") {
-        Some(uid) => {
-            sqlx::query_as::<_, Account>("SELECT name, email FROM users WHERE id = $1")
-                .bind(uid)
-                .fetch_optional(&mut *conn)
-                .await?
-                .map(|a| (a.name, a.email))
-        }
+        Some(uid) => sqlx::query_as::<_, Account>("SELECT name, email FROM users WHERE id = $1")
+            .bind(uid)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|a| (a.name, a.email)),
         None => None,
     };
     let handles = handles_of(&mut conn, creator_id).await?;

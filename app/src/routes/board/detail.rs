@@ -8,8 +8,8 @@ use super::{absolute, create_invitation, followers_label, BoardCtx};
 use crate::campaigns::InvitationKind;
 use crate::charter::ErBasis;
 use crate::components::{new_key, ErrorNotice, PartnerChip};
-use crate::error::AppError;
 use crate::creators::{self, pct, tier_for, Card, EditCreator, HistoryEntry, Merge, NewNote};
+use crate::error::AppError;
 use crate::vocab::Lane;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "creator_detail")]
@@ -20,7 +20,12 @@ pub async fn creator_detail(campaign_id: i64, creator_id: i64) -> Result<creator
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "change_owner", input = Json)]
-pub async fn change_owner(campaign_id: i64, creator_id: i64, input: creators::ChangeOwner, key: String) -> Result<Card, AppError> {
+pub async fn change_owner(
+    campaign_id: i64,
+    creator_id: i64,
+    input: creators::ChangeOwner,
+    key: String,
+) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::creators::ssr::change_owner(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
@@ -132,7 +137,8 @@ fn DetailBody(d: creators::CreatorDetail, now: chrono::DateTime<chrono::Utc>, no
     let owner_org = RwSignal::new(card.owner.id);
     let owner_user = RwSignal::new(card.owner_user_id);
     let save_owner = move |_| {
-        let input = creators::ChangeOwner { org_id: owner_org.get_untracked(), user_id: owner_user.get_untracked(), version };
+        let input =
+            creators::ChangeOwner { org_id: owner_org.get_untracked(), user_id: owner_user.get_untracked(), version };
         spawn_local(async move { done(change_owner(ctx.campaign_id, id, input, new_key()).await, "Owner changed") });
     };
     // Next action.
@@ -180,43 +186,46 @@ fn DetailBody(d: creators::CreatorDetail, now: chrono::DateTime<chrono::Utc>, no
     let e_shares = RwSignal::new(f(primary.avg_shares));
     let e_saves = RwSignal::new(f(primary.avg_saves));
     let primary_for_save = primary.clone();
-    let save_profile = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let opt = |s: String| Some(s).filter(|s| !s.trim().is_empty());
-        let build = || -> Result<EditCreator, AppError> {
-            let mut stats = primary_for_save.clone();
-            stats.followers = parse_opt_count("followers", &e_followers.get_untracked())?.unwrap_or(0);
-            stats.avg_reach = parse_opt_count("avg_reach", &e_reach.get_untracked())?;
-            stats.avg_likes = parse_opt_count("avg_likes", &e_likes.get_untracked())?.unwrap_or(0);
-            stats.avg_comments = parse_opt_count("avg_comments", &e_comments.get_untracked())?.unwrap_or(0);
-            stats.avg_shares = parse_opt_count("avg_shares", &e_shares.get_untracked())?.unwrap_or(0);
-            stats.avg_saves = parse_opt_count("avg_saves", &e_saves.get_untracked())?.unwrap_or(0);
-            Ok(EditCreator {
-                profile: crate::creators::Profile {
-                    name: e_name.get_untracked(),
-                    country: opt(e_country.get_untracked()),
-                    language: opt(e_language.get_untracked()),
-                    audience_notes: e_notes.get_untracked(),
-                    rates: e_rates.get_untracked(),
-                    contact_email: opt(e_email.get_untracked()),
-                },
-                stats,
-                lane: Some(e_lane.get_untracked()),
-                version,
-            })
+    let save_profile =
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let opt = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+            let build = || -> Result<EditCreator, AppError> {
+                let mut stats = primary_for_save.clone();
+                stats.followers = parse_opt_count("followers", &e_followers.get_untracked())?.unwrap_or(0);
+                stats.avg_reach = parse_opt_count("avg_reach", &e_reach.get_untracked())?;
+                stats.avg_likes = parse_opt_count("avg_likes", &e_likes.get_untracked())?.unwrap_or(0);
+                stats.avg_comments = parse_opt_count("avg_comments", &e_comments.get_untracked())?.unwrap_or(0);
+                stats.avg_shares = parse_opt_count("avg_shares", &e_shares.get_untracked())?.unwrap_or(0);
+                stats.avg_saves = parse_opt_count("avg_saves", &e_saves.get_untracked())?.unwrap_or(0);
+                Ok(EditCreator {
+                    profile: crate::creators::Profile {
+                        name: e_name.get_untracked(),
+                        country: opt(e_country.get_untracked()),
+                        language: opt(e_language.get_untracked()),
+                        audience_notes: e_notes.get_untracked(),
+                        rates: e_rates.get_untracked(),
+                        contact_email: opt(e_email.get_untracked()),
+                    },
+                    stats,
+                    lane: Some(e_lane.get_untracked()),
+                    version,
+                })
+            };
+            match build() {
+                Ok(input) => spawn_local(async move {
+                    done(edit_profile(ctx.campaign_id, id, input, new_key()).await, "Profile saved")
+                }),
+                Err(e) => error.set(Some(e)),
+            }
         };
-        match build() {
-            Ok(input) => spawn_local(async move {
-                done(edit_profile(ctx.campaign_id, id, input, new_key()).await, "Profile saved")
-            }),
-            Err(e) => error.set(Some(e)),
-        }
-    };
     // Merge.
     let merge_from = RwSignal::new(None::<i64>);
     let merge_now = move |_| {
         let Some(from_id) = merge_from.get_untracked() else { return };
-        spawn_local(async move { done(merge_creators(ctx.campaign_id, id, Merge { from_id }, new_key()).await, "Merged") });
+        spawn_local(
+            async move { done(merge_creators(ctx.campaign_id, id, Merge { from_id }, new_key()).await, "Merged") },
+        );
     };
     let others = move || {
         ctx.cards.with(|cs| {

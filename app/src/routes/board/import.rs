@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::BoardCtx;
 use crate::components::{new_key, ErrorNotice};
-use crate::error::{AppError, ErrorCode};
 use crate::creators::{ApplyMode, Card, ImportPreview, ImportResult, NewCreator, PlatformStats};
+use crate::error::{AppError, ErrorCode};
 use crate::vocab::{Lane, PLATFORMS};
 
 /// The add-a-creator form as typed: counts may be written "12,000" or "12.5K".

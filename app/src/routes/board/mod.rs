@@ -9,10 +9,10 @@ use crate::accounts::Me;
 use crate::campaigns::InvitationKind;
 use crate::charter::Tiers;
 use crate::components::{new_key, ErrorNotice, PartnerChip};
-use crate::error::{AppError, ErrorCode};
 use crate::creators::{pct, tier_for, Board, Card, PartnerPerson};
-use crate::vocab::{Lane, OrgRef, Stage, PLATFORMS};
+use crate::error::{AppError, ErrorCode};
 use crate::realtime::{Change, Event, ServerMsg};
+use crate::vocab::{Lane, OrgRef, Stage, PLATFORMS};
 
 mod columns;
 pub mod detail;
