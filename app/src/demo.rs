@@ -3,10 +3,11 @@ use crate::accounts::ssr::{add_member, me_by_id, sign_up, Principal};
 use crate::accounts::SignUp;
 use crate::campaigns::ssr as campaigns;
 use crate::campaigns::{InvitationKind, NewCampaign, NewInvitation};
+use crate::creators::ssr as creators;
+use crate::creators::{MoveCard, NewCreator};
 use crate::db::Db;
 use crate::error::Result;
-use crate::outreach::ssr as outreach;
-use crate::outreach::{MoveCard, NewCreator, Stage};
+use crate::vocab::Stage;
 
 pub const DEMO_PASSWORD: &str = "chorus-demo";
 
@@ -253,10 +254,10 @@ pub async fn seed(db: &Db) -> Result<bool> {
         input.language = Some(language.into());
         input.contact_email = Some(format!("{}@creators.example", handle.replace('.', "")));
         input.rates = format!("${} per post", (followers / 100).clamp(150, 9_000));
-        let card = outreach::add_creator(db, owner, campaign.id, &input, None).await?;
+        let card = creators::add_creator(db, owner, campaign.id, &input, None).await?;
         ids.insert(name, card.id);
         if stage != Stage::Prospect {
-            outreach::move_card(db, owner, campaign.id, card.id, &MoveCard { stage, version: card.version }, None)
+            creators::move_card(db, owner, campaign.id, card.id, &MoveCard { stage, version: card.version }, None)
                 .await?;
         }
         // A believable age in the current stage.
@@ -267,7 +268,7 @@ pub async fn seed(db: &Db) -> Result<bool> {
         )
         .await?;
         if name == "Ava Chen" {
-            let tiktok = crate::pool::PlatformStats {
+            let tiktok = crate::creators::PlatformStats {
                 platform: "tiktok".into(),
                 handle: "ava.outdoors".into(),
                 followers: 91_000,
@@ -277,10 +278,10 @@ pub async fn seed(db: &Db) -> Result<bool> {
                 avg_shares: 300,
                 avg_saves: 210,
             };
-            crate::pool::ssr::add_handle(db, owner, campaign.id, card.id, &tiktok, None).await?;
+            crate::creators::ssr::add_handle(db, owner, campaign.id, card.id, &tiktok, None).await?;
             let note =
-                crate::pool::NewNote { text: "Prefers email over DMs; asked for a two-week shoot window.".into() };
-            crate::pool::ssr::add_note(db, &maya, campaign.id, card.id, &note, None).await?;
+                crate::creators::NewNote { text: "Prefers email over DMs; asked for a two-week shoot window.".into() };
+            crate::creators::ssr::add_note(db, &maya, campaign.id, card.id, &note, None).await?;
         }
     }
     seed_charter(db, campaign.id, [&maya, &jordan, &lena]).await?;
@@ -298,7 +299,7 @@ async fn seed_content(
 ) -> Result<()> {
     use crate::content::ssr as content;
     use crate::content::{Decision, NewDeliverable, NewSubmission, Payout, Review, SaveLane, SetPayout};
-    use crate::outreach::Lane;
+    use crate::vocab::Lane;
     content::set_time_zone(db, maya, campaign_id, "America/Los_Angeles").await?;
     let lanes = [
         (Lane::Ugc, "# UGC assets\nRaw, phone-shot, vertical 9:16. The jacket in real weather within 3 seconds.\n\n- 15 to 30 seconds\n- No voice-over needed", 24, 1_200_000, 45_000),
@@ -384,7 +385,7 @@ async fn seed_content(
         None,
     )
     .await?;
-    content::submit(
+    content::submit_draft(
         db,
         &creators["Priya Nair"],
         campaign_id,
@@ -402,7 +403,7 @@ async fn seed_content(
         None,
     )
     .await?;
-    let d = content::submit(
+    let d = content::submit_draft(
         db,
         &creators["Lucía Gómez"],
         campaign_id,
@@ -426,7 +427,7 @@ async fn seed_content(
         None,
     )
     .await?;
-    let d = content::submit(
+    let d = content::submit_draft(
         db,
         &creators["Lucía Gómez"],
         campaign_id,
@@ -450,7 +451,7 @@ async fn seed_content(
         None,
     )
     .await?;
-    let d = content::submit(
+    let d = content::submit_draft(
         db,
         &creators["Sofie Jansen"],
         campaign_id,
@@ -484,7 +485,7 @@ async fn seed_content(
         None,
     )
     .await?;
-    let d = content::submit(
+    let d = content::submit_draft(
         db,
         &creators["Kenji Sato"],
         campaign_id,

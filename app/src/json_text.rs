@@ -387,8 +387,8 @@ mod tests {
     /// and a bad message still names the field and what is wrong.
     #[test]
     fn reads_through_the_value_and_names_bad_fields() {
-        use crate::outreach::Stage;
         use crate::realtime::{Actor, Change, Event, ServerMsg};
+        use crate::vocab::Stage;
         let event = Event {
             campaign_id: 1,
             seq: 7,

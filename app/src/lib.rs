@@ -9,16 +9,18 @@ pub mod campaigns;
 pub mod charter;
 pub mod components;
 pub mod content;
+pub mod creators;
 pub mod dates;
 pub mod error;
+pub mod escalations;
 pub mod json_text;
 pub mod limits;
 pub mod media;
 pub mod metrics;
-pub mod outreach;
-pub mod pool;
+pub mod outbox;
 pub mod realtime;
 pub mod routes;
+pub mod vocab;
 
 #[cfg(feature = "ssr")]
 pub mod db;

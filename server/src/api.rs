@@ -14,10 +14,11 @@ use serde_json::json;
 use app::accounts::ssr as accounts;
 use app::accounts::{SignIn, SignUp};
 use app::campaigns::{NewCampaign, NewInvitation};
+use app::creators::ssr as creators;
+use app::creators::{
+    ApplyMode, ChangeOwner, EditCreator, Merge, MoveCard, NewCreator, NewNote, PlatformStats, SetNextAction,
+};
 use app::error::{AppError, ErrorCode, Result};
-use app::outreach::{MoveCard, NewCreator};
-use app::pool::ssr as pool;
-use app::pool::{ApplyMode, ChangeOwner, EditCreator, Merge, NewNote, PlatformStats, SetNextAction};
 use app::state::AppState;
 
 use crate::auth::Auth;
@@ -51,12 +52,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}", get(get_campaign))
         .route("/api/v1/campaigns/{id}/invitations", post(invite_partner))
         .route("/api/v1/invitations/{token}/accept", post(accept_partner))
-        .route("/api/v1/campaigns/{id}/board", get(board))
+        .route("/api/v1/campaigns/{id}/board", get(get_board))
         .route("/api/v1/campaigns/{id}/creators", post(add_creator))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}", get(get_creator))
-        .route("/api/v1/campaigns/{id}/creators/{creator_id}/move", post(move_creator))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/move", post(move_card))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}/detail", get(creator_detail))
-        .route("/api/v1/campaigns/{id}/creators/{creator_id}/profile", put(edit_creator))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/profile", put(edit_profile))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}/owner", put(change_owner))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}/next-action", put(set_next_action))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}/notes", post(add_note))
@@ -306,12 +307,12 @@ async fn accept_partner(
     summary = "The outreach board: every creator as a card, the tiers and the partners' people",
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
-        (status = 200, description = "OK", body = app::outreach::Board),
+        (status = 200, description = "OK", body = app::creators::Board),
         (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
     )
 )]
-async fn board(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(app::outreach::ssr::board(&s.db, &who, id).await?))
+async fn get_board(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    Ok(Json(creators::get_board(&s.db, &who, id).await?))
 }
 
 #[utoipa::path(
@@ -323,9 +324,9 @@ async fn board(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) 
         ("id" = i64, Path, description = "Campaign id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
     ),
-    request_body = app::outreach::NewCreator,
+    request_body = app::creators::NewCreator,
     responses(
-        (status = 201, description = "Added", body = app::outreach::Card),
+        (status = 201, description = "Added", body = app::creators::Card),
         (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
         (status = 409, description = "A duplicate: the platform + handle is already in the pool (`field: \"handle\"`), or a creator with the same name or contact email is (send `allow_similar: true` to add anyway). `current` is the creator already there.", body = app::error::AppError),
         (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
@@ -339,7 +340,7 @@ async fn add_creator(
     ApiJson(input): ApiJson<NewCreator>,
 ) -> Result<impl IntoResponse> {
     let key = idempotency_key(&headers);
-    let card = app::outreach::ssr::add_creator(&s.db, &who, id, &input, key.as_deref()).await?;
+    let card = creators::add_creator(&s.db, &who, id, &input, key.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(card)))
 }
 
@@ -350,7 +351,7 @@ async fn add_creator(
     summary = "One creator's card",
     params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id")),
     responses(
-        (status = 200, description = "OK", body = app::outreach::Card),
+        (status = 200, description = "OK", body = app::creators::Card),
         (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
     )
 )]
@@ -359,7 +360,7 @@ async fn get_creator(
     Auth(who): Auth,
     Path((id, creator_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(app::outreach::ssr::card(&s.db, &who, id, creator_id).await?))
+    Ok(Json(creators::get_creator(&s.db, &who, id, creator_id).await?))
 }
 
 #[utoipa::path(
@@ -372,15 +373,15 @@ async fn get_creator(
         ("creator_id" = i64, Path, description = "Creator id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
     ),
-    request_body = app::outreach::MoveCard,
+    request_body = app::creators::MoveCard,
     responses(
-        (status = 200, description = "Moved", body = app::outreach::Card),
+        (status = 200, description = "Moved", body = app::creators::Card),
         (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
         (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError),
         (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
     )
 )]
-async fn move_creator(
+async fn move_card(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, creator_id)): Path<(i64, i64)>,
@@ -388,7 +389,7 @@ async fn move_creator(
     ApiJson(input): ApiJson<MoveCard>,
 ) -> Result<impl IntoResponse> {
     let key = idempotency_key(&headers);
-    Ok(Json(app::outreach::ssr::move_card(&s.db, &who, id, creator_id, &input, key.as_deref()).await?))
+    Ok(Json(creators::move_card(&s.db, &who, id, creator_id, &input, key.as_deref()).await?))
 }
 
 #[utoipa::path(
@@ -398,7 +399,7 @@ async fn move_creator(
     summary = "A card's detail: the card, the profile, every handle with its figures, the history and whether the creator has a portal account",
     params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id")),
     responses(
-        (status = 200, description = "OK", body = app::pool::CreatorDetail),
+        (status = 200, description = "OK", body = app::creators::CreatorDetail),
         (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
     )
 )]
@@ -407,7 +408,7 @@ async fn creator_detail(
     Auth(who): Auth,
     Path((id, creator_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(pool::detail(&s.db, &who, id, creator_id).await?))
+    Ok(Json(creators::creator_detail(&s.db, &who, id, creator_id).await?))
 }
 
 #[utoipa::path(
@@ -420,22 +421,22 @@ async fn creator_detail(
         ("creator_id" = i64, Path, description = "Creator id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
     ),
-    request_body = app::pool::EditCreator,
+    request_body = app::creators::EditCreator,
     responses(
-        (status = 200, description = "Saved", body = app::outreach::Card),
+        (status = 200, description = "Saved", body = app::creators::Card),
         (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
         (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError),
         (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
     )
 )]
-async fn edit_creator(
+async fn edit_profile(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, creator_id)): Path<(i64, i64)>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<EditCreator>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(pool::edit(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+    Ok(Json(creators::edit_profile(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
 }
 
 #[utoipa::path(
@@ -448,9 +449,9 @@ async fn edit_creator(
         ("creator_id" = i64, Path, description = "Creator id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
     ),
-    request_body = app::pool::ChangeOwner,
+    request_body = app::creators::ChangeOwner,
     responses(
-        (status = 200, description = "Handed over", body = app::outreach::Card),
+        (status = 200, description = "Handed over", body = app::creators::Card),
         (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
         (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError),
         (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
@@ -463,7 +464,7 @@ async fn change_owner(
     headers: HeaderMap,
     ApiJson(input): ApiJson<ChangeOwner>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(pool::change_owner(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+    Ok(Json(creators::change_owner(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
 }
 
 #[utoipa::path(
@@ -476,9 +477,9 @@ async fn change_owner(
         ("creator_id" = i64, Path, description = "Creator id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
     ),
-    request_body = app::pool::SetNextAction,
+    request_body = app::creators::SetNextAction,
     responses(
-        (status = 200, description = "Saved", body = app::outreach::Card),
+        (status = 200, description = "Saved", body = app::creators::Card),
         (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
         (status = 409, description = "Based on a stale `version`: `current` is the card as it is now", body = app::error::AppError),
         (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
@@ -491,7 +492,9 @@ async fn set_next_action(
     headers: HeaderMap,
     ApiJson(input): ApiJson<SetNextAction>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(pool::set_next_action(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+    Ok(Json(
+        creators::set_next_action(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?,
+    ))
 }
 
 #[utoipa::path(
@@ -504,9 +507,9 @@ async fn set_next_action(
         ("creator_id" = i64, Path, description = "Creator id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
     ),
-    request_body = app::pool::NewNote,
+    request_body = app::creators::NewNote,
     responses(
-        (status = 201, description = "Added", body = app::pool::HistoryEntry),
+        (status = 201, description = "Added", body = app::creators::HistoryEntry),
         (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
         (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
     )
@@ -518,7 +521,7 @@ async fn add_note(
     headers: HeaderMap,
     ApiJson(input): ApiJson<NewNote>,
 ) -> Result<impl IntoResponse> {
-    let entry = pool::add_note(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?;
+    let entry = creators::add_note(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?;
     Ok((StatusCode::CREATED, Json(entry)))
 }
 
@@ -532,9 +535,9 @@ async fn add_note(
         ("creator_id" = i64, Path, description = "Creator id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
     ),
-    request_body = app::pool::PlatformStats,
+    request_body = app::creators::PlatformStats,
     responses(
-        (status = 201, description = "Added", body = app::outreach::Card),
+        (status = 201, description = "Added", body = app::creators::Card),
         (status = 404, description = "No such creator of this campaign", body = app::error::AppError),
         (status = 409, description = "The platform + handle already belongs to another creator (`current`): merge the two records instead", body = app::error::AppError),
         (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
@@ -547,7 +550,7 @@ async fn add_handle(
     headers: HeaderMap,
     ApiJson(input): ApiJson<PlatformStats>,
 ) -> Result<impl IntoResponse> {
-    let card = pool::add_handle(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?;
+    let card = creators::add_handle(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?;
     Ok((StatusCode::CREATED, Json(card)))
 }
 
@@ -561,9 +564,9 @@ async fn add_handle(
         ("creator_id" = i64, Path, description = "Creator id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
     ),
-    request_body = app::pool::Merge,
+    request_body = app::creators::Merge,
     responses(
-        (status = 200, description = "Merged", body = app::outreach::Card),
+        (status = 200, description = "Merged", body = app::creators::Card),
         (status = 404, description = "`from_id` or the creator is no creator of this campaign", body = app::error::AppError),
         (status = 422, description = "`from_id` is this creator, or both records have their own portal accounts", body = app::error::AppError),
     )
@@ -575,7 +578,7 @@ async fn merge_creators(
     headers: HeaderMap,
     ApiJson(input): ApiJson<Merge>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(pool::merge(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
+    Ok(Json(creators::merge_creators(&s.db, &who, id, creator_id, &input, idempotency_key(&headers).as_deref()).await?))
 }
 
 fn csv_response(body: String, filename: &str) -> Response {
@@ -600,7 +603,7 @@ fn csv_response(body: String, filename: &str) -> Response {
     )
 )]
 async fn export_creators(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<Response> {
-    let body = pool::export_csv(&s.db, &who, id).await?;
+    let body = creators::export_creators(&s.db, &who, id).await?;
     Ok(csv_response(body, &format!("creators-{id}.csv")))
 }
 
@@ -613,7 +616,7 @@ async fn export_creators(State(s): State<AppState>, Auth(who): Auth, Path(id): P
     responses((status = 200, description = "The template", body = String, content_type = "text/csv"))
 )]
 async fn import_template() -> Response {
-    csv_response(app::pool::import::template(), "chorus-creators-template.csv")
+    csv_response(app::creators::import::import_template(), "chorus-creators-template.csv")
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -631,7 +634,7 @@ struct ImportQuery {
     params(("id" = i64, Path, description = "Campaign id"), ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "The file"),
     responses(
-        (status = 201, description = "The preview", body = app::pool::ImportPreview),
+        (status = 201, description = "The preview", body = app::creators::ImportPreview),
         (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
         (status = 413, description = "The file is larger than the limit", body = app::error::AppError),
         (status = 422, description = "The file cannot be read as CSV", body = app::error::AppError),
@@ -645,7 +648,7 @@ async fn preview_import(
     Query(q): Query<ImportQuery>,
     body: String,
 ) -> Result<impl IntoResponse> {
-    let preview = pool::preview(&s.db, &who, id, &q.filename, &body).await?;
+    let preview = creators::preview_import(&s.db, &who, id, &q.filename, &body).await?;
     Ok((StatusCode::CREATED, Json(preview)))
 }
 
@@ -666,7 +669,7 @@ struct ApplyBody {
     ),
     request_body = ApplyBody,
     responses(
-        (status = 200, description = "Imported", body = app::pool::ImportResult),
+        (status = 200, description = "Imported", body = app::creators::ImportResult),
         (status = 404, description = "No such import of this campaign", body = app::error::AppError),
         (status = 403, description = "Only whoever uploaded the file can import it", body = app::error::AppError),
         (status = 422, description = "`all` while some rows are invalid or duplicates, or the import was discarded", body = app::error::AppError),
@@ -678,7 +681,7 @@ async fn apply_import(
     Path((id, import_id)): Path<(i64, i64)>,
     ApiJson(input): ApiJson<ApplyBody>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(pool::apply(&s.db, &who, id, import_id, input.mode).await?))
+    Ok(Json(creators::apply_import(&s.db, &who, id, import_id, input.mode).await?))
 }
 
 #[utoipa::path(
@@ -701,7 +704,7 @@ async fn discard_import(
     Auth(who): Auth,
     Path((id, import_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
-    pool::discard(&s.db, &who, id, import_id).await?;
+    creators::discard_import(&s.db, &who, id, import_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

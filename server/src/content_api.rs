@@ -9,31 +9,29 @@ use serde::Deserialize;
 
 use app::accounts::Role;
 use app::content::ssr as content;
-use app::content::{
-    NewDeliverable, NewDeliverableComment, NewSubmission, Review, SaveLane, SetPayout, UpdateEscalation,
-};
+use app::content::{NewDeliverable, NewDeliverableComment, NewSubmission, Review, SaveLane, SetPayout};
 use app::error::{AppError, Result};
-use app::outreach::Lane;
 use app::state::AppState;
+use app::vocab::Lane;
 
 use crate::api::ApiJson;
 use crate::auth::Auth;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/campaigns/{id}/content", get(view))
+        .route("/api/v1/campaigns/{id}/content", get(get_content))
         .route("/api/v1/campaigns/{id}/lanes/{lane}", put(save_lane))
         .route("/api/v1/campaigns/{id}/time-zone", put(set_time_zone))
-        .route("/api/v1/campaigns/{id}/deliverables", post(create))
-        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}", get(one))
-        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/submissions", post(submit))
+        .route("/api/v1/campaigns/{id}/deliverables", post(create_deliverable))
+        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}", get(get_deliverable))
+        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/submissions", post(submit_draft))
         .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/review", post(review))
-        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/comments", post(comment))
-        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/payout", put(payout))
-        .route("/api/v1/campaigns/{id}/escalations", get(escalations))
+        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/comments", post(add_comment))
+        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/payout", put(set_payout))
+        .route("/api/v1/campaigns/{id}/escalations", get(list_escalations))
         .route("/api/v1/campaigns/{id}/escalations/{escalation_id}", put(update_escalation))
         .route("/api/v1/campaigns/{id}/outbox", get(outbox))
-        .route("/api/v1/campaigns/{id}/portal", get(portal))
+        .route("/api/v1/campaigns/{id}/portal", get(get_portal))
         .route("/api/v1/portal", get(portal_campaigns))
 }
 
@@ -53,8 +51,8 @@ fn key(headers: &HeaderMap) -> Option<String> {
         (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
     )
 )]
-async fn view(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(content::view(&s.db, &who, id, s.max_upload_bytes).await?))
+async fn get_content(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    Ok(Json(content::get_content(&s.db, &who, id, s.max_upload_bytes).await?))
 }
 
 #[utoipa::path(
@@ -65,7 +63,7 @@ async fn view(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -
     description = "Partners only. The lane's criteria and reviewer come from the charter.",
     params(
         ("id" = i64, Path, description = "Campaign id"),
-        ("lane" = app::outreach::Lane, Path, description = "The lane; must be the one in the body"),
+        ("lane" = app::vocab::Lane, Path, description = "The lane; must be the one in the body"),
     ),
     request_body = app::content::SaveLane,
     responses(
@@ -134,7 +132,7 @@ async fn set_time_zone(
         (status = 422, description = "A field is invalid (`field`: creator_id, title, expectations, due_date or fee_cents)", body = app::error::AppError),
     )
 )]
-async fn create(
+async fn create_deliverable(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path(id): Path<i64>,
@@ -163,14 +161,14 @@ async fn create(
     )
 )]
 /// Partners see the whole deliverable; its creator sees it without internal comments; anyone else: not found.
-async fn one(
+async fn get_deliverable(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, deliverable_id)): Path<(i64, i64)>,
 ) -> Result<impl IntoResponse> {
     Ok(Json(match who.me.role {
         Role::Creator => content::creators_deliverable(&s.db, &who, id, deliverable_id).await?,
-        Role::Member => content::get(&s.db, &who, id, deliverable_id).await?,
+        Role::Member => content::get_deliverable(&s.db, &who, id, deliverable_id).await?,
     }))
 }
 
@@ -193,7 +191,7 @@ async fn one(
         (status = 422, description = "A field is invalid (`field`: caption, link, uploads, or `uploads[i]`)", body = app::error::AppError),
     )
 )]
-async fn submit(
+async fn submit_draft(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, deliverable_id)): Path<(i64, i64)>,
@@ -202,7 +200,7 @@ async fn submit(
 ) -> Result<impl IntoResponse> {
     Ok((
         StatusCode::CREATED,
-        Json(content::submit(&s.db, &who, id, deliverable_id, &input, key(&headers).as_deref()).await?),
+        Json(content::submit_draft(&s.db, &who, id, deliverable_id, &input, key(&headers).as_deref()).await?),
     ))
 }
 
@@ -253,13 +251,13 @@ async fn review(
         (status = 422, description = "An empty or too long `body`", body = app::error::AppError),
     )
 )]
-async fn comment(
+async fn add_comment(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, deliverable_id)): Path<(i64, i64)>,
     ApiJson(input): ApiJson<NewDeliverableComment>,
 ) -> Result<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(content::comment(&s.db, &who, id, deliverable_id, &input).await?)))
+    Ok((StatusCode::CREATED, Json(content::add_comment(&s.db, &who, id, deliverable_id, &input).await?)))
 }
 
 #[utoipa::path(
@@ -280,7 +278,7 @@ async fn comment(
         (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
     )
 )]
-async fn payout(
+async fn set_payout(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, deliverable_id)): Path<(i64, i64)>,
@@ -297,12 +295,16 @@ async fn payout(
     description = "Partners only.",
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
-        (status = 200, description = "OK", body = Vec<app::content::Escalation>),
+        (status = 200, description = "OK", body = Vec<app::escalations::Escalation>),
         (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
     )
 )]
-async fn escalations(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(content::list_escalations(&s.db, &who, id).await?))
+async fn list_escalations(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(app::escalations::ssr::list_escalations(&s.db, &who, id).await?))
 }
 
 #[utoipa::path(
@@ -315,9 +317,9 @@ async fn escalations(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<
         ("id" = i64, Path, description = "Campaign id"),
         ("escalation_id" = i64, Path, description = "Escalation id"),
     ),
-    request_body = app::content::UpdateEscalation,
+    request_body = app::escalations::UpdateEscalation,
     responses(
-        (status = 200, description = "Saved", body = app::content::Escalation),
+        (status = 200, description = "Saved", body = app::escalations::Escalation),
         (status = 404, description = "No such escalation of this campaign", body = app::error::AppError),
         (status = 409, description = "Based on a stale `version`: `current` is the escalation as it is now", body = app::error::AppError),
         (status = 422, description = "`status` is not open, acknowledged or resolved, or the note is too long", body = app::error::AppError),
@@ -327,9 +329,9 @@ async fn update_escalation(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, escalation_id)): Path<(i64, i64)>,
-    ApiJson(input): ApiJson<UpdateEscalation>,
+    ApiJson(input): ApiJson<app::escalations::UpdateEscalation>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(content::update_escalation(&s.db, &who, id, escalation_id, &input).await?))
+    Ok(Json(app::escalations::ssr::update_escalation(&s.db, &who, id, escalation_id, &input).await?))
 }
 
 #[utoipa::path(
@@ -340,13 +342,13 @@ async fn update_escalation(
     description = "Partners only.",
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
-        (status = 200, description = "OK", body = Vec<app::content::OutboxMail>),
+        (status = 200, description = "OK", body = Vec<app::outbox::OutboxMail>),
         (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
     )
 )]
 async fn outbox(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     app::campaigns::ssr::authorize(&s.db, &who, id).await?;
-    Ok(Json(content::outbox(&s.db, id).await?))
+    Ok(Json(app::outbox::ssr::outbox(&s.db, id).await?))
 }
 
 #[utoipa::path(
@@ -361,8 +363,8 @@ async fn outbox(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>)
         (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
     )
 )]
-async fn portal(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
-    Ok(Json(content::portal(&s.db, &who, id, s.max_upload_bytes).await?))
+async fn get_portal(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
+    Ok(Json(content::get_portal(&s.db, &who, id, s.max_upload_bytes).await?))
 }
 
 #[utoipa::path(

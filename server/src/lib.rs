@@ -85,7 +85,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     assets::precompress_in_background(pkg_dir.clone());
     let origins = security::Origins(Arc::new(config.allowed_origins.clone()));
     // CSV imports of 10,000 creators are a few MB; upload chunks are at most 8 MB.
-    let body_limit = app::pool::import::MAX_BYTES.max(app::content::uploads::MAX_CHUNK) + 64 * 1024;
+    let body_limit = app::creators::import::MAX_BYTES.max(app::content::uploads::MAX_CHUNK) + 64 * 1024;
     // The JSON API: axum's own refusals (a malformed path or query parameter, a body that is not JSON…) answer in
     // the one error shape too.
     let json_api = Router::new()

@@ -29,11 +29,11 @@ impl Mailer {
     /// Sends what is waiting in the outbox (each mail is tried up to five times).
     pub async fn deliver(&self, db: &Db) {
         let Some(server) = &self.server else { return };
-        let waiting = match app::content::ssr::unsent_mail(db, 20).await {
+        let waiting = match app::outbox::ssr::unsent_mail(db, 20).await {
             Ok(w) => w,
             Err(e) => return tracing::warn!(error = %e, "cannot read the outbox"),
         };
-        for (id, to, name, subject, body) in waiting {
+        for app::outbox::ssr::UnsentMail { id, to_email: to, to_name: name, subject, body } in waiting {
             let sent =
                 tokio::time::timeout(Duration::from_secs(30), send(server, &self.from, &to, &name, &subject, &body))
                     .await;
@@ -46,7 +46,7 @@ impl Mailer {
                 None => tracing::info!(to, subject, "mail sent"),
                 Some(e) => tracing::warn!(to, subject, error = %e, "mail not sent"),
             }
-            if let Err(e) = app::content::ssr::mark_mail(db, id, error.as_deref()).await {
+            if let Err(e) = app::outbox::ssr::mark_mail(db, id, error.as_deref()).await {
                 tracing::warn!(error = %e, "cannot update the outbox");
             }
         }

@@ -47,8 +47,8 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
         crate::api::list_campaigns, crate::api::create_campaign, crate::api::get_campaign, crate::api::invite_partner,
         crate::api::accept_partner,
         // Creators: the board and the pool
-        crate::api::board, crate::api::add_creator, crate::api::get_creator, crate::api::move_creator,
-        crate::api::creator_detail, crate::api::edit_creator, crate::api::change_owner, crate::api::set_next_action,
+        crate::api::get_board, crate::api::add_creator, crate::api::get_creator, crate::api::move_card,
+        crate::api::creator_detail, crate::api::edit_profile, crate::api::change_owner, crate::api::set_next_action,
         crate::api::add_note, crate::api::add_handle, crate::api::merge_creators, crate::api::export_creators,
         crate::api::preview_import, crate::api::apply_import, crate::api::discard_import, crate::api::import_template,
         // The activity trail
@@ -58,10 +58,10 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
         crate::api::sign_charter, crate::api::comment_charter, crate::api::resolve_charter_comment,
         crate::api::get_creator_charter, crate::api::launch_campaign,
         // Content
-        crate::content_api::view, crate::content_api::save_lane, crate::content_api::set_time_zone,
-        crate::content_api::create, crate::content_api::one, crate::content_api::submit, crate::content_api::review,
-        crate::content_api::comment, crate::content_api::payout, crate::content_api::escalations,
-        crate::content_api::update_escalation, crate::content_api::outbox, crate::content_api::portal,
+        crate::content_api::get_content, crate::content_api::save_lane, crate::content_api::set_time_zone,
+        crate::content_api::create_deliverable, crate::content_api::get_deliverable, crate::content_api::submit_draft, crate::content_api::review,
+        crate::content_api::add_comment, crate::content_api::set_payout, crate::content_api::list_escalations,
+        crate::content_api::update_escalation, crate::content_api::outbox, crate::content_api::get_portal,
         crate::content_api::portal_campaigns,
         crate::files::start_upload, crate::files::upload_state, crate::files::put_chunk, crate::files::original,
         crate::files::thumb,

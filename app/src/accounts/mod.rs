@@ -1,32 +1,10 @@
 //! People and organizations: who is signed in, which organization they speak for, and API tokens.
 use serde::{Deserialize, Serialize};
 
+use crate::vocab::OrgRef;
+
 #[cfg(feature = "ssr")]
 pub mod ssr;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum OrgKind {
-    Brand,
-    Agency,
-}
-
-impl OrgKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgKind::Brand => "brand",
-            OrgKind::Agency => "agency",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "brand" => Some(OrgKind::Brand),
-            "agency" => Some(OrgKind::Agency),
-            _ => None,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -52,16 +30,6 @@ impl Role {
             Role::Member
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct OrgRef {
-    pub id: i64,
-    pub name: String,
-    pub kind: OrgKind,
-    /// The partner colour used on cards and avatars.
-    pub color: String,
 }
 
 /// The signed-in person, as the pages and the API see them.

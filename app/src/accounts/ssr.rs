@@ -8,10 +8,11 @@ use argon2::Argon2;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::{ApiToken, Me, Member, MemberInvitation, NewApiToken, OrgKind, OrgRef, Role, SignIn, SignUp};
+use super::{ApiToken, Me, Member, MemberInvitation, NewApiToken, Role, SignIn, SignUp};
 use crate::db::{from_ms, now_ms, Db};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::realtime::Actor;
+use crate::vocab::{OrgKind, OrgRef};
 
 pub const SESSION_COOKIE: &str = "chorus_session";
 const SESSION_DAYS: i64 = 30;

@@ -1,7 +1,7 @@
 //! Campaigns shared between partner organizations, and the invitations that bring partners and creators in.
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::OrgRef;
+use crate::vocab::OrgRef;
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -63,7 +63,7 @@ pub struct CreatorCampaign {
     pub campaign_id: i64,
     pub campaign_name: String,
     pub creator_id: i64,
-    pub stage: crate::outreach::Stage,
+    pub stage: crate::vocab::Stage,
     pub contact_org: String,
     pub contact_person: Option<String>,
 }

@@ -3,11 +3,12 @@ use super::{CampaignSummary, CreatorCampaign, Invitation, InvitationKind, NewCam
 use crate::accounts::ssr::{
     ensure_email_free, insert_user, prepare_person, random_token, sha256_hex, OrgRow, Principal,
 };
-use crate::accounts::{OrgRef, Role};
+use crate::accounts::Role;
 use crate::db::{from_ms, now_ms, Db};
 use crate::error::{AppError, Result};
-use crate::outreach::Stage;
 use crate::realtime::{log, Change};
+use crate::vocab::OrgRef;
+use crate::vocab::Stage;
 
 const INVITATION_DAYS: i64 = 14;
 

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::OrgRef;
-use crate::outreach::Lane;
+use crate::vocab::Lane;
+use crate::vocab::OrgRef;
 
 pub mod diff;
 pub mod markdown;

@@ -661,7 +661,7 @@ pub async fn charter_markdown(db: &Db, who: &Principal, campaign_id: i64) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::OrgKind;
+    use crate::vocab::OrgKind;
 
     fn org(id: i64, name: &str) -> OrgRef {
         OrgRef { id, name: name.into(), kind: OrgKind::Agency, color: "#000".into() }

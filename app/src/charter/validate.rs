@@ -388,7 +388,7 @@ pub fn completeness(doc: &CharterDoc, roster: &Roster) -> Vec<CheckItem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::OrgKind;
+    use crate::vocab::OrgKind;
 
     fn roster() -> Roster {
         let org = |id: i64, name: &str| OrgRef { id, name: name.into(), kind: OrgKind::Agency, color: "#000".into() };

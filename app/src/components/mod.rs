@@ -4,8 +4,8 @@ pub mod pwa;
 
 use leptos::prelude::*;
 
-use crate::accounts::OrgRef;
 use crate::error::AppError;
+use crate::vocab::OrgRef;
 
 /// A fresh idempotency key for one user action (its retries reuse it). Only the browser makes them.
 pub fn new_key() -> String {

@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::DailyFigures;
-use crate::pool::csv;
-use crate::pool::import::parse_count;
-pub use crate::pool::{ApplyMode, RowIssue};
+use crate::creators::csv;
+use crate::creators::import::parse_count;
+pub use crate::creators::{ApplyMode, RowIssue};
 
 /// Files larger than this are refused whole (split them).
 pub const MAX_ROWS: usize = 200_000;

@@ -2,7 +2,7 @@
 //! through the API; corrections are recorded, never silent. KPIs are computed from summed figures.
 use serde::{Deserialize, Serialize};
 
-use crate::outreach::Lane;
+use crate::vocab::Lane;
 
 pub mod import;
 #[cfg(feature = "ssr")]
@@ -207,7 +207,7 @@ pub struct Dashboard {
     pub cpm: Vec<(String, i64)>,
     /// Earned media value in cents: an estimate from impressions and the CPMs above.
     pub emv_cents: i64,
-    pub escalations: Vec<crate::content::Escalation>,
+    pub escalations: Vec<crate::escalations::Escalation>,
     pub posts: Vec<Post>,
 }
 

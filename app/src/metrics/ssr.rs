@@ -31,8 +31,8 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
         return Err(AppError::validation("url", "Give the post's web address, starting with https://"));
     }
     let platform = input.platform.trim().to_lowercase();
-    if !crate::outreach::PLATFORMS.contains(&platform.as_str()) {
-        return Err(AppError::validation("platform", format!("Use one of: {}", crate::outreach::PLATFORMS.join(", "))));
+    if !crate::vocab::PLATFORMS.contains(&platform.as_str()) {
+        return Err(AppError::validation("platform", format!("Use one of: {}", crate::vocab::PLATFORMS.join(", "))));
     }
     crate::limits::check_len("title", input.title.trim(), crate::limits::NAME)?;
     let mut w = db.write_campaign(campaign_id).await?;
@@ -516,8 +516,11 @@ async fn creator_info(db: &Db, campaign_id: i64) -> Result<std::collections::Has
         .into_iter()
         .map(|r| {
             let engagements = crate::limits::sat_sum([r.avg_likes, r.avg_comments, r.avg_shares, r.avg_saves]);
-            let m = crate::pool::Metrics { followers: r.followers, avg_reach: r.avg_reach, engagements };
-            (r.id, CreatorInfo { name: r.name, org_id: r.owner_org_id, tier: crate::pool::tier_for(&tiers, &m).tier })
+            let m = crate::creators::Metrics { followers: r.followers, avg_reach: r.avg_reach, engagements };
+            (
+                r.id,
+                CreatorInfo { name: r.name, org_id: r.owner_org_id, tier: crate::creators::tier_for(&tiers, &m).tier },
+            )
         })
         .collect())
 }
@@ -693,7 +696,7 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
             .await?
             .into_iter()
             .collect();
-    let mut platforms: Vec<String> = crate::outreach::PLATFORMS.iter().map(|p| p.to_string()).collect();
+    let mut platforms: Vec<String> = crate::vocab::PLATFORMS.iter().map(|p| p.to_string()).collect();
     platforms.retain(|p| stored.contains_key(p) || by_platform.iter().any(|c| &c.key == p));
     let cpm: Vec<(String, i64)> = platforms
         .into_iter()
@@ -726,7 +729,7 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
         budget,
         cpm,
         emv_cents,
-        escalations: crate::content::ssr::escalations(db, campaign_id).await?,
+        escalations: crate::escalations::ssr::for_campaign(db, campaign_id).await?,
         posts,
     })
 }
@@ -743,8 +746,8 @@ pub async fn get_dashboard(db: &Db, who: &Principal, campaign_id: i64) -> Result
 pub async fn set_cpm(db: &Db, who: &Principal, campaign_id: i64, platform: &str, cpm_cents: i64) -> Result<()> {
     authorize(db, who, campaign_id).await?;
     let platform = platform.trim().to_lowercase();
-    if !crate::outreach::PLATFORMS.contains(&platform.as_str()) {
-        return Err(AppError::validation("platform", format!("Use one of: {}", crate::outreach::PLATFORMS.join(", "))));
+    if !crate::vocab::PLATFORMS.contains(&platform.as_str()) {
+        return Err(AppError::validation("platform", format!("Use one of: {}", crate::vocab::PLATFORMS.join(", "))));
     }
     if !(0..=1_000_000).contains(&cpm_cents) {
         return Err(AppError::validation("cpm_cents", "A CPM between 0 and 10,000.00"));
@@ -872,7 +875,7 @@ pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> 
             let key = format!("threshold:{i}:{}:{kind}:{value}:{day}", th.metric);
             let assignee = th.escalate_to.or(doc.ownership.accountable_owner);
             let mut w = db.write_campaign(campaign_id).await?;
-            if crate::content::ssr::raise(&mut w, campaign_id, "threshold", &key, &title, &detail, assignee)
+            if crate::escalations::ssr::raise(&mut w, campaign_id, "threshold", &key, &title, &detail, assignee)
                 .await?
                 .is_some()
             {
@@ -958,7 +961,7 @@ pub async fn export_metrics(db: &Db, who: &Principal, campaign_id: i64) -> Resul
         .chain(FIGURE_COLUMNS.split(", ").map(str::to_string))
         .chain(["source".to_string()])
         .collect();
-    crate::pool::csv::push_record(&mut out, &header);
+    crate::creators::csv::push_record(&mut out, &header);
     for r in &rows {
         let mut rec: Vec<String> = vec![
             r.day.clone(),
@@ -970,7 +973,7 @@ pub async fn export_metrics(db: &Db, who: &Principal, campaign_id: i64) -> Resul
         ];
         rec.extend(r.figures.values().iter().map(i64::to_string));
         rec.push(r.source.clone());
-        crate::pool::csv::push_record(&mut out, &rec);
+        crate::creators::csv::push_record(&mut out, &rec);
     }
     Ok(out)
 }

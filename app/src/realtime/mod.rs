@@ -3,8 +3,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::json_text::{DecodeError, FromJson};
 
-use crate::accounts::OrgRef;
-use crate::outreach::{Card, Stage};
+use crate::creators::Card;
+use crate::vocab::OrgRef;
+use crate::vocab::Stage;
 
 #[cfg(feature = "hydrate")]
 pub mod client;
@@ -76,14 +77,14 @@ changes! {
     CharterCommentResolved = "charter_comment_resolved" { comment_id: i64 },
     CampaignLaunched = "campaign_launched" { charter_version: i64 },
     /// A deliverable was briefed, submitted, reviewed or paid; `what` completes "{who} …".
-    DeliverableChanged = "deliverable_changed" { deliverable_id: i64, creator_id: i64, lane: crate::outreach::Lane, status: crate::content::Status, what: String },
+    DeliverableChanged = "deliverable_changed" { deliverable_id: i64, creator_id: i64, lane: crate::vocab::Lane, status: crate::content::Status, what: String },
     /// `internal` comments are for the partners only and never reach the creator.
     DeliverableCommented = "deliverable_commented" { deliverable_id: i64, creator_id: i64, title: String, internal: bool },
-    LaneSaved = "lane_saved" { lane: crate::outreach::Lane },
+    LaneSaved = "lane_saved" { lane: crate::vocab::Lane },
     TimeZoneSet = "time_zone_set" { time_zone: String },
-    EscalationRaised = "escalation_raised" { escalation: crate::content::Escalation },
-    EscalationUpdated = "escalation_updated" { escalation: crate::content::Escalation },
-    PostTracked = "post_tracked" { post_id: i64, creator_name: String, lane: crate::outreach::Lane },
+    EscalationRaised = "escalation_raised" { escalation: crate::escalations::Escalation },
+    EscalationUpdated = "escalation_updated" { escalation: crate::escalations::Escalation },
+    PostTracked = "post_tracked" { post_id: i64, creator_name: String, lane: crate::vocab::Lane },
     /// Daily figures arrived (`corrected`: rows whose stored figures changed; the old ones are kept).
     MetricsIngested = "metrics_ingested" { source: String, inserted: i64, corrected: i64 },
     /// The CPM (cents per 1,000 impressions) used to estimate a platform's earned media value.
@@ -268,13 +269,13 @@ mod tests {
             engagements: 5_100,
             handles: 2,
             country: None,
-            lane: crate::outreach::Lane::Influencer,
+            lane: crate::vocab::Lane::Influencer,
             stage: Stage::Negotiating,
             stage_since: at,
             owner: OrgRef {
                 id: 3,
                 name: "Brightline".into(),
-                kind: crate::accounts::OrgKind::Agency,
+                kind: crate::vocab::OrgKind::Agency,
                 color: "#2a6".into(),
             },
             owner_user_id: None,
@@ -290,7 +291,7 @@ mod tests {
     #[test]
     fn messages_read_back_as_written() {
         let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let escalation = crate::content::Escalation {
+        let escalation = crate::escalations::Escalation {
             id: 9,
             campaign_id: 1,
             kind: "review_sla".into(),
@@ -323,7 +324,7 @@ mod tests {
             Change::DeliverableChanged {
                 deliverable_id: 4,
                 creator_id: 5,
-                lane: crate::outreach::Lane::Ugc,
+                lane: crate::vocab::Lane::Ugc,
                 status: crate::content::Status::Approved,
                 what: "approved a draft".into(),
             },

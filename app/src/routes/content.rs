@@ -8,33 +8,34 @@ use leptos::task::spawn_local;
 use crate::charter::diff::Change as DiffChange;
 use crate::components::{new_key, ErrorNotice, PartnerChip};
 use crate::content::{
-    money, sla, ContentView, Decision, Deliverable, Escalation, LaneSettings, NewDeliverable, NewDeliverableComment,
-    Payout, Review, Round, SaveLane, SetPayout, Status, Turnaround, UpdateEscalation,
+    self, money, sla, ContentView, Decision, Deliverable, LaneSettings, NewDeliverable, NewDeliverableComment, Payout,
+    Round, Status, Turnaround,
 };
 use crate::error::{AppError, ErrorCode};
-use crate::outreach::Lane;
+use crate::escalations::{self, Escalation};
 #[cfg(feature = "hydrate")]
 use crate::realtime::ServerMsg;
+use crate::vocab::Lane;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "content")]
-pub async fn load_content(campaign_id: i64) -> Result<ContentView, AppError> {
+pub async fn get_content(campaign_id: i64) -> Result<ContentView, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::content::ssr::view(&state.db, &who, campaign_id, state.max_upload_bytes).await
+    crate::content::ssr::get_content(&state.db, &who, campaign_id, state.max_upload_bytes).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "new_deliverable", input = Json)]
-pub async fn brief_creator(campaign_id: i64, input: NewDeliverable, key: String) -> Result<Deliverable, AppError> {
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "create_deliverable", input = Json)]
+pub async fn create_deliverable(campaign_id: i64, input: NewDeliverable, key: String) -> Result<Deliverable, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::create_deliverable(&state.db, &who, campaign_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "review", input = Json)]
-pub async fn decide(
+pub async fn review(
     campaign_id: i64,
     deliverable_id: i64,
-    input: Review,
+    input: content::Review,
     key: String,
 ) -> Result<Deliverable, AppError> {
     let state = crate::state::app_state()?;
@@ -42,47 +43,51 @@ pub async fn decide(
     crate::content::ssr::review(&state.db, &who, campaign_id, deliverable_id, &input, Some(&key)).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "deliverable_comment", input = Json)]
-pub async fn comment_on(
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "add_comment", input = Json)]
+pub async fn add_comment(
     campaign_id: i64,
     deliverable_id: i64,
     input: NewDeliverableComment,
 ) -> Result<crate::content::Comment, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::content::ssr::comment(&state.db, &who, campaign_id, deliverable_id, &input).await
+    crate::content::ssr::add_comment(&state.db, &who, campaign_id, deliverable_id, &input).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "payout", input = Json)]
-pub async fn mark_payout(campaign_id: i64, deliverable_id: i64, input: SetPayout) -> Result<Deliverable, AppError> {
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "set_payout", input = Json)]
+pub async fn set_payout(
+    campaign_id: i64,
+    deliverable_id: i64,
+    input: content::SetPayout,
+) -> Result<Deliverable, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::set_payout(&state.db, &who, campaign_id, deliverable_id, &input).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "save_lane", input = Json)]
-pub async fn save_lane_fn(campaign_id: i64, input: SaveLane) -> Result<LaneSettings, AppError> {
+pub async fn save_lane(campaign_id: i64, input: content::SaveLane) -> Result<LaneSettings, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::save_lane(&state.db, &who, campaign_id, &input).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "time_zone")]
-pub async fn save_time_zone(campaign_id: i64, time_zone: String) -> Result<String, AppError> {
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "set_time_zone")]
+pub async fn set_time_zone(campaign_id: i64, time_zone: String) -> Result<String, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::set_time_zone(&state.db, &who, campaign_id, &time_zone).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "escalation", input = Json)]
-pub async fn handle_escalation(
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "update_escalation", input = Json)]
+pub async fn update_escalation(
     campaign_id: i64,
     escalation_id: i64,
-    input: UpdateEscalation,
+    input: escalations::UpdateEscalation,
 ) -> Result<Escalation, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::content::ssr::update_escalation(&state.db, &who, campaign_id, escalation_id, &input).await
+    crate::escalations::ssr::update_escalation(&state.db, &who, campaign_id, escalation_id, &input).await
 }
 
 /// Now, in milliseconds, ticking once a second in the browser (for the review clocks).
@@ -190,7 +195,7 @@ pub fn DecisionView(round: Round) -> impl IntoView {
 
 #[component]
 pub fn ContentPage(id: i64) -> impl IntoView {
-    let data = crate::json_text::resource(move || id, load_content);
+    let data = crate::json_text::resource(move || id, get_content);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading content…"</p> }>
             {move || Suspend::new(async move {
@@ -226,7 +231,7 @@ struct Ctx {
 impl Ctx {
     fn refresh(self) {
         spawn_local(async move {
-            if let Ok(v) = load_content(self.campaign_id).await {
+            if let Ok(v) = get_content(self.campaign_id).await {
                 self.view.set(v);
             }
         });
@@ -294,7 +299,7 @@ fn ContentBoard(v: ContentView) -> impl IntoView {
                 ServerMsg::Subscribed { .. } => live.set("live"),
                 ServerMsg::Reset { .. } => {
                     spawn_local(async move {
-                        if let Ok(v) = load_content(campaign_id).await {
+                        if let Ok(v) = get_content(campaign_id).await {
                             let head = v.head;
                             ctx.view.set(v);
                             if let Some(live) = handle.get_value() {
@@ -355,9 +360,9 @@ fn EscalationItem(ctx: Ctx, e: Escalation) -> impl IntoView {
     let id = e.id;
     let version = e.version;
     let set = move |status: &'static str| {
-        let input = UpdateEscalation { status: status.into(), note: note.get_untracked(), version };
+        let input = escalations::UpdateEscalation { status: status.into(), note: note.get_untracked(), version };
         spawn_local(async move {
-            match handle_escalation(ctx.campaign_id, id, input).await {
+            match update_escalation(ctx.campaign_id, id, input).await {
                 Ok(_) => ctx.refresh(),
                 Err(e) => error.set(Some(e)),
             }
@@ -474,10 +479,15 @@ fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
     let key = StoredValue::new(new_key());
     let decide_with = move |decision: Decision, round: i64| {
         busy.set(true);
-        let input =
-            Review { round, decision, feedback: feedback.get_untracked(), criteria: ticks.get_untracked(), version };
+        let input = content::Review {
+            round,
+            decision,
+            feedback: feedback.get_untracked(),
+            criteria: ticks.get_untracked(),
+            version,
+        };
         spawn_local(async move {
-            match decide(ctx.campaign_id, id, input, key.get_value()).await {
+            match review(ctx.campaign_id, id, input, key.get_value()).await {
                 Ok(d) => {
                     error.set(None);
                     ctx.put(d);
@@ -544,7 +554,7 @@ fn PayoutPicker(ctx: Ctx, d: Deliverable) -> impl IntoView {
     let on_change = move |ev: leptos::ev::Event| {
         let Some(payout) = Payout::parse(&event_target_value(&ev)) else { return };
         spawn_local(async move {
-            match mark_payout(ctx.campaign_id, id, SetPayout { payout, version }).await {
+            match set_payout(ctx.campaign_id, id, content::SetPayout { payout, version }).await {
                 Ok(d) => ctx.put(d),
                 Err(e) => error.set(Some(e)),
             }
@@ -570,7 +580,7 @@ fn Comments(ctx: Ctx, d: Deliverable) -> impl IntoView {
         ev.prevent_default();
         let input = NewDeliverableComment { body: body.get_untracked(), internal: internal.get_untracked() };
         spawn_local(async move {
-            match comment_on(ctx.campaign_id, id, input).await {
+            match add_comment(ctx.campaign_id, id, input).await {
                 Ok(_) => {
                     body.set(String::new());
                     error.set(None);
@@ -640,7 +650,7 @@ fn NewDeliverableForm(ctx: Ctx) -> impl IntoView {
             fee_cents,
         };
         spawn_local(async move {
-            match brief_creator(ctx.campaign_id, input, key.get_value()).await {
+            match create_deliverable(ctx.campaign_id, input, key.get_value()).await {
                 Ok(d) => {
                     key.set_value(new_key());
                     error.set(None);
@@ -727,7 +737,7 @@ fn Settings(ctx: Ctx) -> impl IntoView {
     let save_zone = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         spawn_local(async move {
-            match save_time_zone(ctx.campaign_id, zone.get_untracked()).await {
+            match set_time_zone(ctx.campaign_id, zone.get_untracked()).await {
                 Ok(z) => {
                     zone.set(z);
                     error.set(None);
@@ -772,7 +782,7 @@ fn LaneForm(ctx: Ctx, lane: LaneSettings) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = (|| {
-            Ok::<_, AppError>(SaveLane {
+            Ok::<_, AppError>(content::SaveLane {
                 lane: l,
                 brief: brief.get_untracked(),
                 sla_hours: sla_hours
@@ -790,7 +800,7 @@ fn LaneForm(ctx: Ctx, lane: LaneSettings) -> impl IntoView {
             Err(e) => return error.set(Some(e)),
         };
         spawn_local(async move {
-            match save_lane_fn(ctx.campaign_id, input).await {
+            match save_lane(ctx.campaign_id, input).await {
                 Ok(_) => {
                     saved.set(true);
                     ctx.refresh();

@@ -1,8 +1,6 @@
 //! One module per page.
 pub mod auth;
 pub mod board;
-pub mod board_detail;
-pub mod board_import;
 pub mod charter;
 pub mod charter_print;
 pub mod content;

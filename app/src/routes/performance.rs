@@ -6,11 +6,12 @@ use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
 
 use crate::components::{new_key, ErrorNotice};
-use crate::content::{money, UpdateEscalation};
+use crate::content::money;
 use crate::error::{AppError, ErrorCode};
+use crate::escalations::UpdateEscalation;
 use crate::metrics::kpi::{self, Totals};
 use crate::metrics::{Cut, DailyFigures, Dashboard, Ingest, IngestResult};
-use crate::outreach::Lane;
+use crate::vocab::Lane;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_dashboard")]
 pub async fn get_dashboard(campaign_id: i64) -> Result<Dashboard, AppError> {
@@ -427,7 +428,7 @@ fn EscalationFeed(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView 
                     let set = move |status: &'static str| {
                         spawn_local(async move {
                             let input = UpdateEscalation { status: status.into(), note: String::new(), version };
-                            let _ = super::content::handle_escalation(campaign_id, id, input).await;
+                            let _ = super::content::update_escalation(campaign_id, id, input).await;
                         });
                     };
                     view! {

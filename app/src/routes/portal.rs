@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
 
-use super::content::{comment_on, use_clock, DecisionView, RoundBody, SlaClock};
+use super::content::{add_comment, use_clock, DecisionView, RoundBody, SlaClock};
 use crate::campaigns::CreatorCampaign;
 use crate::components::pwa::PwaHead;
 use crate::components::{new_key, ErrorNotice};
@@ -24,10 +24,10 @@ pub async fn portal_campaigns() -> Result<Vec<CreatorCampaign>, AppError> {
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "portal")]
-pub async fn load_portal(campaign_id: i64) -> Result<PortalView, AppError> {
+pub async fn get_portal(campaign_id: i64) -> Result<PortalView, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::content::ssr::portal(&state.db, &who, campaign_id, state.max_upload_bytes).await
+    crate::content::ssr::get_portal(&state.db, &who, campaign_id, state.max_upload_bytes).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "submit_draft", input = Json)]
@@ -39,7 +39,7 @@ pub async fn submit_draft(
 ) -> Result<Deliverable, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::content::ssr::submit(&state.db, &who, campaign_id, deliverable_id, &input, Some(&key)).await
+    crate::content::ssr::submit_draft(&state.db, &who, campaign_id, deliverable_id, &input, Some(&key)).await
 }
 
 fn not_found_view(e: AppError) -> AnyView {
@@ -89,7 +89,7 @@ pub fn PortalHomePage() -> impl IntoView {
 /// `/portal/campaigns/:id`: what one campaign expects of the creator, and where each deliverable stands.
 #[component]
 pub fn PortalPage(id: i64) -> impl IntoView {
-    let data = crate::json_text::resource(move || id, load_portal);
+    let data = crate::json_text::resource(move || id, get_portal);
     view! {
         <Suspense fallback=|| view! { <p class="page">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -114,7 +114,7 @@ fn Portal(v: PortalView) -> impl IntoView {
     let live = RwSignal::new("connecting");
     let refresh = move || {
         spawn_local(async move {
-            if let Ok(v) = load_portal(campaign_id).await {
+            if let Ok(v) = get_portal(campaign_id).await {
                 view_sig.set(v);
             }
         })
@@ -348,7 +348,7 @@ fn PortalComments(d: Deliverable, on_change: impl Fn() + Copy + Send + Sync + 's
         ev.prevent_default();
         let input = NewDeliverableComment { body: body.get_untracked(), internal: false };
         spawn_local(async move {
-            match comment_on(campaign_id, id, input).await {
+            match add_comment(campaign_id, id, input).await {
                 Ok(_) => {
                     body.set(String::new());
                     on_change();

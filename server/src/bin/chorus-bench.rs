@@ -39,7 +39,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
-use app::outreach::{Stage, PLATFORMS};
+use app::vocab::{Stage, PLATFORMS};
 
 // ---------------------------------------------------------------------------------------------------------
 // Command line
@@ -1515,7 +1515,7 @@ fn board_csv(n: usize, owners: &[String], today: chrono::NaiveDate) -> String {
         "country",
         "language",
     ];
-    app::pool::csv::push_record(&mut out, &HEADER);
+    app::creators::csv::push_record(&mut out, &HEADER);
     for i in 0..n {
         let (first, last) = (FIRST[rng.below(FIRST.len())], LAST[rng.below(LAST.len())]);
         let platform = PLATFORMS[[0, 0, 0, 1, 1, 2, 3, 4][rng.below(8)]];
@@ -1569,7 +1569,7 @@ fn board_csv(n: usize, owners: &[String], today: chrono::NaiveDate) -> String {
             country.to_string(),
             language.to_string(),
         ];
-        app::pool::csv::push_record(&mut out, &row);
+        app::creators::csv::push_record(&mut out, &row);
     }
     out
 }

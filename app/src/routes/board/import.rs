@@ -5,11 +5,11 @@ use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
-use super::board::BoardCtx;
+use super::BoardCtx;
 use crate::components::{new_key, ErrorNotice};
+use crate::creators::{ApplyMode, Card, ImportPreview, ImportResult, NewCreator, PlatformStats};
 use crate::error::{AppError, ErrorCode};
-use crate::outreach::{Card, Lane, NewCreator, PLATFORMS};
-use crate::pool::{ApplyMode, ImportPreview, ImportResult, PlatformStats};
+use crate::vocab::{Lane, PLATFORMS};
 
 /// The add-a-creator form as typed: counts may be written "12,000" or "12.5K".
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
@@ -36,7 +36,7 @@ impl CreatorForm {
     /// The creator this form describes, or an error naming the field.
     pub fn to_new(&self) -> Result<NewCreator, AppError> {
         let count =
-            |field: &str, v: &str| crate::pool::import::parse_count(v).map_err(|m| AppError::validation(field, m));
+            |field: &str, v: &str| crate::creators::import::parse_count(v).map_err(|m| AppError::validation(field, m));
         let opt = |v: &str| Some(v.trim().to_string()).filter(|s| !s.is_empty());
         let mut n = NewCreator::named(&self.name, &self.platform, &self.handle);
         n.followers = count("followers", &self.followers)?.unwrap_or(0);
@@ -83,7 +83,7 @@ pub async fn add_creator(campaign_id: i64, form: CreatorForm, key: String) -> Re
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     let input = form.to_new()?;
-    crate::outreach::ssr::add_creator(&state.db, &who, campaign_id, &input, Some(&key)).await
+    crate::creators::ssr::add_creator(&state.db, &who, campaign_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "add_handle", input = Json)]
@@ -95,28 +95,28 @@ pub async fn add_handle(
 ) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::add_handle(&state.db, &who, campaign_id, creator_id, &stats, Some(&key)).await
+    crate::creators::ssr::add_handle(&state.db, &who, campaign_id, creator_id, &stats, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "preview_import", input = Json)]
 pub async fn preview_import(campaign_id: i64, filename: String, body: String) -> Result<ImportPreview, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::preview(&state.db, &who, campaign_id, &filename, &body).await
+    crate::creators::ssr::preview_import(&state.db, &who, campaign_id, &filename, &body).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "apply_import")]
 pub async fn apply_import(campaign_id: i64, import_id: i64, mode: ApplyMode) -> Result<ImportResult, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::apply(&state.db, &who, campaign_id, import_id, mode).await
+    crate::creators::ssr::apply_import(&state.db, &who, campaign_id, import_id, mode).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "discard_import")]
 pub async fn discard_import(campaign_id: i64, import_id: i64) -> Result<(), AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::discard(&state.db, &who, campaign_id, import_id).await
+    crate::creators::ssr::discard_import(&state.db, &who, campaign_id, import_id).await
 }
 
 #[component]

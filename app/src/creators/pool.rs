@@ -1,17 +1,10 @@
-//! The shared creator pool: profiles, per-platform figures, engagement rates and tiers, CSV import.
+//! The pool's view of the creators: per-platform figures, engagement rates and tiers.
 //!
 //! Engagement and tiering are pure functions used on both sides: the server for exports, the browser
 //! for the board (so a change of the charter's tiers re-tiers every card without a reload).
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::OrgRef;
 use crate::charter::{ErBasis, Tier, Tiers};
-use crate::outreach::Card;
-
-pub mod csv;
-pub mod import;
-#[cfg(feature = "ssr")]
-pub mod ssr;
 
 /// One of a creator's accounts with its recent averages (per post).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
@@ -47,8 +40,8 @@ impl PlatformStats {
         Metrics { followers: self.followers, avg_reach: self.avg_reach, engagements: self.engagements() }
     }
     /// A creator named `name` with this handle and its figures (for the one shared validation).
-    pub fn as_new_creator(&self, name: &str) -> crate::outreach::NewCreator {
-        let mut n = crate::outreach::NewCreator::named(name, &self.platform, &self.handle);
+    pub fn as_new_creator(&self, name: &str) -> crate::creators::NewCreator {
+        let mut n = crate::creators::NewCreator::named(name, &self.platform, &self.handle);
         n.followers = self.followers;
         n.avg_reach = self.avg_reach;
         n.avg_likes = self.avg_likes;
@@ -187,182 +180,6 @@ fn trim_pct(v: f64) -> String {
 pub fn pct(rate: Option<f64>) -> String {
     rate.map(|r| format!("{r:.2}%")).unwrap_or_else(|| "—".into())
 }
-
-/// The editable profile of a creator (everything but the handles and the board fields).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(default)]
-pub struct Profile {
-    pub name: String,
-    /// ISO 3166 alpha-2, upper case (e.g. "US").
-    pub country: Option<String>,
-    /// ISO 639-1, lower case (e.g. "en").
-    pub language: Option<String>,
-    pub audience_notes: String,
-    /// Free text: "$1,200 per Reel, $400 per Story".
-    pub rates: String,
-    pub contact_email: Option<String>,
-}
-
-/// One entry of a creator's history: moves, notes, owner changes, edits, merges.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct HistoryEntry {
-    pub id: i64,
-    /// "added", "moved", "owner", "note", "edited", "handle", "merged", "imported", "next_action".
-    pub kind: String,
-    pub text: String,
-    pub actor_name: String,
-    pub actor_org: Option<String>,
-    pub at: chrono::DateTime<chrono::Utc>,
-}
-
-/// Everything a card's detail shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct CreatorDetail {
-    pub card: Card,
-    pub profile: Profile,
-    pub handles: Vec<PlatformStats>,
-    pub history: Vec<HistoryEntry>,
-    /// The creator's own account (name, email), once they accepted a portal invitation.
-    pub account: Option<(String, String)>,
-}
-
-/// A person at a partner organization, for the owner pickers and the person filter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct PartnerPerson {
-    pub user_id: i64,
-    pub name: String,
-    pub org_id: i64,
-}
-
-/// A change of relationship owner. `user_id` must belong to `org_id`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ChangeOwner {
-    pub org_id: i64,
-    #[serde(default)]
-    pub user_id: Option<i64>,
-    pub version: i64,
-}
-
-/// The next action and its due date (YYYY-MM-DD).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct SetNextAction {
-    #[serde(default)]
-    pub text: Option<String>,
-    #[serde(default)]
-    pub due: Option<chrono::NaiveDate>,
-    pub version: i64,
-}
-
-/// An edit of the profile and the primary handle's figures, based on `version`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct EditCreator {
-    pub profile: Profile,
-    /// Figures of the primary handle (platform and handle themselves do not change here).
-    pub stats: PlatformStats,
-    #[serde(default)]
-    pub lane: Option<String>,
-    pub version: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct NewNote {
-    pub text: String,
-}
-
-/// Merge `from` into the creator addressed: handles, history and notes move over; `from` is removed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Merge {
-    pub from_id: i64,
-}
-
-/// A problem with one cell (or a whole row) of an imported file. Rows count from 1 for the header,
-/// so row 2 is the first creator: the number a spreadsheet shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct RowIssue {
-    pub row: usize,
-    /// The column's header, when the problem is in one cell.
-    pub column: Option<String>,
-    pub message: String,
-}
-
-/// A row that names a creator already in the pool, or one named by an earlier row of the same file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Duplicate {
-    pub row: usize,
-    pub platform: String,
-    pub handle: String,
-    /// The creator already in the pool, if that is what it duplicates.
-    pub existing_id: Option<i64>,
-    pub existing_name: Option<String>,
-    /// The earlier row of the same file, if that is what it duplicates.
-    pub same_as_row: Option<usize>,
-}
-
-/// What an uploaded file would do, before anything is written.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ImportPreview {
-    pub import_id: i64,
-    pub filename: String,
-    /// Creator rows in the file (the header excluded).
-    pub total: usize,
-    /// Rows that would be imported by "only the valid rows".
-    pub valid: usize,
-    pub errors: Vec<RowIssue>,
-    pub duplicates: Vec<Duplicate>,
-    /// Headers that are no known column: ignored, not an error.
-    pub ignored_columns: Vec<String>,
-    /// The first valid rows, to show what will be created.
-    pub sample: Vec<crate::outreach::NewCreator>,
-    pub status: ImportStatus,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ImportStatus {
-    Previewed,
-    Applied,
-    Discarded,
-}
-
-/// How to apply a previewed import: everything (refused if any row is invalid or a duplicate) or
-/// only the valid rows. "Import nothing" is discarding it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ApplyMode {
-    All,
-    ValidOnly,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ImportResult {
-    pub import_id: i64,
-    pub imported: usize,
-    pub skipped: usize,
-}
-
-/// An owner as a card shows it: the partner and the person.
-pub fn owner_label(org: &OrgRef, person: Option<&str>) -> String {
-    match person {
-        Some(p) => format!("{} · {p}", org.name),
-        None => org.name.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

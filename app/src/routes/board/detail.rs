@@ -4,44 +4,47 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
 
-use super::board::{absolute, create_invitation, followers_label, BoardCtx};
+use super::{absolute, create_invitation, followers_label, BoardCtx};
 use crate::campaigns::InvitationKind;
 use crate::charter::ErBasis;
 use crate::components::{new_key, ErrorNotice, PartnerChip};
+use crate::creators::{self, pct, tier_for, Card, EditCreator, HistoryEntry, Merge, NewNote};
 use crate::error::AppError;
-use crate::outreach::{Card, Lane};
-use crate::pool::{
-    pct, tier_for, ChangeOwner, CreatorDetail, EditCreator, HistoryEntry, Merge, NewNote, SetNextAction,
-};
+use crate::vocab::Lane;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "creator_detail")]
-pub async fn fetch_creator(campaign_id: i64, creator_id: i64) -> Result<CreatorDetail, AppError> {
+pub async fn creator_detail(campaign_id: i64, creator_id: i64) -> Result<creators::CreatorDetail, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::detail(&state.db, &who, campaign_id, creator_id).await
+    crate::creators::ssr::creator_detail(&state.db, &who, campaign_id, creator_id).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "change_owner", input = Json)]
-pub async fn hand_over(campaign_id: i64, creator_id: i64, input: ChangeOwner, key: String) -> Result<Card, AppError> {
-    let state = crate::state::app_state()?;
-    let who = crate::state::require_principal().await?;
-    crate::pool::ssr::change_owner(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
-}
-
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "set_next_action", input = Json)]
-pub async fn save_next_action(
+pub async fn change_owner(
     campaign_id: i64,
     creator_id: i64,
-    input: SetNextAction,
+    input: creators::ChangeOwner,
     key: String,
 ) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::set_next_action(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
+    crate::creators::ssr::change_owner(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "edit_creator", input = Json)]
-pub async fn save_profile_fn(
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "set_next_action", input = Json)]
+pub async fn set_next_action(
+    campaign_id: i64,
+    creator_id: i64,
+    input: creators::SetNextAction,
+    key: String,
+) -> Result<Card, AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    crate::creators::ssr::set_next_action(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
+}
+
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "edit_profile", input = Json)]
+pub async fn edit_profile(
     campaign_id: i64,
     creator_id: i64,
     input: EditCreator,
@@ -49,11 +52,11 @@ pub async fn save_profile_fn(
 ) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::edit(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
+    crate::creators::ssr::edit_profile(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "add_note", input = Json)]
-pub async fn post_note(
+pub async fn add_note(
     campaign_id: i64,
     creator_id: i64,
     input: NewNote,
@@ -61,25 +64,25 @@ pub async fn post_note(
 ) -> Result<HistoryEntry, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::add_note(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
+    crate::creators::ssr::add_note(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "merge_creators", input = Json)]
-pub async fn merge_into(campaign_id: i64, creator_id: i64, input: Merge, key: String) -> Result<Card, AppError> {
+pub async fn merge_creators(campaign_id: i64, creator_id: i64, input: Merge, key: String) -> Result<Card, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::pool::ssr::merge(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
+    crate::creators::ssr::merge_creators(&state.db, &who, campaign_id, creator_id, &input, Some(&key)).await
 }
 
 fn parse_opt_count(field: &str, v: &str) -> Result<Option<i64>, AppError> {
-    crate::pool::import::parse_count(v).map_err(|m| AppError::validation(field, m))
+    crate::creators::import::parse_count(v).map_err(|m| AppError::validation(field, m))
 }
 
 #[component]
 pub fn CardDetail(id: i64, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let ctx = expect_context::<BoardCtx>();
     let detail =
-        crate::json_text::resource(move || (id, ctx.rev.get()), move |(id, _)| fetch_creator(ctx.campaign_id, id));
+        crate::json_text::resource(move || (id, ctx.rev.get()), move |(id, _)| creator_detail(ctx.campaign_id, id));
     let close = move || ctx.open.set(None);
     // A note being written survives the detail reloading around it.
     let note = RwSignal::new(String::new());
@@ -108,9 +111,9 @@ pub fn CardDetail(id: i64, now: chrono::DateTime<chrono::Utc>) -> impl IntoView 
 }
 
 #[component]
-fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSignal<String>) -> impl IntoView {
+fn DetailBody(d: creators::CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSignal<String>) -> impl IntoView {
     let ctx = expect_context::<BoardCtx>();
-    let CreatorDetail { card, profile, handles, history, account } = d;
+    let creators::CreatorDetail { card, profile, handles, history, account } = d;
     let id = card.id;
     let version = card.version;
     let tiering = ctx.tiers.with_untracked(|t| tier_for(t, &card.metrics()));
@@ -134,8 +137,9 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSign
     let owner_org = RwSignal::new(card.owner.id);
     let owner_user = RwSignal::new(card.owner_user_id);
     let save_owner = move |_| {
-        let input = ChangeOwner { org_id: owner_org.get_untracked(), user_id: owner_user.get_untracked(), version };
-        spawn_local(async move { done(hand_over(ctx.campaign_id, id, input, new_key()).await, "Owner changed") });
+        let input =
+            creators::ChangeOwner { org_id: owner_org.get_untracked(), user_id: owner_user.get_untracked(), version };
+        spawn_local(async move { done(change_owner(ctx.campaign_id, id, input, new_key()).await, "Owner changed") });
     };
     // Next action.
     let next_text = RwSignal::new(card.next_action.clone().unwrap_or_default());
@@ -145,9 +149,9 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSign
         let due = next_due.get_untracked();
         let due = if due.is_empty() { None } else { crate::dates::parse_iso_day(&due) };
         let text = Some(next_text.get_untracked()).filter(|s| !s.trim().is_empty());
-        let input = SetNextAction { text, due, version };
+        let input = creators::SetNextAction { text, due, version };
         spawn_local(
-            async move { done(save_next_action(ctx.campaign_id, id, input, new_key()).await, "Next action saved") },
+            async move { done(set_next_action(ctx.campaign_id, id, input, new_key()).await, "Next action saved") },
         );
     };
     // Note.
@@ -155,7 +159,7 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSign
         ev.prevent_default();
         let input = NewNote { text: note.get_untracked() };
         spawn_local(async move {
-            match post_note(ctx.campaign_id, id, input, new_key()).await {
+            match add_note(ctx.campaign_id, id, input, new_key()).await {
                 Ok(_) => {
                     note.set(String::new());
                     error.set(None);
@@ -182,43 +186,46 @@ fn DetailBody(d: CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSign
     let e_shares = RwSignal::new(f(primary.avg_shares));
     let e_saves = RwSignal::new(f(primary.avg_saves));
     let primary_for_save = primary.clone();
-    let save_profile = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let opt = |s: String| Some(s).filter(|s| !s.trim().is_empty());
-        let build = || -> Result<EditCreator, AppError> {
-            let mut stats = primary_for_save.clone();
-            stats.followers = parse_opt_count("followers", &e_followers.get_untracked())?.unwrap_or(0);
-            stats.avg_reach = parse_opt_count("avg_reach", &e_reach.get_untracked())?;
-            stats.avg_likes = parse_opt_count("avg_likes", &e_likes.get_untracked())?.unwrap_or(0);
-            stats.avg_comments = parse_opt_count("avg_comments", &e_comments.get_untracked())?.unwrap_or(0);
-            stats.avg_shares = parse_opt_count("avg_shares", &e_shares.get_untracked())?.unwrap_or(0);
-            stats.avg_saves = parse_opt_count("avg_saves", &e_saves.get_untracked())?.unwrap_or(0);
-            Ok(EditCreator {
-                profile: crate::pool::Profile {
-                    name: e_name.get_untracked(),
-                    country: opt(e_country.get_untracked()),
-                    language: opt(e_language.get_untracked()),
-                    audience_notes: e_notes.get_untracked(),
-                    rates: e_rates.get_untracked(),
-                    contact_email: opt(e_email.get_untracked()),
-                },
-                stats,
-                lane: Some(e_lane.get_untracked()),
-                version,
-            })
+    let save_profile =
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let opt = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+            let build = || -> Result<EditCreator, AppError> {
+                let mut stats = primary_for_save.clone();
+                stats.followers = parse_opt_count("followers", &e_followers.get_untracked())?.unwrap_or(0);
+                stats.avg_reach = parse_opt_count("avg_reach", &e_reach.get_untracked())?;
+                stats.avg_likes = parse_opt_count("avg_likes", &e_likes.get_untracked())?.unwrap_or(0);
+                stats.avg_comments = parse_opt_count("avg_comments", &e_comments.get_untracked())?.unwrap_or(0);
+                stats.avg_shares = parse_opt_count("avg_shares", &e_shares.get_untracked())?.unwrap_or(0);
+                stats.avg_saves = parse_opt_count("avg_saves", &e_saves.get_untracked())?.unwrap_or(0);
+                Ok(EditCreator {
+                    profile: crate::creators::Profile {
+                        name: e_name.get_untracked(),
+                        country: opt(e_country.get_untracked()),
+                        language: opt(e_language.get_untracked()),
+                        audience_notes: e_notes.get_untracked(),
+                        rates: e_rates.get_untracked(),
+                        contact_email: opt(e_email.get_untracked()),
+                    },
+                    stats,
+                    lane: Some(e_lane.get_untracked()),
+                    version,
+                })
+            };
+            match build() {
+                Ok(input) => spawn_local(async move {
+                    done(edit_profile(ctx.campaign_id, id, input, new_key()).await, "Profile saved")
+                }),
+                Err(e) => error.set(Some(e)),
+            }
         };
-        match build() {
-            Ok(input) => spawn_local(async move {
-                done(save_profile_fn(ctx.campaign_id, id, input, new_key()).await, "Profile saved")
-            }),
-            Err(e) => error.set(Some(e)),
-        }
-    };
     // Merge.
     let merge_from = RwSignal::new(None::<i64>);
     let merge_now = move |_| {
         let Some(from_id) = merge_from.get_untracked() else { return };
-        spawn_local(async move { done(merge_into(ctx.campaign_id, id, Merge { from_id }, new_key()).await, "Merged") });
+        spawn_local(
+            async move { done(merge_creators(ctx.campaign_id, id, Merge { from_id }, new_key()).await, "Merged") },
+        );
     };
     let others = move || {
         ctx.cards.with(|cs| {

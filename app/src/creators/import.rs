@@ -2,11 +2,82 @@
 //! duplicates within the file and against the pool. Pure: the database side resolves the context.
 use std::collections::HashMap;
 
-use super::csv;
-use super::{Duplicate, RowIssue};
-use crate::accounts::OrgRef;
-use crate::outreach::{NewCreator, Stage};
+use serde::{Deserialize, Serialize};
 
+use super::csv;
+use super::NewCreator;
+use crate::vocab::{OrgRef, Stage};
+
+/// A problem with one cell (or a whole row) of an imported file. Rows count from 1 for the header,
+/// so row 2 is the first creator: the number a spreadsheet shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RowIssue {
+    pub row: usize,
+    /// The column's header, when the problem is in one cell.
+    pub column: Option<String>,
+    pub message: String,
+}
+
+/// A row that names a creator already in the pool, or one named by an earlier row of the same file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Duplicate {
+    pub row: usize,
+    pub platform: String,
+    pub handle: String,
+    /// The creator already in the pool, if that is what it duplicates.
+    pub existing_id: Option<i64>,
+    pub existing_name: Option<String>,
+    /// The earlier row of the same file, if that is what it duplicates.
+    pub same_as_row: Option<usize>,
+}
+
+/// What an uploaded file would do, before anything is written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImportPreview {
+    pub import_id: i64,
+    pub filename: String,
+    /// Creator rows in the file (the header excluded).
+    pub total: usize,
+    /// Rows that would be imported by "only the valid rows".
+    pub valid: usize,
+    pub errors: Vec<RowIssue>,
+    pub duplicates: Vec<Duplicate>,
+    /// Headers that are no known column: ignored, not an error.
+    pub ignored_columns: Vec<String>,
+    /// The first valid rows, to show what will be created.
+    pub sample: Vec<crate::creators::NewCreator>,
+    pub status: ImportStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    Previewed,
+    Applied,
+    Discarded,
+}
+
+/// How to apply a previewed import: everything (refused if any row is invalid or a duplicate) or
+/// only the valid rows. "Import nothing" is discarding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ApplyMode {
+    All,
+    ValidOnly,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImportResult {
+    pub import_id: i64,
+    pub imported: usize,
+    pub skipped: usize,
+}
 /// Files larger than this are refused whole (a campaign pool, not a database dump).
 pub const MAX_ROWS: usize = 20_000;
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
@@ -274,7 +345,7 @@ fn read_row(
 }
 
 /// A header row and one example, offered as a template to fill in.
-pub fn template() -> String {
+pub fn import_template() -> String {
     let mut out = String::new();
     let header: Vec<&str> = COLUMNS.iter().map(|(c, _)| *c).collect();
     csv::push_record(&mut out, &header);
@@ -305,11 +376,10 @@ pub fn template() -> String {
     );
     out
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::OrgKind;
+    use crate::vocab::OrgKind;
 
     fn ctx() -> ImportContext {
         let org = |id, name: &str| OrgRef { id, name: name.into(), kind: OrgKind::Agency, color: "#000".into() };
@@ -420,7 +490,7 @@ mod tests {
 
     #[test]
     fn the_template_imports_cleanly() {
-        let f = read(&template(), &ctx());
+        let f = read(&import_template(), &ctx());
         assert!(f.errors.is_empty(), "{:?}", f.errors);
         assert_eq!(f.rows.len(), 1);
         assert_eq!(f.rows[0].creator.avg_reach, Some(30_000));

@@ -1,0 +1,217 @@
+//! The stage columns and the cards in them: dragging (mouse, touch, keyboard), tier, owner and next action.
+use leptos::prelude::*;
+
+use super::*;
+
+#[component]
+pub(super) fn Column(stage: Stage, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let ctx = expect_context::<BoardCtx>();
+    let filters = expect_context::<RwSignal<Filters>>();
+    // Newest arrivals first; a long column shows its first cards and the rest on request.
+    let cards = Memo::new(move |_| {
+        let f = filters.get();
+        let mut v = ctx.tiers.with(|t| {
+            ctx.cards
+                .with(|cs| cs.iter().filter(|c| c.stage == stage && f.matches(c, t, now)).cloned().collect::<Vec<_>>())
+        });
+        v.sort_by(|a, b| b.stage_since.cmp(&a.stage_since).then(b.id.cmp(&a.id)));
+        v
+    });
+    let expanded = RwSignal::new(false);
+    let limit = move || if expanded.get() { usize::MAX } else { COLUMN_PAGE };
+    let shown = move || cards.with(|v| v.iter().take(limit()).cloned().collect::<Vec<_>>());
+    let hidden = move || cards.with(Vec::len).saturating_sub(limit());
+    let over = RwSignal::new(false);
+    view! {
+        <section
+            class="column"
+            class:declined=matches!(stage, Stage::Declined | Stage::Archived)
+            class:over=move || over.get() || ctx.touch_over.get() == Some(stage)
+            data-stage=stage.as_str()
+            aria-label=stage.label()
+            on:dragover=move |ev| {
+                ev.prevent_default();
+                over.set(true);
+            }
+            on:dragleave=move |_| over.set(false)
+            on:drop=move |ev| {
+                ev.prevent_default();
+                over.set(false);
+                let id = ctx.dragging.get_untracked().or_else(|| {
+                    ev.data_transfer().and_then(|dt| dt.get_data("text/plain").ok()).and_then(|s| s.parse().ok())
+                });
+                if let Some(id) = id {
+                    ctx.move_card(id, stage);
+                }
+                ctx.dragging.set(None);
+            }
+        >
+            <h2>{stage.label()} <span class="count">{move || cards.with(Vec::len)}</span></h2>
+            <ul>
+                <For each=shown key=|c| (c.id, c.version, c.stage) children=move |card| view! { <CardView card now/> }/>
+            </ul>
+            {move || (hidden() > 0).then(|| view! {
+                <button type="button" class="button small show-all" on:click=move |_| expanded.set(true)>
+                    {format!("Show {} more", hidden())}
+                </button>
+            })}
+        </section>
+    }
+}
+
+/// Cards a column shows before "Show … more": enough for a screenful, few enough that a board of
+/// thousands renders and updates quickly (filters narrow a column down further).
+pub(super) const COLUMN_PAGE: usize = 40;
+
+/// The stage under a touch point, for touch drags.
+#[cfg(feature = "hydrate")]
+pub(super) fn stage_at(x: i32, y: i32) -> Option<Stage> {
+    let el = document().element_from_point(x as f32, y as f32)?;
+    let col = el.closest("[data-stage]").ok()??;
+    Stage::parse(&col.get_attribute("data-stage")?)
+}
+
+#[component]
+pub(super) fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let ctx = expect_context::<BoardCtx>();
+    let id = card.id;
+    let stage = card.stage;
+    let style = format!("--partner: {}", card.owner.color);
+    let m = card.metrics();
+    let tiering = Memo::new(move |_| ctx.tiers.with(|t| tier_for(t, &m)));
+    let age = card.stage_age_days(now);
+    let overdue = card.overdue(now.date_naive());
+    let due = card.next_action_due.map(|d| crate::dates::month_day(&d));
+    let watchers = move || {
+        ctx.viewers.with(|vs| {
+            vs.iter().filter(|v| v.section == format!("card:{id}")).map(|v| v.initials()).collect::<Vec<_>>()
+        })
+    };
+    let open = move || ctx.open.set(Some(id));
+    let grip_down = move |ev: leptos::ev::PointerEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            // A mouse drags the whole card (HTML5 drag and drop); touch and pen drag from the grip.
+            if ev.pointer_type() == "mouse" {
+                return;
+            }
+            if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                let _ = el.set_pointer_capture(ev.pointer_id());
+            }
+            ev.prevent_default();
+            ctx.dragging.set(Some(id));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let grip_move = move |ev: leptos::ev::PointerEvent| {
+        #[cfg(feature = "hydrate")]
+        if ctx.dragging.get_untracked() == Some(id) {
+            ctx.touch_over.set(stage_at(ev.client_x(), ev.client_y()));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let grip_up = move |_| {
+        if ctx.dragging.get_untracked() == Some(id) {
+            if let Some(to) = ctx.touch_over.get_untracked() {
+                ctx.move_card(id, to);
+            }
+        }
+        ctx.touch_over.set(None);
+        ctx.dragging.set(None);
+    };
+    view! {
+        <li
+            class="card"
+            class:overdue=overdue
+            draggable="true"
+            tabindex="0"
+            style=style
+            data-card-id=id
+            data-handle=card.handle.clone()
+            aria-label=format!("{}, {} — Enter opens the detail, arrow keys move between stages", card.name, stage.label())
+            on:dragstart=move |ev| {
+                if let Some(dt) = ev.data_transfer() {
+                    let _ = dt.set_data("text/plain", &id.to_string());
+                }
+                ctx.dragging.set(Some(id));
+            }
+            on:dragend=move |_| ctx.dragging.set(None)
+            on:keydown=move |ev| {
+                let forward = match ev.key().as_str() {
+                    "ArrowRight" | "ArrowDown" => true,
+                    "ArrowLeft" | "ArrowUp" => false,
+                    "Enter" => {
+                        ev.prevent_default();
+                        open();
+                        return;
+                    }
+                    _ => return,
+                };
+                ev.prevent_default();
+                if let Some(to) = stage.step(forward) {
+                    ctx.move_card(id, to);
+                }
+            }
+        >
+            <div class="card-head">
+                <button type="button" class="card-open" on:click=move |_| open()>{card.name.clone()}</button>
+                <span class="lane" data-lane=card.lane.as_str()>{card.lane.label()}</span>
+                <span
+                    class="grip"
+                    role="presentation"
+                    title="Drag to another column"
+                    on:pointerdown=grip_down
+                    on:pointermove=grip_move
+                    on:pointerup=grip_up
+                    on:pointercancel=move |_| { ctx.touch_over.set(None); ctx.dragging.set(None); }
+                >"⠿"</span>
+            </div>
+            <div class="muted">
+                "@" {card.handle.clone()} " · " {card.platform.clone()} " · " {followers_label(card.followers)}
+                {(card.handles > 1).then(|| format!(" · +{} more", card.handles - 1))}
+            </div>
+            <div class="card-tags">
+                {move || tiering.with(|t| {
+                    let label = match (&t.tier, t.below_minimum) {
+                        (Some(tier), false) => tier.clone(),
+                        (Some(tier), true) => format!("{tier} ⚠"),
+                        (None, true) => format!("below {} ⚠", t.follower_tier.clone().unwrap_or_default()),
+                        (None, false) => "no tier".to_string(),
+                    };
+                    view! {
+                        <span class="tier" class:below=t.below_minimum data-testid="tier"
+                            title=format!("{} — ER {}", t.explanation, pct(t.rate))>{label}</span>
+                    }
+                })}
+                <span class="age" class:stale={age >= 14} title="Days in this stage">{format!("{age}d")}</span>
+                {move || {
+                    let w = watchers();
+                    (!w.is_empty()).then(|| view! { <span class="watching" data-testid="card-presence" title="Open by someone now">{format!("👁 {}", w.join(" "))}</span> })
+                }}
+            </div>
+            <div class="owner">
+                <PartnerChip org=card.owner.clone()/>
+                {card.owner_person.clone().map(|p| view! { <span class="muted">" " {p}</span> })}
+            </div>
+            {card.next_action.clone().map(|a| view! {
+                <div class="next" class:overdue=overdue>
+                    "Next: " {a}
+                    {due.clone().map(|d| view! { <span class="due">{if overdue { format!(" · overdue since {d}") } else { format!(" · due {d}") }}</span> })}
+                </div>
+            })}
+            <label class="move-to">
+                <span class="sr-only">"Move " {card.name.clone()} " to"</span>
+                <select aria-label=format!("Move {} to", card.name) on:change=move |ev| {
+                    if let Some(to) = Stage::parse(&event_target_value(&ev)) {
+                        ctx.move_card(id, to);
+                    }
+                }>
+                    {Stage::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=s == stage>{s.label()}</option> }).collect_view()}
+                </select>
+            </label>
+        </li>
+    }
+}

@@ -1,0 +1,355 @@
+//! The board as it is shown and kept live: the columns under the filter bar, events applied as they arrive, who
+//! else is looking, progress of long jobs, the connection's state and a refused move's banner.
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::*;
+
+#[component]
+pub(super) fn BoardView(data: BoardData) -> impl IntoView {
+    let BoardData { board, activity, me, ugc_lead, escalations } = data;
+    let escalations = RwSignal::new(escalations);
+    let ugc_lead =
+        format!("UGC lead {}: {}", ugc_lead.0, ugc_lead.1.unwrap_or_else(|| "not set in the charter".into()));
+    let campaign = board.campaign.clone();
+    let me_id = me.user_id;
+    let ctx = BoardCtx {
+        campaign_id: campaign.id,
+        cards: RwSignal::new(board.cards),
+        tiers: RwSignal::new(board.tiers),
+        partners: RwSignal::new(campaign.partners.clone()),
+        people: RwSignal::new(board.people),
+        refused: RwSignal::new(None),
+        dragging: RwSignal::new(None),
+        touch_over: RwSignal::new(None),
+        open: RwSignal::new(None),
+        rev: RwSignal::new(0),
+        viewers: RwSignal::new(Vec::new()),
+        progress: RwSignal::new(Vec::new()),
+        reload: RwSignal::new(0),
+    };
+    provide_context(ctx);
+    let activity = RwSignal::new(activity);
+    let toast = RwSignal::new(None::<String>);
+    let status = RwSignal::new(LiveLabel::Connecting);
+
+    let filters = expect_context::<RwSignal<Filters>>();
+    // Today, for stage ages and overdue marks (fixed per page view; a reload moves it on).
+    let now = chrono::Utc::now();
+
+    let apply = move |event: Event| {
+        apply_event(ctx, &event);
+        match &event.change {
+            Change::EscalationRaised { escalation } => escalations.update(|es| es.insert(0, escalation.clone())),
+            Change::EscalationUpdated { escalation } => escalations.update(|es| {
+                es.retain(|e| e.id != escalation.id);
+                if escalation.status != "resolved" {
+                    es.insert(0, escalation.clone());
+                }
+            }),
+            _ => {}
+        }
+        if event.actor.user_id != me_id {
+            toast.set(Some(event.describe()));
+        }
+        activity.update(|a| {
+            a.insert(0, event);
+            a.truncate(50);
+        });
+    };
+
+    let on_msg = move |msg: ServerMsg| match msg {
+        ServerMsg::Event { event } => apply(event),
+        ServerMsg::Presence { user_id, name, org_name, section, .. } if user_id != me_id => {
+            let now = js_now();
+            ctx.viewers.update(|vs| {
+                vs.retain(|v| v.user_id != user_id && now - v.seen < 30_000.0);
+                if let Some(section) = section {
+                    vs.push(Viewer { user_id, name, org: org_name, section, seen: now });
+                }
+            });
+        }
+        ServerMsg::Progress { job, by, done, total, .. } => ctx.progress.update(|p| {
+            p.retain(|(j, ..)| *j != job);
+            if done < total {
+                p.push((job, by, done, total));
+            }
+        }),
+        _ => {}
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let _ = &on_msg;
+
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::realtime::client::{Live, LiveStatus};
+        use crate::realtime::ClientMsg;
+        let live_status = RwSignal::new(LiveStatus::Connecting);
+        Effect::new(move |_| {
+            status.set(match live_status.get() {
+                LiveStatus::Connecting => LiveLabel::Connecting,
+                LiveStatus::Live => LiveLabel::Live,
+                LiveStatus::Reconnecting => LiveLabel::Reconnecting,
+            })
+        });
+        let head = board.head;
+        let campaign_id = campaign.id;
+        let handle = StoredValue::new_local(None::<Live>);
+        let reload = move || {
+            spawn_local(async move {
+                if let Ok(fresh) = get_board(campaign_id).await {
+                    ctx.cards.set(fresh.board.cards);
+                    ctx.tiers.set(fresh.board.tiers);
+                    ctx.people.set(fresh.board.people);
+                    ctx.partners.set(fresh.board.campaign.partners);
+                    activity.set(fresh.activity);
+                    if let Some(live) = handle.get_value() {
+                        live.restart_from(fresh.board.head);
+                    }
+                }
+            })
+        };
+        Effect::new(move |prev: Option<()>| {
+            if prev.is_some() {
+                return;
+            }
+            let on_msg = move |msg: ServerMsg| match msg {
+                ServerMsg::Reset { .. } => reload(),
+                other => on_msg(other),
+            };
+            handle.set_value(Some(Live::connect(campaign_id, head, live_status, on_msg)));
+        });
+        // Reload when asked to (large imports, new tiers); events keep flowing meanwhile.
+        Effect::new(move |prev: Option<u64>| {
+            let r = ctx.reload.get();
+            if prev.is_some_and(|p| p != r) {
+                spawn_local(async move {
+                    if let Ok(fresh) = get_board(campaign_id).await {
+                        ctx.cards.set(fresh.board.cards);
+                        ctx.tiers.set(fresh.board.tiers);
+                    }
+                });
+            }
+            r
+        });
+        // Presence: where this tab is (the board, or a card's detail), now and every 10 s.
+        let announce = move || {
+            let section = match ctx.open.get_untracked() {
+                Some(id) => format!("card:{id}"),
+                None => "board".to_string(),
+            };
+            if let Some(live) = handle.get_value() {
+                live.send(&ClientMsg::Presence { campaign_id, section: Some(section) });
+            }
+        };
+        Effect::new(move |_| {
+            ctx.open.track();
+            live_status.track();
+            announce();
+        });
+        let interval = set_interval_with_handle(
+            move || {
+                announce();
+                let now = js_now();
+                ctx.viewers.update(|vs| vs.retain(|v| now - v.seen < 30_000.0));
+            },
+            std::time::Duration::from_secs(10),
+        );
+        on_cleanup(move || {
+            if let Ok(h) = interval {
+                h.clear();
+            }
+        });
+    }
+
+    let invite_link = RwSignal::new(None::<Result<String, AppError>>);
+    let invite_partner = move |_| {
+        spawn_local(async move {
+            let result = create_invitation(ctx.campaign_id, InvitationKind::Partner, None).await;
+            invite_link.set(Some(result.map(|path| absolute(&path))));
+        })
+    };
+
+    let shown = Memo::new(move |_| {
+        let f = filters.get();
+        ctx.tiers.with(|t| ctx.cards.with(|cs| cs.iter().filter(|c| f.matches(c, t, now)).count()))
+    });
+    let total = move || ctx.cards.with(Vec::len);
+
+    view! {
+        <section class="board-page" data-campaign-id=campaign.id>
+            <header class="board-header">
+                <div>
+                    <p class="crumbs"><strong>"Board"</strong> " · " <a href=format!("/campaigns/{}/charter", campaign.id)>"Charter"</a> " · " <a href=format!("/campaigns/{}/content", campaign.id)>"Content"</a> " · " <a href=format!("/campaigns/{}/performance", campaign.id)>"Performance"</a></p>
+                    <h1>{campaign.name.clone()}</h1>
+                    <div class="partners" aria-label="Partners">
+                        <For each=move || ctx.partners.get() key=|p| p.id children=|p| view! { <PartnerChip org=p/> }/>
+                    </div>
+                </div>
+                <div class="board-tools">
+                    <Viewers/>
+                    <span class="chip" data-testid="ugc-lead" title="Rotates by quarter, per the charter">{ugc_lead}</span>
+                    <span class="live" data-status=move || status.get().as_str() role="status" aria-live="polite">
+                        <span class="dot" aria-hidden="true"></span>
+                        {move || status.get().label()}
+                    </span>
+                    <button class="button small" on:click=invite_partner>"Invite a partner"</button>
+                </div>
+            </header>
+            {move || invite_link.get().map(|r| match r {
+                Ok(url) => view! {
+                    <div class="notice" role="status">
+                        "Invitation link (single use, valid 14 days): " <code data-testid="invite-link">{url}</code>
+                    </div>
+                }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+            })}
+            <ProgressBars/>
+            {move || ctx.refused.get().map(|r| view! { <RefusedBanner refused=r/> })}
+            {move || toast.get().map(|t| view! { <div class="toast" role="status" data-testid="toast">{t}</div> })}
+            <FilterBar/>
+            <p class="muted filter-count" data-testid="filter-count">
+                {move || if filters.with(Filters::active) {
+                    format!("Showing {} of {} creators", shown.get(), total())
+                } else {
+                    format!("{} creators in the pool", total())
+                }}
+            </p>
+            <div class="board" data-testid="board">
+                {Stage::FLOW.into_iter().map(|stage| view! { <Column stage now/> }).collect_view()}
+            </div>
+            <details class="out-of-the-way">
+                <summary>
+                    "Declined and archived "
+                    <span class="count">{move || ctx.cards.with(|cs| cs.iter().filter(|c| matches!(c.stage, Stage::Declined | Stage::Archived)).count())}</span>
+                </summary>
+                <div class="board">
+                    <Column stage=Stage::Declined now/>
+                    <Column stage=Stage::Archived now/>
+                </div>
+            </details>
+            {move || ctx.open.get().map(|id| view! { <CardDetail id now/> })}
+            <div class="board-side">
+                {move || (!escalations.with(|e| e.is_empty())).then(|| view! {
+                    <section class="panel escalations" data-testid="board-escalations">
+                        <h2>"Escalations " <span class="count">{move || escalations.with(|e| e.len())}</span></h2>
+                        <ul>
+                            {move || escalations.get().into_iter().map(|e| view! {
+                                <li class=format!("escalation {}", e.status)>
+                                    <strong>{e.title.clone()}</strong>
+                                    <p class="muted">"To " {e.assignee.clone()} " · " {e.status.clone()}</p>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        <p><a href=format!("/campaigns/{}/performance", ctx.campaign_id)>"Open the performance dashboard"</a></p>
+                    </section>
+                })}
+                <AddCreator/>
+                <ImportPanel/>
+                <section class="panel activity">
+                    <h2>"Activity"</h2>
+                    <ol data-testid="activity">
+                        <For each=move || activity.get() key=|e| e.seq children=|e| view! {
+                            <li><span>{e.describe()}</span> <time class="muted">{crate::dates::month_day_time(&e.at)}</time></li>
+                        }/>
+                    </ol>
+                </section>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+pub(super) fn Viewers() -> impl IntoView {
+    let ctx = expect_context::<BoardCtx>();
+    let label = move |v: &Viewer| {
+        let who = match &v.org {
+            Some(o) => format!("{} ({o})", v.name),
+            None => v.name.clone(),
+        };
+        let at = match v.section.strip_prefix("card:").and_then(|id| id.parse::<i64>().ok()) {
+            Some(id) => ctx
+                .cards
+                .with_untracked(|cs| cs.iter().find(|c| c.id == id).map(|c| format!("looking at {}", c.name)))
+                .unwrap_or_else(|| "on the board".into()),
+            None if v.section == "board" => "on the board".into(),
+            None => "on the charter".into(),
+        };
+        format!("{who} · {at}")
+    };
+    view! {
+        <ul class="viewers" aria-label="Also here now" data-testid="viewers">
+            <For
+                each=move || ctx.viewers.get()
+                key=|v| (v.user_id, v.section.clone())
+                children=move |v| {
+                    let title = label(&v);
+                    view! { <li class="avatar" title=title.clone() aria-label=title>{v.initials()}</li> }
+                }
+            />
+        </ul>
+    }
+}
+
+#[component]
+pub(super) fn ProgressBars() -> impl IntoView {
+    let ctx = expect_context::<BoardCtx>();
+    view! {
+        <For
+            each=move || ctx.progress.get()
+            key=|p| p.clone()
+            children=|(_, by, done, total)| view! {
+                <div class="notice progress-line" role="status" data-testid="import-progress">
+                    <span>{format!("{by} is importing creators: {done} of {total}")}</span>
+                    <progress max=total.to_string() value=done.to_string()></progress>
+                </div>
+            }
+        />
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub(super) enum LiveLabel {
+    Connecting,
+    Live,
+    Reconnecting,
+}
+
+impl LiveLabel {
+    fn as_str(self) -> &'static str {
+        match self {
+            LiveLabel::Connecting => "connecting",
+            LiveLabel::Live => "live",
+            LiveLabel::Reconnecting => "reconnecting",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            LiveLabel::Connecting => "Connecting…",
+            LiveLabel::Live => "Live",
+            LiveLabel::Reconnecting => "Reconnecting…",
+        }
+    }
+}
+
+#[component]
+pub(super) fn RefusedBanner(refused: Refused) -> impl IntoView {
+    let ctx = expect_context::<BoardCtx>();
+    let Refused { card_id, wanted, error } = refused;
+    let is_conflict = error.is(ErrorCode::Conflict);
+    view! {
+        <div class="notice conflict" role="alert" data-testid="conflict">
+            <p>{error.message.clone()}</p>
+            {is_conflict.then(|| view! {
+                <p class="actions">
+                    <button class="button small primary" on:click=move |_| ctx.move_card(card_id, wanted)>
+                        "Move it to " {wanted.label()} " anyway"
+                    </button>
+                    <button class="button small" on:click=move |_| ctx.refused.set(None)>"Keep their change"</button>
+                </p>
+            })}
+        </div>
+    }
+}
