@@ -1,7 +1,7 @@
 //! What server functions and handlers reach through context: the database and the server's settings.
 use std::sync::Arc;
 
-use crate::accounts::ssr::{principal_from_session, session_from_cookies, LoginLimiter, Principal};
+use crate::accounts::ssr::{principal_from_session, record_principal, session_from_cookies, LoginLimiter, Principal};
 use crate::db::Db;
 use crate::error::{AppError, Result};
 
@@ -44,10 +44,12 @@ pub async fn current_principal() -> Result<Option<Principal>> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(session_from_cookies);
-    match token {
-        Some(token) => principal_from_session(&state.db, &token).await,
-        None => Ok(None),
-    }
+    let who = match token {
+        Some(token) => principal_from_session(&state.db, &token).await?,
+        None => None,
+    };
+    record_principal(who.as_ref());
+    Ok(who)
 }
 
 pub async fn require_principal() -> Result<Principal> {

@@ -3,7 +3,9 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
-use app::accounts::ssr::{principal_from_session, principal_from_token, session_from_cookies, Principal};
+use app::accounts::ssr::{
+    principal_from_session, principal_from_token, record_principal, session_from_cookies, Principal,
+};
 use app::error::AppError;
 use app::state::AppState;
 
@@ -17,7 +19,14 @@ pub fn session_token(parts: &Parts) -> Option<String> {
     parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session_from_cookies)
 }
 
+/// The caller, recorded on the request's span (`principal`: partner, token, creator or anonymous).
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Principal>, AppError> {
+    let who = resolve_unrecorded(parts, state).await?;
+    record_principal(who.as_ref());
+    Ok(who)
+}
+
+async fn resolve_unrecorded(parts: &Parts, state: &AppState) -> Result<Option<Principal>, AppError> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let token =
             value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(|| {

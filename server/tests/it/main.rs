@@ -23,3 +23,4 @@ mod metrics_import;
 mod outages;
 mod pool;
 mod races;
+mod request_spans;
