@@ -42,7 +42,7 @@ log() { printf '\033[1;34m[bench]\033[0m %s\n' "$*"; }
 
 if [ "$metrics" = 1 ]; then
   log "building metrics-bench (release)"
-  cargo build --release -p server --features bench --bin metrics-bench
+  cargo build --release -p chorus-bench --bin metrics-bench
   doc_args=()
   [ "$write_doc" = 1 ] && doc_args=(--doc docs/PERFORMANCE.md)
   "$CARGO_TARGET_DIR/release/metrics-bench" "${doc_args[@]}" "${args[@]}"
@@ -64,7 +64,7 @@ export CHORUS_BENCH_COMMAND="scripts/bench.sh${*:+ $*}"
 
 if [ "$rust_bench" = 1 ]; then
   log "building chorus-bench (release)"
-  cargo build --release -p server --features bench --bin chorus-bench
+  cargo build --release -p chorus-bench --bin chorus-bench
 
   logfile="target/bench/bench-$(date -u +%Y%m%dT%H%M%SZ).log"
   if [ "$write_doc" = 1 ]; then

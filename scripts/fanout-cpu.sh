@@ -6,7 +6,7 @@
 #
 #   scripts/fanout-cpu.sh [path/to/chorus-bench ...]     # default: $CARGO_TARGET_DIR/release/chorus-bench
 #
-# Build the benchmark first (scripts/bench.sh builds it; or `cargo build --release -p server --features bench
+# Build the benchmark first (scripts/bench.sh builds it; or `cargo build --release -p chorus-bench
 # --bin chorus-bench`). Linux only (reads /proc/<pid>/task/*/schedstat). Run it on an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,7 @@
 //! What server functions and handlers reach through context: the database and the server's settings.
 use std::sync::Arc;
 
-use crate::accounts::ssr::{principal_from_session, session_token, LoginLimiter, Principal};
+use crate::accounts::ssr::{principal_from_session, record_principal, session_token, LoginLimiter, Principal};
 use crate::db::Db;
 use crate::error::{AppError, Result};
 
@@ -38,10 +38,12 @@ pub fn app_state() -> Result<AppState> {
 pub async fn current_principal() -> Result<Option<Principal>> {
     let state = app_state()?;
     let Some(parts) = leptos::prelude::use_context::<http::request::Parts>() else { return Ok(None) };
-    match session_token(&parts.headers) {
-        Some(token) => principal_from_session(&state.db, &token).await,
-        None => Ok(None),
-    }
+    let who = match session_token(&parts.headers) {
+        Some(token) => principal_from_session(&state.db, &token).await?,
+        None => None,
+    };
+    record_principal(who.as_ref());
+    Ok(who)
 }
 
 pub async fn require_principal() -> Result<Principal> {

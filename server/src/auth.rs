@@ -3,7 +3,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
-use app::accounts::ssr::{principal_from_session, principal_from_token, session_token, Principal};
+use app::accounts::ssr::{principal_from_session, principal_from_token, record_principal, session_token, Principal};
 use app::error::AppError;
 use app::state::AppState;
 
@@ -13,7 +13,14 @@ pub struct Auth(pub Principal);
 /// The principal if there is one.
 pub struct MaybeAuth(pub Option<Principal>);
 
+/// The caller, recorded on the request's span (`principal`: partner, token, creator or anonymous).
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Principal>, AppError> {
+    let who = resolve_unrecorded(parts, state).await?;
+    record_principal(who.as_ref());
+    Ok(who)
+}
+
+async fn resolve_unrecorded(parts: &Parts, state: &AppState) -> Result<Option<Principal>, AppError> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let token =
             value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(|| {

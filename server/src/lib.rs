@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod pwa;
 pub mod requests;
 pub mod security;
+pub mod spans;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -122,7 +123,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(middleware::from_fn_with_state(requests::BodyLimit(body_limit), requests::screen_input))
         .layer(middleware::from_fn_with_state(origins, security::refuse_foreign_origins))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // One span per request (method, route, campaign, principal) and one line per response (spans.rs).
+        .layer(spans::layer())
         .with_state(state)
 }
 

@@ -48,6 +48,16 @@ impl Principal {
         }
     }
 
+    /// What kind of caller this is, for the request's span: `partner` (a member's session), `token` (a partner's
+    /// API token) or `creator` (a creator's session).
+    pub fn kind(&self) -> &'static str {
+        match (&self.via_token, &self.me.role) {
+            (Some(_), _) => "token",
+            (None, Role::Member) => "partner",
+            (None, Role::Creator) => "creator",
+        }
+    }
+
     /// A scope for idempotency keys: one per person or token.
     pub fn idempotency_scope(&self) -> String {
         match &self.via_token {
@@ -55,6 +65,13 @@ impl Principal {
             None => format!("user:{}", self.me.user_id),
         }
     }
+}
+
+/// Records who is calling on the current request's span (its `principal` field, declared empty by the server's
+/// trace layer): the principal's kind, or `anonymous` when the request carries no one. Outside a request span
+/// (or inside a span without that field) nothing happens.
+pub fn record_principal(who: Option<&Principal>) {
+    tracing::Span::current().record("principal", tracing::field::display(who.map_or("anonymous", Principal::kind)));
 }
 
 pub fn random_token(bytes: usize) -> String {

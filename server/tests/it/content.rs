@@ -1,11 +1,9 @@
 //! Content lanes through the API and real WebSockets, on SQLite and PostgreSQL: briefing, resumable uploads
 //! checked by content, rounds and reviews by the matrix's reviewer, live decisions on the creator's portal,
 //! review clocks that escalate once, the outbox and SMTP, and every refusal a creator or a stranger meets.
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 on_both_databases!(

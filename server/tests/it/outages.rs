@@ -1,12 +1,10 @@
 //! Outages and stuck clients: a database that goes away (answered at once with 503 and `Retry-After`, and
 //! working again when it is back), a WebSocket client that stops reading (dropped, while the others get every
 //! event), and a feed asked for events that are no longer kept (told to reset).
-mod common;
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};

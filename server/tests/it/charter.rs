@@ -1,8 +1,6 @@
 //! The joint strategy charter through the API, on SQLite and PostgreSQL: editing with version checks,
 //! sign-off, signatures cleared by a later change, the launch gate, and creators' comments.
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 on_both_databases!(charter_from_draft_to_launch, creators_review_the_charter_before_launch);
@@ -18,12 +16,7 @@ struct Setup {
 }
 
 async fn setup(app: &TestApp) -> Setup {
-    let mut brand = app.client();
-    let maya = brand.sign_up("Maya Lind", "maya@brand.example", "Northwind").await;
-    let mut agency = app.client();
-    let jordan = agency.sign_up("Jordan Reyes", "jordan@agency.example", "Brightline").await;
-    let id = brand.create_campaign("Spring").await;
-    brand.bring_in(id, &agency).await;
+    let BrandAndAgency { brand, agency, maya, jordan, id } = brand_and_agency(app).await;
     Setup {
         id,
         maya: maya["user_id"].as_i64().unwrap(),
@@ -258,25 +251,7 @@ async fn creators_review_the_charter_before_launch(kind: DbKind) {
 
     // Ava, a creator of the pool, gets an account through her invitation.
     let card = b.add_creator(id, "Ava Chen", "ava").await;
-    let inv = b
-        .post(&format!("/api/v1/campaigns/{id}/invitations"), json!({ "kind": "creator", "creator_id": card["id"] }))
-        .await
-        .ok();
-    let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = form
-        .post(format!("{}/auth/creator-signup", app.base))
-        .form(&[
-            ("token", inv["token"].as_str().unwrap()),
-            ("name", "Ava Chen"),
-            ("email", "ava@creator.example"),
-            ("password", "creator-pass"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let mut ava = app.client();
-    ava.cookie =
-        Some(resp.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string());
+    let ava = creator_signup(&app, b, id, card["id"].as_i64().unwrap(), "Ava Chen", "ava@creator.example").await;
 
     // She sees the creator-facing part of version 1 and her point of contact.
     let mine = ava.get(&format!("/api/v1/campaigns/{id}/charter/for-creator")).await.ok();
@@ -357,27 +332,7 @@ async fn creators_review_the_charter_before_launch(kind: DbKind) {
     // Another campaign's creator sees nothing of this one.
     let other = b.create_campaign("Other").await;
     let card2 = b.add_creator(other, "Kai", "kai").await;
-    let inv2 = b
-        .post(
-            &format!("/api/v1/campaigns/{other}/invitations"),
-            json!({ "kind": "creator", "creator_id": card2["id"] }),
-        )
-        .await
-        .ok();
-    let resp = form
-        .post(format!("{}/auth/creator-signup", app.base))
-        .form(&[
-            ("token", inv2["token"].as_str().unwrap()),
-            ("name", "Kai"),
-            ("email", "kai@creator.example"),
-            ("password", "creator-pass"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let mut kai = app.client();
-    kai.cookie =
-        Some(resp.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string());
+    let kai = creator_signup(&app, b, other, card2["id"].as_i64().unwrap(), "Kai", "kai@creator.example").await;
     assert_eq!(kai.get(&format!("/api/v1/campaigns/{id}/charter/for-creator")).await.status, 404);
     assert_eq!(
         kai.post(

@@ -2,7 +2,8 @@
 //! the dashboard's answer time over HTTP (p50/p95/p99), then 100,000 more rows ingested through the API while a
 //! partner moves cards, measuring how long each move takes to reach a WebSocket client meanwhile.
 //!
-//!   scripts/bench.sh --metrics            (or: cargo run --release --features bench --bin metrics-bench -- [--rows N] [--doc docs/PERFORMANCE.md])
+//!   scripts/bench.sh --metrics
+//!   cargo run -p chorus-bench --release --bin metrics-bench -- [--rows N] [--doc docs/PERFORMANCE.md]
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};

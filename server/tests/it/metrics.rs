@@ -1,10 +1,8 @@
 //! Performance numbers through the API on SQLite and PostgreSQL: posts, daily figures validated whole,
 //! corrections recorded, idempotent retries, KPIs with zero denominators, live arrival, and the refusals.
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 on_both_databases!(
@@ -14,14 +12,7 @@ on_both_databases!(
 
 async fn figures_arrive_are_corrected_and_never_half_applied(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let mut maya = app.client();
-    maya.sign_up("Maya Lind", "maya@northwind.example", "Northwind").await;
-    let mut jordan = app.client();
-    jordan.sign_up("Jordan Reyes", "jordan@brightline.example", "Brightline").await;
-    let mut olga = app.client();
-    olga.sign_up("Olga Stranger", "olga@outsider.example", "Outsider").await;
-    let id = maya.create_campaign("Trailhead").await;
-    maya.bring_in(id, &jordan).await;
+    let TwoPartners { maya, jordan, olga, id } = two_partners(&app).await;
     let other = olga.create_campaign("Elsewhere").await;
     let p = |rest: &str| format!("/api/v1/campaigns/{id}{rest}");
 
@@ -124,12 +115,7 @@ async fn figures_arrive_are_corrected_and_never_half_applied(kind: DbKind) {
 
 async fn the_dashboard_cuts_paces_and_escalates_breaches_once(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let mut maya = app.client();
-    maya.sign_up("Maya Lind", "maya@northwind.example", "Northwind").await;
-    let mut jordan = app.client();
-    jordan.sign_up("Jordan Reyes", "jordan@brightline.example", "Brightline").await;
-    let id = maya.create_campaign("Trailhead").await;
-    maya.bring_in(id, &jordan).await;
+    let TwoPartners { maya, jordan, id, .. } = two_partners(&app).await;
     let p = |rest: &str| format!("/api/v1/campaigns/{id}{rest}");
     let j = jordan.get("/api/v1/me").await.ok();
     put_section(&maya, id, "thresholds", json!({ "thresholds": [

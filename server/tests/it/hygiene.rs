@@ -1,11 +1,9 @@
 //! Requests, sign-in and the API surface: where a redirect may lead, how often one address may sign in and sign up,
 //! the status of a server function's refusal, axum's own refusals in the JSON error shape, text no database can
 //! store, and the OpenAPI document against the code.
-mod common;
-
 use std::net::IpAddr;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 on_both_databases!(
@@ -365,10 +363,7 @@ async fn server_function_refusals_have_their_status(kind: DbKind) {
 
 async fn api_rejections_answer_json_naming_the_parameter(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let mut maya = app.client();
-    maya.sign_up("Maya Lind", "maya@northwind.example", "Northwind").await;
-    let id = maya.create_campaign("Spring").await;
-    let card = maya.add_creator(id, "Ava Chen", "avachen").await;
+    let (maya, id, card) = one_partner_one_card(&app).await;
     let cid = card["id"].as_i64().unwrap();
 
     let check = |r: &Reply, status: u16, code: &str, field: Option<&str>| {
@@ -412,10 +407,7 @@ async fn api_rejections_answer_json_naming_the_parameter(kind: DbKind) {
 
 async fn nul_and_overlong_text_are_refused_naming_the_field(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let mut maya = app.client();
-    maya.sign_up("Maya Lind", "maya@northwind.example", "Northwind").await;
-    let id = maya.create_campaign("Spring").await;
-    let card = maya.add_creator(id, "Ava Chen", "avachen").await;
+    let (maya, id, card) = one_partner_one_card(&app).await;
     let cid = card["id"].as_i64().unwrap();
     let creators = format!("/api/v1/campaigns/{id}/creators");
     let refused = |r: &Reply, field: &str| {
@@ -493,4 +485,12 @@ async fn the_openapi_document_matches_the_code(kind: DbKind) {
     }
     let codes = &doc["components"]["schemas"]["ErrorCode"]["enum"];
     assert!(codes.as_array().unwrap().contains(&json!("payload_too_large")), "{codes}");
+}
+
+/// Maya (Northwind) with the campaign "Spring" and one card, Ava Chen's. Returns (maya, campaign id, card).
+async fn one_partner_one_card(app: &TestApp) -> (Client, i64, Value) {
+    let (maya, _) = signed_up(app, "Maya Lind", "maya@northwind.example", "Northwind").await;
+    let id = maya.create_campaign("Spring").await;
+    let card = maya.add_creator(id, "Ava Chen", "avachen").await;
+    (maya, id, card)
 }

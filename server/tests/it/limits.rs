@@ -2,9 +2,7 @@
 //! row and field (and old ones past it never wrap a total or fail a page), every text people write has a size
 //! limit that names its field, oversized or NUL CSV cells are problems of their row and column, deliverable 0 and
 //! other campaigns' deliverables are "not found" everywhere, and a 100-megapixel PNG is taken without a preview.
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 on_both_databases!(
@@ -97,12 +95,7 @@ async fn figures_past_the_limits_are_refused_and_totals_never_wrap(kind: DbKind)
     );
     let preview = maya.post_text(&path(id, "/metric-imports?filename=big.csv"), &file).await;
     assert_eq!(preview.status, 201, "{}", preview.body);
-    let issues: Vec<(i64, &str)> = preview.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("")))
-        .collect();
+    let issues = import_issues(&preview.body);
     assert_eq!(issues, vec![(2, "impressions"), (3, "revenue"), (4, "impressions")], "{}", preview.body);
     assert_eq!(preview.body["valid"], 0);
 
@@ -163,12 +156,7 @@ async fn creator_figures_past_the_limits_are_refused_and_never_overflow(kind: Db
     // The CSV import: a figure past its limit names its row and column.
     let csv = "name,platform,handle,followers,avg_likes\nOk,tiktok,ok,1000,10\nHuge,tiktok,huge,20000000000,1\nAlso,tiktok,also,1,9000000000000\n";
     let preview = maya.post_text(&path(id, "/imports?filename=pool.csv"), csv).await.ok();
-    let issues: Vec<(i64, &str)> = preview["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("")))
-        .collect();
+    let issues = import_issues(&preview);
     assert_eq!(issues, vec![(3, "followers"), (4, "avg_likes")], "{preview}");
 
     // A creator stored before the limits with averages whose sum overflows: the board, the creator and the
@@ -301,24 +289,14 @@ async fn every_text_people_write_has_a_limit_naming_its_field(kind: DbKind) {
     );
     let preview = c.post_text(&path(id, "/imports?filename=cells.csv"), &file).await;
     assert_eq!(preview.status, 201, "{}", preview.body);
-    let issues: Vec<(i64, &str)> = preview.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("")))
-        .collect();
+    let issues = import_issues(&preview.body);
     assert_eq!(issues, vec![(3, "audience_notes"), (4, "audience_notes")], "{}", preview.body);
     assert_eq!(preview.body["valid"], 1);
     let pid = post_of(&c, id, &ava, "https://instagram.example/p/2").await;
     let file = format!("post_id,day,likes\n{pid},{},{}\n{pid},{},1\0\n", day(1), "1".repeat(2_001), day(2));
     let preview = c.post_text(&path(id, "/metric-imports?filename=cells.csv"), &file).await;
     assert_eq!(preview.status, 201, "{}", preview.body);
-    let issues: Vec<(i64, &str)> = preview.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("")))
-        .collect();
+    let issues = import_issues(&preview.body);
     assert_eq!(issues, vec![(2, "likes"), (3, "likes")], "{}", preview.body);
 }
 

@@ -1,10 +1,8 @@
 //! The shared creator pool through the API, on SQLite and PostgreSQL: profiles and figures, duplicates and
 //! merges, owners and their history, next actions and notes, CSV import and export, and the refusals.
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 on_both_databases!(
@@ -20,20 +18,6 @@ on_both_databases!(
     ten_thousand_rows_import_in_one_go,
 );
 
-/// Three partners on one campaign: Northwind (brand, Maya), Brightline (Jordan, and Sam), and a
-/// stranger (Olga at Outsider) who is no partner.
-async fn setup(app: &TestApp) -> (Client, Client, Client, i64) {
-    let mut maya = app.client();
-    maya.sign_up("Maya Lind", "maya@northwind.example", "Northwind").await;
-    let mut jordan = app.client();
-    jordan.sign_up("Jordan Reyes", "jordan@brightline.example", "Brightline").await;
-    let mut olga = app.client();
-    olga.sign_up("Olga Stranger", "olga@outsider.example", "Outsider").await;
-    let campaign = maya.create_campaign("Trailhead").await;
-    maya.bring_in(campaign, &jordan).await;
-    (maya, jordan, olga, campaign)
-}
-
 fn path(campaign: i64, rest: &str) -> String {
     format!("/api/v1/campaigns/{campaign}{rest}")
 }
@@ -44,7 +28,7 @@ async fn card_count(c: &Client, campaign: i64) -> usize {
 
 async fn creators_carry_figures_and_are_never_two_records(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (maya, jordan, _, campaign) = setup(&app).await;
+    let TwoPartners { maya, jordan, id: campaign, .. } = two_partners(&app).await;
     let ava = maya
         .post(
             &path(campaign, "/creators"),
@@ -137,7 +121,7 @@ async fn creators_carry_figures_and_are_never_two_records(kind: DbKind) {
 
 async fn owner_changes_are_recorded_and_checked(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (maya, jordan, olga, campaign) = setup(&app).await;
+    let TwoPartners { maya, jordan, olga, id: campaign } = two_partners(&app).await;
     let card = maya.add_creator(campaign, "Ava Chen", "ava").await;
     let id = card["id"].as_i64().unwrap();
     let v = card["version"].as_i64().unwrap();
@@ -212,7 +196,7 @@ async fn owner_changes_are_recorded_and_checked(kind: DbKind) {
 
 async fn next_actions_notes_and_history(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (maya, jordan, _, campaign) = setup(&app).await;
+    let TwoPartners { maya, jordan, id: campaign, .. } = two_partners(&app).await;
     let card = maya.add_creator(campaign, "Ava Chen", "ava").await;
     let id = card["id"].as_i64().unwrap();
     let set = jordan
@@ -262,7 +246,7 @@ async fn next_actions_notes_and_history(kind: DbKind) {
 
 async fn duplicates_merge_into_one_record(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (maya, jordan, _, campaign) = setup(&app).await;
+    let TwoPartners { maya, jordan, id: campaign, .. } = two_partners(&app).await;
     let a = maya.add_creator(campaign, "Ava Chen", "ava").await;
     let b = jordan
         .post(
@@ -309,7 +293,7 @@ const MESSY: &str = "name,platform,handle,followers,likes,owner,stage\n\
 
 async fn csv_import_previews_then_applies_all_valid_or_nothing(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (maya, jordan, _, campaign) = setup(&app).await;
+    let TwoPartners { maya, jordan, id: campaign, .. } = two_partners(&app).await;
     maya.add_creator(campaign, "Taken Already", "taken").await;
     // The file names x/taken, which is on another platform: only instagram/taken exists.
     maya.post(&path(campaign, "/creators"), json!({ "name": "Di Eng", "platform": "x", "handle": "taken" })).await.ok();
@@ -397,7 +381,7 @@ async fn csv_import_previews_then_applies_all_valid_or_nothing(kind: DbKind) {
 
 async fn an_import_rechecks_the_pool_and_never_half_applies(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (maya, jordan, _, campaign) = setup(&app).await;
+    let TwoPartners { maya, jordan, id: campaign, .. } = two_partners(&app).await;
     let file = "name,platform,handle\nAva Chen,instagram,ava\nBo Li,tiktok,bo\nCy Diaz,youtube,cy\n";
     let preview = jordan.post_text(&path(campaign, "/imports?filename=p.csv"), file).await.ok();
     assert_eq!((preview["valid"].as_i64(), preview["errors"].as_array().unwrap().len()), (Some(3), 0));
@@ -422,7 +406,7 @@ async fn an_import_rechecks_the_pool_and_never_half_applies(kind: DbKind) {
 
 async fn outsiders_cannot_touch_the_pool(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (maya, jordan, olga, campaign) = setup(&app).await;
+    let TwoPartners { maya, jordan, olga, id: campaign } = two_partners(&app).await;
     let card = maya.add_creator(campaign, "Ava Chen", "ava").await;
     let id = card["id"].as_i64().unwrap();
     let preview = jordan.post_text(&path(campaign, "/imports"), "name,platform,handle\nBo,x,bo\n").await.ok();
@@ -458,7 +442,7 @@ async fn outsiders_cannot_touch_the_pool(kind: DbKind) {
 
 async fn export_has_the_computed_columns(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (maya, _, _, campaign) = setup(&app).await;
+    let TwoPartners { maya, id: campaign, .. } = two_partners(&app).await;
     maya.post(
         &path(campaign, "/creators"),
         json!({ "name": "Ava, \"the\" Chen", "platform": "instagram", "handle": "ava", "followers": 600000,
@@ -486,7 +470,7 @@ async fn export_has_the_computed_columns(kind: DbKind) {
 
 async fn partners_see_an_import_arrive_live(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (maya, jordan, _, campaign) = setup(&app).await;
+    let TwoPartners { maya, jordan, id: campaign, .. } = two_partners(&app).await;
     let mut ws = ws_connect(&app, &maya, None).await.unwrap();
     let head = maya.get(&path(campaign, "/events")).await.ok()["head"].as_i64().unwrap();
     let subscribed = ws_subscribe(&mut ws, campaign, head).await;
@@ -521,7 +505,7 @@ async fn partners_see_an_import_arrive_live(kind: DbKind) {
 
 async fn ten_thousand_rows_import_in_one_go(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (_, jordan, _, campaign) = setup(&app).await;
+    let TwoPartners { jordan, id: campaign, .. } = two_partners(&app).await;
     let mut file = String::from("name,platform,handle,followers,avg_likes,avg_comments,lane\n");
     for i in 0..10_000 {
         file.push_str(&format!(
@@ -549,26 +533,12 @@ async fn ten_thousand_rows_import_in_one_go(kind: DbKind) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_detail_links_the_creators_own_account() {
     let app = spawn_app(DbKind::Sqlite).await;
-    let (maya, _, _, campaign) = setup(&app).await;
+    let TwoPartners { maya, id: campaign, .. } = two_partners(&app).await;
     let card = maya.add_creator(campaign, "Ava Chen", "ava").await;
     let id = card["id"].as_i64().unwrap();
     assert_eq!(maya.get(&path(campaign, &format!("/creators/{id}/detail"))).await.ok()["account"], Value::Null);
-    let inv = maya.post(&path(campaign, "/invitations"), json!({ "kind": "creator", "creator_id": id })).await.ok();
-    let token = inv["token"].as_str().unwrap();
     // The creator signs up through the form the invitation page shows.
-    let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = form
-        .post(format!("{}/auth/creator-signup", app.base))
-        .form(&[
-            ("token", token),
-            ("name", "Ava Chen"),
-            ("email", "ava@creators.example"),
-            ("password", "creator-pass"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
+    creator_signup(&app, &maya, campaign, id, "Ava Chen", "ava@creators.example").await;
     let detail = maya.get(&path(campaign, &format!("/creators/{id}/detail"))).await.ok();
     assert_eq!(detail["account"], json!(["Ava Chen", "ava@creators.example"]));
 }

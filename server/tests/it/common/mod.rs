@@ -1,6 +1,5 @@
 //! Test helpers: a fresh server per test on its own database (SQLite file or PostgreSQL database), a small
 //! HTTP client that keeps its session cookie, and a real WebSocket client.
-#![allow(dead_code)]
 
 use std::time::Duration;
 
@@ -51,6 +50,8 @@ pub async fn fresh_database(kind: DbKind) -> String {
 pub struct TestApp {
     pub running: Running,
     pub base: String,
+    /// Where its database is (for a test that opens it itself; none does today).
+    #[allow(dead_code)]
     pub database_url: String,
 }
 
@@ -388,6 +389,49 @@ pub async fn put_section(c: &Client, id: i64, section: &str, body: Value) {
     .ok();
 }
 
+/// A new client signed up as `name` of the organisation `org` (password "correct horse"), and the sign-up's answer
+/// (`user_id`, `org`).
+pub async fn signed_up(app: &TestApp, name: &str, email: &str, org: &str) -> (Client, Value) {
+    let mut c = app.client();
+    let me = c.sign_up(name, email, org).await;
+    (c, me)
+}
+
+/// Two partners on the campaign "Trailhead" and a stranger.
+pub struct TwoPartners {
+    pub maya: Client,   // Northwind, the brand, who created the campaign
+    pub jordan: Client, // Brightline, brought in by Maya
+    pub olga: Client,   // Outsider: no partner
+    pub id: i64,
+}
+
+/// Maya (Northwind) creates "Trailhead" and brings in Jordan (Brightline); Olga (Outsider) is signed up too.
+pub async fn two_partners(app: &TestApp) -> TwoPartners {
+    let (maya, _) = signed_up(app, "Maya Lind", "maya@northwind.example", "Northwind").await;
+    let (jordan, _) = signed_up(app, "Jordan Reyes", "jordan@brightline.example", "Brightline").await;
+    let (olga, _) = signed_up(app, "Olga Stranger", "olga@outsider.example", "Outsider").await;
+    let id = maya.create_campaign("Trailhead").await;
+    maya.bring_in(id, &jordan).await;
+    TwoPartners { maya, jordan, olga, id }
+}
+
+/// A brand and an agency on the campaign "Spring" (the agency brought in), and their sign-up answers.
+pub struct BrandAndAgency {
+    pub brand: Client,  // Maya Lind, Northwind
+    pub agency: Client, // Jordan Reyes, Brightline
+    pub maya: Value,
+    pub jordan: Value,
+    pub id: i64,
+}
+
+pub async fn brand_and_agency(app: &TestApp) -> BrandAndAgency {
+    let (brand, maya) = signed_up(app, "Maya Lind", "maya@brand.example", "Northwind").await;
+    let (agency, jordan) = signed_up(app, "Jordan Reyes", "jordan@agency.example", "Brightline").await;
+    let id = brand.create_campaign("Spring").await;
+    brand.bring_in(id, &agency).await;
+    BrandAndAgency { brand, agency, maya, jordan, id }
+}
+
 /// One campaign run by three partners, and a stranger.
 pub struct Partners {
     pub maya: Client,   // Northwind, the brand: accountable owner
@@ -399,18 +443,13 @@ pub struct Partners {
 
 /// The three-partner campaign "Trailhead" with its charter's criteria, responsibility matrix and owners set.
 pub async fn three_partners(app: &TestApp) -> Partners {
-    let mut maya = app.client();
-    maya.sign_up("Maya Lind", "maya@northwind.example", "Northwind").await;
-    let mut jordan = app.client();
-    jordan.sign_up("Jordan Reyes", "jordan@brightline.example", "Brightline").await;
-    let mut lena = app.client();
-    lena.sign_up("Lena Vogt", "lena@studiokin.example", "Studio Kin").await;
-    let mut olga = app.client();
-    olga.sign_up("Olga Stranger", "olga@outsider.example", "Outsider").await;
+    let (maya, m) = signed_up(app, "Maya Lind", "maya@northwind.example", "Northwind").await;
+    let (jordan, j) = signed_up(app, "Jordan Reyes", "jordan@brightline.example", "Brightline").await;
+    let (lena, l) = signed_up(app, "Lena Vogt", "lena@studiokin.example", "Studio Kin").await;
+    let (olga, _) = signed_up(app, "Olga Stranger", "olga@outsider.example", "Outsider").await;
     let id = maya.create_campaign("Trailhead").await;
     maya.bring_in(id, &jordan).await;
     maya.bring_in(id, &lena).await;
-    let (m, j, l) = (me(&maya).await, me(&jordan).await, me(&lena).await);
     put_section(&maya, id, "criteria", json!({ "ugc": ["Product in the first 3 seconds", "Natural light"], "influencer": ["Disclosure #ad"], "creator_expectations": "Two drafts at most" })).await;
     put_section(&maya, id, "responsibilities", json!({ "items": [
         { "org_id": m["org"]["id"], "responsibility": "Budget and final say", "accountable": m["user_id"] },
@@ -425,10 +464,14 @@ pub async fn three_partners(app: &TestApp) -> Partners {
 /// invitation). Returns the creator's client and their card's id.
 pub async fn creator_account(app: &TestApp, partner: &Client, id: i64, name: &str, email: &str) -> (Client, i64) {
     let card = partner.add_creator(id, name, &email.replace(['@', '.'], "_")).await;
-    let inv = partner
-        .post(&campaign_path(id, "/invitations"), json!({ "kind": "creator", "creator_id": card["id"] }))
-        .await
-        .ok();
+    let card = card["id"].as_i64().unwrap();
+    (creator_signup(app, partner, id, card, name, email).await, card)
+}
+
+/// The creator of card `card` signs up for the portal through the invitation `partner` sends them.
+pub async fn creator_signup(app: &TestApp, partner: &Client, id: i64, card: i64, name: &str, email: &str) -> Client {
+    let inv =
+        partner.post(&campaign_path(id, "/invitations"), json!({ "kind": "creator", "creator_id": card })).await.ok();
     let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let resp = form
         .post(format!("{}/auth/creator-signup", app.base))
@@ -441,9 +484,20 @@ pub async fn creator_account(app: &TestApp, partner: &Client, id: i64, name: &st
         .send()
         .await
         .unwrap();
+    assert_eq!(resp.status(), 303, "the creator's sign-up redirects to their home page");
     let mut c = app.client();
     c.cookie = Some(
         resp.headers().get("set-cookie").expect("signed up").to_str().unwrap().split(';').next().unwrap().to_string(),
     );
-    (c, card["id"].as_i64().unwrap())
+    c
+}
+
+/// The (row, column) of every problem an import preview lists.
+pub fn import_issues(preview: &Value) -> Vec<(i64, &str)> {
+    preview["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("")))
+        .collect()
 }

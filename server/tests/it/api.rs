@@ -1,7 +1,5 @@
 //! The JSON API and the pages, against a real server on SQLite and on PostgreSQL.
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 on_both_databases!(
@@ -299,23 +297,8 @@ async fn creators_see_only_their_own(kind: DbKind) {
     a.sign_up("A", "a@a.example", "A").await;
     let id = a.create_campaign("Camp").await;
     let card = a.add_creator(id, "Ava", "ava").await;
-    let inv = a
-        .post(&format!("/api/v1/campaigns/{id}/invitations"), json!({ "kind": "creator", "creator_id": card["id"] }))
-        .await
-        .ok();
-    let token = inv["token"].as_str().unwrap();
-    // The creator signs up through the form the invitation page shows.
-    let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = form
-        .post(format!("{}/auth/creator-signup", app.base))
-        .form(&[("token", token), ("name", "Ava Chen"), ("email", "ava@creator.example"), ("password", "creator-pass")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    let cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
-    let mut ava = app.client();
-    ava.cookie = Some(cookie);
+    // The creator signs up through the form the invitation page shows (a 303 to their home page).
+    let ava = creator_signup(&app, &a, id, card["id"].as_i64().unwrap(), "Ava Chen", "ava@creator.example").await;
     let me = ava.get("/api/v1/me").await.ok();
     assert_eq!(me["role"], "creator");
     // A creator sees no partner page, no board, no pool.

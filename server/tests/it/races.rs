@@ -2,12 +2,10 @@
 //! idempotent write, one wins and the other gets 409 with the record as it is after the winner's commit; rollups
 //! always equal the daily rows; nothing answers 5xx. Then a burst of writers (half with API tokens) while people
 //! sign in and sign up.
-mod common;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 on_both_databases!(

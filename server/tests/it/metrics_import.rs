@@ -1,36 +1,15 @@
 //! CSV import of daily figures on SQLite and PostgreSQL: preview with per-row problems, "all" refused whole,
 //! "only the valid rows" reflected exactly on the dashboard, applying twice, strangers, the body limit,
 //! progress on a partner's WebSocket, and the time a 100,000-row file takes.
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 on_both_databases!(a_file_previews_then_imports_only_its_valid_rows, partners_see_the_progress_of_a_large_file);
 
 fn day(back: i64) -> String {
     (chrono::Utc::now().date_naive() - chrono::Duration::days(back)).to_string()
-}
-
-struct Setup {
-    maya: Client,
-    jordan: Client,
-    olga: Client,
-    id: i64,
-}
-
-async fn setup(app: &TestApp) -> Setup {
-    let mut maya = app.client();
-    maya.sign_up("Maya Lind", "maya@northwind.example", "Northwind").await;
-    let mut jordan = app.client();
-    jordan.sign_up("Jordan Reyes", "jordan@brightline.example", "Brightline").await;
-    let mut olga = app.client();
-    olga.sign_up("Olga Stranger", "olga@outsider.example", "Outsider").await;
-    let id = maya.create_campaign("Trailhead").await;
-    maya.bring_in(id, &jordan).await;
-    Setup { maya, jordan, olga, id }
 }
 
 /// `n` tracked posts of one creator: their ids and URLs.
@@ -57,7 +36,7 @@ fn path(id: i64, rest: &str) -> String {
 
 async fn a_file_previews_then_imports_only_its_valid_rows(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let Setup { maya, jordan, olga, id } = setup(&app).await;
+    let TwoPartners { maya, jordan, olga, id } = two_partners(&app).await;
     let ps = posts(&jordan, id, 2).await;
     let (a, b_url) = (ps[0].0, ps[1].1.clone());
     let b = ps[1].0;
@@ -82,12 +61,7 @@ async fn a_file_previews_then_imports_only_its_valid_rows(kind: DbKind) {
         "{preview}"
     );
     assert_eq!(preview["ignored_columns"], json!(["Likez"]));
-    let issues: Vec<(i64, &str)> = preview["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("")))
-        .collect();
+    let issues = import_issues(&preview);
     assert_eq!(issues, vec![(5, "day"), (6, "post_id"), (7, "likes"), (7, "day")], "{preview}");
     let import = preview["id"].as_i64().unwrap();
     let apply = |mode: &'static str| {
@@ -221,7 +195,7 @@ fn big_file(posts: &[(i64, String)], n: usize) -> String {
 
 async fn partners_see_the_progress_of_a_large_file(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let Setup { maya, jordan, id, .. } = setup(&app).await;
+    let TwoPartners { maya, jordan, id, .. } = two_partners(&app).await;
     let ps = posts(&jordan, id, 10).await;
     let file = big_file(&ps, 10_000);
     let mut ws = ws_connect(&app, &maya, None).await.unwrap();
@@ -270,7 +244,7 @@ async fn partners_see_the_progress_of_a_large_file(kind: DbKind) {
 /// release the write lock between them).
 async fn hundred_thousand_rows(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let Setup { maya, jordan, id, .. } = setup(&app).await;
+    let TwoPartners { maya, jordan, id, .. } = two_partners(&app).await;
     let ps = posts(&jordan, id, 50).await;
     let file = big_file(&ps, 100_000);
     eprintln!("{kind:?}: the file is {:.1} MB", file.len() as f64 / 1e6);

@@ -1,11 +1,10 @@
 //! The generated OpenAPI document against the running code: the router serves exactly the documented operations
 //! (and nothing undocumented), and the real answers of representative endpoints of every area, successes,
 //! 204s and errors alike, have the shape documented for their status.
-mod common;
 
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -14,11 +13,11 @@ on_both_databases!(answers_have_their_documented_shapes);
 /// The router's own source: every `.route(…)` of the JSON API and of `/healthz`. The WebSocket (`/ws`), the
 /// sign-in forms (`forms.rs`, HTML) and the JSON 404 for unknown API paths are not operations of the document.
 const ROUTER_SOURCES: &[&str] = &[
-    include_str!("../src/lib.rs"),
-    include_str!("../src/api.rs"),
-    include_str!("../src/content_api.rs"),
-    include_str!("../src/metrics_api.rs"),
-    include_str!("../src/files.rs"),
+    include_str!("../../src/lib.rs"),
+    include_str!("../../src/api.rs"),
+    include_str!("../../src/content_api.rs"),
+    include_str!("../../src/metrics_api.rs"),
+    include_str!("../../src/files.rs"),
 ];
 const NOT_OPERATIONS: &[&str] = &["/ws", "/api/v1/{*rest}"];
 

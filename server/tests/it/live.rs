@@ -1,10 +1,8 @@
 //! Live updates over real WebSocket clients: delivery, resume without gaps or duplicates, refusals,
 //! resets, and fan-out across two server processes on one PostgreSQL database.
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -15,21 +13,16 @@ on_both_databases!(
     outsiders_cannot_subscribe
 );
 
-/// Two partners with one campaign and one card. Returns (brand, agency, campaign id, card id).
-async fn two_partners(app: &TestApp) -> (Client, Client, i64, i64) {
-    let mut brand = app.client();
-    brand.sign_up("Maya Lind", "maya@brand.example", "Northwind").await;
-    let mut agency = app.client();
-    agency.sign_up("Jordan Reyes", "jordan@agency.example", "Brightline").await;
-    let id = brand.create_campaign("Spring").await;
-    brand.bring_in(id, &agency).await;
+/// A brand and an agency on one campaign with one card. Returns (brand, agency, campaign id, card id).
+async fn with_a_card(app: &TestApp) -> (Client, Client, i64, i64) {
+    let BrandAndAgency { brand, agency, id, .. } = brand_and_agency(app).await;
     let card = brand.add_creator(id, "Ava Chen", "ava").await;
     (brand, agency, id, card["id"].as_i64().unwrap())
 }
 
 async fn a_move_reaches_every_partner_with_who_did_it(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (brand, agency, id, card) = two_partners(&app).await;
+    let (brand, agency, id, card) = with_a_card(&app).await;
     let head = brand.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["head"].as_i64().unwrap();
 
     let mut brand_ws = ws_connect(&app, &brand, None).await.unwrap();
@@ -61,7 +54,7 @@ async fn a_move_reaches_every_partner_with_who_did_it(kind: DbKind) {
 
 async fn resume_gets_exactly_the_missed_events(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (brand, agency, id, card) = two_partners(&app).await;
+    let (brand, agency, id, card) = with_a_card(&app).await;
     let head = brand.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["head"].as_i64().unwrap();
     let stages = ["contacted", "negotiating", "contracted", "briefed", "content_in_progress", "posted", "paid"];
 
@@ -100,7 +93,7 @@ async fn resume_gets_exactly_the_missed_events(kind: DbKind) {
 
 async fn outsiders_cannot_subscribe(kind: DbKind) {
     let app = spawn_app(kind).await;
-    let (brand, _agency, id, card) = two_partners(&app).await;
+    let (brand, _agency, id, card) = with_a_card(&app).await;
     let mut outsider = app.client();
     outsider.sign_up("Eve", "eve@other.example", "Other").await;
 
@@ -121,7 +114,7 @@ async fn outsiders_cannot_subscribe(kind: DbKind) {
 async fn a_client_too_far_behind_is_told_to_reload() {
     let url = fresh_database(DbKind::Sqlite).await;
     let app = spawn_on(&url, |c| c.event_retention = 10).await;
-    let (brand, agency, id, card) = two_partners(&app).await;
+    let (brand, agency, id, card) = with_a_card(&app).await;
     // Enough moves to pass a pruning point (every 100 events).
     let mut version = 1;
     for i in 0..100 {
@@ -147,7 +140,7 @@ async fn two_processes_on_one_postgres_deliver_across() {
     let url = fresh_database(DbKind::Postgres).await;
     let one = spawn_on(&url, |_| {}).await;
     let two = spawn_on(&url, |_| {}).await;
-    let (brand, _agency, id, card) = two_partners(&one).await;
+    let (brand, _agency, id, card) = with_a_card(&one).await;
 
     // The agency watches through the second process; the brand writes through the first.
     let mut agency_on_two = two.client();
@@ -190,7 +183,7 @@ async fn two_processes_on_one_postgres_deliver_across() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_reader_does_not_hold_back_others() {
     let app = spawn_app(DbKind::Sqlite).await;
-    let (brand, agency, id, card) = two_partners(&app).await;
+    let (brand, agency, id, card) = with_a_card(&app).await;
     let head = brand.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["head"].as_i64().unwrap();
     // This socket subscribes and then never reads.
     let mut stalled = ws_connect(&app, &agency, None).await.unwrap();
@@ -217,7 +210,7 @@ async fn a_dropped_listener_connection_loses_nothing() {
     let url = fresh_database(DbKind::Postgres).await;
     let one = spawn_on(&url, |_| {}).await;
     let two = spawn_on(&url, |_| {}).await;
-    let (brand, agency, id, card) = two_partners(&one).await;
+    let (brand, agency, id, card) = with_a_card(&one).await;
     let mut agency_on_two = two.client();
     agency_on_two.cookie = agency.cookie.clone();
     let head = agency_on_two.get(&format!("/api/v1/campaigns/{id}/board")).await.ok()["head"].as_i64().unwrap();
@@ -268,7 +261,7 @@ async fn a_dropped_listener_connection_loses_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presence_reaches_subscribers_only() {
     let app = spawn_app(DbKind::Sqlite).await;
-    let (brand, agency, id, _card) = two_partners(&app).await;
+    let (brand, agency, id, _card) = with_a_card(&app).await;
     let mut outsider = app.client();
     outsider.sign_up("Eve", "eve@other.example", "Other").await;
     let mut watcher = ws_connect(&app, &brand, None).await.unwrap();
