@@ -2,7 +2,7 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use app::creators::Stage;
+use app::vocab::Stage;
 use rand::Rng;
 use tokio::time::sleep;
 use tokio_tungstenite::tungstenite::Utf8Bytes;

@@ -1,7 +1,7 @@
 //! The floor: the least any server can do to fan one message out, measured beside Chorus.
 use std::net::SocketAddr;
 
-use app::creators::Stage;
+use app::vocab::Stage;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;

@@ -36,7 +36,7 @@ mod wasm;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use app::creators::Stage;
+use app::vocab::Stage;
 use clap::Parser;
 use tokio::time::sleep;
 
