@@ -54,7 +54,7 @@ pub async fn seed(db: &Db) -> Result<bool> {
     let campaign =
         campaigns::create_campaign(db, &maya, &NewCampaign { name: "Trailhead Spring Launch".into() }).await?;
     for partner in [&jordan, &lena] {
-        let (_, token) = campaigns::invite_partner(
+        let (_, token) = campaigns::create_invitation(
             db,
             &maya,
             campaign.id,
@@ -323,7 +323,7 @@ async fn seed_content(
         ("Kenji Sato", "kenji@creators.example"),
     ] {
         let creator_id = ids[name];
-        let (_, token) = campaigns::invite_partner(
+        let (_, token) = campaigns::create_invitation(
             db,
             jordan,
             campaign_id,

@@ -50,7 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me", get(me))
         .route("/api/v1/campaigns", get(list_campaigns).post(create_campaign))
         .route("/api/v1/campaigns/{id}", get(get_campaign))
-        .route("/api/v1/campaigns/{id}/invitations", post(invite_partner))
+        .route("/api/v1/campaigns/{id}/invitations", post(create_invitation))
         .route("/api/v1/invitations/{token}/accept", post(accept_partner))
         .route("/api/v1/campaigns/{id}/board", get(get_board))
         .route("/api/v1/campaigns/{id}/creators", post(add_creator))
@@ -271,13 +271,13 @@ async fn get_campaign(State(s): State<AppState>, Auth(who): Auth, Path(id): Path
         (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
     )
 )]
-async fn invite_partner(
+async fn create_invitation(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<NewInvitation>,
 ) -> Result<impl IntoResponse> {
-    let (invitation, token) = app::campaigns::ssr::invite_partner(&s.db, &who, id, &input).await?;
+    let (invitation, token) = app::campaigns::ssr::create_invitation(&s.db, &who, id, &input).await?;
     Ok((StatusCode::CREATED, Json(json!({ "invitation": invitation, "token": token }))))
 }
 

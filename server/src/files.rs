@@ -50,7 +50,7 @@ async fn start_upload(
     Path((id, deliverable_id)): Path<(i64, i64)>,
     ApiJson(input): ApiJson<StartUpload>,
 ) -> Result<impl IntoResponse> {
-    let state = uploads::start(&s.db, &who, id, deliverable_id, &input, s.max_upload_bytes).await?;
+    let state = uploads::start_upload(&s.db, &who, id, deliverable_id, &input, s.max_upload_bytes).await?;
     Ok((StatusCode::CREATED, Json(state)))
 }
 
@@ -71,7 +71,7 @@ async fn upload_state(
     Auth(who): Auth,
     Path(upload_id): Path<String>,
 ) -> Result<impl IntoResponse> {
-    Ok(Json(uploads::state(&s.db, &who, &upload_id).await?))
+    Ok(Json(uploads::upload_state(&s.db, &who, &upload_id).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/signup", post(sign_up))
         .route("/auth/signout", post(sign_out))
         .route("/auth/accept", post(accept_partner))
-        .route("/auth/creator-signup", post(creator_sign_up))
+        .route("/auth/creator-signup", post(accept_creator))
         .route("/auth/join", post(join_organization))
 }
 
@@ -228,7 +228,7 @@ async fn signed_in_or_back(
     }
 }
 
-async fn creator_sign_up(
+async fn accept_creator(
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(f): Form<InvitedSignUpForm>,

@@ -44,7 +44,7 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
         crate::api::list_members, crate::api::invite_member, crate::api::join_organization,
         crate::api::list_tokens, crate::api::create_token, crate::api::revoke_token,
         // Campaigns
-        crate::api::list_campaigns, crate::api::create_campaign, crate::api::get_campaign, crate::api::invite_partner,
+        crate::api::list_campaigns, crate::api::create_campaign, crate::api::get_campaign, crate::api::create_invitation,
         crate::api::accept_partner,
         // Creators: the board and the pool
         crate::api::get_board, crate::api::add_creator, crate::api::get_creator, crate::api::move_card,

@@ -164,7 +164,7 @@ pub async fn create_campaign(db: &Db, who: &Principal, input: &NewCampaign) -> R
 /// Creates an invitation link. Partner invitations bring another organization in; creator invitations
 /// give a creator of the pool an account of their own.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn invite_partner(
+pub async fn create_invitation(
     db: &Db,
     who: &Principal,
     campaign_id: i64,

@@ -97,7 +97,7 @@ async fn row(db: &Db, id: &str) -> Result<Option<Row_>> {
 /// Starts (or, with the same client key, resumes) the upload of one file of a draft. Only the creator the
 /// deliverable is addressed to may upload, while it is open for a new round.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn start(
+pub async fn start_upload(
     db: &Db,
     who: &Principal,
     campaign_id: i64,
@@ -163,7 +163,7 @@ pub async fn start(
 
 /// The state of an upload (to resume after a lost connection: continue at `received`).
 #[tracing::instrument(skip_all)]
-pub async fn state(db: &Db, who: &Principal, id: &str) -> Result<UploadState> {
+pub async fn upload_state(db: &Db, who: &Principal, id: &str) -> Result<UploadState> {
     let r = row(db, id).await?.filter(|r| r.user_id == who.me.user_id).ok_or_else(|| AppError::not_found("Upload"))?;
     Ok(r.state(id))
 }

@@ -163,7 +163,7 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
     }
 
     let invite_link = RwSignal::new(None::<Result<String, AppError>>);
-    let invite_partner = move |_| {
+    let create_invitation = move |_| {
         spawn_local(async move {
             let result = create_invitation(ctx.campaign_id, InvitationKind::Partner, None).await;
             invite_link.set(Some(result.map(|path| absolute(&path))));
@@ -193,7 +193,7 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
                         <span class="dot" aria-hidden="true"></span>
                         {move || status.get().label()}
                     </span>
-                    <button class="button small" on:click=invite_partner>"Invite a partner"</button>
+                    <button class="button small" on:click=create_invitation>"Invite a partner"</button>
                 </div>
             </header>
             {move || invite_link.get().map(|r| match r {

@@ -67,7 +67,7 @@ pub async fn move_card(
     crate::creators::ssr::move_card(&state.db, &who, campaign_id, card_id, &input, Some(&key)).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "invite")]
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "create_invitation")]
 pub async fn create_invitation(
     campaign_id: i64,
     kind: InvitationKind,
@@ -76,7 +76,7 @@ pub async fn create_invitation(
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     let input = crate::campaigns::NewInvitation { kind, creator_id };
-    let (invitation, _) = crate::campaigns::ssr::invite_partner(&state.db, &who, campaign_id, &input).await?;
+    let (invitation, _) = crate::campaigns::ssr::create_invitation(&state.db, &who, campaign_id, &input).await?;
     Ok(invitation.path)
 }
 
