@@ -42,7 +42,7 @@ pub async fn current_principal() -> Result<Option<Principal>> {
         Some(token) => principal_from_session(&state.db, &token).await?,
         None => None,
     };
-    record_principal(who.as_ref());
+    record_principal(&parts.extensions, who.as_ref());
     Ok(who)
 }
 

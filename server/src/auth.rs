@@ -16,7 +16,7 @@ pub struct MaybeAuth(pub Option<Principal>);
 /// The caller, recorded on the request's span (`principal`: partner, token, creator or anonymous).
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Principal>, AppError> {
     let who = resolve_unrecorded(parts, state).await?;
-    record_principal(who.as_ref());
+    record_principal(&parts.extensions, who.as_ref());
     Ok(who)
 }
 

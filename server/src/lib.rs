@@ -123,6 +123,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(middleware::from_fn_with_state(requests::BodyLimit(body_limit), requests::screen_input))
         .layer(middleware::from_fn_with_state(origins, security::refuse_foreign_origins))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(spans::principal_slot))
         // One span per request (method, route, campaign, principal) and one line per response (spans.rs).
         .layer(spans::layer())
         .with_state(state)

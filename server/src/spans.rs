@@ -86,3 +86,18 @@ mod tests {
         assert_eq!(campaign_in("/api/v1/tokens/{id}", "/api/v1/tokens/3"), None);
     }
 }
+
+/// Gives the request a `PrincipalSlot` and, once the answer is ready, records the principal kind it holds on the
+/// request's span (runs inside the span: added to the router before `layer()`).
+pub async fn principal_slot(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let slot = app::accounts::ssr::PrincipalSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let response = next.run(request).await;
+    if let Some(kind) = slot.0.get() {
+        Span::current().record("principal", field::display(kind));
+    }
+    response
+}

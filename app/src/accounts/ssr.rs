@@ -70,9 +70,19 @@ impl Principal {
 /// Records who is calling on the current request's span (its `principal` field, declared empty by the server's
 /// trace layer): the principal's kind, or `anonymous` when the request carries no one. Outside a request span
 /// (or inside a span without that field) nothing happens.
-pub fn record_principal(who: Option<&Principal>) {
-    tracing::Span::current().record("principal", tracing::field::display(who.map_or("anonymous", Principal::kind)));
+pub fn record_principal(extensions: &http::Extensions, who: Option<&Principal>) {
+    let kind = who.map_or("anonymous", Principal::kind);
+    tracing::Span::current().record("principal", tracing::field::display(kind));
+    if let Some(slot) = extensions.get::<PrincipalSlot>() {
+        let _ = slot.0.set(kind);
+    }
 }
+
+/// Where the request's principal kind is noted for its `request` span, whichever task or nested span resolves it
+/// (a page's data loads in tasks of their own, and domain operations run in spans of their own): the server puts one
+/// in every request's extensions and records what it holds on the span when the answer is ready.
+#[derive(Clone, Debug, Default)]
+pub struct PrincipalSlot(pub std::sync::Arc<std::sync::OnceLock<&'static str>>);
 
 pub fn random_token(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];

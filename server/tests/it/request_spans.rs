@@ -1,7 +1,8 @@
 //! Every request runs in a span `request` with its method, matched route, campaign and the kind of principal,
 //! and is logged once as `response` with its status and latency (server/src/spans.rs). Read from the log lines
 //! the server writes: a subscriber writing into a buffer, on this test's thread (a current-thread runtime, so
-//! the server's tasks log through it too).
+//! the server's tasks log through it too). scripts/test.sh runs this module apart from the others: while other
+//! tests ran on other threads of the process, this thread's subscriber received nothing.
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -69,6 +70,9 @@ async fn requests_are_logged_with_route_campaign_and_principal() {
         .with_max_level(tracing::Level::INFO)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests of this binary run on other threads without a subscriber: make sure no call site keeps an
+    // interest computed before this one existed.
+    tracing::callsite::rebuild_interest_cache();
 
     let app = spawn_app(DbKind::Sqlite).await;
     let TwoPartners { maya, olga, id, .. } = two_partners(&app).await;
@@ -89,6 +93,14 @@ async fn requests_are_logged_with_route_campaign_and_principal() {
     app.running.stop().await;
 
     let lines = responses(&log);
+    if lines.len() <= before {
+        let text = String::from_utf8_lossy(&log.0.lock().unwrap()).to_string();
+        panic!(
+            "no response lines after {before}; the log ({} bytes) ends: {}",
+            text.len(),
+            &text[text.len().saturating_sub(3000)..]
+        );
+    }
     let keys = ["method", "route", "campaign", "principal", "status"];
     let seen: Vec<Vec<&str>> = lines[before..].iter().map(|l| get(l, &keys)).collect();
     let id = id.to_string();
