@@ -72,21 +72,6 @@ pub fn campaign_in(route: &str, path: &str) -> Option<i64> {
     path.split('/').nth(at)?.parse().ok()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::campaign_in;
-
-    #[test]
-    fn the_campaign_is_read_where_the_route_has_its_parameter() {
-        assert_eq!(campaign_in("/api/v1/campaigns/{id}/board", "/api/v1/campaigns/42/board"), Some(42));
-        assert_eq!(campaign_in("/campaigns/{id}", "/campaigns/7"), Some(7));
-        assert_eq!(campaign_in("/campaigns/{id}/content", "/campaigns/7/content"), Some(7));
-        assert_eq!(campaign_in("/api/v1/campaigns", "/api/v1/campaigns"), None);
-        assert_eq!(campaign_in("/api/v1/campaigns/{id}", "/api/v1/campaigns/abc"), None);
-        assert_eq!(campaign_in("/api/v1/tokens/{id}", "/api/v1/tokens/3"), None);
-    }
-}
-
 /// Gives the request a `PrincipalSlot` and, once the answer is ready, records the principal kind it holds on the
 /// request's span (runs inside the span: added to the router before `layer()`).
 pub async fn principal_slot(
@@ -100,4 +85,19 @@ pub async fn principal_slot(
         Span::current().record("principal", field::display(kind));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::campaign_in;
+
+    #[test]
+    fn the_campaign_is_read_where_the_route_has_its_parameter() {
+        assert_eq!(campaign_in("/api/v1/campaigns/{id}/board", "/api/v1/campaigns/42/board"), Some(42));
+        assert_eq!(campaign_in("/campaigns/{id}", "/campaigns/7"), Some(7));
+        assert_eq!(campaign_in("/campaigns/{id}/content", "/campaigns/7/content"), Some(7));
+        assert_eq!(campaign_in("/api/v1/campaigns", "/api/v1/campaigns"), None);
+        assert_eq!(campaign_in("/api/v1/campaigns/{id}", "/api/v1/campaigns/abc"), None);
+        assert_eq!(campaign_in("/api/v1/tokens/{id}", "/api/v1/tokens/3"), None);
+    }
 }
