@@ -10,6 +10,10 @@ use crate::creators::csv;
 use crate::creators::import::parse_count;
 pub use crate::creators::{ApplyMode, RowIssue};
 
+mod cells;
+
+pub use cells::parse_money;
+use cells::{column_of, parse_cents, set, within};
 /// Files larger than this are refused whole (split them).
 pub const MAX_ROWS: usize = 200_000;
 pub const MAX_BYTES: usize = 30 * 1024 * 1024;
@@ -136,94 +140,6 @@ pub struct MetricImportResult {
     pub inserted: i64,
     pub corrected: i64,
     pub unchanged: i64,
-}
-
-fn key(header: &str) -> String {
-    header.trim().trim_start_matches('\u{feff}').to_lowercase().replace([' ', '-'], "_")
-}
-
-fn column_of(header: &str) -> Option<(&'static str, Kind)> {
-    let k = key(header);
-    COLUMNS
-        .iter()
-        .find(|(name, aliases, _)| *name == k || aliases.contains(&k.as_str()))
-        .map(|(name, _, kind)| (*name, *kind))
-}
-
-/// Money as people write it, in currency units: "12.50", "$1,234.5", "€ 3" → cents. Empty is `None`.
-pub fn parse_money(raw: &str) -> Result<Option<i64>, String> {
-    let t = raw.trim();
-    let s: String = t.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '_' | '$' | '€' | '£')).collect();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    if s.starts_with('-') || (s.starts_with('(') && s.ends_with(')')) {
-        return Err(format!("{t:?} cannot be negative"));
-    }
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (s.as_str(), ""),
-    };
-    // Commas only as thousands separators ("1,234.50"); a decimal comma is ambiguous.
-    let groups: Vec<&str> = int.split(',').collect();
-    let grouped_ok = groups.len() == 1
-        || (!groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
-    let int: String = groups.concat();
-    let digits = |x: &str| x.chars().all(|c| c.is_ascii_digit());
-    if !grouped_ok || !digits(&int) || !digits(frac) || (int.is_empty() && frac.is_empty()) {
-        return Err(format!("{t:?} is not an amount: write it like 1234.50 (a point for the decimals)"));
-    }
-    if frac.len() > 2 {
-        return Err(format!("{t:?} has more than two decimals"));
-    }
-    if int.len() > 13 {
-        return Err(format!("{t:?} is too large"));
-    }
-    let units: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| format!("{t:?} is too large"))? };
-    let cents: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
-    Ok(Some(units * 100 + cents))
-}
-
-/// A whole number of cents: "1250", "1,250". Empty is `None`.
-fn parse_cents(raw: &str) -> Result<Option<i64>, String> {
-    let t = raw.trim();
-    let s: String = t.chars().filter(|c| !matches!(c, ',' | ' ' | '\u{a0}' | '_')).collect();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    if s.starts_with('-') {
-        return Err(format!("{t:?} cannot be negative"));
-    }
-    if !s.chars().all(|c| c.is_ascii_digit()) || s.len() > 15 {
-        return Err(format!("{t:?} is not a whole number of cents"));
-    }
-    s.parse().map(Some).map_err(|_| format!("{t:?} is too large"))
-}
-
-/// A figure read from a cell (empty is 0), if it is within what is plausible for one post on one day.
-fn within(column: &str, i: usize, n: Option<i64>) -> Result<i64, String> {
-    let n = n.unwrap_or(0);
-    let (figure, _) = DailyFigures::default().values()[i];
-    crate::limits::range_message(column, n, super::figure_limit(figure)).map_or(Ok(n), Err)
-}
-
-fn set(f: &mut DailyFigures, i: usize, v: i64) {
-    let slot = match i {
-        0 => &mut f.impressions,
-        1 => &mut f.reach,
-        2 => &mut f.views,
-        3 => &mut f.likes,
-        4 => &mut f.comments,
-        5 => &mut f.shares,
-        6 => &mut f.saves,
-        7 => &mut f.clicks,
-        8 => &mut f.conversions,
-        9 => &mut f.revenue_cents,
-        10 => &mut f.fee_cents,
-        11 => &mut f.product_cents,
-        _ => &mut f.paid_cents,
-    };
-    *slot = v;
 }
 
 /// Reads a whole file against the campaign. Never panics; every problem names its row and column, and every
@@ -456,23 +372,6 @@ mod tests {
         posts.insert(1, "https://www.instagram.com/p/example".to_string());
         posts.insert(2, "https://tiktok.example/v/2".to_string());
         ImportContext { posts, today: "2027-03-10".parse().unwrap() }
-    }
-
-    #[test]
-    fn money_in_units_or_cents() {
-        assert_eq!(parse_money("12.50"), Ok(Some(1250)));
-        assert_eq!(parse_money("12.5"), Ok(Some(1250)));
-        assert_eq!(parse_money("$1,234.05"), Ok(Some(123_405)));
-        assert_eq!(parse_money("€ 3"), Ok(Some(300)));
-        assert_eq!(parse_money(".5"), Ok(Some(50)));
-        assert_eq!(parse_money(""), Ok(None));
-        assert!(parse_money("-4.00").unwrap_err().contains("negative"));
-        assert!(parse_money("12,50").is_err(), "a decimal comma is ambiguous");
-        assert!(parse_money("1.234").unwrap_err().contains("two decimals"));
-        assert!(parse_money("lots").is_err());
-        assert!(parse_money("99999999999999999999").is_err());
-        assert_eq!(parse_cents("1,250"), Ok(Some(1250)));
-        assert!(parse_cents("12.5").is_err());
     }
 
     #[test]
