@@ -14,7 +14,7 @@ on_both_databases!(answers_have_their_documented_shapes);
 /// sign-in forms (`forms.rs`, HTML) and the JSON 404 for unknown API paths are not operations of the document.
 const ROUTER_SOURCES: &[&str] = &[
     include_str!("../../src/lib.rs"),
-    include_str!("../../src/api.rs"),
+    include_str!("../../src/api/mod.rs"),
     include_str!("../../src/content_api.rs"),
     include_str!("../../src/metrics_api.rs"),
     include_str!("../../src/files.rs"),
