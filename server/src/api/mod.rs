@@ -30,24 +30,6 @@ pub(crate) mod campaigns;
 pub(crate) mod charter;
 pub(crate) mod creators;
 
-#[cfg(test)]
-mod tests {
-    use super::describe_data_error;
-
-    #[test]
-    fn data_errors_name_the_field() {
-        let (f, _) = describe_data_error("Failed to deserialize the JSON body into the target type: stage: unknown variant `viral`, expected one of `prospect` at line 1 column 17");
-        assert_eq!(f.as_deref(), Some("stage"));
-        let (f, _) = describe_data_error(
-            "Failed to deserialize the JSON body into the target type: missing field `name` at line 1 column 2",
-        );
-        assert_eq!(f.as_deref(), Some("name"));
-        let (f, d) = describe_data_error("Failed to deserialize the JSON body into the target type: invalid type: integer `5`, expected a string at line 1 column 9");
-        assert_eq!(f, None);
-        assert!(d.starts_with("invalid type"));
-    }
-}
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/openapi.json", get(crate::openapi::document))
@@ -137,4 +119,22 @@ fn with_cookie(resp: impl IntoResponse, cookie: String) -> Response {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_data_error;
+
+    #[test]
+    fn data_errors_name_the_field() {
+        let (f, _) = describe_data_error("Failed to deserialize the JSON body into the target type: stage: unknown variant `viral`, expected one of `prospect` at line 1 column 17");
+        assert_eq!(f.as_deref(), Some("stage"));
+        let (f, _) = describe_data_error(
+            "Failed to deserialize the JSON body into the target type: missing field `name` at line 1 column 2",
+        );
+        assert_eq!(f.as_deref(), Some("name"));
+        let (f, d) = describe_data_error("Failed to deserialize the JSON body into the target type: invalid type: integer `5`, expected a string at line 1 column 9");
+        assert_eq!(f, None);
+        assert!(d.starts_with("invalid type"));
+    }
 }
