@@ -16,10 +16,12 @@ log() { printf '\033[1;34m[build]\033[0m %s\n' "$*"; }
 took() { log "$1 done in $(( $(date +%s) - $2 )) s"; }
 
 t=$(date +%s)
-log "1/3 the server, release (first time about 8 min on 2 cores; seconds when unchanged)"
+# CHORUS_SERVER_PROFILE=e2e (scripts/test.sh) builds the same server incrementally, into $CARGO_TARGET_DIR/e2e.
+profile="${CHORUS_SERVER_PROFILE:-release}"
+log "1/3 the server, $profile (first time about 8 min on 2 cores; seconds when unchanged)"
 # The flags cargo-leptos used for this project (`always-erase-components`).
 RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=chorus \
-  cargo build --release --locked --quiet -p server --bin chorus
+  cargo build --profile "$profile" --locked --quiet -p server --bin chorus
 took "server" "$t"
 
 t=$(date +%s)

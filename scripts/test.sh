@@ -3,7 +3,7 @@
 # real WebSocket clients), then the end-to-end tests in headless Chromium against the release build people run.
 # Installs what is missing first. Each step prints its time.
 #
-# The release build (scripts/build-site.sh) runs in the background while the lints run and the tests compile: most
+# The release build (scripts/build-site.sh; the server with the `e2e` profile: release, compiled incrementally) runs in the background while the lints run and the tests compile: most
 # of a browser bundle's build runs on one core, so the two overlap well on a 2-core machine. (A debug server cannot
 # stand in for the release one: its pages carry debug-only markers the release bundles do not hydrate.)
 set -euo pipefail
@@ -18,7 +18,7 @@ step "formatting (fail fast)"
 cargo fmt --all --check
 
 site_log=$(mktemp)
-bash scripts/build-site.sh > "$site_log" 2>&1 &
+CHORUS_SERVER_PROFILE=e2e bash scripts/build-site.sh > "$site_log" 2>&1 &
 site=$!
 trap 'kill $site 2>/dev/null || true; rm -f "$site_log"' EXIT
 step "lints, while the release build runs"
@@ -36,5 +36,5 @@ cargo test -p app -p server -p json_derive --features app/ssr -- --test-threads=
 cargo test -p server --features app/ssr --test it -- request_spans::
 
 step "end-to-end tests in headless Chromium"
-(cd end2end && CHORUS_BIN="$CARGO_TARGET_DIR/release/chorus" CHORUS_SITE_ROOT="$(pwd)/../target/site" npm test)
+(cd end2end && CHORUS_BIN="$CARGO_TARGET_DIR/e2e/chorus" CHORUS_SITE_ROOT="$(pwd)/../target/site" npm test)
 step "all tests passed"
