@@ -6,6 +6,9 @@
 #
 #   scripts/dev.sh                    # http://127.0.0.1:3000
 #   scripts/dev.sh --addr 0.0.0.0:3000
+#   scripts/dev.sh --build-only       # build once and exit: then run the browser tests against this build with
+#       (cd end2end && CHORUS_BIN=$CARGO_TARGET_DIR/dev/debug/chorus CHORUS_SITE_ROOT=$PWD/../target/dev-site \
+#        node --test tests/board.test.mjs)
 #
 # The browser gets ONE unoptimised WASM module with every island (the release build makes one per group of
 # pages), listed under every bundle's name, so a change to any page rebuilds one module. A rebuild after a change
@@ -49,6 +52,8 @@ build() {
   for name in "${ALL[@]}"; do echo "$name dev.$hash.js dev.$hash.wasm" >> "$SITE/pkg/bundles.txt"; done
   log "built in $(( $(date +%s) - t )) s"
 }
+
+if [ "${1:-}" = "--build-only" ]; then build; exit; fi
 
 stamp=$(mktemp)
 server_pid=
