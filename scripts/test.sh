@@ -6,9 +6,26 @@
 # The release build (scripts/build-site.sh; the server with the `e2e` profile: release, compiled incrementally) runs in the background while the lints run and the tests compile: most
 # of a browser bundle's build runs on one core, so the two overlap well on a 2-core machine. (A debug server cannot
 # stand in for the release one: its pages carry debug-only markers the release bundles do not hydrate.)
+#
+# The tests run in a copy of the checkout kept beside the build cache ($CHORUS_TEST_TREE): rsync updates only the
+# files whose content changed, so a fresh clone of the same sources (new paths, new file times) reuses every build
+# and every incremental cache instead of rebuilding the workspace's crates. Set CHORUS_TEST_TREE=. to test in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+tree="${CHORUS_TEST_TREE:-$HOME/.cache/chorus-test-tree}"
+if [ "$tree" != . ] && [ "$(realpath -m "$tree")" != "$(pwd -P)" ]; then
+  mkdir -p "$tree"
+  # --checksum: unchanged files keep their old times; changed ones get new ones and are rebuilt. Build outputs and
+  # installed packages stay in the copy (excluded, so not deleted).
+  rsync -rlpc --delete --exclude /.git --exclude /target --exclude node_modules ./ "$tree/"
+  echo "[test] testing this checkout's files in $tree"
+  status=0
+  flock "$tree.lock" env CHORUS_TEST_TREE=. bash "$tree/scripts/test.sh" "$@" || status=$?
+  # Screenshots and other artifacts back into this checkout.
+  [ ! -d "$tree/target/screenshots" ] || { mkdir -p target && rm -rf target/screenshots && cp -a "$tree/target/screenshots" target/; }
+  exit $status
+fi
 started=$(date +%s)
 step() { echo "[test] $* (at $(( $(date +%s) - started )) s)"; }
 bash scripts/install-tools.sh
