@@ -18,6 +18,8 @@ try {
     });
   }
   const page = await (await contextFor(browser, server, brand, { width: 1440, height: 900 })).newPage();
+  // The server-rendered layout is what is measured; NO_WASM=1 leaves the page unhydrated (for an older server).
+  if (process.env.NO_WASM) await page.route('**/*.wasm', (r) => r.abort());
   await page.goto(`${server.base}/campaigns/${id}`);
   await page.waitForLoadState('networkidle');
   const visible = await page.locator('section.column[data-stage="prospect"] li.card').evaluateAll((els) =>

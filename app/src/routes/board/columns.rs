@@ -136,9 +136,14 @@ pub(super) fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl I
         ctx.touch_over.set(None);
         ctx.dragging.set(None);
     };
+    // The person when named (the partner is the colour, and is read out), else the partner.
     let owner = match &card.owner_person {
         Some(p) => format!("{p} · {}", card.owner.name),
         None => card.owner.name.clone(),
+    };
+    let (owner_shown, owner_partner) = match &card.owner_person {
+        Some(p) => (p.clone(), Some(format!(" · {}", card.owner.name))),
+        None => (card.owner.name.clone(), None),
     };
     let due_view = due.map(|d| {
         let (text, title) = if overdue {
@@ -215,7 +220,10 @@ pub(super) fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl I
             <div class="card-meta">
                 <span class="handle" title=format!("@{} on {}{}", card.handle, card.platform,
                     if card.handles > 1 { format!(", and {} more handles", card.handles - 1) } else { String::new() })>
-                    "@" {card.handle.clone()} " · " {followers_label(card.followers)}
+                    "@" {card.handle.clone()}
+                </span>
+                <span class="followers">
+                    " · " {followers_label(card.followers)}
                     {(card.handles > 1).then(|| format!(" · +{}", card.handles - 1))}
                 </span>
                 {move || tiering.with(|t| {
@@ -236,7 +244,10 @@ pub(super) fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl I
                 }}
             </div>
             <div class="card-foot">
-                <span class="owner" title=format!("Owner: {owner}")>{owner.clone()}</span>
+                <span class="owner" title=format!("Owner: {owner}")>
+                    {owner_shown}
+                    {owner_partner.map(|p| view! { <span class="sr-only">{p}</span> })}
+                </span>
                 {due_view}
                 <label class="move-to">
                     <span class="sr-only">"Move " {card.name.clone()} " to"</span>
