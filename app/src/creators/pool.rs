@@ -56,8 +56,7 @@ impl Metrics {
     /// Engagement rate by followers, in percent: (likes + comments + shares + saves) / followers.
     /// `None` when the creator has no followers or no engagement figures (unknown, not zero).
     pub fn rate_by_followers(&self) -> Option<f64> {
-        (self.followers > 0 && self.has_engagement())
-            .then(|| self.engagements as f64 * 100.0 / self.followers as f64)
+        (self.followers > 0 && self.has_engagement()).then(|| self.engagements as f64 * 100.0 / self.followers as f64)
     }
     /// Engagement rate by reach, in percent: engagements / reach. `None` when reach is unknown or zero, or
     /// there are no engagement figures.

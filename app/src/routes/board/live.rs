@@ -399,9 +399,7 @@ pub(super) fn StageSwitcher(now: chrono::DateTime<chrono::Utc>) -> impl IntoView
     let counts = Memo::new(move |_| {
         let f = filters.get();
         ctx.tiers.with(|t| {
-            ctx.cards.with(|cs| {
-                Stage::FLOW.map(|s| cs.iter().filter(|c| c.stage == s && f.matches(c, t, now)).count())
-            })
+            ctx.cards.with(|cs| Stage::FLOW.map(|s| cs.iter().filter(|c| c.stage == s && f.matches(c, t, now)).count()))
         })
     });
     view! {
