@@ -145,6 +145,15 @@ impl OrgKind {
         }
     }
 }
+/// The partners' colours, in the order organizations joined (the stylesheet's `--partner-1…6`): none red or
+/// pink (those mean overdue), each dark enough for white initials on it (WCAG AA).
+pub const PARTNER_PALETTE: [&str; 6] = ["#0f766e", "#a16207", "#0369a1", "#4d7c0f", "#475569", "#86198f"];
+
+/// The colour of organization `org_id`: the same on every page, card, chip and avatar.
+pub fn partner_color(org_id: i64) -> &'static str {
+    PARTNER_PALETTE[(org_id - 1).rem_euclid(PARTNER_PALETTE.len() as i64) as usize]
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrgRef {

@@ -147,6 +147,9 @@ test('at 360 px the filters and the move-to menu fit the screen', async () => {
   const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
   await card(p, 'prospect', 'priyahikes').locator('select').selectOption('contacted');
+  // A phone shows one stage at a time: the card has gone to Contacted, one tap away in the stage switcher.
+  await card(p, 'contacted', 'priyahikes').waitFor({ state: 'attached' });
+  await p.getByTestId('stage-switcher').getByRole('tab', { name: /Contacted/ }).click();
   await card(p, 'contacted', 'priyahikes').waitFor();
   await ctx.close();
 });

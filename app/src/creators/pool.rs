@@ -54,13 +54,20 @@ impl PlatformStats {
 
 impl Metrics {
     /// Engagement rate by followers, in percent: (likes + comments + shares + saves) / followers.
-    /// `None` when the creator has no followers (the rate is undefined, not zero).
+    /// `None` when the creator has no followers or no engagement figures (unknown, not zero).
     pub fn rate_by_followers(&self) -> Option<f64> {
-        (self.followers > 0).then(|| self.engagements as f64 * 100.0 / self.followers as f64)
+        (self.followers > 0 && self.has_engagement()).then(|| self.engagements as f64 * 100.0 / self.followers as f64)
     }
-    /// Engagement rate by reach, in percent: engagements / reach. `None` when reach is unknown or zero.
+    /// Engagement rate by reach, in percent: engagements / reach. `None` when reach is unknown or zero, or
+    /// there are no engagement figures.
     pub fn rate_by_reach(&self) -> Option<f64> {
-        self.avg_reach.filter(|r| *r > 0).map(|r| self.engagements as f64 * 100.0 / r as f64)
+        self.avg_reach.filter(|r| *r > 0 && self.has_engagement()).map(|r| self.engagements as f64 * 100.0 / r as f64)
+    }
+    /// Some engagement figures were given: no likes, comments, shares or saves at all means none were entered
+    /// (a creator with an audience and not one interaction is not a figure anybody measures), so the rate is
+    /// unknown ("—") and the tier's engagement minimum is not checked.
+    pub fn has_engagement(&self) -> bool {
+        self.engagements > 0
     }
     pub fn rate(&self, basis: ErBasis) -> Option<f64> {
         match basis {
@@ -114,6 +121,7 @@ pub fn tier_for(tiers: &Tiers, m: &Metrics) -> Tiering {
     let rate = m.rate(t.basis);
     let Some(r) = rate else {
         let why = match t.basis {
+            _ if !m.has_engagement() => "no engagement figures",
             ErBasis::Followers => "no followers",
             ErBasis::Reach => "no reach figures",
         };
@@ -299,5 +307,10 @@ mod tests {
         assert!(r.below_minimum);
         // No tiers at all.
         assert_eq!(tier_for(&Tiers::default(), &m(5_000, None, 1)).explanation, "The charter defines no tiers yet");
+        // Followers but no engagement figures: the rate is unknown ("—"), not 0.00 %, and nothing is flagged.
+        let r = tier_for(&t, &m(20_000, Some(9_000), 0));
+        assert_eq!((r.tier.as_deref(), r.rate, r.below_minimum), (Some("micro"), None, false));
+        assert!(r.explanation.contains("no engagement figures"), "{}", r.explanation);
+        assert_eq!(pct(m(20_000, Some(9_000), 0).rate_by_reach()), "—");
     }
 }

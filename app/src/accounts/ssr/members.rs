@@ -15,7 +15,7 @@ pub async fn sign_up(db: &Db, input: &SignUp) -> Result<i64> {
     let mut w = db.write().await?;
     ensure_email_free(w.conn(), &email).await?;
     let org_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(w.conn()).await?;
-    let color = PARTNER_COLORS[(org_count as usize) % PARTNER_COLORS.len()];
+    let color = crate::vocab::partner_color(org_count + 1);
     let now = now_ms();
     let org_id: i64 = sqlx::query_scalar(
         "INSERT INTO organizations (name, kind, color, created_at) VALUES ($1, $2, $3, $4) RETURNING id",

@@ -16,8 +16,6 @@ use crate::vocab::{OrgKind, OrgRef};
 
 pub const SESSION_COOKIE: &str = "chorus_session";
 const SESSION_DAYS: i64 = 30;
-const PARTNER_COLORS: [&str; 8] =
-    ["#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#dc2626", "#4d7c0f"];
 
 mod limiter;
 mod members;
@@ -141,8 +139,15 @@ fn validate_person(name: &str, email: &str, password: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn org_from_row(id: i64, name: String, kind: String, color: String) -> OrgRef {
-    OrgRef { id, name, kind: OrgKind::parse(&kind).unwrap_or(OrgKind::Agency), color }
+/// An organization as read; its colour is its place in the partner palette (what older rows stored, e.g. a
+/// pink that read as overdue, is not used).
+pub fn org_from_row(id: i64, name: String, kind: String, _stored_color: String) -> OrgRef {
+    OrgRef {
+        id,
+        name,
+        kind: OrgKind::parse(&kind).unwrap_or(OrgKind::Agency),
+        color: crate::vocab::partner_color(id).to_string(),
+    }
 }
 
 /// An organization as a query selects it: `o.id AS org_id, o.name AS org_name, o.kind AS org_kind,

@@ -27,6 +27,8 @@ pub(super) fn Column(stage: Stage, now: chrono::DateTime<chrono::Utc>) -> impl I
             class="column"
             class:declined=matches!(stage, Stage::Declined | Stage::Archived)
             class:over=move || over.get() || ctx.touch_over.get() == Some(stage)
+            class:current=move || ctx.phone_stage.get() == stage
+            id=format!("stage-{}", stage.as_str())
             data-stage=stage.as_str()
             aria-label=stage.label()
             on:dragover=move |ev| {
@@ -79,15 +81,27 @@ pub(super) fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl I
     let style = format!("--partner: {}", card.owner.color);
     let m = card.metrics();
     let tiering = Memo::new(move |_| ctx.tiers.with(|t| tier_for(t, &m)));
-    let age = card.stage_age_days(now);
     let overdue = card.overdue(now.date_naive());
     let due = card.next_action_due.map(|d| crate::dates::month_day(&d));
+    let next = card.next_action.clone();
     let watchers = move || {
         ctx.viewers.with(|vs| {
             vs.iter().filter(|v| v.section == format!("card:{id}")).map(|v| v.initials()).collect::<Vec<_>>()
         })
     };
     let open = move || ctx.open.set(Some(id));
+    let li = NodeRef::<leptos::html::Li>::new();
+    // A card moved with the keyboard is drawn anew in its new column: focus follows it there, so the next
+    // arrow press moves it again. A card just added is scrolled into view and highlighted.
+    Effect::new(move |_| {
+        let Some(el) = li.get() else { return };
+        if ctx.focus_card.get_untracked() == Some(id) && nothing_focused() {
+            let _ = el.focus();
+        }
+        if ctx.flash.get() == Some(id) {
+            scroll_to(&el);
+        }
+    });
     let grip_down = move |ev: leptos::ev::PointerEvent| {
         #[cfg(feature = "hydrate")]
         {
@@ -122,13 +136,36 @@ pub(super) fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl I
         ctx.touch_over.set(None);
         ctx.dragging.set(None);
     };
+    // The person when named (the partner is the colour, and is read out), else the partner.
+    let owner = match &card.owner_person {
+        Some(p) => format!("{p} · {}", card.owner.name),
+        None => card.owner.name.clone(),
+    };
+    let (owner_shown, owner_partner) = match &card.owner_person {
+        Some(p) => (p.clone(), Some(format!(" · {}", card.owner.name))),
+        None => (card.owner.name.clone(), None),
+    };
+    let due_view = due.map(|d| {
+        let (text, title) = if overdue {
+            (format!("Overdue · {d}"), format!("Overdue since {d}"))
+        } else {
+            (format!("Due {d}"), format!("Due {d}"))
+        };
+        let title = match &next {
+            Some(n) => format!("{title}: {n}"),
+            None => title,
+        };
+        view! { <span class="due" class:overdue=overdue title=title data-testid="card-due">{text}</span> }
+    });
     view! {
         <li
             class="card"
             class:overdue=overdue
+            class:flash=move || ctx.flash.get() == Some(id)
             draggable="true"
             tabindex="0"
             style=style
+            node_ref=li
             data-card-id=id
             data-handle=card.handle.clone()
             aria-label=format!("{}, {} — Enter opens the detail, arrow keys move between stages", card.name, stage.label())
@@ -139,7 +176,16 @@ pub(super) fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl I
                 ctx.dragging.set(Some(id));
             }
             on:dragend=move |_| ctx.dragging.set(None)
+            on:focusout=move |ev| {
+                // Focus went elsewhere on purpose: stop bringing it back to this card.
+                if ev.related_target().is_some() && ctx.focus_card.get_untracked() == Some(id) {
+                    ctx.focus_card.set(None);
+                }
+            }
             on:keydown=move |ev| {
+                if !ev.target().is_some_and(|t| is_self(&t, li)) {
+                    return; // keys typed in the card's menu are the menu's
+                }
                 let forward = match ev.key().as_str() {
                     "ArrowRight" | "ArrowDown" => true,
                     "ArrowLeft" | "ArrowUp" => false,
@@ -151,14 +197,16 @@ pub(super) fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl I
                     _ => return,
                 };
                 ev.prevent_default();
-                if let Some(to) = stage.step(forward) {
+                let current = ctx.cards.with_untracked(|cs| cs.iter().find(|c| c.id == id).map(|c| c.stage));
+                if let Some(to) = current.and_then(|s| s.step(forward)) {
+                    ctx.focus_card.set(Some(id));
                     ctx.move_card(id, to);
                 }
             }
         >
             <div class="card-head">
                 <button type="button" class="card-open" on:click=move |_| open()>{card.name.clone()}</button>
-                <span class="lane" data-lane=card.lane.as_str()>{card.lane.label()}</span>
+                <span class="pill" data-lane=card.lane.as_str() data-testid="lane-tag">{card.lane.label()}</span>
                 <span
                     class="grip"
                     role="presentation"
@@ -169,11 +217,15 @@ pub(super) fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl I
                     on:pointercancel=move |_| { ctx.touch_over.set(None); ctx.dragging.set(None); }
                 >"⠿"</span>
             </div>
-            <div class="muted">
-                "@" {card.handle.clone()} " · " {card.platform.clone()} " · " {followers_label(card.followers)}
-                {(card.handles > 1).then(|| format!(" · +{} more", card.handles - 1))}
-            </div>
-            <div class="card-tags">
+            <div class="card-meta">
+                <span class="handle" title=format!("@{} on {}{}", card.handle, card.platform,
+                    if card.handles > 1 { format!(", and {} more handles", card.handles - 1) } else { String::new() })>
+                    "@" {card.handle.clone()}
+                </span>
+                <span class="followers">
+                    " · " {followers_label(card.followers)}
+                    {(card.handles > 1).then(|| format!(" · +{}", card.handles - 1))}
+                </span>
                 {move || tiering.with(|t| {
                     let label = match (&t.tier, t.below_minimum) {
                         (Some(tier), false) => tier.clone(),
@@ -182,36 +234,80 @@ pub(super) fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl I
                         (None, false) => "no tier".to_string(),
                     };
                     view! {
-                        <span class="tier" class:below=t.below_minimum data-testid="tier"
+                        <span class="pill tier" class:below=t.below_minimum data-testid="tier"
                             title=format!("{} — ER {}", t.explanation, pct(t.rate))>{label}</span>
                     }
                 })}
-                <span class="age" class:stale={age >= 14} title="Days in this stage">{format!("{age}d")}</span>
                 {move || {
                     let w = watchers();
-                    (!w.is_empty()).then(|| view! { <span class="watching" data-testid="card-presence" title="Open by someone now">{format!("👁 {}", w.join(" "))}</span> })
+                    (!w.is_empty()).then(|| view! { <span class="pill watching" data-testid="card-presence" title="Open by someone now">{format!("👁 {}", w.join(" "))}</span> })
                 }}
             </div>
-            <div class="owner">
-                <PartnerChip org=card.owner.clone()/>
-                {card.owner_person.clone().map(|p| view! { <span class="muted">" " {p}</span> })}
+            <div class="card-foot">
+                <span class="owner" title=format!("Owner: {owner}")>
+                    {owner_shown}
+                    {owner_partner.map(|p| view! { <span class="sr-only">{p}</span> })}
+                </span>
+                {due_view}
+                <label class="move-to">
+                    <span class="sr-only">"Move " {card.name.clone()} " to"</span>
+                    <select aria-label=format!("Move {} to", card.name) title="Move to another stage" on:change=move |ev| {
+                        if let Some(to) = Stage::parse(&event_target_value(&ev)) {
+                            ctx.move_card(id, to);
+                        }
+                    }>
+                        {Stage::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=s == stage>{s.label()}</option> }).collect_view()}
+                    </select>
+                </label>
             </div>
-            {card.next_action.clone().map(|a| view! {
-                <div class="next" class:overdue=overdue>
-                    "Next: " {a}
-                    {due.clone().map(|d| view! { <span class="due">{if overdue { format!(" · overdue since {d}") } else { format!(" · due {d}") }}</span> })}
-                </div>
-            })}
-            <label class="move-to">
-                <span class="sr-only">"Move " {card.name.clone()} " to"</span>
-                <select aria-label=format!("Move {} to", card.name) on:change=move |ev| {
-                    if let Some(to) = Stage::parse(&event_target_value(&ev)) {
-                        ctx.move_card(id, to);
-                    }
-                }>
-                    {Stage::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=s == stage>{s.label()}</option> }).collect_view()}
-                </select>
-            </label>
         </li>
     }
+}
+
+/// Nothing has the focus (it was on an element that has just been replaced).
+fn nothing_focused() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let active = document().active_element();
+        active.is_none() || active == document().body().map(Into::into)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    true
+}
+
+/// The event's target is the card itself (not its button or menu).
+fn is_self(target: &web_sys::EventTarget, li: NodeRef<leptos::html::Li>) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        li.get_untracked().is_some_and(|el| {
+            let el: &web_sys::EventTarget = el.as_ref();
+            el == target
+        })
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (target, li);
+        true
+    }
+}
+
+/// Scrolls `el` to the middle of the screen, smoothly unless the person asked for reduced motion.
+fn scroll_to(el: &web_sys::HtmlLiElement) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::{JsCast, JsValue};
+        let opts = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&opts, &"block".into(), &"center".into());
+        let _ = js_sys::Reflect::set(&opts, &"inline".into(), &"nearest".into());
+        let _ = js_sys::Reflect::set(&opts, &"behavior".into(), &"smooth".into());
+        let target: &JsValue = el.as_ref();
+        let f = js_sys::Reflect::get(target, &"scrollIntoView".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(f) = f {
+            let _ = f.call1(target, &opts);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = el;
 }

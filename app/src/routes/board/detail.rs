@@ -275,7 +275,7 @@ fn DetailBody(d: creators::CreatorDetail, now: chrono::DateTime<chrono::Utc>, no
                                     <td>{h.platform.clone()} " @" {h.handle.clone()}</td>
                                     <td>{followers_label(h.followers)}</td>
                                     <td>{h.avg_reach.map(followers_label).unwrap_or_else(|| "—".into())}</td>
-                                    <td title=format!("{} likes + {} comments + {} shares + {} saves", h.avg_likes, h.avg_comments, h.avg_shares, h.avg_saves)>{m.engagements}</td>
+                                    <td title=format!("{} likes + {} comments + {} shares + {} saves", h.avg_likes, h.avg_comments, h.avg_shares, h.avg_saves)>{followers_label(m.engagements)}</td>
                                     <td>{pct(m.rate_by_followers())}</td>
                                     <td>{pct(m.rate_by_reach())}</td>
                                 </tr>

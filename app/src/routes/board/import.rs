@@ -133,12 +133,36 @@ pub fn AddCreator() -> impl IntoView {
             merged.set(None);
         }
     });
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    // After an add: an empty form for the next creator, a confirmation, and the new card in view, highlighted.
+    let added = RwSignal::new(None::<Card>);
+    let settle = move |card: Card| {
+        ctx.upsert(card.clone());
+        key.set(new_key());
+        if let Some(form) = form_ref.get_untracked() {
+            form.reset();
+        }
+        ctx.phone_stage.set(card.stage);
+        ctx.flash.set(Some(card.id));
+        added.set(Some(card));
+        #[cfg(feature = "hydrate")]
+        set_timeout(move || ctx.flash.set(None), std::time::Duration::from_millis(2500));
+    };
     Effect::new(move |_| {
         if let Some(Ok(card)) = action.value().get() {
-            ctx.upsert(card);
-            key.set(new_key());
+            settle(card);
         }
     });
+    Effect::new(move |_| {
+        if action.input().get().is_some() {
+            added.set(None);
+        }
+    });
+    let filters = expect_context::<RwSignal<super::Filters>>();
+    let hidden_by_filters = move |card: &Card| {
+        let now = chrono::Utc::now();
+        !ctx.tiers.with_untracked(|t| filters.with_untracked(|f| f.matches(card, t, now)))
+    };
     let add_anyway = move |_| {
         if let Some(mut form) = last.get_untracked() {
             form.allow_similar = "1".into();
@@ -162,7 +186,7 @@ pub fn AddCreator() -> impl IntoView {
     view! {
         <section class="panel" data-testid="add-creator">
             <h2>"Add a creator to the pool"</h2>
-            <form method="post" action={<AddCreator as leptos::server_fn::ServerFn>::url()} class="stack compact" on:submit=move |ev| {
+            <form node_ref=form_ref method="post" action={<AddCreator as leptos::server_fn::ServerFn>::url()} class="stack compact" on:submit=move |ev| {
                 let Some(f) = crate::components::Submitted::take(&ev) else { return };
                 let v = |name: &str| f.get(&format!("form[{name}]"));
                 let form = CreatorForm {
@@ -252,6 +276,15 @@ pub fn AddCreator() -> impl IntoView {
                         }.into_any()
                     }
                     _ => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+            {move || added.get().map(|card| {
+                let hidden = hidden_by_filters(&card);
+                view! {
+                    <p class="notice success" role="status" data-testid="added">
+                        {format!("Added {} to {}", card.name, card.stage.label())}
+                        {hidden.then_some(" (hidden by your filters: clear them to see the card)")}
+                    </p>
                 }
             })}
             {move || merged.get().map(|r| match r {

@@ -27,6 +27,10 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
         viewers: RwSignal::new(Vec::new()),
         progress: RwSignal::new(Vec::new()),
         reload: RwSignal::new(0),
+        focus_card: RwSignal::new(None),
+        flash: RwSignal::new(None),
+        phone_stage: RwSignal::new(Stage::Prospect),
+        inflight: StoredValue::new(Default::default()),
     };
     provide_context(ctx);
     let activity = RwSignal::new(activity);
@@ -175,6 +179,7 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
         ctx.tiers.with(|t| ctx.cards.with(|cs| cs.iter().filter(|c| f.matches(c, t, now)).count()))
     });
     let total = move || ctx.cards.with(Vec::len);
+    let swipe_start = RwSignal::new(None::<(i32, i32)>);
 
     view! {
         <section class="board-page" data-campaign-id=campaign.id>
@@ -189,7 +194,8 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
                 <div class="board-tools">
                     <Viewers/>
                     <span class="chip" data-testid="ugc-lead" title="Rotates by quarter, per the charter">{ugc_lead}</span>
-                    <span class="live" data-status=move || status.get().as_str() role="status" aria-live="polite">
+                    <span class="live" data-status=move || status.get().as_str() role="status" aria-live="polite"
+                        title="Your connection for live updates (not the campaign's status)" data-testid="connection">
                         <span class="dot" aria-hidden="true"></span>
                         {move || status.get().label()}
                     </span>
@@ -215,7 +221,28 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
                     format!("{} creators in the pool", total())
                 }}
             </p>
-            <div class="board" data-testid="board">
+            <StageSwitcher now/>
+            <div class="board flow" data-testid="board"
+                on:pointerdown=move |ev| {
+                    // Not when a card is being dragged from its grip.
+                    swipe_start.set(swipe_point(&ev).filter(|_| ctx.dragging.get_untracked().is_none()))
+                }
+                on:pointerup=move |ev| {
+                    // A sideways swipe on a phone shows the next or the previous stage.
+                    if let (Some((x0, y0)), Some((x, y))) = (swipe_start.get_untracked(), swipe_point(&ev)) {
+                        let (dx, dy) = (x - x0, y - y0);
+                        if ctx.dragging.get_untracked().is_none() && dx.abs() > 60 && dx.abs() > 2 * dy.abs() {
+                            let here = ctx.phone_stage.get_untracked();
+                            let at = Stage::FLOW.iter().position(|s| *s == here).unwrap_or(0);
+                            let next = if dx < 0 { at + 1 } else { at.saturating_sub(1) };
+                            if let Some(s) = Stage::FLOW.get(next) {
+                                ctx.phone_stage.set(*s);
+                            }
+                        }
+                    }
+                    swipe_start.set(None);
+                }
+            >
                 {Stage::FLOW.into_iter().map(|stage| view! { <Column stage now/> }).collect_view()}
             </div>
             <details class="out-of-the-way">
@@ -285,7 +312,11 @@ pub(super) fn Viewers() -> impl IntoView {
                 key=|v| (v.user_id, v.section.clone())
                 children=move |v| {
                     let title = label(&v);
-                    view! { <li class="avatar" title=title.clone() aria-label=title>{v.initials()}</li> }
+                    // In the colour of the viewer's partner, as on the cards they own.
+                    let color = ctx.partners.with_untracked(|ps| {
+                        ps.iter().find(|p| Some(&p.name) == v.org.as_ref()).map(|p| format!("--partner: {}", p.color))
+                    });
+                    view! { <li class="avatar" style=color title=title.clone() aria-label=title>{v.initials()}</li> }
                 }
             />
         </ul>
@@ -328,7 +359,7 @@ impl LiveLabel {
     fn label(self) -> &'static str {
         match self {
             LiveLabel::Connecting => "Connecting…",
-            LiveLabel::Live => "Live",
+            LiveLabel::Live => "Connected",
             LiveLabel::Reconnecting => "Reconnecting…",
         }
     }
@@ -350,6 +381,37 @@ pub(super) fn RefusedBanner(refused: Refused) -> impl IntoView {
                     <button class="button small" on:click=move |_| ctx.refused.set(None)>"Keep their change"</button>
                 </p>
             })}
+        </div>
+    }
+}
+
+/// Where a touch went down or up (swipes are touch only: a mouse drags cards).
+fn swipe_point(ev: &leptos::ev::PointerEvent) -> Option<(i32, i32)> {
+    (ev.pointer_type() == "touch").then(|| (ev.client_x(), ev.client_y()))
+}
+
+/// On phones, one stage at a time: the switcher shows which, with each stage's count (hidden on wider screens,
+/// where every column shows).
+#[component]
+pub(super) fn StageSwitcher(now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let ctx = expect_context::<BoardCtx>();
+    let filters = expect_context::<RwSignal<Filters>>();
+    let counts = Memo::new(move |_| {
+        let f = filters.get();
+        ctx.tiers.with(|t| {
+            ctx.cards.with(|cs| Stage::FLOW.map(|s| cs.iter().filter(|c| c.stage == s && f.matches(c, t, now)).count()))
+        })
+    });
+    view! {
+        <div class="stage-switcher" role="tablist" aria-label="Stage shown" data-testid="stage-switcher">
+            {Stage::FLOW.into_iter().enumerate().map(|(i, stage)| view! {
+                <button type="button" role="tab" data-stage=stage.as_str()
+                    aria-controls=format!("stage-{}", stage.as_str())
+                    aria-selected=move || (ctx.phone_stage.get() == stage).to_string()
+                    on:click=move |_| ctx.phone_stage.set(stage)>
+                    {stage.label()} <span class="count">{move || counts.with(|c| c[i])}</span>
+                </button>
+            }).collect_view()}
         </div>
     }
 }

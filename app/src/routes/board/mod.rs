@@ -80,13 +80,9 @@ pub async fn create_invitation(
     Ok(invitation.path)
 }
 
+/// A count as people read it: 1494 → "1,494".
 pub(crate) fn followers_label(n: i64) -> String {
-    match n {
-        n if n >= 1_000_000 => format!("{:.1}M", n as f64 / 1e6),
-        n if n >= 10_000 => format!("{}K", n / 1000),
-        n if n >= 1_000 => format!("{:.1}K", n as f64 / 1e3),
-        n => n.to_string(),
-    }
+    crate::content::group_digits(n)
 }
 
 // ---- Page ------------------------------------------------------------------------------------------
@@ -165,6 +161,15 @@ pub(crate) struct BoardCtx {
     pub progress: RwSignal<Vec<(String, String, u64, u64)>>,
     /// The board needs a reload (a large import arrived as a count only).
     pub reload: RwSignal<u64>,
+    /// The card moved with the keyboard: it keeps the focus when it is drawn in its new column.
+    pub focus_card: RwSignal<Option<i64>>,
+    /// A card just added here: scrolled into view and highlighted for a moment.
+    pub flash: RwSignal<Option<i64>>,
+    /// The stage a phone shows (one at a time; the switcher or a swipe changes it).
+    pub phone_stage: RwSignal<Stage>,
+    /// Cards with a move on its way to the server, and the stage to move on to once it is answered (a second
+    /// arrow press before the first is confirmed goes with the version the first one returns).
+    inflight: StoredValue<std::collections::HashMap<i64, Option<Stage>>>,
 }
 
 impl BoardCtx {
@@ -181,9 +186,41 @@ impl BoardCtx {
                 c.stage_since = chrono::Utc::now();
             }
         });
+        if self.inflight.with_value(|m| m.contains_key(&card_id)) {
+            self.inflight.update_value(|m| {
+                m.insert(card_id, Some(to));
+            });
+            return;
+        }
+        self.inflight.update_value(|m| {
+            m.insert(card_id, None);
+        });
+        self.send_move(card_id, to, before);
+    }
+
+    fn send_move(self, card_id: i64, to: Stage, before: Card) {
         let key = new_key();
         spawn_local(async move {
             let result = move_card(self.campaign_id, card_id, to, before.version, key).await;
+            let queued = self.inflight.try_update_value(|m| m.remove(&card_id)).flatten().flatten();
+            if let (Ok(updated), Some(next)) = (&result, queued) {
+                if next != updated.stage {
+                    // Moved on meanwhile: keep showing where it is going, and send that with the new version.
+                    let mut shown = updated.clone();
+                    shown.stage = next;
+                    shown.stage_since = chrono::Utc::now();
+                    self.cards.update(|cs| {
+                        if let Some(c) = cs.iter_mut().find(|c| c.id == card_id) {
+                            *c = shown;
+                        }
+                    });
+                    self.inflight.update_value(|m| {
+                        m.insert(card_id, None);
+                    });
+                    self.send_move(card_id, next, updated.clone());
+                    return;
+                }
+            }
             self.cards.update(|cs| {
                 let Some(c) = cs.iter_mut().find(|c| c.id == card_id) else { return };
                 match &result {
@@ -218,6 +255,8 @@ impl BoardCtx {
 
 fn apply_event(ctx: BoardCtx, event: &Event) {
     match &event.change {
+        // A card with a move of ours on its way takes the server's answer to it instead.
+        Change::CardMoved { card_id, .. } if ctx.inflight.with_value(|m| m.contains_key(card_id)) => {}
         Change::CardMoved { card_id, to, version, .. } => ctx.cards.update(|cs| {
             if let Some(c) = cs.iter_mut().find(|c| c.id == *card_id) {
                 if c.version < *version {
