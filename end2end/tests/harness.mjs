@@ -19,11 +19,12 @@ async function freePort() {
   });
 }
 
-export async function startServer() {
+/** `args`: extra command-line flags, e.g. `['--demo']`. */
+export async function startServer({ args = [] } = {}) {
   if (!BIN || !SITE) throw new Error('set CHORUS_BIN and CHORUS_SITE_ROOT (scripts/test.sh does)');
   const dir = mkdtempSync(join(tmpdir(), 'chorus-e2e-'));
   const port = await freePort();
-  const proc = spawn(BIN, ['--data-dir', dir, '--addr', `127.0.0.1:${port}`, '--site-root', SITE], {
+  const proc = spawn(BIN, ['--data-dir', dir, '--addr', `127.0.0.1:${port}`, '--site-root', SITE, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: 'warn' },
   });
