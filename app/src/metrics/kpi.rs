@@ -164,7 +164,7 @@ pub fn show(v: Option<f64>) -> String {
 
 /// A metric's value as people read it: rates with "%", costs in dollars, ROAS as "×", counts as whole numbers
 /// with thousands separators (never "1.00").
-pub fn show(key: &str, v: f64) -> String {
+pub fn show_metric(key: &str, v: f64) -> String {
     match key {
         "engagement_rate" | "engagement_rate_reach" | "conversion_rate" => format!("{v:.2} %"),
         "cpe" | "cpm" | "cpc" => crate::content::money((v * 100.0).round() as i64),
@@ -287,11 +287,11 @@ mod tests {
 
     #[test]
     fn metrics_read_as_people_write_them() {
-        assert_eq!(show("posts_published", 1.0), "1");
-        assert_eq!(show("impressions", 1234567.0), "1,234,567");
-        assert_eq!(show("engagement_rate", 3.456), "3.46 %");
-        assert_eq!(show("cpe", 0.3), "$0.30");
-        assert_eq!(show("roas", 3.0), "3.00×");
+        assert_eq!(show_metric("posts_published", 1.0), "1");
+        assert_eq!(show_metric("impressions", 1234567.0), "1,234,567");
+        assert_eq!(show_metric("engagement_rate", 3.456), "3.46 %");
+        assert_eq!(show_metric("cpe", 0.3), "$0.30");
+        assert_eq!(show_metric("roas", 3.0), "3.00×");
     }
 
     #[test]

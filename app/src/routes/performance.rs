@@ -189,8 +189,8 @@ fn Board(d: Dashboard) -> impl IntoView {
                         d.pacing.iter().map(|p| {
                             let ratio = kpi::progress(p.comparison, p.actual, p.target);
                             let state = match p.met { Some(true) => "met", Some(false) => "behind", None => "unknown" };
-                            let what = format!("{}{} {} {}", p.lane.map(|l| format!("{}: ", l.label())).unwrap_or_default(), p.label, p.comparison.symbol(), kpi::show(&p.metric, p.target));
-                            let actual = p.actual.map(|a| kpi::show(&p.metric, a)).unwrap_or_else(|| "—".into());
+                            let what = format!("{}{} {} {}", p.lane.map(|l| format!("{}: ", l.label())).unwrap_or_default(), p.label, p.comparison.symbol(), kpi::show_metric(&p.metric, p.target));
+                            let actual = p.actual.map(|a| kpi::show_metric(&p.metric, a)).unwrap_or_else(|| "—".into());
                             let verdict = match p.met { Some(true) => "met", Some(false) => "not met", None => "nothing to measure yet" };
                             let label = format!("{what}: {actual}, {verdict}");
                             view! {
