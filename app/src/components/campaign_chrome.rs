@@ -32,8 +32,12 @@ pub async fn campaign_chrome(campaign_id: i64) -> Result<Chrome, AppError> {
 }
 
 /// The tabs of a campaign, in order: (key, label, path after `/campaigns/{id}`).
-pub const TABS: [(&str, &str, &str); 4] =
-    [("board", "Board", ""), ("charter", "Charter", "/charter"), ("content", "Content", "/content"), ("performance", "Performance", "/performance")];
+pub const TABS: [(&str, &str, &str); 4] = [
+    ("board", "Board", ""),
+    ("charter", "Charter", "/charter"),
+    ("content", "Content", "/content"),
+    ("performance", "Performance", "/performance"),
+];
 
 /// The tabs and the escalation banner; `tab` is the current page's key (see [`TABS`]). Renders nothing for
 /// someone who may not see the campaign (the page says why).

@@ -171,7 +171,11 @@ pub mod ssr {
                 items.push(item(
                     "next_action",
                     format!("{action} — {creator}"),
-                    format!("{} {}", if due_at < now_ms { "Overdue since" } else { "Due" }, crate::dates::day_month(&day)),
+                    format!(
+                        "{} {}",
+                        if due_at < now_ms { "Overdue since" } else { "Due" },
+                        crate::dates::day_month(&day)
+                    ),
                     format!("/campaigns/{cid}?q={}", urlencode(&creator)),
                     "Open the card",
                     Some(due_at),
@@ -188,7 +192,11 @@ pub mod ssr {
                 campaign_id: e.campaign_id,
                 campaign_name: name,
                 title: e.title.clone(),
-                detail: if e.status == "acknowledged" { format!("Acknowledged. {}", e.detail) } else { e.detail.clone() },
+                detail: if e.status == "acknowledged" {
+                    format!("Acknowledged. {}", e.detail)
+                } else {
+                    e.detail.clone()
+                },
                 href: e.href(),
                 action: e.action().into(),
                 overdue: true,
@@ -324,7 +332,8 @@ mod live_inbox {
             let (heads, loading, again) = (heads.clone(), loading.clone(), again.clone());
             move || {
                 live.set("reconnecting");
-                let delay = (500.0 * 2f64.powi(attempt.min(6) as i32)).min(30_000.0) * (0.5 + js_sys::Math::random() * 0.5);
+                let delay =
+                    (500.0 * 2f64.powi(attempt.min(6) as i32)).min(30_000.0) * (0.5 + js_sys::Math::random() * 0.5);
                 let (heads, loading, again) = (heads.clone(), loading.clone(), again.clone());
                 set_timeout(
                     move || open(heads, items, live, loading, again, attempt + 1),

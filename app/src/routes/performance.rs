@@ -278,7 +278,8 @@ fn DailyChart(d: Dashboard) -> impl IntoView {
             })
             .collect::<Vec<_>>()
     };
-    let line = |lane: Lane| points(lane).iter().map(|(x, y, _, _)| format!("{x:.1},{y:.1}")).collect::<Vec<_>>().join(" ");
+    let line =
+        |lane: Lane| points(lane).iter().map(|(x, y, _, _)| format!("{x:.1},{y:.1}")).collect::<Vec<_>>().join(" ");
     let dots = |lane: Lane| {
         points(lane)
             .into_iter()

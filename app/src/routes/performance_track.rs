@@ -53,7 +53,12 @@ pub fn GetDataIn(campaign_id: i64, track_open: RwSignal<bool>) -> impl IntoView 
 /// "Track a post": registers a post of a creator of the pool; the dashboard's live event then offers it in
 /// "Enter a day's figures", where `selected` points at it.
 #[component]
-pub fn TrackPost(campaign_id: i64, open: RwSignal<bool>, selected: RwSignal<String>, entry_open: RwSignal<bool>) -> impl IntoView {
+pub fn TrackPost(
+    campaign_id: i64,
+    open: RwSignal<bool>,
+    selected: RwSignal<String>,
+    entry_open: RwSignal<bool>,
+) -> impl IntoView {
     let choices = RwSignal::new(None::<TrackChoices>);
     let creator = RwSignal::new(String::new());
     let deliverable = RwSignal::new(String::new());

@@ -29,14 +29,20 @@ async fn the_inbox_holds_what_is_mine_and_nothing_of_other_organizations(kind: D
     s.jordan.put(&path("/lanes/influencer"), json!({ "lane": "influencer", "brief": "Real trails", "sla_hours": 2, "budget_cents": 1000000, "default_fee_cents": 40000, "version": 0 })).await.ok();
     let did = s
         .jordan
-        .post(&path("/deliverables"), json!({ "creator_id": ava_id, "lane": "influencer", "title": "Launch post", "fee_cents": 50000 }))
+        .post(
+            &path("/deliverables"),
+            json!({ "creator_id": ava_id, "lane": "influencer", "title": "Launch post", "fee_cents": 50000 }),
+        )
         .await
         .ok()["id"]
         .as_i64()
         .unwrap();
-    ava.post(&path(&format!("/deliverables/{did}/submissions")), json!({ "link": "https://instagram.example/p/draft", "caption": "Out now" }))
-        .await
-        .ok();
+    ava.post(
+        &path(&format!("/deliverables/{did}/submissions")),
+        json!({ "link": "https://instagram.example/p/draft", "caption": "Out now" }),
+    )
+    .await
+    .ok();
 
     // Jordan reviews influencer posts: the review waits for him, linked to the deliverable on the content page.
     let j = inbox(&s.jordan).await;
@@ -62,7 +68,8 @@ async fn the_inbox_holds_what_is_mine_and_nothing_of_other_organizations(kind: D
     s.maya.post(&path("/charter/propose"), json!({})).await.ok();
     let number = s.maya.get(&path("/charter")).await.ok()["current"]["number"].as_i64().unwrap();
     let l = inbox(&s.lena).await;
-    let sign = l["items"].as_array().unwrap().iter().find(|i| i["kind"] == "charter").expect("Lena signs for Studio Kin");
+    let sign =
+        l["items"].as_array().unwrap().iter().find(|i| i["kind"] == "charter").expect("Lena signs for Studio Kin");
     assert_eq!(sign["href"], format!("/campaigns/{}/charter", s.id));
     s.lena.post(&path(&format!("/charter/versions/{number}/sign")), json!({})).await.ok();
     assert!(!kinds(&inbox(&s.lena).await).contains(&"charter".to_string()));
@@ -74,7 +81,8 @@ async fn the_inbox_holds_what_is_mine_and_nothing_of_other_organizations(kind: D
         .await
         .ok();
     let j = inbox(&s.jordan).await;
-    let action = j["items"].as_array().unwrap().iter().find(|i| i["kind"] == "next_action").expect("Jordan's next action");
+    let action =
+        j["items"].as_array().unwrap().iter().find(|i| i["kind"] == "next_action").expect("Jordan's next action");
     assert_eq!(action["overdue"], true);
     assert_eq!(action["href"], format!("/campaigns/{}?q=Ben+Ortiz", s.id));
     assert!(!kinds(&inbox(&s.maya).await).contains(&"next_action".to_string()));

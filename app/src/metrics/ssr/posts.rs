@@ -117,12 +117,11 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
 pub async fn track_choices(db: &Db, who: &Principal, campaign_id: i64) -> Result<crate::metrics::TrackChoices> {
     use crate::metrics::{TrackChoices, TrackCreator, TrackDeliverable};
     authorize(db, who, campaign_id).await?;
-    let creators: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT id, name, platform FROM creators WHERE campaign_id = $1 ORDER BY name, id LIMIT 5000",
-    )
-    .bind(campaign_id)
-    .fetch_all(&db.pool)
-    .await?;
+    let creators: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, name, platform FROM creators WHERE campaign_id = $1 ORDER BY name, id LIMIT 5000")
+            .bind(campaign_id)
+            .fetch_all(&db.pool)
+            .await?;
     let handles: Vec<(i64, String)> = sqlx::query_as(
         "SELECT h.creator_id, h.platform FROM creator_handles h JOIN creators c ON c.id = h.creator_id \
          WHERE c.campaign_id = $1 ORDER BY h.creator_id, h.position",
