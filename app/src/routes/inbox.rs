@@ -143,7 +143,14 @@ pub mod ssr {
                     items.push(item(
                         "draft",
                         format!("{creator} sent v{round} of \"{title}\""),
-                        format!("Received {}; in review until {due_label}", tz::label(from_ms(submitted), zone)),
+                        if due < now_ms {
+                            format!(
+                                "Received {}; its review is overdue since {due_label}",
+                                tz::label(from_ms(submitted), zone)
+                            )
+                        } else {
+                            format!("Received {}; in review until {due_label}", tz::label(from_ms(submitted), zone))
+                        },
                         href,
                         "Open the draft",
                         None,
