@@ -71,6 +71,9 @@ test('at 360 px the tab row scrolls inside itself and never widens the page', as
     const box = await row.boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= 360, `the tab row fits 360 px on ${name}: ${JSON.stringify(box)}`);
     assert.equal(await row.evaluate((el) => getComputedStyle(el).overflowX), 'auto', 'the row scrolls sideways');
+    // The current tab is in view as the page opens.
+    const cur = await row.locator('a[aria-current="page"]').boundingBox();
+    assert.ok(cur.x >= 0 && cur.x + cur.width <= 360.5, `the current tab ${name} is in view: ${JSON.stringify(cur)}`);
     // Every tab can be reached: scrolled into view, it lies within the screen.
     for (const [tab] of PAGES) {
       const link = row.getByRole('link', { name: tab });
