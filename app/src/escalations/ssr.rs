@@ -209,6 +209,6 @@ pub async fn open_for_assignee(db: &Db, user_id: i64, campaign_ids: &[i64]) -> R
         .await?;
         out.extend(rows.iter().map(escalation_from_row));
     }
-    out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    out.sort_by_key(|e| std::cmp::Reverse(e.created_at));
     Ok(out)
 }

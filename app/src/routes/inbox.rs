@@ -50,6 +50,10 @@ pub mod ssr {
     use crate::db::{from_ms, Db};
     use crate::error::Result;
 
+    /// A round waiting for a decision: deliverable, round, submitted at, review due at (ms), reviewer, title,
+    /// creator, the creator's owner organization and person (0: none).
+    type PendingRow = (i64, i64, i64, i64, Option<i64>, String, String, i64, i64);
+
     /// Items of one campaign shown at most, per kind (the page links to the rest).
     const PER_KIND: i64 = 20;
 
@@ -104,7 +108,7 @@ pub mod ssr {
             // Reviews waiting: rounds without a decision whose reviewer is this person (or nobody named).
             // Drafts received: rounds without a decision from creators this person's organization owns, that
             // someone else reviews.
-            let pending: Vec<(i64, i64, i64, i64, Option<i64>, String, String, i64, i64)> = sqlx::query_as(
+            let pending: Vec<PendingRow> = sqlx::query_as(
                 "SELECT s.deliverable_id, s.round, s.submitted_at, s.review_due_at, s.reviewer_user_id, d.title, cr.name, \
                  cr.owner_org_id, COALESCE(cr.owner_user_id, 0) \
                  FROM submissions s JOIN deliverables d ON d.id = s.deliverable_id JOIN creators cr ON cr.id = d.creator_id \
