@@ -55,6 +55,19 @@ pub fn BoardIsland(id: i64, filters: routes::board::Filters) -> impl IntoView {
     routes::board::BoardPage(routes::board::BoardPageProps { id, filters })
 }
 
+/// The tabs of a campaign and the live banner of its open escalations, above each of its pages.
+#[cfg(any(
+    feature = "ssr",
+    feature = "island-board",
+    feature = "island-charter",
+    feature = "island-content",
+    feature = "island-performance"
+))]
+#[leptos::island]
+pub fn CampaignChromeIsland(id: i64, tab: String) -> impl IntoView {
+    components::campaign_chrome::CampaignChrome(components::campaign_chrome::CampaignChromeProps { id, tab })
+}
+
 /// The campaign's charter (the joint strategy), edited by the partners together.
 #[cfg(any(feature = "ssr", feature = "island-charter"))]
 #[leptos::island]
@@ -102,6 +115,13 @@ pub fn PortalIsland(id: i64) -> impl IntoView {
 #[leptos::island]
 pub fn PortalCharterIsland(id: i64) -> impl IntoView {
     routes::portal_charter::PortalCharterPage(routes::portal_charter::PortalCharterPageProps { id })
+}
+
+/// "What needs me": a partner member's live inbox across their campaigns, on the home page.
+#[cfg(any(feature = "ssr", feature = "island-home"))]
+#[leptos::island]
+pub fn InboxIsland() -> impl IntoView {
+    routes::inbox::InboxPanel()
 }
 
 /// Starting a campaign, on a partner's home page.

@@ -129,14 +129,22 @@ fn campaign_id() -> i64 {
 #[component]
 fn BoardRoute() -> impl IntoView {
     let filters = routes::board::Filters::from_query(&leptos_router::hooks::use_query_map().read_untracked());
-    view! { <BoardIsland id=campaign_id() filters/> <IslandScripts bundle=Bundle::Board/> }
+    view! {
+        <CampaignChromeIsland id=campaign_id() tab="board".to_string()/>
+        <BoardIsland id=campaign_id() filters/>
+        <IslandScripts bundle=Bundle::Board/>
+    }
 }
 
 macro_rules! campaign_route {
     ($name:ident, $island:ident, $bundle:expr) => {
         #[component]
         fn $name() -> impl IntoView {
-            view! { <$island id=campaign_id()/> <IslandScripts bundle=$bundle/> }
+            view! {
+                <CampaignChromeIsland id=campaign_id() tab=$bundle.name().to_string()/>
+                <$island id=campaign_id()/>
+                <IslandScripts bundle=$bundle/>
+            }
         }
     };
 }

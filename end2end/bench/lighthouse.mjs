@@ -59,7 +59,7 @@ async function lighthouse(url, cookie) {
   };
 }
 
-const server = await startServer(['--demo']);
+const server = await startServer({ args: ['--demo'] });
 const rows = [];
 try {
   const maya = await signIn(server, 'maya@northwind.example');

@@ -189,7 +189,7 @@ test('the board downloads its own bundle only; the home page\'s and the charter\
   await page.getByRole('link', { name: 'Trailhead Spring Launch' }).click();
   await page.locator('.live[data-status="live"]').waitFor({ timeout: 30000 });
   assert.ok(![...wasm.files].some((p) => p.includes('/pkg/charter.')), 'the charter\'s code is not needed yet');
-  await page.locator('p.crumbs a', { hasText: 'Charter' }).click();
+  await page.locator('nav.campaign-tabs a', { hasText: 'Charter' }).click();
   await page.waitForURL(/\/charter$/, { timeout: 30000 });
   await page.locator('.charter-page[data-live="live"]').waitFor({ timeout: 30000 });
   assert.ok(await wasm.requested(/\/pkg\/charter\./), 'the charter\'s code came when it was opened');

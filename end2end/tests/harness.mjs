@@ -19,8 +19,8 @@ async function freePort() {
   });
 }
 
-/** Starts the server on a fresh data directory; `args` are extra flags (e.g. `['--demo']`). */
-export async function startServer(args = []) {
+/** `args`: extra command-line flags, e.g. `['--demo']`. */
+export async function startServer({ args = [] } = {}) {
   if (!BIN || !SITE) throw new Error('set CHORUS_BIN and CHORUS_SITE_ROOT (scripts/test.sh does)');
   const dir = mkdtempSync(join(tmpdir(), 'chorus-e2e-'));
   const port = await freePort();

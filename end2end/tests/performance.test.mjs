@@ -84,3 +84,88 @@ test('figures pushed through the API appear live on the other partner\'s dashboa
   assert.equal(await page.locator('section.cut[data-cut="By creator"] th[aria-sort="descending"]').count(), 1);
   await ctx.close();
 });
+
+test('a new campaign says how to get figures in; a post tracked from the page gets its figures; numbers read right', async () => {
+  const fresh = (await api(server, brand, 'POST', '/api/v1/campaigns', { name: 'Fresh Start' })).json.id;
+  const view = (await api(server, brand, 'GET', `/api/v1/campaigns/${fresh}/charter`)).json;
+  const version = view.sections.find((s) => s.section === 'success').version;
+  await api(server, brand, 'PUT', `/api/v1/campaigns/${fresh}/charter/sections/success`, { version, body: { targets: [
+    { lane: 'influencer', metric: 'posts_published', comparison: '>=', value: 4 },
+    { lane: null, metric: 'cpe', comparison: '<=', value: 0.05 },
+    { lane: null, metric: 'engagement_rate_reach', comparison: '>=', value: 2 }] } });
+  await api(server, brand, 'PUT', `/api/v1/campaigns/${fresh}/lanes/influencer`, { lane: 'influencer', brief: '', sla_hours: 48, budget_cents: 1000000, default_fee_cents: 0, version: 0 });
+  await api(server, brand, 'POST', `/api/v1/campaigns/${fresh}/creators`, { name: 'Noor Haddad', platform: 'tiktok', handle: 'noor', lane: 'influencer', followers: 12000 });
+
+  const ctx = await contextFor(browser, server, brand);
+  const page = await ctx.newPage();
+  await page.goto(`${server.base}/campaigns/${fresh}/performance`);
+  await page.locator('section.dashboard[data-live="live"]').waitFor({ timeout: 30000 });
+
+  // Empty: one pointer to the three ways in, not "No figures yet." four times.
+  const ways = page.getByTestId('get-data-in');
+  for (const name of ['Track a post', 'Import figures', 'Connect the API']) await ways.getByRole('link', { name }).waitFor();
+  assert.equal(await page.getByText('No figures yet.', { exact: true }).count(), 0);
+  assert.equal(await page.locator('section.cut').count(), 0, 'no empty tables');
+  await page.locator('details#quick-entry > summary').click();
+  await page.getByTestId('no-posts').waitFor();
+
+  // Track a post: creator, platform (their handle's), address.
+  await ways.getByRole('link', { name: 'Track a post' }).click();
+  const form = page.getByTestId('track-post-form');
+  await form.getByLabel('Creator').selectOption({ label: 'Noor Haddad' });
+  assert.equal(await form.getByLabel('Platform').inputValue(), 'tiktok', 'the creator\'s platform is proposed');
+  await form.getByLabel('Address (URL)').fill('not a link');
+  await form.getByLabel('Address (URL)').evaluate((el) => { el.type = 'text'; });
+  await form.getByRole('button', { name: 'Track this post' }).click();
+  await page.locator('.track-post .notice.error[data-code]').filter({ hasText: 'https://' }).waitFor();
+  await form.getByLabel('Address (URL)').fill('https://tiktok.example/@noor/1');
+  await form.getByLabel('Title (optional)').fill('Trail run');
+  await form.getByRole('button', { name: 'Track this post' }).click();
+  await page.getByTestId('tracked').waitFor();
+
+  // "Enter a day's figures" now offers it, chosen; one day of figures draws a point.
+  const entry = page.locator('details#quick-entry');
+  const post = entry.getByLabel('Post');
+  await page.waitForFunction(() => document.querySelector('#quick-entry select[name="post_id"]').selectedOptions[0]?.textContent.includes('Trail run'));
+  assert.equal(await page.getByTestId('no-posts').count(), 0);
+  const day = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+  await entry.getByLabel('Day').fill(day);
+  await entry.getByLabel('impressions', { exact: true }).fill('12,000');
+  await entry.getByLabel('reach', { exact: true }).fill('8000');
+  await entry.getByLabel('likes', { exact: true }).fill('300');
+  await entry.getByLabel('fee ($)').fill('60');
+  await entry.getByRole('button', { name: 'Save the figures' }).click();
+  await page.getByTestId('daily-chart').waitFor({ timeout: 10000 });
+  assert.ok(await post.count());
+  assert.equal(await page.getByTestId('get-data-in').count(), 0);
+  assert.ok(await page.locator('[data-testid="daily-chart"] circle.dot.influencer').count() >= 1, 'a single day is drawn');
+
+  // Pacing: counts as whole numbers, rates with %, a missed "≤" target never a full bar.
+  const pace = (metric) => page.locator(`[data-testid="pacing"] .pace[data-metric="${metric}"]`);
+  assert.match(await pace('posts_published').locator('strong').textContent(), /^1\b/);
+  assert.doesNotMatch(await pace('posts_published').textContent(), /1\.00/);
+  assert.match(await pace('engagement_rate_reach').textContent(), /3\.75 %/);
+  const cpe = pace('cpe');
+  assert.match(await cpe.textContent(), /\$0\.20/);
+  assert.ok(await cpe.evaluate((el) => el.classList.contains('behind')));
+  const bar = cpe.getByRole('progressbar');
+  assert.ok(Number(await bar.getAttribute('aria-valuenow')) < 100, 'a missed ≤ target is not a full bar');
+  assert.match(await bar.getAttribute('aria-label'), /Cost per engagement ≤ \$0\.05: \$0\.20, not met/);
+
+  // Budget bars say what they measure, in dollars; every progress bar has a name.
+  const budget = page.locator('.budget-line[data-lane="influencer"]');
+  assert.match(await budget.textContent(), /plan \$10,000\.00 USD/);
+  assert.match(await budget.textContent(), /Spent \$60\.00 USD \(1 % of \$10,000\.00\)/);
+  for (const b of await page.locator('[role="progressbar"]').all()) {
+    assert.ok((await b.getAttribute('aria-label'))?.length > 5, 'a progress bar without a name');
+  }
+
+  // Side by side: its last row is inside its panel, above the pacing panel.
+  const lastRow = await page.locator('[data-testid="lane-compare"] tbody tr').last().boundingBox();
+  const panel = await page.locator('section.side-by-side').boundingBox();
+  const pacing = await page.getByTestId('pacing').boundingBox();
+  assert.ok(lastRow.y + lastRow.height <= panel.y + panel.height + 0.5, 'the last row is inside its panel');
+  assert.ok(panel.y + panel.height <= pacing.y, 'and above the pacing panel');
+  await page.screenshot({ path: `${process.env.SCREENSHOTS || '/tmp'}/performance-1440.png`, fullPage: true });
+  await ctx.close();
+});

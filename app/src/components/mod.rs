@@ -1,4 +1,5 @@
 //! Pieces shared by several pages.
+pub mod campaign_chrome;
 pub mod nav;
 pub mod pwa;
 

@@ -37,3 +37,61 @@ pub struct UpdateEscalation {
     pub note: String,
     pub version: i64,
 }
+
+impl Escalation {
+    /// Still to act on (open or acknowledged).
+    pub fn is_open(&self) -> bool {
+        self.status != "resolved"
+    }
+
+    /// Where it is acted on: a late review on the content page (at its deliverable), a breached threshold on the
+    /// performance dashboard.
+    pub fn href(&self) -> String {
+        match (self.kind.as_str(), self.deliverable_id) {
+            ("review_sla", Some(d)) => format!("/campaigns/{}/content#deliverable-{d}", self.campaign_id),
+            ("review_sla", None) => format!("/campaigns/{}/content", self.campaign_id),
+            _ => format!("/campaigns/{}/performance", self.campaign_id),
+        }
+    }
+
+    /// The link's words, naming where it leads.
+    pub fn action(&self) -> &'static str {
+        if self.kind == "review_sla" {
+            "Review it on Content"
+        } else {
+            "See it on Performance"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escalation(kind: &str, deliverable_id: Option<i64>) -> Escalation {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        Escalation {
+            id: 1,
+            campaign_id: 7,
+            kind: kind.into(),
+            title: "t".into(),
+            detail: String::new(),
+            assignee_user_id: None,
+            assignee: String::new(),
+            status: "open".into(),
+            note: String::new(),
+            version: 1,
+            created_at: at,
+            updated_at: at,
+            deliverable_id,
+        }
+    }
+
+    #[test]
+    fn each_escalation_links_to_where_it_is_acted_on() {
+        assert_eq!(escalation("review_sla", Some(3)).href(), "/campaigns/7/content#deliverable-3");
+        assert_eq!(escalation("review_sla", None).href(), "/campaigns/7/content");
+        assert_eq!(escalation("threshold", None).href(), "/campaigns/7/performance");
+        assert_eq!(escalation("threshold", None).action(), "See it on Performance");
+    }
+}

@@ -114,9 +114,11 @@ pub async fn raise(
                 .bind(campaign_id)
                 .fetch_one(w.conn())
                 .await?;
+            let page = if kind == "review_sla" { "content" } else { "performance" };
+            let href = escalation.href();
             let body = format!(
                 "Hello {name},\n\n{title}\n\n{detail}\n\nYou are named for this in the charter of \"{campaign}\". \
-                 Open the campaign's content page to act on it: /campaigns/{campaign_id}/content\n\n— Chorus"
+                 Open the campaign's {page} page to act on it: {href}\n\n— Chorus"
             );
             enqueue_mail(w, Some(campaign_id), &email, &name, &format!("[{campaign}] Escalation: {title}"), &body)
                 .await?;
@@ -191,4 +193,22 @@ pub async fn update_escalation(
     log::append(&mut w, campaign_id, &who.actor(), Change::EscalationUpdated { escalation: updated.clone() }).await?;
     w.commit().await?;
     Ok(updated)
+}
+
+/// The open (or acknowledged) escalations assigned to `user_id` in the given campaigns, newest first.
+pub async fn open_for_assignee(db: &Db, user_id: i64, campaign_ids: &[i64]) -> Result<Vec<Escalation>> {
+    let mut out = Vec::new();
+    for &campaign_id in campaign_ids {
+        let rows = sqlx::query(&format!(
+            "SELECT {ESCALATION_COLUMNS} WHERE e.campaign_id = $1 AND e.assignee_user_id = $2 AND e.status <> 'resolved' \
+             ORDER BY e.id DESC LIMIT 50"
+        ))
+        .bind(campaign_id)
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?;
+        out.extend(rows.iter().map(escalation_from_row));
+    }
+    out.sort_by_key(|e| std::cmp::Reverse(e.created_at));
+    Ok(out)
 }

@@ -162,6 +162,44 @@ pub fn show(v: Option<f64>) -> String {
     }
 }
 
+/// A metric's value as people read it: rates with "%", costs in dollars, ROAS as "×", counts as whole numbers
+/// with thousands separators (never "1.00").
+pub fn show_metric(key: &str, v: f64) -> String {
+    match key {
+        "engagement_rate" | "engagement_rate_reach" | "conversion_rate" => format!("{v:.2} %"),
+        "cpe" | "cpm" | "cpc" => crate::content::money((v * 100.0).round() as i64),
+        "roas" => format!("{v:.2}×"),
+        _ => crate::content::group_digits(v.round() as i64),
+    }
+}
+
+/// How far along a target the actual is, 0–100, direction-aware: for "at least" / "above" targets the share of
+/// the target reached; for "at most" / "below" targets (lower is better) full while within it and shrinking as
+/// the actual goes past it, so a missed "≤" target never draws a full bar.
+pub fn progress(comparison: crate::charter::Comparison, actual: Option<f64>, target: f64) -> f64 {
+    use crate::charter::Comparison::*;
+    let Some(a) = actual else { return 0.0 };
+    let p = match comparison {
+        AtLeast | Above if target > 0.0 => a / target * 100.0,
+        AtLeast | Above => {
+            if comparison.holds(a, target) {
+                100.0
+            } else {
+                0.0
+            }
+        }
+        AtMost | Below if a > 0.0 => target / a * 100.0,
+        AtMost | Below => 100.0,
+    };
+    let p = p.clamp(0.0, 100.0);
+    // A missed target never reads as achieved.
+    if !comparison.holds(a, target) && p >= 100.0 {
+        99.0
+    } else {
+        p
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,5 +283,26 @@ mod tests {
         a.add(&sample());
         assert_eq!(a.engagements(), 10_000);
         assert_eq!(er_followers(&a), Some(2.0), "rates do not change when every part doubles");
+    }
+
+    #[test]
+    fn metrics_read_as_people_write_them() {
+        assert_eq!(show_metric("posts_published", 1.0), "1");
+        assert_eq!(show_metric("impressions", 1234567.0), "1,234,567");
+        assert_eq!(show_metric("engagement_rate", 3.456), "3.46 %");
+        assert_eq!(show_metric("cpe", 0.3), "$0.30");
+        assert_eq!(show_metric("roas", 3.0), "3.00×");
+    }
+
+    #[test]
+    fn pacing_bars_know_which_way_is_good() {
+        use crate::charter::Comparison::*;
+        assert_eq!(progress(AtLeast, Some(50.0), 100.0), 50.0);
+        assert_eq!(progress(AtLeast, Some(150.0), 100.0), 100.0);
+        // CPE ≤ 0.15 at 0.30: missed, half a bar (never full).
+        assert_eq!(progress(AtMost, Some(0.30), 0.15), 50.0);
+        assert_eq!(progress(AtMost, Some(0.10), 0.15), 100.0);
+        assert!(progress(Below, Some(0.15), 0.15) < 100.0, "equal is not below");
+        assert_eq!(progress(AtMost, None, 0.15), 0.0);
     }
 }

@@ -222,3 +222,27 @@ pub fn default_cpm(platform: &str) -> i64 {
         _ => 500,
     }
 }
+
+/// What a post can be tracked for: the pool's creators (with the platforms of their handles) and the briefed
+/// deliverables.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+pub struct TrackChoices {
+    pub creators: Vec<TrackCreator>,
+    pub deliverables: Vec<TrackDeliverable>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+pub struct TrackCreator {
+    pub id: i64,
+    pub name: String,
+    /// The platforms of their handles, the main one first.
+    pub platforms: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+pub struct TrackDeliverable {
+    pub id: i64,
+    pub creator_id: i64,
+    pub title: String,
+    pub lane: Lane,
+}

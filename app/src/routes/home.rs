@@ -82,8 +82,9 @@ fn Welcome() -> impl IntoView {
 fn MemberHome(me: Me, campaigns: Vec<CampaignSummary>) -> impl IntoView {
     let org = me.org.clone().map(|o| o.name).unwrap_or_default();
     view! {
-        <section class="page">
-            <h1>"Campaigns of " {org}</h1>
+        <section class="page home">
+            <crate::InboxIsland/>
+            <h2>"Campaigns of " {org}</h2>
             {if campaigns.is_empty() {
                 view! { <p class="muted">"No campaigns yet. Start one, or open an invitation link from a partner."</p> }.into_any()
             } else {

@@ -5,12 +5,12 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
 
-use crate::components::{new_key, ErrorNotice};
+use crate::components::ErrorNotice;
 use crate::content::money;
 use crate::error::{AppError, ErrorCode};
 use crate::escalations::UpdateEscalation;
 use crate::metrics::kpi::{self, Totals};
-use crate::metrics::{Cut, DailyFigures, Dashboard, Ingest, IngestResult};
+use crate::metrics::{Cut, Dashboard, Ingest, IngestResult};
 use crate::vocab::Lane;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_dashboard")]
@@ -138,15 +138,14 @@ fn Board(d: Dashboard) -> impl IntoView {
     let _ = (refresh, toast, import_progress);
 
     let t = move || dash.with(|d| d.totals);
+    // No figures at all: say how to get them in instead of drawing empty charts and tables.
+    let empty = move || dash.with(|d| d.days.is_empty() && d.by_creator.is_empty());
+    let track_open = RwSignal::new(dash.with_untracked(|d| d.posts.is_empty()));
+    let entry_open = RwSignal::new(false);
+    let selected_post = RwSignal::new(String::new());
     let emv = move || dash.with(|d| d.emv_cents);
     view! {
         <section class="page dashboard" data-hydrated=move || hydrated.get() data-live=move || live.get()>
-            <p class="crumbs">
-                <a href=format!("/campaigns/{campaign_id}")>"Board"</a> " · "
-                <a href=format!("/campaigns/{campaign_id}/charter")>"Charter"</a> " · "
-                <a href=format!("/campaigns/{campaign_id}/content")>"Content"</a> " · "
-                <strong>"Performance"</strong>
-            </p>
             <h1>"Performance · " {name}</h1>
             <p class="muted">"One shared view: every partner sees these same numbers, live. Days are in " {move || dash.with(|d| d.time_zone.clone())} "."</p>
             {move || toast.get().map(|t| view! { <div class="toast" role="status" data-testid="toast">{t}</div> })}
@@ -161,20 +160,26 @@ fn Board(d: Dashboard) -> impl IntoView {
                 <Kpi label="ROAS" key="roas" value=Signal::derive(move || kpi::roas(&t()).map(|x| format!("{x:.2}×")).unwrap_or_else(|| "—".into()))/>
                 <Kpi label="EMV (estimate)" key="emv" value=Signal::derive(move || money(emv()))/>
             </div>
-            <div class="grid-2">
-                <section class="panel">
-                    <h2>"Engagements per day"</h2>
-                    {move || dash.with(|d| view! { <DailyChart d=d.clone()/> })}
-                </section>
-                <section class="panel">
-                    <h2>"Funnel"</h2>
-                    {move || view! { <Funnel t=t()/> }}
-                </section>
-            </div>
-            <section class="panel">
-                <h2>"Influencer and UGC, side by side"</h2>
-                {move || dash.with(|d| view! { <LaneComparison cuts=d.by_lane.clone()/> })}
-            </section>
+            {move || if empty() {
+                view! { <super::performance_track::GetDataIn campaign_id track_open/> }.into_any()
+            } else {
+                view! {
+                    <div class="grid-2">
+                        <section class="panel">
+                            <h2>"Engagements per day"</h2>
+                            {move || dash.with(|d| view! { <DailyChart d=d.clone()/> })}
+                        </section>
+                        <section class="panel">
+                            <h2>"Funnel"</h2>
+                            {move || view! { <Funnel t=t()/> }}
+                        </section>
+                    </div>
+                    <section class="panel side-by-side">
+                        <h2>"Influencer and UGC, side by side"</h2>
+                        {move || dash.with(|d| view! { <LaneComparison cuts=d.by_lane.clone()/> })}
+                    </section>
+                }.into_any()
+            }}
             <div class="grid-2">
                 <section class="panel pacing" data-testid="pacing">
                     <h2>"Pacing against the charter's targets"</h2>
@@ -182,16 +187,17 @@ fn Board(d: Dashboard) -> impl IntoView {
                         view! { <p class="muted">"The charter sets no targets yet."</p> }.into_any()
                     } else {
                         d.pacing.iter().map(|p| {
-                            let ratio = match (p.actual, p.target) {
-                                (Some(a), t) if t > 0.0 => (a / t * 100.0).clamp(0.0, 100.0),
-                                _ => 0.0,
-                            };
+                            let ratio = kpi::progress(p.comparison, p.actual, p.target);
                             let state = match p.met { Some(true) => "met", Some(false) => "behind", None => "unknown" };
+                            let what = format!("{}{} {} {}", p.lane.map(|l| format!("{}: ", l.label())).unwrap_or_default(), p.label, p.comparison.symbol(), kpi::show_metric(&p.metric, p.target));
+                            let actual = p.actual.map(|a| kpi::show_metric(&p.metric, a)).unwrap_or_else(|| "—".into());
+                            let verdict = match p.met { Some(true) => "met", Some(false) => "not met", None => "nothing to measure yet" };
+                            let label = format!("{what}: {actual}, {verdict}");
                             view! {
-                                <div class=format!("pace {state}")>
-                                    <span>{p.lane.map(|l| format!("{}: ", l.label())).unwrap_or_default()}{p.label.clone()} " " {p.comparison.symbol()} " " {p.target}</span>
-                                    <span class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{ratio:.0}")><span style=format!("width: {ratio:.0}%")></span></span>
-                                    <strong>{p.actual.map(|a| format!("{a:.2}")).unwrap_or_else(|| "—".into())}</strong>
+                                <div class=format!("pace {state}") data-metric=p.metric.clone()>
+                                    <span>{what}</span>
+                                    <span class="bar" role="progressbar" aria-label=label aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{ratio:.0}")><span style=format!("width: {ratio:.0}%")></span></span>
+                                    <strong>{actual} <span class="verdict">{match p.met { Some(true) => " ✓", Some(false) => " ✗", None => "" }}</span></strong>
                                 </div>
                             }
                         }).collect_view().into_any()
@@ -201,24 +207,31 @@ fn Board(d: Dashboard) -> impl IntoView {
                     <h2>"Budget: plan against actual"</h2>
                     {move || dash.with(|d| d.budget.iter().map(|b| {
                         let of = |v: i64| if b.budget_cents > 0 { (v as f64 / b.budget_cents as f64 * 100.0).clamp(0.0, 100.0) } else { 0.0 };
+                        let plan = if b.budget_cents > 0 { money(b.budget_cents) } else { "no plan set".into() };
+                        let share = |v: i64| if b.budget_cents > 0 { format!(" ({:.0} % of {plan})", v as f64 / b.budget_cents as f64 * 100.0) } else { String::new() };
+                        let committed = format!("Committed {} USD{}", money(b.committed_cents), share(b.committed_cents));
+                        let spent = format!("Spent {} USD{}", money(b.spent_cents), share(b.spent_cents));
+                        let lane = b.lane.label();
                         view! {
                             <div class="budget-line" data-lane=b.lane.as_str()>
-                                <strong>{b.lane.label()}</strong> " · plan " {if b.budget_cents > 0 { money(b.budget_cents) } else { "not set".into() }}
-                                <div class="stack">
-                                    <span class="bar" title="Fees committed to deliverables"><span style=format!("width: {:.0}%", of(b.committed_cents))></span></span>
-                                    <span class="bar spent" title="Spend reported with the figures"><span style=format!("width: {:.0}%", of(b.spent_cents))></span></span>
-                                </div>
-                                <span class="muted">"committed " {money(b.committed_cents)} " · spent " {money(b.spent_cents)}</span>
+                                <strong>{lane} " · plan " {if b.budget_cents > 0 { format!("{plan} USD") } else { plan.clone() }}</strong>
+                                <span class="budget-label">{committed.clone()}</span>
+                                <span class="bar" role="progressbar" aria-label=format!("{lane} fees committed: {committed}") aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{:.0}", of(b.committed_cents))><span style=format!("width: {:.0}%", of(b.committed_cents))></span></span>
+                                <span class="budget-label">{spent.clone()}</span>
+                                <span class="bar spent" role="progressbar" aria-label=format!("{lane} spend reported: {spent}") aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{:.0}", of(b.spent_cents))><span style=format!("width: {:.0}%", of(b.spent_cents))></span></span>
                             </div>
                         }
                     }).collect_view())}
                 </section>
             </div>
-            <CutTable title="By partner" cuts=Signal::derive(move || dash.with(|d| d.by_partner.clone()))/>
-            <CutTable title="By tier" cuts=Signal::derive(move || dash.with(|d| d.by_tier.clone()))/>
-            <CutTable title="By platform" cuts=Signal::derive(move || dash.with(|d| d.by_platform.clone()))/>
-            <CutTable title="By creator" cuts=Signal::derive(move || dash.with(|d| d.by_creator.clone()))/>
-            <QuickEntry dash campaign_id/>
+            <Show when=move || !empty()>
+                <CutTable title="By partner" cuts=Signal::derive(move || dash.with(|d| d.by_partner.clone()))/>
+                <CutTable title="By tier" cuts=Signal::derive(move || dash.with(|d| d.by_tier.clone()))/>
+                <CutTable title="By platform" cuts=Signal::derive(move || dash.with(|d| d.by_platform.clone()))/>
+                <CutTable title="By creator" cuts=Signal::derive(move || dash.with(|d| d.by_creator.clone()))/>
+            </Show>
+            <super::performance_track::TrackPost campaign_id open=track_open selected=selected_post entry_open/>
+            <super::performance_track::QuickEntry dash campaign_id post=selected_post open=entry_open track_open/>
             <super::performance_import::MetricImportPanel campaign_id=campaign_id progress=import_progress/>
             <CpmForm dash campaign_id/>
             <p><a class="button" href=format!("/api/v1/campaigns/{campaign_id}/metrics.csv") download="figures.csv">"Export the daily figures (CSV)"</a></p>
@@ -244,13 +257,14 @@ fn DailyChart(d: Dashboard) -> impl IntoView {
     days.sort();
     days.dedup();
     if days.is_empty() {
-        return view! { <p class="muted">"No figures yet."</p> }.into_any();
+        return view! { <p class="muted">"No daily figures yet."</p> }.into_any();
     }
     let (w, h, pad) = (600.0, 220.0, 30.0);
     let max = d.days.iter().map(|p| p.totals.engagements()).max().unwrap_or(1).max(1) as f64;
     let x = |i: usize| pad + (w - 2.0 * pad) * if days.len() > 1 { i as f64 / (days.len() - 1) as f64 } else { 0.5 };
     let y = |v: i64| h - pad - (h - 2.0 * pad) * v as f64 / max;
-    let line = |lane: Lane| {
+    // Each day's point of a lane: drawn as a dot (so that a single day shows), joined by a line.
+    let points = |lane: Lane| {
         days.iter()
             .enumerate()
             .map(|(i, day)| {
@@ -260,10 +274,21 @@ fn DailyChart(d: Dashboard) -> impl IntoView {
                     .find(|p| p.day == *day && p.lane == lane)
                     .map(|p| p.totals.engagements())
                     .unwrap_or(0);
-                format!("{:.1},{:.1}", x(i), y(v))
+                (x(i), y(v), *day, v)
             })
             .collect::<Vec<_>>()
-            .join(" ")
+    };
+    let line =
+        |lane: Lane| points(lane).iter().map(|(x, y, _, _)| format!("{x:.1},{y:.1}")).collect::<Vec<_>>().join(" ");
+    let dots = |lane: Lane| {
+        points(lane)
+            .into_iter()
+            .map(|(x, y, day, v)| {
+                let class = format!("dot {}", lane.as_str());
+                let tip = format!("{}: {} engagements ({})", crate::dates::day_month(&day), count(v), lane.label());
+                view! { <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r="4" class=class><title>{tip}</title></circle> }
+            })
+            .collect_view()
     };
     let first = days.first().map(crate::dates::day_month).unwrap_or_default();
     let last = days.last().map(crate::dates::day_month).unwrap_or_default();
@@ -275,6 +300,8 @@ fn DailyChart(d: Dashboard) -> impl IntoView {
             <text x=pad y=pad - 10.0 class="tick">{count(max as i64)}</text>
             <polyline points=line(Lane::Influencer) class="series influencer" fill="none"/>
             <polyline points=line(Lane::Ugc) class="series ugc" fill="none"/>
+            {dots(Lane::Influencer)}
+            {dots(Lane::Ugc)}
         </svg>
         <p class="legend"><span class="swatch influencer"></span>" Influencer " <span class="swatch ugc"></span>" UGC"</p>
     }
@@ -295,7 +322,7 @@ fn Funnel(t: Totals) -> impl IntoView {
         <ol class="funnel" data-testid="funnel">
             {steps.into_iter().map(|(label, v)| {
                 let width = (v as f64 / top * 100.0).clamp(0.5, 100.0);
-                view! { <li><span class="funnel-label">{label}</span><span class="funnel-bar" style=format!("width: {width:.1}%")></span><strong>{count(v)}</strong></li> }
+                view! { <li><span class="funnel-label">{label}</span><span class="funnel-bar" aria-hidden="true" style=format!("width: {width:.1}%")></span><strong>{count(v)}</strong></li> }
             }).collect_view()}
         </ol>
     }
@@ -329,7 +356,7 @@ fn LaneComparison(cuts: Vec<Cut>) -> impl IntoView {
     ];
     let cell = |text: String, v: f64, max: f64, class: &'static str| {
         let w = if max > 0.0 { (v / max * 100.0).clamp(0.0, 100.0) } else { 0.0 };
-        view! { <td><span class=format!("pair-bar {class}") style=format!("width: {w:.0}%")></span>{text}</td> }
+        view! { <td><span class=format!("pair-bar {class}") aria-hidden="true" style=format!("width: {w:.0}%")></span>{text}</td> }
     };
     view! {
         <div class="table-wrap">
@@ -402,14 +429,14 @@ fn CutTable(title: &'static str, cuts: Signal<Vec<Cut>>) -> impl IntoView {
                         {move || rows().into_iter().map(|c| view! {
                             <tr>
                                 <td>{c.color.clone().map(|col| view! { <span class="swatch" style=format!("background: {col}")></span> })}{c.label.clone()}</td>
-                                <td>{c.posts}</td><td>{count(c.totals.impressions)}</td><td>{count(c.totals.engagements())}</td>
+                                <td>{count(c.posts)}</td><td>{count(c.totals.impressions)}</td><td>{count(c.totals.engagements())}</td>
                                 <td>{pct(kpi::er_reach(&c.totals))}</td><td>{dollars(kpi::cpe(&c.totals))}</td><td>{money(c.totals.spend_cents())}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
                 </table>
             </div>
-            {move || cuts.with(|c| c.is_empty()).then(|| view! { <p class="muted">"No figures yet."</p> })}
+            {move || cuts.with(|c| c.is_empty()).then(|| view! { <p class="muted">"Nothing in this cut yet."</p> })}
         </section>
     }
 }
@@ -445,95 +472,6 @@ fn EscalationFeed(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView 
                 }).collect_view()}
             </ul>
         </section>
-    }
-}
-
-/// Quick manual entry: one post, one day, its figures.
-#[component]
-fn QuickEntry(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView {
-    let post = RwSignal::new(String::new());
-    let day = RwSignal::new(chrono::Utc::now().date_naive().to_string());
-    let fields: [(&'static str, RwSignal<String>); 13] =
-        std::array::from_fn(|i| (DailyFigures::default().values()[i].0, RwSignal::new(String::new())));
-    let error = RwSignal::new(None::<AppError>);
-    let done = RwSignal::new(None::<IngestResult>);
-    let key = StoredValue::new(new_key());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Ok(post_id) = post.get_untracked().parse::<i64>() else {
-            error.set(Some(AppError::validation("post_id", "Choose a post")));
-            return;
-        };
-        let mut row = DailyFigures { post_id, day: day.get_untracked(), ..Default::default() };
-        for (name, sig) in fields {
-            let text = sig.get_untracked();
-            let text = text.trim().replace([',', '$'], "");
-            if text.is_empty() {
-                continue;
-            }
-            let is_money = name.ends_with("_cents");
-            let v = if is_money {
-                text.parse::<f64>().map(|x| (x * 100.0).round() as i64)
-            } else {
-                text.parse::<f64>().map(|x| x.round() as i64)
-            };
-            let Ok(v) = v else {
-                error.set(Some(AppError::validation(name, format!("\"{text}\" is not a number"))));
-                return;
-            };
-            match name {
-                "impressions" => row.impressions = v,
-                "reach" => row.reach = v,
-                "views" => row.views = v,
-                "likes" => row.likes = v,
-                "comments" => row.comments = v,
-                "shares" => row.shares = v,
-                "saves" => row.saves = v,
-                "clicks" => row.clicks = v,
-                "conversions" => row.conversions = v,
-                "revenue_cents" => row.revenue_cents = v,
-                "fee_cents" => row.fee_cents = v,
-                "product_cents" => row.product_cents = v,
-                _ => row.paid_cents = v,
-            }
-        }
-        let input = Ingest { source: "manual".into(), rows: vec![row] };
-        spawn_local(async move {
-            match ingest_figures(campaign_id, input, key.get_value()).await {
-                Ok(r) => {
-                    key.set_value(new_key());
-                    error.set(None);
-                    done.set(Some(r));
-                }
-                Err(e) => {
-                    key.set_value(new_key());
-                    error.set(Some(e));
-                }
-            }
-        });
-    };
-    view! {
-        <details class="panel quick-entry">
-            <summary><h2>"Enter a day's figures"</h2></summary>
-            <form on:submit=submit class="grid-form">
-                <label>"Post"
-                    <select name="post_id" on:change=move |ev| post.set(event_target_value(&ev))>
-                        <option value="">"Choose…"</option>
-                        {move || dash.with(|d| d.posts.iter().map(|p| view! {
-                            <option value=p.id.to_string()>{p.creator_name.clone()} " · " {p.platform.clone()} " · " {if p.title.is_empty() { p.url.clone() } else { p.title.clone() }}</option>
-                        }).collect_view())}
-                    </select>
-                </label>
-                <label>"Day" <input type="date" name="day" prop:value=move || day.get() on:input=move |ev| day.set(event_target_value(&ev))/></label>
-                {fields.into_iter().map(|(name, sig)| {
-                    let label = match name.strip_suffix("_cents") { Some(m) => format!("{m} ($)"), None => name.to_string() };
-                    view! { <label>{label} <input name=name inputmode="decimal" prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev))/></label> }
-                }).collect_view()}
-                <button type="submit" class="button primary">"Save the figures"</button>
-            </form>
-            {move || done.get().map(|r| view! { <p class="notice success">{if r.corrected > 0 { "Corrected (the earlier figures are kept)." } else if r.unchanged > 0 { "Nothing changed." } else { "Saved." }}</p> })}
-            {move || error.get().map(|e| view! { <ErrorNotice error=e/> })}
-        </details>
     }
 }
 

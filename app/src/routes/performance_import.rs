@@ -174,7 +174,7 @@ pub fn MetricImportPanel(
     };
 
     view! {
-        <section class="panel import" data-testid="metric-import">
+        <section class="panel import" id="metric-import" data-testid="metric-import">
             <h2>"Import daily figures from a CSV file"</h2>
             <p class="muted small">
                 "One row per post and day. Columns: post_id (or post_url), day (YYYY-MM-DD), impressions, reach, views, likes, comments, shares, saves, clicks, conversions, "

@@ -16,6 +16,7 @@ mod api;
 mod charter;
 mod content;
 mod hygiene;
+mod inbox;
 mod limits;
 mod live;
 mod metrics;

@@ -28,7 +28,7 @@ mod thresholds;
 pub use dashboard::{get_dashboard, get_totals, set_cpm};
 pub use export::export_metrics;
 pub use ingest::{ingest_figures, ingest_rows};
-pub use posts::add_post;
+pub use posts::{add_post, track_choices};
 pub use thresholds::{close_days, days_to_close, evaluate_thresholds};
 const FIGURE_COLUMNS: &str = "impressions, reach, views, likes, comments, shares, saves, clicks, conversions, revenue_cents, fee_cents, product_cents, paid_cents";
 

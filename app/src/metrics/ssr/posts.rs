@@ -111,3 +111,47 @@ pub async fn add_post(db: &Db, who: &Principal, campaign_id: i64, input: &NewPos
     w.commit().await?;
     Ok(post)
 }
+
+/// The creators and deliverables a post can be tracked for (the quick "Track a post" form).
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
+pub async fn track_choices(db: &Db, who: &Principal, campaign_id: i64) -> Result<crate::metrics::TrackChoices> {
+    use crate::metrics::{TrackChoices, TrackCreator, TrackDeliverable};
+    authorize(db, who, campaign_id).await?;
+    let creators: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, name, platform FROM creators WHERE campaign_id = $1 ORDER BY name, id LIMIT 5000")
+            .bind(campaign_id)
+            .fetch_all(&db.pool)
+            .await?;
+    let handles: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT h.creator_id, h.platform FROM creator_handles h JOIN creators c ON c.id = h.creator_id \
+         WHERE c.campaign_id = $1 ORDER BY h.creator_id, h.position",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let creators = creators
+        .into_iter()
+        .map(|(id, name, main)| {
+            let mut platforms = vec![main];
+            for (_, p) in handles.iter().filter(|(c, _)| *c == id) {
+                if !platforms.contains(p) {
+                    platforms.push(p.clone());
+                }
+            }
+            TrackCreator { id, name, platforms }
+        })
+        .collect();
+    let deliverables: Vec<(i64, i64, String, String)> = sqlx::query_as(
+        "SELECT id, creator_id, title, lane FROM deliverables WHERE campaign_id = $1 ORDER BY id DESC LIMIT 5000",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let deliverables = deliverables
+        .into_iter()
+        .filter_map(|(id, creator_id, title, lane)| {
+            Some(TrackDeliverable { id, creator_id, title, lane: Lane::parse(&lane)? })
+        })
+        .collect();
+    Ok(TrackChoices { creators, deliverables })
+}

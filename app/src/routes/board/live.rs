@@ -185,7 +185,6 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
         <section class="board-page" data-campaign-id=campaign.id>
             <header class="board-header">
                 <div>
-                    <p class="crumbs"><strong>"Board"</strong> " · " <a href=format!("/campaigns/{}/charter", campaign.id)>"Charter"</a> " · " <a href=format!("/campaigns/{}/content", campaign.id)>"Content"</a> " · " <a href=format!("/campaigns/{}/performance", campaign.id)>"Performance"</a></p>
                     <h1>{campaign.name.clone()}</h1>
                     <div class="partners" aria-label="Partners">
                         <For each=move || ctx.partners.get() key=|p| p.id children=|p| view! { <PartnerChip org=p/> }/>

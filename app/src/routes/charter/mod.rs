@@ -234,7 +234,6 @@ fn CharterBody(initial: CharterView) -> impl IntoView {
         <section class="charter-page" data-live=move || live_label.get()>
             <header class="board-header">
                 <div>
-                    <p class="crumbs"><a href=format!("/campaigns/{id}")>"Board"</a> " · " <strong>"Charter"</strong> " · " <a href=format!("/campaigns/{id}/content")>"Content"</a> " · " <a href=format!("/campaigns/{id}/performance")>"Performance"</a></p>
                     <h1>"Joint strategy charter — " {name}</h1>
                     <div class="partners">{move || ctx.view.with(|v| v.roster.partners.clone()).into_iter().map(|p| view! { <PartnerChip org=p/> }).collect_view()}</div>
                 </div>

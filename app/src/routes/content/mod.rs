@@ -320,7 +320,6 @@ fn ContentBoard(v: ContentView) -> impl IntoView {
     let lanes = move || ctx.view.with(|v| v.lanes.clone());
     view! {
         <section class="page content-page" data-hydrated=move || hydrated.get() data-live=move || live.get()>
-            <p class="crumbs"><a href=format!("/campaigns/{campaign_id}")>"Board"</a> " · " <a href=format!("/campaigns/{campaign_id}/charter")>"Charter"</a> " · " <strong>"Content"</strong> " · " <a href=format!("/campaigns/{campaign_id}/performance")>"Performance"</a></p>
             <h1>"Content · " {name}</h1>
             {move || ctx.toast.get().map(|t| view! { <div class="toast" role="status" data-testid="toast">{t}</div> })}
             <EscalationFeed ctx/>
