@@ -61,10 +61,12 @@ test('figures pushed through the API appear live on the other partner\'s dashboa
   assert.match(await escalation.textContent(), /Assigned to Jordan Reyes/);
   await page.getByTestId('toast').waitFor();
 
-  // The board shows it in its escalation feed too.
+  // The board shows it in the campaign's escalation banner too, linking to where it is acted on.
   const board = await ctx.newPage();
   await board.goto(`${server.base}/campaigns/${id}`);
-  await board.getByTestId('board-escalations').getByText('Cost per engagement was 0.30').waitFor();
+  const line = board.getByTestId('escalation-banner').getByTestId('banner-escalation').filter({ hasText: 'Cost per engagement was 0.30' });
+  await line.waitFor();
+  assert.match(await line.locator('a').getAttribute('href'), /\/performance$/);
 
   // Acknowledging on the dashboard updates it live (and the same breach is never raised twice).
   await escalation.getByRole('button', { name: 'Acknowledge' }).click();

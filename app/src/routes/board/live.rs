@@ -7,8 +7,8 @@ use super::*;
 
 #[component]
 pub(super) fn BoardView(data: BoardData) -> impl IntoView {
-    let BoardData { board, activity, me, ugc_lead, escalations } = data;
-    let escalations = RwSignal::new(escalations);
+    // Escalations show in the campaign's banner above every page (components::campaign_chrome).
+    let BoardData { board, activity, me, ugc_lead } = data;
     let ugc_lead =
         format!("UGC lead {}: {}", ugc_lead.0, ugc_lead.1.unwrap_or_else(|| "not set in the charter".into()));
     let campaign = board.campaign.clone();
@@ -43,16 +43,6 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
 
     let apply = move |event: Event| {
         apply_event(ctx, &event);
-        match &event.change {
-            Change::EscalationRaised { escalation } => escalations.update(|es| es.insert(0, escalation.clone())),
-            Change::EscalationUpdated { escalation } => escalations.update(|es| {
-                es.retain(|e| e.id != escalation.id);
-                if escalation.status != "resolved" {
-                    es.insert(0, escalation.clone());
-                }
-            }),
-            _ => {}
-        }
         if event.actor.user_id != me_id {
             toast.set(Some(event.describe()));
         }
@@ -256,20 +246,6 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
             </details>
             {move || ctx.open.get().map(|id| view! { <CardDetail id now/> })}
             <div class="board-side">
-                {move || (!escalations.with(|e| e.is_empty())).then(|| view! {
-                    <section class="panel escalations" data-testid="board-escalations">
-                        <h2>"Escalations " <span class="count">{move || escalations.with(|e| e.len())}</span></h2>
-                        <ul>
-                            {move || escalations.get().into_iter().map(|e| view! {
-                                <li class=format!("escalation {}", e.status)>
-                                    <strong>{e.title.clone()}</strong>
-                                    <p class="muted">"To " {e.assignee.clone()} " · " {e.status.clone()}</p>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                        <p><a href=format!("/campaigns/{}/performance", ctx.campaign_id)>"Open the performance dashboard"</a></p>
-                    </section>
-                })}
                 <AddCreator/>
                 <ImportPanel/>
                 <section class="panel activity">

@@ -34,8 +34,6 @@ pub struct BoardData {
     pub ugc_lead: (String, Option<String>),
     pub activity: Vec<Event>,
     pub me: Me,
-    /// Open escalations (late reviews, breached daily thresholds), newest first.
-    pub escalations: Vec<crate::escalations::Escalation>,
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "board")]
@@ -45,12 +43,7 @@ pub async fn get_board(campaign_id: i64) -> Result<BoardData, AppError> {
     let board = crate::creators::ssr::get_board(&state.db, &who, campaign_id).await?;
     let activity = crate::realtime::log::recent(&state.db.pool, campaign_id, 30).await?;
     let ugc_lead = crate::charter::ssr::ugc_lead_now(&state.db, campaign_id).await?;
-    let escalations = crate::escalations::ssr::for_campaign(&state.db, campaign_id)
-        .await?
-        .into_iter()
-        .filter(|e| e.status != "resolved")
-        .collect();
-    Ok(BoardData { board, ugc_lead, activity, me: who.me, escalations })
+    Ok(BoardData { board, ugc_lead, activity, me: who.me })
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "move_card")]
