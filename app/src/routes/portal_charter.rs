@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 
 use crate::charter::{markdown, CharterComment, CreatorCharter, Section};
 use crate::components::ErrorNotice;
+use crate::dates::Time;
 use crate::error::AppError;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_creator_charter")]
@@ -21,8 +22,32 @@ pub fn PortalCharterPage(id: i64) -> impl IntoView {
     // Marks the page once the browser app has taken over (before that, the buttons do nothing).
     let hydrated = RwSignal::new("no");
     Effect::new(move |_| hydrated.set("yes"));
+    // "live" once the server confirmed the subscription: a partner's reply to her comment arrives from then on.
+    let live = RwSignal::new("connecting");
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::realtime::client::{Live, LiveStatus};
+        use crate::realtime::PortalMsg;
+        let status = RwSignal::new(LiveStatus::Connecting);
+        let handle = StoredValue::new_local(None::<Live<PortalMsg>>);
+        Effect::new(move |prev: Option<()>| {
+            if prev.is_some() {
+                return;
+            }
+            let on_msg = move |msg: PortalMsg| match msg {
+                PortalMsg::Subscribed { .. } => {
+                    live.set("live");
+                    reload.update(|r| *r += 1);
+                }
+                PortalMsg::Portal { .. } | PortalMsg::Reset { .. } => reload.update(|r| *r += 1),
+                PortalMsg::Other => {}
+            };
+            handle.set_value(Some(Live::<PortalMsg>::connect(id, 0, status, on_msg)));
+        });
+    }
     view! {
-        <section class="page narrow portal" data-hydrated=move || hydrated.get()>
+        <script src="/times.js" defer></script>
+        <section class="page narrow portal" data-hydrated=move || hydrated.get() data-live=move || live.get()>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -44,6 +69,7 @@ fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>) -> impl IntoView
     let id = c.campaign_id;
     let pillars = c.pillars.pillars.clone();
     let comments = c.comments.clone();
+    let zone = c.time_zone.clone();
     let version =
         c.version.map(|v| format!("Version {v}, up for sign-off by the partners")).unwrap_or_else(|| "Draft".into());
     view! {
@@ -53,7 +79,7 @@ fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>) -> impl IntoView
         <section class="panel" data-section="creative_brief">
             <h2>"The brief"</h2>
             <div class="md" inner_html=markdown::to_html(&c.brief.markdown)></div>
-            <Threads section=Section::CreativeBrief comments=comments.clone()/>
+            <Threads section=Section::CreativeBrief comments=comments.clone() zone=zone.clone()/>
             <Ask id section=Section::CreativeBrief reload/>
         </section>
         <section class="panel" data-section="pillars">
@@ -61,7 +87,7 @@ fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>) -> impl IntoView
             <ul>{pillars.into_iter().map(|p| view! {
                 <li><strong>{p.name}</strong> ": " {p.description} <br/> "Do: " {p.dos} <br/> "Don't: " {p.donts}</li>
             }).collect_view()}</ul>
-            <Threads section=Section::Pillars comments=comments.clone()/>
+            <Threads section=Section::Pillars comments=comments.clone() zone=zone.clone()/>
             <Ask id section=Section::Pillars reload/>
         </section>
         <section class="panel" data-section="criteria">
@@ -72,14 +98,14 @@ fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>) -> impl IntoView
             <ul>{c.criteria.influencer.iter().filter(|x| !x.trim().is_empty()).map(|x| view! { <li>{x.clone()}</li> }).collect_view()}</ul>
             <h3>"What we expect of you"</h3>
             <p>{c.criteria.creator_expectations.clone()}</p>
-            <Threads section=Section::Criteria comments=comments.clone()/>
+            <Threads section=Section::Criteria comments=comments.clone() zone=zone.clone()/>
             <Ask id section=Section::Criteria reload/>
         </section>
     }
 }
 
 #[component]
-fn Threads(section: Section, comments: Vec<CharterComment>) -> impl IntoView {
+fn Threads(section: Section, comments: Vec<CharterComment>, zone: String) -> impl IntoView {
     let mine: Vec<CharterComment> =
         comments.iter().filter(|c| c.section == section && c.parent_id.is_none()).cloned().collect();
     mine.into_iter()
@@ -87,8 +113,10 @@ fn Threads(section: Section, comments: Vec<CharterComment>) -> impl IntoView {
             let replies: Vec<CharterComment> = comments.iter().filter(|c| c.parent_id == Some(t.id)).cloned().collect();
             view! {
                 <article class="comment" data-testid="my-comment">
-                    <p>{t.body}</p>
-                    {replies.into_iter().map(|r| view! { <p class="reply"><strong>{r.author}</strong> ": " {r.body}</p> }).collect_view()}
+                    <p>{t.body} " " <span class="muted"><Time at=t.created_at zone=zone.clone()/></span></p>
+                    {replies.into_iter().map(|r| view! {
+                        <p class="reply" data-testid="reply"><strong>{r.author}</strong> " · " <span class="muted"><Time at=r.created_at zone=zone.clone()/></span> <br/> {r.body}</p>
+                    }).collect_view()}
                     {t.resolved_by.map(|by| view! { <p class="muted">"Resolved by " {by}</p> })}
                 </article>
             }
