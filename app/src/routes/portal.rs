@@ -371,8 +371,9 @@ fn SubmitDraft(d: Deliverable, max: u64, on_change: impl Fn() + Copy + Send + Sy
                     } else {
                         view! { <img class="thumb" src=src alt=format!("Preview of {}", f.name) data-testid="thumb"/> }.into_any()
                     });
+                    let has_thumb = thumb.is_some();
                     view! {
-                        <li class:failed=f.error.is_some() class:has-thumb=thumb.is_some() data-testid="sending">
+                        <li class:failed=f.error.is_some() class:has-thumb=has_thumb data-testid="sending">
                             {thumb}
                             <span class="name">{f.name.clone()}</span>
                             <span class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{pct:.0}") aria-label=format!("Uploading {}", f.name)>

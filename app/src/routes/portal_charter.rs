@@ -15,6 +15,10 @@ pub async fn get_creator_charter(campaign_id: i64) -> Result<CreatorCharter, App
     crate::charter::ssr::get_creator_charter(&state.db, &who, campaign_id).await
 }
 
+/// The comment being written on each section (brief, pillars, criteria).
+#[derive(Clone, Copy)]
+struct Drafts([RwSignal<String>; 3]);
+
 #[component]
 pub fn PortalCharterPage(id: i64) -> impl IntoView {
     let reload = RwSignal::new(0u32);
@@ -35,23 +39,33 @@ pub fn PortalCharterPage(id: i64) -> impl IntoView {
                 return;
             }
             let on_msg = move |msg: PortalMsg| match msg {
+                // The page came with the latest; after a reconnection, catch up on what was missed.
                 PortalMsg::Subscribed { .. } => {
+                    if live.get_untracked() == "reconnecting" {
+                        reload.update(|r| *r += 1);
+                    }
                     live.set("live");
-                    reload.update(|r| *r += 1);
                 }
                 PortalMsg::Portal { .. } | PortalMsg::Reset { .. } => reload.update(|r| *r += 1),
                 PortalMsg::Other => {}
             };
             handle.set_value(Some(Live::<PortalMsg>::connect(id, 0, status, on_msg)));
         });
+        Effect::new(move |_| {
+            if status.get() == LiveStatus::Reconnecting {
+                live.set("reconnecting");
+            }
+        });
     }
+    // What she is typing survives a reply arriving (the page re-renders with the new thread).
+    let drafts = Drafts([RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new())]);
     view! {
         <script src="/times.js" defer></script>
         <section class="page narrow portal" data-hydrated=move || hydrated.get() data-live=move || live.get()>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(c) => view! { <CreatorCharterView c reload/> }.into_any(),
+                        Ok(c) => view! { <CreatorCharterView c reload drafts/> }.into_any(),
                         Err(e) => {
                             #[cfg(feature = "ssr")]
                             crate::state::set_status(e.code.status());
@@ -65,7 +79,7 @@ pub fn PortalCharterPage(id: i64) -> impl IntoView {
 }
 
 #[component]
-fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>) -> impl IntoView {
+fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>, drafts: Drafts) -> impl IntoView {
     let id = c.campaign_id;
     let pillars = c.pillars.pillars.clone();
     let comments = c.comments.clone();
@@ -80,7 +94,7 @@ fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>) -> impl IntoView
             <h2>"The brief"</h2>
             <div class="md" inner_html=markdown::to_html(&c.brief.markdown)></div>
             <Threads section=Section::CreativeBrief comments=comments.clone() zone=zone.clone()/>
-            <Ask id section=Section::CreativeBrief reload/>
+            <Ask id section=Section::CreativeBrief reload text=drafts.0[0]/>
         </section>
         <section class="panel" data-section="pillars">
             <h2>"Content pillars"</h2>
@@ -88,7 +102,7 @@ fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>) -> impl IntoView
                 <li><strong>{p.name}</strong> ": " {p.description} <br/> "Do: " {p.dos} <br/> "Don't: " {p.donts}</li>
             }).collect_view()}</ul>
             <Threads section=Section::Pillars comments=comments.clone() zone=zone.clone()/>
-            <Ask id section=Section::Pillars reload/>
+            <Ask id section=Section::Pillars reload text=drafts.0[1]/>
         </section>
         <section class="panel" data-section="criteria">
             <h2>"How your content is approved"</h2>
@@ -99,7 +113,7 @@ fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>) -> impl IntoView
             <h3>"What we expect of you"</h3>
             <p>{c.criteria.creator_expectations.clone()}</p>
             <Threads section=Section::Criteria comments=comments.clone() zone=zone.clone()/>
-            <Ask id section=Section::Criteria reload/>
+            <Ask id section=Section::Criteria reload text=drafts.0[2]/>
         </section>
     }
 }
@@ -125,8 +139,7 @@ fn Threads(section: Section, comments: Vec<CharterComment>, zone: String) -> imp
 }
 
 #[component]
-fn Ask(id: i64, section: Section, reload: RwSignal<u32>) -> impl IntoView {
-    let text = RwSignal::new(String::new());
+fn Ask(id: i64, section: Section, reload: RwSignal<u32>, text: RwSignal<String>) -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
     let send = move |_| {
         let body = text.get_untracked();
