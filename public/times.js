@@ -44,7 +44,7 @@
   function text(date, zone) {
     var f = formatsFor(zone);
     if (!f) return null;
-    var day = part(f.clock, date, 'day');
+    var day = String(Number(part(f.clock, date, 'day')));
     var month = MONTHS[Number(part(f.clock, date, 'month')) - 1];
     return day + ' ' + month + ' ' + part(f.clock, date, 'hour') + ':' + part(f.clock, date, 'minute') + ' ' +
       abbreviation(f, date);

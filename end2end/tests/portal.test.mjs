@@ -125,12 +125,12 @@ const intersects = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y <
 test('the portal fits a 360 px phone, and a toast never covers "Send for review"', async () => {
   const { phone, page } = await phonePage();
   const item = page.locator(`[data-testid="portal-deliverable"][data-id="${deliverables.changes}"]`);
-  await item.locator('.link a').waitFor();
+  await item.locator('.round-link a').waitFor();
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `the portal is ${width}px wide at 360`);
   // "Link: " then the link, which wraps inside the card.
-  assert.match(await item.locator('.link').innerText(), /^Link: https:\/\/www\.tiktok\.com/);
-  const link = await item.locator('.link a').boundingBox();
+  assert.match(await item.locator('.round-link').innerText(), /^Link: https:\/\/www\.tiktok\.com/);
+  const link = await item.locator('.round-link a').boundingBox();
   assert.ok(link.x + link.width <= 360, `the link ends at ${link.x + link.width}px`);
 
   // The send button low on the screen, where a bottom toast would be; then a decision arrives live.

@@ -155,7 +155,7 @@ pub fn RoundBody(round: Round) -> impl IntoView {
                 }
             }).collect_view()}
         </div>
-        {round.link.clone().map(|l| view! { <p class="link">"Link: " <a href=l.clone() target="_blank" rel="noopener noreferrer">{l.clone()}</a></p> })}
+        {round.link.clone().map(|l| view! { <p class="round-link">"Link: " <a href=l.clone() target="_blank" rel="noopener noreferrer">{l.clone()}</a></p> })}
         {if changed {
             view! {
                 <div class="caption-diff" data-testid="caption-diff" aria-label="Caption compared with the round before">
