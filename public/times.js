@@ -64,9 +64,17 @@
       if (el.hasAttribute('data-deadline')) out = local + ' \u00b7 ' + campaign + ' campaign time';
     }
     if (el.textContent !== out) {
-      // Keep the text node the page's code holds, so its later updates land in the page.
-      if (el.childNodes.length === 1 && el.firstChild.nodeType === 3) el.firstChild.data = out;
-      else el.textContent = out;
+      // Only the text nodes' contents change, never the nodes: the page's code (and its hydration markers,
+      // `<!---->`) keeps every node it holds, so hydration and its later updates still find them.
+      var first = null;
+      for (var i = 0; i < el.childNodes.length; i++) {
+        var n = el.childNodes[i];
+        if (n.nodeType !== 3) continue;
+        if (!first) first = n;
+        else if (n.data) n.data = '';
+      }
+      if (!first) return;
+      first.data = out;
     }
     if (el.title !== title) el.title = title;
     if (el.getAttribute('data-shown') !== iso) el.setAttribute('data-shown', iso);

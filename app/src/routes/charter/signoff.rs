@@ -33,7 +33,8 @@ pub(super) fn SignOff() -> impl IntoView {
         });
     };
     // The first thing that keeps the campaign from launching (the gate is shut while there is one).
-    let blocked = move || ctx.view.with(|v| v.checklist.iter().find(|c| c.blocking && !c.ok).map(|c| c.message.clone()));
+    let blocked =
+        move || ctx.view.with(|v| v.checklist.iter().find(|c| c.blocking && !c.ok).map(|c| c.message.clone()));
     let signed_by_me = move || {
         ctx.view.with(|v| {
             v.current

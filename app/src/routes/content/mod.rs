@@ -7,8 +7,8 @@ use leptos::task::spawn_local;
 
 use crate::charter::diff::Change as DiffChange;
 use crate::components::ErrorNotice;
-use crate::dates::Time;
 use crate::content::{self, sla, ContentView, Deliverable, LaneSettings, NewDeliverable, NewDeliverableComment, Round};
+use crate::dates::Time;
 use crate::error::{AppError, ErrorCode};
 use crate::escalations::{self, Escalation};
 #[cfg(feature = "hydrate")]

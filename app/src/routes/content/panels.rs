@@ -3,8 +3,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::components::ErrorNotice;
-use crate::dates::Time;
 use crate::content::Turnaround;
+use crate::dates::Time;
 use crate::error::AppError;
 use crate::escalations::{self, Escalation};
 
