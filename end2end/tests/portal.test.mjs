@@ -192,6 +192,7 @@ test('the portal puts what needs her first, with big camera and gallery buttons 
   assert.equal(await item.getByText('No file chosen').count(), 0);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `with a thumbnail the portal is ${width}px wide`);
+  await page.screenshot({ path: 'test-results/portal-360.png', fullPage: true });
   await phone.close();
 });
 
@@ -253,5 +254,6 @@ test('the content page and the review panel read as written: no uppercase, nothi
   const sent = panel.locator('.round h4 time');
   await page.waitForFunction((el) => el.dataset.shown, await sent.elementHandle());
   assert.match(await sent.innerText(), /^\d{1,2} [A-Z][a-z]{2} \d\d:\d\d [A-Z]{2,5}([+-]\d+)?$/);
+  await page.screenshot({ path: 'test-results/content-1280.png', fullPage: true });
   await ctx.close();
 });

@@ -354,11 +354,11 @@ fn SubmitDraft(d: Deliverable, max: u64, on_change: impl Fn() + Copy + Send + Sy
             // camera straight away, or the phone's gallery and files.
             <div class="file-pick">
                 <label class="button primary big pick">
-                    <span aria-hidden="true">"📷 "</span> "Take a photo or video"
+                    "Take a photo or video"
                     <input class="sr-only" type="file" accept="image/*,video/*" capture="environment" node_ref=camera_ref on:change=move |_| pick_from(camera_ref) data-testid="camera-input"/>
                 </label>
                 <label class="button big pick">
-                    <span aria-hidden="true">"🖼 "</span> "Choose from gallery"
+                    "Choose from gallery"
                     <input class="sr-only" type="file" multiple accept="image/*,video/*" node_ref=input_ref on:change=move |_| pick_from(input_ref) data-testid="file-input"/>
                 </label>
                 <p class="muted hint">"Photos or videos, up to " {crate::media::human_size(max)} " each."</p>

@@ -444,7 +444,7 @@ pub(super) fn SectionCard(section: Section) -> impl IntoView {
                                 </div>
                             }
                         })}
-                        {move || (confirming.get()).then(|| signed_by()).flatten().map(|(number, orgs)| view! {
+                        {move || confirming.get().then(signed_by).flatten().map(|(number, orgs)| view! {
                             <div class="notice conflict void-warning" role="alert" data-testid="void-warning">
                                 <p>"Version " {number} " is signed by " {orgs} ". Saving this change makes version " {number + 1} " and voids those signatures: every partner signs again."</p>
                                 <p class="actions">
