@@ -2,24 +2,26 @@
 //
 // What it keeps on the device:
 //   - the app shell: the content-hashed bundle under /pkg/ (cache first), the favicon, the manifest, the
-//     icons, /pwa.js and /offline.html;
+//     icons, /pwa.js, /times.js and /offline.html;
 //   - the pages the signed-in person last opened (`/` and `/portal…`), network first, so the briefs open
 //     without a connection. Pages are kept in one cache per account, named after the opaque tag the server
 //     puts on every page of a signed-in person (header X-Chorus-Account). A page that arrives with another
 //     tag, or with none (signed out), deletes every other account's pages; offline, only the pages of the
-//     last account seen are served (that tag is kept in the Cache Storage, so it survives restarts).
+//     last account seen are served (that tag is kept in the Cache Storage, so it survives restarts). A page
+//     served from the device says so at its top: "Offline — as of 4 Dec 14:05 EST" (when it was kept).
 // What it never touches: /api/, /sfn/ (server functions), /ws, /files/ and /auth/ go to the network and are
 // never stored; neither is anything but a GET of this origin.
 // Signing out answers with `Clear-Site-Data: "cache", "storage"`, which wipes all of this (and this worker).
 //
 // Change VERSION whenever this file's caching changes: activating the new worker drops the old caches.
-const VERSION = '1';
+const VERSION = '2';
 const SHELL = `chorus-shell-v${VERSION}`;
 const META = `chorus-meta-v${VERSION}`;
 const PAGES_PREFIX = 'chorus-pages-';
 const PAGES = `${PAGES_PREFIX}v${VERSION}-`; // + the account tag
 const LAST_ACCOUNT = '/__chorus/last-account';
 const ACCOUNT_HEADER = 'x-chorus-account';
+const SAVED_AT = 'x-chorus-saved-at';
 const STATIC = [
   '/favicon.svg',
   '/manifest.webmanifest',
@@ -29,6 +31,7 @@ const STATIC = [
   '/icons/apple-touch-icon.png',
   '/offline.html',
   '/pwa.js',
+  '/times.js',
 ];
 const PRIVATE = ['/api/', '/sfn/', '/ws', '/files/', '/auth/'];
 
@@ -113,7 +116,8 @@ async function navigate(event, request, url) {
   try {
     resp = await fetch(request);
   } catch (offline) {
-    return (await cachedPage(url)) || offlinePage();
+    const kept = await cachedPage(url);
+    return kept ? markedOffline(kept) : offlinePage();
   }
   const tag = await observeAccount(resp);
   if (tag) {
@@ -129,7 +133,37 @@ async function keepPage(url, resp, tag) {
   // Not if another account's page arrived meanwhile.
   if ((await lastAccount()) !== tag) return;
   const cache = await caches.open(PAGES + tag);
-  await cache.put(pageKey(url), resp);
+  // When it was kept, for the "as of" of the offline marker.
+  const headers = new Headers(resp.headers);
+  headers.set(SAVED_AT, new Date().toISOString());
+  const body = await resp.blob();
+  await cache.put(pageKey(url), new Response(body, { status: resp.status, statusText: resp.statusText, headers }));
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n) => String(n).padStart(2, '0');
+
+// A kept page as served offline: a marker at its top says it is a copy and of when. The time is written in UTC
+// and shown in the viewer's zone by /times.js (from the device too).
+async function markedOffline(kept) {
+  const at = new Date(kept.headers.get(SAVED_AT) || kept.headers.get('date') || '');
+  const html = await kept.text();
+  let when = 'an earlier visit';
+  if (!isNaN(at.getTime())) {
+    const iso = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const utc = `${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]} ${two(at.getUTCHours())}:${two(at.getUTCMinutes())} UTC`;
+    when = `<time datetime="${iso}" data-local>${utc}</time>`;
+  }
+  const marker =
+    '<div class="offline-marker" role="status" data-testid="offline-marker" style="position:sticky;top:0;z-index:60;' +
+    'padding:0.5rem 1rem;font:600 0.875rem/1.4 system-ui,sans-serif;color:#78350f;background:#fef3c7;' +
+    'border-bottom:1px solid #fcd34d;overflow-wrap:anywhere">' +
+    `Offline — as of ${when}. This is the copy kept on this device; changes wait for a connection.</div>` +
+    '<script src="/times.js" defer></script>';
+  const out = /<body[^>]*>/i.test(html) ? html.replace(/<body[^>]*>/i, (body) => body + marker) : marker + html;
+  const headers = new Headers(kept.headers);
+  headers.delete('content-length');
+  return new Response(out, { status: 200, headers });
 }
 
 const isHtml = (resp) => (resp.headers.get('content-type') || '').startsWith('text/html');

@@ -3,7 +3,12 @@
 //! Written out by hand rather than with chrono's `format("%b %d …")` and `parse_from_str`: those carry chrono's
 //! format-string reader and writer (and its RFC 2822 parser) into the browser's WASM, about 20 kB before
 //! compression, for the half-dozen fixed shapes used here. Times are UTC, as stored.
+//!
+//! One format on every page: a day is `4 Dec`, a time is `4 Dec 14:05 CET` (always with its zone). A time is shown
+//! with [`Time`]: the server writes it in the campaign's zone, and `public/times.js` rewrites it in the browser to
+//! the viewer's own zone (keeping the campaign's in the tooltip, and for deadlines on the same line).
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use leptos::prelude::*;
 
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -45,6 +50,38 @@ pub fn weekday_day_month(d: &impl Datelike) -> String {
 /// `Nov 4`.
 pub fn month_day(d: &impl Datelike) -> String {
     format!("{} {}", month(d), d.day())
+}
+
+/// `2026-11-24T09:05:00Z`: the machine-readable instant of a `<time datetime>`.
+pub fn rfc3339(t: &DateTime<Utc>) -> String {
+    format!("{}T{:02}:{:02}:{:02}Z", iso_day(t), t.hour(), t.minute(), t.second())
+}
+
+/// `4 Dec 14:05 CET`: an instant in the campaign's time zone `zone` (an IANA name; UTC when unreadable), with the
+/// zone's abbreviation (or its offset, `+03`, where the zone has none).
+#[cfg(feature = "ssr")]
+pub fn in_zone(t: &DateTime<Utc>, zone: &str) -> String {
+    let local = t.with_timezone(&crate::content::sla::tz::of(zone));
+    format!("{} {} {:02}:{:02} {}", local.day(), month(&local), local.hour(), local.minute(), local.format("%Z"))
+}
+
+/// In the browser there are no zone tables (they would weigh on every page's WASM): the text is written in UTC,
+/// and `public/times.js` rewrites it to the viewer's zone and the campaign's as soon as it is on the page.
+#[cfg(not(feature = "ssr"))]
+pub fn in_zone(t: &DateTime<Utc>, _zone: &str) -> String {
+    day_month_time_utc(t)
+}
+
+/// A time as every page shows it: `<time datetime data-local data-tz>` written in the campaign's zone `zone`;
+/// `public/times.js` shows it in the viewer's zone with its abbreviation, and the campaign's in the tooltip. A
+/// `deadline` shows both on the line: "4 Dec 08:59 EST · 4 Dec 14:59 CET campaign time".
+#[component]
+pub fn Time(at: DateTime<Utc>, #[prop(into)] zone: String, #[prop(optional)] deadline: bool) -> impl IntoView {
+    let text = in_zone(&at, &zone);
+    let title = format!("{text}, the campaign's time ({zone})");
+    view! {
+        <time datetime=rfc3339(&at) data-local="" data-tz=zone data-deadline=deadline.then_some("") title=title>{text}</time>
+    }
 }
 
 /// A calendar date written `2026-12-31` (month and day may have one digit); `None` for anything else.
@@ -111,6 +148,7 @@ mod tests {
             assert_eq!(day_month(&day), day.format("%-d %b").to_string());
             assert_eq!(month_day(&day), day.format("%b %-d").to_string());
             assert_eq!(weekday_day_month(&day), day.format("%a %-d %b").to_string());
+            assert_eq!(rfc3339(&t), t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         }
     }
 
@@ -136,6 +174,20 @@ mod tests {
         ] {
             assert_eq!(parse_utc(bad), None, "{bad}");
         }
+    }
+
+    /// The campaign's zone, with its abbreviation: New York and Berlin never read the same bare "19:35".
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn times_carry_the_campaign_zone() {
+        let t = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap().and_hms_opt(19, 35, 0).unwrap().and_utc();
+        assert_eq!(in_zone(&t, "America/New_York"), "4 Dec 14:35 EST");
+        assert_eq!(in_zone(&t, "Europe/Berlin"), "4 Dec 20:35 CET");
+        assert_eq!(in_zone(&t, "America/Los_Angeles"), "4 Dec 11:35 PST");
+        assert_eq!(in_zone(&t, "UTC"), "4 Dec 19:35 UTC");
+        assert_eq!(in_zone(&t, "not a zone"), "4 Dec 19:35 UTC");
+        let summer = NaiveDate::from_ymd_opt(2027, 7, 1).unwrap().and_hms_opt(8, 0, 0).unwrap().and_utc();
+        assert_eq!(in_zone(&summer, "Europe/Berlin"), "1 Jul 10:00 CEST");
     }
 
     #[test]

@@ -114,6 +114,10 @@ test('a creator comments on the brief from the portal and a partner resolves it'
   const sign = await fetch(`${server.base}/api/v1/campaigns/${id}/charter/versions/1/sign`, { method: 'POST', headers: { cookie: creator } });
   assert.equal(sign.status, 404);
 
+  // Her charter page stays open while the partner answers: the reply reaches it live.
+  await p.goto(`${server.base}/portal/campaigns/${id}/charter`);
+  await p.locator('.portal[data-live="live"]').waitFor({ timeout: 30000 });
+
   // The partner sees it beside the brief, as a warning on the checklist; replies and resolves it.
   const a = await (await contextFor(browser, server, agency)).newPage();
   await openCharter(a);
@@ -124,6 +128,8 @@ test('a creator comments on the brief from the portal and a partner resolves it'
   await comment.getByLabel('Reply').fill('Use the rain hook. I am your one contact.');
   await comment.getByRole('button', { name: 'Reply' }).click();
   await comment.getByText('Use the rain hook').waitFor({ timeout: 10000 });
+  // On her phone, without a reload.
+  await p.locator('section[data-section="creative_brief"]').getByTestId('reply').getByText('Use the rain hook').waitFor({ timeout: 10000 });
   await comment.getByRole('button', { name: 'Mark resolved' }).click();
   await comment.getByText('Resolved by Jordan Reyes').waitFor({ timeout: 10000 });
 
@@ -140,9 +146,15 @@ test('both partners sign and the campaign launches', async () => {
   await openCharter(a);
   await openCharter(b);
 
-  // Launching too early is refused with what is missing.
-  await b.getByRole('button', { name: 'Launch the campaign' }).click();
-  await b.getByText(/cannot go live yet: Propose the charter for sign-off/).waitFor();
+  // The gate is shut: the Launch button is disabled and says what is missing first.
+  const launch = b.getByRole('button', { name: 'Launch the campaign' });
+  assert.ok(await launch.isDisabled(), 'Launch is disabled while the gate is shut');
+  await b.getByTestId('launch-gate').getByText('First: Propose the charter for sign-off').waitFor();
+  // Pressed anyway (the gate shut under her), the refusal reads as a sentence, not "… (charter)".
+  await launch.evaluate((el) => { el.disabled = false; el.click(); });
+  const refusal = b.getByRole('alert').filter({ hasText: 'cannot go live yet: Propose the charter for sign-off' });
+  await refusal.waitFor();
+  assert.doesNotMatch((await refusal.innerText()).trim(), /\(charter\)$/);
 
   await a.getByRole('button', { name: 'Propose for sign-off' }).click();
   await b.getByTestId('version').getByText('1').waitFor({ timeout: 10000 });
@@ -163,4 +175,76 @@ test('both partners sign and the campaign launches', async () => {
   assert.match(md, /Signed for Northwind by Maya Lind/);
   await a.context().close();
   await b.context().close();
+});
+
+async function signedAt(number) {
+  const view = (await api(server, brand, 'GET', `/api/v1/campaigns/${id}/charter`)).json;
+  const v = [view.current, view.last_signed].find((x) => x && x.number === number);
+  return Object.fromEntries(v.signatures.map((s) => [s.user_name, s.signed_at]));
+}
+
+/** The hour and minute of `iso` in `timeZone`, as the page writes them (24-hour clock). */
+function clock(iso, timeZone) {
+  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(new Date(iso));
+}
+
+test('each partner reads a signature time in their own zone, with the zone', async () => {
+  const at = (await signedAt(1))['Jordan Reyes'];
+  const read = {};
+  for (const [timezoneId, zone] of [['America/New_York', /^E[SD]T$/], ['Europe/Berlin', /^CES?T$/]]) {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId });
+    const [name, value] = brand.split('=');
+    await ctx.addCookies([{ name, value, url: server.base, httpOnly: true, sameSite: 'Lax' }]);
+    const page = await ctx.newPage();
+    await openCharter(page);
+    const time = page.locator('.signatures li.signed').filter({ hasText: 'Jordan Reyes' }).locator('time');
+    await page.waitForFunction((el) => el.dataset.shown, await time.elementHandle());
+    const text = await time.innerText();
+    const m = text.match(/^(\d{1,2}) ([A-Z][a-z]{2}) (\d\d:\d\d) (\S+)$/);
+    assert.ok(m, `"${text}" reads day month time zone`);
+    assert.equal(m[3], clock(at, timezoneId), `${timezoneId}: ${text}`);
+    assert.match(m[4], zone, `${timezoneId}: ${text}`);
+    // The campaign's own zone stays in reach (the tooltip).
+    assert.match(await time.getAttribute('title'), /the campaign’s time|your time/);
+    read[timezoneId] = text;
+    await ctx.close();
+  }
+  assert.notEqual(read['America/New_York'], read['Europe/Berlin'], 'New York and Berlin no longer read the same bare time');
+});
+
+test('saving a section after a signature warns first that the signatures will be voided', async () => {
+  const a = await (await contextFor(browser, server, brand)).newPage();
+  await openCharter(a);
+  const before = (await api(server, brand, 'GET', `/api/v1/campaigns/${id}/charter`)).json.current.number;
+  const vp = a.locator('section[data-section="value_proposition"]');
+  await vp.getByRole('button', { name: 'Edit value proposition' }).click();
+  await vp.getByLabel('Value proposition (one)').fill('Stay dry on any trail, half the weight');
+  await vp.getByRole('button', { name: 'Save value proposition' }).click();
+  const warning = vp.getByTestId('void-warning');
+  await warning.getByText(`Version ${before} is signed by`).waitFor();
+  await warning.getByText('voids those signatures').waitFor();
+  // Nothing saved yet: backing out keeps the signed version.
+  await warning.getByRole('button', { name: 'Keep editing' }).click();
+  await a.waitForTimeout(300);
+  assert.equal((await api(server, brand, 'GET', `/api/v1/campaigns/${id}/charter`)).json.current.number, before);
+  await vp.getByRole('button', { name: 'Save value proposition' }).click();
+  await vp.getByTestId('void-warning').getByRole('button', { name: 'Save and void the signatures' }).click();
+  await a.getByTestId('version').getByText(String(before + 1)).waitFor({ timeout: 10000 });
+  await a.context().close();
+});
+
+test('on a phone, the charter\'s controls are big enough to tap and nothing is wider than the screen', async () => {
+  const ctx = await contextFor(browser, server, agency, { width: 360, height: 800 });
+  const page = await ctx.newPage();
+  await openCharter(page);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `the charter is ${width}px wide at 360`);
+  const small = await page.evaluate(() => [...document.querySelectorAll('.charter-page summary, .charter-page button, .charter-page a.button')]
+    .filter((el) => el.getClientRects().length)
+    .map((el) => ({ text: el.textContent.trim().slice(0, 30), h: el.getBoundingClientRect().height }))
+    .filter((x) => x.h < 24));
+  assert.deepEqual(small, [], 'tap targets under 24 px');
+  const summary = await page.locator('summary').filter({ hasText: 'Comment on this section' }).first().boundingBox();
+  assert.ok(summary.height >= 44, `"Comment on this section" is ${summary.height}px tall on a phone`);
+  await ctx.close();
 });

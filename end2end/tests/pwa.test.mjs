@@ -10,7 +10,9 @@ import { startServer, api, signUp, recordWasm } from './harness.mjs';
 
 let server, context, page, profile, id, otherId, ava, ben;
 
-const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+const PHONE = {
+  viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, timezoneId: 'America/Los_Angeles',
+};
 
 /** Creates a creator account through a creator invitation; returns the session cookie. */
 async function creatorAccount(brand, campaignId, name, handle, email) {
@@ -159,6 +161,11 @@ test('the last-seen pages open offline; private answers never come from the devi
     await page.reload();
     await page.getByRole('heading', { name: 'Trailhead Spring Launch' }).waitFor();
     await page.getByText('Real trails, real weather.').waitFor();
+    // The copy says it is one, and of when: in her own zone, with the zone.
+    const marker = page.getByTestId('offline-marker');
+    await marker.waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="offline-marker"] time')?.dataset.shown);
+    assert.match(await marker.innerText(), /^Offline — as of \d{1,2} [A-Z][a-z]{2} \d\d:\d\d P[SD]T\./);
     // The app shell came from the device too: the page comes alive without a connection.
     await page.locator('.portal[data-hydrated="yes"]').waitFor({ timeout: 30000 });
     await page.goto(server.base);
@@ -184,6 +191,8 @@ test('the last-seen pages open offline; private answers never come from the devi
   }
   await page.goto(charter);
   await page.getByText('Real trails, real weather.').waitFor();
+  // Online again: no offline marker.
+  assert.equal(await page.getByTestId('offline-marker').count(), 0);
 });
 
 test('one account never sees another account\'s pages, and signing out forgets them', async () => {

@@ -523,6 +523,8 @@ pub struct CharterView {
     /// This quarter (e.g. "2027-Q1") and its UGC strategy lead, per the version up for sign-off (or the draft).
     pub quarter: String,
     pub ugc_lead: Option<String>,
+    /// The campaign's time zone (an IANA name): times are shown in it and in the viewer's own.
+    pub time_zone: String,
 }
 
 /// What a creator sees: the creator-facing sections of the version under review, and whom to talk to.
@@ -537,6 +539,8 @@ pub struct CreatorCharter {
     pub criteria: Criteria,
     pub contact: String,
     pub comments: Vec<CharterComment>,
+    /// The campaign's time zone (an IANA name).
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]

@@ -73,7 +73,8 @@ changes! {
     /// A version frozen for sign-off; `replaces_signed` when a change after a signature made it.
     CharterProposed = "charter_proposed" { number: i64, replaces_signed: Option<i64> },
     CharterSigned = "charter_signed" { number: i64, org: OrgRef },
-    CharterCommented = "charter_commented" { comment_id: i64, section: crate::charter::Section, by_creator: bool },
+    /// `to_creator`: a partner's reply to a creator's comment, for that creator's portal (her creator record).
+    CharterCommented = "charter_commented" { comment_id: i64, section: crate::charter::Section, by_creator: bool, to_creator: Option<i64> },
     CharterCommentResolved = "charter_comment_resolved" { comment_id: i64 },
     CampaignLaunched = "campaign_launched" { charter_version: i64 },
     /// A deliverable was briefed, submitted, reviewed or paid; `what` completes "{who} …".
@@ -97,6 +98,7 @@ impl Change {
         match self {
             Change::DeliverableChanged { creator_id, .. } => Some(*creator_id),
             Change::DeliverableCommented { creator_id, internal: false, .. } => Some(*creator_id),
+            Change::CharterCommented { to_creator: Some(creator_id), .. } => Some(*creator_id),
             _ => None,
         }
     }

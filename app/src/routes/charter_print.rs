@@ -17,7 +17,7 @@ pub fn CharterPrintPage() -> impl IntoView {
                 match data.await {
                     Ok(v) => {
                         let (doc, label, signatures) = match &v.current {
-                            Some(c) => (c.doc.clone(), format!("Version {} · proposed by {} on {}", c.number, c.proposed_by, crate::dates::iso_day(&c.proposed_at)), c.signatures.clone()),
+                            Some(c) => (c.doc.clone(), format!("Version {} · proposed by {} on {}", c.number, c.proposed_by, crate::dates::in_zone(&c.proposed_at, &v.time_zone)), c.signatures.clone()),
                             None => (v.draft.clone(), "Draft, not yet proposed for sign-off".to_string(), Vec::new()),
                         };
                         let roster = v.roster.clone();
@@ -41,7 +41,7 @@ pub fn CharterPrintPage() -> impl IntoView {
                                         view! { <p>"Not signed yet."</p> }.into_any()
                                     } else {
                                         view! { <ul>{signatures.into_iter().map(|s| view! {
-                                            <li>{format!("{} — signed by {} on {}", s.org.name, s.user_name, crate::dates::iso_minute_utc(&s.signed_at))}</li>
+                                            <li>{format!("{} — signed by {} on {}", s.org.name, s.user_name, crate::dates::in_zone(&s.signed_at, &v.time_zone))}</li>
                                         }).collect_view()}</ul> }.into_any()
                                     }}
                                 </footer>

@@ -9,7 +9,8 @@ use super::content::{add_comment, use_clock, DecisionView, RoundBody, SlaClock};
 use crate::campaigns::CreatorCampaign;
 use crate::components::pwa::PwaHead;
 use crate::components::{new_key, ErrorNotice};
-use crate::content::{money, Deliverable, NewDeliverableComment, NewSubmission, PortalView};
+use crate::content::{money, Deliverable, NewDeliverableComment, NewSubmission, PortalView, Status};
+use crate::dates::Time;
 use crate::error::{AppError, ErrorCode};
 use crate::realtime::PortalMsg;
 
@@ -150,17 +151,28 @@ fn Portal(v: PortalView) -> impl IntoView {
     #[cfg(not(feature = "hydrate"))]
     let _ = (refresh, PortalMsg::Other);
 
-    let deliverables = move || view_sig.with(|v| v.deliverables.clone());
+    // What needs her first: changes asked for, then drafts to send (due soonest first), then what waits for review,
+    // then what is decided.
+    let deliverables = move || {
+        view_sig.with(|v| {
+            let mut list = v.deliverables.clone();
+            list.sort_by_key(|d| (needs_you_rank(d.status), d.due_at.is_none(), d.due_at, d.id));
+            list
+        })
+    };
+    let zone = v.time_zone.clone();
     let lanes = v.lanes.clone();
     view! {
+        <script src="/times.js" defer></script>
         <section class="page narrow portal" data-hydrated=move || hydrated.get() data-live=move || live.get()>
             <p class="crumbs"><a href="/portal">"Your campaigns"</a></p>
             <h1>{v.campaign_name.clone()}</h1>
             <p class="contact">"Your one point of contact: " <strong data-testid="contact">{v.contact.clone()}</strong></p>
-            {move || toast.get().map(|t| view! { <div class="toast" role="status" data-testid="toast">{t}</div> })}
+            // At the top of the screen: never over "Send for review" or the keyboard.
+            {move || toast.get().map(|t| view! { <div class="toast portal-toast" role="status" data-testid="toast">{t}</div> })}
             <ul class="portal-deliverables">
                 <For each=deliverables key=|d| (d.id, d.version, d.comments.len()) let:d>
-                    <PortalDeliverable d now max=v.max_upload_bytes on_change=refresh/>
+                    <PortalDeliverable d now max=v.max_upload_bytes zone=zone.clone() on_change=refresh/>
                 </For>
             </ul>
             {move || deliverables().is_empty().then(|| view! { <p class="muted">"Nothing to deliver yet. Your point of contact will brief you here."</p> })}
@@ -173,8 +185,18 @@ fn Portal(v: PortalView) -> impl IntoView {
             }).collect_view()}
             {(!v.expectations.is_empty()).then(|| view! { <details class="panel"><summary>"What we expect of creators"</summary><p>{v.expectations.clone()}</p></details> })}
             <p><a class="button" href=format!("/portal/campaigns/{campaign_id}/charter")>"Read the joint strategy"</a></p>
-            <p class="muted">"Times are in the campaign's time zone, " {v.time_zone.clone()} "."</p>
+            <p class="muted">"Times are shown in your time zone; due days end at midnight in the campaign's, " {v.time_zone.clone()} "."</p>
         </section>
+    }
+}
+
+/// The order of "what needs you": 0 changes requested, 1 a draft to send, 2 in review, 3 decided.
+fn needs_you_rank(status: Status) -> u8 {
+    match status {
+        Status::ChangesRequested => 0,
+        Status::AwaitingDraft => 1,
+        Status::InReview => 2,
+        Status::Approved | Status::Rejected => 3,
     }
 }
 
@@ -183,12 +205,12 @@ fn PortalDeliverable(
     d: Deliverable,
     now: RwSignal<i64>,
     max: u64,
+    zone: String,
     on_change: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let status_class = format!("status {}", d.status.key());
-    let due = d
-        .due_at
-        .map(|_| format!("Due {}", d.due_date.map(|x| crate::dates::weekday_day_month(&x)).unwrap_or_default()));
+    // Due by the end of the due day in the campaign's zone: shown in hers, and in the campaign's.
+    let due = d.due_at.map(|t| t - chrono::Duration::minutes(1));
     let rounds = d.rounds.clone();
     let pending = d.pending().cloned();
     let open = d.status.open_for_submission();
@@ -198,16 +220,16 @@ fn PortalDeliverable(
             <p>
                 <span class=status_class data-testid="status">{d.status.label()}</span>
                 " · " {d.lane.label()}
-                {due.map(|x| view! { " · " <span class="due">{x}</span> })}
             </p>
+            {due.map(|t| view! { <p class="due" data-testid="due">"Due by " <Time at=t zone=zone.clone() deadline=true/></p> })}
             <p class="muted">"Fee " {money(d.fee_cents)} " · Payout: " <strong data-testid="payout">{d.payout.label()}</strong></p>
             {(!d.expectations.is_empty()).then(|| view! { <p class="expect">{d.expectations.clone()}</p> })}
-            {pending.map(|r| view! { <p class="muted">"In review: "</p> <SlaClock round=r now/> })}
+            {pending.map(|r| view! { <p class="muted">"In review: "</p> <SlaClock round=r now zone=zone.clone()/> })}
             <ol class="rounds">
                 {rounds.into_iter().rev().map(|r| { let n = r.round; view! {
                     <li class="round" data-round=n>
-                        <h3>"Your v" {r.round} " · " {crate::dates::day_month_time_utc(&r.submitted_at)}</h3>
-                        <DecisionView round=r.clone()/>
+                        <h3>"Your v" {r.round} " · " <Time at=r.submitted_at zone=zone.clone()/></h3>
+                        <DecisionView round=r.clone() zone=zone.clone()/>
                         <RoundBody round=r/>
                     </li>
                 }}).collect_view()}
@@ -226,6 +248,9 @@ struct Sending {
     total: f64,
     error: Option<String>,
     upload_id: Option<String>,
+    /// A local address of the file (`blob:`), to show it while and after it is sent.
+    preview: Option<String>,
+    video: bool,
 }
 
 #[component]
@@ -240,19 +265,33 @@ fn SubmitDraft(d: Deliverable, max: u64, on_change: impl Fn() + Copy + Send + Sy
     let deliverable_id = d.id;
     let next = d.rounds.len() + 1;
     let input_ref = NodeRef::<leptos::html::Input>::new();
+    let camera_ref = NodeRef::<leptos::html::Input>::new();
     let _ = max;
 
-    // Choosing files: each is checked by content and size at once, then uploaded with progress.
-    let on_pick = move |_| {
+    // Choosing files (from the gallery or the camera): each is checked by content and size at once, then uploaded
+    // with progress.
+    let pick_from = move |node: NodeRef<leptos::html::Input>| {
         #[cfg(feature = "hydrate")]
         {
-            let Some(input) = input_ref.get() else { return };
+            let Some(input) = node.get() else { return };
             let Some(list) = input.files() else { return };
             for i in 0..list.length() {
                 let Some(file) = list.get(i) else { continue };
                 let index = files.with_untracked(|f| f.len());
+                let kind = file.type_();
+                let preview = (kind.starts_with("image/") || kind.starts_with("video/"))
+                    .then(|| upload::object_url(&file))
+                    .flatten();
                 files.update(|f| {
-                    f.push(Sending { name: file.name(), sent: 0.0, total: file.size(), error: None, upload_id: None })
+                    f.push(Sending {
+                        name: file.name(),
+                        sent: 0.0,
+                        total: file.size(),
+                        error: None,
+                        upload_id: None,
+                        preview,
+                        video: kind.starts_with("video/"),
+                    })
                 });
                 let client_key = format!("{}-{}", new_key(), i);
                 spawn_local(async move {
@@ -280,7 +319,7 @@ fn SubmitDraft(d: Deliverable, max: u64, on_change: impl Fn() + Copy + Send + Sy
             input.set_value("");
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (input_ref, files);
+        let _ = (node, files);
     };
 
     let uploading = move || files.with(|f| f.iter().any(|x| x.upload_id.is_none() && x.error.is_none()));
@@ -311,14 +350,31 @@ fn SubmitDraft(d: Deliverable, max: u64, on_change: impl Fn() + Copy + Send + Sy
     view! {
         <form class="submit-draft" on:submit=submit data-testid="submit-draft">
             <h3>"Send v" {next}</h3>
-            <label class="file-pick">"Photos or videos (up to " {crate::media::human_size(max)} " each)"
-                <input type="file" multiple accept="image/*,video/*" node_ref=input_ref on:change=on_pick data-testid="file-input"/>
-            </label>
+            // Two big buttons instead of the browser's file field (no "No file chosen" beside what was sent): the
+            // camera straight away, or the phone's gallery and files.
+            <div class="file-pick">
+                <label class="button primary big pick">
+                    "Take a photo or video"
+                    <input class="sr-only" type="file" accept="image/*,video/*" capture="environment" node_ref=camera_ref on:change=move |_| pick_from(camera_ref) data-testid="camera-input"/>
+                </label>
+                <label class="button big pick">
+                    "Choose from gallery"
+                    <input class="sr-only" type="file" multiple accept="image/*,video/*" node_ref=input_ref on:change=move |_| pick_from(input_ref) data-testid="file-input"/>
+                </label>
+                <p class="muted hint">"Photos or videos, up to " {crate::media::human_size(max)} " each."</p>
+            </div>
             <ul class="sending">
                 {move || files.get().into_iter().map(|f| {
                     let pct = if f.total > 0.0 { (f.sent / f.total * 100.0).clamp(0.0, 100.0) } else { 100.0 };
+                    let thumb = f.preview.clone().filter(|_| f.error.is_none()).map(|src| if f.video {
+                        view! { <video class="thumb" src=src muted=true preload="metadata" aria-label=format!("Preview of {}", f.name)></video> }.into_any()
+                    } else {
+                        view! { <img class="thumb" src=src alt=format!("Preview of {}", f.name) data-testid="thumb"/> }.into_any()
+                    });
+                    let has_thumb = thumb.is_some();
                     view! {
-                        <li class:failed=f.error.is_some() data-testid="sending">
+                        <li class:failed=f.error.is_some() class:has-thumb=has_thumb data-testid="sending">
+                            {thumb}
                             <span class="name">{f.name.clone()}</span>
                             <span class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{pct:.0}") aria-label=format!("Uploading {}", f.name)>
                                 <span style=format!("width: {pct:.0}%")></span>
@@ -331,7 +387,7 @@ fn SubmitDraft(d: Deliverable, max: u64, on_change: impl Fn() + Copy + Send + Sy
             </ul>
             <label>"Caption" <textarea name="caption" rows="3" prop:value=move || caption.get() on:input=move |ev| caption.set(event_target_value(&ev))></textarea></label>
             <label>"Or a link (e.g. a draft on the platform)" <input name="link" type="url" inputmode="url" placeholder="https://" prop:value=move || link.get() on:input=move |ev| link.set(event_target_value(&ev))/></label>
-            <button type="submit" class="button primary big" disabled=move || busy.get() || uploading()>
+            <button type="submit" class="button primary big send" disabled=move || busy.get() || uploading()>
                 {move || if uploading() { "Uploading…" } else { "Send for review" }}
             </button>
             {move || error.get().map(|e| view! { <ErrorNotice error=e/> })}
@@ -384,6 +440,17 @@ mod upload {
     use web_sys::{File, RequestInit, Response};
 
     use crate::content::UploadState;
+
+    #[wasm_bindgen::prelude::wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(catch, js_namespace = URL, js_name = createObjectURL)]
+        fn create_object_url(blob: &web_sys::Blob) -> Result<String, JsValue>;
+    }
+
+    /// A `blob:` address of a picked file, to preview it on the page (kept for the page's life: a few files).
+    pub fn object_url(file: &File) -> Option<String> {
+        create_object_url(file).ok()
+    }
 
     const CHUNK: f64 = 1024.0 * 1024.0;
     const RETRIES: u32 = 8;

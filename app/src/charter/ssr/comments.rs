@@ -20,6 +20,7 @@ pub async fn comment_charter(db: &Db, who: &Principal, campaign_id: i64, input: 
         return Err(AppError::validation("body", "Write a comment of 1 to 4,000 characters"));
     }
     let mut w = db.write_campaign(campaign_id).await?;
+    let mut to_creator = None;
     if let Some(parent) = input.parent_id {
         let (section, author): (String, i64) = sqlx::query_as("SELECT section, author_user_id FROM charter_comments WHERE id = $1 AND campaign_id = $2 AND parent_id IS NULL")
             .bind(parent)
@@ -32,6 +33,17 @@ pub async fn comment_charter(db: &Db, who: &Principal, campaign_id: i64, input: 
         }
         if section != input.section.key() {
             return Err(AppError::validation("section", "A reply belongs to the same section as its comment"));
+        }
+        // A partner answering a creator: her open portal hears of it.
+        if !is_creator {
+            to_creator = sqlx::query_scalar(
+                "SELECT c.id FROM creators c JOIN users u ON u.id = c.user_id \
+                 WHERE c.campaign_id = $1 AND c.user_id = $2 AND u.role = 'creator' ORDER BY c.id LIMIT 1",
+            )
+            .bind(campaign_id)
+            .bind(author)
+            .fetch_optional(w.conn())
+            .await?;
         }
     }
     let id: i64 = sqlx::query_scalar(
@@ -49,7 +61,7 @@ pub async fn comment_charter(db: &Db, who: &Principal, campaign_id: i64, input: 
         &mut w,
         campaign_id,
         &who.actor(),
-        Change::CharterCommented { comment_id: id, section: input.section, by_creator: is_creator },
+        Change::CharterCommented { comment_id: id, section: input.section, by_creator: is_creator, to_creator },
     )
     .await?;
     w.commit().await?;
@@ -98,8 +110,10 @@ pub async fn resolve_charter_comment(db: &Db, who: &Principal, campaign_id: i64,
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn get_creator_charter(db: &Db, who: &Principal, campaign_id: i64) -> Result<CreatorCharter> {
     authorize_creator(db, who, campaign_id).await?;
-    let name: String =
-        sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&db.pool).await?;
+    let (name, time_zone): (String, String) = sqlx::query_as("SELECT name, time_zone FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_one(&db.pool)
+        .await?;
     let all = versions(db, campaign_id).await?;
     let (version, doc) = match all.last() {
         Some(v) => (Some(v.number), v.doc.clone()),
@@ -127,6 +141,7 @@ pub async fn get_creator_charter(db: &Db, who: &Principal, campaign_id: i64) -> 
         campaign_name: name,
         version,
         contact: roster.person_label(doc.ownership.creator_contact),
+        time_zone,
         brief: doc.creative_brief,
         pillars: doc.pillars,
         criteria: doc.criteria,

@@ -33,6 +33,10 @@ pub async fn get_charter(db: &Db, who: &Principal, campaign_id: i64) -> Result<C
                 .collect()
         })
         .unwrap_or_default();
+    let time_zone: String = sqlx::query_scalar("SELECT time_zone FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_one(&db.pool)
+        .await?;
     Ok(CharterView {
         campaign_id,
         campaign_name: campaign.name,
@@ -49,6 +53,7 @@ pub async fn get_charter(db: &Db, who: &Principal, campaign_id: i64) -> Result<C
         head,
         quarter,
         ugc_lead,
+        time_zone,
     })
 }
 

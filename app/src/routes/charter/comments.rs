@@ -4,6 +4,7 @@ use leptos::task::spawn_local;
 
 use crate::charter::{CharterComment, Section};
 use crate::components::ErrorNotice;
+use crate::dates::Time;
 use crate::error::AppError;
 
 use super::{comment_charter, resolve_charter_comment, CharterCtx};
@@ -35,7 +36,7 @@ pub(super) fn Comments(section: Section, comments: Signal<Vec<CharterComment>>) 
                     let reply = RwSignal::new(String::new());
                     view! {
                         <article class="comment" class:resolved=t.resolved_by.is_some() class:from-creator=t.author_is_creator data-testid="comment">
-                            <p><strong>{t.author.clone()}</strong>{t.author_is_creator.then_some(" · creator")} " " <span class="muted">{crate::dates::month_day_time(&t.created_at)}</span></p>
+                            <p><strong>{t.author.clone()}</strong>{t.author_is_creator.then_some(" · creator")} " " <span class="muted"><Time at=t.created_at zone=ctx.view.with_untracked(|v| v.time_zone.clone())/></span></p>
                             <p>{t.body.clone()}</p>
                             {replies.into_iter().map(|r| view! { <p class="reply"><strong>{r.author}</strong> ": " {r.body}</p> }).collect_view()}
                             {match t.resolved_by.clone() {

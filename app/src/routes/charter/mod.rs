@@ -231,6 +231,7 @@ fn CharterBody(initial: CharterView) -> impl IntoView {
     let name = initial.campaign_name.clone();
     let id = initial.campaign_id;
     view! {
+        <script src="/times.js" defer></script>
         <section class="charter-page" data-live=move || live_label.get()>
             <header class="board-header">
                 <div>

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::charter::{markdown, Roster, Section, METRICS};
 use crate::components::new_key;
+use crate::dates::Time;
 use crate::error::{AppError, ErrorCode};
 
 use super::comments::Comments;
@@ -343,7 +344,18 @@ pub(super) fn SectionCard(section: Section) -> impl IntoView {
             ctx.editing.set(None);
         }
     };
-    let save = move |_| {
+    // Saving a section of a signed version makes a new version: the signatures are voided. Said before, not after.
+    let confirming = RwSignal::new(false);
+    let signed_by = move || {
+        ctx.view.with(|v| {
+            v.current
+                .as_ref()
+                .filter(|c| !c.signatures.is_empty())
+                .map(|c| (c.number, c.signatures.iter().map(|s| s.org.name.clone()).collect::<Vec<_>>().join(", ")))
+        })
+    };
+    let save_now = move || {
+        confirming.set(false);
         saving.set(true);
         let text = body.with_untracked(|b| b.to_string());
         let version = base.get_untracked();
@@ -363,6 +375,13 @@ pub(super) fn SectionCard(section: Section) -> impl IntoView {
                 }
             }
         });
+    };
+    let save = move |_| {
+        if signed_by().is_some() {
+            confirming.set(true);
+        } else {
+            save_now();
+        }
     };
     // Someone saved this section while we were editing it.
     let stale = move || editing.get() && meta().is_some_and(|m| m.version > base.get());
@@ -389,8 +408,10 @@ pub(super) fn SectionCard(section: Section) -> impl IntoView {
                 <h2>{section.title()}</h2>
                 <div class="section-meta">
                     {move || meta().map(|m| match m.updated_by {
-                        Some(by) => format!("v{} · {} · {}", m.version, by, m.updated_at.map(|d| crate::dates::month_day_time(&d)).unwrap_or_default()),
-                        None => "not edited yet".into(),
+                        Some(by) => view! {
+                            <span>{format!("v{} · {} · ", m.version, by)} {m.updated_at.map(|d| view! { <Time at=d zone=ctx.view.with_untracked(|v| v.time_zone.clone())/> })}</span>
+                        }.into_any(),
+                        None => "not edited yet".into_any(),
                     })}
                     {section.creator_facing().then(|| view! { <span class="chip">"creators see this"</span> })}
                 </div>
@@ -423,9 +444,18 @@ pub(super) fn SectionCard(section: Section) -> impl IntoView {
                                 </div>
                             }
                         })}
+                        {move || confirming.get().then(signed_by).flatten().map(|(number, orgs)| view! {
+                            <div class="notice conflict void-warning" role="alert" data-testid="void-warning">
+                                <p>"Version " {number} " is signed by " {orgs} ". Saving this change makes version " {number + 1} " and voids those signatures: every partner signs again."</p>
+                                <p class="actions">
+                                    <button type="button" class="button primary" on:click=move |_| save_now()>"Save and void the signatures"</button>
+                                    <button type="button" class="button" on:click=move |_| confirming.set(false)>"Keep editing"</button>
+                                </p>
+                            </div>
+                        })}
                         <p class="actions">
-                            <button type="button" class="button primary" disabled=move || saving.get() on:click=save>"Save " {section.title().to_lowercase()}</button>
-                            <button type="button" class="button" on:click=move |_| stop()>"Cancel"</button>
+                            <button type="button" class="button primary" disabled=move || saving.get() || confirming.get() on:click=save>"Save " {section.title().to_lowercase()}</button>
+                            <button type="button" class="button" on:click=move |_| { confirming.set(false); stop() }>"Cancel"</button>
                         </p>
                     </div>
                 }.into_any()

@@ -4,7 +4,8 @@ use leptos::task::spawn_local;
 
 use crate::charter::diff::{self, Change as LineChange};
 use crate::charter::Section;
-use crate::components::{ErrorNotice, PartnerChip};
+use crate::components::PartnerChip;
+use crate::dates::Time;
 use crate::error::AppError;
 
 use super::{launch_campaign, propose_charter, sign_charter, CharterCtx};
@@ -31,6 +32,9 @@ pub(super) fn SignOff() -> impl IntoView {
             }
         });
     };
+    // The first thing that keeps the campaign from launching (the gate is shut while there is one).
+    let blocked =
+        move || ctx.view.with(|v| v.checklist.iter().find(|c| c.blocking && !c.ok).map(|c| c.message.clone()));
     let signed_by_me = move || {
         ctx.view.with(|v| {
             v.current
@@ -44,7 +48,7 @@ pub(super) fn SignOff() -> impl IntoView {
             {move || ctx.view.with(|v| match &v.current {
                 None => view! { <p class="muted">"Not proposed yet. Edits are drafts until someone proposes the charter for sign-off."</p> }.into_any(),
                 Some(c) => view! {
-                    <p>"Version " <strong data-testid="version">{c.number}</strong> " proposed by " {c.proposed_by.clone()} " on " {crate::dates::month_day_time(&c.proposed_at)}</p>
+                    <p>"Version " <strong data-testid="version">{c.number}</strong> " proposed by " {c.proposed_by.clone()} " on " <Time at=c.proposed_at zone=v.time_zone.clone()/></p>
                     <ul class="signatures">
                         {v.roster.partners.iter().map(|p| {
                             let sig = c.signatures.iter().find(|s| s.org.id == p.id).cloned();
@@ -53,8 +57,8 @@ pub(super) fn SignOff() -> impl IntoView {
                                 <li class:signed=signed>
                                     <PartnerChip org=p.clone()/>
                                     {match sig {
-                                        Some(s) => format!(" signed by {} · {}", s.user_name, crate::dates::month_day_time(&s.signed_at)),
-                                        None => " not signed yet".to_string(),
+                                        Some(s) => view! { " signed by " {s.user_name} " · " <Time at=s.signed_at zone=v.time_zone.clone()/> }.into_any(),
+                                        None => " not signed yet".into_any(),
                                     }}
                                 </li>
                             }
@@ -74,10 +78,15 @@ pub(super) fn SignOff() -> impl IntoView {
                     })
                 }}
                 {move || (ctx.view.with(|v| v.status != "live")).then(|| view! {
-                    <button class="button" disabled=move || busy.get() on:click=move |_| run("launch")>"Launch the campaign"</button>
+                    <button class="button" disabled=move || busy.get() || blocked().is_some() on:click=move |_| run("launch")
+                        aria-describedby="launch-gate">"Launch the campaign"</button>
                 })}
             </div>
-            {move || error.get().map(|e| view! { <ErrorNotice error=e/> })}
+            {move || ctx.view.with(|v| v.status != "live").then(blocked).flatten().map(|first| view! {
+                <p class="muted gate-note" id="launch-gate" data-testid="launch-gate">"Launch opens when the checklist is clear. First: " {first}</p>
+            })}
+            // The message alone: the gate's field name ("charter") means nothing to a person.
+            {move || error.get().map(|e| view! { <div class="notice error" role="alert"><strong>{e.message}</strong></div> })}
         </section>
     }
 }

@@ -4,6 +4,7 @@ use leptos::task::spawn_local;
 
 use crate::components::{new_key, ErrorNotice, PartnerChip};
 use crate::content::{self, money, Decision, Deliverable, NewDeliverableComment, Payout, Status};
+use crate::dates::Time;
 use crate::error::AppError;
 
 use super::{add_comment, review, set_payout, Ctx, DecisionView, RoundBody, SlaClock};
@@ -19,6 +20,7 @@ pub(super) fn DeliverableItem(ctx: Ctx, d: Deliverable) -> impl IntoView {
     let overdue_day = d.due_at.is_some_and(|t| t.timestamp_millis() < ctx.now.get_untracked())
         && !matches!(d.status, Status::Approved | Status::Rejected);
     let dd = d.clone();
+    let zone = ctx.view.with_untracked(|v| v.time_zone.clone());
     view! {
         <li class="deliverable" data-testid="deliverable" data-id=id data-status=d.status.key()>
             <button type="button" class="deliverable-head" aria-expanded=move || expanded().to_string() on:click=toggle>
@@ -27,7 +29,7 @@ pub(super) fn DeliverableItem(ctx: Ctx, d: Deliverable) -> impl IntoView {
                 <span class=status_class>{d.status.label()} {(!d.rounds.is_empty()).then(|| format!(" · v{}", d.rounds.len()))}</span>
                 {due.map(|x| view! { <span class="due" class:overdue=overdue_day>"Due " {x}</span> })}
             </button>
-            {pending.map(|r| view! { <SlaClock round=r now=ctx.now/> })}
+            {pending.map(|r| view! { <SlaClock round=r now=ctx.now zone=zone.clone()/> })}
             {move || expanded().then(|| view! { <ReviewPanel ctx d=dd.clone()/> })}
         </li>
     }
@@ -72,17 +74,20 @@ fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
         });
     };
     let rounds = d.rounds.clone();
+    let zone = ctx.view.with_untracked(|v| v.time_zone.clone());
+    let due_at = d.due_at.map(|t| t - chrono::Duration::minutes(1));
     let reviewer = d.reviewer.as_ref().map(|r| r.label.clone()).unwrap_or_else(|| "any partner".into());
     view! {
         <div class="review-panel" data-testid="review-panel">
             <p class="expect">{d.expectations.clone()}</p>
+            {due_at.map(|t| view! { <p class="muted">"Due by " <Time at=t zone=zone.clone() deadline=true/></p> })}
             <p class="muted">"Fee " {money(d.fee_cents)} " · " <PayoutPicker ctx d=d.clone()/></p>
             <ol class="rounds">
                 {rounds.into_iter().rev().map(|r| { let n = r.round; view! {
                     <li class="round" data-round=n>
-                        <h4>"v" {r.round} " · sent by " {r.submitted_by.clone()} " · " {crate::dates::day_month_time_utc(&r.submitted_at)}</h4>
+                        <h4>"v" {r.round} " · sent by " {r.submitted_by.clone()} " · " <Time at=r.submitted_at zone=zone.clone()/></h4>
                         <RoundBody round=r.clone()/>
-                        <DecisionView round=r/>
+                        <DecisionView round=r zone=zone.clone()/>
                     </li>
                 }}).collect_view()}
             </ol>
@@ -92,6 +97,7 @@ fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
                     view! {
                         <fieldset class="decide" disabled=move || busy.get()>
                             <legend>"Review v" {round} " against the " {d.lane.label()} " criteria"</legend>
+                            <p class="muted">"Review due by " <Time at=r.review_due_at zone=zone.clone() deadline=true/></p>
                             <ul class="criteria">
                                 {criteria.iter().enumerate().map(|(i, c)| view! {
                                     <li><label><input type="checkbox" prop:checked=move || ticks.with(|t| t.get(i).copied().unwrap_or(false))

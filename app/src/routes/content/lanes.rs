@@ -25,7 +25,7 @@ pub(super) fn LaneColumn(ctx: Ctx, lane: LaneSettings) -> impl IntoView {
     let reviewer = lane.reviewer.clone();
     let criteria = lane.criteria.clone();
     view! {
-        <section class=format!("lane lane-{}", l.as_str()) data-lane=l.as_str() aria-label=title>
+        <section class=format!("content-lane content-lane-{}", l.as_str()) data-lane=l.as_str() aria-label=title>
             <header>
                 <h2>{title}</h2>
                 <p class="lane-meta">
@@ -38,7 +38,7 @@ pub(super) fn LaneColumn(ctx: Ctx, lane: LaneSettings) -> impl IntoView {
                 </p>
                 <div class="budget" title="Fees of this lane's deliverables against its budget line">
                     <span>"Budget line: " {money(committed)} " committed of " {if budget > 0 { money(budget) } else { "no budget set".to_string() }}</span>
-                    <span class="bar" class:over=over role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{pct:.0}")>
+                    <span class="bar" class:over=over role="progressbar" aria-label=format!("{title}: budget committed") aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{pct:.0}")>
                         <span style=format!("width: {pct:.0}%")></span>
                     </span>
                 </div>

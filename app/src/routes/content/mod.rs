@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use crate::charter::diff::Change as DiffChange;
 use crate::components::ErrorNotice;
 use crate::content::{self, sla, ContentView, Deliverable, LaneSettings, NewDeliverable, NewDeliverableComment, Round};
+use crate::dates::Time;
 use crate::error::{AppError, ErrorCode};
 use crate::escalations::{self, Escalation};
 #[cfg(feature = "hydrate")]
@@ -117,17 +118,17 @@ fn at_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
 
 /// A review clock: time left (or overdue) with a bar of the SLA used.
 #[component]
-pub fn SlaClock(round: Round, now: RwSignal<i64>) -> impl IntoView {
+pub fn SlaClock(round: Round, now: RwSignal<i64>, #[prop(into)] zone: String) -> impl IntoView {
     let due = round.review_due_at;
     let submitted = round.submitted_at;
-    let label = round.review_due_label.clone();
+    let label = crate::dates::in_zone(&due, &zone);
     let text = move || sla::countdown(due, at_ms(now.get()));
     let used = move || sla::used_pct(submitted, due, at_ms(now.get()));
     let overdue = move || at_ms(now.get()) > due;
     view! {
         <div class="sla" class:overdue=overdue data-testid="sla" title=format!("Review due {label} ({} h SLA)", round.sla_hours)>
             <span class="sla-text">{text}</span>
-            <span class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || format!("{:.0}", used())>
+            <span class="bar" role="progressbar" aria-label="Review clock: share of the SLA used" aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || format!("{:.0}", used())>
                 <span style=move || format!("width: {:.0}%", used())></span>
             </span>
         </div>
@@ -154,7 +155,7 @@ pub fn RoundBody(round: Round) -> impl IntoView {
                 }
             }).collect_view()}
         </div>
-        {round.link.clone().map(|l| view! { <p class="link">"Link: " <a href=l.clone() target="_blank" rel="noopener noreferrer">{l.clone()}</a></p> })}
+        {round.link.clone().map(|l| view! { <p class="round-link">"Link: " <a href=l.clone() target="_blank" rel="noopener noreferrer">{l.clone()}</a></p> })}
         {if changed {
             view! {
                 <div class="caption-diff" data-testid="caption-diff" aria-label="Caption compared with the round before">
@@ -173,10 +174,10 @@ pub fn RoundBody(round: Round) -> impl IntoView {
 
 /// A decided round: the decision, who and when, the ticks and the feedback.
 #[component]
-pub fn DecisionView(round: Round) -> impl IntoView {
+pub fn DecisionView(round: Round, #[prop(into)] zone: String) -> impl IntoView {
     let Some(decision) = round.decision else { return ().into_any() };
     let class = format!("decision {}", decision.key());
-    let when = round.decided_at.map(|d| crate::dates::day_month_time_utc(&d)).unwrap_or_default();
+    let when = round.decided_at.map(|d| view! { <Time at=d zone=zone.clone()/> });
     let within = match round.within_sla() {
         Some(true) => " · within SLA",
         Some(false) => " · after the SLA",
@@ -319,6 +320,7 @@ fn ContentBoard(v: ContentView) -> impl IntoView {
 
     let lanes = move || ctx.view.with(|v| v.lanes.clone());
     view! {
+        <script src="/times.js" defer></script>
         <section class="page content-page" data-hydrated=move || hydrated.get() data-live=move || live.get()>
             <h1>"Content · " {name}</h1>
             {move || ctx.toast.get().map(|t| view! { <div class="toast" role="status" data-testid="toast">{t}</div> })}

@@ -4,6 +4,7 @@ use leptos::task::spawn_local;
 
 use crate::components::ErrorNotice;
 use crate::content::Turnaround;
+use crate::dates::Time;
 use crate::error::AppError;
 use crate::escalations::{self, Escalation};
 
@@ -105,7 +106,7 @@ pub(super) fn Outbox(ctx: Ctx) -> impl IntoView {
                 {move || mails().into_iter().map(|m| view! {
                     <li data-testid="mail">
                         <p><strong>{m.subject.clone()}</strong></p>
-                        <p class="muted">"To " {m.to.clone()} " · " {crate::dates::day_month_time_utc(&m.created_at)} " · "
+                        <p class="muted">"To " {m.to.clone()} " · " <Time at=m.created_at zone=ctx.view.with_untracked(|v| v.time_zone.clone())/> " · "
                             {match (m.sent_at, m.last_error.clone()) {
                                 (Some(_), _) => "sent".to_string(),
                                 (None, Some(e)) => format!("not sent: {e}"),
