@@ -89,7 +89,7 @@ async function checkPages(who, email, paths) {
 async function campaignPaths(page) {
   await page.goto(`${server.base}/`);
   const href = await page.locator('a[href^="/campaigns/"]').first().getAttribute('href');
-  const id = href.split('/')[2];
+  const id = href.match(/^\/campaigns\/(\d+)/)[1];
   return ['/', `/campaigns/${id}`, `/campaigns/${id}/charter`, `/campaigns/${id}/content`,
     `/campaigns/${id}/performance`, '/settings/organization', '/settings/tokens'];
 }

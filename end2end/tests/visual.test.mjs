@@ -85,7 +85,7 @@ test('lane tags are small pills, not buttons, and the content page\'s lanes are 
   assert.ok(contrast(c.fg, c.bg) >= 4.5, `lane tag contrast ${contrast(c.fg, c.bg).toFixed(2)} (${c.fg} on ${c.bg})`);
 
   await page.goto(`${server.base}/campaigns/${campaignId}/content`);
-  const lane = page.locator('section.lane').first();
+  const lane = page.locator('section.content-lane').first();
   await lane.waitFor();
   const title = await lane.locator('h2').first().evaluate((el) => {
     const s = getComputedStyle(el);
