@@ -47,10 +47,11 @@ if ! wait "$site"; then cat "$site_log"; echo "[test] the release build failed" 
 cat "$site_log"
 
 step "unit and integration tests"
-cargo test -p app -p server -p json_derive --features app/ssr -- --test-threads=2 --skip request_spans::
+# Bounded: a test that hangs fails the run in minutes instead of holding it (each test's HTTP calls time out at 60 s).
+timeout 1200 cargo test -p app -p server -p json_derive --features app/ssr -- --test-threads=2 --skip request_spans::
 # The log test on its own: it reads the log through a subscriber set for its own thread, which received nothing
 # while other tests ran on other threads of the same process.
-cargo test -p server --features app/ssr --test it -- request_spans::
+timeout 300 cargo test -p server --features app/ssr --test it -- request_spans::
 
 step "end-to-end tests in headless Chromium"
 (cd end2end && CHORUS_BIN="$CARGO_TARGET_DIR/e2e/chorus" CHORUS_SITE_ROOT="$(pwd)/../target/site" npm test)

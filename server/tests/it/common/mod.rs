@@ -117,7 +117,9 @@ impl Reply {
 
 impl Client {
     pub fn new(base: &str) -> Client {
-        Client { base: base.to_string(), http: reqwest::Client::new(), cookie: None, bearer: None }
+        // A request that never gets an answer fails its test (naming the call) instead of hanging the run.
+        let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build().unwrap();
+        Client { base: base.to_string(), http, cookie: None, bearer: None }
     }
 
     pub async fn send(
@@ -472,7 +474,11 @@ pub async fn creator_account(app: &TestApp, partner: &Client, id: i64, name: &st
 pub async fn creator_signup(app: &TestApp, partner: &Client, id: i64, card: i64, name: &str, email: &str) -> Client {
     let inv =
         partner.post(&campaign_path(id, "/invitations"), json!({ "kind": "creator", "creator_id": card })).await.ok();
-    let form = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
     let resp = form
         .post(format!("{}/auth/creator-signup", app.base))
         .form(&[
