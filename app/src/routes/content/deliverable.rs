@@ -22,7 +22,7 @@ pub(super) fn DeliverableItem(ctx: Ctx, d: Deliverable) -> impl IntoView {
     let dd = d.clone();
     let zone = ctx.view.with_untracked(|v| v.time_zone.clone());
     view! {
-        <li class="deliverable" data-testid="deliverable" data-id=id data-status=d.status.key()>
+        <li class="deliverable" id=format!("deliverable-{id}") data-testid="deliverable" data-id=id data-status=d.status.key()>
             <button type="button" class="deliverable-head" aria-expanded=move || expanded().to_string() on:click=toggle>
                 <span class="title">{d.title.clone()}</span>
                 <span class="who">{d.creator_name.clone()} {d.owner_org.clone().map(|o| view! { " " <PartnerChip org=o/> })}</span>
