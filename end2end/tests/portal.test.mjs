@@ -6,30 +6,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import { startServer, startBrowser, api, signUp, contextFor } from './harness.mjs';
+import { chunk } from './png.mjs';
 
 let server, browser, brand, agency, id, ava, avaId;
 const deliverables = {};
 const LONG_LINK = 'https://www.tiktok.com/@ava.chen.outdoors/video/7312345678901234567?is_from_webapp=1&sender_device=pc&web_id=7312345678901234567';
 const CAPTION = 'Rain test on the RIDGE, iPhone 15 Pro\n#ad @NorthwindOutdoor';
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type, data) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(td));
-  return Buffer.concat([len, td, crc]);
-}
 /** A small real PNG: a green square. */
 function png(w, h) {
   const raw = Buffer.alloc(h * (1 + w * 3));
