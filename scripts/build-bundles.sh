@@ -32,7 +32,8 @@ build() {
   local name=$1 target=$2 started input input_sum line hash
   started=$(date +%s)
   log "$name: building"
-  RUSTFLAGS="--cfg erase_components" cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown \
+  # --emit-relocs: wasm-split needs the relocations to cut the module at its split points.
+  RUSTFLAGS="--cfg erase_components -C link-args=--emit-relocs" cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown \
     --profile wasm-release --no-default-features --features "island-$name" --target-dir "$target"
   input="$target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
   input_sum=$(sha256sum "$input" | cut -c1-64)
@@ -42,13 +43,37 @@ build() {
     log "$name: unchanged ($(( $(date +%s) - started )) s)"
     return 0
   fi
-  rm -rf "$WORK/$name" && mkdir -p "$WORK/$name"
-  wasm-bindgen --target web --no-typescript --out-dir "$WORK/$name" --out-name "$name" "$input"
+  rm -rf "$WORK/$name" && mkdir -p "$WORK/$name/split"
+  # Split: the functions marked `#[lazy]` (with what only they use) go into modules of their own, fetched the first
+  # time one is called; the page's own file keeps the rest. `__wasm_split.js` links them to the main module.
+  wasm-split-cli "$input" "$WORK/$name/split" --target web --out-name "$name"
+  wasm-bindgen --target web --no-typescript --out-dir "$WORK/$name" --out-name "$name" "$WORK/$name/split/$name.wasm"
   wasm-opt "${WASM_OPT_FLAGS[@]}" "$WORK/$name/${name}_bg.wasm" -o "$WORK/$name/$name.wasm"
-  hash=$(cat "$WORK/$name/$name.js" "$WORK/$name/$name.wasm" | sha256sum | cut -c1-20)
+  local chunks=() chunk
+  for chunk in "$WORK/$name/split"/split_*.wasm "$WORK/$name/split"/chunk_*.wasm; do
+    [ -f "$chunk" ] || continue
+    wasm-opt "${WASM_OPT_FLAGS[@]}" "$chunk" -o "$WORK/$name/$(basename "$chunk")"
+    chunks+=("$(basename "$chunk" .wasm)")
+  done
+  hash=$(cd "$WORK/$name" && cat "$name.js" "$name.wasm" split/*.js "${chunks[@]/%/.wasm}" 2>/dev/null | sha256sum | cut -c1-20)
   rm -f "$PKG/$name".*.js "$PKG/$name".*.wasm "$PKG/$name".*.js.* "$PKG/$name".*.wasm.*
-  cp "$WORK/$name/$name.js" "$PKG/$name.$hash.js"
+  # Every file gets the set's hash in its name (`board.<hash>.wasm`, `board.split.<hash>.js`,
+  # `board.<chunk>.<hash>.wasm`), and their references to one another follow.
+  local files=("$PKG/$name.$hash.js" "$PKG/$name.$hash.wasm")
+  sed "s#\"\./__wasm_split\.js\"#\"./$name.split.$hash.js\"#g" "$WORK/$name/$name.js" > "$PKG/$name.$hash.js"
   cp "$WORK/$name/$name.wasm" "$PKG/$name.$hash.wasm"
+  if [ -f "$WORK/$name/split/__wasm_split.js" ]; then
+    local link="$PKG/$name.split.$hash.js"
+    sed "s#\"\./$name\.js\"#\"./$name.$hash.js\"#g" "$WORK/$name/split/__wasm_split.js" > "$link"
+    for chunk in "${chunks[@]}"; do
+      local short=${chunk#split_}
+      short=${short%_[0-9]*}
+      cp "$WORK/$name/$chunk.wasm" "$PKG/$name.$short.$hash.wasm"
+      sed -i "s#\"\./$chunk\.wasm\"#\"./$name.$short.$hash.wasm\"#g" "$link"
+      files+=("$PKG/$name.$short.$hash.wasm")
+    done
+    files+=("$link")
+  fi
   # Their compressed twins, written now (the server only fills in missing ones, in the background after it starts,
   # and until then would compress on the fly, less well). The settings of server/src/assets.rs: brotli 11, window 22.
   node -e '
@@ -58,10 +83,12 @@ build() {
       const params = { [c.BROTLI_PARAM_QUALITY]: 11, [c.BROTLI_PARAM_LGWIN]: 22, [c.BROTLI_PARAM_SIZE_HINT]: data.length };
       fs.writeFileSync(f + ".br", zlib.brotliCompressSync(data, { params }));
       fs.writeFileSync(f + ".gz", zlib.gzipSync(data, { level: 9 }));
-    }' "$PKG/$name.$hash.js" "$PKG/$name.$hash.wasm"
+    }' "${files[@]}"
   echo "$name $name.$hash.js $name.$hash.wasm" > "$WORK/$name/line"
   echo "$input_sum" > "$WORK/$name/input.sha256"
-  log "$name: $(stat -c %s "$PKG/$name.$hash.wasm") bytes ($(stat -c %s "$PKG/$name.$hash.wasm.br") brotli) in $(( $(date +%s) - started )) s"
+  log "$name: $(stat -c %s "$PKG/$name.$hash.wasm") bytes ($(stat -c %s "$PKG/$name.$hash.wasm.br") brotli)$(
+    for chunk in "${chunks[@]}"; do short=${chunk#split_}; short=${short%_[0-9]*}
+      printf ', lazy %s %s brotli' "$short" "$(stat -c %s "$PKG/$name.$short.$hash.wasm.br")"; done) in $(( $(date +%s) - started )) s"
 }
 
 # Lane k builds every LANES-th bundle from the k-th; lane 0 uses the directory earlier builds used.

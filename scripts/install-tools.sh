@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130
 BINARYEN_VERSION=132
+WASM_SPLIT_VERSION=0.2.4
 TOOLS_DIR="${CHORUS_TOOLS_DIR:-$HOME/.cache/chorus-tools}"
-export PATH="$HOME/.cargo/bin:$TOOLS_DIR/node_modules/.bin:$PATH"
+export PATH="$HOME/.cargo/bin:$TOOLS_DIR/bin:$TOOLS_DIR/node_modules/.bin:$PATH"
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
@@ -33,6 +34,13 @@ fi
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once; about 2 minutes)"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# wasm-split-cli: cuts each browser bundle at its `#[lazy]` functions (scripts/build-bundles.sh).
+if [ "$(cat "$TOOLS_DIR/bin/wasm-split-cli.version" 2>/dev/null)" != "$WASM_SPLIT_VERSION" ] || [ ! -x "$TOOLS_DIR/bin/wasm-split-cli" ]; then
+  log "installing wasm-split-cli $WASM_SPLIT_VERSION (once; about 2 minutes)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --locked --features build-binary --root "$TOOLS_DIR" --force
+  echo "$WASM_SPLIT_VERSION" > "$TOOLS_DIR/bin/wasm-split-cli.version"
 fi
 
 if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then

@@ -17,6 +17,7 @@ pub mod json_text;
 pub mod limits;
 pub mod media;
 pub mod metrics;
+pub mod num;
 pub mod outbox;
 pub mod realtime;
 pub mod routes;

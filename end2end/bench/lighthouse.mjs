@@ -3,6 +3,7 @@
 //
 //   scripts/lighthouse.sh                 # installs npm `lighthouse` into the tools directory, then runs this
 //   node bench/lighthouse.mjs [--runs 3] [--out bench/lighthouse.json] [--write-doc ../docs/PERFORMANCE.md]
+//                             [--only board] [--reports DIR]   (pages whose name contains "board"; whole reports)
 //
 // Each page is measured --runs times and the median run is reported (performance varies run to run on a loaded
 // machine). A benchmark, not a test: it asserts nothing and never runs in CI. Environment: CHORUS_BIN,
@@ -19,12 +20,14 @@ import { boardCsv, importCsv } from './seed.mjs';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-const opts = { runs: 3, out: join(here, 'lighthouse.json'), writeDoc: null };
+const opts = { runs: 3, out: join(here, 'lighthouse.json'), writeDoc: null, only: null, reports: null };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (a === '--runs') opts.runs = Number(process.argv[++i]);
   else if (a === '--out') opts.out = resolve(process.argv[++i]);
   else if (a === '--write-doc') opts.writeDoc = resolve(process.argv[++i]);
+  else if (a === '--only') opts.only = process.argv[++i];
+  else if (a === '--reports') opts.reports = resolve(process.argv[++i]);
   else throw new Error(`unknown argument ${a}`);
 }
 
@@ -32,7 +35,7 @@ async function signIn(server, email) {
   return (await api(server, null, 'POST', '/api/v1/auth/signin', { email, password: 'chorus-demo' })).cookie;
 }
 
-async function lighthouse(url, cookie) {
+async function lighthouse(url, cookie, name) {
   const args = [
     url, '--quiet', '--output=json', '--output-path=stdout', '--form-factor=mobile',
     '--only-categories=performance,accessibility,best-practices',
@@ -44,6 +47,7 @@ async function lighthouse(url, cookie) {
     env: { ...process.env, CHROME_PATH: process.env.CHROMIUM || '/usr/bin/chromium' },
   });
   const r = JSON.parse(stdout);
+  if (opts.reports) writeFileSync(join(opts.reports, `${name.replace(/[^a-z0-9]+/gi, '-')}.json`), stdout);
   const score = (c) => Math.round((r.categories[c]?.score ?? 0) * 100);
   const failing = Object.values(r.audits)
     .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === 'binary')
@@ -82,8 +86,9 @@ try {
     ['portal (creator)', portalPath, priya],
   ];
   for (const [name, path, cookie] of pages) {
+    if (opts.only && !name.includes(opts.only)) continue;
     const results = [];
-    for (let i = 0; i < opts.runs; i++) results.push(await lighthouse(`${server.base}${path}`, cookie));
+    for (let i = 0; i < opts.runs; i++) results.push(await lighthouse(`${server.base}${path}`, cookie, name));
     results.sort((a, b) => a.performance - b.performance);
     const median = results[Math.floor(results.length / 2)];
     rows.push({ name, path, ...median, performanceRuns: results.map((r) => r.performance) });

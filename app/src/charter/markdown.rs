@@ -22,7 +22,7 @@ fn or_dash(s: &str) -> &str {
 
 fn num(v: f64) -> String {
     if v.fract() == 0.0 {
-        format!("{v:.0}")
+        crate::num::fixed(v, 0)
     } else {
         format!("{v}")
     }

@@ -142,8 +142,8 @@ pub fn tier_for(tiers: &Tiers, m: &Metrics) -> Tiering {
             basis: t.basis,
             below_minimum: false,
             explanation: format!(
-                "{:.2}% meets the {} minimum of {}% (ER = {})",
-                r,
+                "{}% meets the {} minimum of {}% (ER = {})",
+                crate::num::fixed(r, 2),
                 t.name,
                 trim_pct(t.min_engagement_rate),
                 t.basis.formula()
@@ -159,8 +159,8 @@ pub fn tier_for(tiers: &Tiers, m: &Metrics) -> Tiering {
         .max_by_key(|o| o.min_followers);
     let placed = smaller.map(|o| o.name.clone());
     let explanation = format!(
-        "{:.2}% is below the {} minimum of {}% (ER = {}); {}",
-        r,
+        "{}% is below the {} minimum of {}% (ER = {}); {}",
+        crate::num::fixed(r, 2),
         t.name,
         trim_pct(t.min_engagement_rate),
         t.basis.formula(),
@@ -180,13 +180,13 @@ pub fn tier_for(tiers: &Tiers, m: &Metrics) -> Tiering {
 }
 
 fn trim_pct(v: f64) -> String {
-    let s = format!("{v:.2}");
+    let s = crate::num::fixed(v, 2);
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// A rate for display: "2.35%", or "—" when undefined.
 pub fn pct(rate: Option<f64>) -> String {
-    rate.map(|r| format!("{r:.2}%")).unwrap_or_else(|| "—".into())
+    rate.map(|r| format!("{}%", crate::num::fixed(r, 2))).unwrap_or_else(|| "—".into())
 }
 #[cfg(test)]
 mod tests {

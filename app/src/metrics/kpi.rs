@@ -157,7 +157,7 @@ pub fn formula(key: &str) -> &'static str {
 /// A KPI for people: two decimals, or "—" when it cannot be computed.
 pub fn show(v: Option<f64>) -> String {
     match v {
-        Some(x) if x.is_finite() => format!("{x:.2}"),
+        Some(x) if x.is_finite() => crate::num::fixed(x, 2),
         _ => "—".into(),
     }
 }
@@ -166,9 +166,9 @@ pub fn show(v: Option<f64>) -> String {
 /// with thousands separators (never "1.00").
 pub fn show_metric(key: &str, v: f64) -> String {
     match key {
-        "engagement_rate" | "engagement_rate_reach" | "conversion_rate" => format!("{v:.2} %"),
+        "engagement_rate" | "engagement_rate_reach" | "conversion_rate" => format!("{} %", crate::num::fixed(v, 2)),
         "cpe" | "cpm" | "cpc" => crate::content::money((v * 100.0).round() as i64),
-        "roas" => format!("{v:.2}×"),
+        "roas" => format!("{}×", crate::num::fixed(v, 2)),
         _ => crate::content::group_digits(v.round() as i64),
     }
 }

@@ -376,10 +376,10 @@ fn SubmitDraft(d: Deliverable, max: u64, on_change: impl Fn() + Copy + Send + Sy
                         <li class:failed=f.error.is_some() class:has-thumb=has_thumb data-testid="sending">
                             {thumb}
                             <span class="name">{f.name.clone()}</span>
-                            <span class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{pct:.0}") aria-label=format!("Uploading {}", f.name)>
-                                <span style=format!("width: {pct:.0}%")></span>
+                            <span class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=crate::num::fixed(pct, 0) aria-label=format!("Uploading {}", f.name)>
+                                <span style=format!("width: {}%", crate::num::fixed(pct, 0))></span>
                             </span>
-                            <span class="pct">{if f.upload_id.is_some() { "✓ uploaded".to_string() } else { format!("{pct:.0} %") }}</span>
+                            <span class="pct">{if f.upload_id.is_some() { "✓ uploaded".to_string() } else { format!("{} %", crate::num::fixed(pct, 0)) }}</span>
                             {f.error.clone().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
                         </li>
                     }

@@ -101,13 +101,20 @@ pub fn CardDetail(id: i64, now: chrono::DateTime<chrono::Utc>) -> impl IntoView 
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
-                        Ok(d) => view! { <DetailBody d now note/> }.into_any(),
+                        Ok(d) => detail_body(d, now, note).await,
                         Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     }
                 })}
             </Transition>
         </aside>
     }
+}
+
+/// The drawer's content, a module of its own in the browser: fetched the first time a card is opened, so the
+/// board's own download does not carry it (see `scripts/build-bundles.sh`, "split").
+#[leptos::lazy]
+fn detail_body(d: creators::CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSignal<String>) -> AnyView {
+    view! { <DetailBody d now note/> }.into_any()
 }
 
 #[component]

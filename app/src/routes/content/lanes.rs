@@ -38,8 +38,8 @@ pub(super) fn LaneColumn(ctx: Ctx, lane: LaneSettings) -> impl IntoView {
                 </p>
                 <div class="budget" title="Fees of this lane's deliverables against its budget line">
                     <span>"Budget line: " {money(committed)} " committed of " {if budget > 0 { money(budget) } else { "no budget set".to_string() }}</span>
-                    <span class="bar" class:over=over role="progressbar" aria-label=format!("{title}: budget committed") aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{pct:.0}")>
-                        <span style=format!("width: {pct:.0}%")></span>
+                    <span class="bar" class:over=over role="progressbar" aria-label=format!("{title}: budget committed") aria-valuemin="0" aria-valuemax="100" aria-valuenow=crate::num::fixed(pct, 0)>
+                        <span style=format!("width: {}%", crate::num::fixed(pct, 0))></span>
                     </span>
                 </div>
                 <details class="lane-brief">
@@ -181,8 +181,8 @@ pub(super) fn Settings(ctx: Ctx) -> impl IntoView {
 fn LaneForm(ctx: Ctx, lane: LaneSettings) -> impl IntoView {
     let brief = RwSignal::new(lane.brief.clone());
     let sla_hours = RwSignal::new(lane.sla_hours.to_string());
-    let budget = RwSignal::new(format!("{:.2}", lane.budget_cents as f64 / 100.0));
-    let fee = RwSignal::new(format!("{:.2}", lane.default_fee_cents as f64 / 100.0));
+    let budget = RwSignal::new(crate::num::fixed(lane.budget_cents as f64 / 100.0, 2));
+    let fee = RwSignal::new(crate::num::fixed(lane.default_fee_cents as f64 / 100.0, 2));
     let error = RwSignal::new(None::<AppError>);
     let saved = RwSignal::new(false);
     let l = lane.lane;

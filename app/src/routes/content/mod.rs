@@ -128,8 +128,8 @@ pub fn SlaClock(round: Round, now: RwSignal<i64>, #[prop(into)] zone: String) ->
     view! {
         <div class="sla" class:overdue=overdue data-testid="sla" title=format!("Review due {label} ({} h SLA)", round.sla_hours)>
             <span class="sla-text">{text}</span>
-            <span class="bar" role="progressbar" aria-label="Review clock: share of the SLA used" aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || format!("{:.0}", used())>
-                <span style=move || format!("width: {:.0}%", used())></span>
+            <span class="bar" role="progressbar" aria-label="Review clock: share of the SLA used" aria-valuemin="0" aria-valuemax="100" aria-valuenow=move || crate::num::fixed(used(), 0)>
+                <span style=move || format!("width: {}%", crate::num::fixed(used(), 0))></span>
             </span>
         </div>
     }

@@ -62,7 +62,7 @@ fn EscalationItem(ctx: Ctx, e: Escalation) -> impl IntoView {
 }
 
 fn hours(h: Option<f64>) -> String {
-    h.map(|h| format!("{h:.1} h")).unwrap_or_else(|| "—".into())
+    h.map(|h| format!("{} h", crate::num::fixed(h, 1))).unwrap_or_else(|| "—".into())
 }
 
 #[component]
@@ -83,8 +83,8 @@ pub(super) fn TurnaroundTable(ctx: Ctx) -> impl IntoView {
                                 <td>{t.pending}</td>
                                 <td>{hours(t.mean_wait_hours)}</td>
                                 <td>{hours(t.median_wait_hours)}</td>
-                                <td>{t.rounds_per_asset.map(|r| format!("{r:.2}")).unwrap_or_else(|| "—".into())}</td>
-                                <td>{t.within_sla_pct.map(|p| format!("{p:.0} %")).unwrap_or_else(|| "—".into())}</td>
+                                <td>{t.rounds_per_asset.map(|r| crate::num::fixed(r, 2)).unwrap_or_else(|| "—".into())}</td>
+                                <td>{t.within_sla_pct.map(|p| format!("{} %", crate::num::fixed(p, 0))).unwrap_or_else(|| "—".into())}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
