@@ -92,12 +92,15 @@ impl Bundles {
     }
 }
 
-/// Loads bundle `js`/`wasm`, then hydrates every island on the page with it, in document order. (Leptos' own
+/// Loads bundle `js`/`wasm`, then hydrates every island on the page with it, in document order, each in a task of
+/// its own (the browser can paint and answer input between them; no single long task holds the page). (Leptos' own
 /// island script loads the one bundle cargo-leptos builds; this one takes the page's.)
 const HYDRATE_ISLANDS: &str = r#"((js, wasm) => import(js).then(async (mod) => {
+  const yieldTask = () => new Promise((r) => setTimeout(r, 0));
   await mod.default({ module_or_path: wasm });
   mod.hydrate();
   for (const el of document.querySelectorAll('leptos-island')) {
+    await yieldTask();
     const hydrate = mod[el.dataset.component];
     if (hydrate) hydrate(el); else console.warn(`Chorus: no code for the island ${el.dataset.component}`);
   }
