@@ -47,7 +47,8 @@ build() {
   # Split: the functions marked `#[lazy]` (with what only they use) go into modules of their own, fetched the first
   # time one is called; the page's own file keeps the rest. `__wasm_split.js` links them to the main module.
   wasm-split-cli "$input" "$WORK/$name/split" --target web --out-name "$name"
-  wasm-bindgen --target web --no-typescript --out-dir "$WORK/$name" --out-name "$name" "$WORK/$name/split/$name.wasm"
+  # --keep-lld-exports: the split modules import the function table the main one exports.
+  wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$WORK/$name" --out-name "$name" "$WORK/$name/split/$name.wasm"
   wasm-opt "${WASM_OPT_FLAGS[@]}" "$WORK/$name/${name}_bg.wasm" -o "$WORK/$name/$name.wasm"
   local chunks=() chunk
   for chunk in "$WORK/$name/split"/split_*.wasm "$WORK/$name/split"/chunk_*.wasm; do
@@ -60,7 +61,8 @@ build() {
   # Every file gets the set's hash in its name (`board.<hash>.wasm`, `board.split.<hash>.js`,
   # `board.<chunk>.<hash>.wasm`), and their references to one another follow.
   local files=("$PKG/$name.$hash.js" "$PKG/$name.$hash.wasm")
-  sed "s#\"\./__wasm_split\.js\"#\"./$name.split.$hash.js\"#g" "$WORK/$name/$name.js" > "$PKG/$name.$hash.js"
+  # (the import statement only: the module name the WASM imports from stays the key of its imports object)
+  sed "/^import /s#\"\./__wasm_split\.js\"#\"./$name.split.$hash.js\"#" "$WORK/$name/$name.js" > "$PKG/$name.$hash.js"
   cp "$WORK/$name/$name.wasm" "$PKG/$name.$hash.wasm"
   if [ -f "$WORK/$name/split/__wasm_split.js" ]; then
     local link="$PKG/$name.split.$hash.js"
