@@ -29,6 +29,8 @@ pub(crate) struct WasmBundle {
     /// The pages that load it.
     pub(crate) pages: &'static str,
     pub(crate) file: WasmFile,
+    /// Its parts split off at `#[lazy]` functions (`<name>.<part>.<hash>.wasm`): fetched the first time one is used.
+    pub(crate) lazy: Vec<WasmFile>,
 }
 
 impl Wasm {
@@ -140,7 +142,21 @@ pub(crate) fn wasm_sizes(site_root: Option<PathBuf>) -> Wasm {
     for (name, file) in &listed {
         let (f, debug) = measure(file);
         debug_info |= debug;
-        bundles.push(WasmBundle { pages: pages_of(name), file: f });
+        // `board.<hash>.wasm` → its lazy parts `board.<part>.<hash>.wasm`.
+        let hash = file.strip_prefix(&format!("{name}.")).and_then(|r| r.strip_suffix(".wasm")).unwrap_or("");
+        let mut parts: Vec<&String> = files
+            .iter()
+            .map(|(n, _)| n)
+            .filter(|n| {
+                !hash.is_empty()
+                    && n.as_str() != file.as_str()
+                    && n.starts_with(&format!("{name}."))
+                    && n.ends_with(&format!(".{hash}.wasm"))
+            })
+            .collect();
+        parts.sort();
+        let lazy = parts.into_iter().map(|n| measure(n).0).collect();
+        bundles.push(WasmBundle { pages: pages_of(name), file: f, lazy });
     }
     bundles.sort_by_key(|b| std::cmp::Reverse(b.file.brotli));
     if let Some(all) = &all {
@@ -148,6 +164,9 @@ pub(crate) fn wasm_sizes(site_root: Option<PathBuf>) -> Wasm {
     }
     for b in &bundles {
         println!("  {} ({}): brotli {}", b.pages, b.file.name, kb(b.file.brotli));
+        for l in &b.lazy {
+            println!("    loaded on first use ({}): brotli {}", l.name, kb(l.brotli));
+        }
     }
     Wasm {
         all,
