@@ -53,7 +53,8 @@ test('a card moved by one partner shows up for the other without reload', async 
   await card(a, 'prospect', 'marco.trails').dragTo(a.locator('section.column[data-stage="contracted"]'));
   await card(b, 'contracted', 'marco.trails').waitFor({ timeout: 10000 });
 
-  // The activity trail on both screens names who did what.
+  // The activity trail (the side panel the tab bar's "Activity" opens) on both screens names who did what.
+  await b.getByTestId('activity-toggle').click();
   await b.getByTestId('activity').getByText('moved Marco Bianchi from Prospect to Contracted').waitFor();
 
   // Through the JSON API as well: an integration's move appears on both open boards.
@@ -62,8 +63,11 @@ test('a card moved by one partner shows up for the other without reload', async 
   await api(server, agency, 'POST', `/api/v1/campaigns/${campaignId}/creators/${priya.id}/move`, { stage: 'briefed', version: priya.version });
   await card(a, 'briefed', 'priyahikes').waitFor({ timeout: 10000 });
   await card(b, 'briefed', 'priyahikes').waitFor({ timeout: 10000 });
+  // The open activity panel follows live.
+  await b.getByTestId('activity').getByText('Jordan Reyes (Brightline Social) moved Priya Nair from Prospect to Briefed').waitFor({ timeout: 10000 });
 
   // A creator added by one partner is introduced to the other at once.
+  await b.getByRole('button', { name: 'Add a creator' }).click();
   await b.getByLabel('Name').fill('Lucía Gómez');
   await b.getByLabel('Handle').fill('lucia.camps');
   await b.getByRole('button', { name: 'Add to the pool' }).click();

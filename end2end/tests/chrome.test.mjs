@@ -31,6 +31,9 @@ before(async () => {
     if ((await api(server, cookie, 'GET', '/api/v1/me')).json.user_id === review.assignee_user_id) assignee = cookie;
   }
   assert.ok(assignee, 'the escalation is assigned to a demo partner');
+  // Its times in the one format of every page, with their zone ("4 Dec 14:05 PST"): no weekday, no ISO date.
+  assert.match(review.detail, /Submitted \d{1,2} [A-Z][a-z]{2} \d\d:\d\d [A-Z+\-0-9]{2,5}; review was due \d{1,2} [A-Z][a-z]{2} \d\d:\d\d [A-Z+\-0-9]{2,5} /);
+  assert.doesNotMatch(review.detail, /\d{4}-\d\d-\d\d|(Mon|Tue|Wed|Thu|Fri|Sat|Sun) /);
 });
 
 after(async () => {

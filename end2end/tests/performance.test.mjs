@@ -67,6 +67,9 @@ test('figures pushed through the API appear live on the other partner\'s dashboa
   const line = board.getByTestId('escalation-banner').getByTestId('banner-escalation').filter({ hasText: 'Cost per engagement was 0.30' });
   await line.waitFor();
   assert.match(await line.locator('a').getAttribute('href'), /\/performance$/);
+  // Its day in the one date format of every page ("4 Dec"), never an ISO date.
+  assert.match(await line.textContent(), /was 0\.30 on \d{1,2} [A-Z][a-z]{2} for the campaign/);
+  assert.doesNotMatch(await line.textContent(), /\d{4}-\d\d-\d\d/);
 
   // Acknowledging on the dashboard updates it live (and the same breach is never raised twice).
   await escalation.getByRole('button', { name: 'Acknowledge' }).click();

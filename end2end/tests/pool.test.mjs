@@ -39,6 +39,7 @@ test('one partner imports a CSV file and the other sees the creators appear', as
   await openBoard(a, server, campaignId);
   await openBoard(b, server, campaignId);
 
+  await a.getByRole('button', { name: 'Import CSV' }).click();
   await a.getByTestId('import-file').setInputFiles({ name: 'pool.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
   const preview = a.getByTestId('import-preview');
   await preview.waitFor({ timeout: 15000 });
@@ -64,6 +65,7 @@ test('one partner imports a CSV file and the other sees the creators appear', as
   assert.equal((await priya.getByTestId('tier').textContent()).trim(), 'nano');
   // 2,400 / 640,000 = 0.375 %, under macro's 1 %: flagged.
   assert.match(await card(b, 'prospect', 'beckerwild').getByTestId('tier').textContent(), /⚠/);
+  await b.getByTestId('activity-toggle').click();
   await b.getByTestId('activity').getByText('Jordan Reyes (Brightline Social) imported 3 creators from pool.csv').waitFor();
   await a.context().close();
   await b.context().close();

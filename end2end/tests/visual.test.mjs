@@ -232,6 +232,7 @@ test('a creator with followers but no engagement figures shows "—", not a 0.00
 test('after "Add a creator": the form is empty again, a confirmation shows, the new card is in view and highlighted', async () => {
   const page = await (await contextFor(browser, server, agency, { width: 1440, height: 900 })).newPage();
   await openBoard(page, server, campaignId);
+  await page.getByRole('button', { name: 'Add a creator' }).click();
   const form = page.getByTestId('add-creator');
   await form.getByLabel('Name').fill('Lucía Gómez');
   await form.getByLabel('Handle').fill('lucia.camps');

@@ -1,11 +1,14 @@
-//! The campaign's chrome, above each of its pages: the tabs (Board · Charter · Content · Performance) and, under
-//! them, a sticky banner of the open escalations, each linking to where it is acted on. The banner is live: it
-//! follows the campaign's `escalation_raised` / `escalation_updated` events.
+//! The campaign's chrome, above each of its pages: the tabs (Board · Charter · Content · Performance), the
+//! "Activity" toggle opening the activity trail in a side panel, and, under them, a sticky banner of the open
+//! escalations, each linking to where it is acted on. The banner and the panel are live: they follow the
+//! campaign's events (the banner its `escalation_raised` / `escalation_updated`).
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::dates::Time;
 use crate::error::AppError;
 use crate::escalations::Escalation;
+use crate::realtime::Event;
 
 /// What the chrome shows: the open escalations and who is looking (their own are marked).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
@@ -15,6 +18,8 @@ pub struct Chrome {
     /// The event sequence number this is as of.
     pub head: i64,
     pub escalations: Vec<Escalation>,
+    /// The campaign's time zone (an IANA name), for the activity panel's times.
+    pub time_zone: String,
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "campaign_chrome")]
@@ -23,12 +28,37 @@ pub async fn campaign_chrome(campaign_id: i64) -> Result<Chrome, AppError> {
     let who = crate::state::require_principal().await?;
     let all = crate::escalations::ssr::list_escalations(&state.db, &who, campaign_id).await?;
     let head = crate::realtime::log::head(&state.db.pool, campaign_id).await?.unwrap_or(0);
+    let mut conn = state.db.pool.acquire().await?;
+    let (_, time_zone) = crate::content::ssr::campaign_zone(&mut conn, campaign_id).await?;
     Ok(Chrome {
         campaign_id,
         me_user_id: who.me.user_id,
         head,
         escalations: all.into_iter().filter(Escalation::is_open).collect(),
+        time_zone,
     })
+}
+
+/// The campaign's latest events (newest first), for the activity panel: loaded when it is first opened.
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "campaign_activity")]
+pub async fn campaign_activity(campaign_id: i64) -> Result<Vec<Event>, AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    crate::campaigns::ssr::authorize(&state.db, &who, campaign_id).await?;
+    crate::realtime::log::recent(&state.db.pool, campaign_id, 50).await
+}
+
+/// Adds `events` to the panel's list: newest first, each once, the latest 50.
+fn merge(activity: RwSignal<Vec<Event>>, events: Vec<Event>) {
+    activity.update(|list| {
+        for e in events {
+            if !list.iter().any(|x| x.seq == e.seq) {
+                list.push(e);
+            }
+        }
+        list.sort_by_key(|e| std::cmp::Reverse(e.seq));
+        list.truncate(50);
+    });
 }
 
 /// The tabs of a campaign, in order: (key, label, path after `/campaigns/{id}`).
@@ -66,6 +96,11 @@ fn ChromeBar(c: Chrome, tab: String) -> impl IntoView {
     let open = RwSignal::new(c.escalations);
     let hydrated = RwSignal::new("no");
     Effect::new(move |_| hydrated.set("yes"));
+    // The activity panel: shown or not, and the events it lists (loaded when first opened, then live).
+    let panel = RwSignal::new(false);
+    let activity = RwSignal::new(Vec::<Event>::new());
+    let loaded = RwSignal::new(false);
+    let zone = c.time_zone;
 
     #[cfg(feature = "hydrate")]
     {
@@ -79,17 +114,19 @@ fn ChromeBar(c: Chrome, tab: String) -> impl IntoView {
                 return;
             }
             let on_msg = move |msg: ServerMsg| match msg {
-                ServerMsg::Event { event } => match event.change {
-                    Change::EscalationRaised { escalation } | Change::EscalationUpdated { escalation } => {
-                        open.update(|list| {
-                            list.retain(|e| e.id != escalation.id);
-                            if escalation.is_open() {
-                                list.insert(0, escalation);
-                            }
-                        })
+                ServerMsg::Event { event } => {
+                    merge(activity, vec![event.clone()]);
+                    match event.change {
+                        Change::EscalationRaised { escalation } | Change::EscalationUpdated { escalation } => open
+                            .update(|list| {
+                                list.retain(|e| e.id != escalation.id);
+                                if escalation.is_open() {
+                                    list.insert(0, escalation);
+                                }
+                            }),
+                        _ => {}
                     }
-                    _ => {}
-                },
+                }
                 ServerMsg::Reset { .. } => leptos::task::spawn_local(async move {
                     if let Ok(c) = campaign_chrome(campaign_id).await {
                         open.set(c.escalations);
@@ -104,6 +141,25 @@ fn ChromeBar(c: Chrome, tab: String) -> impl IntoView {
         });
     }
 
+    let toggle_ref = NodeRef::<leptos::html::Button>::new();
+    let toggle = move |_| {
+        let now = !panel.get_untracked();
+        panel.set(now);
+        if now && !loaded.get_untracked() {
+            loaded.set(true);
+            leptos::task::spawn_local(async move {
+                if let Ok(events) = campaign_activity(campaign_id).await {
+                    merge(activity, events);
+                }
+            });
+        }
+    };
+    let close = move || {
+        panel.set(false);
+        if let Some(b) = toggle_ref.get_untracked() {
+            let _ = b.focus();
+        }
+    };
     let tabs = TABS
         .iter()
         .map(|(key, label, path)| {
@@ -117,10 +173,33 @@ fn ChromeBar(c: Chrome, tab: String) -> impl IntoView {
         })
         .collect_view();
     view! {
+        <script src="/times.js" defer></script>
         <div class="campaign-chrome" data-testid="campaign-chrome" data-hydrated=move || hydrated.get()>
-            <nav class="campaign-tabs" aria-label="Campaign">
-                <ul>{tabs}</ul>
-            </nav>
+            <div class="campaign-tabs-row">
+                <nav class="campaign-tabs" aria-label="Campaign">
+                    <ul>{tabs}</ul>
+                </nav>
+                <button type="button" class="panel-toggle" node_ref=toggle_ref on:click=toggle
+                    aria-expanded=move || panel.get().to_string() aria-controls="activity-panel" data-testid="activity-toggle">
+                    "Activity"
+                </button>
+            </div>
+            <aside id="activity-panel" class="side-panel" aria-labelledby="activity-title" hidden=move || !panel.get()
+                data-testid="activity-panel" on:keydown=move |ev| if ev.key() == "Escape" { close() }>
+                <header class="side-panel-head">
+                    <h2 id="activity-title">"Activity"</h2>
+                    <button type="button" class="button small" on:click=move |_| close() aria-label="Close the activity panel">"✕"</button>
+                </header>
+                <ol class="activity" data-testid="activity" aria-live="polite">
+                    {move || {
+                        let zone = zone.clone();
+                        activity.with(|list| list.iter().map(|e| view! {
+                            <li><span>{e.describe()}</span> <Time at=e.at zone=zone.clone()/></li>
+                        }).collect_view())
+                    }}
+                </ol>
+                {move || (loaded.get() && activity.with(Vec::is_empty)).then(|| view! { <p class="muted">"Nothing has happened on this campaign yet."</p> })}
+            </aside>
             {move || {
                 let list = open.get();
                 (!list.is_empty()).then(|| view! {

@@ -4,6 +4,7 @@ pub mod nav;
 pub mod pwa;
 
 use leptos::prelude::*;
+use leptos::tachys::html::attribute::custom::{custom_attribute, CustomAttr};
 
 use crate::error::AppError;
 use crate::vocab::OrgRef;
@@ -41,6 +42,34 @@ impl Submitted {
     /// A field's text (empty when absent).
     pub fn get(&self, name: &str) -> String {
         self.0.get(name).as_string().unwrap_or_default()
+    }
+}
+
+/// The attributes by which a button opens or closes the dialog `id` with no code of ours (HTML invoker commands):
+/// `command` is `show-modal` or `close`. The browser moves the focus into the dialog, closes it on Escape and gives
+/// the focus back to the button that opened it.
+pub fn sheet_command(
+    id: &'static str,
+    command: &'static str,
+) -> (CustomAttr<&'static str, &'static str>, CustomAttr<&'static str, &'static str>) {
+    (custom_attribute("commandfor", id), custom_attribute("command", command))
+}
+
+/// A side sheet: a modal `<dialog>` at the right edge (the whole screen on a phone), with its title and a close
+/// button, opened by a button carrying [`sheet_command`]`(id, "show-modal")`. A click on the backdrop closes it too.
+/// Its content stays on the page while it is closed (a form keeps its state, an import its progress).
+#[component]
+pub fn Sheet(id: &'static str, title: &'static str, testid: &'static str, children: Children) -> impl IntoView {
+    let head = format!("{id}-title");
+    let labelled_by = head.clone();
+    view! {
+        <dialog id=id class="sheet" aria-labelledby=labelled_by data-testid=testid closedby="any">
+            <header class="sheet-head">
+                <h2 id=head>{title}</h2>
+                <button type="button" class="button small" aria-label="Close" {..sheet_command(id, "close")}>"✕"</button>
+            </header>
+            {children()}
+        </dialog>
     }
 }
 

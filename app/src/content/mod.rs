@@ -277,7 +277,7 @@ pub struct Round {
     pub submitted_at: chrono::DateTime<chrono::Utc>,
     pub sla_hours: i64,
     pub review_due_at: chrono::DateTime<chrono::Utc>,
-    /// The review deadline in the campaign's time zone, e.g. "Tue 9 Mar, 14:00 CET".
+    /// The review deadline in the campaign's time zone, e.g. "9 Mar 14:00 CET".
     pub review_due_label: String,
     pub decision: Option<Decision>,
     pub decided_by: Option<String>,

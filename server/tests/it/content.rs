@@ -548,6 +548,10 @@ async fn a_late_review_escalates_once_and_mails_the_owner(kind: DbKind) {
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["deliverable_id"], did);
     assert!(list[0]["title"].as_str().unwrap().contains("past its 2 h SLA"));
+    // Its times in the one format of every page, with the zone ("4 Dec 14:05 UTC"), not a weekday or ISO date.
+    let detail = list[0]["detail"].as_str().unwrap();
+    assert!(detail.contains(&format!("review was due {}", app::dates::in_zone(&due, "UTC"))), "{detail}");
+    assert!(detail.contains(&format!("Submitted {};", app::dates::in_zone(&submitted, "UTC"))), "{detail}");
 
     // A mail to Jordan waits in the outbox (no SMTP server configured).
     let outbox = s.maya.get(&path(s.id, "/outbox")).await.ok();

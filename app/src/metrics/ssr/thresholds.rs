@@ -88,8 +88,9 @@ pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> 
             };
             let label = crate::charter::metric_label(&th.metric);
             let title = format!(
-                "{label} was {} on {day} for {scope_label} ({} {})",
+                "{label} was {} on {} for {scope_label} ({} {})",
                 kpi::show(Some(actual)),
+                crate::dates::parse_iso_day(day).map(|d| crate::dates::day_month(&d)).unwrap_or_else(|| day.clone()),
                 th.comparison.symbol(),
                 th.value
             );

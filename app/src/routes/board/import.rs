@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
 use super::BoardCtx;
-use crate::components::{new_key, ErrorNotice};
+use crate::components::{new_key, sheet_command, ErrorNotice};
 use crate::creators::{ApplyMode, Card, ImportPreview, ImportResult, NewCreator, PlatformStats};
 use crate::error::{AppError, ErrorCode};
 use crate::vocab::{Lane, PLATFORMS};
@@ -184,8 +184,7 @@ pub fn AddCreator() -> impl IntoView {
         });
     };
     view! {
-        <section class="panel" data-testid="add-creator">
-            <h2>"Add a creator to the pool"</h2>
+        <div class="sheet-body">
             <form node_ref=form_ref method="post" action={<AddCreator as leptos::server_fn::ServerFn>::url()} class="stack compact" on:submit=move |ev| {
                 let Some(f) = crate::components::Submitted::take(&ev) else { return };
                 let v = |name: &str| f.get(&format!("form[{name}]"));
@@ -210,7 +209,7 @@ pub fn AddCreator() -> impl IntoView {
             }>
                 <input type="hidden" name="campaign_id" value=ctx.campaign_id/>
                 <input type="hidden" name="key" prop:value=move || key.get()/>
-                <label>"Name" <input name="form[name]" required autocomplete="off"/></label>
+                <label>"Name" <input name="form[name]" required autocomplete="off" autofocus=""/></label>
                 <div class="row">
                     <label>"Platform"
                         <select name="form[platform]">
@@ -257,7 +256,8 @@ pub fn AddCreator() -> impl IntoView {
                         view! {
                             <div class="notice conflict" role="alert" data-testid="duplicate">
                                 <p>{e.message.clone()}</p>
-                                <p class="actions"><button type="button" class="button small" on:click=move |_| ctx.open.set(Some(id))>"Open " {c.name.clone()}</button></p>
+                                <p class="actions"><button type="button" class="button small"
+                                    on:click=move |_| ctx.open.set(Some(id)) {..sheet_command("add-creator-sheet", "close")}>"Open " {c.name.clone()}</button></p>
                             </div>
                         }.into_any()
                     }
@@ -281,17 +281,20 @@ pub fn AddCreator() -> impl IntoView {
             {move || added.get().map(|card| {
                 let hidden = hidden_by_filters(&card);
                 view! {
-                    <p class="notice success" role="status" data-testid="added">
-                        {format!("Added {} to {}", card.name, card.stage.label())}
-                        {hidden.then_some(" (hidden by your filters: clear them to see the card)")}
-                    </p>
+                    <div class="notice success" role="status" data-testid="added">
+                        <p>
+                            {format!("Added {} to {}", card.name, card.stage.label())}
+                            {hidden.then_some(" (hidden by your filters: clear them to see the card)")}
+                        </p>
+                        <button type="button" class="button small" {..sheet_command("add-creator-sheet", "close")}>"Done: show the board"</button>
+                    </div>
                 }
             })}
             {move || merged.get().map(|r| match r {
                 Ok(card) => view! { <p class="notice success" role="status">{format!("Added to {}: now {} handles", card.name, card.handles)}</p> }.into_any(),
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
             })}
-        </section>
+        </div>
     }
 }
 
@@ -377,8 +380,7 @@ pub fn ImportPanel() -> impl IntoView {
     };
 
     view! {
-        <section class="panel import" data-testid="import">
-            <h2>"Import creators from a CSV file"</h2>
+        <div class="sheet-body import">
             <p class="muted small">
                 "Columns: name, platform, handle, followers, avg_reach, avg_likes, avg_comments, avg_shares, avg_saves, lane, stage, owner, owner_email, next_action, next_action_due, country, language, audience_notes, rates, contact_email. "
                 <a href="/api/v1/imports/template.csv" download>"Download a template"</a>
@@ -435,7 +437,8 @@ pub fn ImportPanel() -> impl IntoView {
                                         let existing = d.existing_id;
                                         view! {
                                             <li>{what}
-                                                {existing.map(|id| view! { " " <button type="button" class="link" on:click=move |_| ctx.open.set(Some(id))>"open"</button> })}
+                                                {existing.map(|id| view! { " " <button type="button" class="link"
+                                    on:click=move |_| ctx.open.set(Some(id)) {..sheet_command("import-sheet", "close")}>"open"</button> })}
                                             </li>
                                         }
                                     }).collect_view()}
@@ -488,7 +491,7 @@ pub fn ImportPanel() -> impl IntoView {
                     </div>
                 }.into_any(),
             }}
-        </section>
+        </div>
     }
     .into_any()
 }

@@ -4,11 +4,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::*;
+use crate::components::{sheet_command, Sheet};
 
 #[component]
 pub(super) fn BoardView(data: BoardData) -> impl IntoView {
     // Escalations show in the campaign's banner above every page (components::campaign_chrome).
-    let BoardData { board, activity, me, ugc_lead } = data;
+    // The activity trail is the chrome's side panel (components::campaign_chrome).
+    let BoardData { board, me, ugc_lead } = data;
     let ugc_lead =
         format!("UGC lead {}: {}", ugc_lead.0, ugc_lead.1.unwrap_or_else(|| "not set in the charter".into()));
     let campaign = board.campaign.clone();
@@ -33,7 +35,6 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
         inflight: StoredValue::new(Default::default()),
     };
     provide_context(ctx);
-    let activity = RwSignal::new(activity);
     let toast = RwSignal::new(None::<String>);
     let status = RwSignal::new(LiveLabel::Connecting);
 
@@ -46,10 +47,6 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
         if event.actor.user_id != me_id {
             toast.set(Some(event.describe()));
         }
-        activity.update(|a| {
-            a.insert(0, event);
-            a.truncate(50);
-        });
     };
 
     let on_msg = move |msg: ServerMsg| match msg {
@@ -96,7 +93,6 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
                     ctx.tiers.set(fresh.board.tiers);
                     ctx.people.set(fresh.board.people);
                     ctx.partners.set(fresh.board.campaign.partners);
-                    activity.set(fresh.activity);
                     if let Some(live) = handle.get_value() {
                         live.restart_from(fresh.board.head);
                     }
@@ -189,6 +185,12 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
                         {move || status.get().label()}
                     </span>
                     <button class="button small" on:click=create_invitation>"Invite a partner"</button>
+                    // Opened without any code of ours: the buttons invoke their dialog (`commandfor`), which takes
+                    // the focus, closes on Escape and gives the focus back to the button.
+                    <button type="button" class="button small" data-testid="open-import"
+                        {..sheet_command("import-sheet", "show-modal")}>"Import CSV"</button>
+                    <button type="button" class="button small primary" data-testid="open-add"
+                        {..sheet_command("add-creator-sheet", "show-modal")}>"Add a creator"</button>
                 </div>
             </header>
             {move || invite_link.get().map(|r| match r {
@@ -245,18 +247,12 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
                 </div>
             </details>
             {move || ctx.open.get().map(|id| view! { <CardDetail id now/> })}
-            <div class="board-side">
+            <Sheet id="add-creator-sheet" title="Add a creator to the pool" testid="add-creator">
                 <AddCreator/>
+            </Sheet>
+            <Sheet id="import-sheet" title="Import creators from a CSV file" testid="import">
                 <ImportPanel/>
-                <section class="panel activity">
-                    <h2>"Activity"</h2>
-                    <ol data-testid="activity">
-                        <For each=move || activity.get() key=|e| e.seq children=|e| view! {
-                            <li><span>{e.describe()}</span> <time class="muted">{crate::dates::month_day_time(&e.at)}</time></li>
-                        }/>
-                    </ol>
-                </section>
-            </div>
+            </Sheet>
         </section>
     }
     .into_any()

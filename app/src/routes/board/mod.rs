@@ -32,7 +32,6 @@ pub struct BoardData {
     pub board: Board,
     /// This quarter and its UGC strategy lead, from the charter.
     pub ugc_lead: (String, Option<String>),
-    pub activity: Vec<Event>,
     pub me: Me,
 }
 
@@ -41,9 +40,8 @@ pub async fn get_board(campaign_id: i64) -> Result<BoardData, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     let board = crate::creators::ssr::get_board(&state.db, &who, campaign_id).await?;
-    let activity = crate::realtime::log::recent(&state.db.pool, campaign_id, 30).await?;
     let ugc_lead = crate::charter::ssr::ugc_lead_now(&state.db, campaign_id).await?;
-    Ok(BoardData { board, ugc_lead, activity, me: who.me })
+    Ok(BoardData { board, ugc_lead, me: who.me })
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "move_card")]

@@ -8,10 +8,12 @@ use crate::charter::{CharterComment, CharterView, Section, SectionMeta};
 use crate::components::{ErrorNotice, PartnerChip};
 use crate::error::AppError;
 
+use self::index::SectionIndex;
 use self::sections::SectionCard;
 use self::signoff::{Changes, Checklist, SignOff};
 
 mod comments;
+mod index;
 mod sections;
 mod signoff;
 
@@ -246,6 +248,7 @@ fn CharterBody(initial: CharterView) -> impl IntoView {
                 </div>
             </header>
             <div class="charter-layout">
+                <SectionIndex/>
                 <div class="charter-sections">
                     {Section::ALL.into_iter().map(|section| view! { <SectionCard section/> }).collect_view()}
                 </div>

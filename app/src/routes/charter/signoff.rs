@@ -43,8 +43,24 @@ pub(super) fn SignOff() -> impl IntoView {
         })
     };
     view! {
-        <section class="panel" data-testid="sign-off">
+        <section class="panel sign-off" id="sign-off" data-testid="sign-off">
             <h2>"Sign-off"</h2>
+            // What is missing comes first: the proposal and the partners' signatures, then the sections to fill in.
+            {move || ctx.view.with(|v| {
+                let mut missing = v.checklist.iter().filter(|c| c.blocking && !c.ok).collect::<Vec<_>>();
+                missing.sort_by_key(|c| c.section.is_some());
+                (v.status != "live" && !missing.is_empty()).then(|| view! {
+                    <div class="missing" data-testid="missing">
+                        <p><strong>{match missing.len() { 1 => "1 thing".to_string(), n => format!("{n} things") }} " to do before launch"</strong></p>
+                        <ul>
+                            {missing.into_iter().map(|c| {
+                                let href = c.section.map(|s| format!("#{}", s.key())).unwrap_or_else(|| "#sign-off-actions".into());
+                                view! { <li data-section=c.section.map(|s| s.key())><a href=href>{c.message.clone()}</a></li> }
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                })
+            })}
             {move || ctx.view.with(|v| match &v.current {
                 None => view! { <p class="muted">"Not proposed yet. Edits are drafts until someone proposes the charter for sign-off."</p> }.into_any(),
                 Some(c) => view! {
@@ -66,7 +82,7 @@ pub(super) fn SignOff() -> impl IntoView {
                     </ul>
                 }.into_any(),
             })}
-            <div class="actions stack-tight">
+            <div class="actions stack-tight" id="sign-off-actions">
                 {move || ctx.view.with(|v| v.draft_differs).then(|| view! {
                     <button class="button primary" disabled=move || busy.get() on:click=move |_| run("propose")>"Propose for sign-off"</button>
                 })}
