@@ -27,6 +27,15 @@ touch "$PKG/bundles.txt"
 
 log() { printf '\033[1;34m[bundles]\033[0m %s\n' "$*"; }
 
+# A split part's name in file names: `split_detail_body_1405…` → `detail_body`; `chunk_7` (code several lazy parts
+# share, fetched with the first of them) → `chunk7`.
+part_name() {
+  case "$1" in
+    chunk_*) echo "chunk${1#chunk_}" ;;
+    *) local short=${1#split_}; echo "${short%_[0-9]*}" ;;
+  esac
+}
+
 # Builds bundle $1 in target directory $2; leaves its line of bundles.txt in $WORK/$1/line.
 build() {
   local name=$1 target=$2 started input input_sum line hash
@@ -68,8 +77,8 @@ build() {
     local link="$PKG/$name.split.$hash.js"
     sed "s#\"\./$name\.js\"#\"./$name.$hash.js\"#g" "$WORK/$name/split/__wasm_split.js" > "$link"
     for chunk in "${chunks[@]}"; do
-      local short=${chunk#split_}
-      short=${short%_[0-9]*}
+      local short
+      short=$(part_name "$chunk")
       cp "$WORK/$name/$chunk.wasm" "$PKG/$name.$short.$hash.wasm"
       sed -i "s#\"\./$chunk\.wasm\"#\"./$name.$short.$hash.wasm\"#g" "$link"
       files+=("$PKG/$name.$short.$hash.wasm")
@@ -89,8 +98,8 @@ build() {
   echo "$name $name.$hash.js $name.$hash.wasm" > "$WORK/$name/line"
   echo "$input_sum" > "$WORK/$name/input.sha256"
   log "$name: $(stat -c %s "$PKG/$name.$hash.wasm") bytes ($(stat -c %s "$PKG/$name.$hash.wasm.br") brotli)$(
-    for chunk in "${chunks[@]}"; do short=${chunk#split_}; short=${short%_[0-9]*}
-      printf ', lazy %s %s brotli' "$short" "$(stat -c %s "$PKG/$name.$short.$hash.wasm.br")"; done) in $(( $(date +%s) - started )) s"
+    for chunk in "${chunks[@]}"; do
+      printf ', lazy %s %s brotli' "$(part_name "$chunk")" "$(stat -c %s "$PKG/$name.$(part_name "$chunk").$hash.wasm.br")"; done) in $(( $(date +%s) - started )) s"
 }
 
 # Lane k builds every LANES-th bundle from the k-th; lane 0 uses the directory earlier builds used.

@@ -58,12 +58,36 @@ pub fn sheet_command(
 /// A side sheet: a modal `<dialog>` at the right edge (the whole screen on a phone), with its title and a close
 /// button, opened by a button carrying [`sheet_command`]`(id, "show-modal")`. A click on the backdrop closes it too.
 /// Its content stays on the page while it is closed (a form keeps its state, an import its progress).
+///
+/// `opened` turns true the first time the sheet opens (also when it was opened before the page's code had loaded),
+/// so that content only some people need can be rendered, and its code fetched (`#[lazy]`), then.
 #[component]
-pub fn Sheet(id: &'static str, title: &'static str, testid: &'static str, children: Children) -> impl IntoView {
+pub fn Sheet(
+    id: &'static str,
+    title: &'static str,
+    testid: &'static str,
+    #[prop(optional)] opened: Option<RwSignal<bool>>,
+    children: Children,
+) -> impl IntoView {
     let head = format!("{id}-title");
     let labelled_by = head.clone();
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    if let Some(opened) = opened {
+        Effect::new(move |_| {
+            if dialog.get().is_some_and(|d| d.open()) {
+                opened.set(true);
+            }
+        });
+    }
+    let on_toggle = move |_| {
+        if let Some(opened) = opened {
+            if dialog.get_untracked().is_some_and(|d| d.open()) {
+                opened.set(true);
+            }
+        }
+    };
     view! {
-        <dialog id=id class="sheet" aria-labelledby=labelled_by data-testid=testid closedby="any">
+        <dialog id=id class="sheet" aria-labelledby=labelled_by data-testid=testid closedby="any" node_ref=dialog on:toggle=on_toggle>
             <header class="sheet-head">
                 <h2 id=head>{title}</h2>
                 <button type="button" class="button small" aria-label="Close" {..sheet_command(id, "close")}>"✕"</button>

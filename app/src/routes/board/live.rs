@@ -37,6 +37,8 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
     provide_context(ctx);
     let toast = RwSignal::new(None::<String>);
     let status = RwSignal::new(LiveLabel::Connecting);
+    let add_opened = RwSignal::new(false);
+    let import_opened = RwSignal::new(false);
 
     let filters = expect_context::<RwSignal<Filters>>();
     // Today, for stage ages and overdue marks (fixed per page view; a reload moves it on).
@@ -247,11 +249,20 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
                 </div>
             </details>
             {move || ctx.open.get().map(|id| view! { <CardDetail id now/> })}
-            <Sheet id="add-creator-sheet" title="Add a creator to the pool" testid="add-creator">
-                <AddCreator/>
+            // Their forms are rendered, and their code fetched, the first time each sheet opens (see `Sheet`).
+            <Sheet id="add-creator-sheet" title="Add a creator to the pool" testid="add-creator" opened=add_opened>
+                {move || add_opened.get().then(|| view! {
+                    <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                        {Suspend::new(async move { add_creator_form().await })}
+                    </Suspense>
+                })}
             </Sheet>
-            <Sheet id="import-sheet" title="Import creators from a CSV file" testid="import">
-                <ImportPanel/>
+            <Sheet id="import-sheet" title="Import creators from a CSV file" testid="import" opened=import_opened>
+                {move || import_opened.get().then(|| view! {
+                    <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                        {Suspend::new(async move { import_form().await })}
+                    </Suspense>
+                })}
             </Sheet>
         </section>
     }
@@ -385,4 +396,16 @@ pub(super) fn StageSwitcher(now: chrono::DateTime<chrono::Utc>) -> impl IntoView
             }).collect_view()}
         </div>
     }
+}
+
+/// The add-a-creator form, a module of its own in the browser (fetched when its sheet first opens).
+#[leptos::lazy]
+fn add_creator_form() -> AnyView {
+    view! { <AddCreator/> }.into_any()
+}
+
+/// The CSV import, a module of its own in the browser (fetched when its sheet first opens).
+#[leptos::lazy]
+fn import_form() -> AnyView {
+    view! { <ImportPanel/> }.into_any()
 }
