@@ -38,16 +38,24 @@ build() {
   RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=chorus \
     cargo build --quiet -p server --bin chorus --target-dir "$TARGET" &
   local server=$!
-  RUSTFLAGS="--cfg erase_components" cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown \
-    --profile wasm-dev --target-dir "$TARGET-wasm" || { wait $server; return 1; }
+  # Split at the `#[lazy]` functions as the release build does (scripts/build-bundles.sh): their code loads on use.
+  RUSTFLAGS="--cfg erase_components -C link-args=--emit-relocs" cargo build --quiet -p frontend --lib \
+    --target wasm32-unknown-unknown --profile wasm-dev --target-dir "$TARGET-wasm" || { wait $server; return 1; }
   wait $server || return 1
-  rm -f "$SITE"/pkg/dev.*
-  wasm-bindgen --target web --no-typescript --out-dir "$SITE/pkg" --out-name dev \
-    "$TARGET-wasm/wasm32-unknown-unknown/wasm-dev/frontend.wasm"
+  rm -f "$SITE"/pkg/dev.* "$SITE"/pkg/split_*.wasm "$SITE"/pkg/chunk_*.wasm
+  local split="$TARGET-wasm/split"
+  rm -rf "$split" && mkdir -p "$split"
+  wasm-split-cli "$TARGET-wasm/wasm32-unknown-unknown/wasm-dev/frontend.wasm" "$split" --target web --out-name dev
+  wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$SITE/pkg" --out-name dev "$split/dev.wasm"
   local hash
   hash=$(cat "$SITE/pkg/dev.js" "$SITE/pkg/dev_bg.wasm" | sha256sum | cut -c1-12)
-  mv "$SITE/pkg/dev.js" "$SITE/pkg/dev.$hash.js"
+  sed "/^import /s#\"\./__wasm_split\.js\"#\"./dev.split.$hash.js\"#" "$SITE/pkg/dev.js" > "$SITE/pkg/dev.$hash.js"
+  rm "$SITE/pkg/dev.js"
   mv "$SITE/pkg/dev_bg.wasm" "$SITE/pkg/dev.$hash.wasm"
+  if [ -f "$split/__wasm_split.js" ]; then
+    sed "s#\"\./dev\.js\"#\"./dev.$hash.js\"#" "$split/__wasm_split.js" > "$SITE/pkg/dev.split.$hash.js"
+    cp "$split"/*_*.wasm "$SITE/pkg/" 2>/dev/null || true
+  fi
   : > "$SITE/pkg/bundles.txt"
   for name in "${ALL[@]}"; do echo "$name dev.$hash.js dev.$hash.wasm" >> "$SITE/pkg/bundles.txt"; done
   log "built in $(( $(date +%s) - t )) s"
