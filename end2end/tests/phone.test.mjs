@@ -1,8 +1,8 @@
 // Every page, for every role, on a 360 px phone: nothing wider than the screen, no text under 12 px, tap targets
 // of at least 24 px (44 px for primary actions). Runs on the demo campaign (`--demo`), signed in as the brand's
 // manager, an agency partner and a creator, and signed out (sign-in, sign-up, invitations, the offline page).
-// Every page is also kept as a screenshot at 360 px (whole page) and 1440 px (the first screen) in
-// target/screenshots/, named `<role>-<page>-<width>.png`.
+// Every page is also kept as a whole-page screenshot at 360 and 1440 px in target/screenshots/, named
+// `<role>-<page>-<width>.png`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -17,7 +17,36 @@ before(async () => {
   server = await startServer({ args: ['--demo'] });
   browser = await startBrowser();
   mkdirSync(SHOTS, { recursive: true });
+  await twoWeeksOfFigures(await signIn('maya@northwind.example'));
 });
+
+/** Four tracked posts (two per lane) with two weeks of daily figures, so that the performance page is checked (and
+ * pictured) with its charts and tables full, not empty. */
+async function twoWeeksOfFigures(cookie) {
+  const id = Math.min(...(await api(server, cookie, 'GET', '/api/v1/campaigns')).json.map((c) => c.id));
+  const { cards } = (await api(server, cookie, 'GET', `/api/v1/campaigns/${id}/board`)).json;
+  const picked = ['influencer', 'ugc'].flatMap((lane) => cards.filter((c) => c.lane === lane).slice(0, 2));
+  const rows = [];
+  for (const [n, c] of picked.entries()) {
+    const post = (await api(server, cookie, 'POST', `/api/v1/campaigns/${id}/posts`, {
+      creator_id: c.id, platform: c.platform, url: `https://${c.platform}.example/${c.handle}/${n + 1}`, title: `Launch post ${n + 1}`,
+    })).json;
+    for (let d = 0; d < 14; d++) {
+      const day = new Date(Date.now() - (15 - d) * 86400000).toISOString().slice(0, 10);
+      const wave = 1 + 0.5 * Math.sin((d + n * 3) / 2);
+      const impressions = Math.round((12000 + n * 6000) * wave);
+      const reach = Math.round(impressions * 0.62);
+      rows.push({
+        post_id: post.id, day, impressions, reach,
+        likes: Math.round(reach * (0.02 + n * 0.004)), comments: Math.round(reach * 0.003),
+        clicks: Math.round(reach * 0.011), conversions: Math.round(reach * 0.0009),
+        // Fees spread over the days: a cost per engagement under the demo charter's $0.15 threshold.
+        revenue_cents: Math.round(reach * 0.0009) * 8900, fee_cents: c.lane === 'ugc' ? 1000 : 1500,
+      });
+    }
+  }
+  await api(server, cookie, 'POST', `/api/v1/campaigns/${id}/metrics`, { source: 'manual', rows });
+}
 after(async () => {
   await browser?.close();
   await server?.stop();
@@ -70,7 +99,7 @@ async function phoneFindings(page) {
   });
 }
 
-/** Opens each named page at 360 px (screenshot, findings), then at 1440 px (screenshot): files are
+/** Opens each named page at 360 px (screenshot, findings), then at 1440 px (screenshot), whole pages: files are
  * `${who}-${name}-360.png` and `-1440.png` in target/screenshots/ (scripts/screenshots.sh picks the README's). */
 async function checkPages(who, cookie, pages) {
   const ctx = cookie ? await contextFor(browser, server, cookie, PHONE) : await browser.newContext({ viewport: PHONE });
@@ -86,7 +115,7 @@ async function checkPages(who, cookie, pages) {
     for (const f of await phoneFindings(page)) problems.push(`${name} (${path}): ${f}`);
     await page.setViewportSize(DESKTOP);
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: `${SHOTS}/${who}-${name}-1440.png` });
+    await page.screenshot({ path: `${SHOTS}/${who}-${name}-1440.png`, fullPage: true });
   }
   await ctx.close();
   assert.deepEqual(problems, [], `${who} on a 360 px phone:\n${problems.join('\n')}`);
