@@ -50,13 +50,18 @@ async function cookieOf(who) {
   return `${c.name}=${c.value}`;
 }
 
+/** How long each live check waited (from the step before it to the change on screen), for the report. */
+const waits = [];
+
 /** Waits until `who` sees `locator` (its first match) on the page they have open. */
 async function sees(who, locator, what, timeout = LIVE) {
+  const t0 = Date.now();
   try {
     await locator.first().waitFor({ timeout });
   } catch (e) {
     throw new Error(`${who.name} does not see ${what} within ${timeout} ms (${e.message.split('\n')[0]})`);
   }
+  if (timeout === LIVE) waits.push(Date.now() - t0);
 }
 
 /** Marks the open page; `stillOpen` then checks that it was never reloaded (what was seen came live). */
@@ -418,7 +423,9 @@ test('a brand, two agencies and a creator on a phone run a campaign together, ea
   assert.equal(await jordanInbox2.locator('[data-testid="inbox-item"][data-kind="review"]').count(), 0, 'Jordan has no review left');
   step('inboxes');
   const took = Date.now() - started;
-  t.diagnostic(`the journey took ${(took / 1000).toFixed(1)} s`);
+  const sorted = [...waits].sort((a, b) => a - b);
+  t.diagnostic(`the journey took ${(took / 1000).toFixed(1)} s; ${sorted.length} live checks waited ` +
+    `p50 ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms (from the step before, not a latency benchmark)`);
 });
 
 test('the escalation banner\'s and the inbox\'s links land on the deliverable they name', async () => {
