@@ -1,12 +1,15 @@
 // Every page, for every role, on a 360 px phone: nothing wider than the screen, no text under 12 px, tap targets
 // of at least 24 px (44 px for primary actions). Runs on the demo campaign (`--demo`), signed in as the brand's
-// manager, an agency partner and a creator.
+// manager, an agency partner and a creator, and signed out (sign-in, sign-up, invitations, the offline page).
+// Every page is also kept as a whole-page screenshot at 360 and 1440 px in target/screenshots/, named
+// `<role>-<page>-<width>.png`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { startServer, startBrowser, api, contextFor } from './harness.mjs';
 
 const PHONE = { width: 360, height: 800 };
+const DESKTOP = { width: 1440, height: 900 };
 const SHOTS = process.env.CHORUS_SCREENSHOTS || '../target/screenshots';
 let server, browser;
 
@@ -14,7 +17,36 @@ before(async () => {
   server = await startServer({ args: ['--demo'] });
   browser = await startBrowser();
   mkdirSync(SHOTS, { recursive: true });
+  await twoWeeksOfFigures(await signIn('maya@northwind.example'));
 });
+
+/** Four tracked posts (two per lane) with two weeks of daily figures, so that the performance page is checked (and
+ * pictured) with its charts and tables full, not empty. */
+async function twoWeeksOfFigures(cookie) {
+  const id = Math.min(...(await api(server, cookie, 'GET', '/api/v1/campaigns')).json.map((c) => c.id));
+  const { cards } = (await api(server, cookie, 'GET', `/api/v1/campaigns/${id}/board`)).json;
+  const picked = ['influencer', 'ugc'].flatMap((lane) => cards.filter((c) => c.lane === lane).slice(0, 2));
+  const rows = [];
+  for (const [n, c] of picked.entries()) {
+    const post = (await api(server, cookie, 'POST', `/api/v1/campaigns/${id}/posts`, {
+      creator_id: c.id, platform: c.platform, url: `https://${c.platform}.example/${c.handle}/${n + 1}`, title: `Launch post ${n + 1}`,
+    })).json;
+    for (let d = 0; d < 14; d++) {
+      const day = new Date(Date.now() - (15 - d) * 86400000).toISOString().slice(0, 10);
+      const wave = 1 + 0.5 * Math.sin((d + n * 3) / 2);
+      const impressions = Math.round((12000 + n * 6000) * wave);
+      const reach = Math.round(impressions * 0.62);
+      rows.push({
+        post_id: post.id, day, impressions, reach,
+        likes: Math.round(reach * (0.02 + n * 0.004)), comments: Math.round(reach * 0.003),
+        clicks: Math.round(reach * 0.011), conversions: Math.round(reach * 0.0009),
+        // Fees spread over the days: a cost per engagement under the demo charter's $0.15 threshold.
+        revenue_cents: Math.round(reach * 0.0009) * 8900, fee_cents: c.lane === 'ugc' ? 1000 : 1500,
+      });
+    }
+  }
+  await api(server, cookie, 'POST', `/api/v1/campaigns/${id}/metrics`, { source: 'manual', rows });
+}
 after(async () => {
   await browser?.close();
   await server?.stop();
@@ -67,58 +99,76 @@ async function phoneFindings(page) {
   });
 }
 
-async function checkPages(who, email, paths) {
-  const ctx = await contextFor(browser, server, await signIn(email), PHONE);
+/** Opens each named page at 360 px (screenshot, findings), then at 1440 px (screenshot), whole pages: files are
+ * `${who}-${name}-360.png` and `-1440.png` in target/screenshots/ (scripts/screenshots.sh picks the README's). */
+async function checkPages(who, cookie, pages) {
+  const ctx = cookie ? await contextFor(browser, server, cookie, PHONE) : await browser.newContext({ viewport: PHONE });
   ctx.setDefaultTimeout(30000);
   const page = await ctx.newPage();
   const problems = [];
-  for (const path of await paths(page)) {
+  const list = await pages(page);
+  for (const [name, path] of list) {
+    await page.setViewportSize(PHONE);
     await page.goto(`${server.base}${path}`);
     await page.waitForLoadState('networkidle');
-    const name = `${who}${path.replace(/\/[0-9a-f-]{36}/g, '').replaceAll('/', '-') || '-home'}`;
-    await page.screenshot({ path: `${SHOTS}/${name}-360.png`, fullPage: true });
-    for (const f of await phoneFindings(page)) problems.push(`${path}: ${f}`);
-    await page.setViewportSize({ width: 1440, height: 900 });
-    await page.screenshot({ path: `${SHOTS}/${name}-1440.png` });
-    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: `${SHOTS}/${who}-${name}-360.png`, fullPage: true });
+    for (const f of await phoneFindings(page)) problems.push(`${name} (${path}): ${f}`);
+    await page.setViewportSize(DESKTOP);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `${SHOTS}/${who}-${name}-1440.png`, fullPage: true });
   }
   await ctx.close();
   assert.deepEqual(problems, [], `${who} on a 360 px phone:\n${problems.join('\n')}`);
+  return list.map(([name]) => name);
 }
 
-async function campaignPaths(page) {
+let campaignId;
+async function campaignPages(page) {
   await page.goto(`${server.base}/`);
   const href = await page.locator('a[href^="/campaigns/"]').first().getAttribute('href');
-  const id = href.match(/^\/campaigns\/(\d+)/)[1];
-  return ['/', `/campaigns/${id}`, `/campaigns/${id}/charter`, `/campaigns/${id}/content`,
-    `/campaigns/${id}/performance`, '/settings/organization', '/settings/tokens'];
+  campaignId = Number(href.match(/^\/campaigns\/(\d+)/)[1]);
+  const c = `/campaigns/${campaignId}`;
+  return [['home', '/'], ['board', c], ['charter', `${c}/charter`], ['charter-print', `${c}/charter/print`],
+    ['content', `${c}/content`], ['performance', `${c}/performance`],
+    ['settings-organization', '/settings/organization'], ['settings-tokens', '/settings/tokens']];
 }
 
 test('the brand manager: every page fits a 360 px phone', async () => {
-  await checkPages('brand', 'maya@northwind.example', campaignPaths);
+  await checkPages('brand', await signIn('maya@northwind.example'), async (page) =>
+    [...await campaignPages(page), ['not-found', '/campaigns/999999']]);
 });
 
 test('an agency partner: every page fits a 360 px phone', async () => {
-  await checkPages('agency', 'lena@kanal.example', campaignPaths);
+  const lena = await signIn('lena@kanal.example');
+  // Her invitation to another campaign, as she sees it signed in ("Join as …").
+  const maya = await signIn('maya@northwind.example');
+  const other = (await api(server, maya, 'POST', '/api/v1/campaigns', { name: 'Autumn Ridge' })).json.id;
+  const { invitation } = (await api(server, maya, 'POST', `/api/v1/campaigns/${other}/invitations`, { kind: 'partner' })).json;
+  const names = await checkPages('agency', lena, async (page) => [...await campaignPages(page), ['invitation', invitation.path]]);
+  assert.ok(names.includes('invitation'));
 });
 
 test('a creator: every portal page fits a 360 px phone', async () => {
-  await checkPages('creator', 'priya@creators.example', async (page) => {
+  await checkPages('creator', await signIn('priya@creators.example'), async (page) => {
     await page.goto(`${server.base}/portal`);
     const href = await page.locator('a[href^="/portal/campaigns/"]').first().getAttribute('href');
-    return ['/portal', href, `${href}/charter`];
+    return [['home', '/'], ['portal', '/portal'], ['portal-campaign', href], ['portal-charter', `${href}/charter`]];
   });
 });
 
-test('signed out: sign-in and sign-up fit a 360 px phone', async () => {
-  const ctx = await browser.newContext({ viewport: PHONE });
-  const page = await ctx.newPage();
-  const problems = [];
-  for (const path of ['/signin', '/signup']) {
-    await page.goto(`${server.base}${path}`);
-    await page.screenshot({ path: `${SHOTS}/signed-out${path.replace('/', '-')}-360.png`, fullPage: true });
-    for (const f of await phoneFindings(page)) problems.push(`${path}: ${f}`);
-  }
-  await ctx.close();
-  assert.deepEqual(problems, [], problems.join('\n'));
+test('signed out: sign-in, sign-up, the three kinds of invitation and the offline page fit a 360 px phone', async () => {
+  const maya = await signIn('maya@northwind.example');
+  // The demo campaign (the first made).
+  const id = Math.min(...(await api(server, maya, 'GET', '/api/v1/campaigns')).json.map((c) => c.id));
+  const partner = (await api(server, maya, 'POST', `/api/v1/campaigns/${id}/invitations`, { kind: 'partner' })).json.invitation;
+  const newcomer = (await api(server, maya, 'POST', `/api/v1/campaigns/${id}/creators`, {
+    name: 'Noor Haddad', platform: 'tiktok', handle: 'noor.walks', lane: 'ugc',
+  })).json;
+  const creator = (await api(server, maya, 'POST', `/api/v1/campaigns/${id}/invitations`, { kind: 'creator', creator_id: newcomer.id })).json.invitation;
+  const colleague = (await api(server, maya, 'POST', '/api/v1/org/invitations')).json;
+  for (const inv of [partner, creator, colleague.invitation]) assert.ok(inv.path, JSON.stringify(inv));
+  await checkPages('signed-out', null, async () => [
+    ['signin', '/signin'], ['signup', '/signup'], ['partner-invitation', partner.path],
+    ['creator-invitation', creator.path], ['colleague-invitation', colleague.invitation.path], ['offline', '/offline.html'],
+  ]);
 });
