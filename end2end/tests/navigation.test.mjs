@@ -66,7 +66,8 @@ for (const viewport of [DESKTOP, PHONE]) {
     await sheet.waitFor();
     assert.equal(await sheet.evaluate((d) => d.matches(':modal')), true, 'a modal dialog');
     assert.ok(await focusInside(page, '#add-creator-sheet'), 'the focus is in the sheet');
-    assert.equal(await page.evaluate(() => document.activeElement.name), 'form[name]', 'on its first field');
+    // The form's code loads with the sheet the first time (a lazy part): then its first field has the focus.
+    await page.waitForFunction(() => document.activeElement?.name === 'form[name]', null, { timeout: 10000 });
     const box = await sheet.boundingBox();
     if (viewport === PHONE) {
       assert.ok(box.x <= 0.5 && box.width >= 359.5, `full width on a phone: ${JSON.stringify(box)}`);

@@ -134,6 +134,13 @@ pub fn AddCreator() -> impl IntoView {
         }
     });
     let form_ref = NodeRef::<leptos::html::Form>::new();
+    // Rendered when its sheet first opens (see `board::live`), after the dialog took the focus: the first field gets it.
+    let name_ref = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = name_ref.get() {
+            let _ = input.focus();
+        }
+    });
     // After an add: an empty form for the next creator, a confirmation, and the new card in view, highlighted.
     let added = RwSignal::new(None::<Card>);
     let settle = move |card: Card| {
@@ -209,7 +216,7 @@ pub fn AddCreator() -> impl IntoView {
             }>
                 <input type="hidden" name="campaign_id" value=ctx.campaign_id/>
                 <input type="hidden" name="key" prop:value=move || key.get()/>
-                <label>"Name" <input name="form[name]" required autocomplete="off" autofocus=""/></label>
+                <label>"Name" <input name="form[name]" required autocomplete="off" autofocus="" node_ref=name_ref/></label>
                 <div class="row">
                     <label>"Platform"
                         <select name="form[platform]">
