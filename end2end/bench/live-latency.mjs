@@ -217,7 +217,7 @@ function pages(s, server) {
         const title = `Bench clip ${i}-${Math.floor(r() * 1e6)}`;
         const creator = [...s.cards.keys()][i % 20];
         return {
-          selector: 'section.content-page', text: title,
+          selector: 'section.content-page .lanes', text: title, // the lane, not the toast
           write: () => api(server, s.b, 'POST', `/api/v1/campaigns/${s.id}/deliverables`, { creator_id: creator, lane: i % 2 ? 'ugc' : 'influencer', title, expectations: 'A clip', due_date: '2027-05-01', fee_cents: 10000 }),
         };
       },
@@ -250,7 +250,7 @@ function pages(s, server) {
       async change(i) {
         const title = `For Priya ${i}-${Math.floor(r() * 1e6)}`;
         return {
-          selector: 'section.portal', text: title,
+          selector: 'section.portal .portal-deliverables', text: title, // the list, not the toast
           write: () => api(server, s.b, 'POST', `/api/v1/campaigns/${s.id}/deliverables`, { creator_id: s.creator, lane: 'ugc', title, expectations: 'A clip', due_date: '2027-05-01', fee_cents: 10000 }),
         };
       },
