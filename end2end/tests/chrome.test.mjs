@@ -130,3 +130,34 @@ test('the assignee sees the open review escalation on the board, sticky, linking
   assert.equal(await page.locator('nav.campaign-tabs a[aria-current="page"]').textContent(), 'Content');
   await ctx.close();
 });
+
+test('a campaign page opens one WebSocket, shared by the page and the escalation banner', async () => {
+  const ctx = await contextFor(browser, server, maya);
+  const live = {
+    '': '.live[data-status="live"]',
+    '/charter': '.charter-page[data-live="live"]',
+    '/content': 'section.content-page[data-live="live"]',
+    '/performance': 'section.dashboard[data-live="live"]',
+  };
+  for (const [name, path] of PAGES) {
+    const page = await ctx.newPage();
+    const sockets = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    await page.goto(`${server.base}/campaigns/${id}${path}`);
+    await page.getByTestId('campaign-chrome').and(page.locator('[data-hydrated="yes"]')).waitFor({ timeout: 30000 });
+    await page.locator(live[path]).waitFor({ timeout: 30000 });
+    await page.waitForTimeout(800);
+    assert.deepEqual(sockets.map((u) => new URL(u).pathname), ['/ws'], `${name}: ${sockets.length} WebSockets`);
+    if (path !== '/performance') await page.close();
+    else {
+      // Both islands follow the campaign on that one socket: the banner and the dashboard's feed update live.
+      const now = (await api(server, maya, 'GET', `/api/v1/campaigns/${id}/escalations`)).json.find((e) => e.id === review.id);
+      assert.ok(now.status !== 'resolved', 'the review escalation is open');
+      await api(server, maya, 'PUT', `/api/v1/campaigns/${id}/escalations/${review.id}`, { status: 'acknowledged', note: '', version: now.version });
+      await page.locator(`[data-testid="banner-escalation"][data-status="acknowledged"]`).filter({ hasText: review.title }).waitFor({ timeout: 10000 });
+      await page.getByTestId('escalation-feed').locator('.escalation.acknowledged').filter({ hasText: review.title }).waitFor({ timeout: 10000 });
+      assert.equal(sockets.length, 1);
+    }
+  }
+  await ctx.close();
+});

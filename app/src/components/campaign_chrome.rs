@@ -102,43 +102,30 @@ fn ChromeBar(c: Chrome, tab: String) -> impl IntoView {
     let loaded = RwSignal::new(false);
     let zone = c.time_zone;
 
+    // On the page's own live connection (one per tab and campaign, see `realtime::client`).
     #[cfg(feature = "hydrate")]
     {
-        use crate::realtime::client::{Live, LiveStatus};
         use crate::realtime::{Change, ServerMsg};
-        let head = c.head;
-        let status = RwSignal::new(LiveStatus::Connecting);
-        let handle = StoredValue::new_local(None::<Live>);
-        Effect::new(move |prev: Option<()>| {
-            if prev.is_some() {
-                return;
-            }
-            let on_msg = move |msg: ServerMsg| match msg {
-                ServerMsg::Event { event } => {
-                    merge(activity, vec![event.clone()]);
-                    match event.change {
-                        Change::EscalationRaised { escalation } | Change::EscalationUpdated { escalation } => open
-                            .update(|list| {
-                                list.retain(|e| e.id != escalation.id);
-                                if escalation.is_open() {
-                                    list.insert(0, escalation);
-                                }
-                            }),
-                        _ => {}
-                    }
-                }
-                ServerMsg::Reset { .. } => leptos::task::spawn_local(async move {
-                    if let Ok(c) = campaign_chrome(campaign_id).await {
-                        open.set(c.escalations);
-                        if let Some(live) = handle.get_value() {
-                            live.restart_from(c.head);
+        let on_msg = move |msg: ServerMsg| {
+            if let ServerMsg::Event { event } = msg {
+                merge(activity, vec![event.clone()]);
+                if let Change::EscalationRaised { escalation } | Change::EscalationUpdated { escalation } = event.change
+                {
+                    open.update(|list| {
+                        list.retain(|e| e.id != escalation.id);
+                        if escalation.is_open() {
+                            list.insert(0, escalation);
                         }
-                    }
-                }),
-                _ => {}
-            };
-            handle.set_value(Some(Live::connect(campaign_id, head, status, on_msg)));
-        });
+                    })
+                }
+            }
+        };
+        let reload = move || async move {
+            let c = campaign_chrome(campaign_id).await.ok()?;
+            open.set(c.escalations);
+            Some(c.head)
+        };
+        crate::realtime::client::follow(campaign_id, c.head, on_msg, reload);
     }
 
     let toggle_ref = NodeRef::<leptos::html::Button>::new();

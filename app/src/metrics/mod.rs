@@ -8,6 +8,7 @@ pub mod import;
 #[cfg(feature = "ssr")]
 pub mod import_ssr;
 pub mod kpi;
+pub mod live;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

@@ -86,8 +86,10 @@ changes! {
     EscalationRaised = "escalation_raised" { escalation: crate::escalations::Escalation },
     EscalationUpdated = "escalation_updated" { escalation: crate::escalations::Escalation },
     PostTracked = "post_tracked" { post_id: i64, creator_name: String, lane: crate::vocab::Lane },
-    /// Daily figures arrived (`corrected`: rows whose stored figures changed; the old ones are kept).
-    MetricsIngested = "metrics_ingested" { source: String, inserted: i64, corrected: i64 },
+    /// Daily figures arrived (`corrected`: rows whose stored figures changed; the old ones are kept). `days` and
+    /// `posts` changed (for an open dashboard to patch itself; absent when more than
+    /// `metrics::live::LISTED_IN_EVENT`, and in events written before they were added).
+    MetricsIngested = "metrics_ingested" { source: String, inserted: i64, corrected: i64, days: Option<Vec<chrono::NaiveDate>>, posts: Option<Vec<i64>> },
     /// The CPM (cents per 1,000 impressions) used to estimate a platform's earned media value.
     CpmSet = "cpm_set" { platform: String, cpm_cents: i64 },
 }
@@ -191,10 +193,10 @@ impl Event {
             Change::PostTracked { creator_name, lane, .. } => {
                 format!("{who} started tracking a {} post by {creator_name}", lane.label())
             }
-            Change::MetricsIngested { source, inserted, corrected: 0 } => {
+            Change::MetricsIngested { source, inserted, corrected: 0, .. } => {
                 format!("{who} added {inserted} day(s) of figures ({source})")
             }
-            Change::MetricsIngested { source, inserted, corrected } => {
+            Change::MetricsIngested { source, inserted, corrected, .. } => {
                 format!("{who} added {inserted} and corrected {corrected} day(s) of figures ({source})")
             }
             Change::CpmSet { platform, cpm_cents } => {
@@ -331,6 +333,14 @@ mod tests {
                 what: "approved a draft".into(),
             },
             Change::CpmSet { platform: "tiktok".into(), cpm_cents: 1_250 },
+            Change::MetricsIngested {
+                source: "api".into(),
+                inserted: 2,
+                corrected: 1,
+                days: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).map(|d| vec![d]),
+                posts: Some(vec![4, 9]),
+            },
+            Change::MetricsIngested { source: "csv".into(), inserted: 9_000, corrected: 0, days: None, posts: None },
         ];
         for change in changes {
             let e = event(change);

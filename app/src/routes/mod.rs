@@ -12,6 +12,8 @@ pub mod not_found;
 pub mod organization;
 pub mod performance;
 pub mod performance_import;
+#[cfg(feature = "hydrate")]
+pub mod performance_live;
 pub mod performance_track;
 pub mod portal;
 pub mod portal_charter;

@@ -10,7 +10,8 @@ use crate::content::money;
 use crate::error::{AppError, ErrorCode};
 use crate::escalations::UpdateEscalation;
 use crate::metrics::kpi::{self, Totals};
-use crate::metrics::{Cut, Dashboard, Ingest, IngestResult};
+use crate::metrics::live::{DashboardPatch, PatchAsk};
+use crate::metrics::{Cut, Dashboard, DayPoint, Ingest, IngestResult};
 use crate::vocab::Lane;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_dashboard")]
@@ -18,6 +19,14 @@ pub async fn get_dashboard(campaign_id: i64) -> Result<Dashboard, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::metrics::ssr::get_dashboard(&state.db, &who, campaign_id).await
+}
+
+/// What an open dashboard needs after live events: the small part, and the days and creators they changed.
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "dashboard_patch", input = Json)]
+pub async fn get_dashboard_patch(campaign_id: i64, ask: PatchAsk) -> Result<DashboardPatch, AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    crate::metrics::ssr::dashboard_patch(&state.db, &who, campaign_id, &ask).await
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "ingest_figures", input = Json)]
@@ -80,74 +89,41 @@ fn Board(d: Dashboard) -> impl IntoView {
     let toast = RwSignal::new(None::<String>);
     // Progress of a large CSV import (anyone's), from the live connection.
     let import_progress = RwSignal::new(None::<(u64, u64)>);
-    let refresh = move || {
-        spawn_local(async move {
-            if let Ok(d) = get_dashboard(campaign_id).await {
-                dash.set(d);
-            }
-        })
-    };
-
     #[cfg(feature = "hydrate")]
-    {
-        use crate::realtime::client::{Live, LiveStatus};
-        use crate::realtime::{Change, ServerMsg};
-        let status = RwSignal::new(LiveStatus::Connecting);
-        Effect::new(move |_| {
-            if status.get() != LiveStatus::Live {
-                live.set("connecting");
-            }
-        });
-        let head = dash.get_untracked().head;
-        let handle = StoredValue::new_local(None::<Live>);
-        Effect::new(move |prev: Option<()>| {
-            if prev.is_some() {
-                return;
-            }
-            let on_msg = move |msg: ServerMsg| match msg {
-                ServerMsg::Progress { .. } => {
-                    if let Some(p) = super::performance_import::import_progress(&msg) {
-                        import_progress.set(Some(p));
-                    }
-                }
-                ServerMsg::Subscribed { .. } => live.set("live"),
-                ServerMsg::Event { event } => {
-                    if matches!(
-                        event.change,
-                        Change::MetricsIngested { .. }
-                            | Change::PostTracked { .. }
-                            | Change::CpmSet { .. }
-                            | Change::EscalationRaised { .. }
-                            | Change::EscalationUpdated { .. }
-                            | Change::DeliverableChanged { .. }
-                            | Change::LaneSaved { .. }
-                    ) {
-                        if matches!(event.change, Change::MetricsIngested { .. } | Change::EscalationRaised { .. }) {
-                            toast.set(Some(event.describe()));
-                        }
-                        refresh();
-                    }
-                }
-                ServerMsg::Reset { .. } => refresh(),
-                _ => {}
-            };
-            handle.set_value(Some(Live::connect(campaign_id, head, status, on_msg)));
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (refresh, toast, import_progress);
+    super::performance_live::follow_dashboard(super::performance_live::Page {
+        campaign_id,
+        dash,
+        toast,
+        import_progress,
+        live,
+    });
 
-    let t = move || dash.with(|d| d.totals);
+    // Each part of the dashboard redraws only when it changed (a live update patches a few of them).
+    let part = |f: fn(&Dashboard) -> Vec<Cut>| Memo::new(move |_| dash.with(f));
+    let (by_lane, by_partner, by_tier, by_platform, by_creator) = (
+        part(|d| d.by_lane.clone()),
+        part(|d| d.by_partner.clone()),
+        part(|d| d.by_tier.clone()),
+        part(|d| d.by_platform.clone()),
+        part(|d| d.by_creator.clone()),
+    );
+    let totals = Memo::new(move |_| dash.with(|d| d.totals));
+    let t = move || totals.get();
+    let days = Memo::new(move |_| dash.with(|d| d.days.clone()));
+    let pacing = Memo::new(move |_| dash.with(|d| d.pacing.clone()));
+    let budget = Memo::new(move |_| dash.with(|d| d.budget.clone()));
+    let posts = Memo::new(move |_| dash.with(|d| d.posts.clone()));
+    let time_zone = Memo::new(move |_| dash.with(|d| d.time_zone.clone()));
     // No figures at all: say how to get them in instead of drawing empty charts and tables.
-    let empty = move || dash.with(|d| d.days.is_empty() && d.by_creator.is_empty());
+    let empty = Memo::new(move |_| dash.with(|d| d.days.is_empty() && d.by_creator.is_empty()));
     let track_open = RwSignal::new(dash.with_untracked(|d| d.posts.is_empty()));
     let entry_open = RwSignal::new(false);
     let selected_post = RwSignal::new(String::new());
-    let emv = move || dash.with(|d| d.emv_cents);
+    let emv = Memo::new(move |_| dash.with(|d| d.emv_cents));
     view! {
         <section class="page dashboard" data-hydrated=move || hydrated.get() data-live=move || live.get()>
             <h1>"Performance · " {name}</h1>
-            <p class="muted">"One shared view: every partner sees these same numbers, live. Days are in " {move || dash.with(|d| d.time_zone.clone())} "."</p>
+            <p class="muted">"One shared view: every partner sees these same numbers, live. Days are in " {move || time_zone.get()} "."</p>
             {move || toast.get().map(|t| view! { <div class="toast" role="status" data-testid="toast">{t}</div> })}
             <EscalationFeed dash campaign_id/>
             <div class="kpis" data-testid="kpis">
@@ -158,16 +134,16 @@ fn Board(d: Dashboard) -> impl IntoView {
                 <Kpi label="CPC" key="cpc" value=Signal::derive(move || dollars(kpi::cpc(&t())))/>
                 <Kpi label="Conversion rate" key="conversion_rate" value=Signal::derive(move || pct(kpi::conversion_rate(&t())))/>
                 <Kpi label="ROAS" key="roas" value=Signal::derive(move || kpi::roas(&t()).map(|x| format!("{x:.2}×")).unwrap_or_else(|| "—".into()))/>
-                <Kpi label="EMV (estimate)" key="emv" value=Signal::derive(move || money(emv()))/>
+                <Kpi label="EMV (estimate)" key="emv" value=Signal::derive(move || money(emv.get()))/>
             </div>
-            {move || if empty() {
+            {move || if empty.get() {
                 view! { <super::performance_track::GetDataIn campaign_id track_open/> }.into_any()
             } else {
                 view! {
                     <div class="grid-2">
                         <section class="panel">
                             <h2>"Engagements per day"</h2>
-                            {move || dash.with(|d| view! { <DailyChart d=d.clone()/> })}
+                            {move || days.with(|d| view! { <DailyChart days=d.clone()/> })}
                         </section>
                         <section class="panel">
                             <h2>"Funnel"</h2>
@@ -176,17 +152,17 @@ fn Board(d: Dashboard) -> impl IntoView {
                     </div>
                     <section class="panel side-by-side">
                         <h2>"Influencer and UGC, side by side"</h2>
-                        {move || dash.with(|d| view! { <LaneComparison cuts=d.by_lane.clone()/> })}
+                        {move || view! { <LaneComparison cuts=by_lane.get()/> }}
                     </section>
                 }.into_any()
             }}
             <div class="grid-2">
                 <section class="panel pacing" data-testid="pacing">
                     <h2>"Pacing against the charter's targets"</h2>
-                    {move || dash.with(|d| if d.pacing.is_empty() {
+                    {move || pacing.with(|pacing| if pacing.is_empty() {
                         view! { <p class="muted">"The charter sets no targets yet."</p> }.into_any()
                     } else {
-                        d.pacing.iter().map(|p| {
+                        pacing.iter().map(|p| {
                             let ratio = kpi::progress(p.comparison, p.actual, p.target);
                             let state = match p.met { Some(true) => "met", Some(false) => "behind", None => "unknown" };
                             let what = format!("{}{} {} {}", p.lane.map(|l| format!("{}: ", l.label())).unwrap_or_default(), p.label, p.comparison.symbol(), kpi::show_metric(&p.metric, p.target));
@@ -205,7 +181,7 @@ fn Board(d: Dashboard) -> impl IntoView {
                 </section>
                 <section class="panel budget-lines">
                     <h2>"Budget: plan against actual"</h2>
-                    {move || dash.with(|d| d.budget.iter().map(|b| {
+                    {move || budget.with(|budget| budget.iter().map(|b| {
                         let of = |v: i64| if b.budget_cents > 0 { (v as f64 / b.budget_cents as f64 * 100.0).clamp(0.0, 100.0) } else { 0.0 };
                         let plan = if b.budget_cents > 0 { money(b.budget_cents) } else { "no plan set".into() };
                         let share = |v: i64| if b.budget_cents > 0 { format!(" ({:.0} % of {plan})", v as f64 / b.budget_cents as f64 * 100.0) } else { String::new() };
@@ -224,14 +200,14 @@ fn Board(d: Dashboard) -> impl IntoView {
                     }).collect_view())}
                 </section>
             </div>
-            <Show when=move || !empty()>
-                <CutTable title="By partner" cuts=Signal::derive(move || dash.with(|d| d.by_partner.clone()))/>
-                <CutTable title="By tier" cuts=Signal::derive(move || dash.with(|d| d.by_tier.clone()))/>
-                <CutTable title="By platform" cuts=Signal::derive(move || dash.with(|d| d.by_platform.clone()))/>
-                <CutTable title="By creator" cuts=Signal::derive(move || dash.with(|d| d.by_creator.clone()))/>
+            <Show when=move || !empty.get()>
+                <CutTable title="By partner" cuts=by_partner.into()/>
+                <CutTable title="By tier" cuts=by_tier.into()/>
+                <CutTable title="By platform" cuts=by_platform.into()/>
+                <CutTable title="By creator" cuts=by_creator.into()/>
             </Show>
             <super::performance_track::TrackPost campaign_id open=track_open selected=selected_post entry_open/>
-            <super::performance_track::QuickEntry dash campaign_id post=selected_post open=entry_open track_open/>
+            <super::performance_track::QuickEntry posts campaign_id post=selected_post open=entry_open track_open/>
             <super::performance_import::MetricImportPanel campaign_id=campaign_id progress=import_progress/>
             <CpmForm dash campaign_id/>
             <p><a class="button" href=format!("/api/v1/campaigns/{campaign_id}/metrics.csv") download="figures.csv">"Export the daily figures (CSV)"</a></p>
@@ -252,15 +228,16 @@ fn Kpi(label: &'static str, key: &'static str, value: Signal<String>) -> impl In
 
 /// Engagements per day, one line per lane, drawn on the server and redrawn live.
 #[component]
-fn DailyChart(d: Dashboard) -> impl IntoView {
-    let mut days: Vec<chrono::NaiveDate> = d.days.iter().map(|p| p.day).collect();
+fn DailyChart(days: Vec<DayPoint>) -> impl IntoView {
+    let series = days;
+    let mut days: Vec<chrono::NaiveDate> = series.iter().map(|p| p.day).collect();
     days.sort();
     days.dedup();
     if days.is_empty() {
         return view! { <p class="muted">"No daily figures yet."</p> }.into_any();
     }
     let (w, h, pad) = (600.0, 220.0, 30.0);
-    let max = d.days.iter().map(|p| p.totals.engagements()).max().unwrap_or(1).max(1) as f64;
+    let max = series.iter().map(|p| p.totals.engagements()).max().unwrap_or(1).max(1) as f64;
     let x = |i: usize| pad + (w - 2.0 * pad) * if days.len() > 1 { i as f64 / (days.len() - 1) as f64 } else { 0.5 };
     let y = |v: i64| h - pad - (h - 2.0 * pad) * v as f64 / max;
     // Each day's point of a lane: drawn as a dot (so that a single day shows), joined by a line.
@@ -268,8 +245,7 @@ fn DailyChart(d: Dashboard) -> impl IntoView {
         days.iter()
             .enumerate()
             .map(|(i, day)| {
-                let v = d
-                    .days
+                let v = series
                     .iter()
                     .find(|p| p.day == *day && p.lane == lane)
                     .map(|p| p.totals.engagements())
@@ -443,8 +419,10 @@ fn CutTable(title: &'static str, cuts: Signal<Vec<Cut>>) -> impl IntoView {
 
 #[component]
 fn EscalationFeed(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView {
-    let open =
-        move || dash.with(|d| d.escalations.iter().filter(|e| e.status != "resolved").cloned().collect::<Vec<_>>());
+    let open = Memo::new(move |_| {
+        dash.with(|d| d.escalations.iter().filter(|e| e.status != "resolved").cloned().collect::<Vec<_>>())
+    });
+    let open = move || open.get();
     view! {
         <section class="panel escalations" aria-label="Escalations" data-testid="escalation-feed">
             <h2>"Escalations " <span class="count">{move || open().len()}</span></h2>
@@ -478,11 +456,12 @@ fn EscalationFeed(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView 
 #[component]
 fn CpmForm(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
+    let cpm = Memo::new(move |_| dash.with(|d| d.cpm.clone()));
     view! {
         <details class="panel cpm">
             <summary><h2>"Earned media value: CPM per platform"</h2></summary>
             <p class="muted">"EMV is an estimate: impressions / 1,000 × the platform's CPM below. Change a CPM and every partner's dashboard updates."</p>
-            {move || dash.with(|d| d.cpm.iter().map(|(platform, cents)| {
+            {move || cpm.with(|cpm| cpm.iter().map(|(platform, cents)| {
                 let value = RwSignal::new(format!("{:.2}", *cents as f64 / 100.0));
                 let platform = platform.clone();
                 let p2 = platform.clone();

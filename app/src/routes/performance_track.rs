@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use super::performance::ingest_figures;
 use crate::components::{new_key, ErrorNotice};
 use crate::error::AppError;
-use crate::metrics::{DailyFigures, Dashboard, Ingest, IngestResult, NewPost, Post, TrackChoices};
+use crate::metrics::{DailyFigures, Ingest, IngestResult, NewPost, Post, TrackChoices};
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "track_choices")]
 pub async fn get_track_choices(campaign_id: i64) -> Result<TrackChoices, AppError> {
@@ -187,7 +187,7 @@ pub fn TrackPost(
 /// Quick manual entry: one post, one day, its figures.
 #[component]
 pub fn QuickEntry(
-    dash: RwSignal<Dashboard>,
+    posts: Memo<Vec<crate::metrics::Post>>,
     campaign_id: i64,
     post: RwSignal<String>,
     open: RwSignal<bool>,
@@ -261,7 +261,7 @@ pub fn QuickEntry(
                 if let Some(now) = now { if now != open.get_untracked() { open.set(now) } }
             }>
             <summary><h2>"Enter a day's figures"</h2></summary>
-            {move || dash.with(|d| d.posts.is_empty()).then(|| view! {
+            {move || posts.with(|p| p.is_empty()).then(|| view! {
                 <p class="notice" data-testid="no-posts">"No post is tracked yet: "
                     <a href="#track-post" on:click=move |_| track_open.set(true)>"track a post"</a>
                     " first, then enter its figures here."</p>
@@ -270,7 +270,7 @@ pub fn QuickEntry(
                 <label>"Post"
                     <select name="post_id" on:change=move |ev| post.set(event_target_value(&ev))>
                         <option value="">"Choose…"</option>
-                        {move || dash.with(|d| d.posts.iter().map(|p| {
+                        {move || posts.with(|posts| posts.iter().map(|p| {
                             let id = p.id.to_string();
                             view! {
                             <option value=id.clone() prop:selected=move || post.get() == id>{p.creator_name.clone()} " · " {p.platform.clone()} " · " {if p.title.is_empty() { p.url.clone() } else { p.title.clone() }}</option>

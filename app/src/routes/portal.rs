@@ -123,30 +123,26 @@ fn Portal(v: PortalView) -> impl IntoView {
 
     #[cfg(feature = "hydrate")]
     {
-        use crate::realtime::client::{Live, LiveStatus};
-        let status = RwSignal::new(LiveStatus::Connecting);
-        let handle = StoredValue::new_local(None::<Live<PortalMsg>>);
-        Effect::new(move |prev: Option<()>| {
-            if prev.is_some() {
-                return;
+        let on_msg = move |msg: PortalMsg| match msg {
+            PortalMsg::Portal { text, .. } => {
+                if !text.is_empty() {
+                    toast.set(Some(text));
+                }
+                refresh();
             }
-            let on_msg = move |msg: PortalMsg| match msg {
-                PortalMsg::Portal { text, .. } => {
-                    if !text.is_empty() {
-                        toast.set(Some(text));
-                    }
-                    refresh();
-                }
-                // (Re)connected: catch up on anything missed while offline.
-                PortalMsg::Subscribed { .. } => {
-                    live.set("live");
-                    refresh();
-                }
-                PortalMsg::Reset { .. } => refresh(),
-                PortalMsg::Other => {}
-            };
-            handle.set_value(Some(Live::<PortalMsg>::connect(campaign_id, 0, status, on_msg)));
-        });
+            // (Re)connected: catch up on anything missed while offline.
+            PortalMsg::Subscribed { .. } => {
+                live.set("live");
+                refresh();
+            }
+            PortalMsg::Reset { .. } | PortalMsg::Other => {}
+        };
+        // A creator's subscription carries no sequence numbers: after a reset, reload and go on.
+        let reload = move || async move {
+            view_sig.set(get_portal(campaign_id).await.ok()?);
+            Some(0)
+        };
+        crate::realtime::client::follow(campaign_id, 0, on_msg, reload);
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (refresh, PortalMsg::Other);

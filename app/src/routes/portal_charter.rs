@@ -30,27 +30,24 @@ pub fn PortalCharterPage(id: i64) -> impl IntoView {
     let live = RwSignal::new("connecting");
     #[cfg(feature = "hydrate")]
     {
-        use crate::realtime::client::{Live, LiveStatus};
+        use crate::realtime::client::{follow, LiveStatus};
         use crate::realtime::PortalMsg;
-        let status = RwSignal::new(LiveStatus::Connecting);
-        let handle = StoredValue::new_local(None::<Live<PortalMsg>>);
-        Effect::new(move |prev: Option<()>| {
-            if prev.is_some() {
-                return;
-            }
-            let on_msg = move |msg: PortalMsg| match msg {
-                // The page came with the latest; after a reconnection, catch up on what was missed.
-                PortalMsg::Subscribed { .. } => {
-                    if live.get_untracked() == "reconnecting" {
-                        reload.update(|r| *r += 1);
-                    }
-                    live.set("live");
+        let on_msg = move |msg: PortalMsg| match msg {
+            // The page came with the latest; after a reconnection, catch up on what was missed.
+            PortalMsg::Subscribed { .. } => {
+                if live.get_untracked() == "reconnecting" {
+                    reload.update(|r| *r += 1);
                 }
-                PortalMsg::Portal { .. } | PortalMsg::Reset { .. } => reload.update(|r| *r += 1),
-                PortalMsg::Other => {}
-            };
-            handle.set_value(Some(Live::<PortalMsg>::connect(id, 0, status, on_msg)));
-        });
+                live.set("live");
+            }
+            PortalMsg::Portal { .. } => reload.update(|r| *r += 1),
+            PortalMsg::Reset { .. } | PortalMsg::Other => {}
+        };
+        let again = move || async move {
+            reload.update(|r| *r += 1);
+            Some(0)
+        };
+        let (_, status) = follow(id, 0, on_msg, again);
         Effect::new(move |_| {
             if status.get() == LiveStatus::Reconnecting {
                 live.set("reconnecting");

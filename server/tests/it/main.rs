@@ -21,6 +21,7 @@ mod limits;
 mod live;
 mod metrics;
 mod metrics_import;
+mod metrics_live;
 mod openapi;
 mod outages;
 mod pool;

@@ -1,4 +1,6 @@
 //! Campaign totals, the shared dashboard and the CPMs its earned media value uses.
+use std::collections::HashMap;
+
 use super::*;
 /// Campaign totals (every post, every day), from the rollups.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
@@ -31,9 +33,8 @@ fn cut_vec(map: std::collections::HashMap<String, (String, Option<String>, i64, 
     v
 }
 
-/// The shared dashboard's numbers (no membership check: callers check).
-async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
-    use std::collections::HashMap;
+/// The shared dashboard's numbers (no membership check: callers check), and the creator of each post.
+async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<(Dashboard, HashMap<i64, i64>)> {
     let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
     let (campaign_name, time_zone): (String, String) =
         sqlx::query_as("SELECT name, time_zone FROM campaigns WHERE id = $1")
@@ -201,18 +202,12 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
         .into_iter()
         .map(|p| (p.clone(), stored.get(&p).copied().unwrap_or_else(|| default_cpm(&p))))
         .collect();
-    let emv_cents = by_platform
-        .iter()
-        .map(|c| {
-            let cents = cpm.iter().find(|(p, _)| *p == c.key).map(|x| x.1).unwrap_or_else(|| default_cpm(&c.key));
-            // `as` saturates a float past the ends of `i64`; the sum saturates too.
-            (c.totals.impressions as f64 / 1000.0 * cents as f64).round() as i64
-        })
-        .fold(0i64, i64::saturating_add);
+    let emv_cents = super::live::emv_cents(&by_platform, &cpm);
     // The newest posts, for the quick-entry form.
     posts.reverse();
     posts.truncate(POSTS_LISTED);
-    Ok(Dashboard {
+    let creator_of = post_rows.iter().map(|r| (r.id, r.creator_id)).collect();
+    let dashboard = Dashboard {
         campaign_id,
         campaign_name,
         time_zone,
@@ -230,14 +225,36 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<Dashboard> {
         emv_cents,
         escalations: crate::escalations::ssr::for_campaign(db, campaign_id).await?,
         posts,
-    })
+    };
+    Ok((dashboard, creator_of))
 }
 
 /// The shared dashboard of a campaign, the same for every partner.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn get_dashboard(db: &Db, who: &Principal, campaign_id: i64) -> Result<Dashboard> {
     authorize(db, who, campaign_id).await?;
-    dashboard_data(db, campaign_id).await
+    Ok(dashboard_data(db, campaign_id).await?.0)
+}
+
+/// The part of the dashboard an open page needs after live events (see [`super::live`]): computed as the whole
+/// dashboard, of which only the small part and what `ask` names is sent.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
+pub async fn dashboard_patch(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    ask: &super::live::PatchAsk,
+) -> Result<super::live::DashboardPatch> {
+    authorize(db, who, campaign_id).await?;
+    // A page asks for what a few events listed (each at most `LISTED_IN_EVENT`); more is a whole load.
+    let most = super::live::LISTED_IN_EVENT * 4;
+    for (field, n) in [("days", ask.days.len()), ("posts", ask.posts.len())] {
+        if n > most {
+            return Err(AppError::validation(field, format!("At most {most} at a time; load the whole dashboard")));
+        }
+    }
+    let (d, creator_of) = dashboard_data(db, campaign_id).await?;
+    Ok(super::live::DashboardPatch::of(&d, ask, |post| creator_of.get(&post).copied()))
 }
 
 /// Sets the CPM (in cents per 1,000 impressions) a platform's earned media value is estimated with.

@@ -255,10 +255,17 @@ pub async fn ingest_rows(
         q.execute(w.conn()).await?;
     }
     if result.inserted + result.corrected > 0 {
+        // What changed, for open dashboards to patch (a large batch: they load whole).
+        let mut days: Vec<chrono::NaiveDate> = by_day.keys().filter_map(|(day, _)| day.parse().ok()).collect();
+        days.dedup();
+        let posts: Vec<i64> = by_post.keys().copied().collect();
+        let listed = super::super::live::LISTED_IN_EVENT;
         let change = Change::MetricsIngested {
             source: source.to_string(),
             inserted: result.inserted,
             corrected: result.corrected,
+            days: (days.len() <= listed).then_some(days),
+            posts: (posts.len() <= listed).then_some(posts),
         };
         log::append(w, campaign_id, &who.actor(), change).await?;
     }

@@ -11,10 +11,7 @@ use crate::error::{AppError, Result};
 use crate::idempotency;
 use crate::realtime::{log, Change};
 
-/// Creators listed in the dashboard's creator table (by engagements).
-pub const CREATORS_SHOWN: usize = 100;
-/// Posts offered by the quick-entry form (the newest).
-pub const POSTS_LISTED: usize = 300;
+pub use super::live::{CREATORS_SHOWN, POSTS_LISTED};
 
 /// Most rows one API call may carry (CSV files go through the import instead).
 pub const MAX_BATCH: usize = 5_000;
@@ -25,7 +22,7 @@ mod ingest;
 mod posts;
 mod thresholds;
 
-pub use dashboard::{get_dashboard, get_totals, set_cpm};
+pub use dashboard::{dashboard_patch, get_dashboard, get_totals, set_cpm};
 pub use export::export_metrics;
 pub use ingest::{ingest_figures, ingest_rows};
 pub use posts::{add_post, track_choices};

@@ -75,41 +75,24 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
 
     #[cfg(feature = "hydrate")]
     {
-        use crate::realtime::client::{Live, LiveStatus};
+        use crate::realtime::client::{follow, LiveStatus};
         use crate::realtime::ClientMsg;
-        let live_status = RwSignal::new(LiveStatus::Connecting);
+        let campaign_id = campaign.id;
+        let reload = move || async move {
+            let fresh = get_board(campaign_id).await.ok()?;
+            ctx.cards.set(fresh.board.cards);
+            ctx.tiers.set(fresh.board.tiers);
+            ctx.people.set(fresh.board.people);
+            ctx.partners.set(fresh.board.campaign.partners);
+            Some(fresh.board.head)
+        };
+        let (handle, live_status) = follow(campaign_id, board.head, on_msg, reload);
         Effect::new(move |_| {
             status.set(match live_status.get() {
                 LiveStatus::Connecting => LiveLabel::Connecting,
                 LiveStatus::Live => LiveLabel::Live,
                 LiveStatus::Reconnecting => LiveLabel::Reconnecting,
             })
-        });
-        let head = board.head;
-        let campaign_id = campaign.id;
-        let handle = StoredValue::new_local(None::<Live>);
-        let reload = move || {
-            spawn_local(async move {
-                if let Ok(fresh) = get_board(campaign_id).await {
-                    ctx.cards.set(fresh.board.cards);
-                    ctx.tiers.set(fresh.board.tiers);
-                    ctx.people.set(fresh.board.people);
-                    ctx.partners.set(fresh.board.campaign.partners);
-                    if let Some(live) = handle.get_value() {
-                        live.restart_from(fresh.board.head);
-                    }
-                }
-            })
-        };
-        Effect::new(move |prev: Option<()>| {
-            if prev.is_some() {
-                return;
-            }
-            let on_msg = move |msg: ServerMsg| match msg {
-                ServerMsg::Reset { .. } => reload(),
-                other => on_msg(other),
-            };
-            handle.set_value(Some(Live::connect(campaign_id, head, live_status, on_msg)));
         });
         // Reload when asked to (large imports, new tiers); events keep flowing meanwhile.
         Effect::new(move |prev: Option<u64>| {

@@ -146,53 +146,42 @@ fn CharterBody(initial: CharterView) -> impl IntoView {
 
     #[cfg(feature = "hydrate")]
     {
-        use crate::realtime::client::{Live, LiveStatus};
+        use crate::realtime::client::{follow, LiveStatus};
         use crate::realtime::{ClientMsg, ServerMsg};
-        let status = RwSignal::new(LiveStatus::Connecting);
+        let me_id = StoredValue::new(0i64);
+        let on_msg = move |msg: ServerMsg| match msg {
+            ServerMsg::Event { .. } => ctx.refresh(),
+            ServerMsg::Presence { user_id, name, org_name, section, .. } => {
+                if user_id == me_id.get_value() {
+                    return;
+                }
+                let now = js_sys::Date::now();
+                ctx.presence.update(|p| {
+                    p.retain(|x| x.user_id != user_id && now - x.seen < 30_000.0);
+                    if let Some(section) = section {
+                        let label = match org_name {
+                            Some(o) => format!("{name} ({o})"),
+                            None => name,
+                        };
+                        p.push(Present { user_id, label, section, seen: now });
+                    }
+                });
+            }
+            _ => {}
+        };
+        let reload = move || async move {
+            let v = get_charter(ctx.id).await.ok()?;
+            let head = v.head;
+            ctx.view.set(v);
+            Some(head)
+        };
+        let (handle, status) = follow(ctx.id, initial.head, on_msg, reload);
         Effect::new(move |_| {
             live_label.set(match status.get() {
                 LiveStatus::Live => "live",
                 LiveStatus::Connecting => "connecting",
                 LiveStatus::Reconnecting => "reconnecting",
             })
-        });
-        let handle = StoredValue::new_local(None::<Live>);
-        let me_id = StoredValue::new(0i64);
-        let head = initial.head;
-        Effect::new(move |prev: Option<()>| {
-            if prev.is_some() {
-                return;
-            }
-            let on_msg = move |msg: ServerMsg| match msg {
-                ServerMsg::Event { .. } => ctx.refresh(),
-                ServerMsg::Reset { .. } => spawn_local(async move {
-                    if let Ok(v) = get_charter(ctx.id).await {
-                        let head = v.head;
-                        ctx.view.set(v);
-                        if let Some(live) = handle.get_value() {
-                            live.restart_from(head);
-                        }
-                    }
-                }),
-                ServerMsg::Presence { user_id, name, org_name, section, .. } => {
-                    if user_id == me_id.get_value() {
-                        return;
-                    }
-                    let now = js_sys::Date::now();
-                    ctx.presence.update(|p| {
-                        p.retain(|x| x.user_id != user_id && now - x.seen < 30_000.0);
-                        if let Some(section) = section {
-                            let label = match org_name {
-                                Some(o) => format!("{name} ({o})"),
-                                None => name,
-                            };
-                            p.push(Present { user_id, label, section, seen: now });
-                        }
-                    });
-                }
-                _ => {}
-            };
-            handle.set_value(Some(Live::connect(ctx.id, head, status, on_msg)));
         });
         // Learn our own id (to ignore our own presence) from the nav's session.
         spawn_local(async move {

@@ -266,55 +266,42 @@ fn ContentBoard(v: ContentView) -> impl IntoView {
 
     #[cfg(feature = "hydrate")]
     {
-        use crate::realtime::client::{Live, LiveStatus};
-        let status = RwSignal::new(LiveStatus::Connecting);
+        use crate::realtime::client::{follow, LiveStatus};
+        use crate::realtime::Change;
+        let on_msg = move |msg: ServerMsg| match msg {
+            ServerMsg::Event { event } => {
+                if matches!(
+                    event.change,
+                    Change::DeliverableChanged { .. }
+                        | Change::DeliverableCommented { .. }
+                        | Change::LaneSaved { .. }
+                        | Change::TimeZoneSet { .. }
+                        | Change::EscalationRaised { .. }
+                        | Change::EscalationUpdated { .. }
+                        | Change::CharterProposed { .. }
+                        | Change::CharterSectionSaved { .. }
+                        | Change::CardAdded { .. }
+                ) {
+                    if matches!(event.change, Change::EscalationRaised { .. } | Change::DeliverableChanged { .. }) {
+                        ctx.toast.set(Some(event.describe()));
+                    }
+                    ctx.refresh();
+                }
+            }
+            ServerMsg::Subscribed { .. } => live.set("live"),
+            _ => {}
+        };
+        let reload = move || async move {
+            let v = get_content(campaign_id).await.ok()?;
+            let head = v.head;
+            ctx.view.set(v);
+            Some(head)
+        };
+        let (_, status) = follow(campaign_id, ctx.view.with_untracked(|v| v.head), on_msg, reload);
         Effect::new(move |_| {
             if status.get() != LiveStatus::Live {
                 live.set("connecting");
             }
-        });
-        let head = ctx.view.get_untracked().head;
-        let handle = StoredValue::new_local(None::<Live>);
-        Effect::new(move |prev: Option<()>| {
-            if prev.is_some() {
-                return;
-            }
-            let on_msg = move |msg: ServerMsg| match msg {
-                ServerMsg::Event { event } => {
-                    use crate::realtime::Change;
-                    if matches!(
-                        event.change,
-                        Change::DeliverableChanged { .. }
-                            | Change::DeliverableCommented { .. }
-                            | Change::LaneSaved { .. }
-                            | Change::TimeZoneSet { .. }
-                            | Change::EscalationRaised { .. }
-                            | Change::EscalationUpdated { .. }
-                            | Change::CharterProposed { .. }
-                            | Change::CharterSectionSaved { .. }
-                            | Change::CardAdded { .. }
-                    ) {
-                        if matches!(event.change, Change::EscalationRaised { .. } | Change::DeliverableChanged { .. }) {
-                            ctx.toast.set(Some(event.describe()));
-                        }
-                        ctx.refresh();
-                    }
-                }
-                ServerMsg::Subscribed { .. } => live.set("live"),
-                ServerMsg::Reset { .. } => {
-                    spawn_local(async move {
-                        if let Ok(v) = get_content(campaign_id).await {
-                            let head = v.head;
-                            ctx.view.set(v);
-                            if let Some(live) = handle.get_value() {
-                                live.restart_from(head);
-                            }
-                        }
-                    });
-                }
-                _ => {}
-            };
-            handle.set_value(Some(Live::connect(campaign_id, head, status, on_msg)));
         });
     }
 
