@@ -56,7 +56,7 @@ test('figures pushed through the API appear live on the other partner\'s dashboa
   await page.locator('[data-kpi="cpe"] .kpi-value').filter({ hasText: '$0.30' }).waitFor({ timeout: 10000 });
   assert.equal((await page.locator('[data-kpi="roas"] .kpi-value').textContent()).trim(), '3.00×');
   await page.getByTestId('funnel').getByText('50,000').waitFor();
-  const escalation = page.getByTestId('escalation-feed').getByTestId('escalation').filter({ hasText: 'Cost per engagement was 0.30' });
+  const escalation = page.getByTestId('escalation-feed').getByTestId('escalation').filter({ hasText: 'Cost per engagement was $0.30' });
   await escalation.waitFor({ timeout: 10000 });
   assert.match(await escalation.textContent(), /Assigned to Jordan Reyes/);
   await page.getByTestId('toast').waitFor();
@@ -64,11 +64,11 @@ test('figures pushed through the API appear live on the other partner\'s dashboa
   // The board shows it in the campaign's escalation banner too, linking to where it is acted on.
   const board = await ctx.newPage();
   await board.goto(`${server.base}/campaigns/${id}`);
-  const line = board.getByTestId('escalation-banner').getByTestId('banner-escalation').filter({ hasText: 'Cost per engagement was 0.30' });
+  const line = board.getByTestId('escalation-banner').getByTestId('banner-escalation').filter({ hasText: 'Cost per engagement was $0.30' });
   await line.waitFor();
   assert.match(await line.locator('a').getAttribute('href'), /\/performance$/);
   // Its day in the one date format of every page ("4 Dec"), never an ISO date.
-  assert.match(await line.textContent(), /was 0\.30 on \d{1,2} [A-Z][a-z]{2} for /);
+  assert.match(await line.textContent(), /was \$0\.30 on \d{1,2} [A-Z][a-z]{2} for .*\(> \$0\.15\)/);
   assert.doesNotMatch(await line.textContent(), /\d{4}-\d\d-\d\d/);
 
   // Acknowledging on the dashboard updates it live (and the same breach is never raised twice).

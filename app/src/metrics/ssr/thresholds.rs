@@ -87,24 +87,26 @@ pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> 
                 crate::charter::ScopeKind::Tier => format!("the {value} tier"),
             };
             let label = crate::charter::metric_label(&th.metric);
+            // Figures as the dashboard shows them: amounts with their currency, rates with "%", counts grouped.
             let title = format!(
                 "{label} was {} on {} for {scope_label} ({} {})",
-                kpi::show(Some(actual)),
+                kpi::show_metric(&th.metric, actual),
                 crate::dates::parse_iso_day(day).map(|d| crate::dates::day_month(&d)).unwrap_or_else(|| day.clone()),
                 th.comparison.symbol(),
-                th.value
+                kpi::show_metric(&th.metric, th.value)
             );
+            let count = crate::content::group_digits;
             let detail = format!(
                 "Impressions {}, reach {}, engagements {}, clicks {}, conversions {}, spend {}, revenue {}. {} = {}.",
-                t.impressions,
-                t.reach,
-                t.engagements(),
-                t.clicks,
-                t.conversions,
+                count(t.impressions),
+                count(t.reach),
+                count(t.engagements()),
+                count(t.clicks),
+                count(t.conversions),
                 crate::content::money(t.spend_cents()),
                 crate::content::money(t.revenue_cents),
                 kpi::formula(&th.metric),
-                kpi::show(Some(actual))
+                kpi::show_metric(&th.metric, actual)
             );
             let key = format!("threshold:{i}:{}:{kind}:{value}:{day}", th.metric);
             let assignee = th.escalate_to.or(doc.ownership.accountable_owner);
