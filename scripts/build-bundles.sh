@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 ALL=(board charter content performance settings portal home)
+# The bundles with `#[lazy]` functions, cut into parts by wasm-split-cli.
+SPLIT=(board)
 BUNDLES=("$@")
 [ ${#BUNDLES[@]} -gt 0 ] || BUNDLES=("${ALL[@]}")
 LANES="${CHORUS_BUNDLE_LANES:-2}"
@@ -41,8 +43,13 @@ build() {
   local name=$1 target=$2 started input input_sum line hash
   started=$(date +%s)
   log "$name: building"
-  # --emit-relocs: wasm-split needs the relocations to cut the module at its split points.
-  RUSTFLAGS="--cfg erase_components -C link-args=--emit-relocs" cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown \
+  local split=0 rustflags="--cfg erase_components"
+  if [[ " ${SPLIT[*]} " == *" $name "* ]]; then
+    # --emit-relocs: wasm-split needs the relocations to cut the module at its split points. In a target directory
+    # of its own: other flags would rebuild every dependency each time the lane switches.
+    split=1 rustflags="$rustflags -C link-args=--emit-relocs" target="$target-split"
+  fi
+  RUSTFLAGS="$rustflags" cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown \
     --profile wasm-release --no-default-features --features "island-$name" --target-dir "$target"
   input="$target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
   input_sum=$(sha256sum "$input" | cut -c1-64)
@@ -53,11 +60,21 @@ build() {
     return 0
   fi
   rm -rf "$WORK/$name" && mkdir -p "$WORK/$name/split"
-  # Split: the functions marked `#[lazy]` (with what only they use) go into modules of their own, fetched the first
-  # time one is called; the page's own file keeps the rest. `__wasm_split.js` links them to the main module.
-  wasm-split-cli "$input" "$WORK/$name/split" --target web --out-name "$name"
-  # --keep-lld-exports: the split modules import the function table the main one exports.
-  wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$WORK/$name" --out-name "$name" "$WORK/$name/split/$name.wasm"
+  if [ "$split" = 1 ]; then
+    # Split: the functions marked `#[lazy]` (with what only they use) go into modules of their own, fetched the
+    # first time one is called; the page's own file keeps the rest. `__wasm_split.js` links them to the main module.
+    wasm-split-cli "$input" "$WORK/$name/split" --target web --out-name "$name"
+    # --keep-lld-exports: the split modules import the function table the main one exports.
+    wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$WORK/$name" --out-name "$name" \
+      "$WORK/$name/split/$name.wasm"
+  else
+    # Not split (a split costs the main module a few kB: its function table stays whole): no `#[lazy]` may be left.
+    if grep -q __wasm_split_placeholder__ "$input"; then
+      log "$name: has #[lazy] functions: add it to SPLIT in $0"
+      return 1
+    fi
+    wasm-bindgen --target web --no-typescript --out-dir "$WORK/$name" --out-name "$name" "$input"
+  fi
   wasm-opt "${WASM_OPT_FLAGS[@]}" "$WORK/$name/${name}_bg.wasm" -o "$WORK/$name/$name.wasm"
   local chunks=() chunk
   for chunk in "$WORK/$name/split"/split_*.wasm "$WORK/$name/split"/chunk_*.wasm; do
@@ -65,7 +82,7 @@ build() {
     wasm-opt "${WASM_OPT_FLAGS[@]}" "$chunk" -o "$WORK/$name/$(basename "$chunk")"
     chunks+=("$(basename "$chunk" .wasm)")
   done
-  hash=$(cd "$WORK/$name" && cat "$name.js" "$name.wasm" split/*.js "${chunks[@]/%/.wasm}" 2>/dev/null | sha256sum | cut -c1-20)
+  hash=$(cd "$WORK/$name" && cat "$name.js" "$name.wasm" $(ls split/*.js 2>/dev/null) "${chunks[@]/%/.wasm}" | sha256sum | cut -c1-20)
   rm -f "$PKG/$name".*.js "$PKG/$name".*.wasm "$PKG/$name".*.js.* "$PKG/$name".*.wasm.*
   # Every file gets the set's hash in its name (`board.<hash>.wasm`, `board.split.<hash>.js`,
   # `board.<chunk>.<hash>.wasm`), and their references to one another follow.

@@ -5,10 +5,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::dates::Time;
 use crate::error::AppError;
 use crate::escalations::Escalation;
-use crate::realtime::Event;
 
 /// What the chrome shows: the open escalations and who is looking (their own are marked).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
@@ -39,26 +37,38 @@ pub async fn campaign_chrome(campaign_id: i64) -> Result<Chrome, AppError> {
     })
 }
 
-/// The campaign's latest events (newest first), for the activity panel: loaded when it is first opened.
+/// One line of the activity panel, written on the server (so the browser carries no sentence-making code for it):
+/// what happened, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+pub struct ActivityLine {
+    pub seq: i64,
+    pub text: String,
+    /// When, for `<time datetime>` (RFC 3339).
+    pub at: String,
+    /// When, in the campaign's zone ("4 Dec 14:05 CET"; `public/times.js` shows it in the viewer's).
+    pub at_label: String,
+}
+
+/// The campaign's latest events (newest first), as the activity panel shows them: loaded when it opens, and again
+/// whenever an event arrives while it is open.
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "campaign_activity")]
-pub async fn campaign_activity(campaign_id: i64) -> Result<Vec<Event>, AppError> {
+pub async fn campaign_activity(campaign_id: i64) -> Result<Vec<ActivityLine>, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::campaigns::ssr::authorize(&state.db, &who, campaign_id).await?;
-    crate::realtime::log::recent(&state.db.pool, campaign_id, 50).await
-}
-
-/// Adds `events` to the panel's list: newest first, each once, the latest 50.
-fn merge(activity: RwSignal<Vec<Event>>, events: Vec<Event>) {
-    activity.update(|list| {
-        for e in events {
-            if !list.iter().any(|x| x.seq == e.seq) {
-                list.push(e);
-            }
-        }
-        list.sort_by_key(|e| std::cmp::Reverse(e.seq));
-        list.truncate(50);
-    });
+    let mut conn = state.db.pool.acquire().await?;
+    let (_, zone) = crate::content::ssr::campaign_zone(&mut conn, campaign_id).await?;
+    drop(conn);
+    let events = crate::realtime::log::recent(&state.db.pool, campaign_id, 50).await?;
+    Ok(events
+        .iter()
+        .map(|e| ActivityLine {
+            seq: e.seq,
+            text: e.describe(),
+            at: crate::dates::rfc3339(&e.at),
+            at_label: crate::dates::in_zone(&e.at, &zone),
+        })
+        .collect())
 }
 
 /// The tabs of a campaign, in order: (key, label, path after `/campaigns/{id}`).
@@ -96,11 +106,23 @@ fn ChromeBar(c: Chrome, tab: String) -> impl IntoView {
     let open = RwSignal::new(c.escalations);
     let hydrated = RwSignal::new("no");
     Effect::new(move |_| hydrated.set("yes"));
-    // The activity panel: shown or not, and the events it lists (loaded when first opened, then live).
+    // The activity panel: shown or not, and its lines (loaded as it opens, and again on every event while open).
     let panel = RwSignal::new(false);
-    let activity = RwSignal::new(Vec::<Event>::new());
+    let activity = RwSignal::new(Vec::<ActivityLine>::new());
     let loaded = RwSignal::new(false);
     let zone = c.time_zone;
+    let refresh = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(lines) = campaign_activity(campaign_id).await {
+                // An answer older than the one shown (two in flight) is dropped.
+                let newest = |l: &[ActivityLine]| l.first().map(|x| x.seq).unwrap_or(0);
+                if newest(&lines) >= activity.with_untracked(|a| newest(a)) {
+                    activity.set(lines);
+                }
+                loaded.set(true);
+            }
+        })
+    };
 
     // On the page's own live connection (one per tab and campaign, see `realtime::client`).
     #[cfg(feature = "hydrate")]
@@ -108,7 +130,9 @@ fn ChromeBar(c: Chrome, tab: String) -> impl IntoView {
         use crate::realtime::{Change, ServerMsg};
         let on_msg = move |msg: ServerMsg| {
             if let ServerMsg::Event { event } = msg {
-                merge(activity, vec![event.clone()]);
+                if panel.get_untracked() {
+                    refresh();
+                }
                 if let Change::EscalationRaised { escalation } | Change::EscalationUpdated { escalation } = event.change
                 {
                     open.update(|list| {
@@ -132,13 +156,8 @@ fn ChromeBar(c: Chrome, tab: String) -> impl IntoView {
     let toggle = move |_| {
         let now = !panel.get_untracked();
         panel.set(now);
-        if now && !loaded.get_untracked() {
-            loaded.set(true);
-            leptos::task::spawn_local(async move {
-                if let Ok(events) = campaign_activity(campaign_id).await {
-                    merge(activity, events);
-                }
-            });
+        if now {
+            refresh();
         }
     };
     let close = move || {
@@ -180,9 +199,10 @@ fn ChromeBar(c: Chrome, tab: String) -> impl IntoView {
                 <ol class="activity" data-testid="activity" aria-live="polite">
                     {move || {
                         let zone = zone.clone();
-                        activity.with(|list| list.iter().map(|e| view! {
-                            <li><span>{e.describe()}</span> <Time at=e.at zone=zone.clone()/></li>
-                        }).collect_view())
+                        activity.get().into_iter().map(|l| view! {
+                            <li><span>{l.text}</span> " "
+                                <time datetime=l.at data-local="" data-tz=zone.clone()>{l.at_label}</time></li>
+                        }).collect_view()
                     }}
                 </ol>
                 {move || (loaded.get() && activity.with(Vec::is_empty)).then(|| view! { <p class="muted">"Nothing has happened on this campaign yet."</p> })}
