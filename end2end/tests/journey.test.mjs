@@ -103,6 +103,13 @@ async function addForm(page) {
   return form;
 }
 
+/** After "Add to the pool": the confirmation, then back to the board (the sheet closes). */
+async function doneAdding(form, press = 'click') {
+  await form.getByTestId('added').waitFor({ timeout: LIVE });
+  await form.getByRole('button', { name: 'Done: show the board' })[press]();
+  await form.waitFor({ state: 'hidden', timeout: LIVE });
+}
+
 /** Presses "Invite a partner" on the board and returns the path of the new invitation link. */
 async function invitePartner(page) {
   const shown = page.getByTestId('invite-link');
@@ -270,6 +277,7 @@ test('a brand, two agencies and a creator on a phone run a campaign together, ea
   await addJ.getByLabel('Handle').fill('ava.outdoors');
   await addJ.getByLabel('Followers').fill('48,000');
   await addJ.getByRole('button', { name: 'Add to the pool' }).click();
+  await doneAdding(addJ);
   await sees(maya, card(maya.page, 'prospect', 'ava.outdoors'), 'Jordan\'s new creator');
   // Lena's phone shows the Prospect stage: the card is there, on screen.
   await sees(lena, card(lena.page, 'prospect', 'ava.outdoors'), 'Jordan\'s new creator');
@@ -279,6 +287,7 @@ test('a brand, two agencies and a creator on a phone run a campaign together, ea
   await addL.getByLabel('Handle').fill('marco.trails');
   await addL.getByLabel('Followers').fill('21,500');
   await addL.getByRole('button', { name: 'Add to the pool' }).tap();
+  await doneAdding(addL, 'tap');
   for (const who of [maya, jordan]) await sees(who, card(who.page, 'prospect', 'marco.trails'), 'Lena\'s new creator');
 
   // Jordan moves Ava on; on Lena's phone she leaves Prospect, and the stage switcher finds her in Contacted.

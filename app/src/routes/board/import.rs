@@ -137,8 +137,13 @@ pub fn AddCreator() -> impl IntoView {
     // Rendered when its sheet first opens (see `board::live`), after the dialog took the focus: the first field gets it.
     let name_ref = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
-        if let Some(input) = name_ref.get() {
-            let _ = input.focus();
+        if name_ref.get().is_some() {
+            // After the form is in the document (the effect may run just before it is attached).
+            request_animation_frame(move || {
+                if let Some(input) = name_ref.get_untracked() {
+                    let _ = input.focus();
+                }
+            });
         }
     });
     // After an add: an empty form for the next creator, a confirmation, and the new card in view, highlighted.
