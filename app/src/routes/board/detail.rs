@@ -112,11 +112,21 @@ pub fn CardDetail(id: i64, now: chrono::DateTime<chrono::Utc>) -> impl IntoView 
 
 /// The drawer's content, a module of its own in the browser: fetched the first time a card is opened, so the
 /// board's own download does not carry it (see `scripts/build-bundles.sh`, "split").
+///
+/// Only where the board is compiled in: a `#[lazy]` function is an exported entry point, which the linker keeps (with
+/// all it uses) in every bundle that compiles it, used or not.
+#[cfg(any(feature = "ssr", feature = "island-board"))]
 #[leptos::lazy]
 fn detail_body(d: creators::CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSignal<String>) -> AnyView {
     view! { <DetailBody d now note/> }.into_any()
 }
 
+#[cfg(not(any(feature = "ssr", feature = "island-board")))]
+async fn detail_body(_: creators::CreatorDetail, _: chrono::DateTime<chrono::Utc>, _: RwSignal<String>) -> AnyView {
+    ().into_any()
+}
+
+#[cfg_attr(not(any(feature = "ssr", feature = "island-board")), allow(dead_code))]
 #[component]
 fn DetailBody(d: creators::CreatorDetail, now: chrono::DateTime<chrono::Utc>, note: RwSignal<String>) -> impl IntoView {
     let ctx = expect_context::<BoardCtx>();

@@ -382,13 +382,27 @@ pub(super) fn StageSwitcher(now: chrono::DateTime<chrono::Utc>) -> impl IntoView
 }
 
 /// The add-a-creator form, a module of its own in the browser (fetched when its sheet first opens).
+/// (Only where the board is compiled in: see `detail::detail_body`.)
+#[cfg(any(feature = "ssr", feature = "island-board"))]
 #[leptos::lazy]
 fn add_creator_form() -> AnyView {
     view! { <AddCreator/> }.into_any()
 }
 
+#[cfg(not(any(feature = "ssr", feature = "island-board")))]
+async fn add_creator_form() -> AnyView {
+    ().into_any()
+}
+
 /// The CSV import, a module of its own in the browser (fetched when its sheet first opens).
+/// (Only where the board is compiled in: see `detail::detail_body`.)
+#[cfg(any(feature = "ssr", feature = "island-board"))]
 #[leptos::lazy]
 fn import_form() -> AnyView {
     view! { <ImportPanel/> }.into_any()
+}
+
+#[cfg(not(any(feature = "ssr", feature = "island-board")))]
+async fn import_form() -> AnyView {
+    ().into_any()
 }

@@ -24,6 +24,7 @@ use columns::*;
 use detail::CardDetail;
 pub use filters::Filters;
 use filters::*;
+#[cfg_attr(not(any(feature = "ssr", feature = "island-board")), allow(unused_imports))]
 use import::{AddCreator, ImportPanel};
 use live::*;
 
