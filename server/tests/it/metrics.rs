@@ -150,8 +150,9 @@ async fn the_dashboard_cuts_paces_and_escalates_breaches_once(kind: DbKind) {
         events.iter().find(|e| e["kind"] == "escalation_raised").expect("the breach reaches every partner live");
     let e = &raised["data"]["escalation"];
     assert_eq!((e["kind"].as_str(), e["assignee"].as_str()), (Some("threshold"), Some("Jordan Reyes")));
-    assert!(e["title"].as_str().unwrap().contains("0.30"), "{e}");
-    assert!(e["detail"].as_str().unwrap().contains("engagements 1000"), "{e}");
+    assert!(e["title"].as_str().unwrap().contains("was $0.30 on "), "{e}");
+    assert!(e["title"].as_str().unwrap().ends_with("(> $0.15)"), "{e}");
+    assert!(e["detail"].as_str().unwrap().contains("engagements 1,000"), "{e}");
 
     // A correction the same day that still breaches raises nothing new.
     let fix = json!({ "rows": [{ "post_id": a, "day": day, "impressions": 50000, "reach": 20000, "likes": 950, "comments": 100, "clicks": 100, "conversions": 5, "fee_cents": 30000 }] });
