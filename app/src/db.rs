@@ -118,6 +118,15 @@ impl Db {
         })
     }
 
+    /// How many requests may use the database at once (the rest queue in front of it, `server::admission`): the
+    /// reading pool's size less a few connections for what is not a request (live-update catch-ups, the outbox,
+    /// bookkeeping), so a request that is let in finds a connection at once, and waiting for the pool's
+    /// `ACQUIRE_TIMEOUT` means the database cannot be reached, never that it is merely busy.
+    pub fn request_slots(&self) -> usize {
+        let size = self.pool.options().get_max_connections() as usize;
+        (size * 3 / 4).max(1)
+    }
+
     /// Closes both pools (at shutdown).
     pub async fn close(&self) {
         self.pool.close().await;

@@ -1,5 +1,6 @@
 //! The `chorus` server: SSR pages and the hydrated app, static assets, the JSON API and the WebSocket endpoint.
 #![recursion_limit = "512"]
+pub mod admission;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -84,6 +85,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let shell_options = state.leptos.clone();
     let pkg_dir = config.site_root.join("pkg");
     assets::precompress_in_background(pkg_dir.clone());
+    let admission = admission::Admission::new(state.db.request_slots());
     let origins = security::Origins(Arc::new(config.allowed_origins.clone()));
     // CSV imports of 10,000 creators are a few MB; upload chunks are at most 8 MB.
     let body_limit = app::creators::import::MAX_BYTES.max(app::content::uploads::MAX_CHUNK) + 64 * 1024;
@@ -118,6 +120,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         // Pages and API answers compressed on the fly (a 500-card board: 798 kB of HTML, 36 kB gzipped);
         // the bundle under /pkg is already compressed and passes through untouched.
         .layer(tower_http::compression::CompressionLayer::new())
+        // At most as many requests use the database at once as it has connections for; the rest wait their turn.
+        .layer(middleware::from_fn_with_state(admission, admission::admit))
         .route("/ws", get(ws::upgrade).layer(axum::Extension(ws::Limits::from_config(config))))
         // No NUL character and no single string over 100,000 characters in any request's text (400/422 naming the field).
         .layer(middleware::from_fn_with_state(requests::BodyLimit(body_limit), requests::screen_input))

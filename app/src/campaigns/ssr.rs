@@ -300,7 +300,7 @@ pub async fn accept_partner(db: &Db, who: &Principal, token: &str) -> Result<Cam
 /// A creator signs up through their invitation; the new account is linked to their card. Returns the user id.
 #[tracing::instrument(skip_all)]
 pub async fn accept_creator(db: &Db, token: &str, name: &str, email: &str, password: &str) -> Result<i64> {
-    let (email, hash) = prepare_person(name, email, password)?;
+    let (email, hash) = prepare_person(name, email, password).await?;
     let mut w = db.write().await?;
     ensure_email_free(w.conn(), &email).await?;
     let user_id = insert_user(w.conn(), name, &email, &hash, Role::Creator, None).await?;

@@ -11,7 +11,7 @@ pub async fn sign_up(db: &Db, input: &SignUp) -> Result<i64> {
     let kind =
         OrgKind::parse(&input.org_kind).ok_or_else(|| AppError::validation("org_kind", "Choose brand or agency"))?;
     let email = normalize_email(&input.email);
-    let hash = hash_password(&input.password)?;
+    let hash = hash_password(&input.password).await?;
     let mut w = db.write().await?;
     ensure_email_free(w.conn(), &email).await?;
     let org_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(w.conn()).await?;
@@ -34,7 +34,7 @@ pub async fn sign_up(db: &Db, input: &SignUp) -> Result<i64> {
 /// Adds a member to an existing organization (used by the demo data and by tests).
 #[tracing::instrument(skip_all)]
 pub async fn add_member(db: &Db, org_id: i64, name: &str, email: &str, password: &str) -> Result<i64> {
-    let (email, hash) = prepare_person(name, email, password)?;
+    let (email, hash) = prepare_person(name, email, password).await?;
     let mut w = db.write().await?;
     ensure_email_free(w.conn(), &email).await?;
     let id = insert_user(w.conn(), name, &email, &hash, Role::Member, Some(org_id)).await?;
@@ -120,7 +120,7 @@ pub async fn get_member_invitation(db: &Db, token: &str) -> Result<MemberInvitat
 /// A colleague creates their account in the inviting organization. Returns the new user's id.
 #[tracing::instrument(skip_all)]
 pub async fn join_organization(db: &Db, token: &str, name: &str, email: &str, password: &str) -> Result<i64> {
-    let (email, hash) = prepare_person(name, email, password)?;
+    let (email, hash) = prepare_person(name, email, password).await?;
     let mut w = db.write().await?;
     ensure_email_free(w.conn(), &email).await?;
     let org_id: i64 = sqlx::query_scalar(
@@ -171,7 +171,7 @@ pub(crate) async fn insert_user(
 }
 
 /// Checks a new person's details and returns their normalized email and password hash.
-pub(crate) fn prepare_person(name: &str, email: &str, password: &str) -> Result<(String, String)> {
+pub(crate) async fn prepare_person(name: &str, email: &str, password: &str) -> Result<(String, String)> {
     validate_person(name, email, password)?;
-    Ok((normalize_email(email), hash_password(password)?))
+    Ok((normalize_email(email), hash_password(password).await?))
 }

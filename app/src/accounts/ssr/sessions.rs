@@ -14,12 +14,12 @@ pub async fn sign_in(db: &Db, input: &SignIn) -> Result<i64> {
     let wrong = || AppError::new(ErrorCode::Unauthorized, "Wrong email or password");
     let Some((user_id, hash)) = row else {
         // Spend the same time as a real check so response time does not reveal which emails exist.
-        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let dummy = DUMMY.get_or_init(|| hash_password("not a real password").unwrap_or_default());
-        let _ = verify_password(&input.password, dummy);
+        static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+        let dummy = DUMMY.get_or_try_init(|| hash_password("not a real password")).await?;
+        verify_password(&input.password, dummy).await?;
         return Err(wrong());
     };
-    if verify_password(&input.password, &hash) {
+    if verify_password(&input.password, &hash).await? {
         Ok(user_id)
     } else {
         Err(wrong())

@@ -122,6 +122,12 @@ impl Client {
         Client { base: base.to_string(), http, cookie: None, bearer: None }
     }
 
+    /// The same client with a longer limit per call, for a call whose duration a test measures.
+    pub fn patient(mut self, limit: std::time::Duration) -> Client {
+        self.http = reqwest::Client::builder().timeout(limit).build().unwrap();
+        self
+    }
+
     pub async fn send(
         &self,
         method: reqwest::Method,
