@@ -95,15 +95,23 @@ impl Bundles {
 /// Loads bundle `js`/`wasm`, then hydrates every island on the page with it, in document order, each in a task of
 /// its own (the browser can paint and answer input between them; no single long task holds the page). (Leptos' own
 /// island script loads the one bundle cargo-leptos builds; this one takes the page's.)
-const HYDRATE_ISLANDS: &str = r#"((js, wasm) => import(js).then(async (mod) => {
-  const yieldTask = () => new Promise((r) => setTimeout(r, 0));
-  await mod.default({ module_or_path: wasm });
-  mod.hydrate();
-  for (const el of document.querySelectorAll('leptos-island')) {
-    await yieldTask();
-    const hydrate = mod[el.dataset.component];
-    if (hydrate) hydrate(el); else console.warn(`Chorus: no code for the island ${el.dataset.component}`);
-  }
+///
+/// The code is asked for once the page has painted, not preloaded from the head: the page's HTML and its content
+/// paint first with the whole connection to themselves (on a slow phone connection a 250 kB bundle takes over a
+/// second), and the islands come alive right after (a tab opened in the background, which paints nothing, asks at
+/// once). Both files are fetched at once.
+const HYDRATE_ISLANDS: &str = r#"((js, wasm) => new Promise((painted) => document.visibilityState === 'hidden' ? painted() : requestAnimationFrame(() => setTimeout(painted, 0))).then(() => {
+  const code = fetch(wasm);
+  return import(js).then(async (mod) => {
+    const yieldTask = () => new Promise((r) => setTimeout(r, 0));
+    await mod.default({ module_or_path: code });
+    mod.hydrate();
+    for (const el of document.querySelectorAll('leptos-island')) {
+      await yieldTask();
+      const hydrate = mod[el.dataset.component];
+      if (hydrate) hydrate(el); else console.warn(`Chorus: no code for the island ${el.dataset.component}`);
+    }
+  });
 }))"#;
 
 /// The scripts that hydrate the page's islands from `bundle`. Pages without islands have none and load no WASM.
@@ -116,12 +124,7 @@ pub fn IslandScripts(bundle: Bundle) -> impl IntoView {
     let pkg = &state.leptos.site_pkg_dir;
     let (js, wasm) = (format!("/{pkg}/{js}"), format!("/{pkg}/{wasm}"));
     let script = format!("{HYDRATE_ISLANDS}({js:?}, {wasm:?});");
-    view! {
-        <link rel="modulepreload" href=js/>
-        <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin=""/>
-        <script type="module">{script}</script>
-    }
-    .into_any()
+    view! { <script type="module">{script}</script> }.into_any()
 }
 
 /// The campaign id in the address (`/campaigns/:id/…`); 0 (found by no one) when it is not a number.

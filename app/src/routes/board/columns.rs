@@ -4,23 +4,46 @@ use leptos::prelude::*;
 use super::*;
 
 #[component]
-pub(super) fn Column(stage: Stage, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+pub(super) fn Column(
+    stage: Stage,
+    now: chrono::DateTime<chrono::Utc>,
+    /// Cards the server draws (see `FIRST_DRAW`): none for the columns folded away under "Declined and archived".
+    #[prop(default = FIRST_DRAW)]
+    first: usize,
+) -> impl IntoView {
     let ctx = expect_context::<BoardCtx>();
     let filters = expect_context::<RwSignal<Filters>>();
-    // Newest arrivals first; a long column shows its first cards and the rest on request.
-    let cards = Memo::new(move |_| {
-        let f = filters.get();
-        let mut v = ctx.tiers.with(|t| {
-            ctx.cards
-                .with(|cs| cs.iter().filter(|c| c.stage == stage && f.matches(c, t, now)).cloned().collect::<Vec<_>>())
-        });
-        v.sort_by(|a, b| b.stage_since.cmp(&a.stage_since).then(b.id.cmp(&a.id)));
-        v
-    });
     let expanded = RwSignal::new(false);
     let limit = move || if expanded.get() { usize::MAX } else { COLUMN_PAGE };
-    let shown = move || cards.with(|v| v.iter().take(limit()).cloned().collect::<Vec<_>>());
-    let hidden = move || cards.with(Vec::len).saturating_sub(limit());
+    // Newest arrivals first; a long column shows its first cards and the rest on request. Only the cards shown are
+    // copied out of the board (a column of 500 sorts references, and copies its first 40).
+    let cards = Memo::new(move |_| {
+        let f = filters.get();
+        let limit = limit();
+        ctx.tiers.with(|t| {
+            ctx.cards.with(|cs| {
+                let mut v: Vec<&Card> = cs.iter().filter(|c| c.stage == stage && f.matches(c, t, now)).collect();
+                v.sort_by(|a, b| b.stage_since.cmp(&a.stage_since).then(b.id.cmp(&a.id)));
+                (v.len(), v.into_iter().take(limit).cloned().collect::<Vec<_>>())
+            })
+        })
+    });
+    // The server draws (and the browser hydrates) a screenful per column; the browser draws the rest a few
+    // cards per task after it has hydrated, so no single task holds the page while a large board comes alive.
+    let drawn = RwSignal::new(first);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if drawn.get() < cards.with(|(_, v)| v.len()) {
+            set_timeout(
+                move || {
+                    drawn.try_update(|d| *d += DRAW_STEP);
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+    });
+    let shown = move || cards.with(|(_, v)| v.iter().take(drawn.get()).cloned().collect::<Vec<_>>());
+    let hidden = move || cards.with(|(n, v)| n - v.len());
     let over = RwSignal::new(false);
     view! {
         <section
@@ -48,7 +71,7 @@ pub(super) fn Column(stage: Stage, now: chrono::DateTime<chrono::Utc>) -> impl I
                 ctx.dragging.set(None);
             }
         >
-            <h2>{stage.label()} <span class="count">{move || cards.with(Vec::len)}</span></h2>
+            <h2>{stage.label()} <span class="count">{move || cards.with(|(n, _)| *n)}</span></h2>
             <ul>
                 <For each=shown key=|c| (c.id, c.version, c.stage) children=move |card| view! { <CardView card now/> }/>
             </ul>
@@ -64,6 +87,15 @@ pub(super) fn Column(stage: Stage, now: chrono::DateTime<chrono::Utc>) -> impl I
 /// Cards a column shows before "Show … more": enough for a screenful, few enough that a board of
 /// thousands renders and updates quickly (filters narrow a column down further).
 pub(super) const COLUMN_PAGE: usize = 40;
+
+/// Cards per column in the page as the server sends it: what the first screen shows (Lighthouse measured a
+/// 500-card board's hydration at ≈ 1 s of a phone's main thread with 40 per column drawn at once, see
+/// docs/PERFORMANCE.md); the rest follow within a few frames.
+pub(super) const FIRST_DRAW: usize = 4;
+
+/// Cards a column draws per task after that (each task well under the 50 ms that makes a task "long").
+#[cfg(feature = "hydrate")]
+pub(super) const DRAW_STEP: usize = 4;
 
 /// The stage under a touch point, for touch drags.
 #[cfg(feature = "hydrate")]
@@ -251,17 +283,28 @@ pub(super) fn CardView(card: Card, now: chrono::DateTime<chrono::Utc>) -> impl I
                 {due_view}
                 <label class="move-to">
                     <span class="sr-only">"Move " {card.name.clone()} " to"</span>
+                    // Its options as one piece of HTML: nothing for hydration to walk (nine options on every card).
                     <select aria-label=format!("Move {} to", card.name) title="Move to another stage" on:change=move |ev| {
                         if let Some(to) = Stage::parse(&event_target_value(&ev)) {
                             ctx.move_card(id, to);
                         }
-                    }>
-                        {Stage::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=s == stage>{s.label()}</option> }).collect_view()}
+                    } inner_html=stage_options(stage)>
                     </select>
                 </label>
             </div>
         </li>
     }
+}
+
+/// The "Move to" menu's options, `current` selected (the labels are ours, never anybody's input).
+fn stage_options(current: Stage) -> String {
+    Stage::ALL
+        .into_iter()
+        .map(|s| {
+            let selected = if s == current { " selected" } else { "" };
+            format!(r#"<option value="{}"{selected}>{}</option>"#, s.as_str(), s.label())
+        })
+        .collect()
 }
 
 /// Nothing has the focus (it was on an element that has just been replaced).

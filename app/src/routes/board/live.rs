@@ -227,8 +227,8 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
                     <span class="count">{move || ctx.cards.with(|cs| cs.iter().filter(|c| matches!(c.stage, Stage::Declined | Stage::Archived)).count())}</span>
                 </summary>
                 <div class="board">
-                    <Column stage=Stage::Declined now/>
-                    <Column stage=Stage::Archived now/>
+                    <Column stage=Stage::Declined now first=0/>
+                    <Column stage=Stage::Archived now first=0/>
                 </div>
             </details>
             {move || ctx.open.get().map(|id| view! { <CardDetail id now/> })}
