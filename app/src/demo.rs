@@ -392,7 +392,10 @@ async fn seed_content(
         campaign_id,
         d.id,
         // Fails the UK rule (Priya is in the UK): "gifted" alone, no "Ad" up front. Lena sees it on the round.
-        &submit("Gifted by @northwindoutdoor 🧥 Rain on the ridge: does it hold?", "https://www.tiktok.com/@priyahikes/video/7301"),
+        &submit(
+            "Gifted by @northwindoutdoor 🧥 Rain on the ridge: does it hold?",
+            "https://www.tiktok.com/@priyahikes/video/7301",
+        ),
         None,
     )
     .await?;

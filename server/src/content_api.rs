@@ -8,8 +8,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use app::accounts::Role;
-use app::content::ssr as content;
 use app::content::disclosure::CheckCaption;
+use app::content::ssr as content;
 use app::content::{NewDeliverable, NewDeliverableComment, NewSubmission, Review, SaveLane, SetPayout};
 use app::error::{AppError, Result};
 use app::state::AppState;

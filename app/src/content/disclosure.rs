@@ -190,7 +190,7 @@ mod checker {
         rules()
             .markets
             .iter()
-            .find(|r| r.countries.iter().any(|x| *x == c))
+            .find(|r| r.countries.contains(&c))
             .and_then(|r| Market::parse(&r.key))
             .unwrap_or(Market::Other)
     }
@@ -276,7 +276,9 @@ mod checker {
     fn find_exact(toks: &[Token], phrase: &str) -> bool {
         let want = tokens(&phrase.chars().collect::<Vec<_>>());
         !want.is_empty()
-            && toks.windows(want.len()).any(|w| w.iter().zip(&want).all(|(a, b)| a.prefix == b.prefix && a.text == b.text))
+            && toks
+                .windows(want.len())
+                .any(|w| w.iter().zip(&want).all(|(a, b)| a.prefix == b.prefix && a.text == b.text))
     }
 
     /// The run of hashtags (tokens in a row that are all hashtags) a token stands in: its length.
@@ -374,7 +376,13 @@ mod checker {
                         (detail, start_with.clone())
                     }
                 };
-                DisclosureFinding { rule: rule_name, source: rule.source.clone(), passed: false, detail, fix: Some(fix) }
+                DisclosureFinding {
+                    rule: rule_name,
+                    source: rule.source.clone(),
+                    passed: false,
+                    detail,
+                    fix: Some(fix),
+                }
             }
         };
         let mut findings = vec![market_finding];
@@ -392,12 +400,7 @@ mod checker {
                 fix: (!passed).then(|| format!("Add \"{}\" to the caption", w.wording)),
             });
         }
-        DisclosureCheck {
-            market,
-            market_name: rule.name.clone(),
-            passed: findings.iter().all(|f| f.passed),
-            findings,
-        }
+        DisclosureCheck { market, market_name: rule.name.clone(), passed: findings.iter().all(|f| f.passed), findings }
     }
 
     /// The caption's first words (whole words, up to 48 characters), for the example in a fix.
@@ -512,7 +515,9 @@ mod tests {
 
     #[test]
     fn ad_inside_a_word_does_not_count() {
-        for caption in ["Weekend #adventure with my bike", "Adding miles every day #adventures #ads", "Made a video: @ad"] {
+        for caption in
+            ["Weekend #adventure with my bike", "Adding miles every day #adventures #ads", "Made a video: @ad"]
+        {
             let c = run(caption, Market::Us);
             assert!(!c.passed, "{caption}");
             assert!(c.findings[0].detail.starts_with("No disclosure label"), "{}", c.findings[0].detail);
@@ -533,10 +538,7 @@ mod tests {
     fn uk_gifted_or_paid_partnership_alone_is_not_enough() {
         let c = run("Gifted by @northwind 💛 obsessed with this bike", Market::Uk);
         assert!(!c.passed);
-        assert_eq!(
-            c.findings[0].detail,
-            "\"gifted\" alone is not enough in the UK: the ASA/CMA want \"Ad\" up front"
-        );
+        assert_eq!(c.findings[0].detail, "\"gifted\" alone is not enough in the UK: the ASA/CMA want \"Ad\" up front");
         assert_eq!(
             c.findings[0].fix.as_deref(),
             Some("Start the caption with \"#ad\", e.g. \"#ad Gifted by @northwind 💛 obsessed with this bike\"")

@@ -73,7 +73,10 @@ async fn a_failed_check_stays_on_the_round_and_approving_over_it_needs_a_note(ki
     assert!(rule["rule"].as_str().unwrap().starts_with("UK · ASA/CMA"), "{rule}");
     assert!(rule["source"].as_str().unwrap().contains("Influencers' guide to making clear that ads are ads"));
     assert_eq!(rule["detail"], "\"gifted\" alone is not enough in the UK: the ASA/CMA want \"Ad\" up front");
-    assert_eq!(rule["fix"], "Start the caption with \"#ad\", e.g. \"#ad Gifted by @northwind 💛 obsessed with this bike\"");
+    assert_eq!(
+        rule["fix"],
+        "Start the caption with \"#ad\", e.g. \"#ad Gifted by @northwind 💛 obsessed with this bike\""
+    );
     assert_eq!(c["findings"][1]["rule"], "Campaign wording (charter)");
     assert_eq!(c["findings"][1]["passed"], true);
     // Nothing was stored by asking.

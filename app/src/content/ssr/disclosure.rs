@@ -11,14 +11,18 @@ use crate::error::Result;
 use crate::limits::{self, check_len};
 
 /// The check of a caption for a creator of a campaign: her market's rule and the charter's agreed wording.
-pub(super) async fn disclosure_for(db: &Db, campaign_id: i64, creator_id: i64, caption: &str) -> Result<DisclosureCheck> {
-    let country: Option<String> =
-        sqlx::query_scalar("SELECT country FROM creators WHERE id = $1 AND campaign_id = $2")
-            .bind(creator_id)
-            .bind(campaign_id)
-            .fetch_optional(&db.pool)
-            .await?
-            .flatten();
+pub(super) async fn disclosure_for(
+    db: &Db,
+    campaign_id: i64,
+    creator_id: i64,
+    caption: &str,
+) -> Result<DisclosureCheck> {
+    let country: Option<String> = sqlx::query_scalar("SELECT country FROM creators WHERE id = $1 AND campaign_id = $2")
+        .bind(creator_id)
+        .bind(campaign_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .flatten();
     let agreed = AgreedWording::parse_lines(&current_doc(db, campaign_id).await?.criteria.disclosure);
     Ok(disclosure::check(caption, disclosure::market_of_country(country.as_deref()), &agreed))
 }

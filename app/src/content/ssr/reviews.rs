@@ -44,11 +44,8 @@ pub async fn review(
     check_len("feedback", feedback, limits::NOTE)?;
     let note = input.disclosure_note.trim();
     check_len("disclosure_note", note, limits::NOTE)?;
-    let failed = d
-        .pending()
-        .filter(|r| r.round == input.round)
-        .and_then(|r| r.disclosure.as_ref())
-        .is_some_and(|c| !c.passed);
+    let failed =
+        d.pending().filter(|r| r.round == input.round).and_then(|r| r.disclosure.as_ref()).is_some_and(|c| !c.passed);
     if failed && input.decision == Decision::Approved && note.is_empty() {
         return Err(AppError::validation(
             "disclosure_note",
