@@ -352,6 +352,7 @@ async fn seed_content(
         decision,
         feedback: feedback.into(),
         criteria,
+        disclosure_note: String::new(),
         version,
     };
 
@@ -390,7 +391,11 @@ async fn seed_content(
         &creators["Priya Nair"],
         campaign_id,
         d.id,
-        &submit("Rain on the ridge: does it hold? #ad", "https://www.tiktok.com/@priyahikes/video/7301"),
+        // Fails the UK rule (Priya is in the UK): "gifted" alone, no "Ad" up front. Lena sees it on the round.
+        &submit(
+            "Gifted by @northwindoutdoor 🧥 Rain on the ridge: does it hold?",
+            "https://www.tiktok.com/@priyahikes/video/7301",
+        ),
         None,
     )
     .await?;
@@ -547,7 +552,8 @@ Real trails, real weather, real people: the Trailhead shell proves itself outdoo
             Section::Criteria,
             json!({ "ugc": ["Product visible within the first 3 seconds", "Natural light, vertical 9:16", "No music we cannot license"],
             "influencer": ["#ad disclosure in the first line", "Link in bio for the whole flight", "One story frame on the day of the post"],
-            "creator_expectations": "Two drafts at most, one round of changes, answers within 24 hours for UGC and 48 hours for posts. Ask your point of contact, nobody else." }),
+            "creator_expectations": "Two drafts at most, one round of changes, answers within 24 hours for UGC and 48 hours for posts. Ask your point of contact, nobody else.",
+            "disclosure": ["#ad", "DACH: Werbung"] }),
         ),
         (
             Section::Success,

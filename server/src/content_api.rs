@@ -8,6 +8,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use app::accounts::Role;
+use app::content::disclosure::CheckCaption;
 use app::content::ssr as content;
 use app::content::{NewDeliverable, NewDeliverableComment, NewSubmission, Review, SaveLane, SetPayout};
 use app::error::{AppError, Result};
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/deliverables", post(create_deliverable))
         .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}", get(get_deliverable))
         .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/submissions", post(submit_draft))
+        .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/disclosure-check", post(check_disclosure))
         .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/review", post(review))
         .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/comments", post(add_comment))
         .route("/api/v1/campaigns/{id}/deliverables/{deliverable_id}/payout", put(set_payout))
@@ -206,6 +208,32 @@ async fn submit_draft(
 
 #[utoipa::path(
     post,
+    path = "/api/v1/campaigns/{id}/deliverables/{deliverable_id}/disclosure-check",
+    tag = "content",
+    summary = "Check a caption's disclosure before sending it: the rule of the creator's market (from her profile's country) and the wording the charter requires",
+    description = "The creator the deliverable is addressed to, or a partner member. Nothing is stored; every round sent is checked the same way and keeps its result.",
+    params(
+        ("id" = i64, Path, description = "Campaign id"),
+        ("deliverable_id" = i64, Path, description = "Deliverable id"),
+    ),
+    request_body = app::content::disclosure::CheckCaption,
+    responses(
+        (status = 200, description = "The check: passed, the market, and each rule with what was found and how to fix it", body = app::content::disclosure::DisclosureCheck),
+        (status = 404, description = "No such deliverable, or not yours", body = app::error::AppError),
+        (status = 422, description = "`caption` is too long", body = app::error::AppError),
+    )
+)]
+async fn check_disclosure(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, deliverable_id)): Path<(i64, i64)>,
+    ApiJson(input): ApiJson<CheckCaption>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(content::check_disclosure(&s.db, &who, id, deliverable_id, &input).await?))
+}
+
+#[utoipa::path(
+    post,
     path = "/api/v1/campaigns/{id}/deliverables/{deliverable_id}/review",
     tag = "content",
     summary = "Decide on the pending round: approve, request changes or reject, with the lane's criteria ticked",
@@ -221,7 +249,7 @@ async fn submit_draft(
         (status = 404, description = "No such deliverable", body = app::error::AppError),
         (status = 403, description = "You are not this lane's reviewer per the responsibility matrix, nor the accountable owner: comment instead", body = app::error::AppError),
         (status = 409, description = "Based on a stale `version`: `current` is the deliverable as it is now", body = app::error::AppError),
-        (status = 422, description = "`feedback` is required to request changes or reject; or `criteria` has the wrong number of ticks; or `round` is not the pending one", body = app::error::AppError),
+        (status = 422, description = "`feedback` is required to request changes or reject; `disclosure_note` to approve a round whose disclosure check failed; or `criteria` has the wrong number of ticks; or `round` is not the pending one", body = app::error::AppError),
     )
 )]
 async fn review(

@@ -65,7 +65,7 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
         crate::api::charter::launch_campaign,
         // Content
         crate::content_api::get_content, crate::content_api::save_lane, crate::content_api::set_time_zone,
-        crate::content_api::create_deliverable, crate::content_api::get_deliverable, crate::content_api::submit_draft, crate::content_api::review,
+        crate::content_api::create_deliverable, crate::content_api::get_deliverable, crate::content_api::submit_draft, crate::content_api::check_disclosure, crate::content_api::review,
         crate::content_api::add_comment, crate::content_api::set_payout, crate::content_api::list_escalations,
         crate::content_api::update_escalation, crate::content_api::outbox, crate::content_api::get_portal,
         crate::content_api::portal_campaigns,

@@ -77,12 +77,18 @@ pub fn section(doc: &CharterDoc, s: Section, roster: &Roster) -> String {
                 .collect::<Vec<_>>()
                 .join("\n")
         }
-        Section::Criteria => format!(
-            "UGC assets:\n{}\n\nInfluencer posts:\n{}\n\nWhat we expect of creators: {}",
-            list(&doc.criteria.ugc),
-            list(&doc.criteria.influencer),
-            or_dash(&doc.criteria.creator_expectations)
-        ),
+        Section::Criteria => {
+            let mut out = format!(
+                "UGC assets:\n{}\n\nInfluencer posts:\n{}\n\nWhat we expect of creators: {}",
+                list(&doc.criteria.ugc),
+                list(&doc.criteria.influencer),
+                or_dash(&doc.criteria.creator_expectations)
+            );
+            if doc.criteria.disclosure.iter().any(|l| !l.trim().is_empty()) {
+                out.push_str(&format!("\n\nDisclosure wording in every caption:\n{}", list(&doc.criteria.disclosure)));
+            }
+            out
+        }
         Section::Success => {
             if doc.success.targets.is_empty() {
                 return "_none yet_".into();

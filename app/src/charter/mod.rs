@@ -211,6 +211,9 @@ pub struct Criteria {
     pub influencer: Vec<String>,
     /// What is expected of creators, in plain words.
     pub creator_expectations: String,
+    /// The disclosure wording the partners require in captions, one per line, on top of the market's rule:
+    /// "#ad @northwind" for every market, "UK: #ad" for one (see `content::disclosure::AgreedWording`).
+    pub disclosure: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]

@@ -31,8 +31,8 @@ fn known_metric(m: &str) -> bool {
 }
 
 /// Keys of a section's JSON whose texts are names or labels (a line), not prose.
-const SHORT_KEYS: [&str; 9] =
-    ["name", "quarter", "scope_value", "metric", "segment", "region", "age_band", "language", "market"];
+const SHORT_KEYS: [&str; 10] =
+    ["name", "quarter", "scope_value", "metric", "segment", "region", "age_band", "language", "market", "disclosure"];
 
 /// The sizes of a section: each name at most `limits::NAME` characters, each text at most `limits::BRIEF`, each list
 /// at most `limits::LIST_ITEMS` items, and all its texts together at most `limits::BRIEF`. The error names the field,
@@ -290,7 +290,29 @@ pub fn section(doc: &CharterDoc, section: Section, roster: &Roster) -> Result<()
                 }
             }
         }
-        Section::Audience | Section::CreativeBrief | Section::Pillars | Section::Criteria => {}
+        Section::Criteria => {
+            // Each agreed disclosure line must be something a caption can carry: "#ad", or "UK: #ad".
+            for (i, line) in doc.criteria.disclosure.iter().enumerate() {
+                let line = line.trim();
+                if line.is_empty() {
+                    continue;
+                }
+                let parsed = crate::content::disclosure::AgreedWording::parse_lines(&[line.to_string()]);
+                let words = parsed.first().is_some_and(|w| w.wording.chars().any(char::is_alphanumeric));
+                let bare_market = line.ends_with(':')
+                    && crate::content::disclosure::AgreedWording::parse_lines(&[format!("{line} x")])
+                        .first()
+                        .is_some_and(|w| w.market.is_some());
+                if !words || bare_market {
+                    return Err(err(
+                        s,
+                        format!("disclosure[{i}]"),
+                        format!("\"{line}\" is no wording a caption can carry: write e.g. \"#ad\", or \"UK: #ad\" for one market"),
+                    ));
+                }
+            }
+        }
+        Section::Audience | Section::CreativeBrief | Section::Pillars => {}
     }
     Ok(())
 }
@@ -421,6 +443,19 @@ mod tests {
         // Many texts, each within its limit, but too much for one section together.
         doc.criteria.ugc = vec!["c".repeat(5_000); 5];
         assert_eq!(field(&doc, Section::Criteria).as_deref(), Some("criteria"));
+    }
+
+    #[test]
+    fn agreed_disclosure_wording_is_something_a_caption_can_carry() {
+        let mut doc = CharterDoc::new_draft();
+        doc.criteria.disclosure = vec!["#ad".into(), "UK: #ad @northwind".into(), "".into()];
+        assert_eq!(field(&doc, Section::Criteria), None);
+        doc.criteria.disclosure = vec!["#ad".into(), "UK:".into()];
+        assert_eq!(field(&doc, Section::Criteria).as_deref(), Some("criteria.disclosure[1]"));
+        doc.criteria.disclosure = vec!["!!!".into()];
+        assert_eq!(field(&doc, Section::Criteria).as_deref(), Some("criteria.disclosure[0]"));
+        doc.criteria.disclosure = vec!["d".repeat(crate::limits::NAME + 1)];
+        assert_eq!(field(&doc, Section::Criteria).as_deref(), Some("criteria.disclosure[0]"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::escalations::Escalation;
 use crate::outbox::OutboxMail;
 use crate::vocab::{Lane, OrgRef};
 
+pub mod disclosure;
 pub mod sla;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -287,6 +288,13 @@ pub struct Round {
     pub criteria: Vec<Criterion>,
     /// The caption compared with the round before (empty for v1).
     pub caption_diff: Vec<crate::charter::diff::Line>,
+    /// The automatic disclosure criterion, checked when the round was sent (none for rounds sent before it
+    /// existed).
+    #[serde(default)]
+    pub disclosure: Option<disclosure::DisclosureCheck>,
+    /// Why the reviewer approved over a failed disclosure check (kept with the round; `decided_by` says who).
+    #[serde(default)]
+    pub disclosure_note: String,
 }
 
 impl Round {
@@ -382,6 +390,9 @@ pub struct Review {
     /// One tick per lane criterion, in order.
     #[serde(default)]
     pub criteria: Vec<bool>,
+    /// Required to approve a round whose disclosure check failed: why it may go out as it is.
+    #[serde(default)]
+    pub disclosure_note: String,
     /// The deliverable version the reviewer saw.
     pub version: i64,
 }

@@ -5,10 +5,11 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
 
-use super::content::{add_comment, use_clock, DecisionView, RoundBody, SlaClock};
+use super::content::{add_comment, use_clock, DecisionView, DisclosureView, RoundBody, SlaClock};
 use crate::campaigns::CreatorCampaign;
 use crate::components::pwa::PwaHead;
 use crate::components::{new_key, ErrorNotice};
+use crate::content::disclosure::{CheckCaption, DisclosureCheck};
 use crate::content::{money, Deliverable, NewDeliverableComment, NewSubmission, PortalView, Status};
 use crate::dates::Time;
 use crate::error::{AppError, ErrorCode};
@@ -41,6 +42,18 @@ pub async fn submit_draft(
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::content::ssr::submit_draft(&state.db, &who, campaign_id, deliverable_id, &input, Some(&key)).await
+}
+
+/// The disclosure check of a caption she is writing (the rules stay on the server: nothing of them in the bundle).
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "check_disclosure", input = Json)]
+pub async fn check_disclosure(
+    campaign_id: i64,
+    deliverable_id: i64,
+    input: CheckCaption,
+) -> Result<DisclosureCheck, AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    crate::content::ssr::check_disclosure(&state.db, &who, campaign_id, deliverable_id, &input).await
 }
 
 fn not_found_view(e: AppError) -> AnyView {
@@ -264,6 +277,36 @@ fn SubmitDraft(d: Deliverable, max: u64, on_change: impl Fn() + Copy + Send + Sy
     let camera_ref = NodeRef::<leptos::html::Input>::new();
     let _ = max;
 
+    // The disclosure check as she types: asked of the server a moment after she stops, the newest answer wins.
+    let check = RwSignal::new(None::<DisclosureCheck>);
+    let asked = StoredValue::new(0u32);
+    let timer = StoredValue::new(None::<leptos::prelude::TimeoutHandle>);
+    let run_check = move || {
+        let n = asked.get_value().wrapping_add(1);
+        asked.set_value(n);
+        let input = CheckCaption { caption: caption.get_untracked() };
+        spawn_local(async move {
+            if let Ok(c) = check_disclosure(campaign_id, deliverable_id, input).await {
+                if asked.get_value() == n {
+                    check.set(Some(c));
+                }
+            }
+        });
+    };
+    let on_caption = move |ev: leptos::ev::Event| {
+        caption.set(event_target_value(&ev));
+        if let Some(h) = timer.get_value() {
+            h.clear();
+        }
+        timer.set_value(set_timeout_with_handle(run_check, std::time::Duration::from_millis(350)).ok());
+    };
+    // A caption carried over from the round before is checked as the page comes alive; an empty one waits for her.
+    Effect::new(move |_| {
+        if !caption.get_untracked().trim().is_empty() {
+            run_check()
+        }
+    });
+
     // Choosing files (from the gallery or the camera): each is checked by content and size at once, then uploaded
     // with progress.
     let pick_from = move |node: NodeRef<leptos::html::Input>| {
@@ -381,7 +424,8 @@ fn SubmitDraft(d: Deliverable, max: u64, on_change: impl Fn() + Copy + Send + Sy
                     }
                 }).collect_view()}
             </ul>
-            <label>"Caption" <textarea name="caption" rows="3" prop:value=move || caption.get() on:input=move |ev| caption.set(event_target_value(&ev))></textarea></label>
+            <label>"Caption" <textarea name="caption" rows="3" prop:value=move || caption.get() on:input=on_caption></textarea></label>
+            {move || check.get().map(|check| view! { <DisclosureView check/> })}
             <label>"Or a link (e.g. a draft on the platform)" <input name="link" type="url" inputmode="url" placeholder="https://" prop:value=move || link.get() on:input=move |ev| link.set(event_target_value(&ev))/></label>
             <button type="submit" class="button primary big send" disabled=move || busy.get() || uploading()>
                 {move || if uploading() { "Uploading…" } else { "Send for review" }}

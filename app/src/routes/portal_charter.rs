@@ -109,6 +109,10 @@ fn CreatorCharterView(c: CreatorCharter, reload: RwSignal<u32>, drafts: Drafts) 
             <ul>{c.criteria.influencer.iter().filter(|x| !x.trim().is_empty()).map(|x| view! { <li>{x.clone()}</li> }).collect_view()}</ul>
             <h3>"What we expect of you"</h3>
             <p>{c.criteria.creator_expectations.clone()}</p>
+            {c.criteria.disclosure.iter().any(|x| !x.trim().is_empty()).then(|| view! {
+                <h3>"Disclosure wording in every caption"</h3>
+                <ul>{c.criteria.disclosure.iter().filter(|x| !x.trim().is_empty()).map(|x| view! { <li>{x.clone()}</li> }).collect_view()}</ul>
+            })}
             <Threads section=Section::Criteria comments=comments.clone() zone=zone.clone()/>
             <Ask id section=Section::Criteria reload text=drafts.0[2]/>
         </section>

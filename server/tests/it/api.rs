@@ -430,6 +430,10 @@ async fn health_openapi_and_demo() {
         .set_cookie;
     let portal = priya.get(&format!("/api/v1/campaigns/{id}/portal")).await.ok();
     assert_eq!(portal["deliverables"][0]["title"], "Rain test clip (9:16)");
+    // Her caption fails the UK disclosure rule ("gifted" alone), and she sees why.
+    let check = &portal["deliverables"][0]["rounds"][0]["disclosure"];
+    assert_eq!((check["passed"].as_bool(), check["market"].as_str()), (Some(false), Some("uk")));
+    assert!(check["findings"][0]["detail"].as_str().unwrap().starts_with("\"gifted\" alone is not enough in the UK"));
     app.running.stop().await;
 
     // Seeding again (a restart with --demo) changes nothing.

@@ -517,7 +517,7 @@ async fn a_late_review_escalates_once_and_mails_the_owner(kind: DbKind) {
     let did = deliverable(&s.jordan, s.id, ava_id, "influencer", "Launch post").await["id"].as_i64().unwrap();
     ava.post(
         &path(s.id, &format!("/deliverables/{did}/submissions")),
-        json!({ "link": "https://instagram.example/p/draft", "caption": "Out now" }),
+        json!({ "link": "https://instagram.example/p/draft", "caption": "#ad Out now" }),
     )
     .await
     .ok();

@@ -215,7 +215,7 @@ async fn two_reviewers_deciding_one_round_have_one_winner(kind: DbKind) {
         let sub = ava
             .post(
                 &path(id, &format!("/deliverables/{did}/submissions")),
-                json!({ "caption": format!("Take {i}"), "link": "https://example.com/a" }),
+                json!({ "caption": format!("#ad Take {i}"), "link": "https://example.com/a" }),
             )
             .await
             .ok();

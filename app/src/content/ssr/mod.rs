@@ -15,12 +15,15 @@ use crate::db::{from_ms, Db};
 use crate::error::{AppError, Result};
 
 mod deliverables;
+mod disclosure;
 mod lanes;
 mod payouts;
 mod portal;
 mod reviews;
 
 pub use deliverables::*;
+pub use disclosure::check_disclosure;
+use disclosure::disclosure_for;
 pub use lanes::*;
 pub use payouts::*;
 pub use portal::*;
@@ -121,7 +124,7 @@ async fn load(
     let index: HashMap<i64, usize> = out.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
     let subs = sqlx::query(
         "SELECT s.id, s.deliverable_id, s.round, s.caption, s.link, u.name AS submitted_by, s.submitted_at, s.sla_hours, s.review_due_at, \
-         s.decision, dn.name AS decided_by, s.decided_at, s.feedback, s.criteria \
+         s.decision, dn.name AS decided_by, s.decided_at, s.feedback, s.criteria, s.disclosure, s.disclosure_note \
          FROM submissions s JOIN users u ON u.id = s.submitted_by LEFT JOIN users dn ON dn.id = s.decided_by \
          WHERE s.campaign_id = $1 AND ($2 = 0 OR s.deliverable_id = $3) ORDER BY s.deliverable_id, s.round",
     )
@@ -172,6 +175,8 @@ async fn load(
             decided_at: s.get::<Option<i64>, _>("decided_at").map(from_ms),
             feedback: s.get("feedback"),
             criteria: serde_json::from_str(&s.get::<String, _>("criteria")).unwrap_or_default(),
+            disclosure: s.get::<Option<String>, _>("disclosure").and_then(|j| serde_json::from_str(&j).ok()),
+            disclosure_note: s.get("disclosure_note"),
         });
     }
     let comments = sqlx::query(

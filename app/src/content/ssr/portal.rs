@@ -3,7 +3,7 @@ use chrono::Utc;
 
 use super::super::sla;
 use super::super::*;
-use super::{campaign_zone, lanes, load, Audience};
+use super::{campaign_zone, disclosure_for, lanes, load, Audience};
 use crate::accounts::ssr::Principal;
 use crate::charter::ssr::{current_doc, roster};
 use crate::db::Db;
@@ -103,6 +103,8 @@ pub async fn submit_draft(
     }
     let settings = lanes(db, campaign_id).await?;
     let lane = settings.iter().find(|l| l.lane == mine.lane).ok_or_else(AppError::internal)?;
+    // Checked now and kept with the round: what the reviewer sees is what the creator was told.
+    let disclosure = disclosure_for(db, campaign_id, mine.creator_id, input.caption.trim()).await?;
     let mut w = db.write_campaign(campaign_id).await?;
     let scope = who.idempotency_scope();
     let hash = idempotency::request_hash(&format!("submit:{deliverable_id}"), input);
@@ -163,8 +165,8 @@ pub async fn submit_draft(
     let round = rounds + 1;
     let due = sla::review_due(now, lane.sla_hours);
     let submission_id: i64 = sqlx::query_scalar(
-        "INSERT INTO submissions (deliverable_id, campaign_id, round, caption, link, submitted_by, submitted_at, sla_hours, review_due_at, reviewer_user_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        "INSERT INTO submissions (deliverable_id, campaign_id, round, caption, link, submitted_by, submitted_at, sla_hours, review_due_at, reviewer_user_id, disclosure) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(deliverable_id)
     .bind(campaign_id)
@@ -176,6 +178,7 @@ pub async fn submit_draft(
     .bind(lane.sla_hours)
     .bind(due.timestamp_millis())
     .bind(lane.reviewer.as_ref().and_then(|r| r.user_id))
+    .bind(serde_json::to_string(&disclosure).map_err(|_| AppError::internal())?)
     .fetch_one(w.conn())
     .await?;
     for id in &input.uploads {
@@ -195,7 +198,10 @@ pub async fn submit_draft(
     .bind(deliverable_id)
     .execute(w.conn())
     .await?;
-    let what = format!("submitted v{round} of \"{}\" for review (due in {} h)", mine.title, lane.sla_hours);
+    let mut what = format!("submitted v{round} of \"{}\" for review (due in {} h)", mine.title, lane.sla_hours);
+    if !disclosure.passed {
+        what.push_str(&format!("; the {} disclosure check failed", disclosure.market.label()));
+    }
     log::append(
         &mut w,
         campaign_id,

@@ -42,6 +42,16 @@ pub async fn review(
         return Err(AppError::validation("feedback", "Tell the creator what to change (or why it is rejected)"));
     }
     check_len("feedback", feedback, limits::NOTE)?;
+    let note = input.disclosure_note.trim();
+    check_len("disclosure_note", note, limits::NOTE)?;
+    let failed =
+        d.pending().filter(|r| r.round == input.round).and_then(|r| r.disclosure.as_ref()).is_some_and(|c| !c.passed);
+    if failed && input.decision == Decision::Approved && note.is_empty() {
+        return Err(AppError::validation(
+            "disclosure_note",
+            "The disclosure check failed on this round: to approve it anyway, say why in a note (it is kept with the round)",
+        ));
+    }
     let lane = lanes(db, campaign_id).await?.into_iter().find(|l| l.lane == d.lane).ok_or_else(AppError::internal)?;
     if !input.criteria.is_empty() && input.criteria.len() != lane.criteria.len() {
         return Err(AppError::validation(
@@ -82,7 +92,7 @@ pub async fn review(
     }
     let now = now_ms();
     sqlx::query(
-        "UPDATE submissions SET decision = $1, decided_by = $2, decided_at = $3, feedback = $4, criteria = $5 \
+        "UPDATE submissions SET decision = $1, decided_by = $2, decided_at = $3, feedback = $4, criteria = $5, disclosure_note = $8 \
          WHERE deliverable_id = $6 AND round = $7 AND decision IS NULL",
     )
     .bind(input.decision.key())
@@ -92,6 +102,7 @@ pub async fn review(
     .bind(serde_json::to_string(&criteria).unwrap_or_else(|_| "[]".into()))
     .bind(deliverable_id)
     .bind(input.round)
+    .bind(note)
     .execute(w.conn())
     .await?;
     let status = input.decision.status();
@@ -117,7 +128,10 @@ pub async fn review(
         Decision::ChangesRequested => "requested changes to",
         Decision::Rejected => "rejected",
     };
-    let what = format!("{verb} v{} of {}'s \"{}\"", input.round, d.creator_name, d.title);
+    let mut what = format!("{verb} v{} of {}'s \"{}\"", input.round, d.creator_name, d.title);
+    if failed && input.decision == Decision::Approved {
+        what.push_str(" over a failed disclosure check");
+    }
     log::append(
         &mut w,
         campaign_id,

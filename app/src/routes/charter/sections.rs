@@ -91,6 +91,11 @@ fn schema(section: Section, roster: &Roster) -> (Option<(&'static str, Value, &'
                 f("ugc", "UGC approval criteria (one per line)", Kind::Lines),
                 f("influencer", "Influencer-post approval criteria (one per line)", Kind::Lines),
                 f("creator_expectations", "What we expect of creators", Kind::Area),
+                f(
+                    "disclosure",
+                    "Disclosure wording captions must carry, on top of each market's rule (one per line; \"UK: #ad\" for one market: US, UK, DACH, FR, OTHER)",
+                    Kind::Lines,
+                ),
             ],
         ),
         Section::Success => (

@@ -44,6 +44,7 @@ fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
         .with_untracked(|v| v.lanes.iter().find(|l| l.lane == d.lane).map(|l| l.criteria.clone()).unwrap_or_default());
     let ticks = RwSignal::new(vec![false; criteria.len()]);
     let feedback = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
     let pending = d.pending().cloned();
@@ -57,6 +58,7 @@ fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
             decision,
             feedback: feedback.get_untracked(),
             criteria: ticks.get_untracked(),
+            disclosure_note: note.get_untracked(),
             version,
         };
         spawn_local(async move {
@@ -94,6 +96,7 @@ fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
             {match pending {
                 Some(r) if may => {
                     let round = r.round;
+                    let disclosure_failed = r.disclosure.as_ref().is_some_and(|c| !c.passed);
                     view! {
                         <fieldset class="decide" disabled=move || busy.get()>
                             <legend>"Review v" {round} " against the " {d.lane.label()} " criteria"</legend>
@@ -104,7 +107,15 @@ fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
                                         on:change=move |ev| { let on = event_target_checked(&ev); ticks.update(|t| if let Some(x) = t.get_mut(i) { *x = on }) }/>
                                         " " {c.clone()}</label></li>
                                 }).collect_view()}
+                                {r.disclosure.as_ref().map(|c| view! {
+                                    <li class="auto" class:met=c.passed>{if c.passed { "✓ " } else { "✗ " }} "Disclosure (automatic, " {c.market.label()} "): " {if c.passed { "passed" } else { "failed, see the round above" }}</li>
+                                })}
                             </ul>
+                            {disclosure_failed.then(|| view! {
+                                <label>"Note: why approve despite the failed disclosure check (required to approve; kept with the round)"
+                                    <textarea name="disclosure_note" rows="2" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                                </label>
+                            })}
                             <label>"Feedback to the creator" <textarea name="feedback" rows="3" prop:value=move || feedback.get() on:input=move |ev| feedback.set(event_target_value(&ev))></textarea></label>
                             <div class="row actions">
                                 <button type="button" class="button primary" on:click=move |_| decide_with(Decision::Approved, round)>"Approve"</button>

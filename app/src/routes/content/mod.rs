@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 
 use crate::charter::diff::Change as DiffChange;
 use crate::components::ErrorNotice;
+use crate::content::disclosure::DisclosureCheck;
 use crate::content::{self, sla, ContentView, Deliverable, LaneSettings, NewDeliverable, NewDeliverableComment, Round};
 use crate::dates::Time;
 use crate::error::{AppError, ErrorCode};
@@ -135,6 +136,30 @@ pub fn SlaClock(round: Round, now: RwSignal<i64>, #[prop(into)] zone: String) ->
     }
 }
 
+/// The automatic disclosure criterion: passed or not, against which market's rule, what was found and the fix.
+#[component]
+pub fn DisclosureView(check: DisclosureCheck) -> impl IntoView {
+    let passed = check.passed;
+    view! {
+        <div class="disclosure-check" class:failed=!passed data-testid="disclosure-check" data-passed=passed.to_string() role=(!passed).then_some("status")>
+            <strong>{if passed { "✓ " } else { "✗ " }} "Disclosure (automatic check, " {check.market_name.clone()} ")"</strong>
+            <ul class="criteria done">
+                {check.findings.into_iter().map(|f| {
+                    let mark = if f.passed { "✓ " } else { "✗ " };
+                    let fix = f.fix.map(|x| view! { <span class="fix" data-testid="disclosure-fix">"Fix: " {x}</span> });
+                    view! {
+                        <li class:met=f.passed>
+                            {mark} <span class="rule">{f.rule}</span> ": " {f.detail}
+                            {fix}
+                            <span class="source">"Source: " {f.source}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
 /// The files, caption and link of one round.
 #[component]
 pub fn RoundBody(round: Round) -> impl IntoView {
@@ -156,6 +181,7 @@ pub fn RoundBody(round: Round) -> impl IntoView {
             }).collect_view()}
         </div>
         {round.link.clone().map(|l| view! { <p class="round-link">"Link: " <a href=l.clone() target="_blank" rel="noopener noreferrer">{l.clone()}</a></p> })}
+        {round.disclosure.clone().map(|check| view! { <DisclosureView check/> })}
         {if changed {
             view! {
                 <div class="caption-diff" data-testid="caption-diff" aria-label="Caption compared with the round before">
@@ -192,6 +218,9 @@ pub fn DecisionView(round: Round, #[prop(into)] zone: String) -> impl IntoView {
                 </ul>
             })}
             {(!round.feedback.is_empty()).then(|| view! { <p class="feedback">{round.feedback.clone()}</p> })}
+            {(!round.disclosure_note.is_empty()).then(|| view! {
+                <p class="disclosure-note" data-testid="disclosure-note">"Approved over the failed disclosure check: " {round.disclosure_note.clone()}</p>
+            })}
         </div>
     }
     .into_any()
