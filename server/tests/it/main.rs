@@ -15,6 +15,7 @@ mod common;
 mod api;
 mod charter;
 mod content;
+mod fit;
 mod hygiene;
 mod inbox;
 mod limits;
