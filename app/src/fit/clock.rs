@@ -9,6 +9,9 @@ const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 /// How far working time is counted (a review open for longer than this is not a working-hours question).
 const MAX_DAYS: i64 = 400;
 
+/// A stretch of time, from its start to its end.
+pub type Span = (DateTime<Utc>, DateTime<Utc>);
+
 /// Working days and hours in a zone.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WorkClock {
@@ -73,7 +76,7 @@ fn instant(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 
 impl WorkClock {
     /// A day's working window, as instants (a day with a clock change is shorter or longer by that change).
-    pub fn window(&self, date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    pub fn window(&self, date: NaiveDate) -> Option<Span> {
         if !self.days[date.weekday().num_days_from_monday() as usize] {
             return None;
         }
@@ -81,7 +84,7 @@ impl WorkClock {
     }
 
     /// Working windows overlapping `[from, to)`, clipped to it.
-    fn windows(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    fn windows(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Span> {
         let first = from.with_timezone(&self.tz).date_naive() - Duration::days(1);
         let last = to.with_timezone(&self.tz).date_naive().min(first + Duration::days(MAX_DAYS));
         first
@@ -104,7 +107,7 @@ impl WorkClock {
 
 /// The longest overlap on one day of the week starting `monday` (a date in `a`'s zone) between `a`'s working
 /// window that day and `b`'s working windows: minutes, and the overlap itself.
-pub fn daily_overlap(a: &WorkClock, b: &WorkClock, monday: NaiveDate) -> (i64, Option<(DateTime<Utc>, DateTime<Utc>)>) {
+pub fn daily_overlap(a: &WorkClock, b: &WorkClock, monday: NaiveDate) -> (i64, Option<Span>) {
     let mut best = (0, None);
     for date in monday.iter_days().take(7) {
         let Some((s, e)) = a.window(date) else { continue };

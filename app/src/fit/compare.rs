@@ -81,7 +81,8 @@ pub fn mismatches(
     fn reply(s: &WorkingStyle) -> i64 {
         s.reply_hours
     }
-    let commitments: [(&str, &str, fn(&WorkingStyle) -> i64); 2] =
+    type Commitment = fn(&WorkingStyle) -> i64;
+    let commitments: [(&str, &str, Commitment); 2] =
         [("review_gap", "review", review), ("reply_gap", "reply to creators", reply)];
     for (kind, what, hours) in commitments {
         let fastest = stated.iter().min_by_key(|(o, s)| (hours(s), o.id));
