@@ -138,7 +138,7 @@ fn SideBySide(partners: Vec<PartnerFit>) -> impl IntoView {
                 {row("Languages", p, move |x| text(&x.style.languages))}
                 {row("Reporting", p, move |x| text(&x.style.reporting_cadence))}
                 {row("Tools", p, move |x| text(&x.style.tools))}
-                {row("OrgProfile version", p, |x| x.version.to_string())}
+                {row("Profile version", p, |x| x.version.to_string())}
             </tbody>
         </table>
     }
