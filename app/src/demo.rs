@@ -51,6 +51,10 @@ pub async fn seed(db: &Db) -> Result<bool> {
     let brightline = jordan.me.org.clone().expect("member");
     add_member(db, brightline.id, "Sam Okafor", DEMO_USERS[3].0, DEMO_PASSWORD).await?;
 
+    // Partner fit: the three working styles, and an earlier campaign of the two agencies that gives Kanal Studio a
+    // track record (24 h stated, about 43 h observed). Created first, so the demo campaign stays everyone's newest.
+    seed_fit(db, [&maya, &jordan, &lena]).await?;
+
     let campaign =
         campaigns::create_campaign(db, &maya, &NewCampaign { name: "Trailhead Spring Launch".into() }).await?;
     for partner in [&jordan, &lena] {
@@ -588,5 +592,148 @@ Real trails, real weather, real people: the Trailhead shell proves itself outdoo
     }
     let number = charter::propose_charter(db, maya, campaign_id).await?;
     charter::sign_charter(db, maya, campaign_id, number).await?;
+    Ok(())
+}
+
+/// The partners' working styles (Kanal Studio with four approval steps, and Berlin hours that never meet Los
+/// Angeles'), and "Winter Preview", an earlier campaign of Brightline and Kanal Studio in which Kanal's four UGC
+/// reviews took 30, 41, 45 and 52 hours against its stated 24.
+async fn seed_fit(db: &Db, [maya, jordan, lena]: [&Principal; 3]) -> Result<()> {
+    use crate::content::ssr as content;
+    use crate::content::{Decision, NewDeliverable, NewSubmission, Review};
+    use crate::fit::{SaveProfile, WorkingStyle};
+    use crate::vocab::Lane;
+    let style = |zone: &str, start: &str, end: &str, review: i64, reply: i64, steps: i64, signer: &str| WorkingStyle {
+        time_zone: zone.into(),
+        work_start: start.into(),
+        work_end: end.into(),
+        review_hours: review,
+        reply_hours: reply,
+        approval_steps: steps,
+        signer: signer.into(),
+        ..WorkingStyle::default()
+    };
+    let profiles = [
+        (
+            maya,
+            WorkingStyle {
+                team_size: 6,
+                markets: "US, CA".into(),
+                campaigns_per_quarter: 2,
+                languages: "English".into(),
+                reporting_cadence: "Weekly".into(),
+                tools: "Looker, Slack".into(),
+                ..style("America/Los_Angeles", "09:00", "17:00", 24, 24, 2, "VP Marketing")
+            },
+        ),
+        (
+            jordan,
+            WorkingStyle {
+                team_size: 14,
+                markets: "US".into(),
+                campaigns_per_quarter: 9,
+                languages: "English, Spanish".into(),
+                reporting_cadence: "Twice a week".into(),
+                tools: "Airtable, Slack".into(),
+                ..style("America/New_York", "09:00", "18:00", 24, 12, 1, "Account director")
+            },
+        ),
+        (
+            lena,
+            WorkingStyle {
+                team_size: 22,
+                markets: "DE, AT, CH, NL".into(),
+                campaigns_per_quarter: 5,
+                languages: "German, English".into(),
+                reporting_cadence: "Monthly".into(),
+                tools: "Notion, Teams".into(),
+                measure_working_hours: false,
+                ..style("Europe/Berlin", "09:00", "17:00", 24, 24, 4, "Managing director")
+            },
+        ),
+    ];
+    for (who, style) in profiles {
+        crate::fit::ssr::save_profile(db, who, &SaveProfile { style, version: 0 }).await?;
+    }
+
+    let past = campaigns::create_campaign(db, jordan, &NewCampaign { name: "Winter Preview".into() }).await?;
+    let (_, token) = campaigns::create_invitation(
+        db,
+        jordan,
+        past.id,
+        &NewInvitation { kind: InvitationKind::Partner, creator_id: None },
+    )
+    .await?;
+    campaigns::accept_partner(db, lena, &token).await?;
+    for (i, (name, handle)) in
+        [("Mila Ross", "mila.rides"), ("Finn Hale", "finnhale"), ("Yara Haddad", "yara.hikes"), ("Ole Lund", "olelund")]
+            .into_iter()
+            .enumerate()
+    {
+        let mut input = NewCreator::named(name, "tiktok", handle);
+        input.followers = 12_000 + 3_000 * i as i64;
+        input.lane = "ugc".into();
+        let card = creators::add_creator(db, lena, past.id, &input, None).await?;
+        let (_, token) = campaigns::create_invitation(
+            db,
+            lena,
+            past.id,
+            &NewInvitation { kind: InvitationKind::Creator, creator_id: Some(card.id) },
+        )
+        .await?;
+        let email = format!("{}@winter.creators.example", handle.replace('.', ""));
+        let creator = principal(db, campaigns::accept_creator(db, &token, name, &email, DEMO_PASSWORD).await?).await?;
+        let brief = NewDeliverable {
+            creator_id: card.id,
+            lane: Some(Lane::Ugc),
+            title: "Snow test clip".into(),
+            expectations: "The shell in snow, 15 s.".into(),
+            due_date: None,
+            fee_cents: None,
+        };
+        let d = content::create_deliverable(db, lena, past.id, &brief, None).await?;
+        let submission = NewSubmission {
+            caption: "Snow day #ad".into(),
+            link: Some(format!("https://www.tiktok.com/@{handle}/video/1")),
+            uploads: Vec::new(),
+        };
+        let d = content::submit_draft(db, &creator, past.id, d.id, &submission, None).await?;
+        let review = Review {
+            round: 1,
+            decision: Decision::Approved,
+            feedback: String::new(),
+            criteria: Vec::new(),
+            version: d.version,
+        };
+        content::review(db, lena, past.id, d.id, &review, None).await?;
+    }
+    backdate(db, past.id, &[30, 41, 45, 52]).await
+}
+
+/// Moves a seeded campaign's events into the past (two months ago, an hour apart), each review decision
+/// `review_hours` after the event before it, in order: the event log is what partner fit reads.
+async fn backdate(db: &Db, campaign_id: i64, review_hours: &[i64]) -> Result<()> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT seq, body FROM events WHERE campaign_id = $1 ORDER BY seq")
+        .bind(campaign_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut at = chrono::Utc::now() - chrono::Duration::days(60);
+    let mut waits = review_hours.iter();
+    let mut w = db.write().await?;
+    for (seq, body) in rows {
+        let Ok(mut event) = serde_json::from_str::<serde_json::Value>(&body) else { continue };
+        let decided = event["kind"] == "deliverable_changed"
+            && matches!(event["data"]["status"].as_str(), Some("approved" | "changes_requested" | "rejected"));
+        at += chrono::Duration::hours(if decided { waits.next().copied().unwrap_or(1) } else { 1 });
+        event["at"] = serde_json::json!(at);
+        sqlx::query("UPDATE events SET body = $1, created_at = $2 WHERE campaign_id = $3 AND seq = $4")
+            .bind(event.to_string())
+            .bind(at.timestamp_millis())
+            .bind(campaign_id)
+            .bind(seq)
+            .execute(w.conn())
+            .await?;
+    }
+    w.commit().await?;
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod creators;
 pub mod dates;
 pub mod error;
 pub mod escalations;
+pub mod fit;
 pub mod json_text;
 pub mod limits;
 pub mod media;

@@ -159,6 +159,17 @@ campaign_route!(CharterRoute, CharterIsland, Bundle::Charter);
 campaign_route!(ContentRoute, ContentIsland, Bundle::Content);
 campaign_route!(PerformanceRoute, PerformanceIsland, Bundle::Performance);
 
+/// Partner fit: rendered on the server; the chrome's island comes with the charter's bundle (the page's items are
+/// settled into the charter).
+#[component]
+fn FitRoute() -> impl IntoView {
+    view! {
+        <CampaignChromeIsland id=campaign_id() tab="fit".to_string()/>
+        <routes::fit::FitPage id=campaign_id()/>
+        <IslandScripts bundle=Bundle::Charter/>
+    }
+}
+
 #[component]
 fn TokensRoute() -> impl IntoView {
     view! { <TokensIsland/> <IslandScripts bundle=Bundle::Settings/> }
@@ -166,7 +177,7 @@ fn TokensRoute() -> impl IntoView {
 
 #[component]
 fn OrganizationRoute() -> impl IntoView {
-    view! { <OrganizationIsland/> <IslandScripts bundle=Bundle::Settings/> }
+    view! { <OrganizationIsland/> <routes::working_style::WorkingStyleForm/> <IslandScripts bundle=Bundle::Settings/> }
 }
 
 #[component]
@@ -237,6 +248,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/campaigns/:id/charter/print") view=routes::charter_print::CharterPrintPage ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/content") view=ContentRoute ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/performance") view=PerformanceRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/fit") view=FitRoute ssr=SsrMode::Async/>
                     <Route path=path!("/portal") view=routes::portal::PortalHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/portal/campaigns/:id") view=PortalRoute ssr=SsrMode::Async/>
                     <Route path=path!("/portal/campaigns/:id/charter") view=PortalCharterRoute ssr=SsrMode::Async/>

@@ -24,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/accept", post(accept_partner))
         .route("/auth/creator-signup", post(accept_creator))
         .route("/auth/join", post(join_organization))
+        .route("/settings/organization/profile", post(save_working_style))
+        .route("/campaigns/{id}/fit/settle", post(settle_fit_item))
 }
 
 /// Only a plain path on this site is followed: one leading `/` and nothing but printable ASCII other than a
@@ -244,4 +246,93 @@ async fn join_organization(
 ) -> Response {
     let created = accounts::join_organization(&state.db, &f.token, &f.name, &f.email, &f.password).await;
     signed_in_or_back(&state, &headers, &format!("/join/{}", enc(&f.token)), created).await
+}
+
+/// The organization page's working-style form: every field as typed (numbers are read here, naming the field).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WorkingStyleForm {
+    version: String,
+    team_size: String,
+    markets: String,
+    time_zone: String,
+    work_start: String,
+    work_end: String,
+    work_days: String,
+    measure_working_hours: Option<String>,
+    review_hours: String,
+    reply_hours: String,
+    approval_steps: String,
+    signer: String,
+    reporting_cadence: String,
+    tools: String,
+    campaigns_per_quarter: String,
+    languages: String,
+}
+
+fn whole_number(field: &str, text: &str) -> Result<i64, AppError> {
+    text.trim().parse().map_err(|_| AppError::validation(field, format!("\"{}\" is not a whole number", text.trim())))
+}
+
+impl WorkingStyleForm {
+    fn read(self) -> Result<app::fit::SaveProfile, AppError> {
+        Ok(app::fit::SaveProfile {
+            version: whole_number("version", &self.version)?,
+            style: app::fit::WorkingStyle {
+                team_size: whole_number("team_size", &self.team_size)?,
+                markets: self.markets,
+                time_zone: self.time_zone,
+                work_start: self.work_start,
+                work_end: self.work_end,
+                work_days: self.work_days,
+                measure_working_hours: self.measure_working_hours.is_some_and(|v| !v.is_empty()),
+                review_hours: whole_number("review_hours", &self.review_hours)?,
+                reply_hours: whole_number("reply_hours", &self.reply_hours)?,
+                approval_steps: whole_number("approval_steps", &self.approval_steps)?,
+                signer: self.signer,
+                reporting_cadence: self.reporting_cadence,
+                tools: self.tools,
+                campaigns_per_quarter: whole_number("campaigns_per_quarter", &self.campaigns_per_quarter)?,
+                languages: self.languages,
+            },
+        })
+    }
+}
+
+async fn save_working_style(
+    State(state): State<AppState>,
+    MaybeAuth(who): MaybeAuth,
+    Form(f): Form<WorkingStyleForm>,
+) -> Response {
+    let page = "/settings/organization";
+    let Some(who) = who else { return to_local(&format!("/signin?next={}", enc(page))) };
+    let saved = match f.read() {
+        Ok(input) => app::fit::ssr::save_profile(&state.db, &who, &input).await,
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(_) => to_local("/settings/organization?saved=1#working-style"),
+        Err(e) => back(page, &e, &[]),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SettleForm {
+    key: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn settle_fit_item(
+    State(state): State<AppState>,
+    MaybeAuth(who): MaybeAuth,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(f): Form<SettleForm>,
+) -> Response {
+    let page = format!("/campaigns/{id}/fit");
+    let Some(who) = who else { return to_local(&format!("/signin?next={}", enc(&page))) };
+    match app::fit::ssr::settle(&state.db, &who, id, &app::fit::Settle { key: f.key, note: f.note }).await {
+        Ok(_) => to_local(&page),
+        Err(e) => back(&page, &e, &[]),
+    }
 }

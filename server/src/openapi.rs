@@ -63,6 +63,9 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
         crate::api::charter::sign_charter, crate::api::charter::comment_charter,
         crate::api::charter::resolve_charter_comment, crate::api::charter::get_creator_charter,
         crate::api::charter::launch_campaign,
+        // Partner fit
+        crate::api::fit::get_own_profile, crate::api::fit::save_profile, crate::api::fit::get_profile,
+        crate::api::fit::track_record, crate::api::fit::get_fit, crate::api::fit::settle_fit_item,
         // Content
         crate::content_api::get_content, crate::content_api::save_lane, crate::content_api::set_time_zone,
         crate::content_api::create_deliverable, crate::content_api::get_deliverable, crate::content_api::submit_draft, crate::content_api::check_disclosure, crate::content_api::review,
@@ -139,6 +142,7 @@ impl Modify for Conventions {
                 ("realtime", "The activity trail (the campaign's event log); live updates come over the WebSocket at `/ws`".to_string()),
                 ("charter", "The joint strategy charter, its sign-off and the launch".to_string()),
                 ("content", CONTENT.to_string()),
+                ("fit", "Partner fit: each organization's stated working style (a versioned profile, seen by itself and the partners of campaigns it is on), mismatches between a campaign's partners and what the charter should settle, and stated against observed times from the event log".to_string()),
                 ("metrics", "Performance numbers: tracked posts and their daily figures (corrections kept), totals and KPIs with their formulas, the dashboard".to_string()),
                 ("meta", "The service itself".to_string()),
             ]

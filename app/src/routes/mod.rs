@@ -4,6 +4,7 @@ pub mod board;
 pub mod charter;
 pub mod charter_print;
 pub mod content;
+pub mod fit;
 pub mod home;
 pub mod inbox;
 pub mod invite;
@@ -18,6 +19,7 @@ pub mod performance_track;
 pub mod portal;
 pub mod portal_charter;
 pub mod tokens;
+pub mod working_style;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;

@@ -24,11 +24,13 @@ use self::creators::{
     export_creators, get_board, get_creator, import_template, merge_creators, move_card, preview_import,
     set_next_action,
 };
+use self::fit::{get_fit, get_own_profile, get_profile, save_profile, settle_fit_item, track_record};
 
 pub(crate) mod accounts;
 pub(crate) mod campaigns;
 pub(crate) mod charter;
 pub(crate) mod creators;
+pub(crate) mod fit;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -67,6 +69,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/charter/comments/{comment_id}/resolve", post(resolve_charter_comment))
         .route("/api/v1/campaigns/{id}/charter/for-creator", get(get_creator_charter))
         .route("/api/v1/campaigns/{id}/launch", post(launch_campaign))
+        .route("/api/v1/campaigns/{id}/fit", get(get_fit))
+        .route("/api/v1/campaigns/{id}/fit/settled", post(settle_fit_item))
+        .route("/api/v1/org/profile", get(get_own_profile).put(save_profile))
+        .route("/api/v1/orgs/{org_id}/profile", get(get_profile))
+        .route("/api/v1/orgs/{org_id}/track-record", get(track_record))
         .route("/api/v1/org/members", get(list_members))
         .route("/api/v1/org/invitations", post(invite_member))
         .route("/api/v1/org/invitations/{token}/accept", post(join_organization))

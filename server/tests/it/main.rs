@@ -16,6 +16,7 @@ mod api;
 mod charter;
 mod content;
 mod disclosure;
+mod fit;
 mod hygiene;
 mod inbox;
 mod limits;

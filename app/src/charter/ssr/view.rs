@@ -13,7 +13,9 @@ pub async fn get_charter(db: &Db, who: &Principal, campaign_id: i64) -> Result<C
     let current = all.last().cloned();
     let last_signed = all.iter().rev().skip(1).find(|v| !v.signatures.is_empty()).cloned();
     let comments = comments(db, campaign_id).await?;
-    let checklist = checklist(&draft, &roster, current.as_ref(), &comments);
+    let mut checklist = checklist(&draft, &roster, current.as_ref(), &comments);
+    // What the partners' working styles leave to settle: warnings, never blockers.
+    checklist.extend(crate::fit::ssr::launch_warnings(db, campaign_id).await?);
     let my_org = who.member_org()?.id;
     let quarter = quarter_of(chrono::Utc::now().date_naive());
     let ugc_lead = current
