@@ -703,6 +703,7 @@ async fn seed_fit(db: &Db, [maya, jordan, lena]: [&Principal; 3]) -> Result<()> 
             decision: Decision::Approved,
             feedback: String::new(),
             criteria: Vec::new(),
+            disclosure_note: String::new(),
             version: d.version,
         };
         content::review(db, lena, past.id, d.id, &review, None).await?;

@@ -206,7 +206,7 @@ async fn observed_times_come_from_what_partners_did(kind: DbKind) {
     let sub = ava
         .post(
             &campaign_path(id, &format!("/deliverables/{did}/submissions")),
-            json!({ "link": "https://example.com/v1" }),
+            json!({ "link": "https://example.com/v1", "caption": "#ad Rain test" }),
         )
         .await
         .ok();
