@@ -132,11 +132,30 @@ fn campaign_id() -> i64 {
     leptos_router::hooks::use_params_map().read_untracked().get("id").and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
+/// Brings the current tab into view where the tab row scrolls sideways (a phone shows three or four of the five
+/// tabs): run as soon as the chrome is parsed, before the first paint, with no WASM. (No `&` or `<` in it: it is
+/// written as the element's text.)
+const CURRENT_TAB_IN_VIEW: &str = "(function () {
+  var t = document.querySelector('.campaign-tabs .tab.current');
+  if (!t) return;
+  var row = t.closest('ul'), r = t.getBoundingClientRect(), box = row.getBoundingClientRect();
+  if (r.right > box.right) row.scrollLeft += r.right - box.right + 8;
+})();";
+
+/// The campaign's chrome (its island: tabs, activity, escalations) above each of its pages.
+#[component]
+fn Chrome(tab: &'static str) -> impl IntoView {
+    view! {
+        <CampaignChromeIsland id=campaign_id() tab=tab.to_string()/>
+        <script>{CURRENT_TAB_IN_VIEW}</script>
+    }
+}
+
 #[component]
 fn BoardRoute() -> impl IntoView {
     let filters = routes::board::Filters::from_query(&leptos_router::hooks::use_query_map().read_untracked());
     view! {
-        <CampaignChromeIsland id=campaign_id() tab="board".to_string()/>
+        <Chrome tab="board"/>
         <BoardIsland id=campaign_id() filters/>
         <IslandScripts bundle=Bundle::Board/>
     }
@@ -147,7 +166,7 @@ macro_rules! campaign_route {
         #[component]
         fn $name() -> impl IntoView {
             view! {
-                <CampaignChromeIsland id=campaign_id() tab=$bundle.name().to_string()/>
+                <Chrome tab=$bundle.name()/>
                 <$island id=campaign_id()/>
                 <IslandScripts bundle=$bundle/>
             }
@@ -164,7 +183,7 @@ campaign_route!(PerformanceRoute, PerformanceIsland, Bundle::Performance);
 #[component]
 fn FitRoute() -> impl IntoView {
     view! {
-        <CampaignChromeIsland id=campaign_id() tab="fit".to_string()/>
+        <Chrome tab="fit"/>
         <routes::fit::FitPage id=campaign_id()/>
         <IslandScripts bundle=Bundle::Charter/>
     }

@@ -138,6 +138,8 @@ test('a campaign page opens one WebSocket, shared by the page and the escalation
     '/charter': '.charter-page[data-live="live"]',
     '/content': 'section.content-page[data-live="live"]',
     '/performance': 'section.dashboard[data-live="live"]',
+    // Rendered on the server: the chrome's island (its escalation banner) is what follows the campaign.
+    '/fit': '[data-testid="campaign-chrome"][data-hydrated="yes"]',
   };
   for (const [name, path] of PAGES) {
     const page = await ctx.newPage();
