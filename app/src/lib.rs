@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod num;
 pub mod outbox;
 pub mod realtime;
+pub mod rights;
 pub mod routes;
 pub mod vocab;
 

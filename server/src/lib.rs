@@ -14,6 +14,7 @@ pub mod metrics_api;
 pub mod openapi;
 pub mod pwa;
 pub mod requests;
+pub mod rights_api;
 pub mod security;
 pub mod spans;
 pub mod ws;
@@ -96,6 +97,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(files::router())
         .merge(content_api::router())
         .merge(metrics_api::router())
+        .merge(rights_api::router())
         .route_layer(middleware::from_fn(requests::json_rejections));
 
     Router::new()
@@ -214,6 +216,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(raised = n, "review SLA escalations raised"),
                 Err(e) => tracing::warn!(error = %e, "review clock check failed"),
+            }
+            // Usage rights: a warning before an asset's rights end, and uses logged past the end (once each).
+            match app::rights::ssr::scan_rights(&db, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(raised = n, "usage-rights escalations raised"),
+                Err(e) => tracing::warn!(error = %e, "usage-rights check failed"),
             }
             // The daily cut-off: thresholds on each campaign's day that just ended (in its time zone).
             match app::metrics::ssr::close_days(&db, chrono::Utc::now()).await {

@@ -79,6 +79,9 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
         crate::metrics_api::get_dashboard, crate::metrics_api::export_metrics, crate::metrics_api::set_cpm,
         crate::metrics_api::preview_metric_import, crate::metrics_api::apply_metric_import, crate::metrics_api::discard_metric_import,
         crate::metrics_api::import_template,
+        crate::rights_api::get_terms, crate::rights_api::save_terms, crate::rights_api::accept_terms,
+        crate::rights_api::get_ledger, crate::rights_api::export_ledger, crate::rights_api::save_settings,
+        crate::rights_api::add_code, crate::rights_api::log_use, crate::rights_api::portal_rights,
     )
 )]
 pub struct ApiDoc;
@@ -109,6 +112,13 @@ creator's portal. Partners may call everything except submissions and uploads (o
 addressed to) and the portal (creators); anyone else gets 404 \"not found\".";
 
 /// Paths that are not under `/api/v1` but documented here (they answer JSON errors too).
+const RIGHTS: &str = "Usage rights: each deliverable's licence terms (usages: organic, paid amplification, \
+whitelisting; platforms; territories; a term in days from first publication or fixed dates; exclusivity; the partners \
+that may use the asset), versioned, and accepted by the creator version by version (a change needs her acceptance \
+again). An approved asset enters the campaign's rights ledger with its start and end, ad codes and the uses partners \
+log; a warning escalation is raised once a set number of days (default 7) before the rights end, and one for every \
+logged use running past the end. Dates are days in the campaign's time zone.";
+
 pub const OUTSIDE_API: &[&str] = &["/healthz", "/files/{upload_id}", "/files/{upload_id}/thumb"];
 
 /// What every operation shares, added to each instead of repeated in every attribute.
@@ -143,6 +153,7 @@ impl Modify for Conventions {
                 ("charter", "The joint strategy charter, its sign-off and the launch".to_string()),
                 ("content", CONTENT.to_string()),
                 ("fit", "Partner fit: each organization's stated working style (a versioned profile, seen by itself and the partners of campaigns it is on), mismatches between a campaign's partners and what the charter should settle, and stated against observed times from the event log".to_string()),
+                ("rights", RIGHTS.to_string()),
                 ("metrics", "Performance numbers: tracked posts and their daily figures (corrections kept), totals and KPIs with their formulas, the dashboard".to_string()),
                 ("meta", "The service itself".to_string()),
             ]

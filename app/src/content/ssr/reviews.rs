@@ -114,6 +114,10 @@ pub async fn review(
         .await?;
     // A review that was late closes its escalation: the clock it was about has stopped.
     let submission_id = d.pending().map(|r| r.submission_id).unwrap_or_default();
+    if input.decision == Decision::Approved {
+        // The approved asset enters the campaign's rights ledger.
+        crate::rights::ssr::enter_ledger(&mut w, campaign_id, deliverable_id, Some(submission_id), now).await?;
+    }
     let resolved = crate::escalations::ssr::resolve_breach(
         &mut w,
         campaign_id,
