@@ -201,7 +201,12 @@ fn OrganizationRoute() -> impl IntoView {
 
 #[component]
 fn PortalRoute() -> impl IntoView {
-    view! { <components::pwa::PwaHead/> <PortalIsland id=campaign_id()/> <IslandScripts bundle=Bundle::Portal/> }
+    view! {
+        <components::pwa::PwaHead/>
+        <PortalIsland id=campaign_id()/>
+        <routes::rights::PortalRights id=campaign_id()/>
+        <IslandScripts bundle=Bundle::Portal/>
+    }
 }
 
 #[component]
@@ -268,6 +273,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/campaigns/:id/content") view=ContentRoute ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/performance") view=PerformanceRoute ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/fit") view=FitRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/rights") view=routes::rights::RightsPage ssr=SsrMode::Async/>
                     <Route path=path!("/portal") view=routes::portal::PortalHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/portal/campaigns/:id") view=PortalRoute ssr=SsrMode::Async/>
                     <Route path=path!("/portal/campaigns/:id/charter") view=PortalCharterRoute ssr=SsrMode::Async/>

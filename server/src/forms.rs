@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/join", post(join_organization))
         .route("/settings/organization/profile", post(save_working_style))
         .route("/campaigns/{id}/fit/settle", post(settle_fit_item))
+        .route("/portal/campaigns/{id}/deliverables/{deliverable_id}/accept-terms", post(accept_terms))
 }
 
 /// Only a plain path on this site is followed: one leading `/` and nothing but printable ASCII other than a
@@ -334,5 +335,27 @@ async fn settle_fit_item(
     match app::fit::ssr::settle(&state.db, &who, id, &app::fit::Settle { key: f.key, note: f.note }).await {
         Ok(_) => to_local(&page),
         Err(e) => back(&page, &e, &[]),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AcceptTermsForm {
+    version: i64,
+}
+
+/// The creator accepts a version of a deliverable's licence terms from her portal page (a plain form), and is
+/// sent back to it: accepted, or showing the terms as they are now when they changed meanwhile.
+async fn accept_terms(
+    State(state): State<AppState>,
+    MaybeAuth(who): MaybeAuth,
+    axum::extract::Path((id, deliverable_id)): axum::extract::Path<(i64, i64)>,
+    Form(f): Form<AcceptTermsForm>,
+) -> Response {
+    let Some(who) = who else { return to_local("/signin") };
+    let input = app::rights::AcceptTerms { version: f.version };
+    match app::rights::ssr::accept_terms(&state.db, &who, id, deliverable_id, &input).await {
+        Ok(_) => to_local(&format!("/portal/campaigns/{id}#terms")),
+        Err(e) if e.code.status() == 409 => to_local(&format!("/portal/campaigns/{id}#terms")),
+        Err(e) => e.into_response(),
     }
 }

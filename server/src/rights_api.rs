@@ -226,11 +226,11 @@ async fn log_use(
     get,
     path = "/api/v1/campaigns/{id}/portal/rights",
     tag = "rights",
-    summary = "A creator's own approved assets with their terms and expiries",
+    summary = "A creator's deliverables with licence terms: the terms (to read and accept before she submits) and, once approved, the asset's rights with their start, end and state",
     description = "Creators only, for campaigns they are in.",
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
-        (status = 200, description = "OK", body = app::rights::Ledger),
+        (status = 200, description = "OK", body = Vec<app::rights::DeliverableTerms>),
         (status = 404, description = "No such campaign, or not yours to see", body = app::error::AppError),
     )
 )]
@@ -238,5 +238,5 @@ async fn portal_rights(State(s): State<AppState>, Auth(who): Auth, Path(id): Pat
     if who.me.role != Role::Creator {
         return Err(app::error::AppError::not_found("Campaign"));
     }
-    Ok(Json(rights::creators_ledger(&s.db, &who, id).await?))
+    Ok(Json(rights::creators_terms(&s.db, &who, id).await?))
 }

@@ -11,7 +11,8 @@ pub mod ssr;
 pub struct Escalation {
     pub id: i64,
     pub campaign_id: i64,
-    /// `review_sla` or `threshold`.
+    /// `review_sla`, `threshold`, `rights_expiry` (an asset's usage rights end soon) or `rights_overrun` (a
+    /// logged use runs past them).
     pub kind: String,
     pub title: String,
     /// The numbers that triggered it, in words.
@@ -50,6 +51,7 @@ impl Escalation {
         match (self.kind.as_str(), self.deliverable_id) {
             ("review_sla", Some(d)) => format!("/campaigns/{}/content#deliverable-{d}", self.campaign_id),
             ("review_sla", None) => format!("/campaigns/{}/content", self.campaign_id),
+            (k, _) if k.starts_with("rights") => format!("/campaigns/{}/rights", self.campaign_id),
             _ => format!("/campaigns/{}/performance", self.campaign_id),
         }
     }
@@ -58,6 +60,8 @@ impl Escalation {
     pub fn action(&self) -> &'static str {
         if self.kind == "review_sla" {
             "Review it on Content"
+        } else if self.kind.starts_with("rights") {
+            "See it in the rights ledger"
         } else {
             "See it on Performance"
         }
@@ -93,5 +97,7 @@ mod tests {
         assert_eq!(escalation("review_sla", None).href(), "/campaigns/7/content");
         assert_eq!(escalation("threshold", None).href(), "/campaigns/7/performance");
         assert_eq!(escalation("threshold", None).action(), "See it on Performance");
+        assert_eq!(escalation("rights_expiry", Some(3)).href(), "/campaigns/7/rights");
+        assert_eq!(escalation("rights_overrun", Some(3)).action(), "See it in the rights ledger");
     }
 }

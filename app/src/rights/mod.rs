@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub mod ssr;
 
 /// What an asset may be used for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Usage {
@@ -42,7 +42,7 @@ impl Usage {
 }
 
 /// Who accepted which version of the terms, and when.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Acceptance {
     pub version: i64,
@@ -51,7 +51,7 @@ pub struct Acceptance {
 }
 
 /// A partner the terms allow to use the asset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AllowedPartner {
     pub id: i64,
@@ -59,7 +59,7 @@ pub struct AllowedPartner {
 }
 
 /// The licence terms of one deliverable. `version` 0: none proposed yet.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Terms {
     pub deliverable_id: i64,
@@ -95,7 +95,7 @@ impl Terms {
 }
 
 /// Partners propose (or change) the terms; `version` is the one the editor started from (0 for none yet).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SaveTerms {
     pub usages: Vec<Usage>,
@@ -120,14 +120,14 @@ pub struct SaveTerms {
 }
 
 /// The creator accepts a version of the terms.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AcceptTerms {
     pub version: i64,
 }
 
 /// The kind of an ad code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CodeKind {
@@ -158,7 +158,7 @@ impl CodeKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewAdCode {
     pub kind: CodeKind,
@@ -168,7 +168,7 @@ pub struct NewAdCode {
     pub expires_on: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AdCode {
     pub id: i64,
@@ -181,7 +181,7 @@ pub struct AdCode {
     pub added_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewUse {
     pub usage: Usage,
@@ -195,7 +195,7 @@ pub struct NewUse {
 }
 
 /// A use a partner logged: "paid amplification on Meta by Kanal Studio, 12–26 Mar".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LoggedUse {
     pub id: i64,
@@ -214,7 +214,7 @@ pub struct LoggedUse {
 }
 
 /// Where an asset's rights stand today.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RightsState {
@@ -241,7 +241,7 @@ impl RightsState {
 }
 
 /// One approved asset in the rights ledger.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LedgerEntry {
     pub deliverable_id: i64,
@@ -263,7 +263,7 @@ pub struct LedgerEntry {
 }
 
 /// The campaign's rights ledger.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Ledger {
     pub campaign_id: i64,
@@ -276,7 +276,18 @@ pub struct Ledger {
     pub entries: Vec<LedgerEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One of the creator's deliverables with terms proposed: the terms (visible before she submits) and, once the
+/// asset is approved, its place in the ledger (start, end, state).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DeliverableTerms {
+    pub deliverable_id: i64,
+    pub title: String,
+    pub terms: Terms,
+    pub rights: Option<LedgerEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RightsSettings {
     /// 0 to 90.

@@ -526,13 +526,29 @@ pub async fn get_ledger(db: &Db, who: &Principal, campaign_id: i64) -> Result<Le
     ledger_at(db, campaign_id, None, Utc::now()).await
 }
 
-/// The creator's own assets in the ledger, with their terms and expiries.
+/// The creator's deliverables with terms proposed: their terms, and their place in the ledger once approved.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
-pub async fn creators_ledger(db: &Db, who: &Principal, campaign_id: i64) -> Result<Ledger> {
+pub async fn creators_terms(db: &Db, who: &Principal, campaign_id: i64) -> Result<Vec<DeliverableTerms>> {
     let me = crate::campaigns::ssr::authorize_creator(db, who, campaign_id).await?;
-    let mut all = ledger_at(db, campaign_id, None, Utc::now()).await?;
-    all.entries.retain(|e| me.creator_ids.contains(&e.creator_id));
-    Ok(all)
+    let rows = sqlx::query(
+        "SELECT d.id, d.title, d.creator_id FROM deliverables d JOIN rights_terms t ON t.deliverable_id = d.id \
+         WHERE d.campaign_id = $1 ORDER BY d.id",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut ledger = ledger_at(db, campaign_id, None, Utc::now()).await?;
+    let mut out = Vec::new();
+    for r in rows.iter().filter(|r| me.creator_ids.contains(&r.get::<i64, _>("creator_id"))) {
+        let id: i64 = r.get("id");
+        out.push(DeliverableTerms {
+            deliverable_id: id,
+            title: r.get("title"),
+            terms: terms_of(db, campaign_id, id).await?,
+            rights: ledger.entries.iter().position(|e| e.deliverable_id == id).map(|i| ledger.entries.swap_remove(i)),
+        });
+    }
+    Ok(out)
 }
 
 /// The ledger as CSV: one row per asset.

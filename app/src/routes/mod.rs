@@ -18,6 +18,8 @@ pub mod performance_live;
 pub mod performance_track;
 pub mod portal;
 pub mod portal_charter;
+#[cfg(feature = "ssr")]
+pub mod rights;
 pub mod tokens;
 pub mod working_style;
 

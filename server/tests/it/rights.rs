@@ -99,6 +99,29 @@ async fn the_creator_accepts_the_terms_and_a_change_needs_her_acceptance_again(k
         (Some("2027-03-01"), Some("2027-05-31"), None)
     );
     assert_eq!((v3["version"].as_i64(), v3["accepted"].is_null()), (Some(3), true));
+
+    // On her portal page (server-rendered below the island) she reads them and accepts with a plain form.
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let cookie = isla.cookie.clone().unwrap();
+    let page =
+        http.get(format!("{}/portal/campaigns/{}", app.base, s.id)).header("cookie", &cookie).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Accept these terms (v3)") && html.contains("1 Mar 2027 – 31 May 2027"), "{html}");
+    let accept_form = format!("{}/portal/campaigns/{}/deliverables/{d}/accept-terms", app.base, s.id);
+    let sent = http.post(&accept_form).header("cookie", &cookie).form(&[("version", "3")]).send().await.unwrap();
+    assert_eq!(sent.status(), 303);
+    assert_eq!(sent.headers()["location"], format!("/portal/campaigns/{}#terms", s.id));
+    let now = s.maya.get(&terms_path(s.id, d)).await.ok();
+    assert_eq!((now["accepted"]["version"].as_i64(), now["accepted"]["by"].as_str()), (Some(3), Some("Isla Reed")));
+    // A partner's session posting the same form is refused.
+    let partner = http
+        .post(&accept_form)
+        .header("cookie", s.jordan.cookie.clone().unwrap())
+        .form(&[("version", "3")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(partner.status(), 403);
 }
 
 async fn terms_are_validated_field_by_field(kind: DbKind) {
@@ -320,14 +343,26 @@ async fn an_approved_asset_enters_the_ledger_and_its_expiry_is_warned_once(kind:
     assert!(text.contains("Spring ride post,Isla Reed,influencer,Expiring"), "{text}");
     assert!(text.contains("#SPARK-7f3a9"), "{text}");
 
-    // The creator sees her own assets' terms and expiries; another creator sees only his.
+    // The creator sees her own assets' terms and expiries; another creator sees only his (none: no terms).
     let mine = isla.get(&path(s.id, "/portal/rights")).await.ok();
-    assert_eq!(mine["entries"].as_array().unwrap().len(), 1);
-    assert_eq!(mine["entries"][0]["ends_on"].as_str(), Some(day(9).as_str()));
-    let his = ben.get(&path(s.id, "/portal/rights")).await.ok();
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["terms"]["accepted"]["by"], "Isla Reed");
     assert_eq!(
-        (his["entries"].as_array().unwrap().len(), his["entries"][0]["deliverable_id"].as_i64()),
-        (1, Some(other))
+        (mine[0]["rights"]["ends_on"].as_str(), mine[0]["rights"]["state"].as_str()),
+        (Some(day(9).as_str()), Some("expiring"))
     );
+    assert_eq!(ben.get(&path(s.id, "/portal/rights")).await.ok(), json!([]));
+    // The ledger page renders on the server, expiring assets and uses past the end marked.
+    let page = |c: &Client| {
+        let req = reqwest::Client::new().get(format!("{}/campaigns/{}/rights", app.base, s.id));
+        req.header("cookie", c.cookie.clone().unwrap()).send()
+    };
+    let html = page(&s.maya).await.unwrap();
+    assert_eq!(html.status(), 200);
+    let html = html.text().await.unwrap();
+    assert!(html.contains("data-state=\"expiring\""), "{html}");
+    assert!(html.contains("past the end of the rights"), "{html}");
+    assert!(html.contains("v1 accepted by Isla Reed"), "{html}");
+    assert_eq!(page(&s.olga).await.unwrap().status(), 404);
     assert_eq!(s.maya.get(&path(s.id, "/portal/rights")).await.status, 404);
 }

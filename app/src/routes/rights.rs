@@ -1,0 +1,206 @@
+//! The campaign's rights ledger page, rendered on the server only (no island, no WASM): every approved asset
+//! with its terms, start and end, state (expiring and expired marked), ad codes and logged uses; the CSV export.
+//! The creator's counterpart (her own assets' terms) is [`PortalRights`], beside her portal's island.
+use leptos::prelude::*;
+
+use crate::components::ErrorNotice;
+use crate::error::AppError;
+use crate::rights::{Ledger, LedgerEntry, RightsState, Terms};
+
+fn campaign_id() -> i64 {
+    leptos_router::hooks::use_params_map().read_untracked().get("id").and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+fn day(d: Option<chrono::NaiveDate>) -> String {
+    d.map(|d| d.format("%-d %b %Y").to_string()).unwrap_or_else(|| "—".into())
+}
+
+fn state_key(s: RightsState) -> &'static str {
+    match s {
+        RightsState::NoTerms => "no_terms",
+        RightsState::NotStarted => "not_started",
+        RightsState::Active => "active",
+        RightsState::Expiring => "expiring",
+        RightsState::Expired => "expired",
+    }
+}
+
+fn state_label(e: &LedgerEntry) -> String {
+    match (e.state, e.days_left) {
+        (RightsState::Expiring, Some(0)) => "Expiring today".into(),
+        (RightsState::Expiring, Some(1)) => "Expiring · 1 day left".into(),
+        (RightsState::Expiring, Some(n)) => format!("Expiring · {n} days left"),
+        (RightsState::Expired, Some(n)) => format!("Expired {} days ago", -n),
+        (s, _) => s.label().to_string(),
+    }
+}
+
+/// "organic, paid amplification · Instagram, Meta Ads · UK, DE".
+fn terms_summary(t: &Terms) -> String {
+    let usages: Vec<&str> = t.usages.iter().map(|u| u.label()).collect();
+    let mut parts = vec![usages.join(", ")];
+    if !t.platforms.is_empty() {
+        parts.push(t.platforms.join(", "));
+    }
+    if !t.territories.is_empty() {
+        parts.push(t.territories.join(", "));
+    }
+    parts.join(" · ")
+}
+
+fn acceptance(t: &Terms) -> String {
+    match &t.accepted {
+        Some(a) => format!("v{} accepted by {} on {}", a.version, a.by, crate::dates::in_zone(&a.at, &t.time_zone)),
+        None => format!("v{} not accepted yet", t.version),
+    }
+}
+
+#[component]
+fn EntryRow(e: LedgerEntry, partner: bool) -> impl IntoView {
+    let key = state_key(e.state);
+    let label = state_label(&e);
+    let terms = e.terms.clone();
+    view! {
+        <tr data-testid="rights-entry" data-state=key class=format!("rights-{key}")>
+            <td><strong>{e.title.clone()}</strong><br/><span class="muted">{e.lane.label()}</span></td>
+            {partner.then(|| view! { <td>{e.creator_name.clone()}</td> })}
+            <td>{match &terms {
+                Some(t) => view! {
+                    <span>{terms_summary(t)}</span>
+                    <br/><span class="muted">{t.term_label()}</span>
+                    {(!t.exclusivity.is_empty()).then(|| view! { <br/><span class="muted">"Exclusivity: " {t.exclusivity.clone()}</span> })}
+                    <br/><span class="muted">"For " {t.partners.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join(", ")}</span>
+                    <br/><span class="muted" data-testid="acceptance">{acceptance(t)}</span>
+                }.into_any(),
+                None => view! { <span>"No terms: no use is covered"</span> }.into_any(),
+            }}</td>
+            <td>{day(e.starts_on)} " – " {day(e.ends_on)}</td>
+            <td><span class=format!("badge rights-{key}") data-testid="rights-state">{label}</span></td>
+            <td>{if e.codes.is_empty() { view! { <span class="muted">"—"</span> }.into_any() } else {
+                view! { <ul class="plain">{e.codes.iter().map(|c| view! {
+                    <li class:expired=c.expired>
+                        {c.kind.label()} " " <code>{c.code.clone()}</code>
+                        {c.expires_on.map(|x| format!(" · {} {}", if c.expired { "expired" } else { "expires" }, x.format("%-d %b %Y")))}
+                    </li>
+                }).collect_view()}</ul> }.into_any()
+            }}</td>
+            <td>{if e.uses.is_empty() { view! { <span class="muted">"—"</span> }.into_any() } else {
+                view! { <ul class="plain">{e.uses.iter().map(|u| view! {
+                    <li data-testid="rights-use" class:past-end=u.past_end>
+                        {u.label.clone()}
+                        {u.past_end.then_some(" · past the end of the rights")}
+                    </li>
+                }).collect_view()}</ul> }.into_any()
+            }}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn LedgerTable(ledger: Ledger, partner: bool) -> impl IntoView {
+    view! {
+        <table class="table" data-testid="rights-ledger">
+            <thead><tr>
+                <th>"Asset"</th>
+                {partner.then(|| view! { <th>"Creator"</th> })}
+                <th>"Terms"</th><th>"Rights"</th><th>"State"</th><th>"Ad codes"</th><th>"Uses"</th>
+            </tr></thead>
+            <tbody>{ledger.entries.into_iter().map(|e| view! { <EntryRow e partner/> }).collect_view()}</tbody>
+        </table>
+    }
+}
+
+async fn load(id: i64) -> Result<Ledger, AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    crate::rights::ssr::get_ledger(&state.db, &who, id).await
+}
+
+/// `/campaigns/:id/rights`: the partners' ledger.
+#[component]
+pub fn RightsPage() -> impl IntoView {
+    let id = campaign_id();
+    let data = crate::json_text::resource(move || id, load);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(l) => view! {
+                        <section class="page" data-testid="rights-page">
+                            <p><a href=format!("/campaigns/{}/content", l.campaign_id)>"← Content"</a></p>
+                            <h1>"Rights ledger — " {l.campaign_name.clone()}</h1>
+                            <p class="muted">
+                                {format!("Every approved asset with what its licence allows, until when. Warned {} days before the rights end; dates are days in {}.", l.warning_days, l.time_zone)}
+                                " " <a href=format!("/api/v1/campaigns/{}/rights.csv", l.campaign_id) download>"Export CSV"</a>
+                            </p>
+                            {if l.entries.is_empty() {
+                                view! { <p>"No approved assets yet: an asset enters the ledger when it is approved."</p> }.into_any()
+                            } else {
+                                view! { <LedgerTable ledger=l.clone() partner=true/> }.into_any()
+                            }}
+                        </section>
+                    }.into_any(),
+                    Err(e) => {
+                        crate::state::set_status(e.code.status());
+                        view! { <section class="page narrow"><h1>"Campaign not found"</h1><ErrorNotice error=e/></section> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+async fn load_mine(id: i64) -> Result<Vec<crate::rights::DeliverableTerms>, AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    crate::rights::ssr::creators_terms(&state.db, &who, id).await
+}
+
+/// On the creator's portal page, below its island: the licence terms of her deliverables (to read and accept,
+/// version by version, with a plain form), and her approved assets' rights with their end. Server-rendered.
+#[component]
+pub fn PortalRights(id: i64) -> impl IntoView {
+    let data = crate::json_text::resource(move || id, load_mine);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(items) if !items.is_empty() => view! {
+                        <section class="page narrow portal-rights" id="terms" data-testid="portal-rights">
+                            <h2>"Usage rights"</h2>
+                            <ul class="plain">{items.into_iter().map(|i| {
+                                let t = i.terms;
+                                let action = format!("/portal/campaigns/{id}/deliverables/{}/accept-terms", i.deliverable_id);
+                                view! {
+                                    <li class="card" data-testid="portal-terms">
+                                        <h3>{i.title.clone()}</h3>
+                                        <p>{terms_summary(&t)}</p>
+                                        <p class="muted">{t.term_label()}
+                                            {(!t.exclusivity.is_empty()).then(|| format!(" · Exclusivity: {}", t.exclusivity))}
+                                            " · For " {t.partners.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join(", ")}</p>
+                                        {i.rights.map(|e| {
+                                            let key = state_key(e.state);
+                                            view! { <p>"Rights " {day(e.starts_on)} " – " {day(e.ends_on)} " "
+                                                <span class=format!("badge rights-{key}") data-state=key>{state_label(&e)}</span></p> }
+                                        })}
+                                        {if t.accepted.is_some() {
+                                            view! { <p class="muted" data-testid="acceptance">{acceptance(&t)}</p> }.into_any()
+                                        } else {
+                                            view! {
+                                                <form method="post" action=action>
+                                                    <input type="hidden" name="version" value=t.version.to_string()/>
+                                                    <button type="submit" class="button">{format!("Accept these terms (v{})", t.version)}</button>
+                                                </form>
+                                            }.into_any()
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}</ul>
+                        </section>
+                    }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
