@@ -513,6 +513,143 @@ async fn seed_content(
     )
     .await?;
     content::set_payout(db, maya, campaign_id, d.id, &SetPayout { payout: Payout::Paid, version: d.version }).await?;
+    // Kenji's teaser from an earlier flight: approved 45 days ago under 30-day rights, so expired.
+    let d = content::create_deliverable(
+        db,
+        jordan,
+        campaign_id,
+        &brief(
+            "Kenji Sato",
+            Lane::Influencer,
+            "Trail teaser (pre-launch)",
+            "A 15-second teaser for the waitlist.",
+            -50,
+        ),
+        None,
+    )
+    .await?;
+    let d = content::submit_draft(
+        db,
+        &creators["Kenji Sato"],
+        campaign_id,
+        d.id,
+        &submit("#ad Something waterproof is coming 👀", "https://www.youtube.com/shorts/kenjiteaser"),
+        None,
+    )
+    .await?;
+    let teaser = content::review(
+        db,
+        jordan,
+        campaign_id,
+        d.id,
+        &review(1, Decision::Approved, "", vec![true, true, true], d.version),
+        None,
+    )
+    .await?;
+    seed_rights(db, campaign_id, [maya, jordan, lena], &creators, teaser.id).await
+}
+
+/// Usage rights in every state: Sofie's clip active (accepted, with a Spark Ads code), Kenji's review expiring in
+/// four days with a paid boost logged past the end (an escalation), his teaser expired, and terms proposed to
+/// Priya that wait for her acceptance on her portal.
+async fn seed_rights(
+    db: &Db,
+    campaign_id: i64,
+    [maya, jordan, lena]: [&Principal; 3],
+    creators: &std::collections::HashMap<&str, Principal>,
+    teaser: i64,
+) -> Result<()> {
+    use crate::rights::ssr as rights;
+    use crate::rights::{AcceptTerms, CodeKind, NewAdCode, NewUse, SaveTerms, Usage};
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let id_of = |title: &'static str| async move {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM deliverables WHERE campaign_id = $1 AND title = $2")
+            .bind(campaign_id)
+            .bind(title)
+            .fetch_one(&db.pool)
+            .await
+    };
+    let (northwind, brightline, kanal) = (maya.member_org()?.id, jordan.member_org()?.id, lena.member_org()?.id);
+    let terms =
+        |usages: Vec<Usage>, term_days: Option<i64>, dates: Option<(i64, i64)>, partner_ids: Vec<i64>| SaveTerms {
+            usages,
+            platforms: vec!["Instagram".into(), "TikTok".into(), "Meta Ads".into()],
+            territories: vec!["US".into(), "UK".into(), "EU".into()],
+            term_days,
+            starts_on: dates.map(|d| day(d.0)),
+            ends_on: dates.map(|d| day(d.1)),
+            exclusivity: "No competing outerwear brand for 30 days after publication".into(),
+            partner_ids,
+            version: 0,
+        };
+    let all = vec![Usage::Organic, Usage::PaidAmplification, Usage::Whitelisting];
+    let sofie = id_of("Pack-light unboxing").await?;
+    let kenji = id_of("Gear review video").await?;
+    let priya = id_of("Rain test clip (9:16)").await?;
+    for (d, t, who) in [
+        (sofie, terms(all.clone(), Some(180), None, vec![northwind, kanal]), "Sofie Jansen"),
+        (kenji, terms(all.clone(), None, Some((-60, 4)), vec![northwind, brightline]), "Kenji Sato"),
+        (teaser, terms(vec![Usage::Organic], Some(30), None, vec![northwind]), "Kenji Sato"),
+    ] {
+        let saved = rights::save_terms(db, maya, campaign_id, d, &t).await?;
+        rights::accept_terms(db, &creators[who], campaign_id, d, &AcceptTerms { version: saved.version }).await?;
+    }
+    rights::save_terms(
+        db,
+        lena,
+        campaign_id,
+        priya,
+        &terms(vec![Usage::Organic, Usage::PaidAmplification], Some(90), None, vec![northwind, kanal]),
+    )
+    .await?;
+    // The teaser was approved 45 days ago: its 30 days are over.
+    db.execute(
+        sqlx::query(
+            "UPDATE rights_ledger SET published_on = $1, approved_at = approved_at - $2 WHERE deliverable_id = $3",
+        )
+        .bind(day(-45))
+        .bind(45 * 86_400_000i64)
+        .bind(teaser),
+    )
+    .await?;
+    rights::add_code(
+        db,
+        &creators["Sofie Jansen"],
+        campaign_id,
+        sofie,
+        &NewAdCode { kind: CodeKind::Spark, code: "#tt-sofie-7f3a9c".into(), expires_on: Some(day(60)) },
+    )
+    .await?;
+    rights::log_use(
+        db,
+        lena,
+        campaign_id,
+        sofie,
+        &NewUse {
+            usage: Usage::PaidAmplification,
+            platform: "Meta".into(),
+            starts_on: day(-2),
+            ends_on: day(12),
+            note: "Spring push, EU".into(),
+        },
+    )
+    .await?;
+    rights::log_use(
+        db,
+        jordan,
+        campaign_id,
+        kenji,
+        &NewUse {
+            usage: Usage::PaidAmplification,
+            platform: "YouTube Ads".into(),
+            starts_on: day(-10),
+            ends_on: day(12),
+            note: "US retargeting flight".into(),
+        },
+    )
+    .await?;
+    rights::scan_campaign(db, campaign_id, chrono::Utc::now()).await?;
     Ok(())
 }
 

@@ -414,13 +414,23 @@ async fn health_openapi_and_demo() {
     let mut escalations = Vec::new();
     for _ in 0..50 {
         escalations = maya.get(&format!("/api/v1/campaigns/{id}/escalations")).await.ok().as_array().unwrap().clone();
-        if !escalations.is_empty() {
+        if escalations.iter().any(|e| e["kind"] == "review_sla") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(escalations.len(), 1, "Lucía's v2 waits 30 h on a 24 h SLA");
-    assert_eq!(escalations[0]["assignee"], "Lena Vogt");
+    let of_kind =
+        |kind: &str| escalations.iter().filter(|e| e["kind"] == kind).cloned().collect::<Vec<serde_json::Value>>();
+    let late = of_kind("review_sla");
+    assert_eq!(late.len(), 1, "Lucía's v2 waits 30 h on a 24 h SLA");
+    assert_eq!(late[0]["assignee"], "Lena Vogt");
+    // Usage rights in every state: Kenji's review expiring, his teaser expired (one warning each), and a boost
+    // logged past the end of the review's rights.
+    assert_eq!((of_kind("rights_expiry").len(), of_kind("rights_overrun").len()), (2, 1));
+    let ledger = maya.get(&format!("/api/v1/campaigns/{id}/rights")).await.ok();
+    let states: Vec<&str> =
+        ledger["entries"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["expired", "active", "expiring"], "in the order they were approved");
     // Priya, a demo creator, signs in to her portal.
     let mut priya = app.client();
     priya.cookie = app
