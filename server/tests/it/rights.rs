@@ -84,21 +84,33 @@ async fn the_creator_accepts_the_terms_and_a_change_needs_her_acceptance_again(k
     assert_eq!(stale.status, 409, "{}", stale.body);
     assert_eq!(stale.body["current"]["version"], 2);
     assert_eq!(stale.body["current"]["partners"][1]["name"], "Northwind");
+    // Two partners saving on the same version at once: one wins, the other gets 409 with the winner's terms.
+    let url = terms_path(s.id, d);
+    let (a, b) = tokio::join!(s.maya.put(&url, terms(&[northwind], 2)), s.lena.put(&url, terms(&[brightline], 2)));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{} / {}", a.body, b.body);
+    let (won, lost) = if a.status == 200 { (&a, &b) } else { (&b, &a) };
+    assert_eq!(lost.body["current"]["version"], 3);
+    assert_eq!(lost.body["current"]["partners"], won.body["partners"]);
+    // Back to both partners (version 4) for the rest of the story.
+    let v4 = s.maya.put(&terms_path(s.id, d), terms(&[brightline, northwind], 3)).await.ok();
+    assert_eq!(v4["version"], 4);
     // Isla accepting the version she read before the change: 409 with the new terms to read.
     let old = isla.post(&format!("{}/accept", terms_path(s.id, d)), json!({ "version": 1 })).await;
-    assert_eq!((old.status, old.body["current"]["version"].as_i64()), (409, Some(2)), "{}", old.body);
-    let again = isla.post(&format!("{}/accept", terms_path(s.id, d)), json!({ "version": 2 })).await.ok();
-    assert_eq!(again["accepted"]["version"], 2);
+    assert_eq!((old.status, old.body["current"]["version"].as_i64()), (409, Some(4)), "{}", old.body);
+    let again = isla.post(&format!("{}/accept", terms_path(s.id, d)), json!({ "version": 4 })).await.ok();
+    assert_eq!(again["accepted"]["version"], 4);
 
     // Fixed dates instead of days from publication.
     let fixed = json!({ "usages": ["whitelisting"], "starts_on": "2027-03-01", "ends_on": "2027-05-31",
-        "partner_ids": [northwind], "version": 2 });
+        "partner_ids": [northwind], "version": 4 });
     let v3 = s.maya.put(&terms_path(s.id, d), fixed).await.ok();
     assert_eq!(
         (v3["starts_on"].as_str(), v3["ends_on"].as_str(), v3["term_days"].as_i64()),
         (Some("2027-03-01"), Some("2027-05-31"), None)
     );
-    assert_eq!((v3["version"].as_i64(), v3["accepted"].is_null()), (Some(3), true));
+    assert_eq!((v3["version"].as_i64(), v3["accepted"].is_null()), (Some(5), true));
 
     // On her portal page (server-rendered below the island) she reads them and accepts with a plain form.
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -106,18 +118,18 @@ async fn the_creator_accepts_the_terms_and_a_change_needs_her_acceptance_again(k
     let page =
         http.get(format!("{}/portal/campaigns/{}", app.base, s.id)).header("cookie", &cookie).send().await.unwrap();
     let html = page.text().await.unwrap();
-    assert!(html.contains("Accept these terms (v3)") && html.contains("1 Mar 2027 – 31 May 2027"), "{html}");
+    assert!(html.contains("Accept these terms (v5)") && html.contains("1 Mar 2027 – 31 May 2027"), "{html}");
     let accept_form = format!("{}/portal/campaigns/{}/deliverables/{d}/accept-terms", app.base, s.id);
-    let sent = http.post(&accept_form).header("cookie", &cookie).form(&[("version", "3")]).send().await.unwrap();
+    let sent = http.post(&accept_form).header("cookie", &cookie).form(&[("version", "5")]).send().await.unwrap();
     assert_eq!(sent.status(), 303);
     assert_eq!(sent.headers()["location"], format!("/portal/campaigns/{}#terms", s.id));
     let now = s.maya.get(&terms_path(s.id, d)).await.ok();
-    assert_eq!((now["accepted"]["version"].as_i64(), now["accepted"]["by"].as_str()), (Some(3), Some("Isla Reed")));
+    assert_eq!((now["accepted"]["version"].as_i64(), now["accepted"]["by"].as_str()), (Some(5), Some("Isla Reed")));
     // A partner's session posting the same form is refused.
     let partner = http
         .post(&accept_form)
         .header("cookie", s.jordan.cookie.clone().unwrap())
-        .form(&[("version", "3")])
+        .form(&[("version", "5")])
         .send()
         .await
         .unwrap();
