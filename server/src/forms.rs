@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/organization/profile", post(save_working_style))
         .route("/campaigns/{id}/fit/settle", post(settle_fit_item))
         .route("/portal/campaigns/{id}/deliverables/{deliverable_id}/accept-terms", post(accept_terms))
+        .route("/campaigns/{id}/deliverables/{deliverable_id}/terms", post(save_terms))
 }
 
 /// Only a plain path on this site is followed: one leading `/` and nothing but printable ASCII other than a
@@ -356,6 +357,56 @@ async fn accept_terms(
     match app::rights::ssr::accept_terms(&state.db, &who, id, deliverable_id, &input).await {
         Ok(_) => to_local(&format!("/portal/campaigns/{id}#terms")),
         Err(e) if e.code.status() == 409 => to_local(&format!("/portal/campaigns/{id}#terms")),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Partners propose or change a deliverable's terms from the ledger page (a plain form: `usage_<key>` and
+/// `partner_<id>` checkboxes, comma-separated platforms and territories). Back to the page, with the refusal (a
+/// field out of its limits, or a stale version) in `?error=` when there is one.
+async fn save_terms(
+    State(state): State<AppState>,
+    MaybeAuth(who): MaybeAuth,
+    axum::extract::Path((id, deliverable_id)): axum::extract::Path<(i64, i64)>,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    use app::rights::{SaveTerms, Usage};
+    let Some(who) = who else { return to_local("/signin") };
+    let text = |k: &str| f.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let list = |k: &str| text(k).map(|v| v.split(',').map(|x| x.trim().to_string()).collect()).unwrap_or_default();
+    let number = |k: &str, field: &str| match text(k) {
+        None => Ok(None),
+        Some(v) => {
+            v.parse::<i64>().map(Some).map_err(|_| AppError::validation(field, format!("\"{v}\" is not a number")))
+        }
+    };
+    let input = number("term_days", "term_days").and_then(|term_days| {
+        Ok(SaveTerms {
+            usages: Usage::ALL.into_iter().filter(|u| f.contains_key(&format!("usage_{}", u.key()))).collect(),
+            platforms: list("platforms"),
+            territories: list("territories"),
+            term_days,
+            starts_on: text("starts_on"),
+            ends_on: text("ends_on"),
+            exclusivity: text("exclusivity").unwrap_or_default(),
+            partner_ids: f.keys().filter_map(|k| k.strip_prefix("partner_")?.parse().ok()).collect(),
+            version: number("version", "version")?.unwrap_or(0),
+        })
+    });
+    let result = match input {
+        Ok(input) => app::rights::ssr::save_terms(&state.db, &who, id, deliverable_id, &input).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => to_local(&format!("/campaigns/{id}/rights#terms-{deliverable_id}")),
+        Err(e) if matches!(e.code.status(), 409 | 422) => {
+            let message = match &e.field {
+                Some(field) => format!("{field}: {}", e.message),
+                None => e.message.clone(),
+            };
+            let q = percent_encoding::utf8_percent_encode(&message, percent_encoding::NON_ALPHANUMERIC);
+            to_local(&format!("/campaigns/{id}/rights?error={q}#terms-{deliverable_id}"))
+        }
         Err(e) => e.into_response(),
     }
 }

@@ -551,6 +551,30 @@ pub async fn creators_terms(db: &Db, who: &Principal, campaign_id: i64) -> Resul
     Ok(out)
 }
 
+/// Every deliverable of the campaign with its terms (version 0: none yet), for the partners' terms forms.
+pub async fn all_terms(db: &Db, who: &Principal, campaign_id: i64) -> Result<Vec<(DeliverableTerms, String)>> {
+    authorize(db, who, campaign_id).await?;
+    let rows = sqlx::query(
+        "SELECT d.id, d.title, cr.name AS creator_name FROM deliverables d JOIN creators cr ON cr.id = d.creator_id \
+         WHERE d.campaign_id = $1 AND d.status <> 'rejected' ORDER BY d.id LIMIT 500",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let id: i64 = r.get("id");
+        let item = DeliverableTerms {
+            deliverable_id: id,
+            title: r.get("title"),
+            terms: terms_of(db, campaign_id, id).await?,
+            rights: None,
+        };
+        out.push((item, r.get("creator_name")));
+    }
+    Ok(out)
+}
+
 /// The ledger as CSV: one row per asset.
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id))]
 pub async fn export_ledger(db: &Db, who: &Principal, campaign_id: i64) -> Result<String> {

@@ -110,22 +110,75 @@ fn LedgerTable(ledger: Ledger, partner: bool) -> impl IntoView {
     }
 }
 
-async fn load(id: i64) -> Result<Ledger, AppError> {
+type PartnerView = (Ledger, Vec<(crate::rights::DeliverableTerms, String)>, Vec<crate::vocab::OrgRef>);
+
+async fn load(id: i64) -> Result<PartnerView, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    crate::rights::ssr::get_ledger(&state.db, &who, id).await
+    let ledger = crate::rights::ssr::get_ledger(&state.db, &who, id).await?;
+    let terms = crate::rights::ssr::all_terms(&state.db, &who, id).await?;
+    let partners = crate::campaigns::ssr::partners(&state.db, id).await?;
+    Ok((ledger, terms, partners))
+}
+
+/// A plain form proposing or changing one deliverable's terms (posted to the server; no script).
+#[component]
+fn TermsForm(
+    campaign_id: i64,
+    item: crate::rights::DeliverableTerms,
+    creator: String,
+    partners: Vec<crate::vocab::OrgRef>,
+) -> impl IntoView {
+    use crate::rights::Usage;
+    let t = item.terms;
+    let d = item.deliverable_id;
+    let status = if t.version == 0 {
+        "No terms yet".to_string()
+    } else {
+        format!("{} · {} · {}", terms_summary(&t), t.term_label(), acceptance(&t))
+    };
+    let days = t.term_days.map(|d| d.to_string()).unwrap_or_default();
+    let fixed = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    view! {
+        <details class="card" id=format!("terms-{d}") data-testid="terms-form">
+            <summary><strong>{item.title.clone()}</strong> " · " {creator} <br/><span class="muted">{status}</span></summary>
+            <form method="post" action=format!("/campaigns/{campaign_id}/deliverables/{d}/terms") class="stack">
+                <input type="hidden" name="version" value=t.version.to_string()/>
+                <fieldset><legend>"Usage"</legend>
+                    {Usage::ALL.into_iter().map(|u| view! {
+                        <label><input type="checkbox" name=format!("usage_{}", u.key()) checked=t.usages.contains(&u)/> " " {u.label()}</label>
+                    }).collect_view()}
+                </fieldset>
+                <label>"Platforms (comma-separated)" <input type="text" name="platforms" maxlength="2000" value=t.platforms.join(", ")/></label>
+                <label>"Territories (comma-separated)" <input type="text" name="territories" maxlength="2000" value=t.territories.join(", ")/></label>
+                <label>"Days from first publication" <input type="number" name="term_days" min="1" max="3650" value=days/></label>
+                <p class="muted">"Or fixed dates:"</p>
+                <label>"Starts on" <input type="date" name="starts_on" value=fixed(t.starts_on)/></label>
+                <label>"Ends on" <input type="date" name="ends_on" value=fixed(t.ends_on)/></label>
+                <label>"Exclusivity" <input type="text" name="exclusivity" maxlength="5000" value=t.exclusivity.clone()/></label>
+                <fieldset><legend>"Partners that may use it"</legend>
+                    {partners.into_iter().map(|p| {
+                        let on = t.partners.iter().any(|x| x.id == p.id);
+                        view! { <label><input type="checkbox" name=format!("partner_{}", p.id) checked=on/> " " {p.name}</label> }
+                    }).collect_view()}
+                </fieldset>
+                <button type="submit" class="button">{if t.version == 0 { "Propose terms" } else { "Save a new version" }}</button>
+            </form>
+        </details>
+    }
 }
 
 /// `/campaigns/:id/rights`: the partners' ledger.
 #[component]
 pub fn RightsPage() -> impl IntoView {
     let id = campaign_id();
+    let error = leptos_router::hooks::use_query_map().read_untracked().get("error").unwrap_or_default();
     let data = crate::json_text::resource(move || id, load);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || { let error = error.clone(); Suspend::new(async move {
                 match data.await {
-                    Ok(l) => view! {
+                    Ok((l, terms, partners)) => view! {
                         <section class="page" data-testid="rights-page">
                             <p><a href=format!("/campaigns/{}/content", l.campaign_id)>"← Content"</a></p>
                             <h1>"Rights ledger — " {l.campaign_name.clone()}</h1>
@@ -138,6 +191,12 @@ pub fn RightsPage() -> impl IntoView {
                             } else {
                                 view! { <LedgerTable ledger=l.clone() partner=true/> }.into_any()
                             }}
+                            {(!error.is_empty()).then(|| view! { <p class="error" role="alert" data-testid="terms-error">{error.clone()}</p> })}
+                            <h2 id="terms">"Licence terms"</h2>
+                            <p class="muted">"Proposed with the brief; the creator reads and accepts them on her portal. A change needs her acceptance again."</p>
+                            {terms.into_iter().map(|(item, creator)| view! {
+                                <TermsForm campaign_id=l.campaign_id item creator partners=partners.clone()/>
+                            }).collect_view()}
                         </section>
                     }.into_any(),
                     Err(e) => {
@@ -145,7 +204,7 @@ pub fn RightsPage() -> impl IntoView {
                         view! { <section class="page narrow"><h1>"Campaign not found"</h1><ErrorNotice error=e/></section> }.into_any()
                     }
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

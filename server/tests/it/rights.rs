@@ -9,6 +9,7 @@ on_both_databases!(
     terms_are_validated_field_by_field,
     only_partners_edit_and_only_her_creator_accepts,
     an_approved_asset_enters_the_ledger_and_its_expiry_is_warned_once,
+    partners_propose_terms_with_the_ledger_pages_form,
 );
 
 fn path(id: i64, rest: &str) -> String {
@@ -377,4 +378,61 @@ async fn an_approved_asset_enters_the_ledger_and_its_expiry_is_warned_once(kind:
     assert!(html.contains("v1 accepted by Isla Reed"), "{html}");
     assert_eq!(page(&s.olga).await.unwrap().status(), 404);
     assert_eq!(s.maya.get(&path(s.id, "/portal/rights")).await.status, 404);
+}
+
+async fn partners_propose_terms_with_the_ledger_pages_form(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let s = three_partners(&app).await;
+    let (_, ava_id) = creator_account(&app, &s.jordan, s.id, "Ava Chen", "ava@creator.example").await;
+    let d = brief(&s.jordan, s.id, ava_id, "Ava's post").await;
+    let (brightline, northwind) = (org_id(&s.jordan).await, org_id(&s.maya).await);
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let cookie = s.maya.cookie.clone().unwrap();
+    let page =
+        http.get(format!("{}/campaigns/{}/rights", app.base, s.id)).header("cookie", &cookie).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Propose terms") && html.contains("Ava&#x27;s post") || html.contains("Ava's post"),
+        "{html}"
+    );
+    let action = format!("{}/campaigns/{}/deliverables/{d}/terms", app.base, s.id);
+    let (b, n) = (format!("partner_{brightline}"), format!("partner_{northwind}"));
+    let form = vec![
+        ("version", "0"),
+        ("usage_organic", "on"),
+        ("usage_whitelisting", "on"),
+        ("platforms", "TikTok, Instagram"),
+        ("territories", "US"),
+        ("term_days", "60"),
+        ("starts_on", ""),
+        ("ends_on", ""),
+        ("exclusivity", ""),
+        (b.as_str(), "on"),
+        (n.as_str(), "on"),
+    ];
+    let sent = http.post(&action).header("cookie", &cookie).form(&form).send().await.unwrap();
+    assert_eq!(sent.status(), 303);
+    assert_eq!(sent.headers()["location"], format!("/campaigns/{}/rights#terms-{d}", s.id));
+    let t = s.jordan.get(&terms_path(s.id, d)).await.ok();
+    assert_eq!((t["version"].as_i64(), t["term_days"].as_i64()), (Some(1), Some(60)));
+    assert_eq!(t["usages"], json!(["organic", "whitelisting"]));
+    assert_eq!(t["platforms"], json!(["TikTok", "Instagram"]));
+    assert_eq!(t["partners"].as_array().unwrap().len(), 2);
+    // A stale version and a form without a usage come back to the page with the refusal named.
+    let stale = http.post(&action).header("cookie", &cookie).form(&form).send().await.unwrap();
+    let location = stale.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with(&format!("/campaigns/{}/rights?error=", s.id)), "{location}");
+    let mut bare = form.clone();
+    bare.retain(|(k, _)| !k.starts_with("usage_"));
+    bare[0] = ("version", "1");
+    let refused = http.post(&action).header("cookie", &cookie).form(&bare).send().await.unwrap();
+    let location = refused.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.contains("error=usages"), "{location}");
+    let shown = http.get(format!("{}{location}", app.base)).header("cookie", &cookie).send().await.unwrap();
+    let html = shown.text().await.unwrap();
+    assert!(html.contains("data-testid=\"terms-error\"") && html.contains("usages: Name at least one usage"), "{html}");
+    assert_eq!(s.jordan.get(&terms_path(s.id, d)).await.ok()["version"], 1, "nothing saved");
+    // An outsider posting the form: not found; nothing changes.
+    let olga = http.post(&action).header("cookie", s.olga.cookie.clone().unwrap()).form(&bare).send().await.unwrap();
+    assert_eq!(olga.status(), 404);
 }
