@@ -175,7 +175,17 @@ macro_rules! campaign_route {
 }
 
 campaign_route!(CharterRoute, CharterIsland, Bundle::Charter);
-campaign_route!(ContentRoute, ContentIsland, Bundle::Content);
+
+/// The content page, with a plain link to the rights ledger below it (server-rendered: no WASM).
+#[component]
+fn ContentRoute() -> impl IntoView {
+    view! {
+        <CampaignChromeIsland id=campaign_id() tab="content".to_string()/>
+        <ContentIsland id=campaign_id()/>
+        <p class="page rights-link"><a href=format!("/campaigns/{}/rights", campaign_id()) data-testid="rights-link">"Rights ledger: licence terms, expiries, ad codes and uses →"</a></p>
+        <IslandScripts bundle=Bundle::Content/>
+    }
+}
 campaign_route!(PerformanceRoute, PerformanceIsland, Bundle::Performance);
 
 /// Partner fit: rendered on the server; the chrome's island comes with the charter's bundle (the page's items are

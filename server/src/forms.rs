@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/campaigns/{id}/fit/settle", post(settle_fit_item))
         .route("/portal/campaigns/{id}/deliverables/{deliverable_id}/accept-terms", post(accept_terms))
         .route("/campaigns/{id}/deliverables/{deliverable_id}/terms", post(save_terms))
+        .route("/campaigns/{id}/rights/{deliverable_id}/uses", post(log_use))
+        .route("/campaigns/{id}/rights/{deliverable_id}/codes", post(add_code))
 }
 
 /// Only a plain path on this site is followed: one leading `/` and nothing but printable ASCII other than a
@@ -397,16 +399,81 @@ async fn save_terms(
         Ok(input) => app::rights::ssr::save_terms(&state.db, &who, id, deliverable_id, &input).await.map(|_| ()),
         Err(e) => Err(e),
     };
+    back_to_rights(id, &format!("terms-{deliverable_id}"), result)
+}
+
+/// Back to the ledger page at `anchor`, with a refusal (a field, a stale version, not approved yet) in `?error=`.
+fn back_to_rights(id: i64, anchor: &str, result: Result<(), AppError>) -> Response {
     match result {
-        Ok(()) => to_local(&format!("/campaigns/{id}/rights#terms-{deliverable_id}")),
-        Err(e) if matches!(e.code.status(), 409 | 422) => {
+        Ok(()) => to_local(&format!("/campaigns/{id}/rights#{anchor}")),
+        Err(e) if matches!(e.code.status(), 403 | 409 | 422) => {
             let message = match &e.field {
                 Some(field) => format!("{field}: {}", e.message),
                 None => e.message.clone(),
             };
             let q = percent_encoding::utf8_percent_encode(&message, percent_encoding::NON_ALPHANUMERIC);
-            to_local(&format!("/campaigns/{id}/rights?error={q}#terms-{deliverable_id}"))
+            to_local(&format!("/campaigns/{id}/rights?error={q}#{anchor}"))
         }
         Err(e) => e.into_response(),
     }
+}
+
+#[derive(Deserialize)]
+pub struct UseForm {
+    usage: String,
+    platform: String,
+    starts_on: String,
+    ends_on: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// A partner logs a use of a ledgered asset from the ledger page.
+async fn log_use(
+    State(state): State<AppState>,
+    MaybeAuth(who): MaybeAuth,
+    axum::extract::Path((id, deliverable_id)): axum::extract::Path<(i64, i64)>,
+    Form(f): Form<UseForm>,
+) -> Response {
+    let Some(who) = who else { return to_local("/signin") };
+    let result = match app::rights::Usage::parse(&f.usage) {
+        None => Err(AppError::validation("usage", "Use organic, paid_amplification or whitelisting")),
+        Some(usage) => {
+            let input = app::rights::NewUse {
+                usage,
+                platform: f.platform,
+                starts_on: f.starts_on,
+                ends_on: f.ends_on,
+                note: f.note,
+            };
+            app::rights::ssr::log_use(&state.db, &who, id, deliverable_id, &input).await.map(|_| ())
+        }
+    };
+    back_to_rights(id, "rights", result)
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    kind: String,
+    code: String,
+    #[serde(default)]
+    expires_on: String,
+}
+
+/// A partner adds an ad code to a ledgered asset from the ledger page.
+async fn add_code(
+    State(state): State<AppState>,
+    MaybeAuth(who): MaybeAuth,
+    axum::extract::Path((id, deliverable_id)): axum::extract::Path<(i64, i64)>,
+    Form(f): Form<CodeForm>,
+) -> Response {
+    let Some(who) = who else { return to_local("/signin") };
+    let result = match app::rights::CodeKind::parse(&f.kind) {
+        None => Err(AppError::validation("kind", "Use spark, partnership or other")),
+        Some(kind) => {
+            let input = app::rights::NewAdCode { kind, code: f.code, expires_on: Some(f.expires_on) };
+            app::rights::ssr::add_code(&state.db, &who, id, deliverable_id, &input).await.map(|_| ())
+        }
+    };
+    back_to_rights(id, "rights", result)
 }

@@ -56,7 +56,7 @@ fn acceptance(t: &Terms) -> String {
 }
 
 #[component]
-fn EntryRow(e: LedgerEntry, partner: bool) -> impl IntoView {
+fn EntryRow(e: LedgerEntry, partner: bool, campaign_id: i64) -> impl IntoView {
     let key = state_key(e.state);
     let label = state_label(&e);
     let terms = e.terms.clone();
@@ -93,19 +93,48 @@ fn EntryRow(e: LedgerEntry, partner: bool) -> impl IntoView {
                 }).collect_view()}</ul> }.into_any()
             }}</td>
         </tr>
+        {partner.then(|| {
+            let base = format!("/campaigns/{}/rights/{}", campaign_id, e.deliverable_id);
+            view! {
+                <tr class="rights-forms"><td colspan="7">
+                    <details><summary>"Log a use or add an ad code"</summary>
+                        <form method="post" action=format!("{base}/uses") class="inline" data-testid="use-form">
+                            <select name="usage" aria-label="Usage">
+                                {crate::rights::Usage::ALL.into_iter().map(|u| view! { <option value=u.key()>{u.label()}</option> }).collect_view()}
+                            </select>
+                            <input type="text" name="platform" placeholder="Platform, e.g. Meta" maxlength="200" required aria-label="Platform"/>
+                            <input type="date" name="starts_on" required aria-label="From"/>
+                            <input type="date" name="ends_on" required aria-label="Until"/>
+                            <input type="text" name="note" placeholder="Note" maxlength="5000" aria-label="Note"/>
+                            <button type="submit" class="button small">"Log the use"</button>
+                        </form>
+                        <form method="post" action=format!("{base}/codes") class="inline" data-testid="code-form">
+                            <select name="kind" aria-label="Kind of code">
+                                <option value="spark">"Spark Ads"</option>
+                                <option value="partnership">"Partnership Ads"</option>
+                                <option value="other">"Other"</option>
+                            </select>
+                            <input type="text" name="code" placeholder="Code" maxlength="200" required aria-label="Code"/>
+                            <input type="date" name="expires_on" aria-label="Expires on"/>
+                            <button type="submit" class="button small">"Add the code"</button>
+                        </form>
+                    </details>
+                </td></tr>
+            }
+        })}
     }
 }
 
 #[component]
 fn LedgerTable(ledger: Ledger, partner: bool) -> impl IntoView {
     view! {
-        <table class="table" data-testid="rights-ledger">
+        <table class="table" id="rights" data-testid="rights-ledger">
             <thead><tr>
                 <th>"Asset"</th>
                 {partner.then(|| view! { <th>"Creator"</th> })}
                 <th>"Terms"</th><th>"Rights"</th><th>"State"</th><th>"Ad codes"</th><th>"Uses"</th>
             </tr></thead>
-            <tbody>{ledger.entries.into_iter().map(|e| view! { <EntryRow e partner/> }).collect_view()}</tbody>
+            <tbody>{ledger.entries.into_iter().map(|e| view! { <EntryRow e partner campaign_id=ledger.campaign_id/> }).collect_view()}</tbody>
         </table>
     }
 }

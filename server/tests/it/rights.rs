@@ -377,6 +377,26 @@ async fn an_approved_asset_enters_the_ledger_and_its_expiry_is_warned_once(kind:
     assert!(html.contains("past the end of the rights"), "{html}");
     assert!(html.contains("v1 accepted by Isla Reed"), "{html}");
     assert_eq!(page(&s.olga).await.unwrap().status(), 404);
+
+    // The page's plain forms: a partner logs a use and adds a code; a refusal comes back named.
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let cookie = s.jordan.cookie.clone().unwrap();
+    let form_url = |what: &str| format!("{}/campaigns/{}/rights/{d}/{what}", app.base, s.id);
+    let (from, to) = (day(1), day(2));
+    let use_form =
+        [("usage", "organic"), ("platform", "Instagram"), ("starts_on", &from), ("ends_on", &to), ("note", "")];
+    let sent = http.post(form_url("uses")).header("cookie", &cookie).form(&use_form).send().await.unwrap();
+    assert_eq!(sent.status(), 303);
+    assert_eq!(sent.headers()["location"], format!("/campaigns/{}/rights#rights", s.id));
+    let code_form = [("kind", "partnership"), ("code", "PA-FORM-1"), ("expires_on", "")];
+    let sent = http.post(form_url("codes")).header("cookie", &cookie).form(&code_form).send().await.unwrap();
+    assert_eq!(sent.status(), 303);
+    let entry = s.maya.get(&path(s.id, "/rights")).await.ok()["entries"][0].clone();
+    assert!(entry["uses"].as_array().unwrap().iter().any(|u| u["platform"] == "Instagram"), "{entry}");
+    assert!(entry["codes"].as_array().unwrap().iter().any(|c| c["code"] == "PA-FORM-1"), "{entry}");
+    let lena_cookie = s.lena.cookie.clone().unwrap();
+    let refused = http.post(form_url("uses")).header("cookie", &lena_cookie).form(&use_form).send().await.unwrap();
+    assert!(refused.headers()["location"].to_str().unwrap().contains("?error="), "Studio Kin is not in the terms");
     assert_eq!(s.maya.get(&path(s.id, "/portal/rights")).await.status, 404);
 }
 
@@ -395,6 +415,11 @@ async fn partners_propose_terms_with_the_ledger_pages_form(kind: DbKind) {
         html.contains("Propose terms") && html.contains("Ava&#x27;s post") || html.contains("Ava's post"),
         "{html}"
     );
+    // The content page links to it (plain HTML below the page's island).
+    let content =
+        http.get(format!("{}/campaigns/{}/content", app.base, s.id)).header("cookie", &cookie).send().await.unwrap();
+    let content = content.text().await.unwrap();
+    assert!(content.contains(&format!("href=\"/campaigns/{}/rights\" data-testid=\"rights-link\"", s.id)), "{content}");
     let action = format!("{}/campaigns/{}/deliverables/{d}/terms", app.base, s.id);
     let (b, n) = (format!("partner_{brightline}"), format!("partner_{northwind}"));
     let form = vec![
