@@ -825,11 +825,20 @@ pub async fn save_settings(
 pub async fn scan_campaign(db: &Db, campaign_id: i64, now: DateTime<Utc>) -> Result<usize> {
     let ledger = ledger_at(db, campaign_id, None, now).await?;
     let owner = crate::charter::ssr::current_doc(db, campaign_id).await?.ownership.accountable_owner;
+    // Breaches already raised are skipped without taking the write lock (raising is still once per key).
+    let known: std::collections::HashSet<String> = sqlx::query_scalar(
+        "SELECT breach_key FROM escalations WHERE campaign_id = $1 AND kind IN ('rights_expiry', 'rights_overrun')",
+    )
+    .bind(campaign_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .collect();
     let mut raised = 0;
     for e in &ledger.entries {
         let Some(end) = e.ends_on else { continue };
-        if matches!(e.state, RightsState::Expiring | RightsState::Expired) {
-            let key = format!("deliverable:{}:ends:{end}", e.deliverable_id);
+        let key = format!("deliverable:{}:ends:{end}", e.deliverable_id);
+        if matches!(e.state, RightsState::Expiring | RightsState::Expired) && !known.contains(&key) {
             let title =
                 format!("Usage rights of {}'s \"{}\" end on {}", e.creator_name, e.title, end.format("%-d %b %Y"));
             let detail = format!(
@@ -844,6 +853,9 @@ pub async fn scan_campaign(db: &Db, campaign_id: i64, now: DateTime<Utc>) -> Res
         }
         for u in e.uses.iter().filter(|u| u.past_end) {
             let key = format!("deliverable:{}:use:{}:ends:{end}", e.deliverable_id, u.id);
+            if known.contains(&key) {
+                continue;
+            }
             let title = format!("A logged use of {}'s \"{}\" runs past its rights", e.creator_name, e.title);
             let detail = format!(
                 "{} ends {}, the rights end {}. Stop the use by then or agree an extension with the creator.",
