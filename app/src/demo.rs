@@ -619,6 +619,7 @@ async fn seed_rights(
         campaign_id,
         sofie,
         &NewAdCode { kind: CodeKind::Spark, code: "#tt-sofie-7f3a9c".into(), expires_on: Some(day(60)) },
+        None,
     )
     .await?;
     rights::log_use(
@@ -633,6 +634,7 @@ async fn seed_rights(
             ends_on: day(12),
             note: "Spring push, EU".into(),
         },
+        None,
     )
     .await?;
     rights::log_use(
@@ -647,6 +649,7 @@ async fn seed_rights(
             ends_on: day(12),
             note: "US retargeting flight".into(),
         },
+        None,
     )
     .await?;
     rights::scan_campaign(db, campaign_id, chrono::Utc::now()).await?;

@@ -446,7 +446,7 @@ async fn log_use(
                 ends_on: f.ends_on,
                 note: f.note,
             };
-            app::rights::ssr::log_use(&state.db, &who, id, deliverable_id, &input).await.map(|_| ())
+            app::rights::ssr::log_use(&state.db, &who, id, deliverable_id, &input, None).await.map(|_| ())
         }
     };
     back_to_rights(id, "rights", result)
@@ -472,7 +472,7 @@ async fn add_code(
         None => Err(AppError::validation("kind", "Use spark, partnership or other")),
         Some(kind) => {
             let input = app::rights::NewAdCode { kind, code: f.code, expires_on: Some(f.expires_on) };
-            app::rights::ssr::add_code(&state.db, &who, id, deliverable_id, &input).await.map(|_| ())
+            app::rights::ssr::add_code(&state.db, &who, id, deliverable_id, &input, None).await.map(|_| ())
         }
     };
     back_to_rights(id, "rights", result)

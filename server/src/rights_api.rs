@@ -1,7 +1,7 @@
 //! Usage rights in the JSON API: each deliverable's licence terms and the creator's acceptance, the campaign's
 //! rights ledger (JSON and CSV), ad codes, logged uses, and the expiry warning's lead time.
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -25,6 +25,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/rights/{deliverable_id}/codes", post(add_code))
         .route("/api/v1/campaigns/{id}/rights/{deliverable_id}/uses", post(log_use))
         .route("/api/v1/campaigns/{id}/portal/rights", get(portal_rights))
+}
+
+fn key(headers: &HeaderMap) -> Option<String> {
+    headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 #[utoipa::path(
@@ -176,6 +180,7 @@ async fn save_settings(
     params(
         ("id" = i64, Path, description = "Campaign id"),
         ("deliverable_id" = i64, Path, description = "Deliverable id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
     ),
     request_body = app::rights::NewAdCode,
     responses(
@@ -189,9 +194,13 @@ async fn add_code(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, deliverable_id)): Path<(i64, i64)>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<NewAdCode>,
 ) -> Result<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(rights::add_code(&s.db, &who, id, deliverable_id, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(rights::add_code(&s.db, &who, id, deliverable_id, &input, key(&headers).as_deref()).await?),
+    ))
 }
 
 #[utoipa::path(
@@ -203,6 +212,7 @@ async fn add_code(
     params(
         ("id" = i64, Path, description = "Campaign id"),
         ("deliverable_id" = i64, Path, description = "Deliverable id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the first answer and applies nothing twice"),
     ),
     request_body = app::rights::NewUse,
     responses(
@@ -217,9 +227,13 @@ async fn log_use(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path((id, deliverable_id)): Path<(i64, i64)>,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<NewUse>,
 ) -> Result<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(rights::log_use(&s.db, &who, id, deliverable_id, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(rights::log_use(&s.db, &who, id, deliverable_id, &input, key(&headers).as_deref()).await?),
+    ))
 }
 
 #[utoipa::path(

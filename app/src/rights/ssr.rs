@@ -663,6 +663,7 @@ pub async fn add_code(
     campaign_id: i64,
     deliverable_id: i64,
     input: &NewAdCode,
+    key: Option<&str>,
 ) -> Result<LedgerEntry> {
     match who.me.role {
         Role::Creator => {
@@ -680,6 +681,12 @@ pub async fn add_code(
     let expires_on = opt_date("expires_on", input.expires_on.as_deref())?;
     let actor = who.actor();
     let mut w = db.write_campaign(campaign_id).await?;
+    let scope = who.idempotency_scope();
+    let hash = crate::idempotency::request_hash(&format!("rights_code:{deliverable_id}"), input);
+    if crate::idempotency::claim(&mut w, &scope, key, &hash).await?.is_some() {
+        drop(w);
+        return entry(db, campaign_id, deliverable_id).await;
+    }
     let a = ledgered(&mut w, campaign_id, deliverable_id).await?;
     sqlx::query(
         "INSERT INTO rights_codes (campaign_id, deliverable_id, kind, code, expires_on, added_by, added_by_name, org_name, created_at) \
@@ -705,6 +712,7 @@ pub async fn add_code(
         Change::DeliverableChanged { deliverable_id, creator_id: a.creator_id, lane: a.lane, status: a.status, what },
     )
     .await?;
+    crate::idempotency::store(&mut w, &scope, key, &deliverable_id).await?;
     w.commit().await?;
     entry(db, campaign_id, deliverable_id).await
 }
@@ -727,6 +735,7 @@ pub async fn log_use(
     campaign_id: i64,
     deliverable_id: i64,
     input: &NewUse,
+    key: Option<&str>,
 ) -> Result<LedgerEntry> {
     let org = authorize(db, who, campaign_id).await?;
     let platform = input.platform.trim();
@@ -761,6 +770,12 @@ pub async fn log_use(
     }
     let actor = who.actor();
     let mut w = db.write_campaign(campaign_id).await?;
+    let scope = who.idempotency_scope();
+    let hash = crate::idempotency::request_hash(&format!("rights_use:{deliverable_id}"), input);
+    if crate::idempotency::claim(&mut w, &scope, key, &hash).await?.is_some() {
+        drop(w);
+        return entry(db, campaign_id, deliverable_id).await;
+    }
     let a = ledgered(&mut w, campaign_id, deliverable_id).await?;
     sqlx::query(
         "INSERT INTO rights_uses (campaign_id, deliverable_id, org_id, org_name, usage, platform, starts_on, ends_on, note, \
@@ -794,6 +809,7 @@ pub async fn log_use(
         Change::DeliverableChanged { deliverable_id, creator_id: a.creator_id, lane: a.lane, status: a.status, what },
     )
     .await?;
+    crate::idempotency::store(&mut w, &scope, key, &deliverable_id).await?;
     w.commit().await?;
     scan_campaign(db, campaign_id, Utc::now()).await?;
     entry(db, campaign_id, deliverable_id).await

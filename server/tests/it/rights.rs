@@ -306,13 +306,20 @@ async fn an_approved_asset_enters_the_ledger_and_its_expiry_is_warned_once(kind:
     let within = s.jordan.post(&path(s.id, &format!("/rights/{d}/uses")), use_("paid_amplification", 0, 3)).await;
     assert_eq!(within.status, 201, "{}", within.body);
     assert_eq!(within.body["uses"][0]["past_end"], false);
+    // Retried with the same Idempotency-Key: logged once.
+    let keyed = use_("organic", 1, 2);
+    let url = path(s.id, &format!("/rights/{d}/uses"));
+    let first = s.jordan.post_with(&url, keyed.clone(), &[("idempotency-key", "use-1")]).await;
+    let again = s.jordan.post_with(&url, keyed, &[("idempotency-key", "use-1")]).await;
+    assert_eq!((first.status, again.status), (201, 201));
+    assert_eq!(again.body["uses"].as_array().unwrap().len(), 2, "{}", again.body);
     assert!(within.body["uses"][0]["label"]
         .as_str()
         .unwrap()
         .starts_with("paid amplification on Meta by Brightline, "));
     // A use past the end of the rights: marked, and one escalation to whoever logged it.
     let past = s.jordan.post(&path(s.id, &format!("/rights/{d}/uses")), use_("paid_amplification", 5, 20)).await.ok();
-    assert_eq!(past["uses"][1]["past_end"], true);
+    assert_eq!(past["uses"][2]["past_end"], true);
     let overrun: Vec<Value> = s
         .maya
         .get(&path(s.id, "/escalations"))
