@@ -176,16 +176,7 @@ macro_rules! campaign_route {
 
 campaign_route!(CharterRoute, CharterIsland, Bundle::Charter);
 
-/// The content page, with a plain link to the rights ledger below it (server-rendered: no WASM).
-#[component]
-fn ContentRoute() -> impl IntoView {
-    view! {
-        <CampaignChromeIsland id=campaign_id() tab="content".to_string()/>
-        <ContentIsland id=campaign_id()/>
-        <p class="page rights-link"><a href=format!("/campaigns/{}/rights", campaign_id()) data-testid="rights-link">"Rights ledger: licence terms, expiries, ad codes and uses →"</a></p>
-        <IslandScripts bundle=Bundle::Content/>
-    }
-}
+campaign_route!(ContentRoute, ContentIsland, Bundle::Content);
 campaign_route!(PerformanceRoute, PerformanceIsland, Bundle::Performance);
 
 /// Partner fit: rendered on the server; the chrome's island comes with the charter's bundle (the page's items are
@@ -196,6 +187,17 @@ fn FitRoute() -> impl IntoView {
         <Chrome tab="fit"/>
         <routes::fit::FitPage id=campaign_id()/>
         <IslandScripts bundle=Bundle::Charter/>
+    }
+}
+
+/// The rights ledger: rendered on the server (plain forms); the chrome's island comes with the content bundle (its
+/// assets are the content page's approved drafts).
+#[component]
+fn RightsRoute() -> impl IntoView {
+    view! {
+        <Chrome tab="rights"/>
+        <routes::rights::RightsPage/>
+        <IslandScripts bundle=Bundle::Content/>
     }
 }
 
@@ -283,7 +285,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/campaigns/:id/content") view=ContentRoute ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/performance") view=PerformanceRoute ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/fit") view=FitRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/:id/rights") view=routes::rights::RightsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/rights") view=RightsRoute ssr=SsrMode::Async/>
                     <Route path=path!("/portal") view=routes::portal::PortalHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/portal/campaigns/:id") view=PortalRoute ssr=SsrMode::Async/>
                     <Route path=path!("/portal/campaigns/:id/charter") view=PortalCharterRoute ssr=SsrMode::Async/>

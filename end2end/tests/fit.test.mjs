@@ -1,6 +1,8 @@
 // Partner fit (issue 25): an agency states a 5-day review commitment on its organization page; invited to a
 // campaign whose UGC lane has a 24 h SLA, the campaign's fit view flags the mismatch and what the charter should
-// settle, and marking it settled puts it on the launch checklist as a warning. At 1440 and 360 px.
+// settle, and marking it settled puts it on the launch checklist as a warning. The page is live: the agency's open
+// Fit page shows the settlement, and the brand's shows the agency's next profile version in its history, without a
+// reload. At 1440 and 360 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, startBrowser, api, signUp, contextFor } from './harness.mjs';
@@ -55,15 +57,39 @@ test('a 5-day reviewer invited to a 24 h UGC lane sees the mismatch, and settles
   assert.match(await item.textContent(), /at least 5 days for Brightline Social/);
   const table = maya.getByTestId('fit-table');
   assert.match(await table.textContent(), /Reviews drafts within\s*24 h\s*5 days/);
+  // The agency has the same page open.
+  await page.goto(`${server.base}/campaigns/${id}/fit`);
+  await page.locator('[data-testid="fit"][data-live="live"]').waitFor({ timeout: 15000 });
   await item.getByLabel('How the charter settles it').fill('UGC SLA 5 days for Brightline rounds');
   await item.getByRole('button', { name: 'Mark settled' }).click();
   await maya.waitForURL(/\/fit$/);
   const settled = maya.getByTestId('fit-item').filter({ hasText: 'UGC lane' }).first().getByTestId('fit-settled');
   assert.match(await settled.textContent(), /Settled by Maya Lind \(Northwind Outdoor\)/);
+  // Live on the agency's open page, no reload.
+  const there = page.getByTestId('fit-item').filter({ hasText: 'UGC lane' }).first().getByTestId('fit-settled');
+  await there.waitFor({ timeout: 10000 });
+  assert.match(await there.textContent(), /UGC SLA 5 days for Brightline rounds/);
 
   const charter = (await api(server, brand, 'GET', `/api/v1/campaigns/${id}/charter`)).json;
   const warning = charter.checklist.find((c) => c.message.startsWith('Partner fit settled: Brightline Social commits to 5 days'));
   assert.ok(warning && warning.ok && !warning.blocking, JSON.stringify(charter.checklist));
+
+  // The agency saves a second version of its profile; the brand's open page shows it, with what changed.
+  await maya.locator('[data-testid="fit"][data-live="live"]').waitFor({ timeout: 15000 });
+  const mine = (await api(server, agency, 'GET', '/api/v1/org/profile')).json;
+  const saved = await api(server, agency, 'PUT', '/api/v1/org/profile', { ...mine, review_hours: 48, version: mine.version });
+  assert.equal(saved.status, 200, JSON.stringify(saved.json));
+  const brightline = maya.getByTestId('profile-history').filter({ hasText: 'Brightline Social' });
+  await brightline.locator('[data-testid="profile-version"][data-version="2"]').waitFor({ state: 'attached', timeout: 10000 });
+  await brightline.locator('summary').click();
+  const v2 = await brightline.locator('[data-testid="profile-version"][data-version="2"]').innerText();
+  assert.match(v2, /v2 · Brightline Social/);
+  assert.match(v2, /Reviews drafts within: 5 days → 2 days/);
+  assert.match(await maya.getByTestId('fit-table').textContent(), /Reviews drafts within\s*24 h\s*2 days/);
+  const history = (await api(server, brand, 'GET', `/api/v1/orgs/${mine.org.id}/profile/history`)).json;
+  assert.deepEqual(history.map((h) => h.version), [2, 1]);
+  assert.equal(history[0].saved_by, 'Brightline Social', 'a partner sees the organization, not its people');
+
 
   // At 360 px nothing is wider than the screen (the side-by-side table scrolls inside itself).
   const phone = await (await contextFor(browser, server, agency, { width: 360, height: 740 })).newPage();

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/organization/profile", post(save_working_style))
         .route("/campaigns/{id}/fit/settle", post(settle_fit_item))
         .route("/portal/campaigns/{id}/deliverables/{deliverable_id}/accept-terms", post(accept_terms))
+        .route("/portal/campaigns/{id}/deliverables/{deliverable_id}/codes", post(add_own_code))
         .route("/campaigns/{id}/deliverables/{deliverable_id}/terms", post(save_terms))
         .route("/campaigns/{id}/rights/{deliverable_id}/uses", post(log_use))
         .route("/campaigns/{id}/rights/{deliverable_id}/codes", post(add_code))
@@ -413,6 +414,36 @@ fn back_to_rights(id: i64, anchor: &str, result: Result<(), AppError>) -> Respon
             };
             let q = percent_encoding::utf8_percent_encode(&message, percent_encoding::NON_ALPHANUMERIC);
             to_local(&format!("/campaigns/{id}/rights?error={q}#{anchor}"))
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The creator adds an ad code (the Spark Ads or Partnership Ads code her app gave her) to one of her approved
+/// assets from her portal page, and is sent back to it (a refusal named there).
+async fn add_own_code(
+    State(state): State<AppState>,
+    MaybeAuth(who): MaybeAuth,
+    axum::extract::Path((id, deliverable_id)): axum::extract::Path<(i64, i64)>,
+    Form(f): Form<CodeForm>,
+) -> Response {
+    let Some(who) = who else { return to_local("/signin") };
+    let page = format!("/portal/campaigns/{id}");
+    let result = match app::rights::CodeKind::parse(&f.kind) {
+        None => Err(AppError::validation("kind", "Use spark, partnership or other")),
+        Some(kind) => {
+            let input = app::rights::NewAdCode { kind, code: f.code, expires_on: Some(f.expires_on) };
+            app::rights::ssr::add_code(&state.db, &who, id, deliverable_id, &input, None).await.map(|_| ())
+        }
+    };
+    match result {
+        Ok(()) => to_local(&format!("{page}#terms")),
+        Err(e) if matches!(e.code.status(), 403 | 409 | 422) => {
+            let message = match &e.field {
+                Some(field) => format!("{field}: {}", e.message),
+                None => e.message.clone(),
+            };
+            to_local(&format!("{page}?rights_error={}#terms", enc(&message)))
         }
         Err(e) => e.into_response(),
     }

@@ -65,6 +65,7 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
         crate::api::charter::launch_campaign,
         // Partner fit
         crate::api::fit::get_own_profile, crate::api::fit::save_profile, crate::api::fit::get_profile,
+        crate::api::fit::profile_history,
         crate::api::fit::track_record, crate::api::fit::get_fit, crate::api::fit::settle_fit_item,
         // Content
         crate::content_api::get_content, crate::content_api::save_lane, crate::content_api::set_time_zone,

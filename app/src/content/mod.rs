@@ -339,6 +339,21 @@ pub struct Deliverable {
     pub reviewer: Option<Reviewer>,
     pub rounds: Vec<Round>,
     pub comments: Vec<Comment>,
+    /// Where its usage rights stand, once approved (from the rights ledger; expiring and expired are marked).
+    #[serde(default)]
+    pub rights: Option<RightsMark>,
+}
+
+/// An approved asset's usage rights in short, as the content page and the portal mark it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RightsMark {
+    /// `no_terms`, `not_started`, `active`, `expiring` or `expired`.
+    pub state: String,
+    /// "Expiring · 3 days left", "Expired 12 days ago".
+    pub label: String,
+    /// The last day the rights cover, if known.
+    pub ends_on: Option<chrono::NaiveDate>,
 }
 
 impl Deliverable {

@@ -95,6 +95,52 @@ impl Default for WorkingStyle {
     }
 }
 
+/// One saved version of an organization's profile and what it changed from the version before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ProfileVersion {
+    pub version: i64,
+    pub saved_at: chrono::DateTime<chrono::Utc>,
+    /// Who saved it: the person's name for the organization itself, the organization's name for its partners
+    /// (nothing about a partner's people beyond what a campaign shows).
+    pub saved_by: String,
+    /// "Reviews drafts within: 48 h → 24 h"; for the first version, "First stated".
+    pub changes: Vec<String>,
+}
+
+impl WorkingStyle {
+    /// What changed from `before` to `self`, one line per field, in words.
+    pub fn changes_from(&self, before: &WorkingStyle) -> Vec<String> {
+        let hours = |h: i64| hours_label(h);
+        let text = |s: &str| if s.is_empty() { "—".to_string() } else { s.to_string() };
+        let mut out = Vec::new();
+        let mut push = |label: &str, a: String, b: String| {
+            if a != b {
+                out.push(format!("{label}: {a} → {b}"));
+            }
+        };
+        push("Reviews drafts within", hours(before.review_hours), hours(self.review_hours));
+        push("Answers creators within", hours(before.reply_hours), hours(self.reply_hours));
+        push("Approval steps", before.approval_steps.to_string(), self.approval_steps.to_string());
+        push("Who signs", text(&before.signer), text(&self.signer));
+        push(
+            "Working hours",
+            format!("{}–{} {}", before.work_start, before.work_end, before.work_days),
+            format!("{}–{} {}", self.work_start, self.work_end, self.work_days),
+        );
+        push("Time zone", text(&before.time_zone), text(&self.time_zone));
+        let measured = |b: bool| if b { "working hours" } else { "elapsed hours" }.to_string();
+        push("Times measured in", measured(before.measure_working_hours), measured(self.measure_working_hours));
+        push("Team size", before.team_size.to_string(), self.team_size.to_string());
+        push("Campaigns a quarter", before.campaigns_per_quarter.to_string(), self.campaigns_per_quarter.to_string());
+        push("Markets", text(&before.markets), text(&self.markets));
+        push("Languages", text(&before.languages), text(&self.languages));
+        push("Reporting", text(&before.reporting_cadence), text(&self.reporting_cadence));
+        push("Tools", text(&before.tools), text(&self.tools));
+        out
+    }
+}
+
 /// A save of the profile: the style, and the version it was edited from (0 for the first save); a stale version
 /// is refused with 409 and the current profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -197,6 +243,9 @@ pub struct PartnerFit {
     pub lines: Vec<String>,
     /// Across past campaigns with the viewer's organization (none for the viewer's own).
     pub track_record: Option<TrackRecord>,
+    /// Its profile's saved versions, newest first.
+    #[serde(default)]
+    pub history: Vec<ProfileVersion>,
 }
 
 /// A lane's approval SLA, as the content page sets it.

@@ -18,6 +18,9 @@ pub struct Context {
     pub sla_hours: Vec<(Lane, i64)>,
     pub today: NaiveDate,
     pub clocks: HashMap<i64, WorkClock>,
+    /// The campaign's creator records and their people's accounts (record id → user id): a partner's reply names
+    /// the creator record it answers, her own comment names her account.
+    pub creator_users: HashMap<i64, i64>,
 }
 
 impl Context {
@@ -93,7 +96,8 @@ pub fn stat(values: &[i64]) -> TimeStat {
 ///   elapsed time is at most the lane's SLA (the SLA clock is elapsed time);
 /// - a signature: from a charter version's proposal to an organization's signature of that version;
 /// - a reply: from a creator's comment (on a deliverable, or on a charter section) to the first partner comment to
-///   the creator on the same deliverable or section;
+///   the creator on the same deliverable, or on the same section in reply to her (her thread: another creator's
+///   answer, or a partner's comment to no creator, does not count);
 /// - an acknowledgement: from an escalation to the first partner marking it acknowledged or resolved;
 /// - next actions overdue: the cards' latest state, owners' next actions due before today.
 pub fn observe(events: &[Event], ctx: &Context) -> BTreeMap<i64, Samples> {
@@ -101,7 +105,7 @@ pub fn observe(events: &[Event], ctx: &Context) -> BTreeMap<i64, Samples> {
     let mut in_review: HashMap<i64, (DateTime<Utc>, Lane)> = HashMap::new();
     let mut proposed: HashMap<i64, DateTime<Utc>> = HashMap::new();
     let mut creator_waits_deliverable: HashMap<i64, DateTime<Utc>> = HashMap::new();
-    let mut creator_waits_section: HashMap<String, DateTime<Utc>> = HashMap::new();
+    let mut creator_waits_section: HashMap<(String, i64), DateTime<Utc>> = HashMap::new();
     let mut escalations: HashMap<i64, DateTime<Utc>> = HashMap::new();
     let mut cards: BTreeMap<i64, Card> = BTreeMap::new();
     for e in events {
@@ -142,18 +146,19 @@ pub fn observe(events: &[Event], ctx: &Context) -> BTreeMap<i64, Samples> {
                     }
                 }
             },
-            Change::CharterCommented { section, by_creator, .. } => {
-                let key = section.key().to_string();
-                match (*by_creator, org) {
-                    (true, _) => {
-                        creator_waits_section.entry(key).or_insert(e.at);
+            Change::CharterCommented { section, by_creator, to_creator, .. } => {
+                let section = section.key().to_string();
+                match (*by_creator, org, to_creator) {
+                    (true, _, _) => {
+                        creator_waits_section.entry((section, e.actor.user_id)).or_insert(e.at);
                     }
-                    (false, Some(org)) => {
-                        if let Some(since) = creator_waits_section.remove(&key) {
+                    (false, Some(org), Some(creator)) => {
+                        let Some(&user) = ctx.creator_users.get(creator) else { continue };
+                        if let Some(since) = creator_waits_section.remove(&(section, user)) {
                             out.entry(org).or_default().creator_replies.push(ctx.minutes(org, since, e.at));
                         }
                     }
-                    (false, None) => {}
+                    _ => {}
                 }
             }
             Change::EscalationRaised { escalation } => {
@@ -222,6 +227,8 @@ mod tests {
             sla_hours: vec![(Lane::Ugc, 24), (Lane::Influencer, 48)],
             today: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
             clocks: HashMap::new(),
+            // Creator record 7 is the account 99 (every creator event's actor in these tests), 8 is another's.
+            creator_users: HashMap::from([(7, 99), (8, 98)]),
         }
     }
 
@@ -318,6 +325,18 @@ mod tests {
                 "2026-03-03T09:00:00Z",
                 None,
                 Change::CharterCommented { comment_id: 1, section, by_creator: true, to_creator: None },
+            ),
+            // Not answers to her: a reply in another creator's thread on the same section, and a partner's own
+            // comment to no creator.
+            ev(
+                "2026-03-03T09:10:00Z",
+                Some(BRAND),
+                Change::CharterCommented { comment_id: 5, section, by_creator: false, to_creator: Some(8) },
+            ),
+            ev(
+                "2026-03-03T09:15:00Z",
+                Some(BRAND),
+                Change::CharterCommented { comment_id: 6, section, by_creator: false, to_creator: None },
             ),
             ev(
                 "2026-03-03T09:30:00Z",

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Utc};
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 use super::compare::{clock_of, mismatches};
 use super::observed::{observe, Context, Samples};
@@ -17,7 +17,7 @@ use crate::content::LaneSettings;
 use crate::db::{from_ms, now_ms, Db};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::limits::{self, check_len, check_range};
-use crate::realtime::log;
+use crate::realtime::{log, Change};
 
 /// Bounds of the numbers in a profile.
 pub const MAX_TEAM: i64 = 1_000_000;
@@ -88,38 +88,84 @@ struct ProfileRow {
     saved_at: i64,
 }
 
+const PROFILE_COLUMNS: &str = "version, team_size, markets, time_zone, work_start, work_end, work_days, measure_working_hours, \
+     review_hours, reply_hours, approval_steps, signer, reporting_cadence, tools, campaigns_per_quarter, languages, saved_at";
+
+fn style_of(r: ProfileRow) -> (i64, WorkingStyle, i64) {
+    let style = WorkingStyle {
+        team_size: r.team_size,
+        markets: r.markets,
+        time_zone: r.time_zone,
+        work_start: r.work_start,
+        work_end: r.work_end,
+        work_days: r.work_days,
+        measure_working_hours: r.measure_working_hours != 0,
+        review_hours: r.review_hours,
+        reply_hours: r.reply_hours,
+        approval_steps: r.approval_steps,
+        signer: r.signer,
+        reporting_cadence: r.reporting_cadence,
+        tools: r.tools,
+        campaigns_per_quarter: r.campaigns_per_quarter,
+        languages: r.languages,
+    };
+    (r.version, style, r.saved_at)
+}
+
 /// The organization's current profile, or `None` when it never saved one.
 async fn stored(conn: &mut sqlx::AnyConnection, org: &OrgRef) -> Result<Option<OrgProfile>> {
-    let row: Option<ProfileRow> = sqlx::query_as(
-        "SELECT version, team_size, markets, time_zone, work_start, work_end, work_days, measure_working_hours, \
-         review_hours, reply_hours, approval_steps, signer, reporting_cadence, tools, campaigns_per_quarter, languages, saved_at \
-         FROM org_profiles WHERE org_id = $1 ORDER BY version DESC LIMIT 1",
-    )
+    let row: Option<ProfileRow> = sqlx::query_as(&format!(
+        "SELECT {PROFILE_COLUMNS} FROM org_profiles WHERE org_id = $1 ORDER BY version DESC LIMIT 1"
+    ))
     .bind(org.id)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| OrgProfile {
-        org: org.clone(),
-        version: r.version,
-        style: WorkingStyle {
-            team_size: r.team_size,
-            markets: r.markets,
-            time_zone: r.time_zone,
-            work_start: r.work_start,
-            work_end: r.work_end,
-            work_days: r.work_days,
-            measure_working_hours: r.measure_working_hours != 0,
-            review_hours: r.review_hours,
-            reply_hours: r.reply_hours,
-            approval_steps: r.approval_steps,
-            signer: r.signer,
-            reporting_cadence: r.reporting_cadence,
-            tools: r.tools,
-            campaigns_per_quarter: r.campaigns_per_quarter,
-            languages: r.languages,
-        },
-        saved_at: Some(from_ms(r.saved_at)),
+    Ok(row.map(|r| {
+        let (version, style, saved_at) = style_of(r);
+        OrgProfile { org: org.clone(), version, style, saved_at: Some(from_ms(saved_at)) }
     }))
+}
+
+/// Every saved version of the organization's profile, newest first, with what each changed. The saver's name is
+/// shown to the organization itself; its partners see the organization's name.
+async fn history_of(db: &Db, viewer_org: i64, org: &OrgRef) -> Result<Vec<ProfileVersion>> {
+    let rows = sqlx::query(&format!(
+        "SELECT p.saved_by, u.name AS saver, {} FROM org_profiles p JOIN users u ON u.id = p.saved_by \
+         WHERE p.org_id = $1 ORDER BY p.version LIMIT 1000",
+        PROFILE_COLUMNS.split(", ").map(|c| format!("p.{}", c.trim())).collect::<Vec<_>>().join(", ")
+    ))
+    .bind(org.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: Vec<ProfileVersion> = Vec::with_capacity(rows.len());
+    let mut before: Option<WorkingStyle> = None;
+    for r in &rows {
+        let (version, style, saved_at) = style_of(ProfileRow::from_row(r)?);
+        let changes = match &before {
+            None => vec!["First stated".to_string()],
+            Some(b) => {
+                let c = style.changes_from(b);
+                if c.is_empty() {
+                    vec!["Saved without changes".to_string()]
+                } else {
+                    c
+                }
+            }
+        };
+        let saved_by = if viewer_org == org.id { r.get::<String, _>("saver") } else { org.name.clone() };
+        out.push(ProfileVersion { version, saved_at: from_ms(saved_at), saved_by, changes });
+        before = Some(style);
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// The saved versions of an organization's profile (newest first), for itself and the partners of its campaigns.
+#[tracing::instrument(skip_all, fields(org = %org_id))]
+pub async fn profile_history(db: &Db, who: &Principal, org_id: i64) -> Result<Vec<ProfileVersion>> {
+    let org = visible_org(db, who, org_id).await?;
+    let me = who.member_org()?.id;
+    history_of(db, me, &org).await
 }
 
 /// The profile as shown: the stored one, or version 0 with the suggested defaults.
@@ -242,7 +288,41 @@ pub async fn save_profile(db: &Db, who: &Principal, input: &SaveProfile) -> Resu
         return Err(e);
     }
     w.commit().await?;
-    profile_or_default(db, &org).await
+    let saved = profile_or_default(db, &org).await?;
+    tell_campaigns(db, who, &org, saved.version).await;
+    Ok(saved)
+}
+
+/// The organization's campaigns (the latest 200) hear of a new profile version: their fit pages follow it live,
+/// and the activity trail says who changed it. Best effort: the profile is saved whatever happens here.
+async fn tell_campaigns(db: &Db, who: &Principal, org: &OrgRef, version: i64) {
+    let campaigns: Vec<i64> = match sqlx::query_scalar(
+        "SELECT campaign_id FROM campaign_partners WHERE org_id = $1 ORDER BY campaign_id DESC LIMIT 200",
+    )
+    .bind(org.id)
+    .fetch_all(&db.pool)
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => return tracing::warn!(error = %e, "profile saved; its campaigns were not told"),
+    };
+    for campaign_id in campaigns {
+        let what = format!("saved {}'s working style (version {version})", org.name);
+        let told = async {
+            let mut w = db.write_campaign(campaign_id).await?;
+            log::append(
+                &mut w,
+                campaign_id,
+                &who.actor(),
+                Change::Recorded { topic: "fit".into(), what, creator_id: None },
+            )
+            .await?;
+            w.commit().await
+        };
+        if let Err(e) = told.await {
+            tracing::warn!(campaign = campaign_id, error = %e, "profile saved; this campaign was not told");
+        }
+    }
 }
 
 /// A campaign's name, status and zone.
@@ -286,6 +366,13 @@ async fn observe_campaign(db: &Db, campaign_id: i64, profiles: &HashMap<i64, Wor
         sla_hours: lane_slas(db, campaign_id).await?.into_iter().map(|l| (l.lane, l.sla_hours)).collect(),
         today: tz::local_date(Utc::now(), zone),
         clocks,
+        creator_users: sqlx::query("SELECT id, user_id FROM creators WHERE campaign_id = $1 AND user_id IS NOT NULL")
+            .bind(campaign_id)
+            .fetch_all(&db.pool)
+            .await?
+            .iter()
+            .map(|r| (r.get::<i64, _>("id"), r.get::<i64, _>("user_id")))
+            .collect(),
     };
     let events = log::events_after(&db.pool, campaign_id, 0, i64::MAX).await?;
     Ok(observe(&events, &ctx).into_iter().collect())
@@ -391,12 +478,14 @@ pub async fn fit_view(db: &Db, who: &Principal, campaign_id: i64) -> Result<FitV
         } else {
             Some(track_record_of(db, who, &org, Some(campaign_id)).await?).filter(|t| t.campaigns > 0)
         };
+        let history = history_of(db, me.id, &org).await?;
         out.push(PartnerFit {
             lines: stated_vs_observed(style, &measures),
             org,
             profile,
             observed: measures,
             track_record,
+            history,
         });
     }
     Ok(FitView { campaign_id, campaign_name, status, time_zone, my_org_id: me.id, lanes, partners: out, items, head })
@@ -438,6 +527,18 @@ pub async fn settle(db: &Db, who: &Principal, campaign_id: i64, input: &Settle) 
         .bind(who.me.user_id)
         .bind(now_ms())
         .execute(w.conn())
+        .await?;
+        let what = if note.is_empty() {
+            format!("marked \"{}\" settled in the charter", item.title)
+        } else {
+            format!("marked \"{}\" settled in the charter: {note}", item.title)
+        };
+        log::append(
+            &mut w,
+            campaign_id,
+            &who.actor(),
+            Change::Recorded { topic: "fit".into(), what, creator_id: None },
+        )
         .await?;
     }
     w.commit().await?;

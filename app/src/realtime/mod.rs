@@ -92,6 +92,10 @@ changes! {
     MetricsIngested = "metrics_ingested" { source: String, inserted: i64, corrected: i64, days: Option<Vec<chrono::NaiveDate>>, posts: Option<Vec<i64>> },
     /// The CPM (cents per 1,000 impressions) used to estimate a platform's earned media value.
     CpmSet = "cpm_set" { platform: String, cpm_cents: i64 },
+    /// Something changed that only server-rendered pages show (a fit item settled, a profile saved): `topic` names
+    /// the page ("fit"), `what` completes "{who} …", `creator_id` is the creator it concerns (her portal hears of
+    /// it). One kind for all such pages, so that the browser's event decoder does not grow with each of them.
+    Recorded = "recorded" { topic: String, what: String, creator_id: Option<i64> },
 }
 
 impl Change {
@@ -101,6 +105,7 @@ impl Change {
             Change::DeliverableChanged { creator_id, .. } => Some(*creator_id),
             Change::DeliverableCommented { creator_id, internal: false, .. } => Some(*creator_id),
             Change::CharterCommented { to_creator: Some(creator_id), .. } => Some(*creator_id),
+            Change::Recorded { creator_id: Some(creator_id), .. } => Some(*creator_id),
             _ => None,
         }
     }
@@ -205,6 +210,7 @@ impl Event {
             Change::EscalationUpdated { escalation } => {
                 format!("{who} marked the escalation \"{}\" {}", escalation.title, escalation.status)
             }
+            Change::Recorded { what, .. } => format!("{who} {what}"),
         }
     }
 }

@@ -238,6 +238,31 @@ impl RightsState {
             RightsState::Expired => "Expired",
         }
     }
+
+    /// Its key, for classes and test ids (`no_terms`, `not_started`, `active`, `expiring`, `expired`).
+    pub fn key(self) -> &'static str {
+        match self {
+            RightsState::NoTerms => "no_terms",
+            RightsState::NotStarted => "not_started",
+            RightsState::Active => "active",
+            RightsState::Expiring => "expiring",
+            RightsState::Expired => "expired",
+        }
+    }
+}
+
+impl LedgerEntry {
+    /// "Expiring · 3 days left", "Expired 12 days ago", "Active".
+    pub fn state_label(&self) -> String {
+        match (self.state, self.days_left) {
+            (RightsState::Expiring, Some(0)) => "Rights expire today".into(),
+            (RightsState::Expiring, Some(1)) => "Expiring · 1 day left".into(),
+            (RightsState::Expiring, Some(n)) => format!("Expiring · {n} days left"),
+            (RightsState::Expired, Some(-1)) => "Expired yesterday".into(),
+            (RightsState::Expired, Some(n)) => format!("Expired {} days ago", -n),
+            (s, _) => s.label().to_string(),
+        }
+    }
 }
 
 /// One approved asset in the rights ledger.

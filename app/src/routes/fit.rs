@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::components::ErrorNotice;
 use crate::error::AppError;
-use crate::fit::{hours_label, FitItem, FitView, OrgProfile, PartnerFit};
+use crate::fit::{hours_label, FitItem, FitView, OrgProfile, PartnerFit, ProfileVersion};
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_fit")]
 pub async fn get_fit(campaign_id: i64) -> Result<FitView, AppError> {
@@ -47,8 +47,9 @@ fn Fit(v: FitView, error: Option<AppError>) -> impl IntoView {
         .join(" · ");
     let missing: Vec<String> = v.partners.iter().filter(|p| p.profile.is_none()).map(|p| p.org.name.clone()).collect();
     let id = v.campaign_id;
+    let zone = v.time_zone.clone();
     view! {
-        <section class="page fit" data-testid="fit">
+        <section class="page fit" data-testid="fit" data-live-page="" data-campaign=id data-head=v.head>
             <h1>"Partner fit — " {v.campaign_name.clone()}</h1>
             <p class="muted">
                 "How the partners say they work, what that leaves for the charter to settle, and what the campaign's activity shows. "
@@ -69,11 +70,37 @@ fn Fit(v: FitView, error: Option<AppError>) -> impl IntoView {
             }}
             <h2>"Side by side"</h2>
             <SideBySide partners=v.partners.clone()/>
+            <div class="fit-histories">
+                {v.partners.iter().filter(|p| !p.history.is_empty()).map(|p| view! {
+                    <History org=p.org.name.clone() org_id=p.org.id history=p.history.clone() zone=zone.clone()/>
+                }).collect_view()}
+            </div>
             <h2>"Stated against observed"</h2>
             <div class="fit-partners">
                 {v.partners.into_iter().map(|p| view! { <Observed p/> }).collect_view()}
             </div>
         </section>
+        <script src="/live-page.js" defer></script>
+    }
+}
+
+/// An organization's profile versions, newest first, each with what it changed (folded).
+#[component]
+pub fn History(org: String, org_id: i64, history: Vec<ProfileVersion>, zone: String) -> impl IntoView {
+    let count = history.len();
+    view! {
+        <details class="fit-history" id=format!("history-{org_id}") data-testid="profile-history">
+            <summary>{format!("{org}'s working style: {count} version{}", if count == 1 { "" } else { "s" })}</summary>
+            <ol reversed="">
+                {history.into_iter().map(|h| view! {
+                    <li data-testid="profile-version" data-version=h.version>
+                        <strong>{format!("v{}", h.version)}</strong> " · " {h.saved_by.clone()} " · "
+                        <crate::dates::Time at=h.saved_at zone=zone.clone()/>
+                        <ul>{h.changes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </details>
     }
 }
 
@@ -138,7 +165,13 @@ fn SideBySide(partners: Vec<PartnerFit>) -> impl IntoView {
                 {row("Languages", p, move |x| text(&x.style.languages))}
                 {row("Reporting", p, move |x| text(&x.style.reporting_cadence))}
                 {row("Tools", p, move |x| text(&x.style.tools))}
-                {row("Profile version", p, |x| x.version.to_string())}
+                <tr>
+                    <th scope="row">"Profile version"</th>
+                    {p.iter().map(|x| view! { <td>{match &x.profile {
+                        Some(pr) => view! { <a href=format!("#history-{}", x.org.id)>{format!("v{} · history", pr.version)}</a> }.into_any(),
+                        None => "—".into_any(),
+                    }}</td> }).collect_view()}
+                </tr>
             </tbody>
         </table>
     }

@@ -228,6 +228,7 @@ fn PortalDeliverable(
             <h2>{d.title.clone()}</h2>
             <p>
                 <span class=status_class data-testid="status">{d.status.label()}</span>
+                {d.rights.clone().map(|m| view! { <span class=format!("badge rights-{}", m.state) data-testid="rights-mark">{m.label}</span> })}
                 " · " {d.lane.label()}
             </p>
             {due.map(|t| view! { <p class="due" data-testid="due">"Due by " <Time at=t zone=zone.clone() deadline=true/></p> })}

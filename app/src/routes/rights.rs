@@ -16,23 +16,11 @@ fn day(d: Option<chrono::NaiveDate>) -> String {
 }
 
 fn state_key(s: RightsState) -> &'static str {
-    match s {
-        RightsState::NoTerms => "no_terms",
-        RightsState::NotStarted => "not_started",
-        RightsState::Active => "active",
-        RightsState::Expiring => "expiring",
-        RightsState::Expired => "expired",
-    }
+    s.key()
 }
 
 fn state_label(e: &LedgerEntry) -> String {
-    match (e.state, e.days_left) {
-        (RightsState::Expiring, Some(0)) => "Expiring today".into(),
-        (RightsState::Expiring, Some(1)) => "Expiring · 1 day left".into(),
-        (RightsState::Expiring, Some(n)) => format!("Expiring · {n} days left"),
-        (RightsState::Expired, Some(n)) => format!("Expired {} days ago", -n),
-        (s, _) => s.label().to_string(),
-    }
+    e.state_label()
 }
 
 /// "organic, paid amplification · Instagram, Meta Ads · UK, DE".
@@ -139,7 +127,7 @@ fn LedgerTable(ledger: Ledger, partner: bool) -> impl IntoView {
     }
 }
 
-type PartnerView = (Ledger, Vec<(crate::rights::DeliverableTerms, String)>, Vec<crate::vocab::OrgRef>);
+type PartnerView = (Ledger, Vec<(crate::rights::DeliverableTerms, String)>, (Vec<crate::vocab::OrgRef>, i64));
 
 async fn load(id: i64) -> Result<PartnerView, AppError> {
     let state = crate::state::app_state()?;
@@ -147,7 +135,8 @@ async fn load(id: i64) -> Result<PartnerView, AppError> {
     let ledger = crate::rights::ssr::get_ledger(&state.db, &who, id).await?;
     let terms = crate::rights::ssr::all_terms(&state.db, &who, id).await?;
     let partners = crate::campaigns::ssr::partners(&state.db, id).await?;
-    Ok((ledger, terms, partners))
+    let head = crate::realtime::log::head(&state.db.pool, id).await?.unwrap_or(0);
+    Ok((ledger, terms, (partners, head)))
 }
 
 /// A plain form proposing or changing one deliverable's terms (posted to the server; no script).
@@ -207,9 +196,8 @@ pub fn RightsPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || { let error = error.clone(); Suspend::new(async move {
                 match data.await {
-                    Ok((l, terms, partners)) => view! {
-                        <section class="page" data-testid="rights-page">
-                            <p><a href=format!("/campaigns/{}/content", l.campaign_id)>"← Content"</a></p>
+                    Ok((l, terms, (partners, head))) => view! {
+                        <section class="page" data-testid="rights-page" data-live-page="" data-campaign=l.campaign_id data-head=head>
                             <h1>"Rights ledger — " {l.campaign_name.clone()}</h1>
                             <p class="muted">
                                 {format!("Every approved asset with what its licence allows, until when. Warned {} days before the rights end; dates are days in {}.", l.warning_days, l.time_zone)}
@@ -227,6 +215,7 @@ pub fn RightsPage() -> impl IntoView {
                                 <TermsForm campaign_id=l.campaign_id item creator partners=partners.clone()/>
                             }).collect_view()}
                         </section>
+                        <script src="/live-page.js" defer></script>
                     }.into_any(),
                     Err(e) => {
                         crate::state::set_status(e.code.status());
@@ -249,13 +238,15 @@ async fn load_mine(id: i64) -> Result<Vec<crate::rights::DeliverableTerms>, AppE
 #[component]
 pub fn PortalRights(id: i64) -> impl IntoView {
     let data = crate::json_text::resource(move || id, load_mine);
+    let error = leptos_router::hooks::use_query_map().read_untracked().get("rights_error").unwrap_or_default();
     view! {
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {move || { let error = error.clone(); Suspend::new(async move {
                 match data.await {
                     Ok(items) if !items.is_empty() => view! {
                         <section class="page narrow portal-rights" id="terms" data-testid="portal-rights">
                             <h2>"Usage rights"</h2>
+                            {(!error.is_empty()).then(|| view! { <p class="error" role="alert" data-testid="portal-rights-error">{error.clone()}</p> })}
                             <ul class="plain">{items.into_iter().map(|i| {
                                 let t = i.terms;
                                 let action = format!("/portal/campaigns/{id}/deliverables/{}/accept-terms", i.deliverable_id);
@@ -268,8 +259,30 @@ pub fn PortalRights(id: i64) -> impl IntoView {
                                             " · For " {t.partners.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join(", ")}</p>
                                         {i.rights.map(|e| {
                                             let key = state_key(e.state);
-                                            view! { <p>"Rights " {day(e.starts_on)} " – " {day(e.ends_on)} " "
-                                                <span class=format!("badge rights-{key}") data-state=key>{state_label(&e)}</span></p> }
+                                            let codes = format!("/portal/campaigns/{id}/deliverables/{}/codes", i.deliverable_id);
+                                            view! {
+                                                <p>"Rights " {day(e.starts_on)} " – " {day(e.ends_on)} " "
+                                                    <span class=format!("badge rights-{key}") data-state=key data-testid="portal-rights-state">{state_label(&e)}</span></p>
+                                                {(!e.codes.is_empty()).then(|| view! {
+                                                    <ul class="plain" data-testid="portal-codes">{e.codes.iter().map(|c| view! {
+                                                        <li class:expired=c.expired>{c.kind.label()} " " <code>{c.code.clone()}</code>
+                                                            {c.expires_on.map(|x| format!(" · {} {}", if c.expired { "expired" } else { "expires" }, x.format("%-d %b %Y")))}</li>
+                                                    }).collect_view()}</ul>
+                                                })}
+                                                <details class="portal-code">
+                                                    <summary>"Add an ad code"</summary>
+                                                    <form method="post" action=codes class="stack" data-testid="portal-code-form">
+                                                        <label>"Kind" <select name="kind">
+                                                            <option value="spark">"Spark Ads"</option>
+                                                            <option value="partnership">"Partnership Ads"</option>
+                                                            <option value="other">"Other"</option>
+                                                        </select></label>
+                                                        <label>"Code" <input type="text" name="code" maxlength="200" required autocomplete="off"/></label>
+                                                        <label>"Expires on (if the app says)" <input type="date" name="expires_on"/></label>
+                                                        <button type="submit" class="button">"Add the code"</button>
+                                                    </form>
+                                                </details>
+                                            }
                                         })}
                                         {if t.accepted.is_some() {
                                             view! { <p class="muted" data-testid="acceptance">{acceptance(&t)}</p> }.into_any()
@@ -288,7 +301,7 @@ pub fn PortalRights(id: i64) -> impl IntoView {
                     }.into_any(),
                     _ => ().into_any(),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

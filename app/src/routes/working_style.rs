@@ -14,9 +14,18 @@ pub async fn get_own_profile() -> Result<OrgProfile, AppError> {
     crate::fit::ssr::get_own_profile(&state.db, &who).await
 }
 
+#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_own_profile_history")]
+pub async fn get_own_profile_history() -> Result<Vec<crate::fit::ProfileVersion>, AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    let org = who.member_org()?.id;
+    crate::fit::ssr::profile_history(&state.db, &who, org).await
+}
+
 #[component]
 pub fn WorkingStyleForm() -> impl IntoView {
     let data = crate::json_text::resource(|| (), |_| get_own_profile());
+    let history = crate::json_text::resource(|| (), |_| get_own_profile_history());
     let error = super::query_error();
     let saved = use_query_map().read_untracked().get("saved").is_some();
     view! {
@@ -25,7 +34,18 @@ pub fn WorkingStyleForm() -> impl IntoView {
                 let error = error.clone();
                 Suspend::new(async move {
                     match data.await {
-                        Ok(p) => view! { <StyleForm p error saved/> }.into_any(),
+                        Ok(p) => {
+                            let zone = if p.style.time_zone.is_empty() { "UTC".to_string() } else { p.style.time_zone.clone() };
+                            let org = p.org.name.clone();
+                            let org_id = p.org.id;
+                            let versions = history.await.unwrap_or_default();
+                            view! {
+                                <StyleForm p error saved/>
+                                {(!versions.is_empty()).then(|| view! {
+                                    <section class="page narrow"><super::fit::History org org_id history=versions zone/></section>
+                                })}
+                            }.into_any()
+                        }
                         // Creators and signed-out visitors: the organization page above says why.
                         Err(_) => ().into_any(),
                     }

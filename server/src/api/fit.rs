@@ -66,6 +66,25 @@ pub(super) async fn get_profile(
 
 #[utoipa::path(
     get,
+    path = "/api/v1/orgs/{org_id}/profile/history",
+    tag = "fit",
+    summary = "An organization's profile versions, newest first, each with what it changed (yours, or a partner's of a campaign you share)",
+    params(("org_id" = i64, Path, description = "Organization id")),
+    responses(
+        (status = 200, description = "OK", body = Vec<app::fit::ProfileVersion>),
+        (status = 404, description = "No such organization, or none you share a campaign with", body = app::error::AppError),
+    )
+)]
+pub(super) async fn profile_history(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path(org_id): Path<i64>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(app::fit::ssr::profile_history(&s.db, &who, org_id).await?))
+}
+
+#[utoipa::path(
+    get,
     path = "/api/v1/orgs/{org_id}/track-record",
     tag = "fit",
     summary = "An organization's observed working style across the campaigns it shared with yours (all of yours, for your own)",

@@ -24,7 +24,7 @@ use self::creators::{
     export_creators, get_board, get_creator, import_template, merge_creators, move_card, preview_import,
     set_next_action,
 };
-use self::fit::{get_fit, get_own_profile, get_profile, save_profile, settle_fit_item, track_record};
+use self::fit::{get_fit, get_own_profile, get_profile, profile_history, save_profile, settle_fit_item, track_record};
 
 pub(crate) mod accounts;
 pub(crate) mod campaigns;
@@ -73,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/fit/settled", post(settle_fit_item))
         .route("/api/v1/org/profile", get(get_own_profile).put(save_profile))
         .route("/api/v1/orgs/{org_id}/profile", get(get_profile))
+        .route("/api/v1/orgs/{org_id}/profile/history", get(profile_history))
         .route("/api/v1/orgs/{org_id}/track-record", get(track_record))
         .route("/api/v1/org/members", get(list_members))
         .route("/api/v1/org/invitations", post(invite_member))

@@ -71,7 +71,20 @@ async fn profiles_are_versioned_and_seen_only_by_partners(kind: DbKind) {
     let seen = jordan.get(&format!("/api/v1/orgs/{northwind}/profile")).await.ok();
     assert_eq!((seen["org"]["name"].as_str(), seen["review_hours"].as_i64()), (Some("Northwind"), Some(36)));
     assert_eq!(jordan.get(&format!("/api/v1/orgs/{northwind}/track-record")).await.ok()["campaigns"], 1);
+    // Its history: newest first, what each version changed; the partner sees the organization as the saver, the
+    // organization itself its person.
+    let history = jordan.get(&format!("/api/v1/orgs/{northwind}/profile/history")).await.ok();
+    let versions: Vec<i64> = history.as_array().unwrap().iter().map(|h| h["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, vec![2, 1], "{history}");
+    assert_eq!(history[0]["changes"], json!(["Reviews drafts within: 24 h → 36 h"]));
+    assert_eq!(history[1]["changes"], json!(["First stated"]));
+    assert_eq!(history[0]["saved_by"], "Northwind");
+    assert_eq!(maya.get(&format!("/api/v1/orgs/{northwind}/profile/history")).await.ok()[0]["saved_by"], "Maya Lind");
+    // Saving told the campaign: its activity trail says so, by whom.
+    let trail = maya.get(&campaign_path(id, "/events")).await.ok();
+    assert!(trail.to_string().contains("saved Northwind's working style (version 2)"), "{trail}");
     for path in [
+        format!("/api/v1/orgs/{northwind}/profile/history"),
         format!("/api/v1/orgs/{northwind}/profile"),
         format!("/api/v1/orgs/{northwind}/track-record"),
         campaign_path(id, "/fit"),

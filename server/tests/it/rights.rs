@@ -422,11 +422,14 @@ async fn partners_propose_terms_with_the_ledger_pages_form(kind: DbKind) {
         html.contains("Propose terms") && html.contains("Ava&#x27;s post") || html.contains("Ava's post"),
         "{html}"
     );
-    // The content page links to it (plain HTML below the page's island).
+    // Every campaign page links to it: the Rights tab.
     let content =
         http.get(format!("{}/campaigns/{}/content", app.base, s.id)).header("cookie", &cookie).send().await.unwrap();
     let content = content.text().await.unwrap();
-    assert!(content.contains(&format!("href=\"/campaigns/{}/rights\" data-testid=\"rights-link\"", s.id)), "{content}");
+    assert!(
+        content.contains(&format!("href=\"/campaigns/{}/rights\"", s.id)) && content.contains("data-tab=\"rights\""),
+        "{content}"
+    );
     let action = format!("{}/campaigns/{}/deliverables/{d}/terms", app.base, s.id);
     let (b, n) = (format!("partner_{brightline}"), format!("partner_{northwind}"));
     let form = vec![

@@ -115,6 +115,7 @@ async fn load(
                 reviewer: reviewers.get(lane.as_str()).cloned().flatten(),
                 rounds: Vec::new(),
                 comments: Vec::new(),
+                rights: None,
             }
         })
         .collect();
@@ -200,6 +201,18 @@ async fn load(
             body: c.get("body"),
             at: from_ms(c.get("created_at")),
         });
+    }
+    drop(conn);
+    if out.iter().any(|d| matches!(d.status, Status::Approved)) {
+        let ledger = crate::rights::ssr::ledger_at(db, campaign_id, None, Utc::now()).await?;
+        for e in ledger.entries {
+            let Some(&i) = index.get(&e.deliverable_id) else { continue };
+            out[i].rights = Some(crate::content::RightsMark {
+                state: e.state.key().into(),
+                label: e.state_label(),
+                ends_on: e.ends_on,
+            });
+        }
     }
     Ok(out)
 }

@@ -27,6 +27,7 @@ pub(super) fn DeliverableItem(ctx: Ctx, d: Deliverable) -> impl IntoView {
                 <span class="title">{d.title.clone()}</span>
                 <span class="who">{d.creator_name.clone()} {d.owner_org.clone().map(|o| view! { " " <PartnerChip org=o/> })}</span>
                 <span class=status_class>{d.status.label()} {(!d.rounds.is_empty()).then(|| format!(" · v{}", d.rounds.len()))}</span>
+                {d.rights.clone().map(|m| view! { <span class=format!("badge rights-{}", m.state) data-testid="rights-mark">{m.label}</span> })}
                 {due.map(|x| view! { <span class="due" class:overdue=overdue_day>"Due " {x}</span> })}
             </button>
             {pending.map(|r| view! { <SlaClock round=r now=ctx.now zone=zone.clone()/> })}
