@@ -53,7 +53,8 @@ timeout 1200 cargo test -p app -p server -p json_derive --features app/ssr -- --
 # On their own, one after the other: the log test reads the log through a subscriber set for its own thread, which
 # received nothing while other tests ran on other threads of the same process; the 100,000-row import reports
 # its timings, which mean something only without another test's load.
-timeout 900 cargo test -p server --features app/ssr --test it -- --test-threads=1 \
+# (The same packages as above, so that cargo unifies the same features and reuses the test build, not rebuilds it.)
+timeout 900 cargo test -p app -p server -p json_derive --features app/ssr --test it -- --test-threads=1 \
   request_spans:: metrics_import::a_hundred_thousand_rows_on_sqlite
 
 step "end-to-end tests in headless Chromium"
