@@ -414,13 +414,29 @@ async fn health_openapi_and_demo() {
     let mut escalations = Vec::new();
     for _ in 0..50 {
         escalations = maya.get(&format!("/api/v1/campaigns/{id}/escalations")).await.ok().as_array().unwrap().clone();
-        if !escalations.is_empty() {
+        if escalations.len() >= 2 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(escalations.len(), 1, "Lucía's v2 waits 30 h on a 24 h SLA");
-    assert_eq!(escalations[0]["assignee"], "Lena Vogt");
+    let of_kind = |kind: &str| escalations.iter().filter(|e| e["kind"] == kind).cloned().collect::<Vec<_>>();
+    let late = of_kind("review_sla");
+    assert_eq!(late.len(), 1, "Lucía's v2 waits 30 h on a 24 h SLA");
+    assert_eq!(late[0]["assignee"], "Lena Vogt");
+    // The payout ledger: reported in dollars, euros and pounds converted at the partners' rates, a line in every
+    // state, Sofie's euros overdue and escalated to the paying partner.
+    let overdue = of_kind("payout_overdue");
+    assert_eq!(overdue.len(), 1, "{escalations:?}");
+    assert!(overdue[0]["title"].as_str().unwrap().contains("€3,800.00 to Sofie Jansen"), "{}", overdue[0]["title"]);
+    let ledger = maya.get(&format!("/api/v1/campaigns/{id}/payouts")).await.ok();
+    assert_eq!(ledger["currency"], "USD");
+    let mut states: Vec<&str> = ledger["lines"].as_array().unwrap().iter().map(|l| l["state"].as_str().unwrap()).collect();
+    states.sort();
+    assert_eq!(states, ["approved", "disputed", "paid", "scheduled"]);
+    assert!(ledger["owed"]["minor"].as_i64().is_some(), "every rate is there: {}", ledger["owed"]);
+    let currencies: Vec<&str> =
+        ledger["owed_by_currency"].as_array().unwrap().iter().map(|m| m["currency"].as_str().unwrap()).collect();
+    assert!(currencies.contains(&"EUR") && currencies.contains(&"GBP"), "{currencies:?}");
     // Priya, a demo creator, signs in to her portal.
     let mut priya = app.client();
     priya.cookie = app
