@@ -376,9 +376,8 @@ async fn load_lines(conn: &mut sqlx::AnyConnection, which: Lines, now: DateTime<
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let campaign_id: i64 = r.get("campaign_id");
-        if !rates_of.contains_key(&campaign_id) {
-            let list = rates(conn, campaign_id).await?;
-            rates_of.insert(campaign_id, list);
+        if let std::collections::hash_map::Entry::Vacant(slot) = rates_of.entry(campaign_id) {
+            slot.insert(rates(conn, campaign_id).await?);
         }
         let zone_name: String = r.get("time_zone");
         let zone = tz::of(&zone_name);

@@ -315,7 +315,7 @@ fn MyPayouts(v: CreatorPayouts) -> impl IntoView {
                             <p>{l.deliverable_title.clone()} " · " {l.campaign_name.clone()}</p>
                             <p>"Paid by " {l.payer.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "—".into())}</p>
                             <p data-testid="my-payout-due">{l.due_label.clone()}</p>
-                            <p>"State: " <strong>{l.state.label()}</strong>{l.overdue.then(|| " · overdue")}</p>
+                            <p>"State: " <strong>{l.state.label()}</strong>{l.overdue.then_some(" · overdue")}</p>
                             {paid.map(|p| view! { <p class="muted">{p}</p> })}
                         </li>
                     }
