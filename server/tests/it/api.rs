@@ -430,7 +430,8 @@ async fn health_openapi_and_demo() {
     assert!(overdue[0]["title"].as_str().unwrap().contains("€3,800.00 to Sofie Jansen"), "{}", overdue[0]["title"]);
     let ledger = maya.get(&format!("/api/v1/campaigns/{id}/payouts")).await.ok();
     assert_eq!(ledger["currency"], "USD");
-    let mut states: Vec<&str> = ledger["lines"].as_array().unwrap().iter().map(|l| l["state"].as_str().unwrap()).collect();
+    let mut states: Vec<&str> =
+        ledger["lines"].as_array().unwrap().iter().map(|l| l["state"].as_str().unwrap()).collect();
     states.sort();
     assert_eq!(states, ["approved", "disputed", "paid", "scheduled"]);
     assert!(ledger["owed"]["minor"].as_i64().is_some(), "every rate is there: {}", ledger["owed"]);
