@@ -302,7 +302,7 @@ async fn seed_content(
     ids: &std::collections::HashMap<&str, i64>,
 ) -> Result<()> {
     use crate::content::ssr as content;
-    use crate::content::{Decision, NewDeliverable, NewSubmission, Payout, Review, SaveLane, SetPayout};
+    use crate::content::{Decision, NewDeliverable, NewSubmission, Review, SaveLane};
     use crate::vocab::Lane;
     content::set_time_zone(db, maya, campaign_id, "America/Los_Angeles").await?;
     let lanes = [
@@ -451,12 +451,23 @@ async fn seed_content(
         .bind(d.id)
         )
         .await?;
-    // Sofie: approved, payout approved. Kenji: approved and paid.
+    // Sofie: approved, paid in euros (agreed with her), approved for payment and overdue. Kenji: approved and paid.
+    crate::money::ssr::set_creator_currency(
+        db,
+        lena,
+        campaign_id,
+        ids["Sofie Jansen"],
+        &crate::money::SetCreatorCurrency { currency: Some("EUR".into()) },
+    )
+    .await?;
     let d = content::create_deliverable(
         db,
         lena,
         campaign_id,
-        &brief("Sofie Jansen", Lane::Ugc, "Pack-light unboxing", "From box to pocket in one take.", -6),
+        &NewDeliverable {
+            fee_cents: Some(380_000),
+            ..brief("Sofie Jansen", Lane::Ugc, "Pack-light unboxing", "From box to pocket in one take.", -6)
+        },
         None,
     )
     .await?;
@@ -478,8 +489,7 @@ async fn seed_content(
         None,
     )
     .await?;
-    content::set_payout(db, maya, campaign_id, d.id, &SetPayout { payout: Payout::Approved, version: d.version })
-        .await?;
+    let sofie = d.id;
     let d = content::create_deliverable(
         db,
         jordan,
@@ -512,7 +522,7 @@ async fn seed_content(
         None,
     )
     .await?;
-    content::set_payout(db, maya, campaign_id, d.id, &SetPayout { payout: Payout::Paid, version: d.version }).await?;
+    let kenji = d.id;
     // Kenji's teaser from an earlier flight: approved 45 days ago under 30-day rights, so expired.
     let d = content::create_deliverable(
         db,
@@ -546,6 +556,49 @@ async fn seed_content(
         None,
     )
     .await?;
+    // Two more lines: Priya (UK) in pounds, scheduled; Lucía (ES) in euros, disputed.
+    let mut more = Vec::new();
+    for (name, currency, fee, title, who) in [
+        ("Priya Nair", "GBP", 60_000, "Hood-up close-up", lena),
+        ("Lucía Gómez", "EUR", 50_000, "Camp stove story", jordan),
+    ] {
+        crate::money::ssr::set_creator_currency(
+            db,
+            who,
+            campaign_id,
+            ids[name],
+            &crate::money::SetCreatorCurrency { currency: Some(currency.into()) },
+        )
+        .await?;
+        let d = content::create_deliverable(
+            db,
+            who,
+            campaign_id,
+            &NewDeliverable { fee_cents: Some(fee), ..brief(name, Lane::Ugc, title, "One take, 10 s.", -2) },
+            None,
+        )
+        .await?;
+        let d = content::submit_draft(
+            db,
+            &creators[name],
+            campaign_id,
+            d.id,
+            &submit("#ad Ten seconds of it", "https://www.tiktok.com/@demo/video/1"),
+            None,
+        )
+        .await?;
+        let d = content::review(
+            db,
+            lena,
+            campaign_id,
+            d.id,
+            &review(1, Decision::Approved, "", vec![true, true, true], d.version),
+            None,
+        )
+        .await?;
+        more.push(d.id);
+    }
+    seed_money(db, campaign_id, maya, [jordan, lena], sofie, kenji, more[1]).await?;
     seed_rights(db, campaign_id, [maya, jordan, lena], &creators, teaser.id).await
 }
 
@@ -653,6 +706,68 @@ async fn seed_rights(
     )
     .await?;
     rights::scan_campaign(db, campaign_id, chrono::Utc::now()).await?;
+    Ok(())
+}
+
+/// The payout ledger of the demo campaign (reported in US dollars): exchange rates for euros and pounds, and a
+/// line in every state: Sofie's €3,800 approved for payment and overdue (escalated when the server starts),
+/// Kenji's dollars paid, Priya's pounds scheduled, Lucía's euros disputed.
+async fn seed_money(
+    db: &Db,
+    campaign_id: i64,
+    maya: &Principal,
+    [jordan, lena]: [&Principal; 2],
+    sofie: i64,
+    kenji: i64,
+    lucia: i64,
+) -> Result<()> {
+    use crate::money::ssr as money;
+    use crate::money::{NewRate, PayoutState, SetPayoutState};
+    let today = chrono::Utc::now().date_naive();
+    let day = |d: i64| (today - chrono::Duration::days(d)).to_string();
+    for (who, base, d, rate) in
+        [(lena, "EUR", 60, "1.08"), (lena, "EUR", 3, "1.09"), (jordan, "GBP", 60, "1.27"), (jordan, "GBP", 3, "1.26")]
+    {
+        let input = NewRate { base: base.into(), quote: "USD".into(), day: day(d), rate: rate.into() };
+        money::add_rate(db, who, campaign_id, &input, None).await?;
+    }
+    // Sofie's was approved 40 days ago on net-30 terms: ten days overdue.
+    db.execute(
+        sqlx::query("UPDATE payouts SET approved_on = $1, due_date = $2 WHERE deliverable_id = $3")
+            .bind(day(40))
+            .bind(day(10))
+            .bind(sofie),
+    )
+    .await?;
+    let line_of = |deliverable: i64| async move {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM payouts WHERE deliverable_id = $1")
+            .bind(deliverable)
+            .fetch_one(&db.pool)
+            .await?;
+        Ok::<_, crate::error::AppError>(id)
+    };
+    let set = |state, version, reference: &str, note: &str| SetPayoutState {
+        state,
+        version,
+        paid_on: None,
+        reference: reference.into(),
+        note: note.into(),
+    };
+    money::set_payout_state(db, maya, campaign_id, line_of(sofie).await?, &set(PayoutState::Approved, 1, "", ""), None)
+        .await?;
+    let k = line_of(kenji).await?;
+    let l = money::set_payout_state(db, maya, campaign_id, k, &set(PayoutState::Approved, 1, "", ""), None).await?;
+    money::set_payout_state(db, maya, campaign_id, k, &set(PayoutState::Paid, l.version, "ACH 2027-118", ""), None)
+        .await?;
+    money::set_payout_state(
+        db,
+        lena,
+        campaign_id,
+        line_of(lucia).await?,
+        &set(PayoutState::Disputed, 1, "", "The fee agreed in her email was €450, not €500"),
+        None,
+    )
+    .await?;
     Ok(())
 }
 

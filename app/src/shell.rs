@@ -177,7 +177,18 @@ macro_rules! campaign_route {
 campaign_route!(CharterRoute, CharterIsland, Bundle::Charter);
 
 campaign_route!(ContentRoute, ContentIsland, Bundle::Content);
-campaign_route!(PerformanceRoute, PerformanceIsland, Bundle::Performance);
+
+/// The dashboard, and below it the payouts in the campaign's currency (rendered on the server: no WASM added to
+/// the dashboard's bundle).
+#[component]
+fn PerformanceRoute() -> impl IntoView {
+    view! {
+        <Chrome tab="performance"/>
+        <PerformanceIsland id=campaign_id()/>
+        <routes::payouts::MoneyPanel id=campaign_id()/>
+        <IslandScripts bundle=Bundle::Performance/>
+    }
+}
 
 /// Partner fit: rendered on the server; the chrome's island comes with the charter's bundle (the page's items are
 /// settled into the charter).
@@ -198,6 +209,17 @@ fn RightsRoute() -> impl IntoView {
         <Chrome tab="rights"/>
         <routes::rights::RightsPage/>
         <IslandScripts bundle=Bundle::Content/>
+    }
+}
+
+/// The payout ledger: rendered on the server (plain forms); the chrome's island comes with the charter's bundle,
+/// as for Fit. (No tab of its own yet: the tabs are in the chrome's island, which the board's bundle carries.)
+#[component]
+fn PayoutsRoute() -> impl IntoView {
+    view! {
+        <Chrome tab="payouts"/>
+        <routes::payouts::PayoutsPage id=campaign_id()/>
+        <IslandScripts bundle=Bundle::Charter/>
     }
 }
 
@@ -286,7 +308,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/campaigns/:id/performance") view=PerformanceRoute ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/fit") view=FitRoute ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/rights") view=RightsRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/payouts") view=PayoutsRoute ssr=SsrMode::Async/>
                     <Route path=path!("/portal") view=routes::portal::PortalHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/portal/payouts") view=routes::payouts::MyPayoutsPage ssr=SsrMode::Async/>
                     <Route path=path!("/portal/campaigns/:id") view=PortalRoute ssr=SsrMode::Async/>
                     <Route path=path!("/portal/campaigns/:id/charter") view=PortalCharterRoute ssr=SsrMode::Async/>
                     <Route path=path!("/settings/tokens") view=TokensRoute ssr=SsrMode::Async/>

@@ -11,6 +11,8 @@ pub mod forms;
 pub mod listener;
 pub mod mail;
 pub mod metrics_api;
+pub mod money_api;
+pub mod money_forms;
 pub mod openapi;
 pub mod pwa;
 pub mod requests;
@@ -98,12 +100,14 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(content_api::router())
         .merge(metrics_api::router())
         .merge(rights_api::router())
+        .merge(money_api::router())
         .route_layer(middleware::from_fn(requests::json_rejections));
 
     Router::new()
         .route("/healthz", get(healthz))
         .merge(json_api)
         .merge(forms::router())
+        .merge(money_forms::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -222,6 +226,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(raised = n, "usage-rights escalations raised"),
                 Err(e) => tracing::warn!(error = %e, "usage-rights check failed"),
+            }
+            // Payout terms: every payout past its due day escalates once to the paying partner.
+            match app::money::ssr::scan_overdue_payouts(&db, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(raised = n, "overdue payout escalations raised"),
+                Err(e) => tracing::warn!(error = %e, "overdue payout check failed"),
             }
             // The daily cut-off: thresholds on each campaign's day that just ended (in its time zone).
             match app::metrics::ssr::close_days(&db, chrono::Utc::now()).await {

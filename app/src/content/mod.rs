@@ -333,6 +333,9 @@ pub struct Deliverable {
     /// The end of the due day in the campaign's time zone.
     pub due_at: Option<chrono::DateTime<chrono::Utc>>,
     pub fee_cents: i64,
+    /// The fee's currency (ISO 4217): the one agreed with the creator, else the campaign's.
+    #[serde(default)]
+    pub fee_currency: String,
     pub status: Status,
     pub payout: Payout,
     pub version: i64,

@@ -114,8 +114,11 @@ pub async fn raise(
                 .bind(campaign_id)
                 .fetch_one(w.conn())
                 .await?;
-            let page = if kind == "review_sla" { "content" } else { "performance" };
-            let href = escalation.href();
+            let (page, href) = match kind {
+                "review_sla" => ("content", escalation.href()),
+                crate::money::ssr::OVERDUE_KIND => ("payout ledger", format!("/campaigns/{campaign_id}/payouts")),
+                _ => ("performance", escalation.href()),
+            };
             let body = format!(
                 "Hello {name},\n\n{title}\n\n{detail}\n\nYou are named for this in the charter of \"{campaign}\". \
                  Open the campaign's {page} page to act on it: {href}\n\n— Chorus"

@@ -10,7 +10,7 @@ use crate::campaigns::CreatorCampaign;
 use crate::components::pwa::PwaHead;
 use crate::components::{new_key, ErrorNotice};
 use crate::content::disclosure::{CheckCaption, DisclosureCheck};
-use crate::content::{money, Deliverable, NewDeliverableComment, NewSubmission, PortalView, Status};
+use crate::content::{Deliverable, NewDeliverableComment, NewSubmission, PortalView, Status};
 use crate::dates::Time;
 use crate::error::{AppError, ErrorCode};
 use crate::realtime::PortalMsg;
@@ -82,6 +82,7 @@ pub fn PortalHomePage() -> impl IntoView {
                     Ok(campaigns) => view! {
                         <section class="page narrow portal">
                             <h1>"Your campaigns"</h1>
+                            <p><a href="/portal/payouts" class="button secondary" data-testid="my-payouts-link">"Your payouts across campaigns"</a></p>
                             {campaigns.is_empty().then(|| view! { <p class="muted">"No campaigns yet: open the invitation link a partner sent you."</p> })}
                             <ul class="creator-campaigns">
                                 {campaigns.into_iter().map(|c| view! {
@@ -232,7 +233,7 @@ fn PortalDeliverable(
                 " · " {d.lane.label()}
             </p>
             {due.map(|t| view! { <p class="due" data-testid="due">"Due by " <Time at=t zone=zone.clone() deadline=true/></p> })}
-            <p class="muted">"Fee " {money(d.fee_cents)} " · Payout: " <strong data-testid="payout">{d.payout.label()}</strong></p>
+            <p class="muted">"Fee " {crate::money::format_minor(d.fee_cents, &d.fee_currency)} " · Payout: " <strong data-testid="payout">{d.payout.label()}</strong></p>
             {(!d.expectations.is_empty()).then(|| view! { <p class="expect">{d.expectations.clone()}</p> })}
             {pending.map(|r| view! { <p class="muted">"In review: "</p> <SlaClock round=r now zone=zone.clone()/> })}
             <ol class="rounds">

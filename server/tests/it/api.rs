@@ -414,7 +414,8 @@ async fn health_openapi_and_demo() {
     let mut escalations = Vec::new();
     for _ in 0..50 {
         escalations = maya.get(&format!("/api/v1/campaigns/{id}/escalations")).await.ok().as_array().unwrap().clone();
-        if escalations.iter().any(|e| e["kind"] == "review_sla") {
+        let has = |kind: &str| escalations.iter().any(|e| e["kind"] == kind);
+        if has("review_sla") && has("payout_overdue") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -430,7 +431,23 @@ async fn health_openapi_and_demo() {
     let ledger = maya.get(&format!("/api/v1/campaigns/{id}/rights")).await.ok();
     let states: Vec<&str> =
         ledger["entries"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap()).collect();
-    assert_eq!(states, ["expired", "active", "expiring"], "in the order they were approved");
+    // (Priya's and Lucía's paid clips were approved without terms: no use is covered.)
+    assert_eq!(states, ["expired", "active", "expiring", "no_terms", "no_terms"], "in the order they were approved");
+    // The payout ledger: reported in dollars, euros and pounds converted at the partners' rates, a line in every
+    // state, Sofie's euros overdue and escalated to the paying partner.
+    let overdue = of_kind("payout_overdue");
+    assert_eq!(overdue.len(), 1, "{escalations:?}");
+    assert!(overdue[0]["title"].as_str().unwrap().contains("€3,800.00 to Sofie Jansen"), "{}", overdue[0]["title"]);
+    let ledger = maya.get(&format!("/api/v1/campaigns/{id}/payouts")).await.ok();
+    assert_eq!(ledger["currency"], "USD");
+    let mut states: Vec<&str> =
+        ledger["lines"].as_array().unwrap().iter().map(|l| l["state"].as_str().unwrap()).collect();
+    states.sort();
+    assert_eq!(states, ["approved", "disputed", "paid", "scheduled"]);
+    assert!(ledger["owed"]["minor"].as_i64().is_some(), "every rate is there: {}", ledger["owed"]);
+    let currencies: Vec<&str> =
+        ledger["owed_by_currency"].as_array().unwrap().iter().map(|m| m["currency"].as_str().unwrap()).collect();
+    assert!(currencies.contains(&"EUR") && currencies.contains(&"GBP"), "{currencies:?}");
     // Priya, a demo creator, signs in to her portal.
     let mut priya = app.client();
     priya.cookie = app

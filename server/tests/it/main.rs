@@ -24,6 +24,7 @@ mod live;
 mod metrics;
 mod metrics_import;
 mod metrics_live;
+mod money;
 mod openapi;
 mod outages;
 mod pool;

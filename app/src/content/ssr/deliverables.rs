@@ -70,10 +70,14 @@ pub async fn create_deliverable(
     let fee = input
         .fee_cents
         .unwrap_or_else(|| settings.iter().find(|l| l.lane == lane).map(|l| l.default_fee_cents).unwrap_or(0));
+    // A fee given for this deliverable is in the currency agreed with the creator (if any); the lane's default
+    // fee is in the campaign's currency.
+    let agreed: i64 = input.fee_cents.is_some() as i64;
     let now = now_ms();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO deliverables (campaign_id, creator_id, lane, title, expectations, due_date, fee_cents, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        "INSERT INTO deliverables (campaign_id, creator_id, lane, title, expectations, due_date, fee_cents, created_by, created_at, updated_at, fee_currency) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, COALESCE((SELECT payout_currency FROM creators WHERE id = $2 AND $10 = 1), \
+         (SELECT currency FROM campaigns WHERE id = $1))) RETURNING id",
     )
     .bind(campaign_id)
     .bind(input.creator_id)
@@ -84,6 +88,7 @@ pub async fn create_deliverable(
     .bind(fee)
     .bind(who.me.user_id)
     .bind(now)
+    .bind(agreed)
     .fetch_one(w.conn())
     .await?;
     let what = format!("briefed {creator_name}: {} \"{title}\"", lane_noun(lane));

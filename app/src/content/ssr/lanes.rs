@@ -117,8 +117,8 @@ pub async fn save_lane(db: &Db, who: &Principal, campaign_id: i64, input: &SaveL
         }
         None => {
             sqlx::query(
-                "INSERT INTO lane_settings (campaign_id, lane, brief, sla_hours, budget_cents, default_fee_cents, version, updated_by, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)",
+                "INSERT INTO lane_settings (campaign_id, lane, brief, sla_hours, budget_cents, default_fee_cents, version, updated_by, updated_at, currency) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, (SELECT currency FROM campaigns WHERE id = $1))",
             )
             .bind(campaign_id)
             .bind(input.lane.as_str())

@@ -78,7 +78,7 @@ async fn load(
         .map(|l| (l.as_str(), reviewer_for(&doc, &roster, l, today)))
         .collect();
     let rows = sqlx::query(
-        "SELECT d.id, d.creator_id, cr.name AS creator_name, d.lane, d.title, d.expectations, d.due_date, d.fee_cents, d.status, d.payout, d.version, \
+        "SELECT d.id, d.creator_id, cr.name AS creator_name, d.lane, d.title, d.expectations, d.due_date, d.fee_cents, d.fee_currency, d.status, d.payout, d.version, \
          o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.color AS org_color \
          FROM deliverables d JOIN creators cr ON cr.id = d.creator_id LEFT JOIN organizations o ON o.id = cr.owner_org_id \
          WHERE d.campaign_id = $1 AND ($2 = 0 OR d.id = $3) AND ($4 = 0 OR cr.user_id = $5) ORDER BY d.id",
@@ -109,6 +109,7 @@ async fn load(
                 due_date,
                 due_at: due_date.map(|d| tz::end_of_day(d, zone)),
                 fee_cents: r.get("fee_cents"),
+                fee_currency: r.get("fee_currency"),
                 status: Status::parse(&r.get::<String, _>("status")).unwrap_or(Status::AwaitingDraft),
                 payout: Payout::parse(&r.get::<String, _>("payout")).unwrap_or(Payout::Owed),
                 version: r.get("version"),

@@ -112,6 +112,10 @@ pub async fn review(
         .bind(deliverable_id)
         .execute(w.conn())
         .await?;
+    // An approved deliverable is owed: its line in the payout ledger.
+    if input.decision == Decision::Approved {
+        crate::money::ssr::schedule_payout(&mut w, campaign_id, deliverable_id, now).await?;
+    }
     // A review that was late closes its escalation: the clock it was about has stopped.
     let submission_id = d.pending().map(|r| r.submission_id).unwrap_or_default();
     if input.decision == Decision::Approved {

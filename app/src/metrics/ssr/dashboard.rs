@@ -270,7 +270,7 @@ pub async fn set_cpm(db: &Db, who: &Principal, campaign_id: i64, platform: &str,
     }
     let mut w = db.write_campaign(campaign_id).await?;
     sqlx::query(
-        "INSERT INTO platform_cpm (campaign_id, platform, cpm_cents) VALUES ($1, $2, $3) \
+        "INSERT INTO platform_cpm (campaign_id, platform, cpm_cents, currency) VALUES ($1, $2, $3, (SELECT currency FROM campaigns WHERE id = $1)) \
          ON CONFLICT (campaign_id, platform) DO UPDATE SET cpm_cents = excluded.cpm_cents",
     )
     .bind(campaign_id)

@@ -153,8 +153,9 @@ pub async fn ingest_rows(
         match &old {
             None => {
                 sqlx::query(&format!(
-                    "INSERT INTO daily_metrics (post_id, day, campaign_id, {FIGURE_COLUMNS}, source, updated_by, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+                    "INSERT INTO daily_metrics (post_id, day, campaign_id, {FIGURE_COLUMNS}, source, updated_by, updated_at, currency) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+                     (SELECT currency FROM campaigns WHERE id = $3))"
                 ))
                 .bind(r.post_id)
                 .bind(day)

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::components::{new_key, ErrorNotice, PartnerChip};
-use crate::content::{self, money, Decision, Deliverable, NewDeliverableComment, Payout, Status};
+use crate::content::{self, Decision, Deliverable, NewDeliverableComment, Payout, Status};
 use crate::dates::Time;
 use crate::error::AppError;
 
@@ -84,7 +84,7 @@ fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
         <div class="review-panel" data-testid="review-panel">
             <p class="expect">{d.expectations.clone()}</p>
             {due_at.map(|t| view! { <p class="muted">"Due by " <Time at=t zone=zone.clone() deadline=true/></p> })}
-            <p class="muted">"Fee " {money(d.fee_cents)} " · " <PayoutPicker ctx d=d.clone()/></p>
+            <p class="muted">"Fee " {crate::money::format_minor(d.fee_cents, &d.fee_currency)} " · " <PayoutPicker ctx d=d.clone()/></p>
             <ol class="rounds">
                 {rounds.into_iter().rev().map(|r| { let n = r.round; view! {
                     <li class="round" data-round=n>
