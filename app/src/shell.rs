@@ -213,7 +213,7 @@ fn RightsRoute() -> impl IntoView {
 }
 
 /// The payout ledger: rendered on the server (plain forms); the chrome's island comes with the charter's bundle,
-/// as for Fit. (No tab of its own yet: the tabs are in the chrome's island, which the board's bundle carries.)
+/// as for Fit.
 #[component]
 fn PayoutsRoute() -> impl IntoView {
     view! {

@@ -8,7 +8,7 @@ import { startServer, startBrowser, api, contextFor } from './harness.mjs';
 
 let server, browser, maya, id, review, assignee;
 
-const PAGES = [['Board', ''], ['Charter', '/charter'], ['Content', '/content'], ['Performance', '/performance'], ['Rights', '/rights'], ['Fit', '/fit']];
+const PAGES = [['Board', ''], ['Charter', '/charter'], ['Content', '/content'], ['Performance', '/performance'], ['Rights', '/rights'], ['Payouts', '/payouts'], ['Fit', '/fit']];
 
 async function signIn(email) {
   return (await api(server, null, 'POST', '/api/v1/auth/signin', { email, password: 'chorus-demo' })).cookie;

@@ -1,4 +1,4 @@
-//! The campaign's chrome, above each of its pages: the tabs (Board · Charter · Content · Performance · Rights · Fit), the
+//! The campaign's chrome, above each of its pages: the tabs (Board · Charter · Content · Performance · Rights · Payouts · Fit), the
 //! "Activity" toggle opening the activity trail in a side panel, and, under them, a sticky banner of the open
 //! escalations, each linking to where it is acted on. The banner and the panel are live: they follow the
 //! campaign's events (the banner its `escalation_raised` / `escalation_updated`).
@@ -72,12 +72,13 @@ pub async fn campaign_activity(campaign_id: i64) -> Result<Vec<ActivityLine>, Ap
 }
 
 /// The tabs of a campaign, in order: (key, label, path after `/campaigns/{id}`).
-pub const TABS: [(&str, &str, &str); 6] = [
+pub const TABS: [(&str, &str, &str); 7] = [
     ("board", "Board", ""),
     ("charter", "Charter", "/charter"),
     ("content", "Content", "/content"),
     ("performance", "Performance", "/performance"),
     ("rights", "Rights", "/rights"),
+    ("payouts", "Payouts", "/payouts"),
     ("fit", "Fit", "/fit"),
 ];
 

@@ -11,8 +11,8 @@ pub mod ssr;
 pub struct Escalation {
     pub id: i64,
     pub campaign_id: i64,
-    /// `review_sla`, `threshold`, `rights_expiry` (an asset's usage rights end soon) or `rights_overrun` (a
-    /// logged use runs past them).
+    /// `review_sla`, `threshold`, `rights_expiry` (an asset's usage rights end soon), `rights_overrun` (a
+    /// logged use runs past them) or `payout_overdue`.
     pub kind: String,
     pub title: String,
     /// The numbers that triggered it, in words.
@@ -45,25 +45,28 @@ impl Escalation {
         self.status != "resolved"
     }
 
-    /// Where it is acted on: a late review on the content page (at its deliverable), a breached threshold on the
-    /// performance dashboard.
+    /// Where it is acted on: a late review on the content page (at its deliverable), usage rights in the rights
+    /// ledger, an overdue payout in the payout ledger, a breached threshold on the performance dashboard.
     pub fn href(&self) -> String {
+        let c = self.campaign_id;
         match (self.kind.as_str(), self.deliverable_id) {
-            ("review_sla", Some(d)) => format!("/campaigns/{}/content#deliverable-{d}", self.campaign_id),
-            ("review_sla", None) => format!("/campaigns/{}/content", self.campaign_id),
-            (k, _) if k.starts_with("rights") => format!("/campaigns/{}/rights", self.campaign_id),
-            _ => format!("/campaigns/{}/performance", self.campaign_id),
+            ("review_sla", Some(d)) => format!("/campaigns/{c}/content#deliverable-{d}"),
+            _ => format!("/campaigns/{c}/{}", self.place().0),
         }
     }
 
     /// The link's words, naming where it leads.
     pub fn action(&self) -> &'static str {
-        if self.kind == "review_sla" {
-            "Review it on Content"
-        } else if self.kind.starts_with("rights") {
-            "See it in the rights ledger"
-        } else {
-            "See it on Performance"
+        self.place().1
+    }
+
+    /// The page it is acted on and the words of the link there.
+    fn place(&self) -> (&'static str, &'static str) {
+        match self.kind.as_str() {
+            "review_sla" => ("content", "Review it on Content"),
+            "payout_overdue" => ("payouts", "See it in the payout ledger"),
+            k if k.starts_with("rights") => ("rights", "See it in the rights ledger"),
+            _ => ("performance", "See it on Performance"),
         }
     }
 }
@@ -99,5 +102,7 @@ mod tests {
         assert_eq!(escalation("threshold", None).action(), "See it on Performance");
         assert_eq!(escalation("rights_expiry", Some(3)).href(), "/campaigns/7/rights");
         assert_eq!(escalation("rights_overrun", Some(3)).action(), "See it in the rights ledger");
+        assert_eq!(escalation("payout_overdue", Some(3)).href(), "/campaigns/7/payouts");
+        assert_eq!(escalation("payout_overdue", None).action(), "See it in the payout ledger");
     }
 }

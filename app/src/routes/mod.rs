@@ -11,6 +11,7 @@ pub mod invite;
 pub mod join;
 pub mod not_found;
 pub mod organization;
+#[cfg(feature = "ssr")]
 pub mod payouts;
 pub mod performance;
 pub mod performance_import;

@@ -13,6 +13,15 @@ pub async fn get_payout_ledger(campaign_id: i64) -> Result<Ledger, AppError> {
     crate::money::ssr::ledger(&state.db, &who, campaign_id).await
 }
 
+/// The ledger and the event sequence number it is as of (the page follows the campaign live from there).
+async fn ledger_and_head(campaign_id: i64) -> Result<(Ledger, i64), AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    let ledger = crate::money::ssr::ledger(&state.db, &who, campaign_id).await?;
+    let head = crate::realtime::log::head(&state.db.pool, campaign_id).await?.unwrap_or(0);
+    Ok((ledger, head))
+}
+
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_my_payouts")]
 pub async fn get_my_payouts() -> Result<CreatorPayouts, AppError> {
     let state = crate::state::app_state()?;
@@ -29,7 +38,7 @@ fn not_found(e: AppError, what: &'static str) -> AnyView {
 /// `/campaigns/:id/payouts`: who owes which creator what, by when, in which currency.
 #[component]
 pub fn PayoutsPage(id: i64) -> impl IntoView {
-    let data = crate::json_text::resource(move || id, get_payout_ledger);
+    let data = crate::json_text::resource(move || id, ledger_and_head);
     let error = super::query_error();
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -37,7 +46,7 @@ pub fn PayoutsPage(id: i64) -> impl IntoView {
                 let error = error.clone();
                 Suspend::new(async move {
                     match data.await {
-                        Ok(v) => view! { <LedgerView v error/> }.into_any(),
+                        Ok((v, head)) => view! { <LedgerView v head error/> }.into_any(),
                         Err(e) => not_found(e, "Campaign not found"),
                     }
                 })
@@ -59,12 +68,12 @@ fn state_class(l: &PayoutLine) -> &'static str {
 }
 
 #[component]
-fn LedgerView(v: Ledger, error: Option<AppError>) -> impl IntoView {
+fn LedgerView(v: Ledger, head: i64, error: Option<AppError>) -> impl IntoView {
     let id = v.campaign_id;
     let currency = v.currency.clone();
     let owed_originals = v.owed_by_currency.iter().map(|m| m.label()).collect::<Vec<_>>().join(" + ");
     view! {
-        <section class="page payouts" data-testid="payouts">
+        <section class="page payouts" data-testid="payouts" data-live-page="" data-campaign=id data-head=head>
             <h1>"Payouts — " {v.campaign_name.clone()}</h1>
             <p class="muted">
                 "Reported in " <strong data-testid="campaign-currency">{currency.clone()}</strong>
@@ -153,6 +162,7 @@ fn LedgerView(v: Ledger, error: Option<AppError>) -> impl IntoView {
                 view! { <p class="muted">"The reporting currency is fixed once an amount is entered (set by the campaign's accountable owner before that)."</p> }.into_any()
             }}
         </section>
+        <script src="/live-page.js" defer></script>
     }
 }
 
