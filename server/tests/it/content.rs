@@ -262,6 +262,198 @@ async fn a_draft_goes_from_phone_to_approved_with_rounds(kind: DbKind) {
         .await
         .ok();
     assert_eq!(approved["status"], "approved");
+    // Approved with a fee, the payout is a line of the payout ledger: the deliverable's status alone no longer
+    // changes it (one truth), the ledger does, and the status follows.
+    let direct = s
+        .maya
+        .put(
+            &path(s.id, &format!("/deliverables/{did}/payout")),
+            json!({ "payout": "paid", "version": approved["version"] }),
+        )
+        .await;
+    assert_eq!((direct.status, direct.body["field"].as_str()), (422, Some("payout")), "{}", direct.body);
+    let ledger = s.maya.get(&path(s.id, "/payouts")).await.ok();
+    let line = ledger["lines"].as_array().unwrap().iter().find(|l| l["deliverable_id"] == did).unwrap().clone();
+    let state = |state: &str, version: &Value, reference: &str| {
+        json!({ "state": state, "version": version, "reference": reference, "note": "Not the agreed fee" })
+    };
+    let line_path = path(s.id, &format!("/payouts/{}/state", line["id"]));
+    let approved_line = s.maya.put(&line_path, state("approved", &line["version"], "")).await.ok();
+    let paid = s.maya.put(&line_path, state("paid", &approved_line["version"], "ACH 118")).await.ok();
+    assert_eq!(paid["state"], "paid");
+    let stale_pay = s.jordan.put(&line_path, state("disputed", &approved_line["version"], "")).await;
+    assert_eq!(stale_pay.status, 409, "{}", stale_pay.body);
+    let portal = ava.get(&path(s.id, "/portal")).await.ok();
+    assert_eq!(portal["contact"], "Jordan Reyes (Brightline)");
+    assert_eq!(portal["lanes"][0]["criteria"][0], "Product in the first 3 seconds");
+    assert_eq!(portal["lanes"][0]["sla_hours"], 24);
+    assert_eq!(portal["deliverables"][0]["fee_cents"], 50000);
+
+    // v1: a real PNG in small chunks, with a preview made.
+    let image = png(1200, 800);
+    let up = upload(&ava, s.id, did, "first.png", &image, 64 * 1024).await;
+    let v1 = ava
+        .post_with(
+            &path(s.id, &format!("/deliverables/{did}/submissions")),
+            json!({ "caption": "Rain test on the ridge\n#ad", "uploads": [up] }),
+            &[("idempotency-key", "sub-1")],
+        )
+        .await;
+    assert_eq!(v1.status, 201, "{}", v1.body);
+    // A retried submission (same key) applies once.
+    let again = ava
+        .post_with(
+            &path(s.id, &format!("/deliverables/{did}/submissions")),
+            json!({ "caption": "Rain test on the ridge\n#ad", "uploads": [up] }),
+            &[("idempotency-key", "sub-1")],
+        )
+        .await
+        .ok();
+    assert_eq!(again["rounds"].as_array().unwrap().len(), 1);
+    assert_eq!(again["status"], "in_review");
+    let events = ws_events(&mut maya_ws, 2, Duration::from_secs(5)).await;
+    assert!(
+        events.iter().any(|e| e["kind"] == "deliverable_changed" && e["data"]["status"] == "in_review"),
+        "partners see the round arrive: {events:?}"
+    );
+
+    // The file and its preview reach partners, with safe headers; the preview fits 480 px.
+    let file = s
+        .lena
+        .http
+        .get(format!("{}/files/{up}", app.base))
+        .header("cookie", s.lena.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.headers()["content-type"], "image/png");
+    assert_eq!(file.headers()["x-content-type-options"], "nosniff");
+    assert!(file.headers()["content-disposition"].to_str().unwrap().starts_with("inline"));
+    assert_eq!(file.bytes().await.unwrap().len(), image.len());
+    let thumb = s
+        .lena
+        .http
+        .get(format!("{}/files/{up}/thumb", app.base))
+        .header("cookie", s.lena.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+    let download = s
+        .lena
+        .http
+        .get(format!("{}/files/{up}?download=1", app.base))
+        .header("cookie", s.lena.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"first.png\""));
+
+    // Only the matrix's reviewer (her organization) or the accountable owner decides: Jordan may not.
+    let jordan_try = s
+        .jordan
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/review")),
+            json!({ "round": 1, "decision": "approved", "version": 2 }),
+        )
+        .await;
+    assert_eq!(jordan_try.status, 403, "{}", jordan_try.body);
+    assert!(jordan_try.body["message"].as_str().unwrap().contains("Lena Vogt"));
+    // Changes need feedback.
+    let bare = s
+        .lena
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/review")),
+            json!({ "round": 1, "decision": "changes_requested", "version": 2 }),
+        )
+        .await;
+    assert_eq!((bare.status, bare.body["field"].as_str()), (422, Some("feedback")));
+    let review = s
+        .lena
+        .post(&path(s.id, &format!("/deliverables/{did}/review")), json!({ "round": 1, "decision": "changes_requested", "feedback": "Show the jacket in the first 3 seconds", "criteria": [false, true], "version": 2 }))
+        .await
+        .ok();
+    assert_eq!(review["status"], "changes_requested");
+    assert_eq!(review["rounds"][0]["criteria"][0], json!({ "text": "Product in the first 3 seconds", "met": false }));
+    // A second reviewer working from the same (now stale) version is refused, not silently applied.
+    let stale = s
+        .maya
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/review")),
+            json!({ "round": 1, "decision": "approved", "version": 2 }),
+        )
+        .await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+
+    // Ava sees the decision live, with the feedback, and internal notes never reach her.
+    // (Her own round's nudge came first.)
+    let own = next_portal(&mut ava_ws, Duration::from_secs(5)).await.unwrap();
+    assert!(own["text"].as_str().unwrap().contains("submitted v1"), "{own}");
+    let nudge = next_portal(&mut ava_ws, Duration::from_secs(5)).await.unwrap();
+    assert!(nudge["text"].as_str().unwrap().contains("Lena Vogt (Studio Kin) requested changes to v1"), "{nudge}");
+    s.maya
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/comments")),
+            json!({ "body": "Fee is high for UGC; keep an eye", "internal": true }),
+        )
+        .await
+        .ok();
+    s.lena
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/comments")),
+            json!({ "body": "Nearly there!", "internal": false }),
+        )
+        .await
+        .ok();
+    let next = next_portal(&mut ava_ws, Duration::from_secs(5)).await.unwrap();
+    assert!(next["text"].as_str().unwrap().contains("commented"), "only the public comment nudges: {next}");
+    let mine = ava.get(&path(s.id, &format!("/deliverables/{did}"))).await.ok();
+    assert_eq!(mine["rounds"][0]["feedback"], "Show the jacket in the first 3 seconds");
+    let comments: Vec<&str> =
+        mine["comments"].as_array().unwrap().iter().map(|c| c["body"].as_str().unwrap()).collect();
+    assert_eq!(comments, ["Nearly there!"]);
+    let partners_view = s.jordan.get(&path(s.id, &format!("/deliverables/{did}"))).await.ok();
+    assert_eq!(partners_view["comments"].as_array().unwrap().len(), 2);
+
+    // v2 with a new caption: the difference between rounds is shown.
+    let up2 = upload(&ava, s.id, did, "second.png", &png(400, 300), 1 << 20).await;
+    let v2 = ava
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/submissions")),
+            json!({ "caption": "Jacket first, then the ridge\n#ad", "uploads": [up2] }),
+        )
+        .await
+        .ok();
+    assert_eq!(v2["rounds"][1]["round"], 2);
+    let diff = &v2["rounds"][1]["caption_diff"];
+    assert!(diff.as_array().unwrap().iter().any(|l| l["change"] == "removed" && l["text"] == "Rain test on the ridge"));
+    assert!(diff
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["change"] == "added" && l["text"] == "Jacket first, then the ridge"));
+    assert!(diff.as_array().unwrap().iter().any(|l| l["change"] == "same" && l["text"] == "#ad"));
+    // While in review she cannot send another.
+    let early = ava
+        .post(&path(s.id, &format!("/deliverables/{did}/submissions")), json!({ "link": "https://example.com/x" }))
+        .await;
+    assert_eq!(early.status, 409);
+
+    // Maya, the accountable owner, approves; payout moves to approved then paid.
+    let version = s.maya.get(&path(s.id, &format!("/deliverables/{did}"))).await.ok()["version"].as_i64().unwrap();
+    let approved = s
+        .maya
+        .post(
+            &path(s.id, &format!("/deliverables/{did}/review")),
+            json!({ "round": 2, "decision": "approved", "criteria": [true, true], "version": version }),
+        )
+        .await
+        .ok();
+    assert_eq!(approved["status"], "approved");
     let paid = s
         .maya
         .put(

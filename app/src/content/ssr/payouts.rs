@@ -18,6 +18,20 @@ pub async fn set_payout(
 ) -> Result<Deliverable> {
     authorize(db, who, campaign_id).await?;
     let d = deliverable(db, campaign_id, deliverable_id, Audience::Partner).await?;
+    // One truth: once approved with a fee, the payout is a line of the payout ledger, with its own rules (who
+    // approves and pays, a payment's reference); it changes there, and this status follows it.
+    let ledgered = sqlx::query("SELECT 1 FROM payouts WHERE deliverable_id = $1 AND campaign_id = $2")
+        .bind(deliverable_id)
+        .bind(campaign_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .is_some();
+    if ledgered {
+        return Err(crate::error::AppError::validation(
+            "payout",
+            format!("This payout is a line of the payout ledger: change it there (/campaigns/{campaign_id}/payouts)"),
+        ));
+    }
     let mut w = db.write_campaign(campaign_id).await?;
     let changed = sqlx::query(
         "UPDATE deliverables SET payout = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4",

@@ -84,7 +84,14 @@ fn ReviewPanel(ctx: Ctx, d: Deliverable) -> impl IntoView {
         <div class="review-panel" data-testid="review-panel">
             <p class="expect">{d.expectations.clone()}</p>
             {due_at.map(|t| view! { <p class="muted">"Due by " <Time at=t zone=zone.clone() deadline=true/></p> })}
-            <p class="muted">"Fee " {crate::money::format_minor(d.fee_cents, &d.fee_currency)} " · " <PayoutPicker ctx d=d.clone()/></p>
+            <p class="muted">"Fee " {crate::money::format_minor(d.fee_cents, &d.fee_currency)} " · "
+                {if matches!(d.status, Status::Approved) && d.fee_cents > 0 {
+                    // Approved with a fee: its payout is a line of the payout ledger, changed there only.
+                    view! { <a href=format!("/campaigns/{}/payouts", ctx.campaign_id) data-testid="payout-link">"Payout: " {d.payout.label()} " · in the payout ledger →"</a> }.into_any()
+                } else {
+                    view! { <PayoutPicker ctx d=d.clone()/> }.into_any()
+                }}
+            </p>
             <ol class="rounds">
                 {rounds.into_iter().rev().map(|r| { let n = r.round; view! {
                     <li class="round" data-round=n>
