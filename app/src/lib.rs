@@ -18,6 +18,7 @@ pub mod json_text;
 pub mod limits;
 pub mod media;
 pub mod metrics;
+pub mod notify;
 pub mod num;
 pub mod outbox;
 pub mod realtime;
