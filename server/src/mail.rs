@@ -69,15 +69,18 @@ impl Mailer {
     /// Sends the mail that is due (up to 20 at a time). Returns how many were sent.
     pub async fn deliver(&self, db: &Db) -> usize {
         let Some(transport) = &self.transport else { return 0 };
-        let claimed = match claim_due(db, &self.owner, self.lease_ms, 20).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the outbox");
-                return 0;
-            }
-        };
         let mut sent = 0;
-        for mail in claimed {
+        // One mail claimed at a time, just before it is sent: a lease never runs out on a mail still waiting its
+        // turn in this process (which another process would then send too).
+        for _ in 0..20 {
+            let mail = match claim_due(db, &self.owner, self.lease_ms, 1).await {
+                Ok(mut c) if !c.is_empty() => c.remove(0),
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the outbox");
+                    break;
+                }
+            };
             let result = match self.message(&mail) {
                 Ok(m) => match tokio::time::timeout(Duration::from_secs(60), transport.send(m)).await {
                     Ok(Ok(_)) => Ok(()),

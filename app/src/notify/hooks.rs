@@ -87,6 +87,10 @@ pub async fn decided(
     .fetch_optional(w.conn())
     .await?;
     let Some((Some(creator), title)) = row else { return Ok(()) };
+    let verb = match verb {
+        "requested changes to" => "changes requested",
+        other => other,
+    };
     notify(
         w,
         &Notice {

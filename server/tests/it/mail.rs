@@ -180,9 +180,10 @@ async fn notifications_arrive_by_starttls_with_everything_a_provider_expects(kin
     assert_eq!(mail["mail_from"], "notify@chorus.example");
     // RFC 2047: the raw headers are ASCII, encoded words that decode to what was meant.
     let raw = &mail["raw_headers"];
-    assert!(raw["Subject"].as_str().unwrap().contains("=?utf-8?"), "{raw}");
-    assert!(raw["To"].as_str().unwrap().contains("=?utf-8?"), "{raw}");
-    assert_eq!(mail["subject"], "[Trailhead] Your v1 of \"Été launch — post\": requested changes to");
+    assert!(raw["Subject"].as_str().unwrap().to_lowercase().contains("=?utf-8?"), "{raw}");
+    assert!(raw["To"].as_str().unwrap().to_lowercase().contains("=?utf-8?"), "{raw}");
+    assert!(raw.as_object().unwrap().values().all(|v| v.as_str().unwrap().is_ascii()), "{raw}");
+    assert_eq!(mail["subject"], "[Trailhead] Your v1 of \"Été launch — post\": changes requested");
     assert_eq!(mail["to"], "Zoë Ångström <zoe@creators.example>");
     // A display name with a comma is quoted.
     assert!(raw["From"].as_str().unwrap().starts_with("\"Chorus, the team\""), "{raw}");
@@ -197,7 +198,8 @@ async fn notifications_arrive_by_starttls_with_everything_a_provider_expects(kin
     assert!(html.contains("Plus de lumière naturelle ☀") && html.contains(&format!("href=\"{portal}\"")), "{html}");
     assert!(html.contains("#2563eb"), "in the product's look");
     // One click: List-Unsubscribe with its POST (RFC 8058), signed, no sign-in.
-    let unsubscribe = raw["List-Unsubscribe"].as_str().unwrap().trim_matches(['<', '>']).to_string();
+    let unsubscribe: String = raw["List-Unsubscribe"].as_str().unwrap().split_whitespace().collect();
+    let unsubscribe = unsubscribe.trim_matches(['<', '>']).to_string();
     assert!(unsubscribe.starts_with(&format!("{}/unsubscribe/", app.base)), "{unsubscribe}");
     assert_eq!(raw["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
     let http = reqwest::Client::new();
@@ -280,8 +282,10 @@ async fn notifications_arrive_by_starttls_with_everything_a_provider_expects(kin
         .expect("the reply in the inbox")
         .clone();
     assert_eq!(item["href"], format!("/campaigns/{}/content#deliverable-{did}", s.id));
+    let count = |v: &Value| v["items"].as_array().unwrap().iter().filter(|i| i["kind"] == "comment_reply").count();
+    assert_eq!(count(&inbox), 2, "Zoë's reply and Maya's internal note");
     s.jordan.post("/api/v1/notifications/read", json!({ "id": item["notification_id"] })).await.ok();
-    assert!(!sfn_inbox(&s.jordan).await["items"].as_array().unwrap().iter().any(|i| i["kind"] == "comment_reply"));
+    assert_eq!(count(&sfn_inbox(&s.jordan).await), 1);
 
     // Invitations are mailed (the link stays in the answer, to copy).
     let inv =
@@ -372,7 +376,10 @@ async fn the_daily_digest_comes_once_at_the_persons_hour(kind: DbKind) {
         )
         .await;
     assert_eq!((bad.status, bad.body["field"].as_str()), (422, Some("digest_hour")));
-    // Maya's an hour from now (in UTC): not yet.
+    // Maya's an hour from now (in UTC): not yet. (Near midnight UTC that hour would be 0, already past: skip.)
+    if now.hour() == 23 {
+        return;
+    }
     let maya_prefs = s.maya.get("/api/v1/notification-preferences").await.ok();
     s.maya
         .put("/api/v1/notification-preferences", json!({ "version": maya_prefs["version"], "time_zone": "UTC", "digest_hour": (now.hour() as i64 + 1) % 24 }))
@@ -382,8 +389,7 @@ async fn the_daily_digest_comes_once_at_the_persons_hour(kind: DbKind) {
     // Two processes' clocks at once: one digest for Lena.
     let db = &app.running.state.db;
     let (a, b) = tokio::join!(app::notify::ssr::run_digests(db, now), app::notify::ssr::run_digests(db, now));
-    let lena_sent = a.unwrap() + b.unwrap();
-    assert!(lena_sent >= 1);
+    assert_eq!(a.unwrap() + b.unwrap(), 1, "Lena's only (Maya's hour has not come)");
     assert_eq!(app::notify::ssr::run_digests(db, now).await.unwrap(), 0, "once a day");
     let digest = smtp.wait_for("lena@studiokin.example", 1).await;
     let digests: Vec<&Value> =

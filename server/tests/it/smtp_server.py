@@ -119,7 +119,8 @@ def main():
                 and auth_data.password.decode() == password
             return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
-        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=a.tls != "none")
+        # With implicit TLS the whole connection is encrypted (aiosmtpd only knows of STARTTLS).
+        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=a.tls == "starttls")
     if a.tls == "starttls":
         kwargs.update(tls_context=context, require_starttls=True)
     elif a.tls == "implicit":
