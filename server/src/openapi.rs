@@ -192,6 +192,8 @@ pub struct CampaignInvitationCreated {
     pub invitation: Invitation,
     /// The single-use token: open `invitation.path`, or accept with `POST /api/v1/invitations/{token}/accept`.
     pub token: String,
+    /// Whether the link was also mailed (mail configured, and an `email` given, or a creator with a contact email).
+    pub mailed: bool,
 }
 
 /// `POST /api/v1/org/invitations`: the invitation and its single-use token (shown once).
@@ -199,6 +201,8 @@ pub struct CampaignInvitationCreated {
 pub struct MemberInvitationCreated {
     pub invitation: MemberInvitation,
     pub token: String,
+    /// Whether the link was also mailed (mail configured and an `email` given).
+    pub mailed: bool,
 }
 
 /// `POST /api/v1/auth/forgot-password`: the same answer whether or not the email has an account.

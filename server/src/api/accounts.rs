@@ -174,7 +174,7 @@ pub(super) async fn list_members(State(s): State<AppState>, Auth(who): Auth) -> 
     post,
     path = "/api/v1/org/invitations",
     tag = "accounts",
-    summary = "A single-use link for a colleague to join your organization",
+    summary = "A single-use link for a colleague to join your organization (optionally `{\"email\": …}`: mailed too, when mail is configured)",
     responses((status = 201, description = "Created", body = crate::openapi::MemberInvitationCreated))
 )]
 pub(super) async fn invite_member(

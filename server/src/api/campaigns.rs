@@ -75,7 +75,7 @@ pub(super) struct InvitationRequest {
     post,
     path = "/api/v1/campaigns/{id}/invitations",
     tag = "campaigns",
-    summary = "Create a single-use invitation link for a partner or a creator",
+    summary = "Create a single-use invitation link for a partner or a creator (an optional `email` mails it too, when mail is configured; a creator's goes to the pool's contact email)",
     params(("id" = i64, Path, description = "Campaign id")),
     request_body = app::campaigns::NewInvitation,
     responses(

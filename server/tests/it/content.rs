@@ -608,7 +608,8 @@ async fn a_late_review_escalates_once_and_mails_the_owner(kind: DbKind) {
         ..Default::default()
     })
     .unwrap();
-    assert_eq!(mailer.deliver(db).await, 1);
+    // The escalation, and the decision mailed to Ava (creators get decisions at once).
+    assert_eq!(mailer.deliver(db).await, 2);
     let got = smtp.wait_for("jordan@brightline.example", 1).await;
     assert!(got[0]["subject"].as_str().unwrap().starts_with("[Trailhead] Escalation: Review of Ava Chen"), "{got:?}");
     let (text, _) = crate::mail::parts(&got[0]);
