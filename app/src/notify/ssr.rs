@@ -253,6 +253,9 @@ async fn set_delivery(db: &Db, user: i64, kind: Kind, d: Delivery) -> Result<()>
     Ok(())
 }
 
+/// Time zone, quiet start and end, digest hour, version.
+type SettingsRow = (String, Option<i64>, Option<i64>, i64, i64);
+
 /// A person's preferences (defaults where they have not chosen).
 pub async fn preferences(db: &Db, user: i64, creator: bool, mail_configured: bool) -> Result<Preferences> {
     let chosen: Vec<(String, String)> =
@@ -272,7 +275,7 @@ pub async fn preferences(db: &Db, user: i64, creator: bool, mail_configured: boo
                 .unwrap_or_else(|| kind.default_delivery(creator)),
         })
         .collect();
-    let row: Option<(String, Option<i64>, Option<i64>, i64, i64)> = sqlx::query_as(
+    let row: Option<SettingsRow> = sqlx::query_as(
         "SELECT time_zone, quiet_start, quiet_end, digest_hour, version FROM notification_settings WHERE user_id = $1",
     )
     .bind(user)
