@@ -49,6 +49,26 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
   (cd "$TOOLS_DIR" && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
 fi
 
+# aiosmtpd: the real SMTP server (STARTTLS, implicit TLS, AUTH) the mail tests start (server/tests/it/smtp_server.py),
+# in a virtual environment of its own; openssl makes its certificates at test time.
+AIOSMTPD_VERSION=1.4.6
+if [ "$(cat "$TOOLS_DIR/smtp-venv/.aiosmtpd-version" 2>/dev/null)" != "$AIOSMTPD_VERSION" ]; then
+  log "installing aiosmtpd $AIOSMTPD_VERSION for the mail tests"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+  fi
+  mkdir -p "$TOOLS_DIR"
+  python3 -m venv "$TOOLS_DIR/smtp-venv"
+  "$TOOLS_DIR/smtp-venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
+  echo "$AIOSMTPD_VERSION" > "$TOOLS_DIR/smtp-venv/.aiosmtpd-version"
+fi
+if ! command -v openssl >/dev/null 2>&1; then
+  log "installing openssl (certificates for the mail tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq openssl >/dev/null
+fi
+
 if [ "${CHORUS_SKIP_BROWSER:-0}" != 1 ]; then
   if ! command -v chromium >/dev/null 2>&1; then
     log "installing Chromium (Debian packages)"

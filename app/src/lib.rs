@@ -19,6 +19,7 @@ pub mod limits;
 pub mod media;
 pub mod metrics;
 pub mod money;
+pub mod notify;
 pub mod num;
 pub mod outbox;
 pub mod realtime;

@@ -316,6 +316,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/tokens") view=TokensRoute ssr=SsrMode::Async/>
                     <Route path=path!("/settings/organization") view=OrganizationRoute ssr=SsrMode::Async/>
                     <Route path=path!("/join/:token") view=routes::join::JoinPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/notifications") view=routes::notifications::NotificationSettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=routes::notifications::ForgotPasswordPage/>
+                    <Route path=path!("/reset-password/:token") view=routes::notifications::ResetPasswordPage/>
                 </Routes>
             </main>
         </Router>

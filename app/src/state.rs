@@ -18,6 +18,9 @@ pub struct AppState {
     pub max_upload_bytes: u64,
     /// The browser's WASM bundles, one per group of pages (see `crate::Bundle`).
     pub bundles: Arc<crate::Bundles>,
+    /// Whether mail goes out through an SMTP server (invitations and password resets are mailed; otherwise every
+    /// mail stays in the outbox and links are shown to copy).
+    pub mail_configured: bool,
 }
 
 impl axum::extract::FromRef<AppState> for leptos::config::LeptosOptions {

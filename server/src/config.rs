@@ -60,14 +60,40 @@ pub struct Config {
     #[arg(long, env = "CHORUS_MAX_UPLOAD_MB", default_value_t = 200)]
     pub max_upload_mb: u64,
 
-    /// Send mail (escalations) through this SMTP server, e.g. `smtp://mail.example.com:25`. Without it, mail
-    /// stays in the outbox, readable on each campaign's content page and in the logs.
+    /// Send mail through this SMTP server: `smtps://smtp.example.com:465` (implicit TLS),
+    /// `smtp://smtp.example.com:587?tls=required` (STARTTLS, required), `smtp://relay:25` (STARTTLS when offered) or
+    /// `smtp://localhost:25?tls=none`. Without it, mail stays in the outbox, readable on each campaign's content page
+    /// and in the logs.
     #[arg(long, env = "CHORUS_SMTP_URL")]
     pub smtp_url: Option<String>,
 
-    /// The sender address of Chorus's mail.
-    #[arg(long, env = "CHORUS_MAIL_FROM", default_value = "chorus@localhost")]
+    /// The SMTP user name (AUTH), if the server asks for one.
+    #[arg(long, env = "CHORUS_SMTP_USER")]
+    pub smtp_user: Option<String>,
+
+    /// The SMTP password (AUTH). Prefer the environment variable to the flag (flags show in process lists).
+    #[arg(long, env = "CHORUS_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+
+    /// A CA certificate (PEM file) to trust for the SMTP server besides the usual public roots (a private relay).
+    #[arg(long, env = "CHORUS_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
+
+    /// The sender of Chorus's mail: `chorus@example.com` or `"Chorus" <chorus@example.com>`.
+    #[arg(long, env = "CHORUS_MAIL_FROM", default_value = "Chorus <chorus@localhost>")]
     pub mail_from: String,
+
+    /// The address people open Chorus at, for the links in mail (default: http:// and the listening address).
+    #[arg(long, env = "CHORUS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// How long a process holds a mail it is sending before another process may take it over, in seconds.
+    #[arg(long, env = "CHORUS_MAIL_LEASE_SECONDS", default_value_t = 120, hide = true)]
+    pub mail_lease_seconds: u64,
+
+    /// How often the outbox is looked at, in milliseconds.
+    #[arg(long, env = "CHORUS_MAIL_POLL_MS", default_value_t = 2000, hide = true)]
+    pub mail_poll_ms: u64,
 
     /// How often review clocks are checked for breaches, in seconds.
     #[arg(long, env = "CHORUS_CLOCK_SECONDS", default_value_t = 20)]
@@ -90,6 +116,19 @@ pub struct Config {
 }
 
 impl Config {
+    /// How mail leaves this server (the public address defaults to the one it listens on).
+    pub fn mail_settings(&self, listening: SocketAddr) -> crate::mail::MailSettings {
+        crate::mail::MailSettings {
+            smtp_url: self.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+            user: self.smtp_user.clone().filter(|u| !u.is_empty()),
+            password: self.smtp_password.clone(),
+            ca_file: self.smtp_ca_file.clone(),
+            from: self.mail_from.clone(),
+            public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{listening}")),
+            lease: std::time::Duration::from_secs(self.mail_lease_seconds.max(1)),
+        }
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("chorus.db").display()))
     }

@@ -169,6 +169,9 @@ async fn sign_up(
     let result = async {
         state.limiter.check_sign_up(&addr.ip().to_string())?;
         let user_id = accounts::sign_up(&state.db, &input).await?;
+        if state.mail_configured {
+            app::notify::accounts::send_verification(&state.db, user_id).await?;
+        }
         accounts::rotate_session(&state.db, &headers, user_id).await
     }
     .await;

@@ -13,6 +13,8 @@ pub mod mail;
 pub mod metrics_api;
 pub mod money_api;
 pub mod money_forms;
+pub mod notify_api;
+pub mod notify_forms;
 pub mod openapi;
 pub mod pwa;
 pub mod requests;
@@ -71,6 +73,7 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
         files: Arc::new(files),
         max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
         bundles: Arc::new(app::Bundles::load(&config.site_root)),
+        mail_configured: config.smtp_url.as_ref().is_some_and(|u| !u.trim().is_empty()),
     })
 }
 
@@ -101,6 +104,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(metrics_api::router())
         .merge(rights_api::router())
         .merge(money_api::router())
+        .merge(notify_api::router())
         .route_layer(middleware::from_fn(requests::json_rejections));
 
     Router::new()
@@ -108,6 +112,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(json_api)
         .merge(forms::router())
         .merge(money_forms::router())
+        .merge(notify_forms::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -179,6 +184,7 @@ pub struct Running {
     listener: Option<tokio::task::JoinHandle<()>>,
     housekeeping: tokio::task::JoinHandle<()>,
     bookkeeping: tokio::task::JoinHandle<()>,
+    mailing: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -193,6 +199,7 @@ impl Running {
         }
         self.housekeeping.abort();
         self.bookkeeping.abort();
+        self.mailing.abort();
         let _ = app::accounts::ssr::flush_token_uses(&self.state.db).await;
         self.state.db.close().await;
     }
@@ -209,7 +216,6 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         (state.db.backend == Backend::Postgres).then(|| listener::spawn(config.database_url(), state.db.hub.clone()));
     let db = state.db.clone();
     let clock = Duration::from_secs(config.clock_seconds.max(1));
-    let mail = mail::Mailer::new(config.smtp_url.clone(), config.mail_from.clone());
     let housekeeping = tokio::spawn(async move {
         let mut every = tokio::time::interval(clock);
         let mut last_prune = std::time::Instant::now();
@@ -239,7 +245,16 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
                 Ok(n) => tracing::info!(raised = n, "threshold escalations raised at the daily cut-off"),
                 Err(e) => tracing::warn!(error = %e, "daily cut-off failed"),
             }
-            mail.deliver(&db).await;
+            // Next actions due today or overdue: their owners are notified once per action and day.
+            if let Err(e) = app::notify::hooks::scan_next_actions(&db, chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "next-action notifications failed");
+            }
+            // Daily digests whose local hour has come (one per person and day, whichever process sees it first).
+            match app::notify::ssr::run_digests(&db, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(digests = n, "daily digests queued"),
+                Err(e) => tracing::warn!(error = %e, "daily digests failed"),
+            }
             if last_prune.elapsed() > Duration::from_secs(3600) {
                 last_prune = std::time::Instant::now();
                 if let Err(e) = app::accounts::ssr::prune(&db).await {
@@ -264,6 +279,17 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let addr = tcp.local_addr()?;
+    // The outbox, sent as it fills (its own task: a slow mail server never holds up the clocks).
+    let mailer = mail::Mailer::new(&config.mail_settings(addr))?;
+    let db = state.db.clone();
+    let poll = Duration::from_millis(config.mail_poll_ms.max(50));
+    let mailing = tokio::spawn(async move {
+        let mut every = tokio::time::interval(poll);
+        loop {
+            every.tick().await;
+            while mailer.deliver(&db).await > 0 {}
+        }
+    });
     let (tx, rx) = oneshot::channel::<()>();
     let send_buffer_kb = config.tcp_send_buffer_kb;
     let task = tokio::spawn(async move {
@@ -285,5 +311,5 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             tracing::error!(error = %e, "server error");
         }
     });
-    Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task, housekeeping, bookkeeping })
+    Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task, housekeeping, bookkeeping, mailing })
 }

@@ -44,6 +44,9 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
         crate::api::accounts::me, crate::api::accounts::list_members, crate::api::accounts::invite_member,
         crate::api::accounts::join_organization, crate::api::accounts::list_tokens, crate::api::accounts::create_token,
         crate::api::accounts::revoke_token,
+        // Notifications and the accounts' mail
+        crate::notify_api::forgot_password, crate::notify_api::reset_password, crate::notify_api::list_notifications,
+        crate::notify_api::mark_read, crate::notify_api::get_preferences, crate::notify_api::put_preferences,
         // Campaigns
         crate::api::campaigns::list_campaigns, crate::api::campaigns::create_campaign,
         crate::api::campaigns::get_campaign, crate::api::campaigns::create_invitation,
@@ -207,6 +210,8 @@ pub struct CampaignInvitationCreated {
     pub invitation: Invitation,
     /// The single-use token: open `invitation.path`, or accept with `POST /api/v1/invitations/{token}/accept`.
     pub token: String,
+    /// Whether the link was also mailed (mail configured, and an `email` given, or a creator with a contact email).
+    pub mailed: bool,
 }
 
 /// `POST /api/v1/org/invitations`: the invitation and its single-use token (shown once).
@@ -214,6 +219,37 @@ pub struct CampaignInvitationCreated {
 pub struct MemberInvitationCreated {
     pub invitation: MemberInvitation,
     pub token: String,
+    /// Whether the link was also mailed (mail configured and an `email` given).
+    pub mailed: bool,
+}
+
+/// `POST /api/v1/auth/forgot-password`: the same answer whether or not the email has an account.
+#[derive(ToSchema)]
+pub struct Accepted {
+    /// `accepted`
+    pub status: String,
+    pub message: String,
+}
+
+/// One of your notifications.
+#[derive(ToSchema, serde::Serialize)]
+pub struct NotificationItem {
+    pub id: i64,
+    pub campaign_id: Option<i64>,
+    /// `escalation`, `review_waiting`, `review_overdue`, `draft_received`, `feedback`, `charter_to_sign`,
+    /// `comment_reply`, `next_action_due`, `payout_state` or `rights_expiring`.
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// Where it is acted on.
+    pub href: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// How many notifications were marked read.
+#[derive(ToSchema, serde::Serialize)]
+pub struct Marked {
+    pub marked: i64,
 }
 
 /// The activity trail after a sequence number.

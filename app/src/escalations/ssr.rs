@@ -7,7 +7,6 @@ use crate::campaigns::ssr::authorize;
 use crate::db::{from_ms, now_ms, Db, WriteTx};
 use crate::error::{AppError, Result};
 use crate::limits::{self, check_len};
-use crate::outbox::ssr::enqueue_mail;
 use crate::realtime::{log, Actor, Change};
 
 const ESCALATION_COLUMNS: &str = "e.id, e.campaign_id, e.kind, e.title, e.detail, e.assignee_user_id, u.name AS assignee, e.status, e.note, \
@@ -102,30 +101,31 @@ pub async fn raise(
     let system = Actor { user_id: 0, name: "Chorus".into(), org_id: None, org_name: None };
     log::append(w, campaign_id, &system, Change::EscalationRaised { escalation: escalation.clone() }).await?;
     if let Some(user) = assignee {
-        #[derive(sqlx::FromRow)]
-        struct Person {
-            name: String,
-            email: String,
-        }
-        let person: Option<Person> =
-            sqlx::query_as("SELECT name, email FROM users WHERE id = $1").bind(user).fetch_optional(w.conn()).await?;
-        if let Some(Person { name, email }) = person {
-            let campaign: String = sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1")
-                .bind(campaign_id)
-                .fetch_one(w.conn())
-                .await?;
-            let (page, href) = match kind {
-                "review_sla" => ("content", escalation.href()),
-                crate::money::ssr::OVERDUE_KIND => ("payout ledger", format!("/campaigns/{campaign_id}/payouts")),
-                _ => ("performance", escalation.href()),
-            };
-            let body = format!(
-                "Hello {name},\n\n{title}\n\n{detail}\n\nYou are named for this in the charter of \"{campaign}\". \
-                 Open the campaign's {page} page to act on it: {href}\n\n— Chorus"
-            );
-            enqueue_mail(w, Some(campaign_id), &email, &name, &format!("[{campaign}] Escalation: {title}"), &body)
-                .await?;
-        }
+        let campaign: String = sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1")
+            .bind(campaign_id)
+            .fetch_one(w.conn())
+            .await?;
+        let page = match kind {
+            "review_sla" => "content",
+            crate::money::ssr::OVERDUE_KIND => "payout ledger",
+            k if k.starts_with("rights") => "rights ledger",
+            _ => "performance",
+        };
+        crate::notify::ssr::notify(
+            w,
+            &crate::notify::ssr::Notice {
+                kind: crate::notify::Kind::Escalation,
+                campaign_id: Some(campaign_id),
+                recipients: vec![user],
+                actor: None,
+                title: format!("Escalation: {title}"),
+                body: format!("{detail}\n\nYou are named for this in the charter of \"{campaign}\". Open the campaign's {page} page to act on it."),
+                href: escalation.href(),
+                action: escalation.action().into(),
+                dedupe_key: format!("escalation:{}", escalation.id),
+            },
+        )
+        .await?;
     }
     Ok(Some(escalation))
 }

@@ -23,6 +23,7 @@ pub fn SignInPage() -> impl IntoView {
                 <label>"Password" <input type="password" name="password" autocomplete="current-password" required/></label>
                 <button type="submit" class="button primary">"Sign in"</button>
             </form>
+            <p class="muted"><a href="/forgot-password">"Forgot your password?"</a></p>
             <p class="muted">"New to Chorus? " <a href=signup_href>"Create your organization"</a></p>
         </section>
     }

@@ -26,6 +26,9 @@ pub struct InboxItem {
     pub overdue: bool,
     /// For ordering: overdue first, then the soonest due (ms since the epoch; `i64::MAX` when undated).
     pub due_ms: i64,
+    /// For a notification (a reply, a payout…): its id, to dismiss it.
+    #[serde(default)]
+    pub notification_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
@@ -86,6 +89,7 @@ pub mod ssr {
                     action: action.into(),
                     overdue: due_ms.is_some_and(|d| d < now_ms),
                     due_ms: due_ms.unwrap_or(i64::MAX),
+                    notification_id: None,
                 }
             };
 
@@ -212,6 +216,27 @@ pub mod ssr {
                 action: e.action().into(),
                 overdue: true,
                 due_ms: e.created_at.timestamp_millis(),
+                notification_id: None,
+            });
+        }
+        // Notifications of what the lists above do not derive themselves (replies, payouts, rights…), until dismissed.
+        for n in crate::notify::ssr::unread(db, me, 50).await? {
+            if crate::notify::Kind::parse(&n.kind).is_none_or(|k| k.derived_in_inbox()) {
+                continue;
+            }
+            let Some(cid) = n.campaign_id.filter(|c| campaigns.iter().any(|x| x.0 == *c)) else { continue };
+            let name = campaigns.iter().find(|c| c.0 == cid).map(|c| c.1.clone()).unwrap_or_default();
+            items.push(InboxItem {
+                kind: n.kind.clone(),
+                campaign_id: cid,
+                campaign_name: name,
+                title: n.title,
+                detail: n.body,
+                href: n.href,
+                action: "Open".into(),
+                overdue: false,
+                due_ms: i64::MAX - 1,
+                notification_id: Some(n.id),
             });
         }
         items.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.due_ms.cmp(&b.due_ms)));
@@ -251,6 +276,10 @@ fn kind_label(kind: &str) -> &'static str {
         "review" => "Review",
         "escalation" => "Escalation",
         "draft" => "Draft received",
+        "comment_reply" => "Reply",
+        "payout_state" => "Payout",
+        "rights_expiring" => "Rights expiring",
+        "feedback" => "Feedback",
         _ => "Next action",
     }
 }
@@ -277,6 +306,11 @@ fn InboxList(inbox: Inbox) -> impl IntoView {
                         <span class="inbox-detail">{i.detail.clone()}</span>
                         <span class="inbox-campaign">{i.campaign_name.clone()}</span>
                         <a class="button small" href=i.href.clone() aria-label=format!("{}: {}", i.action, i.title)>{i.action.clone()}</a>
+                        {i.notification_id.map(|id| view! {
+                            <form method="post" action=format!("/notifications/{id}/read") class="inline">
+                                <button type="submit" class="button small ghost" aria-label=format!("Dismiss: {}", i.title)>"Dismiss"</button>
+                            </form>
+                        })}
                     </li>
                 }).collect_view()}
             </ul>

@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod invite;
 pub mod join;
 pub mod not_found;
+pub mod notifications;
 pub mod organization;
 #[cfg(feature = "ssr")]
 pub mod payouts;

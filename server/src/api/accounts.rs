@@ -38,6 +38,9 @@ pub(super) async fn sign_up(
 ) -> Result<Response> {
     s.limiter.check_sign_up(&addr.ip().to_string())?;
     let user_id = accounts::sign_up(&s.db, &input).await?;
+    if s.mail_configured {
+        app::notify::accounts::send_verification(&s.db, user_id).await?;
+    }
     let token = accounts::rotate_session(&s.db, &headers, user_id).await?;
     let me = accounts::me_by_id(&s.db, user_id).await?;
     Ok(with_cookie((StatusCode::CREATED, Json(me)), accounts::session_cookie(&token, s.secure_cookies)))
@@ -171,12 +174,27 @@ pub(super) async fn list_members(State(s): State<AppState>, Auth(who): Auth) -> 
     post,
     path = "/api/v1/org/invitations",
     tag = "accounts",
-    summary = "A single-use link for a colleague to join your organization",
+    summary = "A single-use link for a colleague to join your organization (optionally `{\"email\": …}`: mailed too, when mail is configured)",
     responses((status = 201, description = "Created", body = crate::openapi::MemberInvitationCreated))
 )]
-pub(super) async fn invite_member(State(s): State<AppState>, Auth(who): Auth) -> Result<impl IntoResponse> {
+pub(super) async fn invite_member(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    body: axum::body::Bytes,
+) -> Result<impl IntoResponse> {
+    // Optionally `{"email": …}`: the link is then mailed too (when mail is configured).
+    let email = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("email").and_then(|e| e.as_str()).map(str::to_string))
+        .filter(|e| !e.trim().is_empty());
     let (invitation, token) = accounts::invite_member(&s.db, &who).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "invitation": invitation, "token": token }))))
+    let mut mailed = false;
+    if let (true, Some(email)) = (s.mail_configured, email) {
+        let what = format!("join {} on Chorus", invitation.org.name);
+        app::notify::accounts::mail_invitation(&s.db, &who.me.name, &email, &what, &invitation.path).await?;
+        mailed = true;
+    }
+    Ok((StatusCode::CREATED, Json(json!({ "invitation": invitation, "token": token, "mailed": mailed }))))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -62,11 +62,20 @@ pub(super) async fn get_campaign(
     Ok(Json(app::campaigns::ssr::get_campaign(&s.db, &who, id).await?))
 }
 
+/// An invitation, and optionally the address to mail it to.
+#[derive(serde::Deserialize)]
+pub(super) struct InvitationRequest {
+    #[serde(flatten)]
+    invitation: NewInvitation,
+    #[serde(default)]
+    email: Option<String>,
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/campaigns/{id}/invitations",
     tag = "campaigns",
-    summary = "Create a single-use invitation link for a partner or a creator",
+    summary = "Create a single-use invitation link for a partner or a creator (an optional `email` mails it too, when mail is configured; a creator's goes to the pool's contact email)",
     params(("id" = i64, Path, description = "Campaign id")),
     request_body = app::campaigns::NewInvitation,
     responses(
@@ -79,10 +88,32 @@ pub(super) async fn create_invitation(
     State(s): State<AppState>,
     Auth(who): Auth,
     Path(id): Path<i64>,
-    ApiJson(input): ApiJson<NewInvitation>,
+    ApiJson(request): ApiJson<InvitationRequest>,
 ) -> Result<impl IntoResponse> {
+    let input = request.invitation;
     let (invitation, token) = app::campaigns::ssr::create_invitation(&s.db, &who, id, &input).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "invitation": invitation, "token": token }))))
+    // Mailed when mail is configured: to the address given, or (a creator) to the pool's contact address. The link
+    // is in the answer either way, to copy.
+    let mut mailed = false;
+    if s.mail_configured {
+        let inviter = match &who.me.org {
+            Some(o) => format!("{} ({})", who.me.name, o.name),
+            None => who.me.name.clone(),
+        };
+        match (request.email.as_deref().filter(|e| !e.trim().is_empty()), input.creator_id) {
+            (Some(email), _) => {
+                let what = format!("the campaign \"{}\" on Chorus", invitation.campaign_name);
+                app::notify::accounts::mail_invitation(&s.db, &inviter, email, &what, &invitation.path).await?;
+                mailed = true;
+            }
+            (None, Some(creator)) => {
+                mailed = app::notify::accounts::mail_creator_invitation(&s.db, &inviter, id, creator, &invitation.path)
+                    .await?;
+            }
+            _ => {}
+        }
+    }
+    Ok((StatusCode::CREATED, Json(json!({ "invitation": invitation, "token": token, "mailed": mailed }))))
 }
 
 #[utoipa::path(

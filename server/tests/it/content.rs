@@ -789,50 +789,23 @@ async fn a_late_review_escalates_once_and_mails_the_owner(kind: DbKind) {
         .clone();
     assert_eq!(inf["reviewed"], 1);
 
-    // With an SMTP server, the outbox is delivered: a real SMTP conversation with a local listener.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move {
-        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-        let (stream, _) = listener.accept().await.unwrap();
-        let (r, mut w) = stream.into_split();
-        let mut r = BufReader::new(r);
-        w.write_all(b"220 test ESMTP\r\n").await.unwrap();
-        let mut transcript = String::new();
-        let mut in_data = false;
-        loop {
-            let mut line = String::new();
-            if r.read_line(&mut line).await.unwrap() == 0 {
-                break;
-            }
-            transcript.push_str(&line);
-            if in_data {
-                if line == ".\r\n" {
-                    in_data = false;
-                    w.write_all(b"250 queued\r\n").await.unwrap();
-                }
-                continue;
-            }
-            let reply: &[u8] = if line.starts_with("EHLO") {
-                b"250-test\r\n250 OK\r\n"
-            } else if line.starts_with("DATA") {
-                in_data = true;
-                b"354 go\r\n"
-            } else if line.starts_with("QUIT") {
-                w.write_all(b"221 bye\r\n").await.unwrap();
-                break;
-            } else {
-                b"250 OK\r\n"
-            };
-            w.write_all(reply).await.unwrap();
-        }
-        transcript
-    });
-    let mailer = chorus_server::mail::Mailer::new(Some(format!("smtp://{addr}")), "chorus@test.example".into());
-    mailer.deliver(db).await;
-    let transcript = server.await.unwrap();
-    assert!(transcript.contains("RCPT TO:<jordan@brightline.example>"), "{transcript}");
-    assert!(transcript.contains("Subject: [Trailhead] Escalation: Review of Ava Chen"), "{transcript}");
+    // With an SMTP server, the outbox is delivered: a real SMTP server (aiosmtpd, STARTTLS).
+    let smtp = crate::mail::Smtp::start(&["--tls", "starttls"]).await;
+    let mailer = chorus_server::mail::Mailer::new(&chorus_server::mail::MailSettings {
+        smtp_url: Some(format!("smtp://localhost:{}?tls=required", smtp.port)),
+        ca_file: Some(smtp.ca()),
+        from: "chorus@test.example".into(),
+        public_url: app.base.clone(),
+        lease: Duration::from_secs(60),
+        ..Default::default()
+    })
+    .unwrap();
+    // The escalation, and the decision mailed to Ava (creators get decisions at once).
+    assert_eq!(mailer.deliver(db).await, 2);
+    let got = smtp.wait_for("jordan@brightline.example", 1).await;
+    assert!(got[0]["subject"].as_str().unwrap().starts_with("[Trailhead] Escalation: Review of Ava Chen"), "{got:?}");
+    let (text, _) = crate::mail::parts(&got[0]);
+    assert!(text.contains(&format!("{}/campaigns/{}/content#deliverable-{did}", app.base, s.id)), "{text}");
     let outbox = s.maya.get(&path(s.id, "/outbox")).await.ok();
     assert!(!outbox[0]["sent_at"].is_null());
 }

@@ -20,6 +20,7 @@ const ROUTER_SOURCES: &[&str] = &[
     include_str!("../../src/rights_api.rs"),
     include_str!("../../src/money_api.rs"),
     include_str!("../../src/files.rs"),
+    include_str!("../../src/notify_api.rs"),
 ];
 const NOT_OPERATIONS: &[&str] = &["/ws", "/api/v1/{*rest}"];
 

@@ -142,7 +142,7 @@ async fn verify_password(password: &str, hash: &str) -> Result<bool> {
     .await
 }
 
-fn normalize_email(email: &str) -> String {
+pub(crate) fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 

@@ -137,6 +137,8 @@ pub async fn propose_charter(db: &Db, who: &Principal, campaign_id: i64) -> Resu
     }
     let number = freeze(&mut w, who, campaign_id, &doc).await?;
     log::append(&mut w, campaign_id, &who.actor(), Change::CharterProposed { number, replaces_signed: None }).await?;
+    let signers = signatories(&doc, &roster).into_iter().map(|(_, person)| person).collect();
+    crate::notify::hooks::charter_proposed(&mut w, campaign_id, number, who.me.user_id, signers).await?;
     w.commit().await?;
     Ok(number)
 }

@@ -215,6 +215,18 @@ pub async fn submit_draft(
         },
     )
     .await?;
+    let reviewer = lane.reviewer.as_ref().and_then(|r| r.user_id);
+    crate::notify::hooks::draft_sent(
+        &mut w,
+        campaign_id,
+        deliverable_id,
+        submission_id,
+        who.me.user_id,
+        reviewer,
+        round,
+        &mine.title,
+    )
+    .await?;
     idempotency::store(&mut w, &scope, key, &submission_id).await?;
     w.commit().await?;
     creators_deliverable(db, who, campaign_id, deliverable_id).await

@@ -150,6 +150,8 @@ pub async fn review(
     if let Some(e) = resolved {
         log::append(&mut w, campaign_id, &who.actor(), Change::EscalationUpdated { escalation: e }).await?;
     }
+    crate::notify::hooks::decided(&mut w, campaign_id, deliverable_id, input.round, who.me.user_id, verb, feedback)
+        .await?;
     idempotency::store(&mut w, &scope, key, &deliverable_id).await?;
     w.commit().await?;
     deliverable(db, campaign_id, deliverable_id, Audience::Partner).await
@@ -200,6 +202,17 @@ pub async fn add_comment(
         campaign_id,
         &actor,
         Change::DeliverableCommented { deliverable_id, creator_id: d.creator_id, title: d.title.clone(), internal },
+    )
+    .await?;
+    crate::notify::hooks::commented(
+        &mut w,
+        campaign_id,
+        deliverable_id,
+        id,
+        who.me.user_id,
+        &who.me.name,
+        internal,
+        body,
     )
     .await?;
     w.commit().await?;

@@ -69,6 +69,17 @@ pub async fn create_invitation(
     let who = crate::state::require_principal().await?;
     let input = crate::campaigns::NewInvitation { kind, creator_id };
     let (invitation, _) = crate::campaigns::ssr::create_invitation(&state.db, &who, campaign_id, &input).await?;
+    // A creator's invitation is also mailed to the pool's contact address when mail is configured.
+    if let (true, Some(creator)) = (state.mail_configured, creator_id) {
+        crate::notify::accounts::mail_creator_invitation(
+            &state.db,
+            &who.me.name,
+            campaign_id,
+            creator,
+            &invitation.path,
+        )
+        .await?;
+    }
     Ok(invitation.path)
 }
 
