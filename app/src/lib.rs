@@ -20,9 +20,11 @@ pub mod media;
 pub mod metrics;
 pub mod num;
 pub mod outbox;
+pub mod privacy;
 pub mod realtime;
 pub mod routes;
 pub mod vocab;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod db;

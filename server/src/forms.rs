@@ -41,7 +41,7 @@ fn safe_next(next: &str) -> &str {
 }
 
 /// The one way this module redirects: to a plain local path (see [`safe_next`]), never to anything unchecked.
-fn to_local(url: &str) -> Response {
+pub(crate) fn to_local(url: &str) -> Response {
     Redirect::to(safe_next(url)).into_response()
 }
 
@@ -82,7 +82,7 @@ fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
 
-fn back(page: &str, e: &AppError, keep: &[(&str, &str)]) -> Response {
+pub(crate) fn back(page: &str, e: &AppError, keep: &[(&str, &str)]) -> Response {
     let mut url = format!("{page}{}error={}", if page.contains('?') { "&" } else { "?" }, enc(&e.message));
     if let Some(f) = &e.field {
         url.push_str(&format!("&field={}", enc(f)));

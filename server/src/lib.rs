@@ -12,10 +12,13 @@ pub mod listener;
 pub mod mail;
 pub mod metrics_api;
 pub mod openapi;
+pub mod page_forms;
+pub mod privacy_api;
 pub mod pwa;
 pub mod requests;
 pub mod security;
 pub mod spans;
+pub mod webhooks;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -96,12 +99,15 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(files::router())
         .merge(content_api::router())
         .merge(metrics_api::router())
+        .merge(webhooks::api_router())
+        .merge(privacy_api::api_router())
         .route_layer(middleware::from_fn(requests::json_rejections));
 
     Router::new()
         .route("/healthz", get(healthz))
         .merge(json_api)
         .merge(forms::router())
+        .merge(page_forms::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -130,6 +136,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(middleware::from_fn(spans::principal_slot))
         // One span per request (method, route, campaign, principal) and one line per response (spans.rs).
         .layer(spans::layer())
+        .layer(axum::Extension(webhooks::Settings::from_config(config)))
         .with_state(state)
 }
 
@@ -173,6 +180,7 @@ pub struct Running {
     listener: Option<tokio::task::JoinHandle<()>>,
     housekeeping: tokio::task::JoinHandle<()>,
     bookkeeping: tokio::task::JoinHandle<()>,
+    deliverer: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -187,6 +195,7 @@ impl Running {
         }
         self.housekeeping.abort();
         self.bookkeeping.abort();
+        self.deliverer.abort();
         let _ = app::accounts::ssr::flush_token_uses(&self.state.db).await;
         self.state.db.close().await;
     }
@@ -241,6 +250,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             }
         }
     });
+    // Webhook deliveries queued by the event logs, posted off the requests' path.
+    let deliverer = webhooks::spawn_deliverer(state.db.clone(), webhooks::Settings::from_config(&config));
     let app = router(state.clone(), &config);
     let tcp = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -267,5 +278,5 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             tracing::error!(error = %e, "server error");
         }
     });
-    Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task, housekeeping, bookkeeping })
+    Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task, housekeeping, bookkeeping, deliverer })
 }

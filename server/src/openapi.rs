@@ -79,6 +79,11 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
         crate::metrics_api::get_dashboard, crate::metrics_api::export_metrics, crate::metrics_api::set_cpm,
         crate::metrics_api::preview_metric_import, crate::metrics_api::apply_metric_import, crate::metrics_api::discard_metric_import,
         crate::metrics_api::import_template,
+        // Webhooks
+        crate::webhooks::list_webhooks, crate::webhooks::create_webhook, crate::webhooks::delete_webhook,
+        crate::webhooks::test_webhook, crate::webhooks::list_deliveries,
+        // Personal data on request
+        crate::privacy_api::export, crate::privacy_api::delete_account, crate::privacy_api::erase_creator,
     )
 )]
 pub struct ApiDoc;
@@ -143,6 +148,7 @@ impl Modify for Conventions {
                 ("charter", "The joint strategy charter, its sign-off and the launch".to_string()),
                 ("content", CONTENT.to_string()),
                 ("fit", "Partner fit: each organization's stated working style (a versioned profile, seen by itself and the partners of campaigns it is on), mismatches between a campaign's partners and what the charter should settle, and stated against observed times from the event log".to_string()),
+                ("webhooks", "Webhooks: a partner organization's campaign events posted to its HTTPS address, signed (`Chorus-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">`), idempotent by delivery id (`Chorus-Delivery`), retried with back-off for a day, with a delivery log and test deliveries".to_string()),
                 ("metrics", "Performance numbers: tracked posts and their daily figures (corrections kept), totals and KPIs with their formulas, the dashboard".to_string()),
                 ("meta", "The service itself".to_string()),
             ]

@@ -18,7 +18,9 @@ pub mod performance_live;
 pub mod performance_track;
 pub mod portal;
 pub mod portal_charter;
+pub mod privacy;
 pub mod tokens;
+pub mod webhooks;
 pub mod working_style;
 
 use leptos::prelude::*;

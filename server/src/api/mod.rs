@@ -120,7 +120,7 @@ fn idempotency_key(headers: &HeaderMap) -> Option<String> {
     headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
-fn with_cookie(resp: impl IntoResponse, cookie: String) -> Response {
+pub(crate) fn with_cookie(resp: impl IntoResponse, cookie: String) -> Response {
     let mut resp = resp.into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);

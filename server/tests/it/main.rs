@@ -27,5 +27,7 @@ mod metrics_live;
 mod openapi;
 mod outages;
 mod pool;
+mod privacy;
 mod races;
 mod request_spans;
+mod webhooks;
