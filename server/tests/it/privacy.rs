@@ -325,7 +325,7 @@ async fn a_person_downloads_their_data_and_nobody_elses(kind: DbKind) {
     assert_eq!(app.client().get("/api/v1/me/export").await.status, 401);
     let token = maya.post("/api/v1/tokens", json!({ "name": "sync" })).await.ok();
     let mut bearer = app.client();
-    bearer.bearer = Some(token["token"].as_str().unwrap().to_string());
+    bearer.bearer = Some(token["secret"].as_str().unwrap().to_string());
     assert_eq!(bearer.get("/api/v1/me/export").await.status, 403);
     app.running.stop().await;
 }
