@@ -13,7 +13,10 @@ use crate::realtime::{log, Actor, Change};
 
 /// The campaign's tables that hold text, with their key columns (`true`: a text key) and the text columns to
 /// anonymise; every one has a `campaign_id`. The creator's own record, handles and files are handled first.
-const TEXTS: &[(&str, &[(&str, bool)], &[&str])] = &[
+/// A table, its key columns (`true`: a text key) and its text columns.
+type TextTable = (&'static str, &'static [(&'static str, bool)], &'static [&'static str]);
+
+const TEXTS: &[TextTable] = &[
     ("events", &[("campaign_id", false), ("seq", false)], &["body"]),
     ("creators", &[("id", false)], &["name", "audience_notes", "rates", "contact_email", "next_action"]),
     ("creator_history", &[("id", false)], &["body", "actor_name", "actor_org_name"]),

@@ -171,7 +171,8 @@ async fn deliveries_are_signed_and_carry_their_id(kind: DbKind) {
     maya.post(&campaign_path(id, &format!("/creators/{}/notes", card["id"])), json!({ "text": "Warm lead" }))
         .await
         .ok();
-    let moved = maya.move_card(id, card["id"].as_i64().unwrap(), "contacted", card["version"].as_i64().unwrap()).await.ok();
+    let moved =
+        maya.move_card(id, card["id"].as_i64().unwrap(), "contacted", card["version"].as_i64().unwrap()).await.ok();
     let hits = rx.wait_for(2).await;
     assert_eq!(hits[1].event, "card_moved");
     verify(&secret, &hits[1]);
