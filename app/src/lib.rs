@@ -22,10 +22,12 @@ pub mod money;
 pub mod notify;
 pub mod num;
 pub mod outbox;
+pub mod privacy;
 pub mod realtime;
 pub mod rights;
 pub mod routes;
 pub mod vocab;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod db;

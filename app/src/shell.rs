@@ -223,6 +223,26 @@ fn PayoutsRoute() -> impl IntoView {
     }
 }
 
+/// Webhooks: rendered on the server, plain forms; the chrome's island comes with the charter's bundle.
+#[component]
+fn WebhooksRoute() -> impl IntoView {
+    view! {
+        <Chrome tab="webhooks"/>
+        <routes::webhooks::WebhooksPage id=campaign_id()/>
+        <IslandScripts bundle=Bundle::Charter/>
+    }
+}
+
+/// A campaign's creator erasure: rendered on the server, a plain form.
+#[component]
+fn CampaignPrivacyRoute() -> impl IntoView {
+    view! {
+        <Chrome tab="privacy"/>
+        <routes::privacy::CampaignPrivacyPage id=campaign_id()/>
+        <IslandScripts bundle=Bundle::Charter/>
+    }
+}
+
 #[component]
 fn TokensRoute() -> impl IntoView {
     view! { <TokensIsland/> <IslandScripts bundle=Bundle::Settings/> }
@@ -309,6 +329,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/campaigns/:id/fit") view=FitRoute ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/rights") view=RightsRoute ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/payouts") view=PayoutsRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/webhooks") view=WebhooksRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/privacy") view=CampaignPrivacyRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/privacy") view=routes::privacy::PrivacySettingsPage/>
                     <Route path=path!("/portal") view=routes::portal::PortalHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/portal/payouts") view=routes::payouts::MyPayoutsPage ssr=SsrMode::Async/>
                     <Route path=path!("/portal/campaigns/:id") view=PortalRoute ssr=SsrMode::Async/>

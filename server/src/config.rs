@@ -109,6 +109,20 @@ pub struct Config {
     #[arg(long, env = "CHORUS_WS_STALL_SECONDS", default_value_t = 10)]
     pub ws_stall_seconds: u64,
 
+    /// Let webhooks go to loopback, private and link-local addresses and over plain http:// (a receiver on this
+    /// machine or the local network; tests). Off: webhooks go to public https:// addresses only.
+    #[arg(long, env = "CHORUS_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
+
+    /// The wait before a failed webhook delivery's first retry, in milliseconds; each later wait doubles (at most an
+    /// hour), for a day.
+    #[arg(long, env = "CHORUS_WEBHOOK_RETRY_BASE_MS", default_value_t = 10_000)]
+    pub webhook_retry_base_ms: u64,
+
+    /// How long one webhook delivery attempt may take (connecting, TLS, the receiver's answer), in seconds.
+    #[arg(long, env = "CHORUS_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub webhook_timeout_seconds: u64,
+
     /// Fixes every connection's kernel send buffer at this many KB instead of letting the kernel size it (which
     /// on loopback absorbs megabytes). For tests of clients that do not read; not meant for production.
     #[arg(long, env = "CHORUS_TCP_SEND_BUFFER_KB", hide = true)]

@@ -16,11 +16,14 @@ pub mod money_forms;
 pub mod notify_api;
 pub mod notify_forms;
 pub mod openapi;
+pub mod page_forms;
+pub mod privacy_api;
 pub mod pwa;
 pub mod requests;
 pub mod rights_api;
 pub mod security;
 pub mod spans;
+pub mod webhooks;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -105,6 +108,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(rights_api::router())
         .merge(money_api::router())
         .merge(notify_api::router())
+        .merge(webhooks::api_router())
+        .merge(privacy_api::api_router())
         .route_layer(middleware::from_fn(requests::json_rejections));
 
     Router::new()
@@ -113,6 +118,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(forms::router())
         .merge(money_forms::router())
         .merge(notify_forms::router())
+        .merge(page_forms::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -141,6 +147,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(middleware::from_fn(spans::principal_slot))
         // One span per request (method, route, campaign, principal) and one line per response (spans.rs).
         .layer(spans::layer())
+        .layer(axum::Extension(webhooks::Settings::from_config(config)))
         .with_state(state)
 }
 
@@ -185,6 +192,7 @@ pub struct Running {
     housekeeping: tokio::task::JoinHandle<()>,
     bookkeeping: tokio::task::JoinHandle<()>,
     mailing: tokio::task::JoinHandle<()>,
+    deliverer: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -200,6 +208,7 @@ impl Running {
         self.housekeeping.abort();
         self.bookkeeping.abort();
         self.mailing.abort();
+        self.deliverer.abort();
         let _ = app::accounts::ssr::flush_token_uses(&self.state.db).await;
         self.state.db.close().await;
     }
@@ -274,6 +283,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             }
         }
     });
+    // Webhook deliveries queued by the event logs, posted off the requests' path.
+    let deliverer = webhooks::spawn_deliverer(state.db.clone(), webhooks::Settings::from_config(&config));
     let app = router(state.clone(), &config);
     let tcp = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -311,5 +322,5 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             tracing::error!(error = %e, "server error");
         }
     });
-    Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task, housekeeping, bookkeeping, mailing })
+    Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task, housekeeping, bookkeeping, mailing, deliverer })
 }

@@ -91,6 +91,11 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
         crate::money_api::set_payout_state, crate::money_api::set_currency, crate::money_api::set_terms,
         crate::money_api::set_creator_currency, crate::money_api::add_rate, crate::money_api::import_rates,
         crate::money_api::set_budget_share, crate::money_api::my_payouts, crate::money_api::export_my_payouts,
+        // Webhooks
+        crate::webhooks::list_webhooks, crate::webhooks::create_webhook, crate::webhooks::delete_webhook,
+        crate::webhooks::test_webhook, crate::webhooks::list_deliveries,
+        // Personal data on request
+        crate::privacy_api::export, crate::privacy_api::delete_account, crate::privacy_api::erase_creator,
     )
 )]
 pub struct ApiDoc;
@@ -163,6 +168,7 @@ impl Modify for Conventions {
                 ("content", CONTENT.to_string()),
                 ("fit", "Partner fit: each organization's stated working style (a versioned profile, seen by itself and the partners of campaigns it is on), mismatches between a campaign's partners and what the charter should settle, and stated against observed times from the event log".to_string()),
                 ("rights", RIGHTS.to_string()),
+                ("webhooks", "Webhooks: a partner organization's campaign events posted to its HTTPS address, signed (`Chorus-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">`), idempotent by delivery id (`Chorus-Delivery`), retried with back-off for a day, with a delivery log and test deliveries".to_string()),
                 ("metrics", "Performance numbers: tracked posts and their daily figures (corrections kept), totals and KPIs with their formulas, the dashboard".to_string()),
                 ("money", "Money across partners and borders: each campaign's reporting currency (ISO 4217; amounts are integer minor units with their currency), exchange rates per pair and day (a missing rate blocks a converted total and is named, never 1:1), budget shares per partner, and the payout ledger (a line per approved deliverable: scheduled → approved → paid, or disputed; overdue lines escalate once to the paying partner's accountable person), with the creator's payouts across campaigns".to_string()),
                 ("meta", "The service itself".to_string()),

@@ -15,11 +15,11 @@ pub const MAX_CHUNK: usize = 8 * 1024 * 1024;
 /// The longest side of an image preview.
 pub const THUMB_SIDE: u32 = 480;
 
-fn original_key(campaign_id: i64, id: &str) -> String {
+pub(crate) fn original_key(campaign_id: i64, id: &str) -> String {
     format!("c{campaign_id}/{id}/original")
 }
 
-fn thumb_key(campaign_id: i64, id: &str) -> String {
+pub(crate) fn thumb_key(campaign_id: i64, id: &str) -> String {
     format!("c{campaign_id}/{id}/thumb")
 }
 

@@ -32,6 +32,8 @@ pub async fn append(w: &mut WriteTx, campaign_id: i64, actor: &Actor, change: Ch
         .bind(now)
         .execute(w.conn())
         .await?;
+    // Webhooks that want this kind get a delivery, queued in this transaction (sent once it commits).
+    crate::webhooks::ssr::enqueue_event(w, campaign_id, seq, &body, now).await?;
     let retention = w.db.event_retention;
     if seq % 100 == 0 && seq > retention {
         sqlx::query("DELETE FROM events WHERE campaign_id = $1 AND seq <= $2")

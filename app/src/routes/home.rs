@@ -101,6 +101,7 @@ fn MemberHome(me: Me, campaigns: Vec<CampaignSummary>) -> impl IntoView {
                 }.into_any()
             }}
             <crate::NewCampaignIsland/>
+            <p class="muted"><a href="/settings/privacy">"Your data: download it, or delete your account"</a></p>
             <crate::shell::IslandScripts bundle=crate::Bundle::Home/>
         </section>
     }

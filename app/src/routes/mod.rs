@@ -23,7 +23,9 @@ pub mod portal;
 pub mod portal_charter;
 #[cfg(feature = "ssr")]
 pub mod rights;
+pub mod privacy;
 pub mod tokens;
+pub mod webhooks;
 pub mod working_style;
 
 use leptos::prelude::*;

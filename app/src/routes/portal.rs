@@ -92,6 +92,7 @@ pub fn PortalHomePage() -> impl IntoView {
                                     </li>
                                 }).collect_view()}
                             </ul>
+                            <p class="muted"><a href="/settings/privacy">"Your data: download it, or delete your account"</a></p>
                         </section>
                     }.into_any(),
                     Err(e) => not_found_view(e),

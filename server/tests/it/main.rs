@@ -30,6 +30,8 @@ mod openapi;
 mod outages;
 mod password_reset;
 mod pool;
+mod privacy;
 mod races;
 mod request_spans;
 mod rights;
+mod webhooks;

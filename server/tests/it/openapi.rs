@@ -21,6 +21,8 @@ const ROUTER_SOURCES: &[&str] = &[
     include_str!("../../src/money_api.rs"),
     include_str!("../../src/files.rs"),
     include_str!("../../src/notify_api.rs"),
+    include_str!("../../src/webhooks.rs"),
+    include_str!("../../src/privacy_api.rs"),
 ];
 const NOT_OPERATIONS: &[&str] = &["/ws", "/api/v1/{*rest}"];
 

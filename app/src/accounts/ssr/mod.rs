@@ -134,7 +134,7 @@ pub async fn hash_password(password: &str) -> Result<String> {
     })
 }
 
-async fn verify_password(password: &str, hash: &str) -> Result<bool> {
+pub(crate) async fn verify_password(password: &str, hash: &str) -> Result<bool> {
     let (password, hash) = (password.to_string(), hash.to_string());
     password_work(move || {
         PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
