@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every tool Chorus needs to build, run and test; skips whatever is already present.
 #   scripts/install-tools.sh         # what run.sh and test.sh need (about 3 minutes the first time)
+#   CHORUS_SKIP_TEST_SERVERS=1 ...   # without the S3 server the tests start (deploy/Dockerfile)
 #   scripts/install-tools.sh --dev   # also cargo-leptos, for the development loop (`cargo leptos watch`; ~15 min once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +48,17 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
   log "installing wasm-opt (binaryen@$BINARYEN_VERSION from npm)"
   mkdir -p "$TOOLS_DIR"
   (cd "$TOOLS_DIR" && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
+fi
+
+# A real S3-compatible server for the object-storage tests (server/tests/it/scale.rs): moto's S3 server from PyPI,
+# in a virtualenv of its own (about 30 s). The tests use s3s-fs instead when $TOOLS_DIR/bin/s3s-fs exists.
+MOTO_VERSION=5.2.5
+if [ "${CHORUS_SKIP_TEST_SERVERS:-0}" != 1 ] && { ! "$TOOLS_DIR/moto-venv/bin/pip" show moto 2>/dev/null | grep -qx "Version: $MOTO_VERSION" \
+    || [ ! -x "$TOOLS_DIR/moto-venv/bin/moto_server" ]; }; then
+  log "installing moto's S3 server $MOTO_VERSION (PyPI) for the object-storage tests"
+  mkdir -p "$TOOLS_DIR"
+  python3 -m venv "$TOOLS_DIR/moto-venv"
+  "$TOOLS_DIR/moto-venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 fi
 
 if [ "${CHORUS_SKIP_BROWSER:-0}" != 1 ]; then

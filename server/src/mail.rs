@@ -7,10 +7,15 @@ use tokio::net::TcpStream;
 
 use app::db::Db;
 
+/// Mails claimed at once: each may take up to 30 s to the SMTP server, well within the default lease of 180 s.
+const CLAIM: i64 = 5;
+
 pub struct Mailer {
     /// host:port
     server: Option<String>,
     from: String,
+    /// How long a process holds the mails it is sending before another may take them (it died, or hangs).
+    pub lease: Duration,
 }
 
 impl Mailer {
@@ -23,13 +28,13 @@ impl Mailer {
                 format!("{hostport}:25")
             }
         });
-        Mailer { server, from }
+        Mailer { server, from, lease: Duration::from_secs(180) }
     }
 
     /// Sends what is waiting in the outbox (each mail is tried up to five times).
     pub async fn deliver(&self, db: &Db) {
         let Some(server) = &self.server else { return };
-        let waiting = match app::outbox::ssr::unsent_mail(db, 20).await {
+        let waiting = match app::outbox::ssr::claim_mail(db, CLAIM, self.lease).await {
             Ok(w) => w,
             Err(e) => return tracing::warn!(error = %e, "cannot read the outbox"),
         };

@@ -72,12 +72,40 @@ pub async fn unsent_mail(db: &Db, limit: i64) -> Result<Vec<UnsentMail>> {
     .await?)
 }
 
+/// Claims up to `limit` unsent mails (oldest first) for `lease`: no other process takes them meanwhile, so with
+/// several processes each mail is sent once; a process that dies mid-send leaves its claim to run out, and the
+/// mail to whichever process claims it next.
+pub async fn claim_mail(db: &Db, limit: i64, lease: std::time::Duration) -> Result<Vec<UnsentMail>> {
+    let now = now_ms();
+    let mut w = db.write().await?;
+    // The conditions are repeated outside the subquery: on PostgreSQL a process that waited for another's claim
+    // re-checks them on the row as the other left it, and skips it.
+    let claimed: Vec<UnsentMail> = sqlx::query_as(
+        "UPDATE outbox SET claimed_until = $1 \
+         WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < 5 \
+                        AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT $3) \
+           AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $2) \
+         RETURNING id, to_email, to_name, subject, body",
+    )
+    .bind(now + lease.as_millis() as i64)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(w.conn())
+    .await?;
+    w.commit().await?;
+    let mut claimed = claimed;
+    claimed.sort_by_key(|m| m.id);
+    Ok(claimed)
+}
+
 pub async fn mark_mail(db: &Db, id: i64, error: Option<&str>) -> Result<()> {
     db.execute(match error {
         None => sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
             .bind(now_ms())
             .bind(id),
-        Some(e) => sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
+        Some(e) => sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, claimed_until = NULL WHERE id = $2",
+        )
             .bind(e.to_string())
             .bind(id),
     })

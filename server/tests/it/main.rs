@@ -29,3 +29,4 @@ mod outages;
 mod pool;
 mod races;
 mod request_spans;
+mod scale;
