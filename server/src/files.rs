@@ -12,7 +12,7 @@ use app::content::uploads;
 use app::content::StartUpload;
 use app::error::{AppError, Result};
 use app::media::s3::S3Storage;
-use app::media::storage::{Files, Storage};
+use app::media::storage::Files;
 use app::media::MediaKind;
 use app::state::AppState;
 

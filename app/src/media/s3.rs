@@ -127,9 +127,13 @@ impl S3Storage {
         url: url::Url,
         body: Option<Vec<u8>>,
     ) -> Result<reqwest::Response, StorageError> {
+        // A PUT or POST without a body still says so (`Content-Length: 0`): stores answer 411 otherwise.
+        let needs_length = method == reqwest::Method::PUT || method == reqwest::Method::POST;
         let mut req = self.http.request(method, url);
-        if let Some(body) = body {
-            req = req.body(body);
+        match body {
+            Some(body) => req = req.body(body),
+            None if needs_length => req = req.header(reqwest::header::CONTENT_LENGTH, "0"),
+            None => {}
         }
         let resp = req.send().await.map_err(|e| remote(what, e))?;
         if resp.status().is_success() {
