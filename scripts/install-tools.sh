@@ -51,7 +51,7 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
 fi
 
 # A real S3-compatible server for the object-storage tests (server/tests/it/scale.rs): moto's S3 server from PyPI,
-# in a virtualenv of its own (about 30 s). The tests use s3s-fs instead when $TOOLS_DIR/bin/s3s-fs exists.
+# in a virtualenv of its own (about 30 s).
 MOTO_VERSION=5.2.5
 if [ "${CHORUS_SKIP_TEST_SERVERS:-0}" != 1 ] && { ! "$TOOLS_DIR/moto-venv/bin/pip" show moto 2>/dev/null | grep -qx "Version: $MOTO_VERSION" \
     || [ ! -x "$TOOLS_DIR/moto-venv/bin/moto_server" ]; }; then

@@ -81,7 +81,7 @@ pub struct Config {
     #[arg(long, env = "CHORUS_STORAGE", default_value = "local")]
     pub storage: String,
 
-    /// The object store's URL, for anything but AWS S3 itself (MinIO, s3s-fs…), e.g. `http://minio:9000`.
+    /// The object store's URL, for anything but AWS S3 itself (MinIO…), e.g. `http://minio:9000`.
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     pub s3_endpoint: Option<String>,
 

@@ -205,13 +205,9 @@ async fn from_object_store(store: &S3Storage, key: &str, headers: &HeaderMap) ->
         return Err(AppError::internal());
     }
     let mut resp = Response::builder().status(status);
-    for name in [
-        header::CONTENT_LENGTH,
-        header::CONTENT_RANGE,
-        header::ACCEPT_RANGES,
-        header::ETAG,
-        header::LAST_MODIFIED,
-    ] {
+    for name in
+        [header::CONTENT_LENGTH, header::CONTENT_RANGE, header::ACCEPT_RANGES, header::ETAG, header::LAST_MODIFIED]
+    {
         if let Some(v) = fetched.headers().get(name.as_str()).and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok()) {
             resp = resp.header(name, v);
         }

@@ -58,8 +58,8 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
         .build();
     let mut limiter = LoginLimiter::new(config.login_attempts);
     limiter.sign_ups_per_hour = config.sign_ups_per_hour;
-    limiter.trusted_proxies =
-        app::accounts::ssr::parse_networks(&config.trusted_proxies).map_err(|e| anyhow::anyhow!("--trusted-proxies: {e}"))?;
+    limiter.trusted_proxies = app::accounts::ssr::parse_networks(&config.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("--trusted-proxies: {e}"))?;
     // Several processes share one PostgreSQL: they share one allowance too.
     if db.backend == Backend::Postgres {
         limiter.shared = Some(db.clone());
@@ -73,7 +73,7 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
             let store = app::media::s3::S3Storage::new(&s3, db.clone(), config.data_dir.join("spool"))
                 .map_err(anyhow::Error::msg)?;
             store.ensure_bucket().await.with_context(|| format!("object storage {}", config.storage))?;
-            app::media::storage::Files::S3(store)
+            app::media::storage::Files::S3(Box::new(store))
         }
     };
     Ok(AppState {

@@ -1,4 +1,4 @@
-//! Uploaded files in S3-compatible object storage (AWS S3, MinIO, s3s-fs…), behind the same `Storage` interface as
+//! Uploaded files in S3-compatible object storage (AWS S3, MinIO…), behind the same `Storage` interface as
 //! the local folder, so that any process of a deployment can take any chunk of an upload and serve any file.
 //!
 //! Requests are signed with `rusty-s3` (query-string signatures, SigV4) and sent with `reqwest`.
@@ -287,12 +287,9 @@ impl S3Storage {
     /// 206, 304, 404, 416…) is the store's.
     pub async fn fetch(&self, key: &str, headers: &http::HeaderMap) -> Result<reqwest::Response, StorageError> {
         let mut req = self.http.get(self.presigned_get(key)?);
-        for name in [
-            http::header::RANGE,
-            http::header::IF_RANGE,
-            http::header::IF_NONE_MATCH,
-            http::header::IF_MODIFIED_SINCE,
-        ] {
+        for name in
+            [http::header::RANGE, http::header::IF_RANGE, http::header::IF_NONE_MATCH, http::header::IF_MODIFIED_SINCE]
+        {
             if let Some(v) = headers.get(&name).and_then(|v| v.to_str().ok()) {
                 req = req.header(name.as_str(), v);
             }
@@ -497,7 +494,10 @@ mod tests {
     #[test]
     fn locations_parse() {
         assert_eq!(S3Config::parse_location("s3://chorus").unwrap(), ("chorus".into(), "".into()));
-        assert_eq!(S3Config::parse_location("s3://chorus/prod/files/").unwrap(), ("chorus".into(), "prod/files/".into()));
+        assert_eq!(
+            S3Config::parse_location("s3://chorus/prod/files/").unwrap(),
+            ("chorus".into(), "prod/files/".into())
+        );
         assert!(S3Config::parse_location("chorus/x").is_err());
         assert!(S3Config::parse_location("s3://UPPER").is_err());
         assert!(S3Config::parse_location("s3://ok-bucket/../x").is_err());

@@ -83,7 +83,7 @@ impl Drop for LocalCopy {
 /// The storage a deployment uses: the local folder or object storage.
 pub enum Files {
     Local(LocalStorage),
-    S3(super::s3::S3Storage),
+    S3(Box<super::s3::S3Storage>),
 }
 
 impl Storage for Files {

@@ -80,7 +80,7 @@ pub async fn claim_mail(db: &Db, limit: i64, lease: std::time::Duration) -> Resu
     let mut w = db.write().await?;
     // The conditions are repeated outside the subquery: on PostgreSQL a process that waited for another's claim
     // re-checks them on the row as the other left it, and skips it.
-    let claimed: Vec<UnsentMail> = sqlx::query_as(
+    let mut claimed: Vec<UnsentMail> = sqlx::query_as(
         "UPDATE outbox SET claimed_until = $1 \
          WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < 5 \
                         AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT $3) \
@@ -93,7 +93,6 @@ pub async fn claim_mail(db: &Db, limit: i64, lease: std::time::Duration) -> Resu
     .fetch_all(w.conn())
     .await?;
     w.commit().await?;
-    let mut claimed = claimed;
     claimed.sort_by_key(|m| m.id);
     Ok(claimed)
 }
@@ -106,8 +105,8 @@ pub async fn mark_mail(db: &Db, id: i64, error: Option<&str>) -> Result<()> {
         Some(e) => sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = $1, claimed_until = NULL WHERE id = $2",
         )
-            .bind(e.to_string())
-            .bind(id),
+        .bind(e.to_string())
+        .bind(id),
     })
     .await?;
     Ok(())

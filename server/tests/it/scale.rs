@@ -2,8 +2,8 @@
 //! (real `chorus` processes on one PostgreSQL, one of them killed mid-upload), downloads for partners only, sign-in
 //! and sign-up allowances shared by every process, and background jobs (the outbox, review clocks) done once.
 //!
-//! The object store is a real S3 server started by the tests: `s3s-fs` (crates.io) when installed in the tools
-//! folder, else moto's S3 server (PyPI `moto[server]`); scripts/install-tools.sh installs it.
+//! The object store is a real S3 server (HTTP, multipart uploads, ranges) started by the tests: moto's S3 server
+//! (PyPI `moto[server]`), which scripts/install-tools.sh installs in a virtualenv of the tools folder.
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -37,20 +37,14 @@ impl S3Server {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("chorus-s3-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let s3s = tools_dir().join("bin/s3s-fs");
         let moto = tools_dir().join("moto-venv/bin/moto_server");
-        let mut cmd = if s3s.exists() {
-            let mut c = Command::new(s3s);
-            c.args(["--host", "127.0.0.1", "--port", &port.to_string(), "--access-key", KEY_ID, "--secret-key", SECRET])
-                .arg(&dir);
-            c
-        } else if moto.exists() {
-            let mut c = Command::new(moto);
-            c.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
-            c
-        } else {
-            panic!("no S3 server for the tests: run scripts/install-tools.sh (it installs moto's S3 server)")
-        };
+        assert!(
+            moto.exists(),
+            "no S3 server for the tests at {}: run scripts/install-tools.sh (it installs moto's S3 server)",
+            moto.display()
+        );
+        let mut cmd = Command::new(moto);
+        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
         let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("the S3 server starts");
         let endpoint = format!("http://127.0.0.1:{port}");
         for _ in 0..200 {
@@ -239,7 +233,11 @@ async fn upload_chunks_alternate_between_two_processes_on_object_storage() {
     }
     at(&s.maya, &b.base).move_card(s.id, card, "contacted", 1).await.ok();
     let seen = ws_events(&mut jordan_on_c, 1, Duration::from_secs(5)).await;
-    assert_eq!((seen[0]["kind"].as_str(), seen[0]["data"]["to"].as_str()), (Some("card_moved"), Some("contacted")), "{seen:?}");
+    assert_eq!(
+        (seen[0]["kind"].as_str(), seen[0]["data"]["to"].as_str()),
+        (Some("card_moved"), Some("contacted")),
+        "{seen:?}"
+    );
     at(&s.jordan, &c.base).move_card(s.id, card, "negotiating", 2).await.ok();
     assert_eq!(ws_events(&mut maya_on_b, 2, Duration::from_secs(5)).await.len(), 2, "both moves reach B's socket");
 
@@ -323,7 +321,14 @@ async fn a_process_killed_mid_upload_leaves_it_to_the_other() {
     }
     let in_flight = {
         let (c, id, bytes) = (through_b.clone(), id.clone(), image[4 * CHUNK..5 * CHUNK].to_vec());
-        tokio::spawn(async move { c.http.put(format!("{}/api/v1/uploads/{id}?offset={}", c.base, 4 * CHUNK)).header("cookie", c.cookie.unwrap()).body(bytes).send().await })
+        tokio::spawn(async move {
+            c.http
+                .put(format!("{}/api/v1/uploads/{id}?offset={}", c.base, 4 * CHUNK))
+                .header("cookie", c.cookie.unwrap())
+                .body(bytes)
+                .send()
+                .await
+        })
     };
     tokio::time::sleep(Duration::from_millis(15)).await;
     b.kill();
@@ -517,7 +522,8 @@ async fn the_outbox_is_sent_once_by_two_processes_and_resumed_after_one_dies() {
     let (da, db) = (&a.running.state.db, &b.running.state.db);
     queue_mail(da, 12).await;
     let (smtp, got) = smtp_server(false).await;
-    let (ma, mb) = (Mailer::new(Some(smtp.clone()), "c@x.example".into()), Mailer::new(Some(smtp), "c@x.example".into()));
+    let (ma, mb) =
+        (Mailer::new(Some(smtp.clone()), "c@x.example".into()), Mailer::new(Some(smtp), "c@x.example".into()));
     // Both processes deliver at the same moment, again and again, until the outbox is empty: each mail goes once.
     while unsent(da).await > 0 {
         tokio::join!(ma.deliver(da), mb.deliver(db));
@@ -649,7 +655,10 @@ async fn bench_upload_throughput_200mb_local_vs_object_store() {
                 slowest = slowest.max(t.elapsed());
             } else {
                 assert_eq!(state["status"], "complete");
-                println!("BENCH upload {target}: last chunk (with the whole-file check) {:.2} s", t.elapsed().as_secs_f64());
+                println!(
+                    "BENCH upload {target}: last chunk (with the whole-file check) {:.2} s",
+                    t.elapsed().as_secs_f64()
+                );
             }
             offset = end;
         }
@@ -660,7 +669,8 @@ async fn bench_upload_throughput_200mb_local_vs_object_store() {
             slowest.as_millis()
         );
         let t = std::time::Instant::now();
-        let got = download(&at(&s.jordan, &p.base).patient(Duration::from_secs(600)), &format!("/files/{id}"), None).await;
+        let got =
+            download(&at(&s.jordan, &p.base).patient(Duration::from_secs(600)), &format!("/files/{id}"), None).await;
         let bytes = got.bytes().await.unwrap();
         assert_eq!(bytes.len(), file.len());
         println!("BENCH download {target}: 200 MB in {:.1} s", t.elapsed().as_secs_f64());
