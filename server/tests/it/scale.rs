@@ -46,14 +46,15 @@ impl S3Server {
         let mut cmd = Command::new(moto);
         cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
         let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("the S3 server starts");
-        let endpoint = format!("http://127.0.0.1:{port}");
+        // Owned at once, so that it is stopped (and waited for) however this ends.
+        let server = S3Server { child, endpoint: format!("http://127.0.0.1:{port}"), dir };
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return S3Server { child, endpoint, dir };
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the S3 server did not listen on {endpoint}");
+        panic!("the S3 server did not listen on {}", server.endpoint);
     }
 
     /// Settings for a process storing into `bucket` of this server.
