@@ -20,8 +20,10 @@ t=$(date +%s)
 profile="${CHORUS_SERVER_PROFILE:-release}"
 log "1/3 the server, $profile (first time about 8 min on 2 cores; seconds when unchanged)"
 # The flags cargo-leptos used for this project (`always-erase-components`).
+# CHORUS_SERVER_FEATURES=s3-tls (deploy/Dockerfile): HTTPS to the object store, for AWS S3 itself.
 RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=chorus \
-  cargo build --profile "$profile" --locked --quiet -p server --bin chorus
+  cargo build --profile "$profile" --locked --quiet -p server --bin chorus \
+  ${CHORUS_SERVER_FEATURES:+--features "$CHORUS_SERVER_FEATURES"}
 took "server" "$t"
 
 t=$(date +%s)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every tool Chorus needs to build, run and test; skips whatever is already present.
 #   scripts/install-tools.sh         # what run.sh and test.sh need (about 3 minutes the first time)
+#   CHORUS_SKIP_TEST_SERVERS=1 ...   # without the S3 server the tests start (deploy/Dockerfile)
 #   scripts/install-tools.sh --dev   # also cargo-leptos, for the development loop (`cargo leptos watch`; ~15 min once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,6 +68,16 @@ if ! command -v openssl >/dev/null 2>&1; then
   log "installing openssl (certificates for the mail tests)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq openssl >/dev/null
+fi
+# A real S3-compatible server for the object-storage tests (server/tests/it/scale.rs): moto's S3 server from PyPI,
+# in a virtualenv of its own (about 30 s).
+MOTO_VERSION=5.2.5
+if [ "${CHORUS_SKIP_TEST_SERVERS:-0}" != 1 ] && { ! "$TOOLS_DIR/moto-venv/bin/pip" show moto 2>/dev/null | grep -qx "Version: $MOTO_VERSION" \
+    || [ ! -x "$TOOLS_DIR/moto-venv/bin/moto_server" ]; }; then
+  log "installing moto's S3 server $MOTO_VERSION (PyPI) for the object-storage tests"
+  mkdir -p "$TOOLS_DIR"
+  python3 -m venv "$TOOLS_DIR/moto-venv"
+  "$TOOLS_DIR/moto-venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 fi
 
 if [ "${CHORUS_SKIP_BROWSER:-0}" != 1 ]; then

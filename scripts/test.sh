@@ -33,6 +33,8 @@ bash scripts/postgres.sh
 
 step "formatting (fail fast)"
 cargo fmt --all --check
+step "the deployment example (deploy/check.sh: offline, about a second)"
+bash deploy/check.sh
 
 site_log=$(mktemp)
 CHORUS_SERVER_PROFILE=e2e bash scripts/build-site.sh > "$site_log" 2>&1 &

@@ -13,7 +13,7 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub leptos: leptos::config::LeptosOptions,
     /// Where uploaded drafts and their previews are kept.
-    pub files: Arc<crate::media::storage::LocalStorage>,
+    pub files: Arc<crate::media::storage::Files>,
     /// The largest file a creator may upload.
     pub max_upload_bytes: u64,
     /// The browser's WASM bundles, one per group of pages (see `crate::Bundle`).

@@ -56,6 +56,12 @@ pub struct Config {
     #[arg(long, env = "CHORUS_SIGN_UPS_PER_HOUR", default_value_t = 10)]
     pub sign_ups_per_hour: u32,
 
+    /// Reverse proxies (load balancers) in front of Chorus, comma separated addresses or networks
+    /// (`10.0.0.0/8,172.16.0.0/12`): from these, the client's address for the sign-in and sign-up limits is the
+    /// last one in `X-Forwarded-For`. Without it every client behind a proxy would share one allowance.
+    #[arg(long, env = "CHORUS_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+
     /// The largest file a creator may upload, in MB.
     #[arg(long, env = "CHORUS_MAX_UPLOAD_MB", default_value_t = 200)]
     pub max_upload_mb: u64,
@@ -94,6 +100,34 @@ pub struct Config {
     /// How often the outbox is looked at, in milliseconds.
     #[arg(long, env = "CHORUS_MAIL_POLL_MS", default_value_t = 2000, hide = true)]
     pub mail_poll_ms: u64,
+
+    /// Where uploaded files go: `local` (a folder in the data directory, the default) or S3-compatible object
+    /// storage, `s3://bucket/prefix`, which every process of a deployment shares (credentials from
+    /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+    #[arg(long, env = "CHORUS_STORAGE", default_value = "local")]
+    pub storage: String,
+
+    /// The object store's URL, for anything but AWS S3 itself (MinIO…), e.g. `http://minio:9000`.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub s3_endpoint: Option<String>,
+
+    /// The object store's region.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// The object store's access key id.
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<String>,
+
+    /// The object store's secret access key.
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+
+    /// Address buckets as `bucket.endpoint` even with `--s3-endpoint` (by default an explicit endpoint is addressed
+    /// path-style, `endpoint/bucket`, as MinIO and most S3-compatible stores expect; AWS itself is always
+    /// virtual-hosted).
+    #[arg(long, env = "CHORUS_S3_VIRTUAL_HOSTED")]
+    pub s3_virtual_hosted: bool,
 
     /// How often review clocks are checked for breaches, in seconds.
     #[arg(long, env = "CHORUS_CLOCK_SECONDS", default_value_t = 20)]
@@ -141,6 +175,29 @@ impl Config {
             public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{listening}")),
             lease: std::time::Duration::from_secs(self.mail_lease_seconds.max(1)),
         }
+    }
+
+    /// The object storage settings, `None` for the local folder; a sentence for the operator when they do not add up.
+    pub fn object_storage(&self) -> Result<Option<app::media::s3::S3Config>, String> {
+        if self.storage == "local" {
+            return Ok(None);
+        }
+        let (bucket, prefix) = app::media::s3::S3Config::parse_location(&self.storage)
+            .map_err(|e| format!("--storage must be `local` or s3://bucket/prefix: {e}"))?;
+        let (Some(access_key_id), Some(secret_access_key)) =
+            (self.s3_access_key_id.clone(), self.s3_secret_access_key.clone())
+        else {
+            return Err("object storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into());
+        };
+        Ok(Some(app::media::s3::S3Config {
+            bucket,
+            prefix,
+            endpoint: self.s3_endpoint.clone(),
+            region: self.s3_region.clone(),
+            access_key_id,
+            secret_access_key,
+            path_style: self.s3_endpoint.is_some() && !self.s3_virtual_hosted,
+        }))
     }
 
     pub fn database_url(&self) -> String {

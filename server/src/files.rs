@@ -11,7 +11,8 @@ use serde::Deserialize;
 use app::content::uploads;
 use app::content::StartUpload;
 use app::error::{AppError, Result};
-use app::media::storage::Storage;
+use app::media::s3::S3Storage;
+use app::media::storage::Files;
 use app::media::MediaKind;
 use app::state::AppState;
 
@@ -168,19 +169,51 @@ async fn serve(
 ) -> Result<Response> {
     let who = who.ok_or_else(|| AppError::not_found("File"))?;
     let file = uploads::servable(&s.db, &who, &id, thumb).await?;
-    let path = s.files.local_path(&file.key).map_err(|_| AppError::not_found("File"))?;
-    // Range requests (video scrubbing) and conditional requests come from ServeFile.
-    let served = tower_http::services::ServeFile::new(path).try_call(req).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot read a stored file");
-        AppError::internal()
-    })?;
-    let mut resp = served.map(axum::body::Body::new).into_response();
+    let mut resp = match s.files.as_ref() {
+        Files::Local(local) => {
+            let path = local.local_path(&file.key).map_err(|_| AppError::not_found("File"))?;
+            // Range requests (video scrubbing) and conditional requests come from ServeFile.
+            let served = tower_http::services::ServeFile::new(path).try_call(req).await.map_err(|e| {
+                tracing::error!(error = %e, "cannot read a stored file");
+                AppError::internal()
+            })?;
+            served.map(axum::body::Body::new).into_response()
+        }
+        Files::S3(store) => from_object_store(store, &file.key, req.headers()).await?,
+    };
     if resp.status() == StatusCode::NOT_FOUND {
         return Err(AppError::not_found("File"));
     }
     let h = resp.headers_mut();
     set_file_headers(h, file.kind, &file.file_name, download);
     Ok(resp)
+}
+
+/// Streams an object through (so it gets the same headers as a local file), passing the client's range and cache
+/// validators to the store and its answer (200, 206, 304, 416) back.
+async fn from_object_store(store: &S3Storage, key: &str, headers: &HeaderMap) -> Result<Response> {
+    let fetched = store.fetch(key, headers).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot read a stored object");
+        AppError::internal()
+    })?;
+    let status = StatusCode::from_u16(fetched.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    if status == StatusCode::NOT_FOUND {
+        return Err(AppError::not_found("File"));
+    }
+    if !(status.is_success() || status == StatusCode::NOT_MODIFIED || status == StatusCode::RANGE_NOT_SATISFIABLE) {
+        tracing::error!(%status, "the object store refused a download");
+        return Err(AppError::internal());
+    }
+    let mut resp = Response::builder().status(status);
+    for name in
+        [header::CONTENT_LENGTH, header::CONTENT_RANGE, header::ACCEPT_RANGES, header::ETAG, header::LAST_MODIFIED]
+    {
+        if let Some(v) = fetched.headers().get(name.as_str()).and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok()) {
+            resp = resp.header(name, v);
+        }
+    }
+    let body = axum::body::Body::from_stream(fetched.bytes_stream());
+    resp.body(body).map_err(|_| AppError::internal())
 }
 
 /// The type we found by content (never the name's), no sniffing, no scripts, and a download name.

@@ -123,13 +123,13 @@ async fn sign_in(
     Form(f): Form<SignInForm>,
 ) -> Response {
     let page = if f.next.is_empty() { "/signin".to_string() } else { format!("/signin?next={}", enc(&f.next)) };
-    let client = addr.ip().to_string();
-    if let Err(e) = state.limiter.check(&f.email, &client) {
+    let client = state.limiter.client(addr.ip(), &headers);
+    if let Err(e) = state.limiter.allow(&f.email, &client).await {
         return back(&page, &e, &[("email", &f.email)]);
     }
     match accounts::sign_in(&state.db, &SignIn { email: f.email.clone(), password: f.password }).await {
         Ok(user_id) => {
-            state.limiter.succeeded(&f.email, &client);
+            state.limiter.forget(&f.email, &client).await;
             match accounts::rotate_session(&state.db, &headers, user_id).await {
                 Ok(token) => signed_in(&state, &token, &f.next),
                 Err(e) => back(&page, &e, &[]),
@@ -167,7 +167,7 @@ async fn sign_up(
     let page = if f.next.is_empty() { "/signup".to_string() } else { format!("/signup?next={}", enc(&f.next)) };
     let keep = [("name", f.name.as_str()), ("email", f.email.as_str()), ("org_name", f.org_name.as_str())];
     let result = async {
-        state.limiter.check_sign_up(&addr.ip().to_string())?;
+        state.limiter.allow_sign_up(&state.limiter.client(addr.ip(), &headers)).await?;
         let user_id = accounts::sign_up(&state.db, &input).await?;
         if state.mail_configured {
             app::notify::accounts::send_verification(&state.db, user_id).await?;

@@ -66,8 +66,24 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
         .build();
     let mut limiter = LoginLimiter::new(config.login_attempts);
     limiter.sign_ups_per_hour = config.sign_ups_per_hour;
-    let files = app::media::storage::LocalStorage::new(config.data_dir.join("files"))
-        .with_context(|| format!("cannot create the files folder under {}", config.data_dir.display()))?;
+    limiter.trusted_proxies = app::accounts::ssr::parse_networks(&config.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("--trusted-proxies: {e}"))?;
+    // Several processes share one PostgreSQL: they share one allowance too.
+    if db.backend == Backend::Postgres {
+        limiter.shared = Some(db.clone());
+    }
+    let files = match config.object_storage().map_err(anyhow::Error::msg)? {
+        None => app::media::storage::Files::Local(
+            app::media::storage::LocalStorage::new(config.data_dir.join("files"))
+                .with_context(|| format!("cannot create the files folder under {}", config.data_dir.display()))?,
+        ),
+        Some(s3) => {
+            let store = app::media::s3::S3Storage::new(&s3, db.clone(), config.data_dir.join("spool"))
+                .map_err(anyhow::Error::msg)?;
+            store.ensure_bucket().await.with_context(|| format!("object storage {}", config.storage))?;
+            app::media::storage::Files::S3(Box::new(store))
+        }
+    };
     Ok(AppState {
         db,
         limiter: Arc::new(limiter),

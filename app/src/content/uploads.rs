@@ -240,6 +240,8 @@ pub async fn put_chunk(
     let key = original_key(r.campaign_id, id);
     let received = match storage.append(&key, offset, bytes).await {
         Ok(len) => len,
+        // The last chunk arrived before, but the file was never checked (the process handling it stopped): check it now.
+        Err(StorageError::Offset { have }) if have == size && have >= end => have,
         Err(StorageError::Offset { have }) => {
             let mut current = r.state(id);
             current.received = have as i64;
@@ -265,13 +267,21 @@ pub async fn put_chunk(
                 fail(db, storage, id, r.campaign_id, "file", "The file's first bytes never arrived".into()).await
             );
         };
-        let path = storage.local_path(&key).map_err(|_| AppError::internal())?;
+        // Object storage completes its multipart upload here; the whole file is then checked from a local copy.
+        let copy = match storage.finish(&key).await {
+            Ok(()) => storage.local_copy(&key).await,
+            Err(e) => Err(e),
+        };
+        let copy = copy.map_err(|e| {
+            tracing::error!(error = %e, "cannot finish a stored upload");
+            AppError::internal()
+        })?;
         // Decoding an image for its preview may take up to 160 MB: a few at a time, the others wait their turn.
         let turn = if media::check::previewable(k) { media::check::decode_turn().await } else { None };
         let checked = tokio::task::spawn_blocking(move || {
             let _turn = turn;
-            media::check::check_complete(k, &path)?;
-            media::check::thumbnail(k, &path, THUMB_SIDE)
+            media::check::check_complete(k, &copy.path)?;
+            media::check::thumbnail(k, &copy.path, THUMB_SIDE)
         })
         .await
         .map_err(|_| AppError::internal())?;

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 pub mod check;
 #[cfg(feature = "ssr")]
+pub mod s3;
+#[cfg(feature = "ssr")]
 pub mod storage;
 
 /// The kinds of file a draft may carry.

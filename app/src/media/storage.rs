@@ -1,4 +1,5 @@
-//! Where uploaded files live: a small interface, so object storage could follow the local folder.
+//! Where uploaded files live: a small interface with two implementations, the local folder (the zero-setup
+//! default) and S3-compatible object storage (`super::s3`), chosen by `--storage`.
 //!
 //! Keys are relative paths of lowercase ASCII letters, digits and `/_.-` ("c12/u5a3f/original").
 use std::collections::HashMap;
@@ -26,8 +27,12 @@ pub trait Storage: Send + Sync + 'static {
     fn put(&self, key: &str, bytes: &[u8]) -> impl Future<Output = Result<(), StorageError>> + Send;
     /// The object's first `n` bytes (fewer when it is shorter).
     fn read_head(&self, key: &str, n: usize) -> impl Future<Output = Result<Vec<u8>, StorageError>> + Send;
-    /// A local path to the object, for whole-file checks and serving (it need not exist yet).
-    fn local_path(&self, key: &str) -> Result<PathBuf, StorageError>;
+    /// Called once every byte has been appended: makes the object whole and readable (object storage completes its
+    /// multipart upload here). Calling it again for a finished object is fine.
+    fn finish(&self, key: &str) -> impl Future<Output = Result<(), StorageError>> + Send;
+    /// The finished object as a local file, for whole-file checks (a temporary copy for object storage, removed
+    /// when the returned value is dropped).
+    fn local_copy(&self, key: &str) -> impl Future<Output = Result<LocalCopy, StorageError>> + Send;
     /// Removes the object; removing a missing one is fine.
     fn remove(&self, key: &str) -> impl Future<Output = Result<(), StorageError>> + Send;
 }
@@ -44,6 +49,86 @@ pub enum StorageError {
     /// The file system failed.
     #[error("storage error: {0}")]
     Io(#[from] io::Error),
+    /// The object store failed or refused.
+    #[error("object storage error: {0}")]
+    Remote(String),
+}
+
+/// A finished object as a local file; a temporary copy is removed when this is dropped.
+#[derive(Debug)]
+pub struct LocalCopy {
+    pub path: PathBuf,
+    temporary: bool,
+}
+
+impl LocalCopy {
+    /// A file that stays where it is.
+    pub fn in_place(path: PathBuf) -> LocalCopy {
+        LocalCopy { path, temporary: false }
+    }
+    /// A copy made for the caller, removed when dropped.
+    pub fn temporary(path: PathBuf) -> LocalCopy {
+        LocalCopy { path, temporary: true }
+    }
+}
+
+impl Drop for LocalCopy {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The storage a deployment uses: the local folder or object storage.
+pub enum Files {
+    Local(LocalStorage),
+    S3(Box<super::s3::S3Storage>),
+}
+
+impl Storage for Files {
+    async fn append(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<u64, StorageError> {
+        match self {
+            Files::Local(s) => s.append(key, offset, bytes).await,
+            Files::S3(s) => s.append(key, offset, bytes).await,
+        }
+    }
+    async fn len(&self, key: &str) -> Result<Option<u64>, StorageError> {
+        match self {
+            Files::Local(s) => s.len(key).await,
+            Files::S3(s) => s.len(key).await,
+        }
+    }
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
+        match self {
+            Files::Local(s) => s.put(key, bytes).await,
+            Files::S3(s) => s.put(key, bytes).await,
+        }
+    }
+    async fn read_head(&self, key: &str, n: usize) -> Result<Vec<u8>, StorageError> {
+        match self {
+            Files::Local(s) => s.read_head(key, n).await,
+            Files::S3(s) => s.read_head(key, n).await,
+        }
+    }
+    async fn finish(&self, key: &str) -> Result<(), StorageError> {
+        match self {
+            Files::Local(s) => s.finish(key).await,
+            Files::S3(s) => s.finish(key).await,
+        }
+    }
+    async fn local_copy(&self, key: &str) -> Result<LocalCopy, StorageError> {
+        match self {
+            Files::Local(s) => s.local_copy(key).await,
+            Files::S3(s) => s.local_copy(key).await,
+        }
+    }
+    async fn remove(&self, key: &str) -> Result<(), StorageError> {
+        match self {
+            Files::Local(s) => s.remove(key).await,
+            Files::S3(s) => s.remove(key).await,
+        }
+    }
 }
 
 /// Objects as files under a folder of the data directory.
@@ -85,6 +170,15 @@ impl LocalStorage {
         &self.root
     }
 
+    /// The object's path (it need not exist yet).
+    pub fn local_path(&self, key: &str) -> Result<PathBuf, StorageError> {
+        if valid_key(key) {
+            Ok(self.root.join(key))
+        } else {
+            Err(StorageError::BadKey)
+        }
+    }
+
     async fn lock<'a>(&'a self, key: &'a str) -> KeyGuard<'a> {
         let lock = {
             let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
@@ -114,7 +208,7 @@ impl LocalStorage {
 }
 
 /// Whether `key` is a relative path of non-empty segments of `[a-z0-9_.-]`, none of them `.` or `..`.
-fn valid_key(key: &str) -> bool {
+pub(crate) fn valid_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= MAX_KEY_LEN
         && !key.contains("..")
@@ -185,12 +279,12 @@ impl Storage for LocalStorage {
         Ok(head)
     }
 
-    fn local_path(&self, key: &str) -> Result<PathBuf, StorageError> {
-        if valid_key(key) {
-            Ok(self.root.join(key))
-        } else {
-            Err(StorageError::BadKey)
-        }
+    async fn finish(&self, key: &str) -> Result<(), StorageError> {
+        self.local_path(key).map(|_| ())
+    }
+
+    async fn local_copy(&self, key: &str) -> Result<LocalCopy, StorageError> {
+        Ok(LocalCopy::in_place(self.local_path(key)?))
     }
 
     async fn remove(&self, key: &str) -> Result<(), StorageError> {

@@ -36,7 +36,7 @@ pub(super) async fn sign_up(
     headers: HeaderMap,
     ApiJson(input): ApiJson<SignUp>,
 ) -> Result<Response> {
-    s.limiter.check_sign_up(&addr.ip().to_string())?;
+    s.limiter.allow_sign_up(&s.limiter.client(addr.ip(), &headers)).await?;
     let user_id = accounts::sign_up(&s.db, &input).await?;
     if s.mail_configured {
         app::notify::accounts::send_verification(&s.db, user_id).await?;
@@ -65,10 +65,10 @@ pub(super) async fn sign_in(
     headers: HeaderMap,
     ApiJson(input): ApiJson<SignIn>,
 ) -> Result<Response> {
-    let client = addr.ip().to_string();
-    s.limiter.check(&input.email, &client)?;
+    let client = s.limiter.client(addr.ip(), &headers);
+    s.limiter.allow(&input.email, &client).await?;
     let user_id = accounts::sign_in(&s.db, &input).await?;
-    s.limiter.succeeded(&input.email, &client);
+    s.limiter.forget(&input.email, &client).await;
     let token = accounts::rotate_session(&s.db, &headers, user_id).await?;
     let me = accounts::me_by_id(&s.db, user_id).await?;
     Ok(with_cookie(Json(me), accounts::session_cookie(&token, s.secure_cookies)))

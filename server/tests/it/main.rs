@@ -35,3 +35,4 @@ mod races;
 mod request_spans;
 mod rights;
 mod webhooks;
+mod scale;

@@ -22,7 +22,7 @@ mod members;
 mod sessions;
 mod tokens;
 
-pub use limiter::LoginLimiter;
+pub use limiter::{parse_networks, LoginLimiter};
 pub use members::{add_member, get_member_invitation, invite_member, join_organization, list_members, sign_up};
 pub(crate) use members::{insert_user, prepare_person};
 pub use sessions::{

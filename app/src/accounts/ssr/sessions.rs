@@ -59,6 +59,8 @@ pub async fn prune(db: &Db) -> Result<()> {
     let now = now_ms();
     db.execute(sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now)).await?;
     db.execute(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(now - 86_400_000)).await?;
+    // Shared rate-limit windows are at most an hour long.
+    db.execute(sqlx::query("DELETE FROM rate_limits WHERE window_start < $1").bind(now - 2 * 3_600_000)).await?;
     Ok(())
 }
 
