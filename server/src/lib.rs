@@ -338,5 +338,15 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             tracing::error!(error = %e, "server error");
         }
     });
-    Ok(Running { addr, state, shutdown: Some(tx), task, listener: listener_task, housekeeping, bookkeeping, mailing, deliverer })
+    Ok(Running {
+        addr,
+        state,
+        shutdown: Some(tx),
+        task,
+        listener: listener_task,
+        housekeeping,
+        bookkeeping,
+        mailing,
+        deliverer,
+    })
 }

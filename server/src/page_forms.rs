@@ -90,7 +90,7 @@ pub struct DeleteForm {
 async fn account_delete(State(s): State<AppState>, MaybeAuth(who): MaybeAuth, Form(f): Form<DeleteForm>) -> Response {
     let page = "/settings/privacy";
     let Some(who) = who else { return crate::forms::to_local("/signin?next=/settings/privacy") };
-    match app::privacy::ssr::delete_account(&s.db, &s.files, &who, &f.password).await {
+    match app::privacy::ssr::delete_account(&s.db, s.files.as_ref(), &who, &f.password).await {
         Ok(()) => crate::api::with_cookie(
             crate::forms::to_local("/signin?deleted=1"),
             app::accounts::ssr::clear_session_cookie(s.secure_cookies),
@@ -122,7 +122,7 @@ async fn erase_form(
         let e = app::error::AppError::validation("confirm", "Tick the box to confirm: an erasure cannot be undone");
         return crate::forms::back(&page, &e, &[]);
     }
-    match app::privacy::ssr::erase_creator(&s.db, &s.files, &who, id, creator_id).await {
+    match app::privacy::ssr::erase_creator(&s.db, s.files.as_ref(), &who, id, creator_id).await {
         Ok(_) => crate::forms::to_local(&format!("{page}?erased={creator_id}")),
         Err(e) => crate::forms::back(&page, &e, &[]),
     }

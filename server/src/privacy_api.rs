@@ -58,7 +58,7 @@ pub(crate) async fn delete_account(
     Auth(who): Auth,
     ApiJson(input): ApiJson<DeleteAccount>,
 ) -> Result<Response> {
-    app::privacy::ssr::delete_account(&s.db, &s.files, &who, &input.password).await?;
+    app::privacy::ssr::delete_account(&s.db, s.files.as_ref(), &who, &input.password).await?;
     Ok(crate::api::with_cookie(StatusCode::NO_CONTENT, app::accounts::ssr::clear_session_cookie(s.secure_cookies)))
 }
 
@@ -78,5 +78,5 @@ pub(crate) async fn erase_creator(
     Auth(who): Auth,
     Path((id, creator_id)): Path<(i64, i64)>,
 ) -> Result<Json<Erased>> {
-    Ok(Json(app::privacy::ssr::erase_creator(&s.db, &s.files, &who, id, creator_id).await?))
+    Ok(Json(app::privacy::ssr::erase_creator(&s.db, s.files.as_ref(), &who, id, creator_id).await?))
 }

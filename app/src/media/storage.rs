@@ -86,6 +86,16 @@ pub enum Files {
     S3(Box<super::s3::S3Storage>),
 }
 
+impl Files {
+    /// The local folder objects live in, when that is the storage.
+    pub fn local_root(&self) -> Option<&Path> {
+        match self {
+            Files::Local(s) => Some(s.root()),
+            Files::S3(_) => None,
+        }
+    }
+}
+
 impl Storage for Files {
     async fn append(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<u64, StorageError> {
         match self {

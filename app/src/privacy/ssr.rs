@@ -8,7 +8,7 @@ use crate::accounts::ssr::Principal;
 use crate::accounts::Role;
 use crate::db::{from_ms, now_ms, Db, WriteTx};
 use crate::error::{AppError, Result};
-use crate::media::storage::{LocalStorage, Storage};
+use crate::media::storage::Storage;
 use crate::realtime::{log, Actor, Change};
 
 /// The campaign's tables that hold text, with their key columns (`true`: a text key) and the text columns to
@@ -123,7 +123,7 @@ async fn privacy_log(
 #[tracing::instrument(skip_all, fields(campaign = %campaign_id, creator = %creator_id))]
 pub async fn erase_creator(
     db: &Db,
-    files: &LocalStorage,
+    files: &impl Storage,
     who: &Principal,
     campaign_id: i64,
     creator_id: i64,
@@ -135,7 +135,7 @@ pub async fn erase_creator(
 /// The erasure itself, in one transaction on the campaign; files are removed once it commits.
 async fn erase(
     db: &Db,
-    files: &LocalStorage,
+    files: &impl Storage,
     actor: &Actor,
     org_id: Option<i64>,
     campaign_id: i64,
@@ -299,7 +299,7 @@ async fn anonymise_account(w: &mut WriteTx, user_id: i64, name: &str) -> Result<
 /// Deletes the signed-in person's own account, after checking the password. A creator is erased from every
 /// campaign they are in (one transaction each); a partner member's name and email are taken out of every campaign
 /// of their organization (one transaction each); then the account is anonymised and every session ends.
-pub async fn delete_account(db: &Db, files: &LocalStorage, who: &Principal, password: &str) -> Result<()> {
+pub async fn delete_account(db: &Db, files: &impl Storage, who: &Principal, password: &str) -> Result<()> {
     if who.via_token.is_some() {
         return Err(AppError::forbidden("An account is deleted by its owner, signed in, not with an API token"));
     }

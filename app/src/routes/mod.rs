@@ -21,9 +21,9 @@ pub mod performance_live;
 pub mod performance_track;
 pub mod portal;
 pub mod portal_charter;
+pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod rights;
-pub mod privacy;
 pub mod tokens;
 pub mod webhooks;
 pub mod working_style;

@@ -274,9 +274,7 @@ async fn a_draft_goes_from_phone_to_approved_with_rounds(kind: DbKind) {
     assert_eq!((direct.status, direct.body["field"].as_str()), (422, Some("payout")), "{}", direct.body);
     let ledger = s.maya.get(&path(s.id, "/payouts")).await.ok();
     let line = ledger["lines"].as_array().unwrap().iter().find(|l| l["deliverable_id"] == did).unwrap().clone();
-    let state = |state: &str, version: &Value, reference: &str| {
-        json!({ "state": state, "version": version, "reference": reference, "note": "Not the agreed fee" })
-    };
+    let state = |state: &str, version: &Value, reference: &str| json!({ "state": state, "version": version, "reference": reference, "note": "Not the agreed fee" });
     let line_path = path(s.id, &format!("/payouts/{}/state", line["id"]));
     let approved_line = s.maya.put(&line_path, state("approved", &line["version"], "")).await.ok();
     let paid = s.maya.put(&line_path, state("paid", &approved_line["version"], "ACH 118")).await.ok();

@@ -34,5 +34,5 @@ mod privacy;
 mod races;
 mod request_spans;
 mod rights;
-mod webhooks;
 mod scale;
+mod webhooks;

@@ -195,7 +195,7 @@ async fn an_erased_creator_leaves_nothing_but_the_figures(kind: DbKind) {
     let Scene { app, maya, jordan, olga, ada, bo, id, ada_id, ada_upload, bo_upload } = scene(kind).await;
     let before = figures(&maya, id).await;
     assert!(!found_in_tables(&app, ADA).await.is_empty(), "the scene names Ada everywhere to begin with");
-    let files = app.running.state.files.root().to_path_buf();
+    let files = app.running.state.files.local_root().expect("the local folder").to_path_buf();
     let ada_file = files.join(format!("c{id}/{ada_upload}/original"));
     assert!(ada_file.exists());
 
