@@ -1,17 +1,14 @@
-// Live server-rendered pages, without WASM. A page section written by the server as
-//   <section data-live-page data-campaign="12" data-head="340"> … </section>
-// follows the campaign's events on the WebSocket (/ws, the same protocol the islands use: subscribe after the
-// sequence number the page was rendered at). After each burst of events it fetches the page again and swaps the
-// section's contents, keeping open <details> open, and waits while the person is typing in one of its forms (the
-// swap happens when they leave it). On a lost connection it reconnects with back-off and asks for what it missed.
-// The section's data-live says "live" or "offline" (for people: the page's status line; for tests).
+// Live server-rendered pages, without WASM of their own. A page section written by the server as
+//   <section data-live-page> … </section>
+// sits under the campaign's chrome, whose island follows the campaign on the tab's one WebSocket and tells the
+// page of every event (and of a reload after missed ones) as a `chorus-event` on the window. After each burst of
+// them this fetches the page again and swaps the section's contents, keeping open <details> open, and waits while
+// the person is typing in one of its forms (the swap happens when they leave it). The section's data-live says
+// "live" once the chrome follows the campaign (for people: nothing changes by hand; for tests).
 (function () {
   var section = document.querySelector('[data-live-page]');
-  if (!section || !window.WebSocket || !window.fetch || !window.DOMParser) return;
-  var campaign = Number(section.getAttribute('data-campaign'));
-  var after = Number(section.getAttribute('data-head')) || 0;
+  if (!section || !window.fetch || !window.DOMParser) return;
   var timer = null;
-  var backoff = 500;
 
   function typing() {
     var a = document.activeElement;
@@ -47,30 +44,23 @@
       })
       .catch(function () { later(5000); });
   }
-  function connect() {
-    var socket = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
-    socket.onopen = function () {
-      backoff = 500;
-      socket.send(JSON.stringify({ op: 'subscribe', campaign_id: campaign, after: after }));
+  window.addEventListener('chorus-event', function () { later(300); });
+
+  // Live once the chrome's island has hydrated (it then follows the campaign).
+  function watchChrome() {
+    var chrome = document.querySelector('[data-testid="campaign-chrome"]');
+    if (!chrome) return false;
+    var check = function () {
+      if (chrome.getAttribute('data-hydrated') === 'yes') section.setAttribute('data-live', 'live');
     };
-    socket.onmessage = function (m) {
-      var msg;
-      try { msg = JSON.parse(m.data); } catch (e) { return; }
-      if (msg.type === 'subscribed' && msg.campaign_id === campaign) {
-        section.setAttribute('data-live', 'live');
-        if (msg.head > after) { after = msg.head; later(300); }
-      } else if (msg.type === 'event' && msg.event && msg.event.campaign_id === campaign) {
-        if (msg.event.seq > after) after = msg.event.seq;
-        later(300);
-      } else if (msg.type === 'reset' && msg.campaign_id === campaign) {
-        later(300);
-      }
-    };
-    socket.onclose = function () {
-      section.setAttribute('data-live', 'offline');
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 15000);
-    };
+    check();
+    new MutationObserver(check).observe(chrome, { attributes: true, attributeFilter: ['data-hydrated'] });
+    return true;
   }
-  connect();
+  if (!watchChrome()) {
+    var tries = 0;
+    var poll = setInterval(function () {
+      if (watchChrome() || ++tries > 100) clearInterval(poll);
+    }, 200);
+  }
 })();

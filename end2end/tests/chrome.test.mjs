@@ -139,7 +139,9 @@ test('a campaign page opens one WebSocket, shared by the page and the escalation
     '/content': 'section.content-page[data-live="live"]',
     '/performance': 'section.dashboard[data-live="live"]',
     // Rendered on the server: the chrome's island (its escalation banner) is what follows the campaign.
-    '/fit': '[data-testid="campaign-chrome"][data-hydrated="yes"]',
+    '/rights': '[data-testid="rights-page"][data-live="live"]',
+    '/payouts': '[data-testid="payouts"][data-live="live"]',
+    '/fit': '[data-testid="fit"][data-live="live"]',
   };
   for (const [name, path] of PAGES) {
     const page = await ctx.newPage();

@@ -131,8 +131,18 @@ fn ChromeBar(c: Chrome, tab: String) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         use crate::realtime::{Change, ServerMsg};
+        // Pages rendered on the server (fit, rights, payouts) follow the campaign through this island's socket:
+        // `public/live-page.js` hears of each event, or of a reload after missed ones, as a `chorus-event`.
+        let tell_page = || {
+            if let Some(w) = web_sys::window() {
+                if let Ok(e) = web_sys::Event::new("chorus-event") {
+                    let _ = w.dispatch_event(&e);
+                }
+            }
+        };
         let on_msg = move |msg: ServerMsg| {
             if let ServerMsg::Event { event } = msg {
+                tell_page();
                 if panel.get_untracked() {
                     refresh();
                 }
@@ -149,6 +159,7 @@ fn ChromeBar(c: Chrome, tab: String) -> impl IntoView {
         };
         let reload = move || async move {
             let c = campaign_chrome(campaign_id).await.ok()?;
+            tell_page();
             open.set(c.escalations);
             Some(c.head)
         };
