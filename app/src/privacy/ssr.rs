@@ -33,6 +33,11 @@ const TEXTS: &[TextTable] = &[
     ("posts", &[("id", false)], &["url", "title"]),
     ("metric_imports", &[("id", false)], &["filename", "body"]),
     ("webhook_deliveries", &[("id", false)], &["payload", "last_error"]),
+    ("notifications", &[("id", false)], &["title", "body"]),
+    ("rights_terms", &[("deliverable_id", false)], &["exclusivity"]),
+    ("rights_codes", &[("id", false)], &["code", "added_by_name"]),
+    ("rights_uses", &[("id", false)], &["note", "logged_by_name"]),
+    ("payouts", &[("id", false)], &["reference", "note"]),
 ];
 
 enum Key {
