@@ -152,10 +152,10 @@ test('once approved, the partner sees the asset in the rights ledger with its en
   await codeForm.locator('input[name="code"]').fill('#SPARK-ISLA-7F3');
   await codeForm.getByRole('button', { name: 'Add the code' }).click();
   await mine.getByTestId('portal-codes').waitFor({ timeout: 10000 });
-  assert.match(await mine.getByTestId('portal-codes').innerText(), /Spark Ads #SPARK-ISLA-7F3/);
+  assert.match(await mine.getByTestId('portal-codes').innerText(), /Spark Ads code #SPARK-ISLA-7F3/);
   await phone.close();
 
   await page.goto(`${server.base}/campaigns/${id}/rights`);
-  assert.match(await page.locator('[data-testid="rights-entry"]', { hasText: 'Spring ride post' }).innerText(), /Spark Ads #SPARK-ISLA-7F3/);
+  assert.match(await page.locator('[data-testid="rights-entry"]', { hasText: 'Spring ride post' }).innerText(), /Spark Ads code #SPARK-ISLA-7F3/);
   await ctx.close();
 });

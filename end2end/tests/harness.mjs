@@ -87,8 +87,10 @@ export async function signUp(server, name, email, org) {
 /** A browser context already signed in with `cookie`. */
 export async function contextFor(browser, server, cookie, viewport = { width: 1280, height: 900 }) {
   const ctx = await browser.newContext({ viewport });
-  const [name, value] = cookie.split('=');
-  await ctx.addCookies([{ name, value, url: server.base, httpOnly: true, sameSite: 'Lax' }]);
+  if (cookie) {
+    const [name, value] = cookie.split('=');
+    await ctx.addCookies([{ name, value, url: server.base, httpOnly: true, sameSite: 'Lax' }]);
+  }
   return ctx;
 }
 

