@@ -359,6 +359,8 @@ async fn seed_content(
         disclosure_note: String::new(),
         version,
     };
+    // Every criterion of the charter's three per lane met.
+    let all_met = || vec![true, true, true];
 
     // Ava: briefed, no draft yet.
     content::create_deliverable(
@@ -460,100 +462,55 @@ async fn seed_content(
         &crate::money::SetCreatorCurrency { currency: Some("EUR".into()) },
     )
     .await?;
-    let d = content::create_deliverable(
+    let sofie = approved_at_once(
         db,
-        lena,
+        (lena, &creators["Sofie Jansen"]),
         campaign_id,
-        &NewDeliverable {
-            fee_cents: Some(380_000),
-            ..brief("Sofie Jansen", Lane::Ugc, "Pack-light unboxing", "From box to pocket in one take.", -6)
-        },
-        None,
-    )
-    .await?;
-    let d = content::submit_draft(
-        db,
-        &creators["Sofie Jansen"],
-        campaign_id,
-        d.id,
-        &submit("From box to pocket in 12 seconds #ad", "https://www.instagram.com/p/sofie-pack"),
-        None,
-    )
-    .await?;
-    let d = content::review(
-        db,
-        lena,
-        campaign_id,
-        d.id,
-        &review(1, Decision::Approved, "", vec![true, true, true], d.version),
-        None,
-    )
-    .await?;
-    let sofie = d.id;
-    let d = content::create_deliverable(
-        db,
-        jordan,
-        campaign_id,
-        &brief(
-            "Kenji Sato",
-            Lane::Influencer,
-            "Gear review video",
-            "Ten minutes on YouTube, the shell in three weathers.",
-            -20,
+        (
+            &NewDeliverable {
+                fee_cents: Some(380_000),
+                ..brief("Sofie Jansen", Lane::Ugc, "Pack-light unboxing", "From box to pocket in one take.", -6)
+            },
+            &submit("From box to pocket in 12 seconds #ad", "https://www.instagram.com/p/sofie-pack"),
         ),
-        None,
+        all_met(),
     )
-    .await?;
-    let d = content::submit_draft(
+    .await?
+    .id;
+    let kenji = approved_at_once(
         db,
-        &creators["Kenji Sato"],
+        (jordan, &creators["Kenji Sato"]),
         campaign_id,
-        d.id,
-        &submit("Trailhead shell: 3 weathers, 1 jacket #ad", "https://www.youtube.com/watch?v=kenjigear1"),
-        None,
+        (
+            &brief(
+                "Kenji Sato",
+                Lane::Influencer,
+                "Gear review video",
+                "Ten minutes on YouTube, the shell in three weathers.",
+                -20,
+            ),
+            &submit("Trailhead shell: 3 weathers, 1 jacket #ad", "https://www.youtube.com/watch?v=kenjigear1"),
+        ),
+        all_met(),
     )
-    .await?;
-    let d = content::review(
-        db,
-        jordan,
-        campaign_id,
-        d.id,
-        &review(1, Decision::Approved, "", vec![true, true, true], d.version),
-        None,
-    )
-    .await?;
-    let kenji = d.id;
+    .await?
+    .id;
     // Kenji's teaser from an earlier flight: approved 45 days ago under 30-day rights, so expired.
-    let d = content::create_deliverable(
+    let teaser = approved_at_once(
         db,
-        jordan,
+        (jordan, &creators["Kenji Sato"]),
         campaign_id,
-        &brief(
-            "Kenji Sato",
-            Lane::Influencer,
-            "Trail teaser (pre-launch)",
-            "A 15-second teaser for the waitlist.",
-            -50,
+        (
+            &brief(
+                "Kenji Sato",
+                Lane::Influencer,
+                "Trail teaser (pre-launch)",
+                "A 15-second teaser for the waitlist.",
+                -50,
+            ),
+            &submit("#ad Something waterproof is coming 👀", "https://www.youtube.com/shorts/kenjiteaser"),
         ),
-        None,
-    )
-    .await?;
-    let d = content::submit_draft(
-        db,
-        &creators["Kenji Sato"],
-        campaign_id,
-        d.id,
-        &submit("#ad Something waterproof is coming 👀", "https://www.youtube.com/shorts/kenjiteaser"),
-        None,
-    )
-    .await?;
-    let teaser = content::review(
-        db,
-        jordan,
-        campaign_id,
-        d.id,
-        &review(1, Decision::Approved, "", vec![true, true, true], d.version),
-        None,
+        all_met(),
     )
     .await?;
     // Two more lines: Priya (UK) in pounds, scheduled; Lucía (ES) in euros, disputed.
@@ -570,33 +527,9 @@ async fn seed_content(
             &crate::money::SetCreatorCurrency { currency: Some(currency.into()) },
         )
         .await?;
-        let d = content::create_deliverable(
-            db,
-            who,
-            campaign_id,
-            &NewDeliverable { fee_cents: Some(fee), ..brief(name, Lane::Ugc, title, "One take, 10 s.", -2) },
-            None,
-        )
-        .await?;
-        let d = content::submit_draft(
-            db,
-            &creators[name],
-            campaign_id,
-            d.id,
-            &submit("#ad Ten seconds of it", "https://www.tiktok.com/@demo/video/1"),
-            None,
-        )
-        .await?;
-        let d = content::review(
-            db,
-            lena,
-            campaign_id,
-            d.id,
-            &review(1, Decision::Approved, "", vec![true, true, true], d.version),
-            None,
-        )
-        .await?;
-        more.push(d.id);
+        let brief = NewDeliverable { fee_cents: Some(fee), ..brief(name, Lane::Ugc, title, "One take, 10 s.", -2) };
+        let draft = submit("#ad Ten seconds of it", "https://www.tiktok.com/@demo/video/1");
+        more.push(approved_at_once(db, (who, &creators[name]), campaign_id, (&brief, &draft), all_met()).await?.id);
     }
     seed_money(db, campaign_id, maya, [jordan, lena], sofie, kenji, more[1]).await?;
     seed_rights(db, campaign_id, [maya, jordan, lena], &creators, teaser.id).await
@@ -854,8 +787,7 @@ Real trails, real weather, real people: the Trailhead shell proves itself outdoo
 /// Angeles'), and "Winter Preview", an earlier campaign of Brightline and Kanal Studio in which Kanal's four UGC
 /// reviews took 30, 41, 45 and 52 hours against its stated 24.
 async fn seed_fit(db: &Db, [maya, jordan, lena]: [&Principal; 3]) -> Result<()> {
-    use crate::content::ssr as content;
-    use crate::content::{Decision, NewDeliverable, NewSubmission, Review};
+    use crate::content::{NewDeliverable, NewSubmission};
     use crate::fit::{SaveProfile, WorkingStyle};
     use crate::vocab::Lane;
     let style = |zone: &str, start: &str, end: &str, review: i64, reply: i64, steps: i64, signer: &str| WorkingStyle {
@@ -946,24 +878,37 @@ async fn seed_fit(db: &Db, [maya, jordan, lena]: [&Principal; 3]) -> Result<()> 
             due_date: None,
             fee_cents: None,
         };
-        let d = content::create_deliverable(db, lena, past.id, &brief, None).await?;
         let submission = NewSubmission {
             caption: "Snow day #ad".into(),
             link: Some(format!("https://www.tiktok.com/@{handle}/video/1")),
             uploads: Vec::new(),
         };
-        let d = content::submit_draft(db, &creator, past.id, d.id, &submission, None).await?;
-        let review = Review {
-            round: 1,
-            decision: Decision::Approved,
-            feedback: String::new(),
-            criteria: Vec::new(),
-            disclosure_note: String::new(),
-            version: d.version,
-        };
-        content::review(db, lena, past.id, d.id, &review, None).await?;
+        approved_at_once(db, (lena, &creator), past.id, (&brief, &submission), Vec::new()).await?;
     }
     backdate(db, past.id, &[30, 41, 45, 52]).await
+}
+
+/// A deliverable briefed by the partner, sent once by its creator and approved by the same partner on round 1
+/// with `criteria` ticked (one per criterion of the lane's charter, or none).
+async fn approved_at_once(
+    db: &Db,
+    (partner, creator): (&Principal, &Principal),
+    campaign_id: i64,
+    (brief, draft): (&crate::content::NewDeliverable, &crate::content::NewSubmission),
+    criteria: Vec<bool>,
+) -> Result<crate::content::Deliverable> {
+    use crate::content::ssr as content;
+    let d = content::create_deliverable(db, partner, campaign_id, brief, None).await?;
+    let d = content::submit_draft(db, creator, campaign_id, d.id, draft, None).await?;
+    let review = crate::content::Review {
+        round: 1,
+        decision: crate::content::Decision::Approved,
+        feedback: String::new(),
+        criteria,
+        disclosure_note: String::new(),
+        version: d.version,
+    };
+    content::review(db, partner, campaign_id, d.id, &review, None).await
 }
 
 /// Moves a seeded campaign's events into the past (two months ago, an hour apart), each review decision

@@ -408,15 +408,21 @@ async fn save_terms(
 
 /// Back to the ledger page at `anchor`, with a refusal (a field, a stale version, not approved yet) in `?error=`.
 fn back_to_rights(id: i64, anchor: &str, result: Result<(), AppError>) -> Response {
+    back_to_page(&format!("/campaigns/{id}/rights"), "error", anchor, result)
+}
+
+/// After a plain form on a server-rendered page: to `page#anchor` when it worked; on a refusal the page can show
+/// (no right, a stale version, a field out of its limits) back to it with "field: message" in `?{param}=`; anything
+/// else as the error it is.
+fn back_to_page(page: &str, param: &str, anchor: &str, result: Result<(), AppError>) -> Response {
     match result {
-        Ok(()) => to_local(&format!("/campaigns/{id}/rights#{anchor}")),
+        Ok(()) => to_local(&format!("{page}#{anchor}")),
         Err(e) if matches!(e.code.status(), 403 | 409 | 422) => {
             let message = match &e.field {
                 Some(field) => format!("{field}: {}", e.message),
                 None => e.message.clone(),
             };
-            let q = percent_encoding::utf8_percent_encode(&message, percent_encoding::NON_ALPHANUMERIC);
-            to_local(&format!("/campaigns/{id}/rights?error={q}#{anchor}"))
+            to_local(&format!("{page}?{param}={}#{anchor}", enc(&message)))
         }
         Err(e) => e.into_response(),
     }
@@ -431,25 +437,8 @@ async fn add_own_code(
     Form(f): Form<CodeForm>,
 ) -> Response {
     let Some(who) = who else { return to_local("/signin") };
-    let page = format!("/portal/campaigns/{id}");
-    let result = match app::rights::CodeKind::parse(&f.kind) {
-        None => Err(AppError::validation("kind", "Use spark, partnership or other")),
-        Some(kind) => {
-            let input = app::rights::NewAdCode { kind, code: f.code, expires_on: Some(f.expires_on) };
-            app::rights::ssr::add_code(&state.db, &who, id, deliverable_id, &input, None).await.map(|_| ())
-        }
-    };
-    match result {
-        Ok(()) => to_local(&format!("{page}#terms")),
-        Err(e) if matches!(e.code.status(), 403 | 409 | 422) => {
-            let message = match &e.field {
-                Some(field) => format!("{field}: {}", e.message),
-                None => e.message.clone(),
-            };
-            to_local(&format!("{page}?rights_error={}#terms", enc(&message)))
-        }
-        Err(e) => e.into_response(),
-    }
+    let result = save_code(&state, &who, id, deliverable_id, f).await;
+    back_to_page(&format!("/portal/campaigns/{id}"), "rights_error", "terms", result)
 }
 
 #[derive(Deserialize)]
@@ -502,12 +491,20 @@ async fn add_code(
     Form(f): Form<CodeForm>,
 ) -> Response {
     let Some(who) = who else { return to_local("/signin") };
-    let result = match app::rights::CodeKind::parse(&f.kind) {
-        None => Err(AppError::validation("kind", "Use spark, partnership or other")),
-        Some(kind) => {
-            let input = app::rights::NewAdCode { kind, code: f.code, expires_on: Some(f.expires_on) };
-            app::rights::ssr::add_code(&state.db, &who, id, deliverable_id, &input, None).await.map(|_| ())
-        }
-    };
+    let result = save_code(&state, &who, id, deliverable_id, f).await;
     back_to_rights(id, "rights", result)
+}
+
+/// An ad code from either form (the partners' ledger, the creator's portal): the same checks and the same call.
+async fn save_code(
+    state: &AppState,
+    who: &app::accounts::ssr::Principal,
+    id: i64,
+    deliverable_id: i64,
+    f: CodeForm,
+) -> Result<(), AppError> {
+    let kind = app::rights::CodeKind::parse(&f.kind)
+        .ok_or_else(|| AppError::validation("kind", "Use spark, partnership or other"))?;
+    let input = app::rights::NewAdCode { kind, code: f.code, expires_on: Some(f.expires_on) };
+    app::rights::ssr::add_code(&state.db, who, id, deliverable_id, &input, None).await.map(|_| ())
 }

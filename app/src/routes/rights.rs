@@ -127,7 +127,7 @@ fn LedgerTable(ledger: Ledger, partner: bool) -> impl IntoView {
     }
 }
 
-type PartnerView = (Ledger, Vec<(crate::rights::DeliverableTerms, String)>, (Vec<crate::vocab::OrgRef>, i64));
+type PartnerView = (Ledger, Vec<(crate::rights::DeliverableTerms, String)>, Vec<crate::vocab::OrgRef>);
 
 async fn load(id: i64) -> Result<PartnerView, AppError> {
     let state = crate::state::app_state()?;
@@ -135,8 +135,7 @@ async fn load(id: i64) -> Result<PartnerView, AppError> {
     let ledger = crate::rights::ssr::get_ledger(&state.db, &who, id).await?;
     let terms = crate::rights::ssr::all_terms(&state.db, &who, id).await?;
     let partners = crate::campaigns::ssr::partners(&state.db, id).await?;
-    let head = crate::realtime::log::head(&state.db.pool, id).await?.unwrap_or(0);
-    Ok((ledger, terms, (partners, head)))
+    Ok((ledger, terms, partners))
 }
 
 /// A plain form proposing or changing one deliverable's terms (posted to the server; no script).
@@ -196,8 +195,8 @@ pub fn RightsPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || { let error = error.clone(); Suspend::new(async move {
                 match data.await {
-                    Ok((l, terms, (partners, head))) => view! {
-                        <section class="page" data-testid="rights-page" data-live-page="" data-campaign=l.campaign_id data-head=head>
+                    Ok((l, terms, partners)) => view! {
+                        <section class="page" data-testid="rights-page" data-live-page="">
                             <h1>"Rights ledger — " {l.campaign_name.clone()}</h1>
                             <p class="muted">
                                 {format!("Every approved asset with what its licence allows, until when. Warned {} days before the rights end; dates are days in {}.", l.warning_days, l.time_zone)}
