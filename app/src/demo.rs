@@ -464,7 +464,7 @@ async fn seed_content(
     .await?;
     let sofie = approved_at_once(
         db,
-        (lena, &creators["Sofie Jansen"]),
+        (lena, lena, &creators["Sofie Jansen"]),
         campaign_id,
         (
             &NewDeliverable {
@@ -479,7 +479,7 @@ async fn seed_content(
     .id;
     let kenji = approved_at_once(
         db,
-        (jordan, &creators["Kenji Sato"]),
+        (jordan, jordan, &creators["Kenji Sato"]),
         campaign_id,
         (
             &brief(
@@ -498,7 +498,7 @@ async fn seed_content(
     // Kenji's teaser from an earlier flight: approved 45 days ago under 30-day rights, so expired.
     let teaser = approved_at_once(
         db,
-        (jordan, &creators["Kenji Sato"]),
+        (jordan, jordan, &creators["Kenji Sato"]),
         campaign_id,
         (
             &brief(
@@ -529,7 +529,9 @@ async fn seed_content(
         .await?;
         let brief = NewDeliverable { fee_cents: Some(fee), ..brief(name, Lane::Ugc, title, "One take, 10 s.", -2) };
         let draft = submit("#ad Ten seconds of it", "https://www.tiktok.com/@demo/video/1");
-        more.push(approved_at_once(db, (who, &creators[name]), campaign_id, (&brief, &draft), all_met()).await?.id);
+        more.push(
+            approved_at_once(db, (who, lena, &creators[name]), campaign_id, (&brief, &draft), all_met()).await?.id,
+        );
     }
     seed_money(db, campaign_id, maya, [jordan, lena], sofie, kenji, more[1]).await?;
     seed_rights(db, campaign_id, [maya, jordan, lena], &creators, teaser.id).await
@@ -883,16 +885,16 @@ async fn seed_fit(db: &Db, [maya, jordan, lena]: [&Principal; 3]) -> Result<()> 
             link: Some(format!("https://www.tiktok.com/@{handle}/video/1")),
             uploads: Vec::new(),
         };
-        approved_at_once(db, (lena, &creator), past.id, (&brief, &submission), Vec::new()).await?;
+        approved_at_once(db, (lena, lena, &creator), past.id, (&brief, &submission), Vec::new()).await?;
     }
     backdate(db, past.id, &[30, 41, 45, 52]).await
 }
 
-/// A deliverable briefed by the partner, sent once by its creator and approved by the same partner on round 1
+/// A deliverable briefed by `partner`, sent once by its creator and approved on round 1 by the lane's `reviewer`
 /// with `criteria` ticked (one per criterion of the lane's charter, or none).
 async fn approved_at_once(
     db: &Db,
-    (partner, creator): (&Principal, &Principal),
+    (partner, reviewer, creator): (&Principal, &Principal, &Principal),
     campaign_id: i64,
     (brief, draft): (&crate::content::NewDeliverable, &crate::content::NewSubmission),
     criteria: Vec<bool>,
@@ -908,7 +910,7 @@ async fn approved_at_once(
         disclosure_note: String::new(),
         version: d.version,
     };
-    content::review(db, partner, campaign_id, d.id, &review, None).await
+    content::review(db, reviewer, campaign_id, d.id, &review, None).await
 }
 
 /// Moves a seeded campaign's events into the past (two months ago, an hour apart), each review decision
