@@ -56,7 +56,8 @@ pub async fn seed(db: &Db) -> Result<bool> {
     seed_fit(db, [&maya, &jordan, &lena]).await?;
 
     let campaign =
-        campaigns::create_campaign(db, &maya, &NewCampaign { name: "Trailhead Spring Launch".into() }).await?;
+        campaigns::create_campaign(db, &maya, &NewCampaign { name: "Trailhead Spring Launch".into(), currency: None })
+            .await?;
     for partner in [&jordan, &lena] {
         let (_, token) = campaigns::create_invitation(
             db,
@@ -845,7 +846,8 @@ async fn seed_fit(db: &Db, [maya, jordan, lena]: [&Principal; 3]) -> Result<()> 
         crate::fit::ssr::save_profile(db, who, &SaveProfile { style, version: 0 }).await?;
     }
 
-    let past = campaigns::create_campaign(db, jordan, &NewCampaign { name: "Winter Preview".into() }).await?;
+    let past =
+        campaigns::create_campaign(db, jordan, &NewCampaign { name: "Winter Preview".into(), currency: None }).await?;
     let (_, token) = campaigns::create_invitation(
         db,
         jordan,

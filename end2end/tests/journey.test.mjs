@@ -403,7 +403,7 @@ test('a brand, two agencies and a creator on a phone run a campaign together, ea
   await entry.getByLabel('reach', { exact: true }).fill('20000');
   await entry.getByLabel('likes', { exact: true }).fill('900');
   await entry.getByLabel('comments', { exact: true }).fill('100');
-  await entry.getByLabel('fee ($)').fill('300');
+  await entry.getByLabel('fee (USD)').fill('300');
   await entry.getByRole('button', { name: 'Save the figures' }).click();
   // $300 for 1,000 engagements: $0.30, over the $0.15 threshold, which escalates to Lena.
   for (const who of [maya, lena]) {

@@ -138,7 +138,7 @@ test('a new campaign says how to get figures in; a post tracked from the page ge
   await entry.getByLabel('impressions', { exact: true }).fill('12,000');
   await entry.getByLabel('reach', { exact: true }).fill('8000');
   await entry.getByLabel('likes', { exact: true }).fill('300');
-  await entry.getByLabel('fee ($)').fill('60');
+  await entry.getByLabel('fee (USD)').fill('60');
   await entry.getByRole('button', { name: 'Save the figures' }).click();
   await page.getByTestId('daily-chart').waitFor({ timeout: 10000 });
   assert.ok(await post.count());
@@ -159,8 +159,8 @@ test('a new campaign says how to get figures in; a post tracked from the page ge
 
   // Budget bars say what they measure, in dollars; every progress bar has a name.
   const budget = page.locator('.budget-line[data-lane="influencer"]');
-  assert.match(await budget.textContent(), /plan \$10,000\.00 USD/);
-  assert.match(await budget.textContent(), /Spent \$60\.00 USD \(1 % of \$10,000\.00\)/);
+  assert.match(await budget.textContent(), /plan \$10,000\.00/);
+  assert.match(await budget.textContent(), /Spent \$60\.00 \(1 % of \$10,000\.00\)/);
   for (const b of await page.locator('[role="progressbar"]').all()) {
     assert.ok((await b.getAttribute('aria-label'))?.length > 5, 'a progress bar without a name');
   }

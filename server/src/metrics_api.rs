@@ -195,7 +195,7 @@ async fn ingest_figures(
     get,
     path = "/api/v1/campaigns/{id}/metrics/totals",
     tag = "metrics",
-    summary = "Campaign totals and every KPI with its formula (`null` when a denominator is zero)",
+    summary = "Campaign totals and every KPI with its formula (`null` when a denominator is zero); amounts in minor units of `currency`, costs in its units",
     description = "Partners only.",
     params(("id" = i64, Path, description = "Campaign id")),
     responses(
@@ -206,12 +206,16 @@ async fn ingest_figures(
 /// Campaign totals and every KPI, each with its formula (`null` when it cannot be computed, e.g. no clicks).
 async fn get_totals(State(s): State<AppState>, Auth(who): Auth, Path(id): Path<i64>) -> Result<impl IntoResponse> {
     let t = metrics::get_totals(&s.db, &who, id).await?;
+    let mut conn = s.db.pool.acquire().await?;
+    let currency = app::money::ssr::campaign_money(&mut conn, id).await?.currency;
     let kpis: serde_json::Map<String, serde_json::Value> =
         ["engagement_rate", "engagement_rate_reach", "cpe", "cpm", "cpc", "conversion_rate", "roas"]
             .into_iter()
-            .map(|k| (k.to_string(), json!({ "value": kpi::by_key(k, &t), "formula": kpi::formula(k) })))
+            .map(|k| (k.to_string(), json!({ "value": kpi::by_key(k, &t, &currency), "formula": kpi::formula(k) })))
             .collect();
-    Ok(Json(json!({ "totals": t, "engagements": t.engagements(), "spend_cents": t.spend_cents(), "kpis": kpis })))
+    Ok(Json(json!({
+        "totals": t, "engagements": t.engagements(), "spend_cents": t.spend_cents(), "currency": currency, "kpis": kpis
+    })))
 }
 
 #[utoipa::path(

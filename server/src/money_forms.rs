@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use app::error::AppError;
 use app::money::ssr as money;
-use app::money::{NewRate, PayoutState, SetBudgetShare, SetCurrency, SetPayoutState, SetTerms};
+use app::money::{NewRate, PayoutState, SetBudgetShare, SetCreatorCurrency, SetCurrency, SetPayoutState, SetTerms};
 use app::state::AppState;
 use app::vocab::Lane;
 
@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/campaigns/{id}/payouts/terms", post(set_terms))
         .route("/campaigns/{id}/payouts/currency", post(set_currency))
         .route("/campaigns/{id}/payouts/shares", post(set_share))
+        .route("/campaigns/{id}/payouts/creators/{creator_id}/currency", post(set_creator_currency))
 }
 
 fn page(id: i64) -> String {
@@ -169,4 +170,17 @@ async fn set_share(
     };
     let input = SetBudgetShare { lane, org_id: f.org_id, share_minor, version: f.version };
     done(id, "", money::set_budget_share(&s.db, &who, id, &input).await)
+}
+
+/// The currency agreed with a creator; empty for the campaign's.
+async fn set_creator_currency(
+    State(s): State<AppState>,
+    MaybeAuth(who): MaybeAuth,
+    Path((id, creator_id)): Path<(i64, i64)>,
+    Form(f): Form<CurrencyForm>,
+) -> Response {
+    let Some(who) = who else { return sign_in_first(id) };
+    let input = SetCreatorCurrency { currency: Some(f.currency) };
+    let result = money::set_creator_currency(&s.db, &who, id, creator_id, &input).await;
+    done(id, &format!("#creator-{creator_id}"), result)
 }

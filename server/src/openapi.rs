@@ -170,7 +170,7 @@ impl Modify for Conventions {
                 ("rights", RIGHTS.to_string()),
                 ("webhooks", "Webhooks: a partner organization's campaign events posted to its HTTPS address, signed (`Chorus-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">`), idempotent by delivery id (`Chorus-Delivery`), retried with back-off for a day, with a delivery log and test deliveries".to_string()),
                 ("metrics", "Performance numbers: tracked posts and their daily figures (corrections kept), totals and KPIs with their formulas, the dashboard".to_string()),
-                ("money", "Money across partners and borders: each campaign's reporting currency (ISO 4217; amounts are integer minor units with their currency), exchange rates per pair and day (a missing rate blocks a converted total and is named, never 1:1), budget shares per partner, and the payout ledger (a line per approved deliverable: scheduled → approved → paid, or disputed; overdue lines escalate once to the paying partner's accountable person), with the creator's payouts across campaigns".to_string()),
+                ("money", "Money across partners and borders: each campaign's reporting currency (ISO 4217; amounts are integer minor units with their currency), exchange rates per pair and day (a missing rate blocks a converted total and is named, never 1:1), budget shares per partner, and the payout ledger (a line per approved deliverable: scheduled → approved → paid, or disputed; overdue lines escalate once to the paying partner's accountable person; a daily threshold on `over_commitment` escalates fees committed above a partner's share of a lane once to that partner's accountable person), with the creator's payouts across campaigns. Entering or importing rates and changing the currency, terms or a creator's currency are `recorded` events (topic `payouts`) in the activity trail".to_string()),
                 ("meta", "The service itself".to_string()),
             ]
             .into_iter()
@@ -296,7 +296,10 @@ pub struct Kpi {
 pub struct MetricTotals {
     pub totals: Totals,
     pub engagements: i64,
+    /// In minor units of `currency`.
     pub spend_cents: i64,
+    /// The campaign's currency (ISO 4217); cpe, cpm and cpc are in its units.
+    pub currency: String,
     /// engagement_rate, engagement_rate_reach, cpe, cpm, cpc, conversion_rate, roas.
     pub kpis: BTreeMap<String, Kpi>,
 }

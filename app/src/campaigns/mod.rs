@@ -21,6 +21,10 @@ pub struct CampaignSummary {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewCampaign {
     pub name: String,
+    /// The reporting currency (ISO 4217, e.g. "EUR"); USD when left out. Every amount of the campaign is in it
+    /// (its accountable owner can change it until the first amount is entered).
+    #[serde(default)]
+    pub currency: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, crate::json_text::FromJson)]

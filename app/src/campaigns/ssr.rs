@@ -140,14 +140,19 @@ pub async fn create_campaign(db: &Db, who: &Principal, input: &NewCampaign) -> R
     if name.is_empty() || name.chars().count() > 120 || name.contains('\0') {
         return Err(AppError::validation("name", "Give the campaign a name of 1 to 120 characters"));
     }
+    let currency = match input.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => crate::money::parse_currency(code).map_err(|m| AppError::validation("currency", m))?.code,
+        None => "USD",
+    };
     let now = now_ms();
     let mut w = db.write().await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO campaigns (name, owner_org_id, status, last_seq, created_at) VALUES ($1, $2, 'draft', 0, $3) RETURNING id",
+        "INSERT INTO campaigns (name, owner_org_id, status, last_seq, created_at, currency) VALUES ($1, $2, 'draft', 0, $3, $4) RETURNING id",
     )
     .bind(name)
     .bind(org.id)
     .bind(now)
+    .bind(currency)
     .fetch_one(w.conn())
     .await?;
     sqlx::query("INSERT INTO campaign_partners (campaign_id, org_id, joined_at) VALUES ($1, $2, $3)")

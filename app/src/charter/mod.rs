@@ -250,7 +250,7 @@ impl Comparison {
 }
 
 /// The metrics targets and thresholds may name: (key, label, quality or volume).
-pub const METRICS: [(&str, &str, bool); 14] = [
+pub const METRICS: [(&str, &str, bool); 15] = [
     ("engagement_rate", "Engagement rate by followers (%)", true),
     ("engagement_rate_reach", "Engagement rate by reach (%)", true),
     ("cpe", "Cost per engagement", true),
@@ -265,6 +265,8 @@ pub const METRICS: [(&str, &str, bool); 14] = [
     ("conversions", "Conversions", false),
     ("posts_published", "Influencer posts published", false),
     ("approved_ugc_assets", "Approved UGC assets", false),
+    // For daily thresholds: by how much a partner's committed fees exceed its share of a lane (campaign currency).
+    ("over_commitment", "Fees committed above a partner's share of a lane", false),
 ];
 
 pub fn metric_label(key: &str) -> &str {

@@ -172,6 +172,10 @@ pub fn section(doc: &CharterDoc, section: Section, roster: &Roster) -> Result<()
                 if !known_metric(&t.metric) {
                     return Err(err(s, format!("targets[{i}].metric"), format!("Unknown metric \"{}\"", t.metric)));
                 }
+                if t.metric == "over_commitment" {
+                    let m = "Over-commitment is watched by a daily threshold, not a success target".to_string();
+                    return Err(err(s, format!("targets[{i}].metric"), m));
+                }
                 if !t.value.is_finite() || t.value < 0.0 {
                     return Err(err(s, format!("targets[{i}].value"), "Enter a target of 0 or more".into()));
                 }
@@ -196,6 +200,13 @@ pub fn section(doc: &CharterDoc, section: Section, roster: &Roster) -> Result<()
                         s,
                         format!("thresholds[{i}].value"),
                         format!("Threshold {}: enter a number", i + 1),
+                    ));
+                }
+                if t.metric == "over_commitment" && t.scope == ScopeKind::Tier {
+                    return Err(err(
+                        s,
+                        format!("thresholds[{i}].scope"),
+                        format!("Threshold {}: over-commitment applies to the campaign, a lane or a partner", i + 1),
                     ));
                 }
                 let scope_ok = match t.scope {
@@ -518,6 +529,12 @@ mod tests {
         doc.thresholds.thresholds[0].escalate_to = Some(99);
         assert_eq!(field(&doc, Section::Thresholds).as_deref(), Some("thresholds.thresholds[0].escalate_to"));
         doc.thresholds.thresholds[0].escalate_to = Some(20);
+        assert!(field(&doc, Section::Thresholds).is_none());
+        // Over-commitment is per partner and lane: a tier cannot be over-committed.
+        doc.thresholds.thresholds[0].metric = "over_commitment".into();
+        assert_eq!(field(&doc, Section::Thresholds).as_deref(), Some("thresholds.thresholds[0].scope"));
+        doc.thresholds.thresholds[0].scope = ScopeKind::Lane;
+        doc.thresholds.thresholds[0].scope_value = "ugc".into();
         assert!(field(&doc, Section::Thresholds).is_none());
     }
 

@@ -218,8 +218,11 @@ pub struct LaneSettings {
     pub version: i64,
     pub criteria: Vec<String>,
     pub reviewer: Option<Reviewer>,
-    /// Fees of this lane's deliverables: committed against the budget line.
+    /// Fees of this lane's deliverables in the campaign's currency (each converted on the day it was briefed):
+    /// committed against the budget line.
     pub committed_cents: i64,
+    /// The rates the committed sum still waits for (fees in another currency without one are left out of it).
+    pub committed_missing: Option<String>,
 }
 
 impl LaneSettings {
@@ -439,6 +442,8 @@ pub struct Briefable {
     pub name: String,
     pub lane: Lane,
     pub has_account: bool,
+    /// The currency agreed with her (ISO 4217): a fee given when briefing her is in it; `None` for the campaign's.
+    pub currency: Option<String>,
 }
 
 /// The partners' content page: both lanes side by side.
@@ -448,6 +453,8 @@ pub struct ContentView {
     pub campaign_id: i64,
     pub campaign_name: String,
     pub time_zone: String,
+    /// The campaign's currency (ISO 4217): budget lines and default fees are in it.
+    pub currency: String,
     pub lanes: Vec<LaneSettings>,
     pub deliverables: Vec<Deliverable>,
     pub turnaround: Vec<Turnaround>,
@@ -527,11 +534,6 @@ pub fn group_digits(n: i64) -> String {
     } else {
         out
     }
-}
-
-pub fn money(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}${}.{:02}", group_digits(cents.abs() / 100), cents.abs() % 100)
 }
 
 #[cfg(test)]
@@ -622,12 +624,5 @@ mod tests {
         assert!(may_decide(r.as_ref(), Some(10), 10, 1), "the accountable owner");
         assert!(!may_decide(r.as_ref(), Some(10), 20, 2), "another partner");
         assert!(may_decide(None, None, 20, 2), "nobody named: any partner");
-    }
-
-    #[test]
-    fn money_reads_well() {
-        assert_eq!(money(0), "$0.00");
-        assert_eq!(money(123456789), "$1,234,567.89");
-        assert_eq!(money(-50), "-$0.50");
     }
 }

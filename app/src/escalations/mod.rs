@@ -65,6 +65,7 @@ impl Escalation {
         match self.kind.as_str() {
             "review_sla" => ("content", "Review it on Content"),
             "payout_overdue" => ("payouts", "See it in the payout ledger"),
+            "over_commitment" => ("payouts", "Fix the budget share in the payout ledger"),
             k if k.starts_with("rights") => ("rights", "See it in the rights ledger"),
             _ => ("performance", "See it on Performance"),
         }
@@ -104,5 +105,7 @@ mod tests {
         assert_eq!(escalation("rights_overrun", Some(3)).action(), "See it in the rights ledger");
         assert_eq!(escalation("payout_overdue", Some(3)).href(), "/campaigns/7/payouts");
         assert_eq!(escalation("payout_overdue", None).action(), "See it in the payout ledger");
+        assert_eq!(escalation("over_commitment", None).href(), "/campaigns/7/payouts");
+        assert_eq!(escalation("over_commitment", None).action(), "Fix the budget share in the payout ledger");
     }
 }

@@ -107,7 +107,7 @@ pub async fn raise(
             .await?;
         let page = match kind {
             "review_sla" => "content",
-            crate::money::ssr::OVERDUE_KIND => "payout ledger",
+            crate::money::ssr::OVERDUE_KIND | crate::money::ssr::OVER_COMMITMENT => "payout ledger",
             k if k.starts_with("rights") => "rights ledger",
             _ => "performance",
         };

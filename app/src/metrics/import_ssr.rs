@@ -26,23 +26,18 @@ pub const CHUNK: usize = 5_000;
 pub const PROGRESS_EVERY: usize = 2_000;
 
 async fn context(db: &Db, campaign_id: i64, as_of: Option<chrono::NaiveDate>) -> Result<ImportContext> {
-    let today = match as_of {
-        Some(d) => d,
-        None => {
-            let zone: String = sqlx::query_scalar("SELECT time_zone FROM campaigns WHERE id = $1")
-                .bind(campaign_id)
-                .fetch_one(&db.pool)
-                .await?;
-            tz::local_date(chrono::Utc::now(), tz::of(&zone))
-        }
-    };
+    let (zone, currency): (String, String) = sqlx::query_as("SELECT time_zone, currency FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let today = as_of.unwrap_or_else(|| tz::local_date(chrono::Utc::now(), tz::of(&zone)));
     let posts = sqlx::query_as::<_, (i64, String)>("SELECT id, url FROM posts WHERE campaign_id = $1")
         .bind(campaign_id)
         .fetch_all(&db.pool)
         .await?
         .into_iter()
         .collect();
-    Ok(ImportContext { posts, today })
+    Ok(ImportContext { posts, today, currency })
 }
 
 /// Reads the file off the async threads (a 100,000-row file takes a moment).

@@ -90,19 +90,24 @@ pub fn er_reach(t: &Totals) -> Option<f64> {
     ratio(t.engagements() as f64 * 100.0, t.reach as f64)
 }
 
-/// Cost per engagement, in currency units: spend / engagements.
-pub fn cpe(t: &Totals) -> Option<f64> {
-    ratio(t.spend_cents() as f64 / 100.0, t.engagements() as f64)
+/// The spend in units of the campaign's `currency` (amounts are kept in its minor units: cents, yen, fils).
+fn spend_units(t: &Totals, currency: &str) -> f64 {
+    t.spend_cents() as f64 / 10f64.powi(crate::money::currency_or_usd(currency).decimals as i32)
+}
+
+/// Cost per engagement, in units of the campaign's currency: spend / engagements.
+pub fn cpe(t: &Totals, currency: &str) -> Option<f64> {
+    ratio(spend_units(t, currency), t.engagements() as f64)
 }
 
 /// Cost per 1,000 impressions: spend / impressions × 1,000.
-pub fn cpm(t: &Totals) -> Option<f64> {
-    ratio(t.spend_cents() as f64 / 100.0 * 1000.0, t.impressions as f64)
+pub fn cpm(t: &Totals, currency: &str) -> Option<f64> {
+    ratio(spend_units(t, currency) * 1000.0, t.impressions as f64)
 }
 
 /// Cost per click: spend / clicks.
-pub fn cpc(t: &Totals) -> Option<f64> {
-    ratio(t.spend_cents() as f64 / 100.0, t.clicks as f64)
+pub fn cpc(t: &Totals, currency: &str) -> Option<f64> {
+    ratio(spend_units(t, currency), t.clicks as f64)
 }
 
 /// Conversion rate, in percent: conversions / clicks × 100.
@@ -120,14 +125,15 @@ pub fn emv(impressions: i64, platform_cpm: f64) -> Option<f64> {
     (platform_cpm.is_finite() && platform_cpm >= 0.0).then(|| impressions as f64 / 1000.0 * platform_cpm)
 }
 
-/// A KPI by key, e.g. for thresholds and targets that name one (`engagement_rate`, `cpe`, …).
-pub fn by_key(key: &str, t: &Totals) -> Option<f64> {
+/// A KPI by key, e.g. for thresholds and targets that name one (`engagement_rate`, `cpe`, …); costs in units of
+/// the campaign's `currency`.
+pub fn by_key(key: &str, t: &Totals, currency: &str) -> Option<f64> {
     match key {
         "engagement_rate" => er_followers(t),
         "engagement_rate_reach" => er_reach(t),
-        "cpe" => cpe(t),
-        "cpm" => cpm(t),
-        "cpc" => cpc(t),
+        "cpe" => cpe(t, currency),
+        "cpm" => cpm(t, currency),
+        "cpc" => cpc(t, currency),
         "conversion_rate" => conversion_rate(t),
         "roas" => roas(t),
         "impressions" => Some(t.impressions as f64),
@@ -162,12 +168,12 @@ pub fn show(v: Option<f64>) -> String {
     }
 }
 
-/// A metric's value as people read it: rates with "%", costs in dollars, ROAS as "×", counts as whole numbers
-/// with thousands separators (never "1.00").
-pub fn show_metric(key: &str, v: f64) -> String {
+/// A metric's value as people read it: rates with "%", costs in the campaign's `currency` (with its symbol and
+/// decimals), ROAS as "×", counts as whole numbers with thousands separators (never "1.00").
+pub fn show_metric(key: &str, v: f64, currency: &str) -> String {
     match key {
         "engagement_rate" | "engagement_rate_reach" | "conversion_rate" => format!("{} %", crate::num::fixed(v, 2)),
-        "cpe" | "cpm" | "cpc" => crate::content::money((v * 100.0).round() as i64),
+        "cpe" | "cpm" | "cpc" => crate::money::format_units(v, currency),
         "roas" => format!("{}×", crate::num::fixed(v, 2)),
         _ => crate::content::group_digits(v.round() as i64),
     }
@@ -231,26 +237,28 @@ mod tests {
         assert_eq!(er_followers(&t), Some(2.0)); // 5,000 / 250,000
         let by_reach = er_reach(&t).unwrap(); // 5,000 / 120,000
         assert!((by_reach - 4.166_666).abs() < 1e-5);
-        assert_eq!(cpe(&t), Some(0.4)); // $2,000 / 5,000
-        assert_eq!(cpm(&t), Some(10.0)); // $2,000 / 200,000 × 1,000
-        assert_eq!(cpc(&t), Some(1.25)); // $2,000 / 1,600
+        assert_eq!(cpe(&t, "USD"), Some(0.4)); // $2,000 / 5,000
+        assert_eq!(cpm(&t, "USD"), Some(10.0)); // $2,000 / 200,000 × 1,000
+        assert_eq!(cpc(&t, "USD"), Some(1.25)); // $2,000 / 1,600
+                                                // The same 200,000 minor units are ¥200,000 in a yen campaign (no decimals).
+        assert_eq!(cpe(&t, "JPY"), Some(40.0));
         assert_eq!(conversion_rate(&t), Some(3.0)); // 48 / 1,600
         assert_eq!(roas(&t), Some(2.16)); // $4,320 / $2,000
         assert_eq!(emv(200_000, 7.5), Some(1_500.0)); // 200 × $7.50
-        assert_eq!(by_key("cpe", &t), Some(0.4));
-        assert_eq!(by_key("nonsense", &t), None);
+        assert_eq!(by_key("cpe", &t, "USD"), Some(0.4));
+        assert_eq!(by_key("nonsense", &t, "USD"), None);
     }
 
     #[test]
     fn zero_denominators_are_unknown_never_nan() {
         let zero = Totals::default();
         for key in ["engagement_rate", "engagement_rate_reach", "cpe", "cpm", "cpc", "conversion_rate", "roas"] {
-            assert_eq!(by_key(key, &zero), None, "{key}");
-            assert_eq!(show(by_key(key, &zero)), "—");
+            assert_eq!(by_key(key, &zero, "USD"), None, "{key}");
+            assert_eq!(show(by_key(key, &zero, "USD")), "—");
         }
         // Spend without engagements: CPE unknown, not infinite.
         let spent = Totals { fee_cents: 10_000, ..Totals::default() };
-        assert_eq!(cpe(&spent), None);
+        assert_eq!(cpe(&spent, "USD"), None);
         assert_eq!(roas(&spent), Some(0.0), "spend with no revenue is a ROAS of 0");
         assert_eq!(emv(0, 7.5), Some(0.0));
         assert_eq!(emv(1000, f64::NAN), None);
@@ -270,7 +278,7 @@ mod tests {
         let mut t = huge;
         t.add(&huge);
         assert_eq!((t.impressions, t.engagements(), t.spend_cents()), (i64::MAX, i64::MAX, i64::MAX));
-        assert!(er_followers(&t).is_none() && cpm(&t).is_some_and(f64::is_finite));
+        assert!(er_followers(&t).is_none() && cpm(&t, "USD").is_some_and(f64::is_finite));
         let low = Totals { impressions: i64::MIN, ..Totals::default() };
         let mut t = low;
         t.add(&low);
@@ -287,11 +295,13 @@ mod tests {
 
     #[test]
     fn metrics_read_as_people_write_them() {
-        assert_eq!(show_metric("posts_published", 1.0), "1");
-        assert_eq!(show_metric("impressions", 1234567.0), "1,234,567");
-        assert_eq!(show_metric("engagement_rate", 3.456), "3.46 %");
-        assert_eq!(show_metric("cpe", 0.3), "$0.30");
-        assert_eq!(show_metric("roas", 3.0), "3.00×");
+        assert_eq!(show_metric("posts_published", 1.0, "USD"), "1");
+        assert_eq!(show_metric("impressions", 1234567.0, "USD"), "1,234,567");
+        assert_eq!(show_metric("engagement_rate", 3.456, "USD"), "3.46 %");
+        assert_eq!(show_metric("cpe", 0.3, "USD"), "$0.30");
+        assert_eq!(show_metric("cpe", 0.3, "EUR"), "€0.30");
+        assert_eq!(show_metric("cpm", 850.4, "JPY"), "¥850");
+        assert_eq!(show_metric("roas", 3.0, "USD"), "3.00×");
     }
 
     #[test]

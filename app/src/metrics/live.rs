@@ -51,6 +51,7 @@ impl PatchAsk {
 pub struct DashboardPatch {
     pub head: i64,
     pub time_zone: String,
+    pub currency: String,
     pub totals: kpi::Totals,
     pub by_lane: Vec<Cut>,
     pub by_partner: Vec<Cut>,
@@ -77,6 +78,7 @@ impl DashboardPatch {
         DashboardPatch {
             head: d.head,
             time_zone: d.time_zone.clone(),
+            currency: d.currency.clone(),
             totals: d.totals,
             by_lane: d.by_lane.clone(),
             by_partner: d.by_partner.clone(),
@@ -169,6 +171,7 @@ impl Dashboard {
         self.by_creator = by_creator;
         self.head = self.head.max(p.head);
         self.time_zone = p.time_zone;
+        self.currency = p.currency;
         self.totals = p.totals;
         self.by_lane = p.by_lane;
         self.by_partner = p.by_partner;
@@ -244,6 +247,7 @@ mod tests {
             campaign_id: 1,
             campaign_name: "Trailhead".into(),
             time_zone: "UTC".into(),
+            currency: "USD".into(),
             head: 5,
             totals: kpi::Totals::default(),
             by_lane: vec![],

@@ -184,6 +184,8 @@ pub struct BudgetLine {
     pub lane: Lane,
     pub budget_cents: i64,
     pub committed_cents: i64,
+    /// The rates the committed sum still waits for (see `LaneSettings::committed_missing`).
+    pub committed_missing: Option<String>,
     pub spent_cents: i64,
 }
 
@@ -194,6 +196,8 @@ pub struct Dashboard {
     pub campaign_id: i64,
     pub campaign_name: String,
     pub time_zone: String,
+    /// The campaign's currency (ISO 4217): every amount below is in its minor units.
+    pub currency: String,
     pub head: i64,
     pub totals: kpi::Totals,
     pub by_lane: Vec<Cut>,

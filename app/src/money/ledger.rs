@@ -121,6 +121,22 @@ pub struct Ledger {
     pub budget: Vec<BudgetShareLine>,
     /// The campaign's partners (who may fund a share of a lane).
     pub partners: Vec<OrgRef>,
+    /// The campaign's creators and the currency agreed with each.
+    pub creators: Vec<AgreedCurrency>,
+}
+
+/// The currency a creator is paid in on one campaign: agreed with her, or the campaign's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AgreedCurrency {
+    pub campaign_id: i64,
+    pub campaign_name: String,
+    pub creator_id: i64,
+    pub creator_name: String,
+    /// The currency agreed with her (ISO 4217); `None` while she is paid in the campaign's.
+    pub agreed: Option<String>,
+    /// What her fees are in: the agreed currency, else the campaign's.
+    pub currency: String,
 }
 
 /// A creator's payouts across all partners and campaigns.
@@ -130,6 +146,8 @@ pub struct CreatorPayouts {
     pub lines: Vec<PayoutLine>,
     /// The total still owed to her, per currency (she is paid in these; nothing converted).
     pub owed: Vec<Money>,
+    /// Per campaign, the currency her fees are in (agreed with her, or the campaign's).
+    pub currencies: Vec<AgreedCurrency>,
 }
 
 /// A change of a payout's state, version-checked.

@@ -143,6 +143,13 @@ pub fn format_minor(minor: i64, code: &str) -> String {
     format!("{sign}{}{gap}{number}", c.symbol)
 }
 
+/// An amount in units of the currency (a cost per engagement, 0.304) as people read it, rounded to the currency's
+/// minor unit: "$0.30", "¥0", "BHD 0.304".
+pub fn format_units(v: f64, code: &str) -> String {
+    let scale = 10f64.powi(currency_or_usd(code).decimals as i32);
+    format_minor((v * scale).round() as i64, code)
+}
+
 /// An amount in minor units as a plain decimal ("-1234.50"), for files.
 pub fn plain_minor(minor: i64, code: &str) -> String {
     let c = currency_or_usd(code);
@@ -443,6 +450,9 @@ mod tests {
         assert_eq!(format_minor(-50, "GBP"), "-£0.50");
         assert_eq!(format_minor(0, "USD"), "$0.00");
         assert_eq!(format_minor(i64::MIN, "USD"), "-$92,233,720,368,547,758.08");
+        assert_eq!(format_units(0.304, "USD"), "$0.30");
+        assert_eq!(format_units(12.6, "JPY"), "¥13");
+        assert_eq!(format_units(0.3045, "BHD"), "BHD 0.305");
         assert_eq!(plain_minor(1_234_567, "BHD"), "1234.567");
         assert_eq!(plain_minor(1_234, "JPY"), "1234");
         assert_eq!(plain_minor(-5, "EUR"), "-0.05");

@@ -21,6 +21,8 @@ use crate::vocab::Lane;
 
 /// The escalation kind of an overdue payout.
 pub const OVERDUE_KIND: &str = "payout_overdue";
+/// The escalation kind (and the charter's threshold metric) of fees committed above a partner's share of a lane.
+pub const OVER_COMMITMENT: &str = "over_commitment";
 /// The most rows a rates file may have.
 pub const MAX_RATE_ROWS: usize = 5_000;
 /// The longest net-N term.
@@ -88,6 +90,19 @@ async fn is_accountable_owner(db: &Db, who: &Principal, campaign_id: i64, owner_
     })
 }
 
+/// Tells every partner's screen (and, for `creator_id`, her portal) of a change to the campaign's money that only
+/// the server-rendered pages show (the payout ledger, the portal's payouts); it is in the activity trail too.
+async fn recorded(
+    w: &mut WriteTx,
+    campaign_id: i64,
+    who: &Principal,
+    what: String,
+    creator_id: Option<i64>,
+) -> Result<()> {
+    log::append(w, campaign_id, &who.actor(), Change::Recorded { topic: "payouts".into(), what, creator_id }).await?;
+    Ok(())
+}
+
 /// Whether any amount has been entered in the campaign (then its currency is fixed).
 async fn has_amounts(conn: &mut sqlx::AnyConnection, campaign_id: i64) -> Result<bool> {
     let found: Option<i64> = sqlx::query_scalar(
@@ -147,6 +162,10 @@ pub async fn set_currency(db: &Db, who: &Principal, campaign_id: i64, input: &Se
     .bind(campaign_id)
     .execute(w.conn())
     .await?;
+    if campaign.currency != c.code {
+        let what = format!("set the campaign's currency to {} (was {})", c.code, campaign.currency);
+        recorded(&mut w, campaign_id, who, what, None).await?;
+    }
     w.commit().await?;
     ledger(db, who, campaign_id).await
 }
@@ -164,6 +183,8 @@ pub async fn set_terms(db: &Db, who: &Principal, campaign_id: i64, input: &SetTe
         .bind(campaign_id)
         .execute(w.conn())
         .await?;
+    let what = format!("set the payout terms to net {} days for payouts from now on", input.terms_days);
+    recorded(&mut w, campaign_id, who, what, None).await?;
     w.commit().await?;
     ledger(db, who, campaign_id).await
 }
@@ -184,15 +205,25 @@ pub async fn set_creator_currency(
         None => None,
     };
     let mut w = db.write_campaign(campaign_id).await?;
-    let n = sqlx::query("UPDATE creators SET payout_currency = $1 WHERE id = $2 AND campaign_id = $3")
-        .bind(code)
-        .bind(creator_id)
-        .bind(campaign_id)
-        .execute(w.conn())
-        .await?
-        .rows_affected();
-    if n == 0 {
-        return Err(AppError::not_found("Creator"));
+    let before: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT name, payout_currency FROM creators WHERE id = $1 AND campaign_id = $2")
+            .bind(creator_id)
+            .bind(campaign_id)
+            .fetch_optional(w.conn())
+            .await?;
+    let Some((name, was)) = before else { return Err(AppError::not_found("Creator")) };
+    if was.as_deref() != code {
+        sqlx::query("UPDATE creators SET payout_currency = $1 WHERE id = $2 AND campaign_id = $3")
+            .bind(code)
+            .bind(creator_id)
+            .bind(campaign_id)
+            .execute(w.conn())
+            .await?;
+        let what = match code {
+            Some(code) => format!("agreed to pay {name} in {code} (fees briefed from now on)"),
+            None => format!("set {name} to be paid in the campaign's currency (fees briefed from now on)"),
+        };
+        recorded(&mut w, campaign_id, who, what, Some(creator_id)).await?;
     }
     w.commit().await?;
     Ok(SetCreatorCurrency { currency: code.map(str::to_string) })
@@ -253,6 +284,8 @@ pub async fn add_rate(
     let hash = idempotency::request_hash(&format!("rate:{campaign_id}"), input);
     if idempotency::claim(&mut w, &scope, key, &hash).await?.is_none() {
         store_rate(&mut w, campaign_id, who, r, now_ms()).await?;
+        let what = format!("entered the {}→{} rate {} from {} on", r.0, r.1, rate_label(r.3), day_label(r.2));
+        recorded(&mut w, campaign_id, who, what, None).await?;
         idempotency::store(&mut w, &scope, key, &campaign_id).await?;
         w.commit().await?;
     } else {
@@ -292,9 +325,19 @@ pub async fn import_rates(db: &Db, who: &Principal, campaign_id: i64, text: &str
     }
     let mut w = db.write_campaign(campaign_id).await?;
     let at = now_ms();
+    let mut pairs: Vec<String> = checked.iter().map(|r| format!("{}→{}", r.0, r.1)).collect();
+    pairs.sort();
+    pairs.dedup();
+    if pairs.len() > 6 {
+        let more = pairs.len() - 5;
+        pairs.truncate(5);
+        pairs.push(format!("{more} more pairs"));
+    }
+    let what = format!("imported {} exchange rate(s) from a file ({})", checked.len(), pairs.join(", "));
     for r in checked {
         store_rate(&mut w, campaign_id, who, r, at).await?;
     }
+    recorded(&mut w, campaign_id, who, what, None).await?;
     w.commit().await?;
     let mut conn = db.pool.acquire().await?;
     rates(&mut conn, campaign_id).await
@@ -459,7 +502,44 @@ pub async fn ledger(db: &Db, who: &Principal, campaign_id: i64) -> Result<Ledger
         rates,
         budget,
         partners: crate::campaigns::ssr::partners(db, campaign_id).await?,
+        creators: agreed_currencies(db, AgreedOf::Campaign(campaign_id)).await?,
     })
+}
+
+/// Whose agreed currencies to list: a campaign's creators, or one creator account's campaigns.
+enum AgreedOf {
+    Campaign(i64),
+    CreatorUser(i64),
+}
+
+/// The currency each creator is paid in (agreed with her, else the campaign's), by creator name or campaign.
+async fn agreed_currencies(db: &Db, of: AgreedOf) -> Result<Vec<AgreedCurrency>> {
+    let (filter, id, order) = match of {
+        AgreedOf::Campaign(id) => ("cr.campaign_id = $1 AND cr.stage NOT IN ('declined', 'archived')", id, "cr.name"),
+        AgreedOf::CreatorUser(id) => ("cr.user_id = $1", id, "c.name"),
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT c.id AS campaign_id, c.name AS campaign_name, c.currency AS campaign_currency, cr.id AS creator_id, \
+         cr.name AS creator_name, cr.payout_currency FROM creators cr JOIN campaigns c ON c.id = cr.campaign_id \
+         WHERE {filter} ORDER BY {order}, cr.id"
+    ))
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let agreed: Option<String> = r.get("payout_currency");
+            AgreedCurrency {
+                campaign_id: r.get("campaign_id"),
+                campaign_name: r.get("campaign_name"),
+                creator_id: r.get("creator_id"),
+                creator_name: r.get("creator_name"),
+                currency: agreed.clone().unwrap_or_else(|| r.get("campaign_currency")),
+                agreed,
+            }
+        })
+        .collect())
 }
 
 /// One line of a campaign, for its partners.
@@ -488,21 +568,90 @@ pub async fn creator_payouts(db: &Db, who: &Principal) -> Result<CreatorPayouts>
     }
     let mut conn = db.pool.acquire().await?;
     let lines = load_lines(&mut conn, Lines::CreatorUser(who.me.user_id), Utc::now()).await?;
+    drop(conn);
     let owed = by_currency(lines.iter().filter(|l| l.state.owed()).map(|l| &l.amount));
-    Ok(CreatorPayouts { lines, owed })
+    Ok(CreatorPayouts { lines, owed, currencies: agreed_currencies(db, AgreedOf::CreatorUser(who.me.user_id)).await? })
 }
 
-/// The payer's accountable person: the payer's line of the responsibility matrix about budget or payment, else
-/// its first line naming someone; the campaign's accountable owner when the matrix names nobody there.
+/// The payer's accountable person (see [`partner_accountable`]); the campaign's accountable owner when the matrix
+/// names nobody there.
 async fn payer_accountable(db: &Db, campaign_id: i64, payer: Option<i64>) -> Result<Option<i64>> {
     let doc = current_doc(db, campaign_id).await?;
+    Ok(payer.and_then(|org| partner_accountable(&doc, org)).or(doc.ownership.accountable_owner))
+}
+
+/// A partner's accountable person for money: its line of the responsibility matrix about budget or payment, else
+/// its first line naming someone.
+fn partner_accountable(doc: &crate::charter::CharterDoc, org_id: i64) -> Option<i64> {
     let items: Vec<_> =
-        doc.responsibilities.items.iter().filter(|r| Some(r.org_id) == payer && r.accountable.is_some()).collect();
+        doc.responsibilities.items.iter().filter(|r| r.org_id == org_id && r.accountable.is_some()).collect();
     let money = items.iter().find(|r| {
         let t = r.responsibility.to_lowercase();
         t.contains("budget") || t.contains("pay") || t.contains("financ")
     });
-    Ok(money.or(items.first()).and_then(|r| r.accountable).or(doc.ownership.accountable_owner))
+    money.or(items.first()).and_then(|r| r.accountable)
+}
+
+/// Evaluates the charter's daily thresholds on the metric `over_commitment` (fees committed above a partner's
+/// share of a lane, in units of the campaign's currency) against every share set: a breach raises one escalation
+/// per threshold, partner and lane, to the partner's accountable person (else the threshold's person, else the
+/// accountable owner). A share whose committed total waits for a rate is not judged (the ledger names the gap).
+/// Returns how many were raised.
+pub async fn evaluate_over_commitment(db: &Db, campaign_id: i64, doc: &crate::charter::CharterDoc) -> Result<usize> {
+    use crate::charter::ScopeKind;
+    let named: Vec<(usize, &crate::charter::Threshold)> =
+        doc.thresholds.thresholds.iter().enumerate().filter(|(_, t)| t.metric == OVER_COMMITMENT).collect();
+    if named.is_empty() {
+        return Ok(0);
+    }
+    let mut conn = db.pool.acquire().await?;
+    let c = campaign_money(&mut conn, campaign_id).await?;
+    let rates = rates(&mut conn, campaign_id).await?;
+    drop(conn);
+    let unit = 10f64.powi(currency_or_usd(&c.currency).decimals as i32);
+    let mut raised = 0;
+    for share in budget_shares(db, campaign_id, &c, &rates).await? {
+        let Some(committed) = share.committed.minor else { continue };
+        let over = committed - share.share.minor;
+        for (i, th) in &named {
+            let applies = match th.scope {
+                ScopeKind::Campaign => true,
+                ScopeKind::Lane => th.scope_value == share.lane.as_str(),
+                ScopeKind::Partner => th.scope_value == share.org.id.to_string(),
+                ScopeKind::Tier => false,
+            };
+            if !applies || over <= 0 || !th.comparison.holds(over as f64 / unit, th.value) {
+                continue;
+            }
+            let title = format!(
+                "{} committed {} in the {} lane, {} above its share of {}",
+                share.org.name,
+                share.committed.label,
+                share.lane.label(),
+                format_minor(over, &c.currency),
+                share.share.label()
+            );
+            let detail = format!(
+                "Threshold: {} {} {}. Lower or move a fee, or raise {}'s share, in the payout ledger: /campaigns/{campaign_id}/payouts",
+                crate::charter::metric_label(OVER_COMMITMENT),
+                th.comparison.symbol(),
+                format_units(th.value, &c.currency),
+                share.org.name
+            );
+            let assignee =
+                partner_accountable(doc, share.org.id).or(th.escalate_to).or(doc.ownership.accountable_owner);
+            let key = format!("{OVER_COMMITMENT}:{i}:{}:{}", share.org.id, share.lane.as_str());
+            let mut w = db.write_campaign(campaign_id).await?;
+            if crate::escalations::ssr::raise(&mut w, campaign_id, OVER_COMMITMENT, &key, &title, &detail, assignee)
+                .await?
+                .is_some()
+            {
+                w.commit().await?;
+                raised += 1;
+            }
+        }
+    }
+    Ok(raised)
 }
 
 fn stale(line: &PayoutLine) -> AppError {

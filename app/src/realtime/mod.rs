@@ -204,9 +204,8 @@ impl Event {
             Change::MetricsIngested { source, inserted, corrected, .. } => {
                 format!("{who} added {inserted} and corrected {corrected} day(s) of figures ({source})")
             }
-            Change::CpmSet { platform, cpm_cents } => {
-                format!("{who} set the {platform} CPM for earned media value to {}", crate::content::money(*cpm_cents))
-            }
+            // The amount is on the dashboard, with the campaign's currency (which the event does not carry).
+            Change::CpmSet { platform, .. } => format!("{who} set the {platform} CPM for earned media value"),
             Change::EscalationUpdated { escalation } => {
                 format!("{who} marked the escalation \"{}\" {}", escalation.title, escalation.status)
             }

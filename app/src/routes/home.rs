@@ -32,11 +32,11 @@ pub async fn load_home() -> Result<Home, AppError> {
 }
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "create_campaign")]
-pub async fn create_campaign(name: String) -> Result<CampaignSummary, AppError> {
+pub async fn create_campaign(name: String, currency: Option<String>) -> Result<CampaignSummary, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    let campaign =
-        crate::campaigns::ssr::create_campaign(&state.db, &who, &crate::campaigns::NewCampaign { name }).await?;
+    let input = crate::campaigns::NewCampaign { name, currency };
+    let campaign = crate::campaigns::ssr::create_campaign(&state.db, &who, &input).await?;
     leptos_axum::redirect(&format!("/campaigns/{}", campaign.id));
     Ok(campaign)
 }
@@ -117,10 +117,15 @@ pub fn NewCampaign() -> impl IntoView {
         <h2>"Start a campaign"</h2>
         <form method="post" action={<CreateCampaign as leptos::server_fn::ServerFn>::url()} class="row" on:submit=move |ev| {
             if let Some(f) = crate::components::Submitted::take(&ev) {
-                create.dispatch(CreateCampaign { name: f.get("name") });
+                create.dispatch(CreateCampaign { name: f.get("name"), currency: Some(f.get("currency")) });
             }
         }>
             <label class="grow">"Name" <input name="name" required placeholder="e.g. Trailhead Spring Launch"/></label>
+            <label>"Currency"
+                <select name="currency" title="Every amount of the campaign is in it">
+                    {crate::money::CURRENCIES.iter().map(|c| view! { <option value=c.code selected=c.code == "USD">{format!("{} — {}", c.code, c.name)}</option> }).collect_view()}
+                </select>
+            </label>
             <button type="submit" class="button primary">"Create"</button>
         </form>
         {move || error().map(|e| view! { <ErrorNotice error=e/> })}

@@ -118,6 +118,7 @@ fn LedgerView(v: Ledger, head: i64, error: Option<AppError>) -> impl IntoView {
                 <label>{format!("Share of the lane's budget ({currency})")} <input name="share" inputmode="decimal" maxlength="30" required/></label>
                 <button type="submit" class="button secondary">"Set share"</button>
             </form>
+            <CreatorCurrencies creators=v.creators.clone() currency=currency.clone() id/>
             <h2>"Exchange rates"</h2>
             <p class="muted">"One unit of the first currency buys the rate in the second, from the day given on. Each amount is converted with the rate in force on its day; a missing rate is never taken as 1:1."</p>
             {if v.rates.is_empty() {
@@ -163,6 +164,42 @@ fn LedgerView(v: Ledger, head: i64, error: Option<AppError>) -> impl IntoView {
             }}
         </section>
         <script src="/live-page.js" defer></script>
+    }
+}
+
+/// The currency agreed with each creator: a fee given when briefing her is in it (fees already entered keep
+/// theirs); her portal shows it.
+#[component]
+fn CreatorCurrencies(creators: Vec<crate::money::AgreedCurrency>, currency: String, id: i64) -> impl IntoView {
+    view! {
+        <h2 id="creator-currencies">"Creators' currencies"</h2>
+        {if creators.is_empty() {
+            view! { <p class="muted">"No creators in the pool yet."</p> }.into_any()
+        } else {
+            view! {
+                <p class="muted">"A fee given when briefing a creator is in the currency agreed with her; fees already entered keep theirs."</p>
+                <ul class="creator-currencies" data-testid="creator-currencies">
+                    {creators.into_iter().map(|c| {
+                        let selected = c.agreed.clone().unwrap_or_default();
+                        view! {
+                            <li id=format!("creator-{}", c.creator_id)>
+                                <form method="post" action=format!("/campaigns/{id}/payouts/creators/{}/currency", c.creator_id) class="row wrap" data-testid="creator-currency-form">
+                                    <label>{c.creator_name.clone()} " is paid in "
+                                        <select name="currency">
+                                            <option value="" selected=selected.is_empty()>{format!("the campaign's currency ({currency})")}</option>
+                                            {CURRENCIES.iter().map(|k| view! {
+                                                <option value=k.code selected=k.code == selected>{format!("{} — {}", k.code, k.name)}</option>
+                                            }).collect_view()}
+                                        </select>
+                                    </label>
+                                    <button type="submit" class="button small secondary">"Save"</button>
+                                </form>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
     }
 }
 
@@ -315,6 +352,14 @@ fn MyPayouts(v: CreatorPayouts) -> impl IntoView {
             <p><a href="/portal">"← Your campaigns"</a></p>
             <h1>"Your payouts"</h1>
             <p class="panel">"Owed to you: " <strong data-testid="owed-to-me">{owed}</strong></p>
+            <ul class="muted" data-testid="my-currencies">
+                {v.currencies.iter().map(|c| view! {
+                    <li>{match &c.agreed {
+                        Some(code) => format!("{}: paid in {code}, as agreed with you", c.campaign_name),
+                        None => format!("{}: paid in the campaign's currency, {}", c.campaign_name, c.currency),
+                    }}</li>
+                }).collect_view()}
+            </ul>
             {v.lines.is_empty().then(|| view! { <p class="muted">"No payouts yet: a payout is scheduled when a partner approves your content."</p> })}
             <ul class="my-payouts">
                 {v.lines.into_iter().map(|l| {

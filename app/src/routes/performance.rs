@@ -6,12 +6,12 @@ use leptos::server_fn::codec::Json;
 use leptos::task::spawn_local;
 
 use crate::components::ErrorNotice;
-use crate::content::money;
 use crate::error::{AppError, ErrorCode};
 use crate::escalations::UpdateEscalation;
 use crate::metrics::kpi::{self, Totals};
 use crate::metrics::live::{DashboardPatch, PatchAsk};
 use crate::metrics::{Cut, Dashboard, DayPoint, Ingest, IngestResult};
+use crate::money::{format_minor as money, format_units};
 use crate::vocab::Lane;
 
 #[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "get_dashboard")]
@@ -47,8 +47,9 @@ fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.2} %")).unwrap_or_else(|| "—".into())
 }
 
-fn dollars(v: Option<f64>) -> String {
-    v.map(|x| format!("${x:.2}")).unwrap_or_else(|| "—".into())
+/// A cost (CPE, CPM, CPC) in units of the campaign's currency, or "—" when it cannot be computed.
+fn cost(v: Option<f64>, currency: &str) -> String {
+    v.map(|x| format_units(x, currency)).unwrap_or_else(|| "—".into())
 }
 
 use crate::content::group_digits as count;
@@ -114,6 +115,8 @@ fn Board(d: Dashboard) -> impl IntoView {
     let budget = Memo::new(move |_| dash.with(|d| d.budget.clone()));
     let posts = Memo::new(move |_| dash.with(|d| d.posts.clone()));
     let time_zone = Memo::new(move |_| dash.with(|d| d.time_zone.clone()));
+    let currency = Memo::new(move |_| dash.with(|d| d.currency.clone()));
+    let cur = move || currency.get();
     // No figures at all: say how to get them in instead of drawing empty charts and tables.
     let empty = Memo::new(move |_| dash.with(|d| d.days.is_empty() && d.by_creator.is_empty()));
     let track_open = RwSignal::new(dash.with_untracked(|d| d.posts.is_empty()));
@@ -129,12 +132,12 @@ fn Board(d: Dashboard) -> impl IntoView {
             <div class="kpis" data-testid="kpis">
                 <Kpi label="Engagement rate (followers)" key="engagement_rate" value=Signal::derive(move || pct(kpi::er_followers(&t())))/>
                 <Kpi label="Engagement rate (reach)" key="engagement_rate_reach" value=Signal::derive(move || pct(kpi::er_reach(&t())))/>
-                <Kpi label="CPE" key="cpe" value=Signal::derive(move || dollars(kpi::cpe(&t())))/>
-                <Kpi label="CPM" key="cpm" value=Signal::derive(move || dollars(kpi::cpm(&t())))/>
-                <Kpi label="CPC" key="cpc" value=Signal::derive(move || dollars(kpi::cpc(&t())))/>
+                <Kpi label="CPE" key="cpe" value=Signal::derive(move || { let c = cur(); cost(kpi::cpe(&t(), &c), &c) })/>
+                <Kpi label="CPM" key="cpm" value=Signal::derive(move || { let c = cur(); cost(kpi::cpm(&t(), &c), &c) })/>
+                <Kpi label="CPC" key="cpc" value=Signal::derive(move || { let c = cur(); cost(kpi::cpc(&t(), &c), &c) })/>
                 <Kpi label="Conversion rate" key="conversion_rate" value=Signal::derive(move || pct(kpi::conversion_rate(&t())))/>
                 <Kpi label="ROAS" key="roas" value=Signal::derive(move || kpi::roas(&t()).map(|x| format!("{x:.2}×")).unwrap_or_else(|| "—".into()))/>
-                <Kpi label="EMV (estimate)" key="emv" value=Signal::derive(move || money(emv.get()))/>
+                <Kpi label="EMV (estimate)" key="emv" value=Signal::derive(move || money(emv.get(), &cur()))/>
             </div>
             {move || if empty.get() {
                 view! { <super::performance_track::GetDataIn campaign_id track_open/> }.into_any()
@@ -152,7 +155,7 @@ fn Board(d: Dashboard) -> impl IntoView {
                     </div>
                     <section class="panel side-by-side">
                         <h2>"Influencer and UGC, side by side"</h2>
-                        {move || view! { <LaneComparison cuts=by_lane.get()/> }}
+                        {move || view! { <LaneComparison cuts=by_lane.get() currency=cur()/> }}
                     </section>
                 }.into_any()
             }}
@@ -165,8 +168,8 @@ fn Board(d: Dashboard) -> impl IntoView {
                         pacing.iter().map(|p| {
                             let ratio = kpi::progress(p.comparison, p.actual, p.target);
                             let state = match p.met { Some(true) => "met", Some(false) => "behind", None => "unknown" };
-                            let what = format!("{}{} {} {}", p.lane.map(|l| format!("{}: ", l.label())).unwrap_or_default(), p.label, p.comparison.symbol(), kpi::show_metric(&p.metric, p.target));
-                            let actual = p.actual.map(|a| kpi::show_metric(&p.metric, a)).unwrap_or_else(|| "—".into());
+                            let what = format!("{}{} {} {}", p.lane.map(|l| format!("{}: ", l.label())).unwrap_or_default(), p.label, p.comparison.symbol(), kpi::show_metric(&p.metric, p.target, &cur()));
+                            let actual = p.actual.map(|a| kpi::show_metric(&p.metric, a, &cur())).unwrap_or_else(|| "—".into());
                             let verdict = match p.met { Some(true) => "met", Some(false) => "not met", None => "nothing to measure yet" };
                             let label = format!("{what}: {actual}, {verdict}");
                             view! {
@@ -183,14 +186,16 @@ fn Board(d: Dashboard) -> impl IntoView {
                     <h2>"Budget: plan against actual"</h2>
                     {move || budget.with(|budget| budget.iter().map(|b| {
                         let of = |v: i64| if b.budget_cents > 0 { (v as f64 / b.budget_cents as f64 * 100.0).clamp(0.0, 100.0) } else { 0.0 };
-                        let plan = if b.budget_cents > 0 { money(b.budget_cents) } else { "no plan set".into() };
+                        let code = cur();
+                        let plan = if b.budget_cents > 0 { money(b.budget_cents, &code) } else { "no plan set".into() };
                         let share = |v: i64| if b.budget_cents > 0 { format!(" ({:.0} % of {plan})", v as f64 / b.budget_cents as f64 * 100.0) } else { String::new() };
-                        let committed = format!("Committed {} USD{}", money(b.committed_cents), share(b.committed_cents));
-                        let spent = format!("Spent {} USD{}", money(b.spent_cents), share(b.spent_cents));
+                        let waits = b.committed_missing.as_ref().map(|m| format!("; waits for {m}")).unwrap_or_default();
+                        let committed = format!("Committed {}{}{waits}", money(b.committed_cents, &code), share(b.committed_cents));
+                        let spent = format!("Spent {}{}", money(b.spent_cents, &code), share(b.spent_cents));
                         let lane = b.lane.label();
                         view! {
                             <div class="budget-line" data-lane=b.lane.as_str()>
-                                <strong>{lane} " · plan " {if b.budget_cents > 0 { format!("{plan} USD") } else { plan.clone() }}</strong>
+                                <strong>{lane} " · plan " {plan.clone()}</strong>
                                 <span class="budget-label">{committed.clone()}</span>
                                 <span class="bar" role="progressbar" aria-label=format!("{lane} fees committed: {committed}") aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{:.0}", of(b.committed_cents))><span style=format!("width: {:.0}%", of(b.committed_cents))></span></span>
                                 <span class="budget-label">{spent.clone()}</span>
@@ -201,15 +206,15 @@ fn Board(d: Dashboard) -> impl IntoView {
                 </section>
             </div>
             <Show when=move || !empty.get()>
-                <CutTable title="By partner" cuts=by_partner.into()/>
-                <CutTable title="By tier" cuts=by_tier.into()/>
-                <CutTable title="By platform" cuts=by_platform.into()/>
-                <CutTable title="By creator" cuts=by_creator.into()/>
+                <CutTable currency title="By partner" cuts=by_partner.into()/>
+                <CutTable currency title="By tier" cuts=by_tier.into()/>
+                <CutTable currency title="By platform" cuts=by_platform.into()/>
+                <CutTable currency title="By creator" cuts=by_creator.into()/>
             </Show>
             <super::performance_track::TrackPost campaign_id open=track_open selected=selected_post entry_open/>
-            <super::performance_track::QuickEntry posts campaign_id post=selected_post open=entry_open track_open/>
+            <super::performance_track::QuickEntry posts campaign_id post=selected_post open=entry_open track_open currency/>
             <super::performance_import::MetricImportPanel campaign_id=campaign_id progress=import_progress/>
-            <CpmForm dash campaign_id/>
+            <CpmForm dash campaign_id currency/>
             <p><a class="button" href=format!("/api/v1/campaigns/{campaign_id}/metrics.csv") download="figures.csv">"Export the daily figures (CSV)"</a></p>
         </section>
     }
@@ -305,7 +310,7 @@ fn Funnel(t: Totals) -> impl IntoView {
 }
 
 #[component]
-fn LaneComparison(cuts: Vec<Cut>) -> impl IntoView {
+fn LaneComparison(cuts: Vec<Cut>, currency: String) -> impl IntoView {
     let get = |lane: Lane| cuts.iter().find(|c| c.key == lane.as_str()).map(|c| c.totals).unwrap_or_default();
     let (inf, ugc) = (get(Lane::Influencer), get(Lane::Ugc));
     // (label, influencer, UGC, the two values for bars: bigger is the full width)
@@ -313,19 +318,22 @@ fn LaneComparison(cuts: Vec<Cut>) -> impl IntoView {
         (l, show(a), show(b), a.unwrap_or(0.0), b.unwrap_or(0.0))
     };
     let count_row = |l: &'static str, a: i64, b: i64| (l, count(a), count(b), a as f64, b as f64);
+    let cost_row = |l: &'static str, a: Option<f64>, b: Option<f64>| {
+        (l, cost(a, &currency), cost(b, &currency), a.unwrap_or(0.0), b.unwrap_or(0.0))
+    };
     let roas_text = |v: Option<f64>| v.map(|x| format!("{x:.2}×")).unwrap_or_else(|| "—".into());
     let rows: Vec<(&str, String, String, f64, f64)> = vec![
         count_row("Impressions", inf.impressions, ugc.impressions),
         count_row("Engagements", inf.engagements(), ugc.engagements()),
         ratio_row("Engagement rate (reach)", kpi::er_reach(&inf), kpi::er_reach(&ugc), pct),
-        ratio_row("CPE", kpi::cpe(&inf), kpi::cpe(&ugc), dollars),
-        ratio_row("CPM", kpi::cpm(&inf), kpi::cpm(&ugc), dollars),
+        cost_row("CPE", kpi::cpe(&inf, &currency), kpi::cpe(&ugc, &currency)),
+        cost_row("CPM", kpi::cpm(&inf, &currency), kpi::cpm(&ugc, &currency)),
         count_row("Conversions", inf.conversions, ugc.conversions),
         ratio_row("ROAS", kpi::roas(&inf), kpi::roas(&ugc), roas_text),
         (
             ("Spend"),
-            money(inf.spend_cents()),
-            money(ugc.spend_cents()),
+            money(inf.spend_cents(), &currency),
+            money(ugc.spend_cents(), &currency),
             inf.spend_cents() as f64,
             ugc.spend_cents() as f64,
         ),
@@ -360,7 +368,7 @@ enum SortBy {
 
 /// A cut as a table whose columns sort on click (or Enter on the header button).
 #[component]
-fn CutTable(title: &'static str, cuts: Signal<Vec<Cut>>) -> impl IntoView {
+fn CutTable(title: &'static str, cuts: Signal<Vec<Cut>>, currency: Memo<String>) -> impl IntoView {
     let sort = RwSignal::new((SortBy::Engagements, true));
     let rows = move || {
         let mut v = cuts.get();
@@ -371,7 +379,7 @@ fn CutTable(title: &'static str, cuts: Signal<Vec<Cut>>) -> impl IntoView {
                 SortBy::Impressions => c.totals.impressions as f64,
                 SortBy::Engagements => c.totals.engagements() as f64,
                 SortBy::ErReach => kpi::er_reach(&c.totals).unwrap_or(-1.0),
-                SortBy::Cpe => kpi::cpe(&c.totals).unwrap_or(f64::MAX),
+                SortBy::Cpe => kpi::cpe(&c.totals, &currency.get_untracked()).unwrap_or(f64::MAX),
                 SortBy::Spend => c.totals.spend_cents() as f64,
             }
         };
@@ -406,7 +414,7 @@ fn CutTable(title: &'static str, cuts: Signal<Vec<Cut>>) -> impl IntoView {
                             <tr>
                                 <td>{c.color.clone().map(|col| view! { <span class="swatch" style=format!("background: {col}")></span> })}{c.label.clone()}</td>
                                 <td>{count(c.posts)}</td><td>{count(c.totals.impressions)}</td><td>{count(c.totals.engagements())}</td>
-                                <td>{pct(kpi::er_reach(&c.totals))}</td><td>{dollars(kpi::cpe(&c.totals))}</td><td>{money(c.totals.spend_cents())}</td>
+                                <td>{pct(kpi::er_reach(&c.totals))}</td><td>{let k = currency.get(); cost(kpi::cpe(&c.totals, &k), &k)}</td><td>{money(c.totals.spend_cents(), &currency.get())}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
@@ -454,33 +462,35 @@ fn EscalationFeed(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView 
 }
 
 #[component]
-fn CpmForm(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView {
+fn CpmForm(dash: RwSignal<Dashboard>, campaign_id: i64, currency: Memo<String>) -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
     let cpm = Memo::new(move |_| dash.with(|d| d.cpm.clone()));
     view! {
         <details class="panel cpm">
             <summary><h2>"Earned media value: CPM per platform"</h2></summary>
             <p class="muted">"EMV is an estimate: impressions / 1,000 × the platform's CPM below. Change a CPM and every partner's dashboard updates."</p>
-            {move || cpm.with(|cpm| cpm.iter().map(|(platform, cents)| {
-                let value = RwSignal::new(format!("{:.2}", *cents as f64 / 100.0));
+            {move || cpm.with(|cpm| cpm.iter().map(|(platform, minor)| {
+                let code = currency.get();
+                let value = RwSignal::new(crate::money::plain_minor(*minor, &code));
                 let platform = platform.clone();
                 let p2 = platform.clone();
+                let c2 = code.clone();
                 let save = move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
                     let platform = p2.clone();
-                    let Ok(v) = value.get_untracked().trim().replace('$', "").parse::<f64>() else {
-                        error.set(Some(AppError::validation("cpm_cents", "A CPM in dollars, e.g. 8.50")));
-                        return;
+                    let minor = match crate::money::parse_amount(&value.get_untracked(), &c2) {
+                        Ok(v) => v,
+                        Err(m) => return error.set(Some(AppError::validation("cpm_cents", m))),
                     };
                     spawn_local(async move {
-                        if let Err(e) = set_cpm(campaign_id, platform, (v * 100.0).round() as i64).await {
+                        if let Err(e) = set_cpm(campaign_id, platform, minor).await {
                             error.set(Some(e));
                         }
                     });
                 };
                 view! {
                     <form class="row" on:submit=save>
-                        <label>{platform.clone()} " CPM ($)" <input inputmode="decimal" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/></label>
+                        <label>{platform.clone()} " CPM (" {code} ")" <input inputmode="decimal" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/></label>
                         <button type="submit" class="button small">"Save"</button>
                     </form>
                 }

@@ -192,6 +192,8 @@ pub fn QuickEntry(
     post: RwSignal<String>,
     open: RwSignal<bool>,
     track_open: RwSignal<bool>,
+    /// The campaign's currency: amounts are typed in its units.
+    currency: Memo<String>,
 ) -> impl IntoView {
     let day = RwSignal::new(chrono::Utc::now().date_naive().to_string());
     let fields: [(&'static str, RwSignal<String>); 13] =
@@ -208,19 +210,19 @@ pub fn QuickEntry(
         let mut row = DailyFigures { post_id, day: day.get_untracked(), ..Default::default() };
         for (name, sig) in fields {
             let text = sig.get_untracked();
-            let text = text.trim().replace([',', '$'], "");
-            if text.is_empty() {
+            if text.trim().is_empty() {
                 continue;
             }
-            let is_money = name.ends_with("_cents");
-            let v = if is_money {
-                text.parse::<f64>().map(|x| (x * 100.0).round() as i64)
+            // Amounts in the campaign's currency, with its decimals (JPY none, BHD three).
+            let v = if name.ends_with("_cents") {
+                crate::money::parse_amount(&text, &currency.get_untracked())
             } else {
-                text.parse::<f64>().map(|x| x.round() as i64)
+                let plain = text.trim().replace(',', "");
+                plain.parse::<f64>().map(|x| x.round() as i64).map_err(|_| format!("\"{plain}\" is not a number"))
             };
-            let Ok(v) = v else {
-                error.set(Some(AppError::validation(name, format!("\"{text}\" is not a number"))));
-                return;
+            let v = match v {
+                Ok(v) => v,
+                Err(m) => return error.set(Some(AppError::validation(name, m))),
             };
             match name {
                 "impressions" => row.impressions = v,
@@ -279,7 +281,7 @@ pub fn QuickEntry(
                 </label>
                 <label>"Day" <input type="date" name="day" prop:value=move || day.get() on:input=move |ev| day.set(event_target_value(&ev))/></label>
                 {fields.into_iter().map(|(name, sig)| {
-                    let label = match name.strip_suffix("_cents") { Some(m) => format!("{m} ($)"), None => name.to_string() };
+                    let label = move || match name.strip_suffix("_cents") { Some(m) => format!("{m} ({})", currency.get()), None => name.to_string() };
                     view! { <label>{label} <input name=name inputmode="decimal" prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev))/></label> }
                 }).collect_view()}
                 <button type="submit" class="button primary">"Save the figures"</button>

@@ -28,11 +28,11 @@ pub(super) async fn list_campaigns(State(s): State<AppState>, Auth(who): Auth) -
     post,
     path = "/api/v1/campaigns",
     tag = "campaigns",
-    summary = "Start a campaign",
+    summary = "Start a campaign, in its reporting currency (`currency`, ISO 4217; USD when left out)",
     request_body = app::campaigns::NewCampaign,
     responses(
         (status = 201, description = "Created", body = app::campaigns::CampaignSummary),
-        (status = 422, description = "A field is invalid (`field` names it)", body = app::error::AppError),
+        (status = 422, description = "A field is invalid (`field` names it: `name`, or `currency` for a code Chorus does not know)", body = app::error::AppError),
     )
 )]
 pub(super) async fn create_campaign(

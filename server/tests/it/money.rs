@@ -15,6 +15,11 @@ on_both_databases!(
     the_campaign_currency_is_the_owners_until_the_first_amount,
     rates_by_hand_and_from_a_file,
     a_database_of_the_previous_schema_keeps_its_amounts,
+    a_campaign_starts_in_the_currency_chosen,
+    the_islands_show_and_take_amounts_in_the_campaigns_currency,
+    over_commitment_escalates_once_when_a_threshold_names_it,
+    rates_and_currency_changes_are_events_in_the_trail,
+    a_creators_currency_is_set_on_the_ledger_page_and_shown_on_her_portal,
 );
 
 fn path(id: i64, rest: &str) -> String {
@@ -383,6 +388,308 @@ async fn rates_by_hand_and_from_a_file(kind: DbKind) {
         rates.as_array().unwrap().iter().find(|x| x["base"] == "EUR" && x["day"] == "2027-03-10").unwrap().clone();
     assert_eq!((eur10["rate"].as_str(), eur10["entered_by"].as_str()), (Some("1.09"), Some("Jordan Reyes")));
     assert_eq!(rates.as_array().unwrap().len(), 3);
+}
+
+/// A URL-encoded form post (a page's plain form, or a server function's arguments), redirects not followed.
+async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut req = http.post(format!("{}{path}", c.base)).form(fields);
+    if let Some(cookie) = &c.cookie {
+        req = req.header("cookie", cookie);
+    }
+    req.send().await.unwrap()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+}
+
+/// A page's HTML, without the markers the renderer puts between text nodes.
+async fn page(c: &Client, path: &str) -> String {
+    let r = c.get(path).await;
+    assert_eq!(r.status, 200, "{path}");
+    r.body.as_str().unwrap().replace("<!>", "").replace("<!-- -->", "")
+}
+
+async fn a_campaign_starts_in_the_currency_chosen(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let s = three_partners(&app).await;
+    // Through the API: the code as given (any case), USD when left out, 422 naming `currency` for an unknown one.
+    let yen = s.maya.post("/api/v1/campaigns", json!({ "name": "Tokyo", "currency": "jpy" })).await;
+    assert_eq!(yen.status, 201, "{}", yen.body);
+    let yen = yen.body["id"].as_i64().unwrap();
+    assert_eq!(ledger(&s.maya, yen).await["currency"], "JPY");
+    let plain = s.maya.post("/api/v1/campaigns", json!({ "name": "Plain" })).await.ok()["id"].as_i64().unwrap();
+    assert_eq!(ledger(&s.maya, plain).await["currency"], "USD");
+    let r = s.maya.post("/api/v1/campaigns", json!({ "name": "Nowhere", "currency": "XXX" })).await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("currency")), "{}", r.body);
+    let r = s.maya.post("/api/v1/campaigns", json!({ "name": "Nowhere", "currency": "e".repeat(5_000) })).await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("currency")), "a long code is refused, not echoed");
+    assert!(r.body["message"].as_str().unwrap().len() < 200);
+    let listed = s.maya.get("/api/v1/campaigns").await.ok();
+    assert!(!listed.to_string().contains("Nowhere"), "nothing half-written");
+
+    // The home page's form offers every currency, USD first chosen; posted without script it starts the campaign.
+    let home = page(&s.maya, "/").await;
+    assert!(home.contains("name=\"currency\""), "{home}");
+    assert!(home.contains("<option value=\"BHD\""), "{home}");
+    assert!(home.contains("<option value=\"USD\" selected"), "{home}");
+    let r = form(&s.maya, "/sfn/create_campaign", &[("name", "Manama"), ("currency", "BHD")]).await;
+    assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
+    let created: Value = r.json().await.unwrap();
+    let id = created["id"].as_i64().unwrap_or_else(|| panic!("{created}"));
+    let l = ledger(&s.maya, id).await;
+    assert_eq!(l["currency"], "BHD");
+    // The same server function refuses an unknown code, naming the field.
+    let r = form(&s.maya, "/sfn/create_campaign", &[("name", "Atlantis"), ("currency", "ATL")]).await;
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["field"], "currency", "{body}");
+}
+
+async fn the_islands_show_and_take_amounts_in_the_campaigns_currency(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let s = three_partners(&app).await;
+    let id = s.maya.post("/api/v1/campaigns", json!({ "name": "Tokyo", "currency": "JPY" })).await.ok()["id"]
+        .as_i64()
+        .unwrap();
+    s.maya.bring_in(id, &s.jordan).await;
+    let lane = json!({ "lane": "influencer", "brief": "", "sla_hours": 48, "budget_cents": 1_234_567, "default_fee_cents": 50_000, "version": 0 });
+    s.maya.put(&path(id, "/lanes/influencer"), lane).await.ok();
+    let (_, eu) = creator_account(&app, &s.jordan, id, "Sofia Marin", "sofia@creator.example").await;
+    s.jordan.put(&path(id, &format!("/creators/{eu}/payout-currency")), json!({ "currency": "EUR" })).await.ok();
+    let (_, jp) = creator_account(&app, &s.jordan, id, "Kenji Ito", "kenji@creator.example").await;
+    s.jordan
+        .post(&path(id, "/deliverables"), json!({ "creator_id": jp, "lane": "influencer", "title": "Default fee" }))
+        .await
+        .ok();
+
+    // The content island gets the campaign's currency and each creator's agreed one with its data…
+    let view = s.maya.get(&path(id, "/content")).await.ok();
+    assert_eq!(view["currency"], "JPY");
+    let sofia = view["creators"].as_array().unwrap().iter().find(|c| c["creator_id"] == eu).unwrap().clone();
+    assert_eq!(sofia["currency"], "EUR");
+    let influencer = view["lanes"].as_array().unwrap().iter().find(|l| l["lane"] == "influencer").unwrap().clone();
+    assert_eq!(influencer["committed_cents"], 50_000);
+    // …and renders yen: no decimals, no dollars.
+    let html = page(&s.maya, &format!("/campaigns/{id}/content")).await;
+    assert!(html.contains("Budget line (JPY)") && html.contains("Default fee (JPY)"), "{html}");
+    assert!(html.contains("¥50,000 committed of ¥1,234,567"), "{html}");
+    assert!(html.contains("Fee (JPY; blank = the lane's default)"), "{html}");
+    // (Not " USD" or "(USD)" anywhere: a page's random nonce may hold the letters.)
+    assert!(!html.contains(" USD") && !html.contains("(USD)") && !html.contains("$1,"), "{html}");
+    // The dashboard likewise, budget panel and CPMs included.
+    let d = s.maya.get(&path(id, "/dashboard")).await.ok();
+    assert_eq!(d["currency"], "JPY");
+    let html = page(&s.maya, &format!("/campaigns/{id}/performance")).await;
+    assert!(html.contains("plan ¥1,234,567") && html.contains("Committed ¥50,000 (4 % of ¥1,234,567)"), "{html}");
+    assert!(
+        !html.contains(" USD") && !html.contains("(USD)") && !html.contains("$0") && !html.contains("$1,"),
+        "{html}"
+    );
+
+    // A fee in another currency with no rate yet: the lane's committed sum leaves it out and names the rate.
+    s.jordan
+        .post(
+            &path(id, "/deliverables"),
+            json!({ "creator_id": eu, "lane": "influencer", "title": "Euro fee", "fee_cents": 100_000 }),
+        )
+        .await
+        .ok();
+    let view = s.maya.get(&path(id, "/content")).await.ok();
+    let influencer = view["lanes"].as_array().unwrap().iter().find(|l| l["lane"] == "influencer").unwrap().clone();
+    assert_eq!(influencer["committed_cents"], 50_000, "never converted 1:1");
+    let missing = format!("EUR→JPY rate on or before {}", today());
+    assert_eq!(influencer["committed_missing"], missing.as_str());
+    s.jordan
+        .post(&path(id, "/exchange-rates"), json!({ "base": "EUR", "quote": "JPY", "day": today(), "rate": "160.5" }))
+        .await
+        .ok();
+    let view = s.maya.get(&path(id, "/content")).await.ok();
+    let influencer = view["lanes"].as_array().unwrap().iter().find(|l| l["lane"] == "influencer").unwrap().clone();
+    assert_eq!(influencer["committed_cents"], 50_000 + 160_500, "€1,000.00 at 160.5 is ¥160,500");
+    assert!(influencer["committed_missing"].is_null());
+}
+
+async fn over_commitment_escalates_once_when_a_threshold_names_it(kind: DbKind) {
+    // The test runs the daily cut-off itself (the server's clock would too, an hour from now).
+    let app = spawn_on(&fresh_database(kind).await, |c| c.clock_seconds = 3600).await;
+    let s = three_partners(&app).await;
+    let (brightline, kin) = (me(&s.jordan).await["org"]["id"].clone(), me(&s.lena).await["org"]["id"].clone());
+    let maya = me(&s.maya).await["user_id"].clone();
+    // Brightline funds $1,000.00 of the influencer lane, Studio Kin $5,000.00.
+    for (org, minor) in [(&brightline, 100_000), (&kin, 500_000)] {
+        let share = json!({ "lane": "influencer", "org_id": org, "share_minor": minor, "version": 0 });
+        s.maya.put(&path(s.id, "/budget-shares"), share).await.ok();
+    }
+    // Only the campaign, a lane or a partner can be over-committed: a tier scope is refused, naming it.
+    let version = section_version(&s.maya, s.id, "thresholds").await;
+    let tiered = json!({ "thresholds": [{ "metric": "over_commitment", "comparison": ">", "value": 0, "scope": "tier", "scope_value": "Micro", "escalate_to": maya }] });
+    let r = s
+        .maya
+        .send(
+            reqwest::Method::PUT,
+            &path(s.id, "/charter/sections/thresholds"),
+            Some(json!({ "body": tiered, "version": version })),
+            &[],
+        )
+        .await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("thresholds.thresholds[0].scope")), "{}", r.body);
+    put_section(&s.maya, s.id, "thresholds", json!({ "thresholds": [
+        { "metric": "over_commitment", "comparison": ">", "value": 0, "scope": "campaign", "scope_value": "", "escalate_to": maya } ] }))
+    .await;
+    // Brightline commits $1,500.00 (over by $500.00); Studio Kin $1,000.00 (within).
+    let ava = s.jordan.add_creator(s.id, "Ava Chen", "avachen").await["id"].clone();
+    let ben = s.lena.add_creator(s.id, "Ben Ortiz", "benortiz").await["id"].clone();
+    for (c, who, fee) in [(&ava, &s.jordan, 150_000), (&ben, &s.lena, 100_000)] {
+        let d = json!({ "creator_id": c, "lane": "influencer", "title": "Launch post", "fee_cents": fee });
+        who.post(&path(s.id, "/deliverables"), d).await.ok();
+    }
+    let l = ledger(&s.maya, s.id).await;
+    let over: Vec<(String, bool)> = l["budget"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["org"]["name"].as_str().unwrap().to_string(), b["over"].as_bool().unwrap()))
+        .collect();
+    assert!(over.contains(&("Brightline".into(), true)) && over.contains(&("Studio Kin".into(), false)), "{over:?}");
+
+    // The daily cut-off raises it once, to Brightline's accountable person, however often it runs.
+    let db = &app.running.state.db;
+    assert_eq!(app::metrics::ssr::close_days(db, chrono::Utc::now()).await.unwrap(), 1);
+    assert_eq!(app::metrics::ssr::close_days(db, chrono::Utc::now()).await.unwrap(), 0);
+    assert_eq!(app::metrics::ssr::evaluate_thresholds(db, s.id, &[today()]).await.unwrap(), 0, "raised once");
+    let list = s.maya.get(&path(s.id, "/escalations")).await.ok();
+    let raised: Vec<Value> =
+        list.as_array().unwrap().iter().filter(|e| e["kind"] == "over_commitment").cloned().collect();
+    assert_eq!(raised.len(), 1, "Studio Kin is within its share: {raised:?}");
+    let e = &raised[0];
+    assert_eq!(e["assignee"], "Jordan Reyes");
+    let title = e["title"].as_str().unwrap();
+    assert!(
+        title.starts_with("Brightline committed $1,500.00") && title.contains("$500.00 above its share of $1,000.00"),
+        "{title}"
+    );
+    assert!(e["detail"].as_str().unwrap().contains(&format!("/campaigns/{}/payouts", s.id)), "{e}");
+    let outbox = s.maya.get(&path(s.id, "/outbox")).await.ok();
+    assert!(outbox.as_array().unwrap().iter().any(|m| m["to"].as_str().unwrap().contains("jordan@brightline.example")));
+    // Raising Brightline's share fixes it; nothing new is raised.
+    let v =
+        l["budget"].as_array().unwrap().iter().find(|b| b["org"]["name"] == "Brightline").unwrap()["version"].clone();
+    let share = json!({ "lane": "influencer", "org_id": brightline, "share_minor": 200_000, "version": v });
+    s.jordan.put(&path(s.id, "/budget-shares"), share).await.ok();
+    assert_eq!(app::metrics::ssr::evaluate_thresholds(db, s.id, &[today()]).await.unwrap(), 0);
+}
+
+async fn rates_and_currency_changes_are_events_in_the_trail(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let s = three_partners(&app).await;
+    let (sofia, sofia_id) = creator_account(&app, &s.jordan, s.id, "Sofia Marin", "sofia@creator.example").await;
+    let mut lena_ws = ws_connect(&app, &s.lena, None).await.unwrap();
+    ws_subscribe(&mut lena_ws, s.id, 0).await;
+    while ws_next(&mut lena_ws, Duration::from_millis(300)).await.is_some() {}
+    let mut sofia_ws = ws_connect(&app, &sofia, None).await.unwrap();
+    ws_subscribe(&mut sofia_ws, s.id, 0).await;
+    while ws_next(&mut sofia_ws, Duration::from_millis(300)).await.is_some() {}
+
+    s.maya.put(&path(s.id, "/currency"), json!({ "currency": "EUR" })).await.ok();
+    s.jordan
+        .post(
+            &path(s.id, "/exchange-rates"),
+            json!({ "base": "USD", "quote": "EUR", "day": "2027-03-03", "rate": "0.92" }),
+        )
+        .await
+        .ok();
+    let file = "base,quote,day,rate\nGBP,EUR,2027-03-01,1.17\nGBP,EUR,2027-03-02,1.18\n";
+    assert_eq!(s.lena.post_text(&path(s.id, "/exchange-rates/import"), file).await.status, 201);
+    s.jordan
+        .put(&path(s.id, &format!("/creators/{sofia_id}/payout-currency")), json!({ "currency": "GBP" }))
+        .await
+        .ok();
+    // The same currency again changes nothing and says nothing.
+    s.jordan
+        .put(&path(s.id, &format!("/creators/{sofia_id}/payout-currency")), json!({ "currency": "gbp" }))
+        .await
+        .ok();
+
+    let events = ws_events(&mut lena_ws, 4, Duration::from_secs(5)).await;
+    let said: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| e["kind"] == "recorded")
+        .map(|e| (e["data"]["topic"].as_str().unwrap().to_string(), e["data"]["what"].as_str().unwrap().to_string()))
+        .collect();
+    let expected = [
+        "set the campaign's currency to EUR (was USD)",
+        "entered the USD→EUR rate 0.92 from 3 Mar 2027 on",
+        "imported 2 exchange rate(s) from a file (GBP→EUR)",
+        "agreed to pay Sofia Marin in GBP (fees briefed from now on)",
+    ];
+    assert_eq!(said.iter().map(|(_, w)| w.as_str()).collect::<Vec<_>>(), expected, "live for every partner");
+    assert!(said.iter().all(|(t, _)| t == "payouts"));
+    assert!(ws_next(&mut lena_ws, Duration::from_millis(500)).await.is_none(), "nothing for a change that is none");
+    let trail = s.maya.get(&path(s.id, "/events")).await.ok().to_string();
+    for what in expected {
+        assert!(trail.contains(what), "{what} in {trail}");
+    }
+    // Her portal hears of her own currency, and of nothing else.
+    let mut nudges = 0;
+    while let Some(v) = ws_next(&mut sofia_ws, Duration::from_secs(1)).await {
+        assert_ne!(v["type"], "event", "a creator's socket never carries partners' events");
+        nudges += (v["type"] == "portal") as usize;
+    }
+    assert_eq!(nudges, 1, "her portal was told of her currency");
+}
+
+async fn a_creators_currency_is_set_on_the_ledger_page_and_shown_on_her_portal(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let s = three_partners(&app).await;
+    let (sofia, sofia_id) = creator_account(&app, &s.jordan, s.id, "Sofia Marin", "sofia@creator.example").await;
+    let html = page(&s.jordan, &format!("/campaigns/{}/payouts", s.id)).await;
+    assert!(html.contains("creator-currency-form") && html.contains("currency (USD)</option>"), "{html}");
+    let url = format!("/campaigns/{}/payouts/creators/{sofia_id}/currency", s.id);
+    let r = form(&s.jordan, &url, &[("currency", "eur")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/campaigns/{}/payouts#creator-{sofia_id}", s.id));
+    let l = ledger(&s.maya, s.id).await;
+    let mine = l["creators"].as_array().unwrap().iter().find(|c| c["creator_id"] == sofia_id).unwrap().clone();
+    assert_eq!((mine["agreed"].as_str(), mine["currency"].as_str()), (Some("EUR"), Some("EUR")));
+    // A fee briefed now is in her euros.
+    let d = s
+        .jordan
+        .post(&path(s.id, "/deliverables"), json!({ "creator_id": sofia_id, "title": "Post", "fee_cents": 1_000 }))
+        .await
+        .ok();
+    assert_eq!(d["fee_currency"], "EUR");
+
+    // A bad code: the page comes back naming the field; the API answers 422; nothing changed.
+    let r = form(&s.jordan, &url, &[("currency", "EURO")]).await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).contains("error=") && location(&r).contains("field=currency"), "{}", location(&r));
+    let r = s
+        .jordan
+        .put(&path(s.id, &format!("/creators/{sofia_id}/payout-currency")), json!({ "currency": "EURO" }))
+        .await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("currency")));
+    let l = ledger(&s.maya, s.id).await;
+    assert!(l["creators"].to_string().contains("\"agreed\":\"EUR\""));
+    // Strangers and creators cannot set it.
+    let r = form(&s.olga, &url, &[("currency", "GBP")]).await;
+    assert!(location(&r).contains("error="), "{}", location(&r));
+    let r =
+        s.olga.put(&path(s.id, &format!("/creators/{sofia_id}/payout-currency")), json!({ "currency": "GBP" })).await;
+    assert_eq!(r.status, 404);
+    let r =
+        sofia.put(&path(s.id, &format!("/creators/{sofia_id}/payout-currency")), json!({ "currency": "GBP" })).await;
+    assert_eq!(r.status, 404);
+
+    // She sees it on her portal payouts; back to the campaign's currency, she sees that.
+    let html = page(&sofia, "/portal/payouts").await;
+    assert!(html.contains("Trailhead: paid in EUR, as agreed with you"), "{html}");
+    let mine = sofia.get("/api/v1/portal/payouts").await.ok();
+    assert_eq!(mine["currencies"][0]["currency"], "EUR");
+    form(&s.jordan, &url, &[("currency", "")]).await;
+    let html = page(&sofia, "/portal/payouts").await;
+    assert!(html.contains("Trailhead: paid in the campaign") && html.contains("currency, USD"), "{html}");
 }
 
 /// The migrations before this one (up to 0010), applied to a fresh database of `kind`.

@@ -124,8 +124,12 @@ pub async fn get_content(db: &Db, who: &Principal, campaign_id: i64, max_upload_
     let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
     let mut conn = db.pool.acquire().await?;
     let (campaign_name, time_zone) = campaign_zone(&mut conn, campaign_id).await?;
+    let currency: String = sqlx::query_scalar("SELECT currency FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_one(&mut *conn)
+        .await?;
     let creators = sqlx::query(
-        "SELECT id, name, lane, user_id FROM creators WHERE campaign_id = $1 AND stage NOT IN ('declined', 'archived') ORDER BY name",
+        "SELECT id, name, lane, user_id, payout_currency FROM creators WHERE campaign_id = $1 AND stage NOT IN ('declined', 'archived') ORDER BY name",
     )
     .bind(campaign_id)
     .fetch_all(&mut *conn)
@@ -136,6 +140,7 @@ pub async fn get_content(db: &Db, who: &Principal, campaign_id: i64, max_upload_
         name: r.get("name"),
         lane: Lane::parse(&r.get::<String, _>("lane")).unwrap_or(Lane::Influencer),
         has_account: r.get::<Option<i64>, _>("user_id").is_some(),
+        currency: r.get("payout_currency"),
     })
     .collect();
     drop(conn);
@@ -161,6 +166,7 @@ pub async fn get_content(db: &Db, who: &Principal, campaign_id: i64, max_upload_
         campaign_id,
         campaign_name,
         time_zone,
+        currency,
         turnaround: turnaround(&timings, &partners, now_ms()),
         lanes,
         deliverables,

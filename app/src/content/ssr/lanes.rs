@@ -28,24 +28,37 @@ pub async fn lanes(db: &Db, campaign_id: i64) -> Result<Vec<LaneSettings>> {
     .bind(campaign_id)
     .fetch_all(&mut *conn)
     .await?;
-    // Summed here, saturating: SQL's SUM fails the query once old fees past the limits add up beyond `i64`.
+    // Summed here, saturating (SQL's SUM fails the query once old fees past the limits add up beyond `i64`), each
+    // fee converted into the campaign's currency on the day it was briefed; a missing rate is named, never 1:1.
     #[derive(sqlx::FromRow)]
     struct Fee {
         lane: String,
         fee_cents: i64,
+        fee_currency: String,
+        created_at: i64,
     }
-    let fees: Vec<Fee> =
-        sqlx::query_as("SELECT lane, fee_cents FROM deliverables WHERE campaign_id = $1 AND status <> 'rejected'")
-            .bind(campaign_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let mut committed: Vec<(String, i64)> = Vec::new();
-    for Fee { lane, fee_cents: fee } in fees {
-        match committed.iter_mut().find(|c| c.0 == lane) {
-            Some(c) => c.1 = c.1.saturating_add(fee),
-            None => committed.push((lane, fee)),
-        }
-    }
+    let fees: Vec<Fee> = sqlx::query_as(
+        "SELECT lane, fee_cents, fee_currency, created_at FROM deliverables WHERE campaign_id = $1 AND status <> 'rejected'",
+    )
+    .bind(campaign_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let money = crate::money::ssr::campaign_money(&mut conn, campaign_id).await?;
+    let rates = crate::money::ssr::rates(&mut conn, campaign_id).await?;
+    let committed = |lane: Lane| {
+        let converted: Vec<crate::money::Converted> = fees
+            .iter()
+            .filter(|f| f.lane == lane.as_str())
+            .map(|f| {
+                let day = tz::local_date(crate::db::from_ms(f.created_at), tz::of(&zone));
+                let fee = crate::money::Money::new(f.fee_cents, &f.fee_currency);
+                crate::money::convert_on(&rates, &fee, &money.currency, day)
+            })
+            .collect();
+        let sum = converted.iter().filter_map(|c| c.converted.as_ref()).fold(0i64, |a, m| a.saturating_add(m.minor));
+        let missing = crate::money::Total::of(&money.currency, converted.iter()).missing;
+        (sum, (!missing.is_empty()).then(|| missing.join("; ")))
+    };
     Ok([Lane::Influencer, Lane::Ugc]
         .into_iter()
         .map(|lane| {
@@ -62,7 +75,8 @@ pub async fn lanes(db: &Db, campaign_id: i64) -> Result<Vec<LaneSettings>> {
                     Lane::Influencer => doc.criteria.influencer.clone(),
                 },
                 reviewer: reviewer_for(&doc, &roster, lane, today),
-                committed_cents: committed.iter().find(|c| c.0 == lane.as_str()).map(|c| c.1).unwrap_or(0),
+                committed_cents: committed(lane).0,
+                committed_missing: committed(lane).1,
             }
         })
         .collect())

@@ -12,8 +12,10 @@ pub(super) fn column_of(header: &str) -> Option<(&'static str, Kind)> {
         .map(|(name, _, kind)| (*name, *kind))
 }
 
-/// Money as people write it, in currency units: "12.50", "$1,234.5", "€ 3" → cents. Empty is `None`.
-pub fn parse_money(raw: &str) -> Result<Option<i64>, String> {
+/// Money as people write it, in units of the campaign's currency `code`: "12.50", "$1,234.5", "€ 3" → minor
+/// units (cents; yen for JPY, which has no decimals; fils for BHD, three). Empty is `None`.
+pub fn parse_money(raw: &str, code: &str) -> Result<Option<i64>, String> {
+    let decimals = crate::money::currency_or_usd(code).decimals as usize;
     let t = raw.trim();
     let s: String = t.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '_' | '$' | '€' | '£')).collect();
     if s.is_empty() {
@@ -35,15 +37,18 @@ pub fn parse_money(raw: &str) -> Result<Option<i64>, String> {
     if !grouped_ok || !digits(&int) || !digits(frac) || (int.is_empty() && frac.is_empty()) {
         return Err(format!("{t:?} is not an amount: write it like 1234.50 (a point for the decimals)"));
     }
-    if frac.len() > 2 {
-        return Err(format!("{t:?} has more than two decimals"));
+    if frac.len() > decimals {
+        return Err(format!(
+            "{t:?} has more decimals than {} has ({decimals})",
+            crate::money::currency_or_usd(code).code
+        ));
     }
     if int.len() > 13 {
         return Err(format!("{t:?} is too large"));
     }
     let units: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| format!("{t:?} is too large"))? };
-    let cents: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
-    Ok(Some(units * 100 + cents))
+    let minor: i64 = if decimals == 0 { 0 } else { format!("{frac:0<decimals$}").parse().unwrap_or(0) };
+    Ok(Some(units * 10i64.pow(decimals as u32) + minor))
 }
 
 /// A whole number of cents: "1250", "1,250". Empty is `None`.
@@ -93,17 +98,20 @@ mod tests {
     use super::*;
     #[test]
     fn money_in_units_or_cents() {
-        assert_eq!(parse_money("12.50"), Ok(Some(1250)));
-        assert_eq!(parse_money("12.5"), Ok(Some(1250)));
-        assert_eq!(parse_money("$1,234.05"), Ok(Some(123_405)));
-        assert_eq!(parse_money("€ 3"), Ok(Some(300)));
-        assert_eq!(parse_money(".5"), Ok(Some(50)));
-        assert_eq!(parse_money(""), Ok(None));
-        assert!(parse_money("-4.00").unwrap_err().contains("negative"));
-        assert!(parse_money("12,50").is_err(), "a decimal comma is ambiguous");
-        assert!(parse_money("1.234").unwrap_err().contains("two decimals"));
-        assert!(parse_money("lots").is_err());
-        assert!(parse_money("99999999999999999999").is_err());
+        assert_eq!(parse_money("12.50", "USD"), Ok(Some(1250)));
+        assert_eq!(parse_money("12.5", "USD"), Ok(Some(1250)));
+        assert_eq!(parse_money("$1,234.05", "USD"), Ok(Some(123_405)));
+        assert_eq!(parse_money("€ 3", "USD"), Ok(Some(300)));
+        assert_eq!(parse_money(".5", "USD"), Ok(Some(50)));
+        assert_eq!(parse_money("", "USD"), Ok(None));
+        assert!(parse_money("-4.00", "USD").unwrap_err().contains("negative"));
+        assert!(parse_money("12,50", "USD").is_err(), "a decimal comma is ambiguous");
+        assert!(parse_money("1.234", "USD").unwrap_err().contains("more decimals than USD has (2)"));
+        assert_eq!(parse_money("1,234", "JPY"), Ok(Some(1_234)));
+        assert!(parse_money("12.5", "JPY").is_err(), "yen have no decimals");
+        assert_eq!(parse_money("1.5", "BHD"), Ok(Some(1_500)));
+        assert!(parse_money("lots", "USD").is_err());
+        assert!(parse_money("99999999999999999999", "USD").is_err());
         assert_eq!(parse_cents("1,250"), Ok(Some(1250)));
         assert!(parse_cents("12.5").is_err());
     }

@@ -85,6 +85,8 @@ pub struct ImportContext {
     pub posts: HashMap<i64, String>,
     /// Today in the campaign's time zone: later days are refused.
     pub today: chrono::NaiveDate,
+    /// The campaign's currency (ISO 4217): money columns are in its units ("" reads as USD).
+    pub currency: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -262,7 +264,7 @@ pub fn read(text: &str, ctx: &ImportContext) -> ParsedFile {
                         if v.starts_with('-') { format!("{name} cannot be negative ({v})") } else { m },
                     ),
                 },
-                Kind::Money(i) => match parse_money(v).and_then(|n| within(name, i, n)) {
+                Kind::Money(i) => match parse_money(v, &ctx.currency).and_then(|n| within(name, i, n)) {
                     Ok(n) => set(&mut figures, i, n),
                     Err(m) => issue(Some(name), m),
                 },
@@ -371,7 +373,7 @@ mod tests {
         let mut posts = HashMap::new();
         posts.insert(1, "https://www.instagram.com/p/example".to_string());
         posts.insert(2, "https://tiktok.example/v/2".to_string());
-        ImportContext { posts, today: "2027-03-10".parse().unwrap() }
+        ImportContext { posts, today: "2027-03-10".parse().unwrap(), currency: "USD".into() }
     }
 
     #[test]
@@ -510,7 +512,7 @@ mod properties {
             let mut posts = HashMap::new();
             posts.insert(1, "https://a.example".to_string());
             posts.insert(2, "https://tiktok.example/v/2".to_string());
-            let parsed = read(&text, &ImportContext { posts, today: "2027-03-10".parse().unwrap() });
+            let parsed = read(&text, &ImportContext { posts, today: "2027-03-10".parse().unwrap(), currency: "USD".into() });
             prop_assert_eq!(parsed.total, body.len());
             prop_assert_eq!(parsed.total, parsed.rows.len() + parsed.bad_rows);
             let mut keys = HashSet::new();
@@ -527,7 +529,8 @@ mod properties {
 
         #[test]
         fn never_panics_on_amounts(s in "\\PC{0,20}") {
-            let _ = parse_money(&s);
+            let _ = parse_money(&s, "USD");
+            let _ = parse_money(&s, "JPY");
             let _ = parse_cents(&s);
         }
     }

@@ -36,8 +36,8 @@ fn cut_vec(map: std::collections::HashMap<String, (String, Option<String>, i64, 
 /// The shared dashboard's numbers (no membership check: callers check), and the creator of each post.
 async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<(Dashboard, HashMap<i64, i64>)> {
     let head = log::head(&db.pool, campaign_id).await?.unwrap_or(0);
-    let (campaign_name, time_zone): (String, String) =
-        sqlx::query_as("SELECT name, time_zone FROM campaigns WHERE id = $1")
+    let (campaign_name, time_zone, currency): (String, String, String) =
+        sqlx::query_as("SELECT name, time_zone, currency FROM campaigns WHERE id = $1")
             .bind(campaign_id)
             .fetch_optional(&db.pool)
             .await?
@@ -166,7 +166,7 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<(Dashboard, HashMap
                         .count() as f64,
                 ),
                 "approved_ugc_assets" => Some(approved_ugc as f64),
-                key => kpi::by_key(key, &scope.0),
+                key => kpi::by_key(key, &scope.0, &currency),
             };
             Pacing {
                 lane: t.lane,
@@ -186,6 +186,7 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<(Dashboard, HashMap
             lane: l.lane,
             budget_cents: l.budget_cents,
             committed_cents: l.committed_cents,
+            committed_missing: l.committed_missing,
             spent_cents: by_lane.iter().find(|c| c.key == l.lane.as_str()).map(|c| c.totals.spend_cents()).unwrap_or(0),
         })
         .collect();
@@ -211,6 +212,7 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<(Dashboard, HashMap
         campaign_id,
         campaign_name,
         time_zone,
+        currency,
         head,
         totals,
         by_lane,

@@ -67,14 +67,18 @@ pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> 
     days.dedup();
     let creators = creator_info(db, campaign_id).await?;
     let roster = crate::charter::ssr::roster(db, campaign_id).await?;
-    let mut raised = 0;
+    let currency: String = sqlx::query_scalar("SELECT currency FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let mut raised = crate::money::ssr::evaluate_over_commitment(db, campaign_id, &doc).await?;
     for day in &days {
         let scopes = day_scopes(db, campaign_id, day, &creators).await?;
         for (i, th) in doc.thresholds.thresholds.iter().enumerate() {
             let kind = scope_key(th.scope);
             let value = if kind == "campaign" { String::new() } else { th.scope_value.clone() };
             let Some(t) = scopes.get(&(kind.to_string(), value.clone())) else { continue };
-            let Some(actual) = kpi::by_key(&th.metric, t) else { continue };
+            let Some(actual) = kpi::by_key(&th.metric, t, &currency) else { continue };
             if !th.comparison.holds(actual, th.value) {
                 continue;
             }
@@ -90,10 +94,10 @@ pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> 
             // Figures as the dashboard shows them: amounts with their currency, rates with "%", counts grouped.
             let title = format!(
                 "{label} was {} on {} for {scope_label} ({} {})",
-                kpi::show_metric(&th.metric, actual),
+                kpi::show_metric(&th.metric, actual, &currency),
                 crate::dates::parse_iso_day(day).map(|d| crate::dates::day_month(&d)).unwrap_or_else(|| day.clone()),
                 th.comparison.symbol(),
-                kpi::show_metric(&th.metric, th.value)
+                kpi::show_metric(&th.metric, th.value, &currency)
             );
             let count = crate::content::group_digits;
             let detail = format!(
@@ -103,10 +107,10 @@ pub async fn evaluate_thresholds(db: &Db, campaign_id: i64, days: &[String]) -> 
                 count(t.engagements()),
                 count(t.clicks),
                 count(t.conversions),
-                crate::content::money(t.spend_cents()),
-                crate::content::money(t.revenue_cents),
+                crate::money::format_minor(t.spend_cents(), &currency),
+                crate::money::format_minor(t.revenue_cents, &currency),
                 kpi::formula(&th.metric),
-                kpi::show_metric(&th.metric, actual)
+                kpi::show_metric(&th.metric, actual, &currency)
             );
             let key = format!("threshold:{i}:{}:{kind}:{value}:{day}", th.metric);
             let assignee = th.escalate_to.or(doc.ownership.accountable_owner);
@@ -140,12 +144,13 @@ pub fn days_to_close(
     from.iter_days().take_while(|d| *d <= yesterday).collect()
 }
 
-/// The daily cut-off: for every campaign with tracked posts whose local day has ended, evaluates the thresholds
-/// on the day(s) just closed. Safe in several processes (escalations are raised once per breach and day).
+/// The daily cut-off: for every campaign with tracked posts or budget shares whose local day has ended, evaluates
+/// the thresholds on the day(s) just closed (and over-commitment as it stands). Safe in several processes (escalations are raised once per breach and day).
 #[tracing::instrument(skip_all)]
 pub async fn close_days(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
     let campaigns: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT c.id, c.time_zone, c.thresholds_closed_day FROM campaigns c WHERE EXISTS (SELECT 1 FROM posts p WHERE p.campaign_id = c.id)",
+        "SELECT c.id, c.time_zone, c.thresholds_closed_day FROM campaigns c WHERE EXISTS (SELECT 1 FROM posts p WHERE p.campaign_id = c.id) \
+         OR EXISTS (SELECT 1 FROM budget_shares b WHERE b.campaign_id = c.id)",
     )
     .fetch_all(&db.pool)
     .await?;

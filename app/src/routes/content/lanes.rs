@@ -3,8 +3,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::components::{new_key, ErrorNotice};
-use crate::content::{self, money, LaneSettings, NewDeliverable};
+use crate::content::{self, LaneSettings, NewDeliverable};
 use crate::error::AppError;
+use crate::money::{format_minor, parse_amount, plain_minor};
 use crate::vocab::Lane;
 
 use super::deliverable::DeliverableItem;
@@ -24,6 +25,7 @@ pub(super) fn LaneColumn(ctx: Ctx, lane: LaneSettings) -> impl IntoView {
     let pct = if budget > 0 { (committed as f64 * 100.0 / budget as f64).min(100.0) } else { 0.0 };
     let reviewer = lane.reviewer.clone();
     let criteria = lane.criteria.clone();
+    let money = move |minor: i64| ctx.view.with_untracked(|v| format_minor(minor, &v.currency));
     view! {
         <section class=format!("content-lane content-lane-{}", l.as_str()) data-lane=l.as_str() aria-label=title>
             <header>
@@ -37,7 +39,8 @@ pub(super) fn LaneColumn(ctx: Ctx, lane: LaneSettings) -> impl IntoView {
                     }}
                 </p>
                 <div class="budget" title="Fees of this lane's deliverables against its budget line">
-                    <span>"Budget line: " {money(committed)} " committed of " {if budget > 0 { money(budget) } else { "no budget set".to_string() }}</span>
+                    <span>"Budget line: " {money(committed)} " committed of " {if budget > 0 { money(budget) } else { "no budget set".to_string() }}
+                        {lane.committed_missing.clone().map(|m| format!(" (waits for {m})"))}</span>
                     <span class="bar" class:over=over role="progressbar" aria-label=format!("{title}: budget committed") aria-valuemin="0" aria-valuemax="100" aria-valuenow=crate::num::fixed(pct, 0)>
                         <span style=format!("width: {}%", crate::num::fixed(pct, 0))></span>
                     </span>
@@ -73,6 +76,13 @@ pub(super) fn NewDeliverableForm(ctx: Ctx) -> impl IntoView {
     let fee = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let key = StoredValue::new(new_key());
+    // A fee given here is in the currency agreed with the chosen creator, else the campaign's.
+    let fee_currency = move || {
+        ctx.view.with(|v| {
+            let chosen = v.creators.iter().find(|c| c.creator_id.to_string() == creator.get());
+            chosen.and_then(|c| c.currency.clone()).unwrap_or_else(|| v.currency.clone())
+        })
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(creator_id) = creator.get_untracked().parse::<i64>() else {
@@ -82,12 +92,9 @@ pub(super) fn NewDeliverableForm(ctx: Ctx) -> impl IntoView {
         let fee_text = fee.get_untracked();
         let fee_cents = match fee_text.trim() {
             "" => None,
-            t => match t.replace(['$', ','], "").parse::<f64>() {
-                Ok(v) if v >= 0.0 => Some((v * 100.0).round() as i64),
-                _ => {
-                    error.set(Some(AppError::validation("fee_cents", format!("\"{t}\" is not an amount"))));
-                    return;
-                }
+            t => match parse_amount(t, &fee_currency()) {
+                Ok(v) => Some(v),
+                Err(m) => return error.set(Some(AppError::validation("fee_cents", m))),
             },
         };
         let input = NewDeliverable {
@@ -135,7 +142,7 @@ pub(super) fn NewDeliverableForm(ctx: Ctx) -> impl IntoView {
                 </label>
                 <label>"Title" <input name="title" required placeholder="e.g. Reel: first ride" prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/></label>
                 <label>"Due (campaign time)" <input name="due_date" type="date" prop:value=move || due.get() on:input=move |ev| due.set(event_target_value(&ev))/></label>
-                <label>"Fee (USD; blank = the lane's default)" <input name="fee" inputmode="decimal" prop:value=move || fee.get() on:input=move |ev| fee.set(event_target_value(&ev))/></label>
+                <label>{move || format!("Fee ({}; blank = the lane's default)", fee_currency())} <input name="fee" inputmode="decimal" prop:value=move || fee.get() on:input=move |ev| fee.set(event_target_value(&ev))/></label>
                 <label class="wide">"What is expected" <textarea name="expectations" rows="2" prop:value=move || expectations.get() on:input=move |ev| expectations.set(event_target_value(&ev))></textarea></label>
                 <button type="submit" class="button primary">"Brief"</button>
             </form>
@@ -181,19 +188,15 @@ pub(super) fn Settings(ctx: Ctx) -> impl IntoView {
 fn LaneForm(ctx: Ctx, lane: LaneSettings) -> impl IntoView {
     let brief = RwSignal::new(lane.brief.clone());
     let sla_hours = RwSignal::new(lane.sla_hours.to_string());
-    let budget = RwSignal::new(crate::num::fixed(lane.budget_cents as f64 / 100.0, 2));
-    let fee = RwSignal::new(crate::num::fixed(lane.default_fee_cents as f64 / 100.0, 2));
+    let currency = ctx.view.with_untracked(|v| v.currency.clone());
+    let budget = RwSignal::new(plain_minor(lane.budget_cents, &currency));
+    let fee = RwSignal::new(plain_minor(lane.default_fee_cents, &currency));
     let error = RwSignal::new(None::<AppError>);
     let saved = RwSignal::new(false);
     let l = lane.lane;
     let version = lane.version;
-    let cents = |field: &str, s: String| -> Result<i64, AppError> {
-        s.trim()
-            .replace(['$', ','], "")
-            .parse::<f64>()
-            .map(|v| (v * 100.0).round() as i64)
-            .map_err(|_| AppError::validation(field, format!("\"{}\" is not an amount", s.trim())))
-    };
+    let code = currency.clone();
+    let cents = move |field: &str, s: String| parse_amount(&s, &code).map_err(|m| AppError::validation(field, m));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = (|| {
@@ -228,8 +231,8 @@ fn LaneForm(ctx: Ctx, lane: LaneSettings) -> impl IntoView {
         <form class="lane-form grid-form" on:submit=submit data-lane=l.as_str()>
             <h3>{l.label()} " lane"</h3>
             <label>"Approval SLA (hours)" <input name="sla_hours" inputmode="numeric" prop:value=move || sla_hours.get() on:input=move |ev| sla_hours.set(event_target_value(&ev))/></label>
-            <label>"Budget line (USD)" <input name="budget" inputmode="decimal" prop:value=move || budget.get() on:input=move |ev| budget.set(event_target_value(&ev))/></label>
-            <label>"Default fee (USD)" <input name="fee" inputmode="decimal" prop:value=move || fee.get() on:input=move |ev| fee.set(event_target_value(&ev))/></label>
+            <label>{format!("Budget line ({currency})")} <input name="budget" inputmode="decimal" prop:value=move || budget.get() on:input=move |ev| budget.set(event_target_value(&ev))/></label>
+            <label>{format!("Default fee ({currency})")} <input name="fee" inputmode="decimal" prop:value=move || fee.get() on:input=move |ev| fee.set(event_target_value(&ev))/></label>
             <label class="wide">"Brief (Markdown)" <textarea name="brief" rows="5" prop:value=move || brief.get() on:input=move |ev| brief.set(event_target_value(&ev))></textarea></label>
             <button type="submit" class="button">"Save the " {l.label()} " lane"</button>
             {move || saved.get().then(|| view! { <span class="muted">"Saved."</span> })}

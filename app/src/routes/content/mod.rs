@@ -342,7 +342,7 @@ fn ContentBoard(v: ContentView) -> impl IntoView {
             {move || ctx.toast.get().map(|t| view! { <div class="toast" role="status" data-testid="toast">{t}</div> })}
             <EscalationFeed ctx/>
             <div class="lanes">
-                <For each=lanes key=|l| (l.lane, l.version, l.committed_cents, l.reviewer.as_ref().map(|r| r.label.clone()), l.criteria.len()) let:lane>
+                <For each=lanes key=|l| (l.lane, l.version, l.committed_cents, l.committed_missing.clone(), l.reviewer.as_ref().map(|r| r.label.clone()), l.criteria.len()) let:lane>
                     <LaneColumn ctx lane/>
                 </For>
             </div>
