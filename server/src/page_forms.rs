@@ -170,18 +170,13 @@ async fn invite_partner(
     let page = format!("/campaigns/{id}/invite");
     let Some(who) = who else { return crate::forms::to_local(&format!("/signin?next={page}")) };
     let input = app::campaigns::NewInvitation { kind: app::campaigns::InvitationKind::Partner, creator_id: None };
-    match app::notify::accounts::invite_to_campaign(&s.db, &who, id, &input, Some(&f.email), s.mail_configured).await
-    {
+    match app::notify::accounts::invite_to_campaign(&s.db, &who, id, &input, Some(&f.email), s.mail_configured).await {
         Ok((_, token, mailed)) => invited(&page, &token, mailed),
         Err(e) => crate::forms::back(&page, &e, &[]),
     }
 }
 
-async fn invite_colleague(
-    State(s): State<AppState>,
-    MaybeAuth(who): MaybeAuth,
-    Form(f): Form<InviteForm>,
-) -> Response {
+async fn invite_colleague(State(s): State<AppState>, MaybeAuth(who): MaybeAuth, Form(f): Form<InviteForm>) -> Response {
     let page = "/settings/organization";
     let Some(who) = who else { return crate::forms::to_local(&format!("/signin?next={page}")) };
     match app::notify::accounts::invite_colleague(&s.db, &who, Some(&f.email), s.mail_configured).await {

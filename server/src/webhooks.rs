@@ -256,7 +256,12 @@ async fn attempt(db: &Db, settings: &Settings, c: Claimed) {
                 ("chorus-event", c.kind.clone()),
                 ("chorus-signature", signature(&c.secret, t, &body)),
             ];
-            match tokio::time::timeout(settings.timeout, post_to(&settings.tls, &target, target.addrs[0], &headers, body)).await {
+            match tokio::time::timeout(
+                settings.timeout,
+                post_to(&settings.tls, &target, target.addrs[0], &headers, body),
+            )
+            .await
+            {
                 Err(_) => Err((None, format!("no answer within {} s", settings.timeout.as_secs()))),
                 Ok(Err(e)) => Err((None, e)),
                 Ok(Ok(status)) if (200..300).contains(&status) => Ok(status),

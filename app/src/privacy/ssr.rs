@@ -194,11 +194,12 @@ async fn same_person(db: &Db, org_id: i64, campaign_id: i64, creator_id: i64) ->
         .fetch_all(&db.pool)
         .await?,
     );
-    let handles: Vec<(String, String)> =
-        sqlx::query_as("SELECT platform, handle_key FROM creator_handles WHERE creator_id = $1 AND handle_key NOT LIKE 'erased-%'")
-            .bind(creator_id)
-            .fetch_all(&db.pool)
-            .await?;
+    let handles: Vec<(String, String)> = sqlx::query_as(
+        "SELECT platform, handle_key FROM creator_handles WHERE creator_id = $1 AND handle_key NOT LIKE 'erased-%'",
+    )
+    .bind(creator_id)
+    .fetch_all(&db.pool)
+    .await?;
     for (platform, key) in handles {
         found.extend(
             sqlx::query_as::<_, (i64, i64)>(&format!(

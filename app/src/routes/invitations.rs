@@ -37,8 +37,10 @@ pub async fn get_partner_invite(campaign_id: i64, token: Option<String>) -> Resu
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     crate::campaigns::ssr::authorize(&state.db, &who, campaign_id).await?;
-    let name: String =
-        sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1").bind(campaign_id).fetch_one(&state.db.pool).await?;
+    let name: String = sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_one(&state.db.pool)
+        .await?;
     // Only an open partner invitation of this campaign is shown (the address is not trusted to name one).
     let link = match token {
         Some(t) => crate::campaigns::ssr::get_invitation(&state.db, &t)

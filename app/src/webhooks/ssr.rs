@@ -423,11 +423,12 @@ pub async fn prune_deliveries(db: &Db, now: i64, every_ms: i64, retention_ms: i6
     if turn == 0 {
         return Ok(None);
     }
-    let removed = sqlx::query("DELETE FROM webhook_deliveries WHERE state IN ('delivered', 'failed') AND created_at < $1")
-        .bind(now - retention_ms)
-        .execute(w.conn())
-        .await?
-        .rows_affected();
+    let removed =
+        sqlx::query("DELETE FROM webhook_deliveries WHERE state IN ('delivered', 'failed') AND created_at < $1")
+            .bind(now - retention_ms)
+            .execute(w.conn())
+            .await?
+            .rows_affected();
     w.commit().await?;
     Ok(Some(removed))
 }

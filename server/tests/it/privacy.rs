@@ -81,11 +81,12 @@ async fn found_in_tables_but(app: &TestApp, needles: &[&str], except: Option<i64
     let with_campaign: Vec<String> = if app.database_url.starts_with("sqlite") {
         let mut tables = Vec::new();
         for (t, _) in &columns {
-            let has: i64 =
-                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM pragma_table_info('{t}') WHERE name = 'campaign_id'"))
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
+            let has: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM pragma_table_info('{t}') WHERE name = 'campaign_id'"
+            ))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
             if has > 0 {
                 tables.push(t.clone());
             }
@@ -416,7 +417,13 @@ async fn a_creator_is_erased_from_every_campaign_of_the_organization(kind: DbKin
         assert_eq!(r.status, 404, "{}", r.body);
     }
     assert_eq!(app.client().post(&everywhere, json!({})).await.status, 401);
-    let refused = post_form(&app, &olga, &format!("/campaigns/{id}/privacy/erase"), &format!("creator_id={ada_id}&confirm=yes&scope=all")).await;
+    let refused = post_form(
+        &app,
+        &olga,
+        &format!("/campaigns/{id}/privacy/erase"),
+        &format!("creator_id={ada_id}&confirm=yes&scope=all"),
+    )
+    .await;
     assert!(refused.contains("error="), "{refused}");
     assert!(files.join(format!("c{id}/{ada_upload}/original")).exists(), "nothing was erased by a refusal");
 
@@ -424,7 +431,13 @@ async fn a_creator_is_erased_from_every_campaign_of_the_organization(kind: DbKin
     let mut ws = ws_connect(&app, &jordan, None).await.unwrap();
     ws_subscribe(&mut ws, id, 0).await;
     while ws_next(&mut ws, Duration::from_millis(300)).await.is_some() {}
-    let to = post_form(&app, &maya, &format!("/campaigns/{id}/privacy/erase"), &format!("creator_id={ada_id}&confirm=yes&scope=all")).await;
+    let to = post_form(
+        &app,
+        &maya,
+        &format!("/campaigns/{id}/privacy/erase"),
+        &format!("creator_id={ada_id}&confirm=yes&scope=all"),
+    )
+    .await;
     assert_eq!(to, format!("/campaigns/{id}/privacy?erased={ada_id}&campaigns=2&failed="));
     let page = maya.get(&to).await;
     assert!(page.body.as_str().unwrap().contains("The creator was erased from 2 campaigns of your organization."));

@@ -102,11 +102,31 @@ fn certificates() -> std::path::PathBuf {
     };
     let (ca_key, ca, key, csr, leaf, ext) =
         (f("ca.key"), f("ca.pem"), f("leaf.key"), f("leaf.csr"), f("leaf.pem"), f("leaf.ext"));
-    openssl(&[&["req", "-x509"][..], &curve, &["-keyout", &ca_key, "-out", &ca, "-days", "2", "-subj", "/CN=Chorus hook CA"]].concat());
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &curve,
+            &["-keyout", &ca_key, "-out", &ca, "-days", "2", "-subj", "/CN=Chorus hook CA"],
+        ]
+        .concat(),
+    );
     openssl(&[&["req"][..], &curve, &["-keyout", &key, "-out", &csr, "-subj", "/CN=localhost"]].concat());
     openssl(&[
-        "x509", "-req", "-in", &csr, "-CA", &ca, "-CAkey", &ca_key, "-CAcreateserial", "-out", &leaf, "-days", "2",
-        "-extfile", &ext,
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &ca,
+        "-CAkey",
+        &ca_key,
+        "-CAcreateserial",
+        "-out",
+        &leaf,
+        "-days",
+        "2",
+        "-extfile",
+        &ext,
     ]);
     dir
 }
@@ -570,7 +590,11 @@ async fn deliveries_reach_an_https_receiver_the_operator_trusts(kind: DbKind) {
     let body: Value = serde_json::from_str(&hits[0].body).unwrap();
     assert_eq!(body["event"]["data"]["card"]["name"], "Ada Trail");
     let done = settled(&maya, id, hook, 1).await;
-    assert_eq!((done[0]["state"].as_str(), done[0]["last_status"].as_i64()), (Some("delivered"), Some(200)), "{done:?}");
+    assert_eq!(
+        (done[0]["state"].as_str(), done[0]["last_status"].as_i64()),
+        (Some("delivered"), Some(200)),
+        "{done:?}"
+    );
     app.running.stop().await;
 
     // Without the CA, the same receiver is not trusted: the attempt fails on TLS and nothing arrives.
@@ -616,17 +640,25 @@ async fn old_deliveries_leave_the_log_once_across_processes(kind: DbKind) {
     // Two deliveries done 31 days ago (the log keeps 30 by default), one of them given up; one recent.
     let db = &app.running.state.db;
     let month_ago = chrono::Utc::now().timestamp_millis() - 31 * 86_400_000;
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM webhook_deliveries ORDER BY id").fetch_all(&db.pool).await.unwrap();
-    db.execute(sqlx::query("UPDATE webhook_deliveries SET created_at = $1 WHERE id = $2 OR id = $3").bind(month_ago).bind(ids[0]).bind(ids[1]))
-        .await
-        .unwrap();
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM webhook_deliveries ORDER BY id").fetch_all(&db.pool).await.unwrap();
+    db.execute(
+        sqlx::query("UPDATE webhook_deliveries SET created_at = $1 WHERE id = $2 OR id = $3")
+            .bind(month_ago)
+            .bind(ids[0])
+            .bind(ids[1]),
+    )
+    .await
+    .unwrap();
     db.execute(sqlx::query("UPDATE webhook_deliveries SET state = 'failed' WHERE id = $1").bind(ids[1])).await.unwrap();
     // The process pruned at its start (nothing was old then) and its next turn is an hour away.
     let turn = || async {
-        sqlx::query_as::<_, (i64, i64)>("SELECT runs, next_run_at FROM housekeeping WHERE task = 'prune_webhook_deliveries'")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap()
+        sqlx::query_as::<_, (i64, i64)>(
+            "SELECT runs, next_run_at FROM housekeeping WHERE task = 'prune_webhook_deliveries'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
     };
     let (runs, next) = turn().await;
     assert_eq!(runs, 1);
@@ -637,7 +669,8 @@ async fn old_deliveries_leave_the_log_once_across_processes(kind: DbKind) {
     let two = spawn_on(&url, local_hooks).await;
     let start = Instant::now();
     loop {
-        let left: Vec<i64> = sqlx::query_scalar("SELECT id FROM webhook_deliveries ORDER BY id").fetch_all(&db.pool).await.unwrap();
+        let left: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM webhook_deliveries ORDER BY id").fetch_all(&db.pool).await.unwrap();
         if left == [ids[2]] {
             break;
         }
