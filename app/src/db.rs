@@ -47,8 +47,24 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// How far this process's clock is ahead of the real one (ms): 0 except in tests that need hours to pass in
+/// seconds (the `chorus` binary's hidden `--test-clock-offset-ms`, set once at start-up; never by the library, so
+/// the servers the tests run in their own process keep the real time).
+static CLOCK_OFFSET_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Moves this process's clock (see [`now`]).
+pub fn set_clock_offset_ms(ms: i64) {
+    CLOCK_OFFSET_MS.store(ms, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The time now, as the outbox, the notifications and the background clocks see it.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    let offset = CLOCK_OFFSET_MS.load(std::sync::atomic::Ordering::Relaxed);
+    chrono::Utc::now() + chrono::Duration::milliseconds(offset)
+}
+
 pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    now().timestamp_millis()
 }
 
 pub fn from_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {

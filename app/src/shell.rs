@@ -142,12 +142,34 @@ const CURRENT_TAB_IN_VIEW: &str = "(function () {
   if (r.right > box.right) row.scrollLeft += r.right - box.right + 8;
 })();";
 
-/// The campaign's chrome (its island: tabs, activity, escalations) above each of its pages.
+/// The campaign's chrome (its island: tabs, activity, escalations) above each of its pages, and the campaign's
+/// settings under it.
 #[component]
 fn Chrome(tab: &'static str) -> impl IntoView {
     view! {
         <CampaignChromeIsland id=campaign_id() tab=tab.to_string()/>
         <script>{CURRENT_TAB_IN_VIEW}</script>
+        <CampaignSettings current=tab/>
+    }
+}
+
+/// The campaign's settings pages, linked under the tabs of every campaign page (`current`: the page's key). Plain
+/// links rendered on the server: the chrome's island, which is in every bundle, does not grow.
+#[component]
+fn CampaignSettings(current: &'static str) -> impl IntoView {
+    let id = campaign_id();
+    let link = move |key: &'static str, label: &'static str| {
+        view! {
+            <a href=format!("/campaigns/{id}/{key}") aria-current=(key == current).then_some("page")>{label}</a>
+        }
+    };
+    view! {
+        <nav class="campaign-settings" aria-label="Campaign settings" data-testid="campaign-settings">
+            <span class="muted">"Settings:"</span>
+            {link("invite", "Invite a partner")}
+            {link("webhooks", "Webhooks")}
+            {link("privacy", "Personal data")}
+        </nav>
     }
 }
 
@@ -233,6 +255,16 @@ fn WebhooksRoute() -> impl IntoView {
     }
 }
 
+/// Inviting a partner organization (optionally by email): rendered on the server, a plain form.
+#[component]
+fn InvitePartnerRoute() -> impl IntoView {
+    view! {
+        <Chrome tab="invite"/>
+        <routes::invitations::InvitePartnerPage id=campaign_id()/>
+        <IslandScripts bundle=Bundle::Charter/>
+    }
+}
+
 /// A campaign's creator erasure: rendered on the server, a plain form.
 #[component]
 fn CampaignPrivacyRoute() -> impl IntoView {
@@ -250,7 +282,12 @@ fn TokensRoute() -> impl IntoView {
 
 #[component]
 fn OrganizationRoute() -> impl IntoView {
-    view! { <OrganizationIsland/> <routes::working_style::WorkingStyleForm/> <IslandScripts bundle=Bundle::Settings/> }
+    view! {
+        <OrganizationIsland/>
+        <routes::invitations::InviteColleagueForm/>
+        <routes::working_style::WorkingStyleForm/>
+        <IslandScripts bundle=Bundle::Settings/>
+    }
 }
 
 #[component]
@@ -331,6 +368,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/campaigns/:id/payouts") view=PayoutsRoute ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/webhooks") view=WebhooksRoute ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:id/privacy") view=CampaignPrivacyRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id/invite") view=InvitePartnerRoute ssr=SsrMode::Async/>
                     <Route path=path!("/settings/privacy") view=routes::privacy::PrivacySettingsPage/>
                     <Route path=path!("/portal") view=routes::portal::PortalHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/portal/payouts") view=routes::payouts::MyPayoutsPage ssr=SsrMode::Async/>

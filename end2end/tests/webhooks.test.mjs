@@ -1,7 +1,8 @@
 // Webhooks and personal data (issue 26), on the server-rendered pages with plain forms: a partner adds a webhook
 // on a 360 px phone with the keyboard, copies the secret shown once, sends a test that a real receiver (started
 // here) gets signed, and sees it delivered in the log; then erases a creator, and the board says "a creator
-// (erased)". The server runs with --webhooks-allow-private so it may post to this machine.
+// (erased)". Both pages are reached from the settings row under the campaign's tabs. The server runs with
+// --webhooks-allow-private and --webhooks-allow-http so it may post to this machine over plain HTTP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -22,7 +23,7 @@ before(async () => {
   });
   await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
   hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
-  server = await startServer({ args: ['--webhooks-allow-private', '--webhook-retry-base-ms', '500'] });
+  server = await startServer({ args: ['--webhooks-allow-private', '--webhooks-allow-http', '--webhook-retry-base-ms', '500'] });
   browser = await startBrowser();
   brand = await signUp(server, 'Maya Lind', 'maya@northwind.example', 'Northwind Outdoor');
   id = (await api(server, brand, 'POST', '/api/v1/campaigns', { name: 'Trailhead Spring Launch' })).json.id;
@@ -45,8 +46,8 @@ function verify(secret, header, body) {
 
 test('a partner adds a webhook on a phone, sends a test, and sees it delivered signed', async () => {
   const page = await (await contextFor(browser, server, brand, { width: 360, height: 740 })).newPage();
-  await page.goto(`${server.base}/campaigns/${id}/fit`);
-  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.goto(`${server.base}/campaigns/${id}`);
+  await page.getByTestId('campaign-settings').getByRole('link', { name: 'Webhooks' }).click();
   await page.waitForURL(/\/webhooks$/);
   // Keyboard only: the address, the payload, submit.
   await page.getByLabel('Address (https://…)').focus();
@@ -78,7 +79,9 @@ test('a partner adds a webhook on a phone, sends a test, and sees it delivered s
 
 test('a partner erases a creator, and the board then says "a creator (erased)"', async () => {
   const page = await (await contextFor(browser, server, brand, { width: 1440, height: 900 })).newPage();
-  await page.goto(`${server.base}/campaigns/${id}/privacy`);
+  await page.goto(`${server.base}/campaigns/${id}/content`);
+  await page.getByTestId('campaign-settings').getByRole('link', { name: 'Personal data' }).click();
+  await page.waitForURL(/\/privacy$/);
   const form = page.getByTestId('erase-form');
   await form.getByLabel('Creator').selectOption({ label: 'Ada Trail' });
   await form.getByLabel('I understand this cannot be undone').check();

@@ -143,10 +143,24 @@ pub struct Config {
     #[arg(long, env = "CHORUS_WS_STALL_SECONDS", default_value_t = 10)]
     pub ws_stall_seconds: u64,
 
-    /// Let webhooks go to loopback, private and link-local addresses and over plain http:// (a receiver on this
-    /// machine or the local network; tests). Off: webhooks go to public https:// addresses only.
+    /// Let webhooks go to loopback, private and link-local addresses (a receiver on this machine or the local
+    /// network; tests). Off: webhooks go to public addresses only.
     #[arg(long, env = "CHORUS_WEBHOOKS_ALLOW_PRIVATE")]
     pub webhooks_allow_private: bool,
+
+    /// Let webhooks go over plain http:// (unencrypted and unauthenticated: a receiver on this machine; tests).
+    /// Off: https:// only.
+    #[arg(long, env = "CHORUS_WEBHOOKS_ALLOW_HTTP")]
+    pub webhooks_allow_http: bool,
+
+    /// A CA certificate (PEM file) webhook receivers' certificates may chain to besides the usual public roots
+    /// (a receiver with a private CA's certificate).
+    #[arg(long, env = "CHORUS_WEBHOOK_CA_FILE")]
+    pub webhook_ca_file: Option<PathBuf>,
+
+    /// How many days the webhook delivery log keeps deliveries that are done (delivered or given up).
+    #[arg(long, env = "CHORUS_WEBHOOK_LOG_DAYS", default_value_t = 30)]
+    pub webhook_log_days: u32,
 
     /// The wait before a failed webhook delivery's first retry, in milliseconds; each later wait doubles (at most an
     /// hour), for a day.
@@ -156,6 +170,11 @@ pub struct Config {
     /// How long one webhook delivery attempt may take (connecting, TLS, the receiver's answer), in seconds.
     #[arg(long, env = "CHORUS_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10)]
     pub webhook_timeout_seconds: u64,
+
+    /// Runs this process's clock this many milliseconds ahead of the real one (the outbox, notifications and the
+    /// background clocks read it): for tests that need hours to pass, such as quiet hours ending. Never in production.
+    #[arg(long, env = "CHORUS_TEST_CLOCK_OFFSET_MS", default_value_t = 0, hide = true)]
+    pub test_clock_offset_ms: i64,
 
     /// Fixes every connection's kernel send buffer at this many KB instead of letting the kernel size it (which
     /// on loopback absorbs megabytes). For tests of clients that do not read; not meant for production.

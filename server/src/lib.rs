@@ -103,7 +103,7 @@ fn hash_file_present() -> bool {
 }
 
 /// The whole HTTP surface.
-pub fn router(state: AppState, config: &Config) -> Router {
+pub fn router(state: AppState, config: &Config, hooks: webhooks::Settings) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let fallback_state = state.clone();
@@ -163,7 +163,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(middleware::from_fn(spans::principal_slot))
         // One span per request (method, route, campaign, principal) and one line per response (spans.rs).
         .layer(spans::layer())
-        .layer(axum::Extension(webhooks::Settings::from_config(config)))
+        .layer(axum::Extension(hooks))
         .with_state(state)
 }
 
@@ -247,35 +247,35 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         loop {
             every.tick().await;
             // Review clocks: every breach raises one escalation (the breach key is unique across processes).
-            match app::content::ssr::scan_review_breaches(&db, chrono::Utc::now()).await {
+            match app::content::ssr::scan_review_breaches(&db, app::db::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(raised = n, "review SLA escalations raised"),
                 Err(e) => tracing::warn!(error = %e, "review clock check failed"),
             }
             // Usage rights: a warning before an asset's rights end, and uses logged past the end (once each).
-            match app::rights::ssr::scan_rights(&db, chrono::Utc::now()).await {
+            match app::rights::ssr::scan_rights(&db, app::db::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(raised = n, "usage-rights escalations raised"),
                 Err(e) => tracing::warn!(error = %e, "usage-rights check failed"),
             }
             // Payout terms: every payout past its due day escalates once to the paying partner.
-            match app::money::ssr::scan_overdue_payouts(&db, chrono::Utc::now()).await {
+            match app::money::ssr::scan_overdue_payouts(&db, app::db::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(raised = n, "overdue payout escalations raised"),
                 Err(e) => tracing::warn!(error = %e, "overdue payout check failed"),
             }
             // The daily cut-off: thresholds on each campaign's day that just ended (in its time zone).
-            match app::metrics::ssr::close_days(&db, chrono::Utc::now()).await {
+            match app::metrics::ssr::close_days(&db, app::db::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(raised = n, "threshold escalations raised at the daily cut-off"),
                 Err(e) => tracing::warn!(error = %e, "daily cut-off failed"),
             }
             // Next actions due today or overdue: their owners are notified once per action and day.
-            if let Err(e) = app::notify::hooks::scan_next_actions(&db, chrono::Utc::now()).await {
+            if let Err(e) = app::notify::hooks::scan_next_actions(&db, app::db::now()).await {
                 tracing::warn!(error = %e, "next-action notifications failed");
             }
             // Daily digests whose local hour has come (one per person and day, whichever process sees it first).
-            match app::notify::ssr::run_digests(&db, chrono::Utc::now()).await {
+            match app::notify::ssr::run_digests(&db, app::db::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(digests = n, "daily digests queued"),
                 Err(e) => tracing::warn!(error = %e, "daily digests failed"),
@@ -300,8 +300,9 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
     });
     // Webhook deliveries queued by the event logs, posted off the requests' path.
-    let deliverer = webhooks::spawn_deliverer(state.db.clone(), webhooks::Settings::from_config(&config));
-    let app = router(state.clone(), &config);
+    let hooks = webhooks::Settings::from_config(&config)?;
+    let deliverer = webhooks::spawn_deliverer(state.db.clone(), hooks.clone());
+    let app = router(state.clone(), &config, hooks);
     let tcp = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;

@@ -14,6 +14,8 @@ async fn main() {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
 
+    // Only the binary moves the clock: the library's servers share a process with the tests that start them.
+    app::db::set_clock_offset_ms(config.test_clock_offset_ms);
     let mut running = match chorus_server::start(config.clone()).await {
         Ok(r) => r,
         Err(e) => {

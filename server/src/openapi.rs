@@ -95,7 +95,7 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
         crate::webhooks::list_webhooks, crate::webhooks::create_webhook, crate::webhooks::delete_webhook,
         crate::webhooks::test_webhook, crate::webhooks::list_deliveries,
         // Personal data on request
-        crate::privacy_api::export, crate::privacy_api::delete_account, crate::privacy_api::erase_creator,
+        crate::privacy_api::export, crate::privacy_api::delete_account, crate::privacy_api::erase_creator, crate::privacy_api::erase_creator_everywhere,
     )
 )]
 pub struct ApiDoc;

@@ -7,7 +7,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 
 use app::error::Result;
-use app::privacy::{DeleteAccount, Erased};
+use app::privacy::{DeleteAccount, Erased, ErasedEverywhere};
 use app::state::AppState;
 
 use crate::api::ApiJson;
@@ -18,6 +18,7 @@ pub fn api_router() -> Router<AppState> {
         .route("/api/v1/me/export", get(export))
         .route("/api/v1/me/account", delete(delete_account))
         .route("/api/v1/campaigns/{id}/creators/{creator_id}/erase", post(erase_creator))
+        .route("/api/v1/campaigns/{id}/creators/{creator_id}/erase-everywhere", post(erase_creator_everywhere))
 }
 
 #[utoipa::path(
@@ -79,4 +80,23 @@ pub(crate) async fn erase_creator(
     Path((id, creator_id)): Path<(i64, i64)>,
 ) -> Result<Json<Erased>> {
     Ok(Json(app::privacy::ssr::erase_creator(&s.db, s.files.as_ref(), &who, id, creator_id).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{id}/creators/{creator_id}/erase-everywhere",
+    tag = "creators",
+    summary = "Erase a creator from every campaign your organization is a partner of: this record and each record of the same person (same portal account, contact email or handle on a platform) in your other campaigns, one transaction per campaign, as /erase does for one. Campaigns of other organizations are not touched",
+    params(("id" = i64, Path, description = "Campaign id"), ("creator_id" = i64, Path, description = "Creator id in that campaign")),
+    responses(
+        (status = 200, description = "What was erased, campaign by campaign, and any campaign where it failed (ask again to retry those)", body = ErasedEverywhere),
+        (status = 404, description = "No such creator in a campaign of yours", body = app::error::AppError),
+    )
+)]
+pub(crate) async fn erase_creator_everywhere(
+    State(s): State<AppState>,
+    Auth(who): Auth,
+    Path((id, creator_id)): Path<(i64, i64)>,
+) -> Result<Json<ErasedEverywhere>> {
+    Ok(Json(app::privacy::ssr::erase_creator_everywhere(&s.db, s.files.as_ref(), &who, id, creator_id).await?))
 }

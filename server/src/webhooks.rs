@@ -1,5 +1,6 @@
-//! Webhooks, the server's part: the address check (HTTPS, and never a loopback, private or link-local address
-//! unless the operator allows it: `--webhooks-allow-private`), the deliverer that posts what the campaigns' event
+//! Webhooks, the server's part: the address check (HTTPS unless the operator allows plain HTTP,
+//! `--webhooks-allow-http`; never a loopback, private or link-local address unless the operator allows it,
+//! `--webhooks-allow-private`), the deliverer that posts what the campaigns' event
 //! logs queued (`app::webhooks::ssr`), signed like Stripe's webhooks, and the API and form routes.
 //!
 //! A delivery is `POST`ed with `Chorus-Delivery: dlv_…` (also `id` in a `chorus` body: the same on every attempt,
@@ -8,7 +9,7 @@
 //! else (or no answer within the timeout) is retried with doubling waits for a day. Each attempt resolves the host
 //! again, checks every address, and connects to the checked one (no second lookup a DNS rebinding could answer).
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -31,23 +32,33 @@ use crate::api::ApiJson;
 use crate::auth::Auth;
 
 /// What the operator decided about webhooks (`Config`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct Settings {
-    /// Deliver to loopback, private and link-local addresses, and over plain `http://` (local receivers, tests).
+    /// Deliver to loopback, private and link-local addresses (local receivers, tests).
     pub allow_private: bool,
+    /// Deliver over plain `http://` (a receiver on this machine, tests).
+    pub allow_http: bool,
     /// The first retry's wait; each later one doubles it (at most an hour).
     pub retry_base_ms: i64,
     /// How long one attempt may take (connect, TLS, answer).
     pub timeout: Duration,
+    /// Deliveries done (delivered or given up) longer ago than this leave the log.
+    pub log_retention_ms: i64,
+    /// The TLS client: the public roots, and the operator's CA if any (`--webhook-ca-file`).
+    tls: tokio_rustls::TlsConnector,
 }
 
 impl Settings {
-    pub fn from_config(c: &crate::Config) -> Settings {
-        Settings {
+    /// The operator's settings; an unreadable CA file is a sentence for the operator.
+    pub fn from_config(c: &crate::Config) -> anyhow::Result<Settings> {
+        Ok(Settings {
             allow_private: c.webhooks_allow_private,
+            allow_http: c.webhooks_allow_http,
             retry_base_ms: c.webhook_retry_base_ms.max(1) as i64,
             timeout: Duration::from_secs(c.webhook_timeout_seconds.max(1)),
-        }
+            log_retention_ms: i64::from(c.webhook_log_days.max(1)) * 86_400_000,
+            tls: tls(c.webhook_ca_file.as_deref())?,
+        })
     }
 }
 
@@ -105,15 +116,16 @@ pub struct Target {
     pub addrs: Vec<SocketAddr>,
 }
 
-/// Parses and checks a webhook address (422 naming `url`): `https://` (or `http://` when private addresses are
-/// allowed), a host, no user name or password in it; the host resolves, and to allowed addresses only.
-pub async fn check_url(raw: &str, allow_private: bool) -> Result<Target> {
+/// Parses and checks a webhook address (422 naming `url`): `https://` (or `http://` when the operator allows it),
+/// a host, no user name or password in it; the host resolves, and to allowed addresses only.
+pub async fn check_url(raw: &str, settings: &Settings) -> Result<Target> {
     let bad = |m: &str| AppError::validation("url", m.to_string());
     app::limits::check_len("url", raw, app::limits::URL)?;
     let url = url::Url::parse(raw.trim()).map_err(|e| bad(&format!("This is not a web address ({e})")))?;
     match url.scheme() {
         "https" => {}
-        "http" if allow_private => {}
+        "http" if settings.allow_http => {}
+        "http" => return Err(bad("The address must start with https:// (deliveries are never sent unencrypted)")),
         _ => return Err(bad("The address must start with https://")),
     }
     if !url.username().is_empty() || url.password().is_some() {
@@ -134,7 +146,7 @@ pub async fn check_url(raw: &str, allow_private: bool) -> Result<Target> {
     if addrs.is_empty() {
         return Err(bad(&format!("The host {host} could not be resolved")));
     }
-    if !allow_private {
+    if !settings.allow_private {
         if let Some(a) = addrs.iter().find(|a| !is_public(a.ip())) {
             return Err(bad(&format!(
                 "The host {host} resolves to {}, a loopback, private or link-local address; webhooks go to public addresses only",
@@ -154,27 +166,38 @@ pub fn signature(secret: &str, t: i64, body: &str) -> String {
     format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn tls() -> tokio_rustls::TlsConnector {
-    static CONFIG: OnceLock<Arc<tokio_rustls::rustls::ClientConfig>> = OnceLock::new();
+/// The TLS client for deliveries: Mozilla's roots, plus the certificates of `ca_file` (PEM) when given.
+fn tls(ca_file: Option<&std::path::Path>) -> anyhow::Result<tokio_rustls::TlsConnector> {
+    use anyhow::Context;
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::{pem::PemObject, CertificateDer};
+    let mut roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        let what = || format!("--webhook-ca-file {}", path.display());
+        let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(path)
+            .with_context(what)?
+            .collect::<std::result::Result<_, _>>()
+            .with_context(what)?;
+        anyhow::ensure!(!certs.is_empty(), "--webhook-ca-file {}: no certificate in it", path.display());
+        for cert in certs {
+            roots.add(cert).with_context(what)?;
+        }
+    }
     // ring (not aws-lc-rs, whose build needs cmake and a long C compile); rustls deprecates ring's provider only for
     // its lack of post-quantum key exchange, which webhook receivers do not require.
     #[allow(deprecated)]
-    let config = CONFIG.get_or_init(|| {
-        use tokio_rustls::rustls;
-        let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .expect("the ring provider supports TLS 1.2 and 1.3")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Arc::new(config)
-    });
-    tokio_rustls::TlsConnector::from(config.clone())
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("the ring provider supports TLS 1.2 and 1.3")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
 /// Posts `body` to the target, connecting to `addr` (one of its checked addresses). The answer's status, or why
 /// there was none.
 async fn post_to(
+    tls: &tokio_rustls::TlsConnector,
     target: &Target,
     addr: SocketAddr,
     headers: &[(&str, String)],
@@ -202,7 +225,7 @@ async fn post_to(
     if url.scheme() == "https" {
         let name = tokio_rustls::rustls::pki_types::ServerName::try_from(target.host.clone())
             .map_err(|e| format!("invalid host name: {e}"))?;
-        let stream = tls().connect(name, tcp).await.map_err(|e| format!("TLS: {e}"))?;
+        let stream = tls.connect(name, tcp).await.map_err(|e| format!("TLS: {e}"))?;
         send(hyper_util::rt::TokioIo::new(stream), req).await
     } else {
         send(hyper_util::rt::TokioIo::new(tcp), req).await
@@ -221,10 +244,10 @@ where
 }
 
 /// One attempt at one delivery: resolve and check the host again, post to a checked address, record the outcome.
-async fn attempt(db: &Db, settings: Settings, c: Claimed) {
+async fn attempt(db: &Db, settings: &Settings, c: Claimed) {
     let id = app::webhooks::delivery_id(c.row_id);
     let body = app::webhooks::body(&c.format, &id, &c.kind, c.campaign_id, c.created_at, &c.payload);
-    let outcome = match check_url(&c.url, settings.allow_private).await {
+    let outcome = match check_url(&c.url, settings).await {
         Err(e) => Err((None, e.message)),
         Ok(target) => {
             let t = chrono::Utc::now().timestamp();
@@ -233,7 +256,12 @@ async fn attempt(db: &Db, settings: Settings, c: Claimed) {
                 ("chorus-event", c.kind.clone()),
                 ("chorus-signature", signature(&c.secret, t, &body)),
             ];
-            match tokio::time::timeout(settings.timeout, post_to(&target, target.addrs[0], &headers, body)).await {
+            match tokio::time::timeout(
+                settings.timeout,
+                post_to(&settings.tls, &target, target.addrs[0], &headers, body),
+            )
+            .await
+            {
                 Err(_) => Err((None, format!("no answer within {} s", settings.timeout.as_secs()))),
                 Ok(Err(e)) => Err((None, e)),
                 Ok(Ok(status)) if (200..300).contains(&status) => Ok(status),
@@ -256,6 +284,21 @@ async fn attempt(db: &Db, settings: Settings, c: Claimed) {
 /// Deliveries sent at once by one process.
 const IN_FLIGHT: usize = 16;
 
+/// How often the delivery log is pruned (by one process of the deployment), and how often each process looks
+/// whether that turn has come.
+const PRUNE_EVERY_MS: i64 = 3_600_000;
+const PRUNE_LOOK: Duration = Duration::from_secs(60);
+
+/// Removes deliveries done longer ago than the operator keeps them (`--webhook-log-days`), if it is this
+/// process's turn.
+async fn prune(db: &Db, settings: &Settings) {
+    match hooks::prune_deliveries(db, app::db::now_ms(), PRUNE_EVERY_MS, settings.log_retention_ms).await {
+        Ok(Some(removed)) => tracing::info!(removed, "webhook delivery log pruned"),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not prune the webhook delivery log (tried again later)"),
+    }
+}
+
 /// Delivers what the event logs queue, in the background, until the task is aborted. A claim holds a delivery
 /// for longer than an attempt may take; a process that dies leaves it to be claimed again once the claim ends.
 pub fn spawn_deliverer(db: Db, settings: Settings) -> tokio::task::JoinHandle<()> {
@@ -267,8 +310,13 @@ pub fn spawn_deliverer(db: Db, settings: Settings) -> tokio::task::JoinHandle<()
         let lease_ms = settings.timeout.as_millis() as i64 + 10_000;
         let mut every = tokio::time::interval(Duration::from_millis(250));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut look_at_log = tokio::time::Instant::now();
         loop {
             every.tick().await;
+            if tokio::time::Instant::now() >= look_at_log {
+                look_at_log += PRUNE_LOOK;
+                prune(&db, &settings).await;
+            }
             while attempts.try_join_next().is_some() {}
             let free = IN_FLIGHT.saturating_sub(attempts.len()) as i64;
             if free == 0 {
@@ -283,7 +331,8 @@ pub fn spawn_deliverer(db: Db, settings: Settings) -> tokio::task::JoinHandle<()
             };
             for c in claimed {
                 let db = db.clone();
-                attempts.spawn(async move { attempt(&db, settings, c).await });
+                let settings = settings.clone();
+                attempts.spawn(async move { attempt(&db, &settings, c).await });
             }
         }
     })
@@ -326,8 +375,8 @@ pub(crate) async fn list_webhooks(
     description = "Each delivery is a POST with `Chorus-Delivery` (the delivery id, the same on every retry), `Chorus-Event` \
 (the kind) and `Chorus-Signature: t=<unix seconds>,v1=<hex>`, where v1 = HMAC-SHA256(secret, \"<t>.<body>\"). A `chorus` \
 body is `{\"id\", \"type\", \"campaign_id\", \"created_at\", \"event\"}`; a `slack` body is `{\"text\": …}`. A 2xx answer \
-delivers it; otherwise it is retried with doubling waits for a day. The address must be https:// and resolve to public \
-addresses only (unless the server runs with --webhooks-allow-private).",
+delivers it; otherwise it is retried with doubling waits for a day. The address must be https:// (unless the server runs \
+with --webhooks-allow-http) and resolve to public addresses only (unless it runs with --webhooks-allow-private).",
     params(("id" = i64, Path, description = "Campaign id")),
     request_body = NewWebhook,
     responses(
@@ -346,7 +395,7 @@ pub(crate) async fn create_webhook(
 ) -> Result<Response> {
     app::campaigns::ssr::authorize(&s.db, &who, id).await?;
     hooks::check_choice(&input.kinds, input.format.as_deref())?;
-    let target = check_url(&input.url, settings.allow_private).await?;
+    let target = check_url(&input.url, &settings).await?;
     let created =
         hooks::create(&s.db, &who, id, target.url.as_str(), &input.kinds, input.format.as_deref(), true).await?;
     Ok((StatusCode::CREATED, Json(created)).into_response())

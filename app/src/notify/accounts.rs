@@ -2,7 +2,9 @@
 //! hash; using it ends every session of the account) and email verification for new sign-ups. Asking for a reset
 //! answers the same whether or not the email has an account.
 use super::email::{Block, Letter};
-use crate::accounts::ssr::{hash_password, normalize_email, random_token, sha256_hex};
+use crate::accounts::ssr::{hash_password, normalize_email, random_token, sha256_hex, Principal};
+use crate::accounts::MemberInvitation;
+use crate::campaigns::{Invitation, NewInvitation};
 use crate::db::{now_ms, Db, WriteTx};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::outbox::ssr::{enqueue, NewMail, BASE};
@@ -199,13 +201,80 @@ pub async fn verify_email(db: &Db, token: &str) -> Result<i64> {
     Ok(user)
 }
 
+/// The address an invitation is to be mailed to, checked (422 naming `email`) and normalised before anything is
+/// written; `None` when none was given.
+pub fn invitation_address(to: Option<&str>) -> Result<Option<String>> {
+    let Some(to) = to.map(str::trim).filter(|e| !e.is_empty()) else { return Ok(None) };
+    crate::limits::check_len("email", to, crate::limits::EMAIL)?;
+    let email = normalize_email(to);
+    let (local, domain) = email.split_once('@').unwrap_or_default();
+    if local.is_empty() || domain.is_empty() || email.chars().any(char::is_whitespace) {
+        return Err(AppError::validation("email", "Enter a valid email address, or leave it empty"));
+    }
+    Ok(Some(email))
+}
+
+/// Who an invitation says it comes from: "Maya Lind (Northwind)".
+pub fn inviter(who: &Principal) -> String {
+    match &who.me.org {
+        Some(o) => format!("{} ({})", who.me.name, o.name),
+        None => who.me.name.clone(),
+    }
+}
+
+/// An invitation to a campaign (a partner's, or with `creator_id` a creator's portal invitation), mailed when mail
+/// is configured: to `email` when given, otherwise (a creator) to the pool's contact address. The address is
+/// checked before anything is written. Returns the invitation, its token and whether it was mailed; the link is
+/// for the inviter to copy either way.
+pub async fn invite_to_campaign(
+    db: &Db,
+    who: &Principal,
+    campaign_id: i64,
+    input: &NewInvitation,
+    email: Option<&str>,
+    mail_configured: bool,
+) -> Result<(Invitation, String, bool)> {
+    let email = invitation_address(email)?;
+    let (invitation, token) = crate::campaigns::ssr::create_invitation(db, who, campaign_id, input).await?;
+    if !mail_configured {
+        return Ok((invitation, token, false));
+    }
+    let from = inviter(who);
+    let mailed = match (email, input.creator_id) {
+        (Some(email), _) => {
+            let what = format!("the campaign \"{}\"", invitation.campaign_name);
+            mail_invitation(db, &from, &email, &what, &invitation.path).await?;
+            true
+        }
+        (None, Some(creator)) => mail_creator_invitation(db, &from, campaign_id, creator, &invitation.path).await?,
+        (None, None) => false,
+    };
+    Ok((invitation, token, mailed))
+}
+
+/// A colleague's invitation to the organization, mailed to `email` when given and mail is configured (the address
+/// checked first). Returns the invitation, its token and whether it was mailed.
+pub async fn invite_colleague(
+    db: &Db,
+    who: &Principal,
+    email: Option<&str>,
+    mail_configured: bool,
+) -> Result<(MemberInvitation, String, bool)> {
+    let email = invitation_address(email)?;
+    let (invitation, token) = crate::accounts::ssr::invite_member(db, who).await?;
+    let mut mailed = false;
+    if let (true, Some(email)) = (mail_configured, email) {
+        let what = format!("join {}", invitation.org.name);
+        mail_invitation(db, &who.me.name, &email, &what, &invitation.path).await?;
+        mailed = true;
+    }
+    Ok((invitation, token, mailed))
+}
+
 /// Mails an invitation link to the address given (the link is also shown to whoever made it, to copy).
 pub async fn mail_invitation(db: &Db, inviter: &str, to_email: &str, what: &str, path: &str) -> Result<()> {
-    crate::limits::check_len("email", to_email.trim(), crate::limits::EMAIL)?;
-    let email = normalize_email(to_email);
-    if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
-        return Err(AppError::validation("email", "Enter a valid email address"));
-    }
+    let email = invitation_address(Some(to_email))?
+        .ok_or_else(|| AppError::validation("email", "Enter a valid email address"))?;
     let letter = Letter {
         greeting: "Hello,".into(),
         blocks: vec![Block::Para(format!("{inviter} invites you to {what} on Chorus."))],

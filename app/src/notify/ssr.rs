@@ -100,7 +100,7 @@ pub async fn notify(w: &mut WriteTx, n: &Notice) -> Result<usize> {
             continue;
         }
         let settings = settings_of(w.conn(), user).await?;
-        let not_before = quiet_until(&settings, chrono::Utc::now()).map_or(0, |t| t.timestamp_millis());
+        let not_before = quiet_until(&settings, crate::db::now()).map_or(0, |t| t.timestamp_millis());
         let unsubscribe = format!("{BASE}/unsubscribe/{}", unsubscribe_token(w.conn(), user, n.kind).await?);
         let subject = match &campaign {
             Some(c) => format!("[{c}] {}", n.title),

@@ -1,5 +1,5 @@
 //! Personal data on request: a person's export of everything Chorus holds about them, an organization erasing a
-//! creator from one of its campaigns, and deleting one's own account. Each is written to the privacy log
+//! creator from one of its campaigns or from all of them at once, and deleting one's own account. Each is written to the privacy log
 //! (`privacy_log`), which names records by id only, never by what was erased.
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,26 @@ pub struct Erased {
     pub rows_changed: i64,
     /// The person's account was anonymised too (it was linked to no other campaign's creator).
     pub account_erased: bool,
+}
+
+/// The answer to erasing a creator from every campaign of the organization: one erasure per campaign, each in
+/// its own transaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ErasedEverywhere {
+    /// The campaigns the person was erased from, in campaign order.
+    pub erased: Vec<Erased>,
+    /// The campaigns where it failed (nothing of that campaign was changed; asking again retries them).
+    pub failed: Vec<ErasureFailure>,
+}
+
+/// A campaign an erasure across campaigns could not complete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, crate::json_text::FromJson)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ErasureFailure {
+    pub campaign_id: i64,
+    pub creator_id: i64,
+    pub message: String,
 }
 
 /// Confirms deleting one's own account.

@@ -3,7 +3,7 @@
 //! the event log included — anonymised, the figures untouched), and deleting one's own account.
 use sqlx::Row;
 
-use super::{Erased, Needles, ERASED_CREATOR, ERASED_PERSON};
+use super::{Erased, ErasedEverywhere, ErasureFailure, Needles, ERASED_CREATOR, ERASED_PERSON};
 use crate::accounts::ssr::Principal;
 use crate::accounts::Role;
 use crate::db::{from_ms, now_ms, Db, WriteTx};
@@ -135,6 +135,89 @@ pub async fn erase_creator(
 ) -> Result<Erased> {
     let org = crate::campaigns::ssr::authorize(db, who, campaign_id).await?;
     erase(db, files, &who.actor(), Some(org.id), campaign_id, creator_id).await
+}
+
+/// An organization erases a creator from every campaign it is a partner of: the record chosen in `campaign_id`
+/// and each record of the same person in the organization's other campaigns (linked to the same portal account,
+/// or with the same contact email, or the same handle on a platform). Each campaign is erased in its own
+/// transaction, as by [`erase_creator`], and every partner of that campaign sees it; a campaign that fails is
+/// reported and leaves the others erased (asking again retries it). Campaigns of other organizations are not
+/// touched, nor is the person's account while a record of theirs remains there.
+#[tracing::instrument(skip_all, fields(campaign = %campaign_id, creator = %creator_id))]
+pub async fn erase_creator_everywhere(
+    db: &Db,
+    files: &impl Storage,
+    who: &Principal,
+    campaign_id: i64,
+    creator_id: i64,
+) -> Result<ErasedEverywhere> {
+    let org = crate::campaigns::ssr::authorize(db, who, campaign_id).await?;
+    let records = same_person(db, org.id, campaign_id, creator_id).await?;
+    let actor = who.actor();
+    let mut done = ErasedEverywhere { erased: Vec::new(), failed: Vec::new() };
+    for (campaign, creator) in records {
+        match erase(db, files, &actor, Some(org.id), campaign, creator).await {
+            Ok(e) => done.erased.push(e),
+            Err(e) => {
+                tracing::warn!(campaign, creator, error = %e.message, "erasure failed in one campaign");
+                done.failed.push(ErasureFailure { campaign_id: campaign, creator_id: creator, message: e.message });
+            }
+        }
+    }
+    tracing::info!(erased = done.erased.len(), failed = done.failed.len(), "creator erased across campaigns");
+    Ok(done)
+}
+
+/// The records of the person behind creator `creator_id` of `campaign_id` in the campaigns `org_id` is a partner
+/// of (that record first): (campaign, creator), each once, erased ones left out.
+async fn same_person(db: &Db, org_id: i64, campaign_id: i64, creator_id: i64) -> Result<Vec<(i64, i64)>> {
+    let start: Option<(Option<i64>, Option<String>)> =
+        sqlx::query_as("SELECT user_id, contact_email FROM creators WHERE id = $1 AND campaign_id = $2 AND name <> $3")
+            .bind(creator_id)
+            .bind(campaign_id)
+            .bind(ERASED_CREATOR)
+            .fetch_optional(&db.pool)
+            .await?;
+    let Some((user_id, email)) = start else { return Err(AppError::not_found("Creator")) };
+    let email = email.map(|e| e.trim().to_lowercase()).filter(|e| e.contains('@'));
+    let mut found: Vec<(i64, i64)> = vec![(campaign_id, creator_id)];
+    let ours = "SELECT cr.campaign_id, cr.id FROM creators cr \
+                JOIN campaign_partners p ON p.campaign_id = cr.campaign_id AND p.org_id = $1 WHERE cr.name <> $2 AND ";
+    found.extend(
+        sqlx::query_as::<_, (i64, i64)>(&format!(
+            "{ours} ((cr.user_id IS NOT NULL AND cr.user_id = $3) OR (cr.contact_email IS NOT NULL AND LOWER(cr.contact_email) = $4))"
+        ))
+        .bind(org_id)
+        .bind(ERASED_CREATOR)
+        .bind(user_id)
+        .bind(&email)
+        .fetch_all(&db.pool)
+        .await?,
+    );
+    let handles: Vec<(String, String)> = sqlx::query_as(
+        "SELECT platform, handle_key FROM creator_handles WHERE creator_id = $1 AND handle_key NOT LIKE 'erased-%'",
+    )
+    .bind(creator_id)
+    .fetch_all(&db.pool)
+    .await?;
+    for (platform, key) in handles {
+        found.extend(
+            sqlx::query_as::<_, (i64, i64)>(&format!(
+                "{ours} cr.id IN (SELECT creator_id FROM creator_handles WHERE platform = $3 AND handle_key = $4)"
+            ))
+            .bind(org_id)
+            .bind(ERASED_CREATOR)
+            .bind(&platform)
+            .bind(&key)
+            .fetch_all(&db.pool)
+            .await?,
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|r| seen.insert(*r));
+    // The chosen record first, then campaign by campaign.
+    found[1..].sort_unstable();
+    Ok(found)
 }
 
 /// The erasure itself, in one transaction on the campaign; files are removed once it commits.

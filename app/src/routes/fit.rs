@@ -79,12 +79,6 @@ fn Fit(v: FitView, error: Option<AppError>) -> impl IntoView {
             <div class="fit-partners">
                 {v.partners.into_iter().map(|p| view! { <Observed p/> }).collect_view()}
             </div>
-            <p class="muted" data-testid="campaign-settings">
-                "Also for this campaign: "
-                <a href=format!("/campaigns/{id}/webhooks")>"Webhooks"</a>
-                " · "
-                <a href=format!("/campaigns/{id}/privacy")>"Erase a creator's personal data"</a>
-            </p>
         </section>
         <script src="/live-page.js" defer></script>
     }

@@ -7,6 +7,7 @@ pub mod content;
 pub mod fit;
 pub mod home;
 pub mod inbox;
+pub mod invitations;
 pub mod invite;
 pub mod join;
 pub mod not_found;

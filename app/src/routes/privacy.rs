@@ -52,11 +52,15 @@ pub fn PrivacySettingsPage() -> impl IntoView {
 pub fn CampaignPrivacyPage(id: i64) -> impl IntoView {
     let data = crate::json_text::resource(move || id, get_erasure_view);
     let error = super::query_error();
-    let erased = leptos_router::hooks::use_query_map().read_untracked().get("erased").is_some();
+    let query = leptos_router::hooks::use_query_map().read_untracked();
+    let erased = query.get("erased").map(|_| Outcome {
+        campaigns: query.get("campaigns").and_then(|n| n.parse().ok()),
+        failed: query.get("failed").unwrap_or_default().split(',').filter_map(|n| n.parse().ok()).collect(),
+    });
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
-                let error = error.clone();
+                let (error, erased) = (error.clone(), erased.clone());
                 Suspend::new(async move {
                     match data.await {
                         Ok(v) => view! { <Erasure v error erased/> }.into_any(),
@@ -72,8 +76,32 @@ pub fn CampaignPrivacyPage(id: i64) -> impl IntoView {
     }
 }
 
+/// What the last erasure did (from the address the form came back to).
+#[derive(Clone)]
+struct Outcome {
+    /// Across the organization's campaigns: how many it was erased from (none: this campaign only).
+    campaigns: Option<usize>,
+    /// Campaigns where it failed.
+    failed: Vec<i64>,
+}
+
+impl Outcome {
+    fn sentence(&self) -> String {
+        let done = match self.campaigns {
+            None => "The creator was erased.".to_string(),
+            Some(1) => "The creator was erased from 1 campaign of your organization.".to_string(),
+            Some(n) => format!("The creator was erased from {n} campaigns of your organization."),
+        };
+        if self.failed.is_empty() {
+            return done;
+        }
+        let ids: Vec<String> = self.failed.iter().map(|id| format!("#{id}")).collect();
+        format!("{done} It failed in campaign {}; nothing was changed there: erase again to retry.", ids.join(", "))
+    }
+}
+
 #[component]
-fn Erasure(v: ErasureView, error: Option<AppError>, erased: bool) -> impl IntoView {
+fn Erasure(v: ErasureView, error: Option<AppError>, erased: Option<Outcome>) -> impl IntoView {
     let id = v.campaign_id;
     view! {
         <section class="page narrow privacy" data-testid="erasure">
@@ -83,7 +111,7 @@ fn Erasure(v: ErasureView, error: Option<AppError>, erased: bool) -> impl IntoVi
                 "captions and links removed, and every mention in this campaign, its history included, reads \"a creator (erased)\". "
                 "Stage, fees and figures stay, so every total is unchanged. Every partner sees it at once. It cannot be undone."
             </p>
-            {erased.then(|| view! { <p class="notice" role="status" data-testid="erased">"The creator was erased."</p> })}
+            {erased.map(|o| view! { <p class="notice" role="status" data-testid="erased">{o.sentence()}</p> })}
             {error.map(|e| view! { <ErrorNotice error=e/> })}
             {if v.creators.is_empty() {
                 view! { <p class="muted">"No creators to erase."</p> }.into_any()
@@ -94,6 +122,15 @@ fn Erasure(v: ErasureView, error: Option<AppError>, erased: bool) -> impl IntoVi
                         <select id="erase-creator" name="creator_id" required>
                             {v.creators.into_iter().map(|(cid, name)| view! { <option value=cid.to_string()>{name}</option> }).collect_view()}
                         </select>
+                        <fieldset class="stack">
+                            <legend>"Erase them from"</legend>
+                            <label><input type="radio" name="scope" value="campaign" checked/>" This campaign only"</label>
+                            <label>
+                                <input type="radio" name="scope" value="all" data-testid="erase-everywhere"/>
+                                " Every campaign of your organization (the same portal account, contact email or handle; "
+                                "other organizations' campaigns are not touched)"
+                            </label>
+                        </fieldset>
                         <div>
                             <input id="erase-confirm" type="checkbox" name="confirm" value="yes" required/>
                             " "

@@ -404,3 +404,31 @@ pub async fn finish(
     db.execute(query).await?;
     Ok(())
 }
+
+/// Removes from the delivery log what was done (delivered or given up) and queued before `now - retention_ms`,
+/// at most once per `every_ms` across every process: the process whose conditional update moves the shared turn
+/// (`housekeeping`) forward prunes, in the same transaction; the others find the turn taken and skip it.
+/// Returns how many deliveries were removed, or `None` when it was not this process's turn.
+pub async fn prune_deliveries(db: &Db, now: i64, every_ms: i64, retention_ms: i64) -> Result<Option<u64>> {
+    let mut w = db.write().await?;
+    let turn = sqlx::query(
+        "UPDATE housekeeping SET next_run_at = $1, last_run_at = $2, runs = runs + 1 \
+         WHERE task = 'prune_webhook_deliveries' AND next_run_at <= $2",
+    )
+    .bind(now + every_ms)
+    .bind(now)
+    .execute(w.conn())
+    .await?
+    .rows_affected();
+    if turn == 0 {
+        return Ok(None);
+    }
+    let removed =
+        sqlx::query("DELETE FROM webhook_deliveries WHERE state IN ('delivered', 'failed') AND created_at < $1")
+            .bind(now - retention_ms)
+            .execute(w.conn())
+            .await?
+            .rows_affected();
+    w.commit().await?;
+    Ok(Some(removed))
+}

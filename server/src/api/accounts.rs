@@ -187,13 +187,8 @@ pub(super) async fn invite_member(
         .ok()
         .and_then(|v| v.get("email").and_then(|e| e.as_str()).map(str::to_string))
         .filter(|e| !e.trim().is_empty());
-    let (invitation, token) = accounts::invite_member(&s.db, &who).await?;
-    let mut mailed = false;
-    if let (true, Some(email)) = (s.mail_configured, email) {
-        let what = format!("join {} on Chorus", invitation.org.name);
-        app::notify::accounts::mail_invitation(&s.db, &who.me.name, &email, &what, &invitation.path).await?;
-        mailed = true;
-    }
+    let (invitation, token, mailed) =
+        app::notify::accounts::invite_colleague(&s.db, &who, email.as_deref(), s.mail_configured).await?;
     Ok((StatusCode::CREATED, Json(json!({ "invitation": invitation, "token": token, "mailed": mailed }))))
 }
 

@@ -90,29 +90,17 @@ pub(super) async fn create_invitation(
     Path(id): Path<i64>,
     ApiJson(request): ApiJson<InvitationRequest>,
 ) -> Result<impl IntoResponse> {
-    let input = request.invitation;
-    let (invitation, token) = app::campaigns::ssr::create_invitation(&s.db, &who, id, &input).await?;
     // Mailed when mail is configured: to the address given, or (a creator) to the pool's contact address. The link
     // is in the answer either way, to copy.
-    let mut mailed = false;
-    if s.mail_configured {
-        let inviter = match &who.me.org {
-            Some(o) => format!("{} ({})", who.me.name, o.name),
-            None => who.me.name.clone(),
-        };
-        match (request.email.as_deref().filter(|e| !e.trim().is_empty()), input.creator_id) {
-            (Some(email), _) => {
-                let what = format!("the campaign \"{}\" on Chorus", invitation.campaign_name);
-                app::notify::accounts::mail_invitation(&s.db, &inviter, email, &what, &invitation.path).await?;
-                mailed = true;
-            }
-            (None, Some(creator)) => {
-                mailed = app::notify::accounts::mail_creator_invitation(&s.db, &inviter, id, creator, &invitation.path)
-                    .await?;
-            }
-            _ => {}
-        }
-    }
+    let (invitation, token, mailed) = app::notify::accounts::invite_to_campaign(
+        &s.db,
+        &who,
+        id,
+        &request.invitation,
+        request.email.as_deref(),
+        s.mail_configured,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(json!({ "invitation": invitation, "token": token, "mailed": mailed }))))
 }
 

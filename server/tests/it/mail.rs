@@ -139,6 +139,8 @@ on_both_databases!(
     notifications_arrive_by_starttls_with_everything_a_provider_expects,
     the_daily_digest_comes_once_at_the_persons_hour,
     a_failed_attempt_is_retried_and_the_mail_sent_once,
+    invitations_made_on_the_pages_are_mailed_with_their_link,
+    quiet_hours_hold_a_mail_until_they_end_then_it_goes_once,
 );
 
 async fn notifications_arrive_by_starttls_with_everything_a_provider_expects(kind: DbKind) {
@@ -551,4 +553,243 @@ async fn a_killed_process_leaves_no_mail_unsent_or_doubled_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_after_a_kill_send_each_mail_once_postgres() {
     mail_survives_a_killed_process(DbKind::Postgres, 2).await;
+}
+
+// ---- Invitations made on the pages -------------------------------------------------------------------------------
+
+/// Posts a page's form as `c` and returns where it redirects to.
+async fn post_form(app: &TestApp, c: &Client, path: &str, body: &str) -> String {
+    let resp = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}{path}", app.base))
+        .header("cookie", c.cookie.clone().unwrap())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303, "{path}");
+    resp.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// The page's text.
+async fn page(c: &Client, path: &str) -> String {
+    let r = c.get(path).await;
+    assert_eq!(r.status, 200, "{path}");
+    r.body.as_str().unwrap().to_string()
+}
+
+/// `token` of a redirect's query.
+fn token_of(location: &str) -> String {
+    let q = location.split_once('?').unwrap().1;
+    form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "token").map(|(_, v)| v.into_owned()).expect("a token")
+}
+
+async fn invitations_made_on_the_pages_are_mailed_with_their_link(kind: DbKind) {
+    let smtp = Smtp::start(&["--tls", "starttls", "--auth", "chorus:s3cret"]).await;
+    let app = mailing_app(kind, &smtp, &format!("smtp://localhost:{}?tls=required", smtp.port)).await;
+    let TwoPartners { maya, olga, id, .. } = two_partners(&app).await;
+    let db = &app.running.state.db;
+    let count = || async {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invitations").fetch_one(&db.pool).await.unwrap();
+        let m: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM member_invitations").fetch_one(&db.pool).await.unwrap();
+        n + m
+    };
+    // Every campaign page links to the form; it has an optional email field.
+    let board = page(&maya, &format!("/campaigns/{id}")).await;
+    assert!(board.contains(&format!("href=\"/campaigns/{id}/invite\"")), "the settings row links to it");
+    let form = page(&maya, &format!("/campaigns/{id}/invite")).await;
+    assert!(form.contains("name=\"email\"") && form.contains("Their email (optional)"), "{form}");
+
+    // A partner, with an email: the link is on the page to copy, and it arrives by mail.
+    let to = post_form(&app, &maya, &format!("/campaigns/{id}/invite"), "email=Pat%40Partner.example").await;
+    assert!(to.starts_with(&format!("/campaigns/{id}/invite?token=")) && to.ends_with("&mailed=1"), "{to}");
+    let token = token_of(&to);
+    let shown = page(&maya, &to).await;
+    assert!(shown.contains(&format!("{}/invite/{token}", app.base)), "the whole link, to copy");
+    assert!(shown.contains("It was mailed to them too."));
+    let mail = smtp.wait_for("pat@partner.example", 1).await.remove(0);
+    assert_eq!(mail["subject"], "Maya Lind (Northwind) invites you to the campaign \"Trailhead\"");
+    assert!(link(&mail, &format!("{}/invite/", app.base)).ends_with(&token));
+    let (text, html) = parts(&mail);
+    assert!(text.contains("invites you to the campaign \"Trailhead\" on Chorus."), "{text}");
+    assert!(html.contains(&format!("/invite/{token}")));
+    // The link works (once) for another organization.
+    let (lena, _) = signed_up(&app, "Lena Vogt", "lena@studiokin.example", "Studio Kin").await;
+    lena.post(&format!("/api/v1/invitations/{token}/accept"), json!({})).await.ok();
+    assert!(!page(&maya, &to).await.contains("data-testid=\"invite-link\""), "a used link is not shown again");
+
+    // Without an email: the link only, nothing mailed.
+    let to = post_form(&app, &maya, &format!("/campaigns/{id}/invite"), "email=").await;
+    assert!(to.ends_with("&mailed=0"), "{to}");
+    assert!(page(&maya, &to).await.contains(&format!("/invite/{}", token_of(&to))));
+    // A bad address is refused naming the field, and no invitation is made; nor by someone not a partner.
+    let before = count().await;
+    let to = post_form(&app, &maya, &format!("/campaigns/{id}/invite"), "email=not+an+address").await;
+    assert!(to.contains("error=") && to.contains("field=email"), "{to}");
+    let to = post_form(&app, &olga, &format!("/campaigns/{id}/invite"), "email=x%40y.example").await;
+    assert!(to.contains("error="), "{to}");
+    assert_eq!(count().await, before);
+    // An address naming a link that is not the viewer's to see shows none.
+    let forged = page(&maya, &format!("/campaigns/{id}/invite?token=nope&mailed=1")).await;
+    assert!(!forged.contains("data-testid=\"invite-link\""));
+
+    // A colleague, from the organization page.
+    let org = page(&maya, "/settings/organization").await;
+    assert!(org.contains("action=\"/settings/organization/invite\""), "{org}");
+    let to = post_form(&app, &maya, "/settings/organization/invite", "email=sam%40northwind.example").await;
+    assert!(to.starts_with("/settings/organization?token=") && to.ends_with("&mailed=1"), "{to}");
+    let token = token_of(&to);
+    assert!(page(&maya, &to).await.contains(&format!("{}/join/{token}", app.base)));
+    let mail = smtp.wait_for("sam@northwind.example", 1).await.remove(0);
+    assert_eq!(mail["subject"], "Maya Lind invites you to join Northwind");
+    assert!(link(&mail, &format!("{}/join/", app.base)).ends_with(&token));
+    // Olga's page does not show Maya's colleague link.
+    assert!(!page(&olga, &to).await.contains(&token));
+
+    // A creator, from the card's "Create a portal invitation" (the board's server function): to the pool's contact email.
+    let card = maya.add_creator(id, "Zoë Ångström", "zoe.trails").await;
+    let cid = card["id"].as_i64().unwrap();
+    let full = maya.get(&campaign_path(id, &format!("/creators/{cid}"))).await.ok();
+    let edit = json!({
+        "profile": { "name": "Zoë Ångström", "country": "SE", "rates": "", "language": "sv", "audience_notes": "",
+                     "contact_email": "zoe@creators.example" },
+        "stats": { "platform": "instagram", "handle": "zoe.trails", "followers": 12000 },
+        "version": full["version"],
+    });
+    maya.put(&campaign_path(id, &format!("/creators/{cid}/profile")), edit).await.ok();
+    let resp = reqwest::Client::new()
+        .post(format!("{}/sfn/create_invitation", app.base))
+        .header("cookie", maya.cookie.clone().unwrap())
+        .form(&[("campaign_id", id.to_string()), ("kind", "creator".into()), ("creator_id", cid.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let path: String = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    let mail = smtp.wait_for("zoe@creators.example", 1).await.remove(0);
+    assert!(mail["subject"].as_str().unwrap().ends_with("creator page"), "{}", mail["subject"]);
+    assert!(link(&mail, &format!("{}/invite/", app.base)).ends_with(path.trim_start_matches("/invite/")));
+    app.running.stop().await;
+}
+
+// ---- Quiet hours, against the clock -------------------------------------------------------------------------------
+
+/// The `chorus` binary mailing through `smtp_port`, its clock `offset_ms` ahead; its address once it listens.
+async fn chorus_at(database_url: &str, smtp_port: u16, offset_ms: i64) -> (std::process::Child, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
+        .env("DATABASE_URL", database_url)
+        .env("CHORUS_ADDR", "127.0.0.1:0")
+        .env("CHORUS_DATA_DIR", std::env::temp_dir().join(format!("chorus-quiet-{:08x}", rand::random::<u32>())))
+        .env("LEPTOS_SITE_ROOT", std::env::temp_dir().join("chorus-test-site"))
+        .env("CHORUS_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}?tls=none"))
+        .env("CHORUS_MAIL_POLL_MS", "100")
+        .env("CHORUS_CLOCK_SECONDS", "3600")
+        .env("CHORUS_TEST_CLOCK_OFFSET_MS", offset_ms.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("chorus starts");
+    // Read to the end (the process must not write into a closed pipe), passing on the address it listens at.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(a) = line.strip_prefix("Chorus is running at ") {
+                let _ = tx.send(a.trim().to_string());
+            }
+        }
+    });
+    let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
+        .await
+        .unwrap()
+        .expect("chorus listens");
+    (child, addr)
+}
+
+/// The charter's sign-off mails to `rcpt` (a daily digest may go to them too, by the moved clock).
+fn charter_mails(smtp: &Smtp, rcpt: &str) -> Vec<Value> {
+    smtp.to(rcpt)
+        .into_iter()
+        .filter(|m| m["subject"].as_str().unwrap_or("").contains("Sign charter version 1"))
+        .collect()
+}
+
+async fn quiet_hours_hold_a_mail_until_they_end_then_it_goes_once(kind: DbKind) {
+    use chrono::Timelike;
+    let url = fresh_database(kind).await;
+    // The charter's sign-off is asked of Jordan and Lena at once (their default); Jordan has quiet hours in
+    // Kolkata's time (UTC+5:30) from this hour for two hours, Lena none. Made with a server that sends no mail.
+    let (proposed_at, quiet_end) = {
+        let app = spawn_on(&url, |_| {}).await;
+        let s = three_partners(&app).await;
+        let zone = app::content::sla::tz::parse("Asia/Kolkata").unwrap();
+        let local = chrono::Utc::now().with_timezone(&zone);
+        let (start, end) = (local.hour() as i64, (local.hour() as i64 + 2) % 24);
+        let prefs = s.jordan.get("/api/v1/notification-preferences").await.ok();
+        s.jordan
+            .put(
+                "/api/v1/notification-preferences",
+                json!({ "version": prefs["version"], "kinds": {}, "time_zone": "Asia/Kolkata",
+                        "quiet_start": start, "quiet_end": end, "digest_hour": 8 }),
+            )
+            .await
+            .ok();
+        let proposed_at = chrono::Utc::now();
+        s.maya.post(&campaign_path(s.id, "/charter/propose"), json!({})).await.ok();
+        // The end of the quiet hours: the next local `end`:00 in Kolkata.
+        let mut day = local.date_naive();
+        if local.hour() as i64 + 2 >= 24 {
+            day = day.succ_opt().unwrap();
+        }
+        let end_local = day.and_hms_opt(end as u32, 0, 0).unwrap();
+        use chrono::TimeZone;
+        let quiet_end = zone.from_local_datetime(&end_local).unwrap().with_timezone(&chrono::Utc);
+        app.running.stop().await;
+        (proposed_at, quiet_end)
+    };
+    let db = app::db::Db::connect(&url).await.unwrap();
+    let held: i64 =
+        sqlx::query_scalar("SELECT next_attempt_at FROM outbox WHERE to_email = 'jordan@brightline.example'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        held,
+        quiet_end.timestamp_millis(),
+        "held until {quiet_end} (the end of Jordan's quiet hours in Kolkata)"
+    );
+    assert!(quiet_end > proposed_at + chrono::Duration::minutes(60), "over an hour away");
+
+    // Now: Lena's mail goes, Jordan's stays.
+    let smtp = Smtp::start(&["--tls", "none"]).await;
+    let (mut now, _) = chorus_at(&url, smtp.port, 0).await;
+    smtp.wait_for("lena@studiokin.example", 1).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(charter_mails(&smtp, "jordan@brightline.example").is_empty(), "held during Jordan's quiet hours");
+    now.kill().unwrap();
+    now.wait().unwrap();
+    // Five minutes before they end (the process's clock moved on): still held.
+    let until_end = quiet_end.timestamp_millis() - chrono::Utc::now().timestamp_millis();
+    let (mut before, _) = chorus_at(&url, smtp.port, until_end - 5 * 60_000).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(charter_mails(&smtp, "jordan@brightline.example").is_empty(), "still quiet five minutes before the end");
+    before.kill().unwrap();
+    before.wait().unwrap();
+    // A minute after they end: it goes, once.
+    let until_end = quiet_end.timestamp_millis() - chrono::Utc::now().timestamp_millis();
+    let (mut after, _) = chorus_at(&url, smtp.port, until_end + 60_000).await;
+    let start = std::time::Instant::now();
+    while charter_mails(&smtp, "jordan@brightline.example").is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(30), "not sent after the quiet hours");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(charter_mails(&smtp, "jordan@brightline.example").len(), 1, "once");
+    assert_eq!(charter_mails(&smtp, "lena@studiokin.example").len(), 1, "Lena's went once too");
+    after.kill().unwrap();
+    after.wait().unwrap();
+    db.close().await;
 }

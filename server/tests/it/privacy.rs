@@ -11,6 +11,7 @@ on_both_databases!(
     an_erased_creator_leaves_nothing_but_the_figures,
     a_person_downloads_their_data_and_nobody_elses,
     an_account_is_deleted_by_its_owner,
+    a_creator_is_erased_from_every_campaign_of_the_organization,
 );
 
 fn p(id: i64, rest: &str) -> String {
@@ -41,6 +42,11 @@ async fn upload(c: &Client, id: i64, deliverable: i64, name: &str) -> String {
 
 /// Every text column of every table (but the migrations' own), and where any of `needles` is found in one.
 async fn found_in_tables(app: &TestApp, needles: &[&str]) -> Vec<String> {
+    found_in_tables_but(app, needles, None).await
+}
+
+/// The same, leaving out the rows of campaign `except` (in the tables that have a `campaign_id`).
+async fn found_in_tables_but(app: &TestApp, needles: &[&str], except: Option<i64>) -> Vec<String> {
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
     let columns: Vec<(String, String)> = if app.database_url.starts_with("sqlite") {
@@ -72,11 +78,37 @@ async fn found_in_tables(app: &TestApp, needles: &[&str]) -> Vec<String> {
         .unwrap()
     };
     assert!(columns.len() > 40, "every table's text columns: {columns:?}");
+    let with_campaign: Vec<String> = if app.database_url.starts_with("sqlite") {
+        let mut tables = Vec::new();
+        for (t, _) in &columns {
+            let has: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM pragma_table_info('{t}') WHERE name = 'campaign_id'"
+            ))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if has > 0 {
+                tables.push(t.clone());
+            }
+        }
+        tables
+    } else {
+        sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'campaign_id'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
     let mut found = Vec::new();
     for (t, c) in &columns {
+        let but = match except {
+            Some(id) if with_campaign.contains(t) => format!(" AND (campaign_id IS NULL OR campaign_id <> {id})"),
+            _ => String::new(),
+        };
         for n in needles {
             let n = n.to_lowercase();
-            let hits: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t} WHERE LOWER({c}) LIKE $1"))
+            let hits: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t} WHERE LOWER({c}) LIKE $1{but}"))
                 .bind(format!("%{n}%"))
                 .fetch_one(&pool)
                 .await
@@ -358,4 +390,104 @@ async fn an_account_is_deleted_by_its_owner(kind: DbKind) {
     assert!(events.contains("a person (erased)") && !events.contains("Jordan Reyes"));
     assert_eq!(figures(&maya, id).await, before);
     app.running.stop().await;
+}
+
+/// Every campaign of Maya's organization at once: Ada is in Maya's "Trailhead" (with Jordan's organization, her
+/// portal account, files, figures) and in Maya's second campaign (by the same handle and contact email), and also
+/// in a campaign of Olga's organization, which Maya's organization is no partner of.
+async fn a_creator_is_erased_from_every_campaign_of_the_organization(kind: DbKind) {
+    let Scene { app, maya, jordan, olga, ada, id, ada_id, ada_upload, bo_upload, .. } = scene(kind).await;
+    let second = maya.create_campaign("Summit").await;
+    let again = maya.add_creator(second, "Ada Trail", "ada_creators_example").await;
+    let again_id = again["id"].as_i64().unwrap();
+    maya.post(&p(second, &format!("/creators/{again_id}/notes")), json!({ "text": "Ada Trail prefers mornings" }))
+        .await
+        .ok();
+    let theirs = olga.create_campaign("Elsewhere").await;
+    let hers = olga.add_creator(theirs, "Ada Trail", "ada_creators_example").await;
+    let (before, before_second, before_theirs) =
+        (figures(&maya, id).await, figures(&maya, second).await, figures(&olga, theirs).await);
+    let theirs_events = olga.get(&p(theirs, "/events?after=0")).await.ok();
+    let files = app.running.state.files.local_root().expect("the local folder").to_path_buf();
+
+    // Refusals: an organization that is not a partner of the campaign, the creator herself, no one signed in.
+    let everywhere = p(id, &format!("/creators/{ada_id}/erase-everywhere"));
+    for c in [&olga, &ada] {
+        let r = c.post(&everywhere, json!({})).await;
+        assert_eq!(r.status, 404, "{}", r.body);
+    }
+    assert_eq!(app.client().post(&everywhere, json!({})).await.status, 401);
+    let refused = post_form(
+        &app,
+        &olga,
+        &format!("/campaigns/{id}/privacy/erase"),
+        &format!("creator_id={ada_id}&confirm=yes&scope=all"),
+    )
+    .await;
+    assert!(refused.contains("error="), "{refused}");
+    assert!(files.join(format!("c{id}/{ada_upload}/original")).exists(), "nothing was erased by a refusal");
+
+    // Jordan, a partner of Trailhead only, watches it while Maya erases Ada from every campaign with the page's form.
+    let mut ws = ws_connect(&app, &jordan, None).await.unwrap();
+    ws_subscribe(&mut ws, id, 0).await;
+    while ws_next(&mut ws, Duration::from_millis(300)).await.is_some() {}
+    let to = post_form(
+        &app,
+        &maya,
+        &format!("/campaigns/{id}/privacy/erase"),
+        &format!("creator_id={ada_id}&confirm=yes&scope=all"),
+    )
+    .await;
+    assert_eq!(to, format!("/campaigns/{id}/privacy?erased={ada_id}&campaigns=2&failed="));
+    let page = maya.get(&to).await;
+    assert!(page.body.as_str().unwrap().contains("The creator was erased from 2 campaigns of your organization."));
+    let live = ws_events(&mut ws, 1, Duration::from_secs(5)).await;
+    assert_eq!(live[0]["data"]["card"]["name"], "a creator (erased)");
+
+    // Nothing of Ada in any table outside Olga's campaign, nor in Maya's exports; her account and files are gone.
+    let left = found_in_tables_but(&app, ADA, Some(theirs)).await;
+    assert!(left.is_empty(), "{left:#?}");
+    assert!(!files.join(format!("c{id}/{ada_upload}/original")).exists());
+    assert!(files.join(format!("c{id}/{bo_upload}/original")).exists());
+    for c in [id, second] {
+        for path in ["/creators.csv", "/metrics.csv", "/events?after=0", "/content", "/board"] {
+            let text = maya.get(&p(c, path)).await.ok().to_string().to_lowercase();
+            for n in ADA {
+                assert!(!text.contains(&n.to_lowercase()), "campaign {c}{path} still holds {n}");
+            }
+        }
+        // Each campaign's history says what happened, with the person as "a creator (erased)".
+        let events = maya.get(&p(c, "/events?after=0")).await.ok();
+        let erased = events["events"].as_array().unwrap().iter().rev().find(|e| e["kind"] == "card_updated").unwrap();
+        assert!(erased["data"]["what"].as_str().unwrap().contains("erased a creator's personal data"), "{erased}");
+        assert_eq!(erased["data"]["card"]["name"], "a creator (erased)");
+    }
+    assert_eq!(ada.get("/api/v1/me").await.status, 401);
+    // Every figure is as it was, in both campaigns.
+    assert_eq!(figures(&maya, id).await, before);
+    assert_eq!(figures(&maya, second).await, before_second);
+    // Olga's campaign is untouched: her card, its history, its figures.
+    let card = olga.get(&p(theirs, &format!("/creators/{}", hers["id"]))).await.ok();
+    assert_eq!(card["name"], "Ada Trail");
+    assert_eq!(olga.get(&p(theirs, "/events?after=0")).await.ok(), theirs_events);
+    assert_eq!(figures(&olga, theirs).await, before_theirs);
+    // Asked again: nothing is left to erase.
+    assert_eq!(maya.post(&everywhere, json!({})).await.status, 404);
+    app.running.stop().await;
+}
+
+async fn post_form(app: &TestApp, c: &Client, path: &str, body: &str) -> String {
+    let resp = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}{path}", app.base))
+        .header("cookie", c.cookie.clone().unwrap())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303, "{path}");
+    resp.headers()["location"].to_str().unwrap().to_string()
 }

@@ -18,6 +18,9 @@ on_both_databases!(
     private_addresses_are_refused_unless_allowed,
     the_page_adds_tests_and_deletes_with_the_secret_shown_once,
     webhooks_are_their_organizations_own,
+    plain_http_is_refused_unless_allowed,
+    deliveries_reach_an_https_receiver_the_operator_trusts,
+    old_deliveries_leave_the_log_once_across_processes,
 );
 
 #[derive(Clone, Debug)]
@@ -40,6 +43,15 @@ struct Receiver {
 }
 
 async fn receiver(fail_first: usize, hang: Duration) -> Receiver {
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", tcp.local_addr().unwrap());
+    let (app, r) = recording(url, fail_first, hang);
+    tokio::spawn(async move { axum::serve(tcp, app).await.unwrap() });
+    r
+}
+
+/// The receiver's routes, and the receiver that reads what they record.
+fn recording(url: String, fail_first: usize, hang: Duration) -> (axum::Router, Receiver) {
     let hits: Arc<Mutex<Vec<Hit>>> = Arc::default();
     let fail = Arc::new(AtomicUsize::new(fail_first));
     let (h, f) = (hits.clone(), fail.clone());
@@ -69,10 +81,100 @@ async fn receiver(fail_first: usize, hang: Duration) -> Receiver {
             }
         }),
     );
+    (app, Receiver { url, hits, fail_first: fail })
+}
+
+/// A certificate authority made now (openssl, as for the SMTP tests) and a certificate it signed for localhost and
+/// 127.0.0.1: the folder holds `ca.pem`, `leaf.pem` and `leaf.key`.
+fn certificates() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("chorus-hook-tls-{:08x}", rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl").args(args).output().expect("openssl runs");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let (ca_key, ca, key, csr, leaf, ext) =
+        (f("ca.key"), f("ca.pem"), f("leaf.key"), f("leaf.csr"), f("leaf.pem"), f("leaf.ext"));
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &curve,
+            &["-keyout", &ca_key, "-out", &ca, "-days", "2", "-subj", "/CN=Chorus hook CA"],
+        ]
+        .concat(),
+    );
+    openssl(&[&["req"][..], &curve, &["-keyout", &key, "-out", &csr, "-subj", "/CN=localhost"]].concat());
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &ca,
+        "-CAkey",
+        &ca_key,
+        "-CAcreateserial",
+        "-out",
+        &leaf,
+        "-days",
+        "2",
+        "-extfile",
+        &ext,
+    ]);
+    dir
+}
+
+/// A TLS listener for `axum::serve`: each connection's handshake is done before it is handed over.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    tls: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((tcp, addr)) = self.tcp.accept().await else { continue };
+            if let Ok(stream) = self.tls.accept(tcp).await {
+                return (stream, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// An HTTPS receiver at `https://127.0.0.1:…/hook`, with the certificate of `certificates()` (its address is in it).
+async fn https_receiver(dir: &std::path::Path) -> Receiver {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer> =
+        CertificateDer::pem_file_iter(dir.join("leaf.pem")).unwrap().map(|c| c.unwrap()).collect();
+    let key = PrivateKeyDer::from_pem_file(dir.join("leaf.key")).unwrap();
+    #[allow(deprecated)]
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", tcp.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(tcp, app).await.unwrap() });
-    Receiver { url, hits, fail_first: fail }
+    let url = format!("https://{}/hook", tcp.local_addr().unwrap());
+    let (app, r) = recording(url, 0, Duration::ZERO);
+    let listener = TlsListener { tcp, tls: tokio_rustls::TlsAcceptor::from(Arc::new(config)) };
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    r
 }
 
 impl Receiver {
@@ -102,6 +204,7 @@ async fn hook_app(kind: DbKind) -> TestApp {
 
 fn local_hooks(c: &mut chorus_server::Config) {
     c.webhooks_allow_private = true;
+    c.webhooks_allow_http = true;
     c.webhook_retry_base_ms = 300;
     c.webhook_timeout_seconds = 1;
 }
@@ -445,5 +548,140 @@ async fn webhooks_are_their_organizations_own(kind: DbKind) {
     assert_eq!(maya.post(&format!("{one}/test"), json!({})).await.status, 202);
     assert_eq!(maya.send(reqwest::Method::DELETE, &one, None, &[]).await.status, 204);
     assert_eq!(maya.send(reqwest::Method::DELETE, &one, None, &[]).await.status, 404);
+    app.running.stop().await;
+}
+
+async fn plain_http_is_refused_unless_allowed(kind: DbKind) {
+    // Private addresses allowed, plain HTTP not: the receiver on this machine must be reached over HTTPS.
+    let url = fresh_database(kind).await;
+    let app = spawn_on(&url, |c| {
+        c.webhooks_allow_private = true;
+    })
+    .await;
+    let TwoPartners { maya, id, .. } = two_partners(&app).await;
+    let rx = receiver(0, Duration::ZERO).await;
+    let r = maya.post(&campaign_path(id, "/webhooks"), json!({ "url": rx.url })).await;
+    assert_eq!((r.status, r.body["field"].as_str()), (422, Some("url")), "{}", r.body);
+    assert!(r.body["message"].as_str().unwrap().contains("https://"), "{}", r.body);
+    assert_eq!(maya.get(&campaign_path(id, "/webhooks")).await.ok(), json!([]));
+    app.running.stop().await;
+}
+
+async fn deliveries_reach_an_https_receiver_the_operator_trusts(kind: DbKind) {
+    let dir = certificates();
+    let rx = https_receiver(&dir).await;
+    let url = fresh_database(kind).await;
+    // Plain HTTP is not allowed: only HTTPS, trusting the receiver's CA through the operator's setting.
+    let ca = dir.join("ca.pem");
+    let app = spawn_on(&url, move |c| {
+        c.webhooks_allow_private = true;
+        c.webhook_retry_base_ms = 300;
+        c.webhook_timeout_seconds = 2;
+        c.webhook_ca_file = Some(ca);
+    })
+    .await;
+    let TwoPartners { maya, id, .. } = two_partners(&app).await;
+    let created = create(&maya, id, &rx.url, &["card_added"], "chorus").await;
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let hook = created["webhook"]["id"].as_i64().unwrap();
+    maya.add_creator(id, "Ada Trail", "ada.trail").await;
+    let hits = rx.wait_for(1).await;
+    verify(&secret, &hits[0]);
+    let body: Value = serde_json::from_str(&hits[0].body).unwrap();
+    assert_eq!(body["event"]["data"]["card"]["name"], "Ada Trail");
+    let done = settled(&maya, id, hook, 1).await;
+    assert_eq!(
+        (done[0]["state"].as_str(), done[0]["last_status"].as_i64()),
+        (Some("delivered"), Some(200)),
+        "{done:?}"
+    );
+    app.running.stop().await;
+
+    // Without the CA, the same receiver is not trusted: the attempt fails on TLS and nothing arrives.
+    let url = fresh_database(kind).await;
+    let app = spawn_on(&url, |c| {
+        c.webhooks_allow_private = true;
+        c.webhook_retry_base_ms = 60_000;
+        c.webhook_timeout_seconds = 2;
+    })
+    .await;
+    let TwoPartners { maya, id, .. } = two_partners(&app).await;
+    let created = create(&maya, id, &rx.url, &["card_added"], "chorus").await;
+    let hook = created["webhook"]["id"].as_i64().unwrap();
+    maya.add_creator(id, "Bo Keep", "bo.keep").await;
+    let start = Instant::now();
+    let failed = loop {
+        let now = log(&maya, id, hook).await;
+        if now.first().is_some_and(|d| d["attempts"].as_i64() >= Some(1)) {
+            break now[0].clone();
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "no attempt: {now:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(failed["state"], "pending", "{failed}");
+    assert!(failed["last_error"].as_str().unwrap().contains("TLS"), "{failed}");
+    assert_eq!(rx.hits().len(), 1, "nothing more arrived");
+    app.running.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn old_deliveries_leave_the_log_once_across_processes(kind: DbKind) {
+    let url = fresh_database(kind).await;
+    let app = spawn_on(&url, local_hooks).await;
+    let TwoPartners { maya, id, .. } = two_partners(&app).await;
+    let rx = receiver(0, Duration::ZERO).await;
+    let created = create(&maya, id, &rx.url, &["card_added"], "chorus").await;
+    let hook = created["webhook"]["id"].as_i64().unwrap();
+    for name in ["Old One", "Old Two", "New One"] {
+        maya.add_creator(id, name, &name.to_lowercase().replace(' ', ".")).await;
+    }
+    let log0 = settled(&maya, id, hook, 3).await;
+    assert_eq!(log0.len(), 3);
+    // Two deliveries done 31 days ago (the log keeps 30 by default), one of them given up; one recent.
+    let db = &app.running.state.db;
+    let month_ago = chrono::Utc::now().timestamp_millis() - 31 * 86_400_000;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM webhook_deliveries ORDER BY id").fetch_all(&db.pool).await.unwrap();
+    db.execute(
+        sqlx::query("UPDATE webhook_deliveries SET created_at = $1 WHERE id = $2 OR id = $3")
+            .bind(month_ago)
+            .bind(ids[0])
+            .bind(ids[1]),
+    )
+    .await
+    .unwrap();
+    db.execute(sqlx::query("UPDATE webhook_deliveries SET state = 'failed' WHERE id = $1").bind(ids[1])).await.unwrap();
+    // The process pruned at its start (nothing was old then) and its next turn is an hour away.
+    let turn = || async {
+        sqlx::query_as::<_, (i64, i64)>(
+            "SELECT runs, next_run_at FROM housekeeping WHERE task = 'prune_webhook_deliveries'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+    };
+    let (runs, next) = turn().await;
+    assert_eq!(runs, 1);
+    assert!(next > chrono::Utc::now().timestamp_millis() + 50 * 60_000, "the next turn is in an hour");
+    // The hour passes (moved here); two more processes start on the database: one of them prunes, once.
+    db.execute(sqlx::query("UPDATE housekeeping SET next_run_at = 0")).await.unwrap();
+    let one = spawn_on(&url, local_hooks).await;
+    let two = spawn_on(&url, local_hooks).await;
+    let start = Instant::now();
+    loop {
+        let left: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM webhook_deliveries ORDER BY id").fetch_all(&db.pool).await.unwrap();
+        if left == [ids[2]] {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "not pruned: {left:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(turn().await.0, 2, "pruned once by the two processes");
+    let log = settled(&maya, id, hook, 1).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    one.running.stop().await;
+    two.running.stop().await;
     app.running.stop().await;
 }

@@ -68,18 +68,10 @@ pub async fn create_invitation(
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
     let input = crate::campaigns::NewInvitation { kind, creator_id };
-    let (invitation, _) = crate::campaigns::ssr::create_invitation(&state.db, &who, campaign_id, &input).await?;
     // A creator's invitation is also mailed to the pool's contact address when mail is configured.
-    if let (true, Some(creator)) = (state.mail_configured, creator_id) {
-        crate::notify::accounts::mail_creator_invitation(
-            &state.db,
-            &who.me.name,
-            campaign_id,
-            creator,
-            &invitation.path,
-        )
-        .await?;
-    }
+    let (invitation, _, _) =
+        crate::notify::accounts::invite_to_campaign(&state.db, &who, campaign_id, &input, None, state.mail_configured)
+            .await?;
     Ok(invitation.path)
 }
 
