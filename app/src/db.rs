@@ -39,6 +39,11 @@ pub struct Db {
     pub event_retention: i64,
     /// API tokens used since the last flush, with when (bookkeeping written in batches, never in a request).
     pub(crate) token_uses: Arc<std::sync::Mutex<std::collections::HashMap<i64, i64>>>,
+    /// This process's name on the background jobs it claims (`crate::jobs`): unique per connection, so two
+    /// servers in one test process are two owners, as two processes would be.
+    pub job_owner: Arc<str>,
+    /// How long a claimed job stays this process's without being renewed (a dead process's runs out after this).
+    pub job_lease_ms: i64,
 }
 
 impl std::fmt::Debug for Db {
@@ -131,6 +136,8 @@ impl Db {
             write_lock: Arc::new(Mutex::new(())),
             event_retention: 10_000,
             token_uses: Arc::default(),
+            job_owner: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()).into(),
+            job_lease_ms: 60_000,
         })
     }
 

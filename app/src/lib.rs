@@ -36,6 +36,8 @@ pub mod demo;
 #[cfg(feature = "ssr")]
 pub mod idempotency;
 #[cfg(feature = "ssr")]
+pub mod jobs;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 #[cfg(feature = "ssr")]

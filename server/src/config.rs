@@ -133,6 +133,16 @@ pub struct Config {
     #[arg(long, env = "CHORUS_CLOCK_SECONDS", default_value_t = 20)]
     pub clock_seconds: u64,
 
+    /// How long a process holds a background job it claimed (a day's cut-off, a metric import, the sweep of
+    /// abandoned uploads) without renewing it, in seconds: a job of a process that died is taken over after this.
+    #[arg(long, env = "CHORUS_JOB_LEASE_SECONDS", default_value_t = 60, hide = true)]
+    pub job_lease_seconds: u64,
+
+    /// An upload with no chunk for this many hours is abandoned: its bytes (an object store's multipart upload)
+    /// are removed, and the creator starts that file again.
+    #[arg(long, env = "CHORUS_ABANDONED_UPLOAD_HOURS", default_value_t = 24)]
+    pub abandoned_upload_hours: u64,
+
     /// A WebSocket client with more than this many KB sent to it and not read yet is dropped (it reconnects and
     /// catches up from the event log).
     #[arg(long, env = "CHORUS_WS_MAX_UNREAD_KB", default_value_t = 4096)]

@@ -53,6 +53,7 @@ pub async fn state(config: &Config) -> anyhow::Result<AppState> {
     let url = config.database_url();
     let mut db = Db::connect(&url).await.context("cannot open the database")?;
     db.event_retention = config.event_retention.max(1);
+    db.job_lease_ms = config.job_lease_seconds.max(1).saturating_mul(1000) as i64;
     if config.demo {
         let created = app::demo::seed(&db).await.context("demo data")?;
         tracing::info!(created, "demo campaign ready");
@@ -240,6 +241,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let listener_task =
         (state.db.backend == Backend::Postgres).then(|| listener::spawn(config.database_url(), state.db.hub.clone()));
     let db = state.db.clone();
+    let files = state.files.clone();
+    let abandoned_after = Duration::from_secs(config.abandoned_upload_hours.max(1).saturating_mul(3600));
     let clock = Duration::from_secs(config.clock_seconds.max(1));
     let housekeeping = tokio::spawn(async move {
         let mut every = tokio::time::interval(clock);
@@ -269,6 +272,19 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(raised = n, "threshold escalations raised at the daily cut-off"),
                 Err(e) => tracing::warn!(error = %e, "daily cut-off failed"),
+            }
+            // Metric imports nobody applies any more (their process died mid-way): finished by one process.
+            match app::metrics::import_ssr::resume_imports(&db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(resumed = n, "interrupted metric imports finished"),
+                Err(e) => tracing::warn!(error = %e, "resuming metric imports failed"),
+            }
+            // Uploads started and never finished: their bytes (S3 multipart parts, local files) and rows go.
+            match app::content::uploads::remove_abandoned(&db, files.as_ref(), app::db::now_ms(), abandoned_after).await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "abandoned uploads removed"),
+                Err(e) => tracing::warn!(error = %e, "removing abandoned uploads failed"),
             }
             // Next actions due today or overdue: their owners are notified once per action and day.
             if let Err(e) = app::notify::hooks::scan_next_actions(&db, app::db::now()).await {

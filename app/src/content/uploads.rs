@@ -358,3 +358,43 @@ mod tests {
         assert_eq!(clean_name("   "), "file");
     }
 }
+
+/// Uploads started and left (no chunk for `idle`, as of `now_ms`): their bytes are removed from storage (an
+/// object store's multipart upload aborted, its parts freed; a local file deleted) and their rows with them, so
+/// the creator's app starts such a file afresh. One process sweeps at a time (`crate::jobs`); a sweep cut short
+/// is finished by the next. Returns how many uploads were removed.
+#[tracing::instrument(skip_all)]
+pub async fn remove_abandoned(
+    db: &Db,
+    storage: &impl Storage,
+    now_ms: i64,
+    idle: std::time::Duration,
+) -> Result<usize> {
+    let before = now_ms.saturating_sub(idle.as_millis() as i64);
+    let sweep = async {
+        let stale: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT id, campaign_id FROM uploads WHERE status = 'receiving' AND updated_at < $1 ORDER BY updated_at LIMIT 500",
+        )
+        .bind(before)
+        .fetch_all(&db.pool)
+        .await?;
+        let mut removed = 0;
+        for (id, campaign_id) in stale {
+            // The bytes first: should the store fail, the row stays and the next sweep tries again.
+            if let Err(e) = storage.remove(&original_key(campaign_id, &id)).await {
+                tracing::warn!(upload = id, error = %e, "could not remove an abandoned upload's bytes");
+                continue;
+            }
+            // Unless a chunk came in meanwhile (the creator is back): then the next chunk is told where to resume.
+            removed += db
+                .execute(
+                    sqlx::query("DELETE FROM uploads WHERE id = $1 AND status = 'receiving' AND updated_at < $2")
+                        .bind(&id)
+                        .bind(before),
+                )
+                .await?;
+        }
+        Ok::<_, AppError>(removed as usize)
+    };
+    Ok(crate::jobs::exclusively(db, "abandoned-uploads", sweep).await?.unwrap_or(0))
+}

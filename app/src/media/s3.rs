@@ -20,7 +20,7 @@ use crate::db::{now_ms, Backend, Db, WriteTx};
 
 /// The smallest part S3 takes (but for the last one).
 pub const PART_MIN: usize = 5 * 1024 * 1024;
-/// How long a signed request (or a presigned download link) stays valid.
+/// How long a signed request stays valid.
 const SIGN_FOR: Duration = Duration::from_secs(300);
 
 /// Where the objects go: `--storage s3://bucket/prefix`, the endpoint, the region and the credentials.
@@ -236,10 +236,15 @@ impl S3Storage {
         Ok(())
     }
 
+    /// Aborts a multipart upload, freeing its parts; one the store no longer knows (aborted or completed) is fine.
     async fn abort(&self, key: &str, upload_id: &str) -> Result<(), StorageError> {
         let object = self.object(key)?;
         let url = self.bucket.abort_multipart_upload(Some(&self.credentials), &object, upload_id).sign(SIGN_FOR);
-        self.send("aborting a multipart upload", reqwest::Method::DELETE, url, None).await.map(|_| ())
+        let resp = self.http.delete(url).send().await.map_err(|e| remote("aborting a multipart upload", e))?;
+        match resp.status() {
+            s if s.is_success() || s == reqwest::StatusCode::NOT_FOUND => Ok(()),
+            s => Err(remote("aborting a multipart upload", format!("HTTP {s}"))),
+        }
     }
 
     /// Starts a transaction holding the upload's row (`None` when there is no upload under way for `key`).
@@ -278,15 +283,19 @@ impl S3Storage {
         Ok(())
     }
 
-    /// A presigned link to the object (valid five minutes), for a client allowed to fetch it directly.
-    pub fn presigned_get(&self, key: &str) -> Result<url::Url, StorageError> {
+    /// A signed GET of the object, for this process's own requests. Downloads are never redirected to such a link:
+    /// the store cannot send the headers that keep a hostile file from acting as a page (`nosniff`, the sandboxing
+    /// `Content-Security-Policy`, `Cross-Origin-Resource-Policy`), a link stays good for minutes after a partner
+    /// loses access, and pages only load media from their own origin (`img-src 'self'`). Files are streamed
+    /// through instead ([`Self::fetch`]).
+    fn signed_get(&self, key: &str) -> Result<url::Url, StorageError> {
         Ok(self.bucket.get_object(Some(&self.credentials), &self.object(key)?).sign(SIGN_FOR))
     }
 
     /// Fetches the object for a download, passing on the client's range and cache validators; the answer (200,
     /// 206, 304, 404, 416…) is the store's.
     pub async fn fetch(&self, key: &str, headers: &http::HeaderMap) -> Result<reqwest::Response, StorageError> {
-        let mut req = self.http.get(self.presigned_get(key)?);
+        let mut req = self.http.get(self.signed_get(key)?);
         for name in
             [http::header::RANGE, http::header::IF_RANGE, http::header::IF_NONE_MATCH, http::header::IF_MODIFIED_SINCE]
         {
@@ -396,7 +405,7 @@ impl Storage for S3Storage {
         if n == 0 {
             return Ok(Vec::new());
         }
-        let url = self.presigned_get(key)?;
+        let url = self.signed_get(key)?;
         let resp = self
             .http
             .get(url)
@@ -457,7 +466,7 @@ impl Storage for S3Storage {
     }
 
     async fn local_copy(&self, key: &str) -> Result<LocalCopy, StorageError> {
-        let url = self.presigned_get(key)?;
+        let url = self.signed_get(key)?;
         let mut resp = self.send("GET", reqwest::Method::GET, url, None).await?;
         let name = {
             use rand::RngCore;
@@ -477,9 +486,9 @@ impl Storage for S3Storage {
     async fn remove(&self, key: &str) -> Result<(), StorageError> {
         let (mut w, row) = self.locked(key).await?;
         if let Some(UploadRow { multipart_id: Some(upload_id), .. }) = &row {
-            if let Err(e) = self.abort(key, upload_id).await {
-                tracing::warn!(error = %e, "could not abort a multipart upload (the store's lifecycle rules clean it up)");
-            }
+            // Its parts stay in the store (and are billed) until aborted: keep what is needed to abort it, so that
+            // removing again (the sweep of abandoned uploads) tries again.
+            self.abort(key, upload_id).await?;
         }
         Self::forget(&mut w, key).await?;
         w.commit().await.map_err(db_err)?;

@@ -301,9 +301,14 @@ impl Storage for LocalStorage {
         let path = self.local_path(key)?;
         let _held = self.lock(key).await;
         match fs::remove_file(&path).await {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(()),
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
         }
+        // The upload's folder too, once nothing is left in it (an upload's objects are removed last to first).
+        if let Some(dir) = path.parent().filter(|d| *d != self.root) {
+            let _ = fs::remove_dir(dir).await;
+        }
+        Ok(())
     }
 }
 

@@ -9,7 +9,10 @@
 //! - after a crash (or a dropped connection) mid-way, the import stays `applying` with the chunks written so
 //!   far; applying it again (any mode: the one chosen first is kept) resumes after the last written chunk and
 //!   never writes a row twice; two applies at once share the chunks (each chunk is claimed in its
-//!   transaction) and both answer the same final result.
+//!   transaction) and both answer the same final result;
+//! - an apply holds the import's job claim (`crate::jobs`, renewed at every chunk), so an import nobody applies
+//!   any more (its process was killed, its request dropped) is resumed by whichever process claims it once the
+//!   claim runs out ([`resume_imports`], in every process's housekeeping), and finished as its uploader asked.
 use std::collections::BTreeSet;
 
 use super::import::{self, ApplyMode, ImportContext, MetricImportPreview, MetricImportResult, ParsedFile};
@@ -214,11 +217,15 @@ pub async fn apply_metric_import(
         }
     }
     let source = format!("csv:{filename}");
+    let job = job_name(import_id);
     let total = parsed.rows.len();
     let mut finished_here = false;
     let mut next_publish = 0usize;
     progress(db, campaign_id, import_id, who, 0, total);
     loop {
+        // Taken, or renewed, before every chunk; a person's apply goes on even while another process holds the
+        // import (the chunks are shared), the claim only keeps the background resumption away.
+        crate::jobs::hold(db, &job).await?;
         let mut w = db.write_campaign(campaign_id).await?;
         // Locks the import's row (PostgreSQL) and reads where the previous chunk stopped.
         let cursor: Option<i64> = sqlx::query_scalar(
@@ -268,6 +275,7 @@ pub async fn apply_metric_import(
         // Let the writers waiting for the lock (live updates) go first.
         tokio::task::yield_now().await;
     }
+    crate::jobs::release(db, &job).await?;
     progress(db, campaign_id, import_id, who, total, total);
     if finished_here {
         let days: Vec<String> =
@@ -276,6 +284,42 @@ pub async fn apply_metric_import(
     }
     // Finished here or by a concurrent apply (the loop ends only once the status is no longer `applying`).
     stored_result(db, import_id).await
+}
+
+fn job_name(import_id: i64) -> String {
+    format!("metrics-import:{import_id}")
+}
+
+/// Resumes the imports left `applying` that no process is applying any more (see the module's notes), each as
+/// its uploader. Returns how many were finished here.
+#[tracing::instrument(skip_all)]
+pub async fn resume_imports(db: &Db) -> Result<usize> {
+    let stuck: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, campaign_id FROM metric_imports WHERE status = 'applying' ORDER BY id")
+            .fetch_all(&db.pool)
+            .await?;
+    let mut resumed = 0;
+    for (import_id, campaign_id) in stuck {
+        let resume = async {
+            // Read again under the claim: whoever held it before may have finished it since the first look.
+            let user_id: Option<i64> =
+                sqlx::query_scalar("SELECT user_id FROM metric_imports WHERE id = $1 AND status = 'applying'")
+                    .bind(import_id)
+                    .fetch_optional(&db.pool)
+                    .await?;
+            let Some(user_id) = user_id else { return Ok(false) };
+            let me = crate::accounts::ssr::me_by_id(db, user_id).await?.ok_or_else(|| AppError::not_found("User"))?;
+            let who = Principal { me, via_token: None };
+            apply_metric_import(db, &who, campaign_id, import_id, ApplyMode::All).await.map(|_| true)
+        };
+        match crate::jobs::exclusively(db, &job_name(import_id), resume).await {
+            Ok(Some(true)) => resumed += 1,
+            Ok(_) => {}
+            // One import that cannot go on (its uploader lost access to the campaign) holds up no other.
+            Err(e) => tracing::warn!(import = import_id, error = %e, "could not resume a metric import"),
+        }
+    }
+    Ok(resumed)
 }
 
 /// "Import nothing": the file is dropped and cannot be applied any more.

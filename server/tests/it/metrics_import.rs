@@ -13,7 +13,7 @@ fn day(back: i64) -> String {
 }
 
 /// `n` tracked posts of one creator: their ids and URLs.
-async fn posts(c: &Client, id: i64, n: usize) -> Vec<(i64, String)> {
+pub(crate) async fn posts(c: &Client, id: i64, n: usize) -> Vec<(i64, String)> {
     let creator = c.add_creator(id, "Ava Chen", "ava").await;
     let mut out = Vec::new();
     for i in 0..n {
@@ -160,7 +160,7 @@ async fn a_file_previews_then_imports_only_its_valid_rows(kind: DbKind) {
 }
 
 /// A file of `n` rows over `posts` (one row per post and day, going back in time).
-fn big_file(posts: &[(i64, String)], n: usize) -> String {
+pub(crate) fn big_file(posts: &[(i64, String)], n: usize) -> String {
     let per_post = n.div_ceil(posts.len());
     let mut file = String::with_capacity(n * 80);
     file.push_str("post_id,day,impressions,reach,likes,comments,shares,saves,clicks,conversions,revenue,fee\n");

@@ -1,6 +1,8 @@
 //! Beyond one machine: uploads in S3-compatible object storage taken chunk by chunk by different server processes
 //! (real `chorus` processes on one PostgreSQL, one of them killed mid-upload), downloads for partners only, sign-in
-//! and sign-up allowances shared by every process, and background jobs (the outbox, review clocks) done once.
+//! and sign-up allowances shared by every process, and background jobs done once (review clocks, the daily cut-off,
+//! interrupted CSV imports, the sweep of abandoned uploads; the outbox in `mail::`), a process killed mid-job
+//! leaving its job to another once its claim runs out.
 //!
 //! The object store is a real S3 server (HTTP, multipart uploads, ranges) started by the tests: moto's S3 server
 //! (PyPI `moto[server]`), which scripts/install-tools.sh installs in a virtualenv of the tools folder.
@@ -477,6 +479,281 @@ async fn review_clocks_escalate_once_with_two_processes() {
     assert_eq!(outbox.as_array().unwrap().len(), 1);
     a.running.stop().await;
     b.running.stop().await;
+}
+
+/// A connection of the test's own to the processes' PostgreSQL, to see (and set) what they share.
+async fn shared(database_url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(database_url).await.unwrap()
+}
+
+async fn threshold_escalations(c: &Client, id: i64) -> usize {
+    let list = c.get(&path(id, "/escalations")).await.ok();
+    list.as_array().unwrap().iter().filter(|e| e["kind"] == "threshold").count()
+}
+
+/// The last local day whose thresholds were evaluated at the cut-off.
+async fn closed_day(conn: &mut sqlx::PgConnection, id: i64) -> Option<String> {
+    sqlx::query_scalar("SELECT thresholds_closed_day FROM campaigns WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_cut_off_closes_each_campaigns_day_once_with_two_processes() {
+    let url = fresh_database(DbKind::Postgres).await;
+    // Their own clocks stay quiet: the test makes both processes look at the same moment.
+    let (a, b) = (spawn_on(&url, |c| c.clock_seconds = 3600).await, spawn_on(&url, |c| c.clock_seconds = 3600).await);
+    let s = three_partners(&a).await;
+    let mut conn = shared(&url).await;
+    let zone: String = sqlx::query_scalar("SELECT time_zone FROM campaigns WHERE id = $1")
+        .bind(s.id)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    let yesterday = app::content::sla::tz::local_date(now, app::content::sla::tz::of(&zone)).pred_opt().unwrap();
+    // Yesterday's figures breach a threshold set afterwards: only the cut-off can raise it.
+    let ava = s.jordan.add_creator(s.id, "Ava Chen", "ava").await;
+    let post = s
+        .jordan
+        .post(
+            &path(s.id, "/posts"),
+            json!({ "creator_id": ava["id"], "platform": "tiktok", "url": "https://t.example/a", "lane": "influencer" }),
+        )
+        .await
+        .ok()["id"]
+        .as_i64()
+        .unwrap();
+    let rows = json!({ "rows": [{ "post_id": post, "day": yesterday.to_string(), "impressions": 50000, "reach": 20000, "likes": 900, "comments": 100, "fee_cents": 30000 }] });
+    s.jordan.post(&path(s.id, "/metrics"), rows).await.ok();
+    crate::common::put_section(
+        &s.maya,
+        s.id,
+        "thresholds",
+        json!({ "thresholds": [
+        { "metric": "cpe", "comparison": ">", "value": 0.15, "scope": "lane", "scope_value": "influencer" } ] }),
+    )
+    .await;
+    assert_eq!(threshold_escalations(&s.maya, s.id).await, 0);
+
+    // A process that claimed the campaign's cut-off and was killed: nobody closes the day while its claim holds…
+    let lease_until = app::db::now_ms() + 1500;
+    sqlx::query("INSERT INTO job_leases (name, owner, lease_until) VALUES ($1, 'a-killed-process', $2)")
+        .bind(format!("daily-cutoff:{}", s.id))
+        .bind(lease_until)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (x, y) = tokio::join!(
+        app::metrics::ssr::close_days(&a.running.state.db, now),
+        app::metrics::ssr::close_days(&b.running.state.db, now)
+    );
+    assert_eq!((x.unwrap(), y.unwrap()), (0, 0));
+    assert_eq!(closed_day(&mut conn, s.id).await, None);
+    // …and once it has run out, the day is closed by one of the two, however often both look at once.
+    tokio::time::sleep(Duration::from_millis((lease_until - app::db::now_ms()).max(0) as u64 + 100)).await;
+    let mut raised = 0;
+    for _ in 0..3 {
+        let (x, y) = tokio::join!(
+            app::metrics::ssr::close_days(&a.running.state.db, now),
+            app::metrics::ssr::close_days(&b.running.state.db, now)
+        );
+        raised += x.unwrap() + y.unwrap();
+    }
+    assert_eq!(raised, 1);
+    assert_eq!(threshold_escalations(&s.maya, s.id).await, 1);
+    assert_eq!(closed_day(&mut conn, s.id).await, Some(yesterday.to_string()));
+    let leases: i64 = sqlx::query_scalar("SELECT count(*) FROM job_leases").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(leases, 0, "every claim is given back once its job is done");
+    a.running.stop().await;
+    b.running.stop().await;
+}
+
+/// An import's status, rows written so far, and daily rows in its campaign.
+async fn import_state(conn: &mut sqlx::PgConnection, import: i64) -> (String, i64, i64) {
+    sqlx::query_as(
+        "SELECT status, imported, (SELECT count(*) FROM daily_metrics d WHERE d.campaign_id = m.campaign_id) \
+         FROM metric_imports m WHERE id = $1",
+    )
+    .bind(import)
+    .fetch_one(conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_metric_import_is_finished_once_and_a_killed_process_leaves_it_to_another() {
+    use crate::metrics_import::{big_file, posts};
+    let url = fresh_database(DbKind::Postgres).await;
+    let (a, b) = (spawn_on(&url, |c| c.clock_seconds = 3600).await, spawn_on(&url, |c| c.clock_seconds = 3600).await);
+    let s = three_partners(&a).await;
+    let mut conn = shared(&url).await;
+    let ps = posts(&s.jordan, s.id, 30).await;
+
+    // An import whose process claimed it and died before writing anything: both processes look for interrupted
+    // imports at once, one of them finishes it, every row written once.
+    let small = big_file(&ps[..10], 12_000);
+    let preview = s.jordan.post_text(&path(s.id, "/metric-imports?filename=first.csv"), &small).await.ok();
+    let first = preview["id"].as_i64().unwrap();
+    sqlx::query("UPDATE metric_imports SET status = 'applying', mode = 'all' WHERE id = $1")
+        .bind(first)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (x, y) = tokio::join!(
+        app::metrics::import_ssr::resume_imports(&a.running.state.db),
+        app::metrics::import_ssr::resume_imports(&b.running.state.db)
+    );
+    assert_eq!(x.unwrap() + y.unwrap(), 1, "one process resumes it");
+    assert_eq!(import_state(&mut conn, first).await, ("applied".into(), 12_000, 12_000));
+    let (x, y) = tokio::join!(
+        app::metrics::import_ssr::resume_imports(&a.running.state.db),
+        app::metrics::import_ssr::resume_imports(&b.running.state.db)
+    );
+    assert_eq!(x.unwrap() + y.unwrap(), 0, "nothing left to resume");
+
+    // A real process applying a large file is killed (SIGKILL) once its first chunk is written; a process looking
+    // for interrupted jobs every second takes the import over when the dead one's claim (2 s) has run out.
+    let mut killed = Process::start(&url, &[("CHORUS_JOB_LEASE_SECONDS".into(), "2".into())]).await;
+    let file = big_file(&ps[10..], 40_000);
+    let preview = s.jordan.post_text(&path(s.id, "/metric-imports?filename=second.csv"), &file).await.ok();
+    let second = preview["id"].as_i64().unwrap();
+    let apply = {
+        let jordan = at(&s.jordan, &killed.base).patient(Duration::from_secs(600));
+        let url = path(s.id, &format!("/metric-imports/{second}/apply"));
+        tokio::spawn(async move { jordan.post(&url, json!({ "mode": "all" })).await })
+    };
+    let waited = std::time::Instant::now();
+    while import_state(&mut conn, second).await.1 == 0 {
+        assert!(waited.elapsed() < Duration::from_secs(120), "the first chunk was never written");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    killed.kill();
+    let _ = apply.await;
+    let (status, imported, _) = import_state(&mut conn, second).await;
+    assert_eq!(status, "applying");
+    assert!(imported < 40_000, "killed mid-way ({imported} rows written)");
+    let holder: String = sqlx::query_scalar("SELECT owner FROM job_leases WHERE name = $1")
+        .bind(format!("metrics-import:{second}"))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_ne!(&*holder, &*a.running.state.db.job_owner, "the killed process held it");
+    let other = spawn_on(&url, |c| c.clock_seconds = 1).await;
+    let waited = std::time::Instant::now();
+    while import_state(&mut conn, second).await.0 != "applied" {
+        assert!(waited.elapsed() < Duration::from_secs(180), "the import was never taken over");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(import_state(&mut conn, second).await, ("applied".into(), 40_000, 52_000), "every row once");
+    // Jordan, applying again, is answered with the result.
+    let again = s.jordan.post(&path(s.id, &format!("/metric-imports/{second}/apply")), json!({ "mode": "all" })).await;
+    assert_eq!((again.body["imported"].as_i64(), again.body["inserted"].as_i64()), (Some(40_000), Some(40_000)));
+    other.running.stop().await;
+    a.running.stop().await;
+    b.running.stop().await;
+}
+
+/// How many multipart uploads the store holds in `bucket` (moto answers unsigned requests).
+async fn multipart_uploads(s3: &S3Server, bucket: &str) -> usize {
+    let xml = reqwest::get(format!("{}/{bucket}?uploads", s3.endpoint)).await.unwrap().text().await.unwrap();
+    assert!(xml.contains("ListMultipartUploadsResult"), "{xml}");
+    xml.matches("<UploadId>").count()
+}
+
+/// When an upload last received a chunk.
+async fn last_chunk_at(db: &app::db::Db, upload: &str) -> i64 {
+    sqlx::query_scalar("SELECT updated_at FROM uploads WHERE id = $1").bind(upload).fetch_one(&db.pool).await.unwrap()
+}
+
+const A_DAY: Duration = Duration::from_secs(24 * 3600);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_uploads_are_aborted_in_the_object_store_once() {
+    let s3 = S3Server::start().await;
+    let url = fresh_database(DbKind::Postgres).await;
+    let setup = |c: &mut chorus_server::Config| {
+        s3.configure(c, "chorus-idle");
+        c.clock_seconds = 3600;
+    };
+    let (a, b) = (spawn_on(&url, setup).await, spawn_on(&url, setup).await);
+    let s = three_partners(&a).await;
+    let (ava, ava_id) = creator_account(&a, &s.jordan, s.id, "Ava Chen", "ava@creator.example").await;
+    let did = deliverable(&s.jordan, s.id, ava_id).await;
+    let image = noisy_png(1900, 1500);
+    // Six chunks, then nothing: one 5 MiB part in the store, one chunk waiting in the database.
+    let left = start_upload(&ava, s.id, did, "left.png", image.len()).await;
+    for i in 0..6 {
+        at(&ava, if i % 2 == 0 { &a.base } else { &b.base })
+            .put_bytes(&left, i * CHUNK, &image[i * CHUNK..(i + 1) * CHUNK])
+            .await
+            .ok();
+    }
+    assert_eq!(multipart_uploads(&s3, "chorus-idle").await, 1);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let kept = start_upload(&ava, s.id, did, "kept.png", image.len()).await;
+    ava.put_bytes(&kept, 0, &image[..CHUNK]).await.ok();
+    // A day after the second upload's last chunk, both processes sweep at once: the first upload goes, once.
+    let now = last_chunk_at(&a.running.state.db, &kept).await + A_DAY.as_millis() as i64;
+    let (x, y) = tokio::join!(
+        app::content::uploads::remove_abandoned(&a.running.state.db, a.running.state.files.as_ref(), now, A_DAY),
+        app::content::uploads::remove_abandoned(&b.running.state.db, b.running.state.files.as_ref(), now, A_DAY)
+    );
+    assert_eq!(x.unwrap() + y.unwrap(), 1);
+    assert_eq!(multipart_uploads(&s3, "chorus-idle").await, 0, "the parts are freed");
+    assert_eq!(leftover_upload_rows(&url).await, 2, "only the second upload's row and waiting chunk are left");
+    assert_eq!(ava.get(&format!("/api/v1/uploads/{left}")).await.status, 404);
+    assert_eq!(ava.get(&format!("/api/v1/uploads/{kept}")).await.ok()["received"].as_u64(), Some(CHUNK as u64));
+    // The creator's app starts the file afresh (the same client key) and sends it whole.
+    let again = start_upload(&ava, s.id, did, "left.png", image.len()).await;
+    assert_ne!(again, left);
+    let mut offset = 0;
+    while offset < image.len() {
+        let end = (offset + CHUNK).min(image.len());
+        let state = ava.put_bytes(&again, offset, &image[offset..end]).await.ok();
+        offset = state["received"].as_u64().unwrap() as usize;
+    }
+    let got = download(&s.maya, &format!("/files/{again}"), None).await;
+    assert!(got.bytes().await.unwrap() == image);
+    a.running.stop().await;
+    b.running.stop().await;
+}
+
+on_both_databases!(abandoned_uploads_are_removed_from_local_disk);
+
+async fn abandoned_uploads_are_removed_from_local_disk(kind: DbKind) {
+    let app = spawn_app(kind).await;
+    let s = three_partners(&app).await;
+    let (ava, ava_id) = creator_account(&app, &s.jordan, s.id, "Ava Chen", "ava@creator.example").await;
+    let did = deliverable(&s.jordan, s.id, ava_id).await;
+    let image = noisy_png(600, 600);
+    let left = start_upload(&ava, s.id, did, "left.png", image.len()).await;
+    ava.put_bytes(&left, 0, &image[..64 * 1024]).await.ok();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let kept = start_upload(&ava, s.id, did, "kept.png", image.len()).await;
+    ava.put_bytes(&kept, 0, &image[..64 * 1024]).await.ok();
+    let (db, files) = (&app.running.state.db, app.running.state.files.as_ref());
+    let root = files.local_root().unwrap().to_path_buf();
+    let folder = |id: &str| root.join(format!("c{}/{id}", s.id));
+    assert!(folder(&left).join("original").exists());
+    // A day after the second upload's last chunk: the first is a day and 20 ms idle, the second exactly a day.
+    let now = last_chunk_at(db, &kept).await + A_DAY.as_millis() as i64;
+    assert_eq!(app::content::uploads::remove_abandoned(db, files, now, A_DAY).await.unwrap(), 1);
+    assert_eq!(app::content::uploads::remove_abandoned(db, files, now, A_DAY).await.unwrap(), 0);
+    assert!(!folder(&left).exists(), "the chunks and their folder are gone");
+    assert!(folder(&kept).join("original").exists());
+    assert_eq!(ava.get(&format!("/api/v1/uploads/{left}")).await.status, 404);
+    // The second goes a day later still; an upload that was finished never does.
+    let done = start_upload(&ava, s.id, did, "done.png", image.len()).await;
+    assert_eq!(ava.put_bytes(&done, 0, &image).await.ok()["status"], "complete");
+    let later = app::db::now_ms() + 2 * A_DAY.as_millis() as i64;
+    assert_eq!(app::content::uploads::remove_abandoned(db, files, later, A_DAY).await.unwrap(), 1);
+    assert!(!folder(&kept).exists());
+    assert_eq!(download(&s.maya, &format!("/files/{done}"), None).await.status(), 200);
+    app.running.stop().await;
 }
 
 // Benchmarks for docs/PERFORMANCE.md, run by hand (ignored in CI), against a release build:

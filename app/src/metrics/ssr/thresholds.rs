@@ -145,7 +145,9 @@ pub fn days_to_close(
 }
 
 /// The daily cut-off: for every campaign with tracked posts or budget shares whose local day has ended, evaluates
-/// the thresholds on the day(s) just closed (and over-commitment as it stands). Safe in several processes (escalations are raised once per breach and day).
+/// the thresholds on the day(s) just closed (and over-commitment as it stands). In several processes each
+/// campaign's day is closed once, by the process that claims it (`crate::jobs`); one killed mid-way leaves the claim
+/// to run out and the day to the next process that looks.
 #[tracing::instrument(skip_all)]
 pub async fn close_days(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
     let campaigns: Vec<(i64, String, Option<String>)> = sqlx::query_as(
@@ -156,18 +158,35 @@ pub async fn close_days(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<u
     .await?;
     let mut raised = 0;
     for (campaign_id, zone, closed) in campaigns {
-        let due = days_to_close(closed.and_then(|d| d.parse().ok()), now, tz::of(&zone));
-        let Some(last) = due.last().copied() else { continue };
-        let days: Vec<String> = due.iter().map(|d| d.to_string()).collect();
-        raised += evaluate_thresholds(db, campaign_id, &days).await?;
-        let mut w = db.write_campaign(campaign_id).await?;
-        sqlx::query("UPDATE campaigns SET thresholds_closed_day = $1 WHERE id = $2")
-            .bind(last.to_string())
-            .bind(campaign_id)
-            .execute(w.conn())
-            .await?;
-        w.commit().await?;
+        // Claimed only when there is something to close (the look costs nothing; a claim is a write).
+        if days_to_close(closed.and_then(|d| d.parse().ok()), now, tz::of(&zone)).is_empty() {
+            continue;
+        }
+        let job = format!("daily-cutoff:{campaign_id}");
+        raised += crate::jobs::exclusively(db, &job, close_campaign_days(db, campaign_id, now)).await?.unwrap_or(0);
     }
+    Ok(raised)
+}
+
+/// Closes a campaign's due days, holding its cut-off's claim.
+async fn close_campaign_days(db: &Db, campaign_id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
+    // Read again under the claim: another process may have closed these days since the first look.
+    let (zone, closed): (String, Option<String>) =
+        sqlx::query_as("SELECT time_zone, thresholds_closed_day FROM campaigns WHERE id = $1")
+            .bind(campaign_id)
+            .fetch_one(&db.pool)
+            .await?;
+    let due = days_to_close(closed.and_then(|d| d.parse().ok()), now, tz::of(&zone));
+    let Some(last) = due.last().copied() else { return Ok(0) };
+    let days: Vec<String> = due.iter().map(|d| d.to_string()).collect();
+    let raised = evaluate_thresholds(db, campaign_id, &days).await?;
+    let mut w = db.write_campaign(campaign_id).await?;
+    sqlx::query("UPDATE campaigns SET thresholds_closed_day = $1 WHERE id = $2")
+        .bind(last.to_string())
+        .bind(campaign_id)
+        .execute(w.conn())
+        .await?;
+    w.commit().await?;
     Ok(raised)
 }
 
