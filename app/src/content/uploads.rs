@@ -346,19 +346,6 @@ pub async fn servable(db: &Db, who: &Principal, id: &str, thumb: bool) -> Result
     Ok(Servable { key: original_key(r.campaign_id, id), kind, file_name: r.file_name })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::clean_name;
-
-    #[test]
-    fn names_are_cleaned() {
-        assert_eq!(clean_name("C:\\Users\\ava\\reel final.mp4"), "reel final.mp4");
-        assert_eq!(clean_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_name("a\"b\u{7}c.png"), "abc.png");
-        assert_eq!(clean_name("   "), "file");
-    }
-}
-
 /// Uploads started and left (no chunk for `idle`, as of `now_ms`): their bytes are removed from storage (an
 /// object store's multipart upload aborted, its parts freed; a local file deleted) and their rows with them, so
 /// the creator's app starts such a file afresh. One process sweeps at a time (`crate::jobs`); a sweep cut short
@@ -397,4 +384,17 @@ pub async fn remove_abandoned(
         Ok::<_, AppError>(removed as usize)
     };
     Ok(crate::jobs::exclusively(db, "abandoned-uploads", sweep).await?.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_name;
+
+    #[test]
+    fn names_are_cleaned() {
+        assert_eq!(clean_name("C:\\Users\\ava\\reel final.mp4"), "reel final.mp4");
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("a\"b\u{7}c.png"), "abc.png");
+        assert_eq!(clean_name("   "), "file");
+    }
 }
