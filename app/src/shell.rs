@@ -142,13 +142,14 @@ const CURRENT_TAB_IN_VIEW: &str = "(function () {
   if (r.right > box.right) row.scrollLeft += r.right - box.right + 8;
 })();";
 
-/// The campaign's chrome (its island: tabs, activity, escalations) above each of its pages, and the campaign's
-/// settings under it.
+/// A campaign page's frame: the chrome (its island: tabs, activity, escalations) above the page, and the campaign's
+/// settings below it (out of the way of the board's first screen).
 #[component]
-fn Chrome(tab: &'static str) -> impl IntoView {
+fn Chrome(tab: &'static str, children: Children) -> impl IntoView {
     view! {
         <CampaignChromeIsland id=campaign_id() tab=tab.to_string()/>
         <script>{CURRENT_TAB_IN_VIEW}</script>
+        {children()}
         <CampaignSettings current=tab/>
     }
 }
@@ -164,7 +165,7 @@ fn CampaignSettings(current: &'static str) -> impl IntoView {
         }
     };
     view! {
-        <nav class="campaign-settings" aria-label="Campaign settings" data-testid="campaign-settings">
+        <nav class="campaign-settings" aria-label="Settings" data-testid="campaign-settings">
             <span class="muted">"Settings:"</span>
             {link("invite", "Invite a partner")}
             {link("webhooks", "Webhooks")}
@@ -177,8 +178,9 @@ fn CampaignSettings(current: &'static str) -> impl IntoView {
 fn BoardRoute() -> impl IntoView {
     let filters = routes::board::Filters::from_query(&leptos_router::hooks::use_query_map().read_untracked());
     view! {
-        <Chrome tab="board"/>
-        <BoardIsland id=campaign_id() filters/>
+        <Chrome tab="board">
+            <BoardIsland id=campaign_id() filters/>
+        </Chrome>
         <IslandScripts bundle=Bundle::Board/>
     }
 }
@@ -188,8 +190,9 @@ macro_rules! campaign_route {
         #[component]
         fn $name() -> impl IntoView {
             view! {
-                <Chrome tab=$bundle.name()/>
-                <$island id=campaign_id()/>
+                <Chrome tab=$bundle.name()>
+                    <$island id=campaign_id()/>
+                </Chrome>
                 <IslandScripts bundle=$bundle/>
             }
         }
@@ -205,9 +208,10 @@ campaign_route!(ContentRoute, ContentIsland, Bundle::Content);
 #[component]
 fn PerformanceRoute() -> impl IntoView {
     view! {
-        <Chrome tab="performance"/>
-        <PerformanceIsland id=campaign_id()/>
-        <routes::payouts::MoneyPanel id=campaign_id()/>
+        <Chrome tab="performance">
+            <PerformanceIsland id=campaign_id()/>
+            <routes::payouts::MoneyPanel id=campaign_id()/>
+        </Chrome>
         <IslandScripts bundle=Bundle::Performance/>
     }
 }
@@ -217,8 +221,9 @@ fn PerformanceRoute() -> impl IntoView {
 #[component]
 fn FitRoute() -> impl IntoView {
     view! {
-        <Chrome tab="fit"/>
-        <routes::fit::FitPage id=campaign_id()/>
+        <Chrome tab="fit">
+            <routes::fit::FitPage id=campaign_id()/>
+        </Chrome>
         <IslandScripts bundle=Bundle::Charter/>
     }
 }
@@ -228,8 +233,9 @@ fn FitRoute() -> impl IntoView {
 #[component]
 fn RightsRoute() -> impl IntoView {
     view! {
-        <Chrome tab="rights"/>
-        <routes::rights::RightsPage/>
+        <Chrome tab="rights">
+            <routes::rights::RightsPage/>
+        </Chrome>
         <IslandScripts bundle=Bundle::Content/>
     }
 }
@@ -239,8 +245,9 @@ fn RightsRoute() -> impl IntoView {
 #[component]
 fn PayoutsRoute() -> impl IntoView {
     view! {
-        <Chrome tab="payouts"/>
-        <routes::payouts::PayoutsPage id=campaign_id()/>
+        <Chrome tab="payouts">
+            <routes::payouts::PayoutsPage id=campaign_id()/>
+        </Chrome>
         <IslandScripts bundle=Bundle::Charter/>
     }
 }
@@ -249,8 +256,9 @@ fn PayoutsRoute() -> impl IntoView {
 #[component]
 fn WebhooksRoute() -> impl IntoView {
     view! {
-        <Chrome tab="webhooks"/>
-        <routes::webhooks::WebhooksPage id=campaign_id()/>
+        <Chrome tab="webhooks">
+            <routes::webhooks::WebhooksPage id=campaign_id()/>
+        </Chrome>
         <IslandScripts bundle=Bundle::Charter/>
     }
 }
@@ -259,8 +267,9 @@ fn WebhooksRoute() -> impl IntoView {
 #[component]
 fn InvitePartnerRoute() -> impl IntoView {
     view! {
-        <Chrome tab="invite"/>
-        <routes::invitations::InvitePartnerPage id=campaign_id()/>
+        <Chrome tab="invite">
+            <routes::invitations::InvitePartnerPage id=campaign_id()/>
+        </Chrome>
         <IslandScripts bundle=Bundle::Charter/>
     }
 }
@@ -269,8 +278,9 @@ fn InvitePartnerRoute() -> impl IntoView {
 #[component]
 fn CampaignPrivacyRoute() -> impl IntoView {
     view! {
-        <Chrome tab="privacy"/>
-        <routes::privacy::CampaignPrivacyPage id=campaign_id()/>
+        <Chrome tab="privacy">
+            <routes::privacy::CampaignPrivacyPage id=campaign_id()/>
+        </Chrome>
         <IslandScripts bundle=Bundle::Charter/>
     }
 }

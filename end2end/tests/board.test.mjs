@@ -218,7 +218,7 @@ test('forms that call the server work in the hydrated page and without JavaScrip
   await a.getByRole('cell', { name: 'Reporting sync' }).waitFor();
   await a.goto(`${server.base}/`);
   await a.waitForLoadState('networkidle');
-  await a.getByLabel('Name').fill('Autumn Trails');
+  await a.getByLabel('Name', { exact: true }).fill('Autumn Trails');
   await a.getByRole('button', { name: 'Create', exact: true }).click();
   await a.waitForURL(/\/campaigns\/\d+$/, { timeout: 10000 });
   await a.locator('.live[data-status="live"]').waitFor({ timeout: 30000 });
@@ -235,7 +235,7 @@ test('forms that call the server work in the hydrated page and without JavaScrip
   await n.waitForURL(/\/settings\/tokens\??$/);
   await n.getByRole('cell', { name: 'Nightly export' }).waitFor({ timeout: 10000 });
   await n.goto(`${server.base}/`);
-  await n.getByLabel('Name').fill('Winter Peaks');
+  await n.getByLabel('Name', { exact: true }).fill('Winter Peaks');
   await n.getByRole('button', { name: 'Create', exact: true }).click();
   await n.waitForURL(/\/campaigns\/\d+$/, { timeout: 10000 });
   await n.getByText('Winter Peaks').first().waitFor();

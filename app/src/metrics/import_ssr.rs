@@ -315,7 +315,20 @@ pub async fn resume_imports(db: &Db) -> Result<usize> {
         match crate::jobs::exclusively(db, &job_name(import_id), resume).await {
             Ok(Some(true)) => resumed += 1,
             Ok(_) => {}
-            // One import that cannot go on (its uploader lost access to the campaign) holds up no other.
+            // One that can never go on (its uploader has lost access to the campaign, or left) is dropped, said
+            // once: the rows already written stay, and a partner who still has access uploads the file again.
+            Err(e) if matches!(e.code.status(), 403 | 404) => {
+                tracing::warn!(import = import_id, error = %e, "a metric import nobody can finish is dropped");
+                let mut w = db.write_campaign(campaign_id).await?;
+                sqlx::query(
+                    "UPDATE metric_imports SET status = 'discarded', body = '' WHERE id = $1 AND status = 'applying'",
+                )
+                .bind(import_id)
+                .execute(w.conn())
+                .await?;
+                w.commit().await?;
+            }
+            // Anything else (the database away for a moment) is tried again at the next look.
             Err(e) => tracing::warn!(import = import_id, error = %e, "could not resume a metric import"),
         }
     }

@@ -652,7 +652,28 @@ async fn an_interrupted_metric_import_is_finished_once_and_a_killed_process_leav
     // Jordan, applying again, is answered with the result.
     let again = s.jordan.post(&path(s.id, &format!("/metric-imports/{second}/apply")), json!({ "mode": "all" })).await;
     assert_eq!((again.body["imported"].as_i64(), again.body["inserted"].as_i64()), (Some(40_000), Some(40_000)));
+
+    // One its uploader can no longer finish (his agency has left the campaign) is dropped once, not tried forever.
+    let third = s.jordan.post_text(&path(s.id, "/metric-imports?filename=third.csv"), &small).await.ok();
+    let third = third["id"].as_i64().unwrap();
+    sqlx::query("UPDATE metric_imports SET status = 'applying', mode = 'all' WHERE id = $1")
+        .bind(third)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "DELETE FROM campaign_partners WHERE campaign_id = $1 \
+         AND org_id = (SELECT u.org_id FROM users u JOIN metric_imports m ON m.user_id = u.id WHERE m.id = $2)",
+    )
+    .bind(s.id)
+    .bind(third)
+    .execute(&mut conn)
+    .await
+    .unwrap();
     other.running.stop().await;
+    assert_eq!(app::metrics::import_ssr::resume_imports(&a.running.state.db).await.unwrap(), 0);
+    assert_eq!(import_state(&mut conn, third).await.0, "discarded");
+    assert_eq!(app::metrics::import_ssr::resume_imports(&b.running.state.db).await.unwrap(), 0);
     a.running.stop().await;
     b.running.stop().await;
 }
