@@ -203,13 +203,14 @@ campaign_route!(CharterRoute, CharterIsland, Bundle::Charter);
 
 campaign_route!(ContentRoute, ContentIsland, Bundle::Content);
 
-/// The dashboard, and below it the payouts in the campaign's currency (rendered on the server: no WASM added to
-/// the dashboard's bundle).
+/// The dashboard, and below it the CPMs its earned media value uses and the payouts in the campaign's currency
+/// (both rendered on the server: no WASM added to the dashboard's bundle).
 #[component]
 fn PerformanceRoute() -> impl IntoView {
     view! {
         <Chrome tab="performance">
             <PerformanceIsland id=campaign_id()/>
+            <routes::payouts::CpmPanel id=campaign_id()/>
             <routes::payouts::MoneyPanel id=campaign_id()/>
         </Chrome>
         <IslandScripts bundle=Bundle::Performance/>

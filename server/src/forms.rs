@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/campaigns/{id}/deliverables/{deliverable_id}/terms", post(save_terms))
         .route("/campaigns/{id}/rights/{deliverable_id}/uses", post(log_use))
         .route("/campaigns/{id}/rights/{deliverable_id}/codes", post(add_code))
+        .route("/campaigns/{id}/cpm/{platform}", post(set_cpm))
 }
 
 /// Only a plain path on this site is followed: one leading `/` and nothing but printable ASCII other than a
@@ -507,4 +508,28 @@ async fn save_code(
         .ok_or_else(|| AppError::validation("kind", "Use spark, partnership or other"))?;
     let input = app::rights::NewAdCode { kind, code: f.code, expires_on: Some(f.expires_on) };
     app::rights::ssr::add_code(&state.db, who, id, deliverable_id, &input, None).await.map(|_| ())
+}
+
+#[derive(Deserialize)]
+pub struct CpmForm {
+    cpm: String,
+}
+
+/// A partner sets a platform's CPM from the form under the dashboard, in units of the campaign's currency
+/// ("12.50"), and is sent back to it.
+async fn set_cpm(
+    State(state): State<AppState>,
+    MaybeAuth(who): MaybeAuth,
+    axum::extract::Path((id, platform)): axum::extract::Path<(i64, String)>,
+    Form(f): Form<CpmForm>,
+) -> Response {
+    let Some(who) = who else { return to_local("/signin") };
+    let result = async {
+        // Also the check that `who` is a partner, before the amount is read.
+        let (currency, _) = app::metrics::ssr::cpm_assumptions(&state.db, &who, id).await?;
+        let minor = app::money::parse_amount(&f.cpm, &currency).map_err(|m| AppError::validation("cpm", m))?;
+        app::metrics::ssr::set_cpm(&state.db, &who, id, &platform, minor).await
+    }
+    .await;
+    back_to_page(&format!("/campaigns/{id}/performance"), "cpm_error", "cpm", result)
 }

@@ -324,6 +324,45 @@ pub fn MoneyPanel(id: i64) -> impl IntoView {
     }
 }
 
+async fn cpm_assumptions(id: i64) -> Result<(String, Vec<(String, i64)>), AppError> {
+    let state = crate::state::app_state()?;
+    let who = crate::state::require_principal().await?;
+    crate::metrics::ssr::cpm_assumptions(&state.db, &who, id).await
+}
+
+/// Under the dashboard: the CPM per platform that earned media value is estimated with, in the campaign's currency,
+/// as plain forms (posted to `/campaigns/{id}/cpm/{platform}`; a refusal comes back in `?cpm_error=`). A change
+/// reaches every open dashboard live. Rendered on the server: the dashboard's bundle does not carry it.
+#[component]
+pub fn CpmPanel(id: i64) -> impl IntoView {
+    let data = crate::json_text::resource(move || id, cpm_assumptions);
+    let error = leptos_router::hooks::use_query_map().read_untracked().get("cpm_error").unwrap_or_default();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || { let error = error.clone(); Suspend::new(async move {
+                let Ok((currency, cpm)) = data.await else { return ().into_any() };
+                view! {
+                    <section class="page" id="cpm">
+                        <details class="panel cpm" open=!error.is_empty()>
+                            <summary><h2>"Earned media value: CPM per platform"</h2></summary>
+                            <p class="muted">"EMV is an estimate: impressions / 1,000 × the platform's CPM below. Change a CPM and every partner's dashboard updates."</p>
+                            {(!error.is_empty()).then(|| view! { <p class="error" role="alert" data-testid="cpm-error">{error.clone()}</p> })}
+                            {cpm.into_iter().map(|(platform, minor)| view! {
+                                <form class="row" method="post" action=format!("/campaigns/{id}/cpm/{platform}")>
+                                    <label>{format!("{platform} CPM ({currency})")}
+                                        <input name="cpm" inputmode="decimal" required maxlength="24" value=crate::money::plain_minor(minor, &currency)/>
+                                    </label>
+                                    <button type="submit" class="button small">"Save"</button>
+                                </form>
+                            }).collect_view()}
+                        </details>
+                    </section>
+                }.into_any()
+            })}}
+        </Suspense>
+    }
+}
+
 /// `/portal/payouts`: a creator's payouts across every partner and campaign, with what is still owed to her.
 #[component]
 pub fn MyPayoutsPage() -> impl IntoView {

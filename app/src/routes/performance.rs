@@ -36,13 +36,6 @@ pub async fn ingest_figures(campaign_id: i64, input: Ingest, key: String) -> Res
     crate::metrics::ssr::ingest_figures(&state.db, &who, campaign_id, &input, Some(&key)).await
 }
 
-#[leptos::server(output = crate::json_text::JsonText, prefix = "/sfn", endpoint = "set_cpm")]
-pub async fn set_cpm(campaign_id: i64, platform: String, cpm_cents: i64) -> Result<(), AppError> {
-    let state = crate::state::app_state()?;
-    let who = crate::state::require_principal().await?;
-    crate::metrics::ssr::set_cpm(&state.db, &who, campaign_id, &platform, cpm_cents).await
-}
-
 fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.2} %")).unwrap_or_else(|| "—".into())
 }
@@ -214,7 +207,6 @@ fn Board(d: Dashboard) -> impl IntoView {
             <super::performance_track::TrackPost campaign_id open=track_open selected=selected_post entry_open/>
             <super::performance_track::QuickEntry posts campaign_id post=selected_post open=entry_open track_open currency/>
             <super::performance_import::MetricImportPanel campaign_id=campaign_id progress=import_progress/>
-            <CpmForm dash campaign_id currency/>
             <p><a class="button" href=format!("/api/v1/campaigns/{campaign_id}/metrics.csv") download="figures.csv">"Export the daily figures (CSV)"</a></p>
         </section>
     }
@@ -458,44 +450,5 @@ fn EscalationFeed(dash: RwSignal<Dashboard>, campaign_id: i64) -> impl IntoView 
                 }).collect_view()}
             </ul>
         </section>
-    }
-}
-
-#[component]
-fn CpmForm(dash: RwSignal<Dashboard>, campaign_id: i64, currency: Memo<String>) -> impl IntoView {
-    let error = RwSignal::new(None::<AppError>);
-    let cpm = Memo::new(move |_| dash.with(|d| d.cpm.clone()));
-    view! {
-        <details class="panel cpm">
-            <summary><h2>"Earned media value: CPM per platform"</h2></summary>
-            <p class="muted">"EMV is an estimate: impressions / 1,000 × the platform's CPM below. Change a CPM and every partner's dashboard updates."</p>
-            {move || cpm.with(|cpm| cpm.iter().map(|(platform, minor)| {
-                let code = currency.get();
-                let value = RwSignal::new(crate::money::plain_minor(*minor, &code));
-                let platform = platform.clone();
-                let p2 = platform.clone();
-                let c2 = code.clone();
-                let save = move |ev: leptos::ev::SubmitEvent| {
-                    ev.prevent_default();
-                    let platform = p2.clone();
-                    let minor = match crate::money::parse_amount(&value.get_untracked(), &c2) {
-                        Ok(v) => v,
-                        Err(m) => return error.set(Some(AppError::validation("cpm_cents", m))),
-                    };
-                    spawn_local(async move {
-                        if let Err(e) = set_cpm(campaign_id, platform, minor).await {
-                            error.set(Some(e));
-                        }
-                    });
-                };
-                view! {
-                    <form class="row" on:submit=save>
-                        <label>{platform.clone()} " CPM (" {code} ")" <input inputmode="decimal" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/></label>
-                        <button type="submit" class="button small">"Save"</button>
-                    </form>
-                }
-            }).collect_view())}
-            {move || error.get().map(|e| view! { <ErrorNotice error=e/> })}
-        </details>
     }
 }

@@ -488,6 +488,31 @@ async fn the_islands_show_and_take_amounts_in_the_campaigns_currency(kind: DbKin
         "{html}"
     );
 
+    // The CPM form under the dashboard (a plain form): yen without decimals, the platform's default before one is
+    // set; an amount that is not one comes back named; a partner of other campaigns only is refused.
+    let form = |who: &Client, platform: &str, cpm: &str| {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let req = http
+            .post(format!("{}/campaigns/{id}/cpm/{platform}", app.base))
+            .header("cookie", who.cookie.clone().unwrap())
+            .form(&[("cpm", cpm.to_string())]);
+        async move {
+            let resp = req.send().await.unwrap();
+            let location = resp.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+            (resp.status().as_u16(), location)
+        }
+    };
+    assert_eq!(form(&s.jordan, "tiktok", "¥1,200").await, (303, Some(format!("/campaigns/{id}/performance#cpm"))));
+    assert_eq!(s.maya.get(&path(id, "/dashboard")).await.ok()["cpm"][0], json!(["tiktok", 1200]));
+    let html = page(&s.maya, &format!("/campaigns/{id}/performance")).await;
+    assert!(html.contains("tiktok CPM (JPY)") && html.contains("value=\"1200\""), "{html}");
+    let (status, location) = form(&s.jordan, "tiktok", "twelve").await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().starts_with(&format!("/campaigns/{id}/performance?cpm_error=cpm")));
+    let (status, _) = form(&s.lena, "tiktok", "5").await;
+    assert_eq!(status, 404, "not a partner of this campaign");
+    assert_eq!(s.maya.get(&path(id, "/dashboard")).await.ok()["cpm"][0], json!(["tiktok", 1200]), "unchanged");
+
     // A fee in another currency with no rate yet: the lane's committed sum leaves it out and names the rate.
     s.jordan
         .post(

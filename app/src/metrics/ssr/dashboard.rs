@@ -190,19 +190,7 @@ async fn dashboard_data(db: &Db, campaign_id: i64) -> Result<(Dashboard, HashMap
             spent_cents: by_lane.iter().find(|c| c.key == l.lane.as_str()).map(|c| c.totals.spend_cents()).unwrap_or(0),
         })
         .collect();
-    let stored: HashMap<String, i64> =
-        sqlx::query_as::<_, (String, i64)>("SELECT platform, cpm_cents FROM platform_cpm WHERE campaign_id = $1")
-            .bind(campaign_id)
-            .fetch_all(&db.pool)
-            .await?
-            .into_iter()
-            .collect();
-    let mut platforms: Vec<String> = crate::vocab::PLATFORMS.iter().map(|p| p.to_string()).collect();
-    platforms.retain(|p| stored.contains_key(p) || by_platform.iter().any(|c| &c.key == p));
-    let cpm: Vec<(String, i64)> = platforms
-        .into_iter()
-        .map(|p| (p.clone(), stored.get(&p).copied().unwrap_or_else(|| default_cpm(&p))))
-        .collect();
+    let cpm = cpms(db, campaign_id, |p| by_platform.iter().any(|c| c.key == p)).await?;
     let emv_cents = super::live::emv_cents(&by_platform, &cpm);
     // The newest posts, for the quick-entry form.
     posts.reverse();
@@ -257,6 +245,38 @@ pub async fn dashboard_patch(
     }
     let (d, creator_of) = dashboard_data(db, campaign_id).await?;
     Ok(super::live::DashboardPatch::of(&d, ask, |post| creator_of.get(&post).copied()))
+}
+
+/// The CPM (minor units per 1,000 impressions) of each platform the campaign has a CPM set for or figures on
+/// (`has_figures`), the platform's default where none is set.
+async fn cpms(db: &Db, campaign_id: i64, has_figures: impl Fn(&str) -> bool) -> Result<Vec<(String, i64)>> {
+    let stored: HashMap<String, i64> =
+        sqlx::query_as::<_, (String, i64)>("SELECT platform, cpm_cents FROM platform_cpm WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_all(&db.pool)
+            .await?
+            .into_iter()
+            .collect();
+    Ok(crate::vocab::PLATFORMS
+        .iter()
+        .filter(|p| stored.contains_key(**p) || has_figures(p))
+        .map(|p| (p.to_string(), stored.get(*p).copied().unwrap_or_else(|| default_cpm(p))))
+        .collect())
+}
+
+/// The campaign's currency and its CPMs (see [`cpms`]; platforms with tracked posts count as having figures): the
+/// form under the dashboard, without computing the dashboard.
+pub async fn cpm_assumptions(db: &Db, who: &Principal, campaign_id: i64) -> Result<(String, Vec<(String, i64)>)> {
+    authorize(db, who, campaign_id).await?;
+    let currency: String = sqlx::query_scalar("SELECT currency FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let posted: Vec<String> = sqlx::query_scalar("SELECT DISTINCT platform FROM posts WHERE campaign_id = $1")
+        .bind(campaign_id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok((currency, cpms(db, campaign_id, |p| posted.iter().any(|x| x == p)).await?))
 }
 
 /// Sets the CPM (in cents per 1,000 impressions) a platform's earned media value is estimated with.

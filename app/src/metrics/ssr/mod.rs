@@ -22,7 +22,7 @@ mod ingest;
 mod posts;
 mod thresholds;
 
-pub use dashboard::{dashboard_patch, get_dashboard, get_totals, set_cpm};
+pub use dashboard::{cpm_assumptions, dashboard_patch, get_dashboard, get_totals, set_cpm};
 pub use export::export_metrics;
 pub use ingest::{ingest_figures, ingest_rows};
 pub use posts::{add_post, track_choices};
