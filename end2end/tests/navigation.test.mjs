@@ -198,8 +198,12 @@ test('the charter: a sticky section index with each section\'s state, and a sign
   assert.ok(items.includes('Audience: one segment and its market'), items.join(' | '));
   assert.equal(await missing.getByRole('link', { name: 'Audience: one segment and its market' }).getAttribute('href'), '#audience');
 
-  // Sticky: after scrolling to the end, the index and the sign-off panel are still on screen.
-  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  // Sticky: after scrolling to the charter's end (the campaign's settings row follows it), the index and the
+  // sign-off panel are still on screen.
+  await page.evaluate(() => {
+    const end = document.querySelector('.charter-page').getBoundingClientRect().bottom + window.scrollY;
+    window.scrollTo(0, end - window.innerHeight);
+  });
   await page.waitForTimeout(200);
   for (const el of [index, page.getByTestId('sign-off')]) {
     const b = await el.boundingBox();
