@@ -557,30 +557,6 @@ async fn two_processes_after_a_kill_send_each_mail_once_postgres() {
 
 // ---- Invitations made on the pages -------------------------------------------------------------------------------
 
-/// Posts a page's form as `c` and returns where it redirects to.
-async fn post_form(app: &TestApp, c: &Client, path: &str, body: &str) -> String {
-    let resp = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{}{path}", app.base))
-        .header("cookie", c.cookie.clone().unwrap())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303, "{path}");
-    resp.headers()["location"].to_str().unwrap().to_string()
-}
-
-/// The page's text.
-async fn page(c: &Client, path: &str) -> String {
-    let r = c.get(path).await;
-    assert_eq!(r.status, 200, "{path}");
-    r.body.as_str().unwrap().to_string()
-}
-
 /// `token` of a redirect's query.
 fn token_of(location: &str) -> String {
     let q = location.split_once('?').unwrap().1;

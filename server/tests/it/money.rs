@@ -405,10 +405,8 @@ fn location(r: &reqwest::Response) -> String {
 }
 
 /// A page's HTML, without the markers the renderer puts between text nodes.
-async fn page(c: &Client, path: &str) -> String {
-    let r = c.get(path).await;
-    assert_eq!(r.status, 200, "{path}");
-    r.body.as_str().unwrap().replace("<!>", "").replace("<!-- -->", "")
+async fn page_text(c: &Client, path: &str) -> String {
+    page(c, path).await.replace("<!>", "").replace("<!-- -->", "")
 }
 
 async fn a_campaign_starts_in_the_currency_chosen(kind: DbKind) {
@@ -430,7 +428,7 @@ async fn a_campaign_starts_in_the_currency_chosen(kind: DbKind) {
     assert!(!listed.to_string().contains("Nowhere"), "nothing half-written");
 
     // The home page's form offers every currency, USD first chosen; posted without script it starts the campaign.
-    let home = page(&s.maya, "/").await;
+    let home = page_text(&s.maya, "/").await;
     assert!(home.contains("name=\"currency\""), "{home}");
     assert!(home.contains("<option value=\"BHD\""), "{home}");
     assert!(home.contains("<option value=\"USD\" selected"), "{home}");
@@ -472,7 +470,7 @@ async fn the_islands_show_and_take_amounts_in_the_campaigns_currency(kind: DbKin
     let influencer = view["lanes"].as_array().unwrap().iter().find(|l| l["lane"] == "influencer").unwrap().clone();
     assert_eq!(influencer["committed_cents"], 50_000);
     // …and renders yen: no decimals, no dollars.
-    let html = page(&s.maya, &format!("/campaigns/{id}/content")).await;
+    let html = page_text(&s.maya, &format!("/campaigns/{id}/content")).await;
     assert!(html.contains("Budget line (JPY)") && html.contains("Default fee (JPY)"), "{html}");
     assert!(html.contains("¥50,000 committed of ¥1,234,567"), "{html}");
     assert!(html.contains("Fee (JPY; blank = the lane's default)"), "{html}");
@@ -481,7 +479,7 @@ async fn the_islands_show_and_take_amounts_in_the_campaigns_currency(kind: DbKin
     // The dashboard likewise, budget panel and CPMs included.
     let d = s.maya.get(&path(id, "/dashboard")).await.ok();
     assert_eq!(d["currency"], "JPY");
-    let html = page(&s.maya, &format!("/campaigns/{id}/performance")).await;
+    let html = page_text(&s.maya, &format!("/campaigns/{id}/performance")).await;
     assert!(html.contains("plan ¥1,234,567") && html.contains("Committed ¥50,000 (4 % of ¥1,234,567)"), "{html}");
     assert!(
         !html.contains(" USD") && !html.contains("(USD)") && !html.contains("$0") && !html.contains("$1,"),
@@ -504,7 +502,7 @@ async fn the_islands_show_and_take_amounts_in_the_campaigns_currency(kind: DbKin
     };
     assert_eq!(form(&s.jordan, "tiktok", "¥1,200").await, (303, Some(format!("/campaigns/{id}/performance#cpm"))));
     assert_eq!(s.maya.get(&path(id, "/dashboard")).await.ok()["cpm"][0], json!(["tiktok", 1200]));
-    let html = page(&s.maya, &format!("/campaigns/{id}/performance")).await;
+    let html = page_text(&s.maya, &format!("/campaigns/{id}/performance")).await;
     assert!(html.contains("tiktok CPM (JPY)") && html.contains("value=\"1200\""), "{html}");
     let (status, location) = form(&s.jordan, "tiktok", "twelve").await;
     assert_eq!(status, 303);
@@ -669,7 +667,7 @@ async fn a_creators_currency_is_set_on_the_ledger_page_and_shown_on_her_portal(k
     let app = spawn_app(kind).await;
     let s = three_partners(&app).await;
     let (sofia, sofia_id) = creator_account(&app, &s.jordan, s.id, "Sofia Marin", "sofia@creator.example").await;
-    let html = page(&s.jordan, &format!("/campaigns/{}/payouts", s.id)).await;
+    let html = page_text(&s.jordan, &format!("/campaigns/{}/payouts", s.id)).await;
     assert!(html.contains("creator-currency-form") && html.contains("currency (USD)</option>"), "{html}");
     let url = format!("/campaigns/{}/payouts/creators/{sofia_id}/currency", s.id);
     let r = form(&s.jordan, &url, &[("currency", "eur")]).await;
@@ -708,12 +706,12 @@ async fn a_creators_currency_is_set_on_the_ledger_page_and_shown_on_her_portal(k
     assert_eq!(r.status, 404);
 
     // She sees it on her portal payouts; back to the campaign's currency, she sees that.
-    let html = page(&sofia, "/portal/payouts").await;
+    let html = page_text(&sofia, "/portal/payouts").await;
     assert!(html.contains("Trailhead: paid in EUR, as agreed with you"), "{html}");
     let mine = sofia.get("/api/v1/portal/payouts").await.ok();
     assert_eq!(mine["currencies"][0]["currency"], "EUR");
     form(&s.jordan, &url, &[("currency", "")]).await;
-    let html = page(&sofia, "/portal/payouts").await;
+    let html = page_text(&sofia, "/portal/payouts").await;
     assert!(html.contains("Trailhead: paid in the campaign") && html.contains("currency, USD"), "{html}");
 }
 

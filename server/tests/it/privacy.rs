@@ -475,19 +475,3 @@ async fn a_creator_is_erased_from_every_campaign_of_the_organization(kind: DbKin
     assert_eq!(maya.post(&everywhere, json!({})).await.status, 404);
     app.running.stop().await;
 }
-
-async fn post_form(app: &TestApp, c: &Client, path: &str, body: &str) -> String {
-    let resp = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{}{path}", app.base))
-        .header("cookie", c.cookie.clone().unwrap())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303, "{path}");
-    resp.headers()["location"].to_str().unwrap().to_string()
-}

@@ -462,25 +462,6 @@ fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-async fn post_form(app: &TestApp, c: &Client, path: &str, body: &str) -> String {
-    let resp = no_redirects()
-        .post(format!("{}{path}", app.base))
-        .header("cookie", c.cookie.clone().unwrap())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303, "{path}");
-    resp.headers()["location"].to_str().unwrap().to_string()
-}
-
-async fn page(c: &Client, path: &str) -> String {
-    let r = c.get(path).await;
-    assert_eq!(r.status, 200, "{path}");
-    r.body.as_str().unwrap().to_string()
-}
-
 async fn the_page_adds_tests_and_deletes_with_the_secret_shown_once(kind: DbKind) {
     let app = hook_app(kind).await;
     let TwoPartners { maya, jordan, id, .. } = two_partners(&app).await;

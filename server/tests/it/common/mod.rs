@@ -513,3 +513,27 @@ pub fn import_issues(preview: &Value) -> Vec<(i64, &str)> {
         .map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap_or("")))
         .collect()
 }
+
+/// Posts a page's plain form (`body` URL-encoded) as `c`, expects its 303, and returns where it redirects to.
+pub async fn post_form(app: &TestApp, c: &Client, path: &str, body: &str) -> String {
+    let resp = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}{path}", app.base))
+        .header("cookie", c.cookie.clone().unwrap())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303, "{path}");
+    resp.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// A page's HTML as `c` sees it (it must answer 200).
+pub async fn page(c: &Client, path: &str) -> String {
+    let r = c.get(path).await;
+    assert_eq!(r.status, 200, "{path}");
+    r.body.as_str().unwrap().to_string()
+}
