@@ -110,16 +110,23 @@ async function doneAdding(form, press = 'click') {
   await form.waitFor({ state: 'hidden', timeout: LIVE });
 }
 
-/** Presses "Invite a partner" on the board and returns the path of the new invitation link. */
-async function invitePartner(page) {
-  const shown = page.getByTestId('invite-link');
-  const previous = (await shown.count()) ? await shown.textContent() : null;
-  await page.getByRole('button', { name: /Invite a partner/ }).first().click();
-  await page.waitForFunction((prev) => {
-    const t = document.querySelector('[data-testid="invite-link"]')?.textContent;
-    return t && t !== prev;
-  }, previous, { timeout: LIVE });
-  return new URL(await shown.textContent()).pathname;
+/**
+ * Follows "Invite a partner" from the board in a second tab (the board stays open and live), fills the partner's
+ * email and returns the path of the new invitation link the page shows.
+ */
+async function invitePartner(page, email) {
+  const link = page.getByRole('link', { name: 'Invite a partner', exact: true }).first();
+  const href = await link.getAttribute('href');
+  assert.match(href, /^\/campaigns\/\d+\/invite$/);
+  const tab = await page.context().newPage();
+  await tab.goto(new URL(href, page.url()).href);
+  await tab.getByLabel('Their email (optional)').fill(email);
+  await tab.getByRole('button', { name: 'Create the invitation link' }).click();
+  const shown = tab.getByTestId('invite-link');
+  await shown.waitFor({ timeout: LIVE });
+  const path = new URL(await shown.textContent()).pathname;
+  await tab.close();
+  return path;
 }
 
 /** The deliverable that `page`'s address names is its `:target`, and in view below the sticky chrome. */
@@ -183,7 +190,7 @@ test('a brand, two agencies and a creator on a phone run a campaign together, ea
   const lena = await person('Lena (EU agency, 360 px phone)', PHONE, { timezoneId: 'Europe/Berlin', phone: true, cookie: lenaCookie });
 
   await keepOpen(maya);
-  const toJordan = await invitePartner(maya.page);
+  const toJordan = await invitePartner(maya.page, 'jordan@brightline.example');
   assert.match(toJordan, /^\/invite\//);
   await jordan.page.goto(url(toJordan));
   await jordan.page.getByRole('button', { name: 'Join as Brightline Social' }).click();
@@ -191,7 +198,7 @@ test('a brand, two agencies and a creator on a phone run a campaign together, ea
   await jordan.page.locator('.live[data-status="live"]').waitFor({ timeout: LOAD });
   await sees(maya, maya.page.locator('.chip.partner', { hasText: 'Brightline Social' }), 'the US agency join');
 
-  const toLena = await invitePartner(maya.page);
+  const toLena = await invitePartner(maya.page, 'lena@kanal.example');
   assert.notEqual(toLena, toJordan, 'a new single-use link');
   await lena.page.goto(url(toLena));
   await lena.page.getByRole('button', { name: 'Join as Kanal Studio Berlin' }).tap();

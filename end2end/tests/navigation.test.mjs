@@ -89,7 +89,9 @@ for (const viewport of [DESKTOP, PHONE]) {
     await sheet.getByLabel('Name').fill(`New ${viewport.width}`);
     await sheet.getByLabel('Handle').fill(handle);
     await sheet.getByRole('button', { name: 'Add to the pool' }).click();
-    await sheet.getByTestId('added').waitFor({ timeout: 10000 });
+    // The confirmation, or a refusal whose words the failure shows.
+    await sheet.locator('[data-testid="added"], [role="alert"]').first().waitFor({ timeout: 10000 });
+    assert.equal(await sheet.getByTestId('added').count(), 1, await sheet.locator('[role="alert"]').allTextContents());
     assert.equal(await sheet.getByLabel('Name').inputValue(), '');
     await sheet.getByRole('button', { name: 'Done: show the board' }).click();
     await sheet.waitFor({ state: 'hidden' });

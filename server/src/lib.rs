@@ -103,9 +103,21 @@ fn hash_file_present() -> bool {
     std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join("hash.txt").exists())).unwrap_or(false)
 }
 
+/// The pages' routes, worked out once per process.
+///
+/// Working them out renders the whole app with data loading switched off, and leptos switches it off for the
+/// whole process (`SuppressResourceLoad` is one global flag): a page of another server in the same process that
+/// started loading its data at that moment would wait for it forever (leptos-rs/leptos#4773). Worked out once,
+/// before any server of the process answers (every server waits here for the first), nothing renders meanwhile.
+/// The integration tests start dozens of servers side by side in one process; `chorus` starts one.
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState, config: &Config, hooks: webhooks::Settings) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let context_state = state.clone();
     let fallback_state = state.clone();
     let shell_options = state.leptos.clone();

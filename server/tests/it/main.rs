@@ -35,4 +35,5 @@ mod races;
 mod request_spans;
 mod rights;
 mod scale;
+mod stalls;
 mod webhooks;

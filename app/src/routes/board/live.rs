@@ -137,14 +137,6 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
         });
     }
 
-    let invite_link = RwSignal::new(None::<Result<String, AppError>>);
-    let create_invitation = move |_| {
-        spawn_local(async move {
-            let result = create_invitation(ctx.campaign_id, InvitationKind::Partner, None).await;
-            invite_link.set(Some(result.map(|path| absolute(&path))));
-        })
-    };
-
     let shown = Memo::new(move |_| {
         let f = filters.get();
         ctx.tiers.with(|t| ctx.cards.with(|cs| cs.iter().filter(|c| f.matches(c, t, now)).count()))
@@ -169,7 +161,8 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
                         <span class="dot" aria-hidden="true"></span>
                         {move || status.get().label()}
                     </span>
-                    <button class="button small" on:click=create_invitation>"Invite a partner"</button>
+                    // The invitation page (server-rendered) takes their email and mails the link.
+                    <a class="button small" href=format!("/campaigns/{}/invite", ctx.campaign_id)>"Invite a partner"</a>
                     // Opened without any code of ours: the buttons invoke their dialog (`commandfor`), which takes
                     // the focus, closes on Escape and gives the focus back to the button.
                     <button type="button" class="button small" data-testid="open-import"
@@ -178,14 +171,6 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
                         {..sheet_command("add-creator-sheet", "show-modal")}>"Add a creator"</button>
                 </div>
             </header>
-            {move || invite_link.get().map(|r| match r {
-                Ok(url) => view! {
-                    <div class="notice" role="status">
-                        "Invitation link (single use, valid 14 days): " <code data-testid="invite-link">{url}</code>
-                    </div>
-                }.into_any(),
-                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-            })}
             <ProgressBars/>
             {move || ctx.refused.get().map(|r| view! { <RefusedBanner refused=r/> })}
             {move || toast.get().map(|t| view! { <div class="toast" role="status" data-testid="toast">{t}</div> })}
