@@ -61,7 +61,8 @@ async fn pages_finish_while_other_servers_start(kind: DbKind) {
         })
     };
     for w in 0..workers {
-        let (client, pages) = if w % 3 == 2 { (ava.clone(), creator_pages.clone()) } else { (a.clone(), member_pages.clone()) };
+        let (client, pages) =
+            if w % 3 == 2 { (ava.clone(), creator_pages.clone()) } else { (a.clone(), member_pages.clone()) };
         // A page renders in milliseconds here: 10 s is a page left hanging.
         let client = client.patient(Duration::from_secs(10));
         let stalled = stalled.clone();
