@@ -113,9 +113,13 @@ mod ssr {
 
     impl From<sqlx::Error> for AppError {
         fn from(e: sqlx::Error) -> Self {
+            // Only the error: no request's context is looked up here. This runs in background jobs and API
+            // handlers too, which have no reactive owner of their own, and a worker thread may still name the
+            // owner of some page rendering on it (leptos' current owner is thread-local): a job's failure then
+            // made that page a 503. A page that shows the error answers 503 itself (`components::ErrorNotice`),
+            // a server function's error gets its status in `server::requests::server_fn_status`.
             if database_unreachable(&e) {
                 tracing::warn!(error = %e, operation = %operation(), "database unavailable");
-                mark_unavailable();
                 return AppError::unavailable();
             }
             // Two writers creating the same thing at once: the loser hears what the check before the write
@@ -149,15 +153,6 @@ mod ssr {
                     || matches!(&*code, "57P01" | "57P02" | "57P03" | "55000")
             }),
             _ => false,
-        }
-    }
-
-    /// During a page render or a server function, makes the whole response a 503 with `Retry-After` (the API's
-    /// answers get both from `IntoResponse` below).
-    fn mark_unavailable() {
-        if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            opts.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
-            opts.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(RETRY_AFTER_SECONDS));
         }
     }
 

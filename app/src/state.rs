@@ -53,6 +53,14 @@ pub async fn require_principal() -> Result<Principal> {
     current_principal().await?.ok_or_else(AppError::unauthorized)
 }
 
+/// Makes the page being rendered a 503 with `Retry-After`: it shows that the database cannot be reached.
+pub fn answer_unavailable() {
+    if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        opts.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+        opts.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(crate::error::RETRY_AFTER_SECONDS));
+    }
+}
+
 /// Sets the HTTP status of the page being rendered (e.g. 404 for a campaign one may not see).
 pub fn set_status(code: u16) {
     if let (Some(opts), Ok(status)) =

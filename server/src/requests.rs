@@ -353,6 +353,9 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
         if e.code != ErrorCode::Internal {
             tracing::debug!(code = ?e.code, field = ?e.field, message = %e.message, "a server function refused a request");
             parts.status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            if e.code == ErrorCode::Unavailable {
+                parts.headers.insert(header::RETRY_AFTER, app::error::RETRY_AFTER_SECONDS.into());
+            }
         }
     }
     parts.headers.remove(header::CONTENT_LENGTH);

@@ -104,9 +104,14 @@ pub fn PartnerChip(org: OrgRef) -> impl IntoView {
     view! { <span class="chip partner" style=style title=org.kind.as_str()>{org.name}</span> }
 }
 
-/// An error as a person should see it.
+/// An error as a person should see it. On the server, a page that shows the database being unreachable answers
+/// 503 with `Retry-After` (a proxy or a monitor sees it, and the browser is told when to try again).
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if error.is(crate::error::ErrorCode::Unavailable) {
+        crate::state::answer_unavailable();
+    }
     view! {
         <div class="notice error" role="alert" data-code=format!("{:?}", error.code)>
             <strong>{error.message.clone()}</strong>
