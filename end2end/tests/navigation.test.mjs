@@ -83,14 +83,36 @@ for (const viewport of [DESKTOP, PHONE]) {
     await sheet.waitFor({ state: 'hidden' });
     assert.equal(await focused(page), 'open-add', 'the focus is back on the button');
 
-    // Adding: the form empties, a confirmation shows, and "Done" shows the board with the new card.
-    const handle = `new.${viewport.width}`;
+    // What was typed stays while the sheet is closed and opened again (the form is rendered once, not at every
+    // opening: a new one replaced what was typed, now and then even while it was being typed).
+    const frames = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await page.getByTestId('open-add').click();
     await sheet.getByLabel('Name').fill(`New ${viewport.width}`);
+    await sheet.getByRole('button', { name: 'Close' }).click();
+    await sheet.waitFor({ state: 'hidden' });
+    await page.getByTestId('open-add').click();
+    await sheet.waitFor();
+    await frames();
+    assert.equal(await sheet.getByLabel('Name').inputValue(), `New ${viewport.width}`, 'kept while closed');
+
+    // Adding: the form empties, a confirmation shows, and "Done" shows the board with the new card.
+    const handle = `new.${viewport.width}`;
     await sheet.getByLabel('Handle').fill(handle);
+    // What the page did meanwhile, for a failure to tell.
+    const seen = [];
+    page.on('console', (m) => seen.push(`console ${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => seen.push(`page error: ${e.message}`));
+    page.on('request', (r) => seen.push(`request ${r.method()} ${new URL(r.url()).pathname}`));
+    page.on('response', (r) => seen.push(`response ${r.status()} ${new URL(r.url()).pathname}`));
+    page.on('framenavigated', (f) => f === page.mainFrame() && seen.push(`navigated to ${f.url()}`));
     await sheet.getByRole('button', { name: 'Add to the pool' }).click();
     // The confirmation, or a refusal whose words the failure shows.
-    await sheet.locator('[data-testid="added"], [role="alert"]').first().waitFor({ timeout: 10000 });
+    try {
+      await sheet.locator('[data-testid="added"], [role="alert"]').first().waitFor({ timeout: 10000 });
+    } catch (e) {
+      const open = await page.evaluate(() => document.getElementById('add-creator-sheet')?.open);
+      throw new Error(`no confirmation (sheet open: ${open}, at ${page.url()}):\n${seen.join('\n')}`, { cause: e });
+    }
     assert.equal(await sheet.getByTestId('added').count(), 1, await sheet.locator('[role="alert"]').allTextContents());
     assert.equal(await sheet.getByLabel('Name').inputValue(), '');
     await sheet.getByRole('button', { name: 'Done: show the board' }).click();

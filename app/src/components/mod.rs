@@ -72,20 +72,24 @@ pub fn Sheet(
     let head = format!("{id}-title");
     let labelled_by = head.clone();
     let dialog = NodeRef::<leptos::html::Dialog>::new();
-    if let Some(opened) = opened {
-        Effect::new(move |_| {
-            if dialog.get().is_some_and(|d| d.open()) {
-                opened.set(true);
-            }
-        });
-    }
-    let on_toggle = move |_| {
+    // Set once: setting a signal notifies even when its value does not change, and the content rendered "when
+    // opened" was rendered anew at every opening (a form lost what was typed before it was closed, and what was
+    // typed while the new one replaced it).
+    let mark_opened = move || {
         if let Some(opened) = opened {
-            if dialog.get_untracked().is_some_and(|d| d.open()) {
+            if !opened.get_untracked() && dialog.get_untracked().is_some_and(|d| d.open()) {
                 opened.set(true);
             }
         }
     };
+    if opened.is_some() {
+        Effect::new(move |_| {
+            if dialog.get().is_some() {
+                mark_opened();
+            }
+        });
+    }
+    let on_toggle = move |_| mark_opened();
     view! {
         <dialog id=id class="sheet" aria-labelledby=labelled_by data-testid=testid closedby="any" node_ref=dialog on:toggle=on_toggle>
             <header class="sheet-head">

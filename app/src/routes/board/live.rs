@@ -1,7 +1,6 @@
 //! The board as it is shown and kept live: the columns under the filter bar, events applied as they arrive, who
 //! else is looking, progress of long jobs, the connection's state and a refused move's banner.
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::*;
 use crate::components::{sheet_command, Sheet};
@@ -98,7 +97,7 @@ pub(super) fn BoardView(data: BoardData) -> impl IntoView {
         Effect::new(move |prev: Option<u64>| {
             let r = ctx.reload.get();
             if prev.is_some_and(|p| p != r) {
-                spawn_local(async move {
+                leptos::task::spawn_local(async move {
                     if let Ok(fresh) = get_board(campaign_id).await {
                         ctx.cards.set(fresh.board.cards);
                         ctx.tiers.set(fresh.board.tiers);

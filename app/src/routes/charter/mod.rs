@@ -2,7 +2,6 @@
 //! overwriting each other silently), proposes it for sign-off, signs, and launches through the gate.
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::Value;
 
 use crate::charter::{CharterComment, CharterView, Section, SectionMeta};
 use crate::components::{ErrorNotice, PartnerChip};
@@ -34,7 +33,8 @@ pub async fn save_charter_section(
 ) -> Result<SectionMeta, AppError> {
     let state = crate::state::app_state()?;
     let who = crate::state::require_principal().await?;
-    let body: Value = serde_json::from_str(&body).map_err(|e| AppError::validation(section.key(), e.to_string()))?;
+    let body: serde_json::Value =
+        serde_json::from_str(&body).map_err(|e| AppError::validation(section.key(), e.to_string()))?;
     let input = crate::charter::SaveSection { section, body, version };
     crate::charter::ssr::save_charter_section(&state.db, &who, campaign_id, &input, Some(&key)).await
 }
