@@ -4,7 +4,6 @@ use leptos_router::hooks::use_params_map;
 
 use super::charter::get_charter;
 use crate::charter::{markdown, Section};
-use crate::components::ErrorNotice;
 
 #[component]
 pub fn CharterPrintPage() -> impl IntoView {
@@ -48,11 +47,7 @@ pub fn CharterPrintPage() -> impl IntoView {
                             </article>
                         }.into_any()
                     }
-                    Err(e) => {
-                        #[cfg(feature = "ssr")]
-                        crate::state::set_status(e.code.status());
-                        view! { <section class="page narrow"><h1>"Campaign not found"</h1><ErrorNotice error=e/></section> }.into_any()
-                    }
+                    Err(e) => super::refused_page(e, "Campaign not found"),
                 }
             })}
         </Suspense>

@@ -25,11 +25,7 @@ pub fn FitPage(id: i64) -> impl IntoView {
                 Suspend::new(async move {
                     match data.await {
                         Ok(v) => view! { <Fit v error/> }.into_any(),
-                        Err(e) => {
-                            #[cfg(feature = "ssr")]
-                            crate::state::set_status(e.code.status());
-                            view! { <section class="page narrow"><h1>"Campaign not found"</h1><ErrorNotice error=e/></section> }.into_any()
-                        }
+                        Err(e) => super::refused_page(e, "Campaign not found"),
                     }
                 })
             }}

@@ -97,11 +97,7 @@ pub fn InvitePartnerPage(id: i64) -> impl IntoView {
                                 <InviteForm v error mailed/>
                             </section>
                         }.into_any(),
-                        Err(e) => {
-                            #[cfg(feature = "ssr")]
-                            crate::state::set_status(e.code.status());
-                            view! { <section class="page narrow"><h1>"Campaign not found"</h1><ErrorNotice error=e/></section> }.into_any()
-                        }
+                        Err(e) => super::refused_page(e, "Campaign not found"),
                     }
                 })
             }}

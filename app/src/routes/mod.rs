@@ -32,6 +32,16 @@ pub mod working_style;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+/// A page that cannot be shown (no such campaign, or not one of the viewer's): its heading, the refusal, and the
+/// refusal's status as the page's (404, 403…).
+pub(crate) fn refused_page(e: crate::error::AppError, heading: &'static str) -> leptos::prelude::AnyView {
+    use leptos::prelude::*;
+    #[cfg(feature = "ssr")]
+    crate::state::set_status(e.code.status());
+    view! { <section class="page narrow"><h1>{heading}</h1><crate::components::ErrorNotice error=e/></section> }
+        .into_any()
+}
+
 /// A `?error=…&field=…` left by a form that posted to the server and came back.
 pub fn query_error() -> Option<crate::error::AppError> {
     let q = use_query_map();

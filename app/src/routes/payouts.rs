@@ -29,12 +29,6 @@ pub async fn get_my_payouts() -> Result<CreatorPayouts, AppError> {
     crate::money::ssr::creator_payouts(&state.db, &who).await
 }
 
-fn not_found(e: AppError, what: &'static str) -> AnyView {
-    #[cfg(feature = "ssr")]
-    crate::state::set_status(e.code.status());
-    view! { <section class="page narrow"><h1>{what}</h1><ErrorNotice error=e/></section> }.into_any()
-}
-
 /// `/campaigns/:id/payouts`: who owes which creator what, by when, in which currency.
 #[component]
 pub fn PayoutsPage(id: i64) -> impl IntoView {
@@ -47,7 +41,7 @@ pub fn PayoutsPage(id: i64) -> impl IntoView {
                 Suspend::new(async move {
                     match data.await {
                         Ok((v, head)) => view! { <LedgerView v head error/> }.into_any(),
-                        Err(e) => not_found(e, "Campaign not found"),
+                        Err(e) => super::refused_page(e, "Campaign not found"),
                     }
                 })
             }}
@@ -372,7 +366,7 @@ pub fn MyPayoutsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(v) => view! { <MyPayouts v/> }.into_any(),
-                    Err(e) => not_found(e, "Not found"),
+                    Err(e) => super::refused_page(e, "Not found"),
                 }
             })}
         </Suspense>

@@ -3,7 +3,6 @@
 //! The creator's counterpart (her own assets' terms) is [`PortalRights`], beside her portal's island.
 use leptos::prelude::*;
 
-use crate::components::ErrorNotice;
 use crate::error::AppError;
 use crate::rights::{Ledger, LedgerEntry, RightsState, Terms};
 
@@ -216,10 +215,7 @@ pub fn RightsPage() -> impl IntoView {
                         </section>
                         <script src="/live-page.js" defer></script>
                     }.into_any(),
-                    Err(e) => {
-                        crate::state::set_status(e.code.status());
-                        view! { <section class="page narrow"><h1>"Campaign not found"</h1><ErrorNotice error=e/></section> }.into_any()
-                    }
+                    Err(e) => super::refused_page(e, "Campaign not found"),
                 }
             })}}
         </Suspense>

@@ -51,12 +51,6 @@ async fn deliverable(c: &Client, id: i64, creator_id: i64, lane: &str, title: &s
         .ok()
 }
 
-/// Subscribes and reads past the backlog: what arrives next is new.
-async fn subscribe_now(ws: &mut Ws, id: i64) {
-    ws_subscribe(ws, id, 0).await;
-    while ws_next(ws, Duration::from_millis(300)).await.is_some() {}
-}
-
 /// The next `portal` nudge on a creator's socket (or None after `wait` of silence).
 async fn next_portal(ws: &mut Ws, wait: Duration) -> Option<Value> {
     loop {

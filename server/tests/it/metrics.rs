@@ -32,9 +32,7 @@ async fn figures_arrive_are_corrected_and_never_half_applied(kind: DbKind) {
     let empty = maya.get(&p("/metrics/totals")).await.ok();
     assert!(empty["kpis"]["cpe"]["value"].is_null() && empty["kpis"]["roas"]["value"].is_null());
 
-    let mut maya_ws = ws_connect(&app, &maya, None).await.unwrap();
-    ws_subscribe(&mut maya_ws, id, 0).await;
-    while ws_next(&mut maya_ws, Duration::from_millis(300)).await.is_some() {}
+    let mut maya_ws = listening(&app, &maya, id).await;
 
     let day = |d: i64| (chrono::Utc::now().date_naive() - chrono::Duration::days(d)).to_string();
     let batch = json!({ "source": "api:sync", "rows": [
@@ -135,9 +133,7 @@ async fn the_dashboard_cuts_paces_and_escalates_breaches_once(kind: DbKind) {
     let a =
         jordan.post(&p("/posts"), post(&ava, "https://t.example/a", "influencer")).await.ok()["id"].as_i64().unwrap();
     let b = maya.post(&p("/posts"), post(&ben, "https://t.example/b", "ugc")).await.ok()["id"].as_i64().unwrap();
-    let mut lena_ws = ws_connect(&app, &maya, None).await.unwrap();
-    ws_subscribe(&mut lena_ws, id, 0).await;
-    while ws_next(&mut lena_ws, Duration::from_millis(300)).await.is_some() {}
+    let mut lena_ws = listening(&app, &maya, id).await;
 
     let day = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
     // Influencer: $300 for 1,000 engagements = CPE 0.30 > 0.15: a breach. UGC: $50 for 1,000 = 0.05.

@@ -198,9 +198,7 @@ async fn partners_see_the_progress_of_a_large_file(kind: DbKind) {
     let TwoPartners { maya, jordan, id, .. } = two_partners(&app).await;
     let ps = posts(&jordan, id, 10).await;
     let file = big_file(&ps, 10_000);
-    let mut ws = ws_connect(&app, &maya, None).await.unwrap();
-    ws_subscribe(&mut ws, id, 0).await;
-    while ws_next(&mut ws, Duration::from_millis(300)).await.is_some() {}
+    let mut ws = listening(&app, &maya, id).await;
     let preview = jordan.post_text(&path(id, "/metric-imports?filename=big.csv"), &file).await.ok();
     assert_eq!(
         (preview["rows"].as_i64(), preview["valid"].as_i64()),

@@ -163,12 +163,8 @@ async fn payouts_move_on_with_versions_events_and_idempotency(kind: DbKind) {
     let pid = line["id"].as_i64().unwrap();
     let state_path = path(s.id, &format!("/payouts/{pid}/state"));
 
-    let mut lena_ws = ws_connect(&app, &s.lena, None).await.unwrap();
-    ws_subscribe(&mut lena_ws, s.id, 0).await;
-    while ws_next(&mut lena_ws, Duration::from_millis(300)).await.is_some() {}
-    let mut sofia_ws = ws_connect(&app, &sofia, None).await.unwrap();
-    ws_subscribe(&mut sofia_ws, s.id, 0).await;
-    while ws_next(&mut sofia_ws, Duration::from_millis(300)).await.is_some() {}
+    let mut lena_ws = listening(&app, &s.lena, s.id).await;
+    let mut sofia_ws = listening(&app, &sofia, s.id).await;
 
     // Only the paying partner (Brightline) or the accountable owner approves it for payment.
     let r = s.lena.put(&state_path, json!({ "state": "approved", "version": 1 })).await;
@@ -608,12 +604,8 @@ async fn rates_and_currency_changes_are_events_in_the_trail(kind: DbKind) {
     let app = spawn_app(kind).await;
     let s = three_partners(&app).await;
     let (sofia, sofia_id) = creator_account(&app, &s.jordan, s.id, "Sofia Marin", "sofia@creator.example").await;
-    let mut lena_ws = ws_connect(&app, &s.lena, None).await.unwrap();
-    ws_subscribe(&mut lena_ws, s.id, 0).await;
-    while ws_next(&mut lena_ws, Duration::from_millis(300)).await.is_some() {}
-    let mut sofia_ws = ws_connect(&app, &sofia, None).await.unwrap();
-    ws_subscribe(&mut sofia_ws, s.id, 0).await;
-    while ws_next(&mut sofia_ws, Duration::from_millis(300)).await.is_some() {}
+    let mut lena_ws = listening(&app, &s.lena, s.id).await;
+    let mut sofia_ws = listening(&app, &sofia, s.id).await;
 
     s.maya.put(&path(s.id, "/currency"), json!({ "currency": "EUR" })).await.ok();
     s.jordan

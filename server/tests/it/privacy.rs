@@ -241,9 +241,7 @@ async fn an_erased_creator_leaves_nothing_but_the_figures(kind: DbKind) {
     assert!(ada_file.exists(), "nothing was erased by a refusal");
 
     // Jordan watches the board while Maya erases Ada.
-    let mut ws = ws_connect(&app, &jordan, None).await.unwrap();
-    ws_subscribe(&mut ws, id, 0).await;
-    while ws_next(&mut ws, Duration::from_millis(300)).await.is_some() {}
+    let mut ws = listening(&app, &jordan, id).await;
     let erased = maya.post(&erase, json!({})).await.ok();
     assert_eq!(
         (erased["files_removed"].as_i64(), erased["account_erased"].as_bool()),
@@ -428,9 +426,7 @@ async fn a_creator_is_erased_from_every_campaign_of_the_organization(kind: DbKin
     assert!(files.join(format!("c{id}/{ada_upload}/original")).exists(), "nothing was erased by a refusal");
 
     // Jordan, a partner of Trailhead only, watches it while Maya erases Ada from every campaign with the page's form.
-    let mut ws = ws_connect(&app, &jordan, None).await.unwrap();
-    ws_subscribe(&mut ws, id, 0).await;
-    while ws_next(&mut ws, Duration::from_millis(300)).await.is_some() {}
+    let mut ws = listening(&app, &jordan, id).await;
     let to = post_form(
         &app,
         &maya,

@@ -172,8 +172,7 @@ async fn live_socket(base: &str, client: &Client, campaign: i64) -> Ws {
     let mut req = format!("{}/ws", base.replacen("http://", "ws://", 1)).into_client_request().unwrap();
     req.headers_mut().insert("cookie", client.cookie.clone().unwrap().parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    ws_subscribe(&mut ws, campaign, 0).await;
-    while ws_next(&mut ws, Duration::from_millis(300)).await.is_some() {}
+    subscribe_now(&mut ws, campaign).await;
     ws
 }
 

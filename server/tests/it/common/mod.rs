@@ -310,6 +310,19 @@ pub async fn ws_connect(
     tokio_tungstenite::connect_async(req).await.map(|(ws, _)| ws)
 }
 
+/// Subscribes and reads past the backlog: what arrives next is new.
+pub async fn subscribe_now(ws: &mut Ws, id: i64) {
+    ws_subscribe(ws, id, 0).await;
+    while ws_next(ws, Duration::from_millis(300)).await.is_some() {}
+}
+
+/// `client`'s WebSocket, subscribed to campaign `id` and past its backlog: what it receives next happens from now on.
+pub async fn listening(app: &TestApp, client: &Client, id: i64) -> Ws {
+    let mut ws = ws_connect(app, client, None).await.unwrap();
+    subscribe_now(&mut ws, id).await;
+    ws
+}
+
 pub async fn ws_send(ws: &mut Ws, msg: Value) {
     ws.send(Message::Text(msg.to_string().into())).await.unwrap();
 }
